@@ -1,0 +1,210 @@
+"""Check stage: compute the totals left out, then run every rule of the template's rules.yaml.
+
+Each rule kind is a small function; the rules themselves (which rows, which columns, the messages) are data.
+All problems are collected; nothing here writes a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from .errors import TemplateTrouble
+from .model import CellKey, Number, Paragraph, ReportData
+from .problems import Location, Problem, Severity
+from .spec import Rule, Table, normalize_label
+
+
+@dataclass
+class BalanceInstance:
+    """One equation of a balance rule: sum(left) == sum(right), for one row or one column."""
+
+    rule: Rule
+    table: Table
+    left: list[CellKey]
+    right: list[CellKey]
+    row_label: str
+    column_label: str
+
+
+def check_report(report: ReportData) -> list[Problem]:
+    """Compute missing totals in place, then return every problem the rules find."""
+    compute_totals(report)
+    problems: list[Problem] = []
+    for rule in report.spec.rules:
+        check = _CHECKS.get(rule.kind)
+        if check is None:
+            raise TemplateTrouble(f"rules.yaml 的规则 {rule.id} 的类型「{rule.kind}」无法识别")
+        problems.extend(check(report, rule))
+    return problems
+
+
+def balance_instances(report: ReportData, rule: Rule) -> Iterator[BalanceInstance]:
+    table = report.spec.table(rule.params["table"])
+    left_refs: list[str] = rule.params["left"]
+    right_refs: list[str] = rule.params["right"]
+    if rule.params["each"] == "column":
+        left_rows = table.expand_rows(left_refs)
+        right_rows = table.expand_rows(right_refs)
+        for column in table.all_columns():
+            yield BalanceInstance(
+                rule,
+                table,
+                [(table.id, r.id, column.id) for r in left_rows],
+                [(table.id, r.id, column.id) for r in right_rows],
+                "",
+                column.label,
+            )
+    else:
+        for row in table.rows:
+            ids = {c.id for c in row.columns}
+            if not all(c in ids for c in left_refs + right_refs):
+                continue
+            yield BalanceInstance(
+                rule,
+                table,
+                [(table.id, row.id, c) for c in left_refs],
+                [(table.id, row.id, c) for c in right_refs],
+                row.display,
+                "",
+            )
+
+
+def compute_totals(report: ReportData) -> None:
+    """Fill every total left out (value None) from its parts, repeating until nothing more can be filled."""
+    instances = [
+        inst
+        for rule in report.spec.rules_of("balance")
+        if rule.params.get("computes")
+        for inst in balance_instances(report, rule)
+    ]
+    changed = True
+    while changed:
+        changed = False
+        for inst in instances:
+            total = report.cells[inst.left[0]]
+            if total.value is not None:
+                continue
+            parts = [report.cells[k].value for k in inst.right]
+            if any(v is None for v in parts):
+                continue
+            total.value = sum(parts)  # type: ignore[arg-type]
+            total.computed = True
+            changed = True
+    for cell in report.cells.values():
+        if cell.value is None:  # pragma: no cover - only a cyclic rules.yaml leaves one
+            cell.value = 0
+            cell.computed = True
+
+
+def _severity(rule: Rule) -> Severity:
+    return Severity.WARNING if rule.severity == "warning" else Severity.ERROR
+
+
+def _check_balance(report: ReportData, rule: Rule) -> Iterator[Problem]:
+    for inst in balance_instances(report, rule):
+        if any(k in report.invalid_cells for k in inst.left + inst.right):
+            continue  # the unreadable number is reported already; its sums would only mislead
+        left = sum(report.value(*k) for k in inst.left)
+        right = sum(report.value(*k) for k in inst.right)
+        if left == right:
+            continue
+        message = rule.message.format(
+            表=inst.table.id, 行=inst.row_label, 列=inst.column_label, 左=left, 右=right
+        )
+        yield Problem(_severity(rule), _anchor(report, inst), message, rule.hint, rule.id)
+
+
+def _anchor(report: ReportData, inst: BalanceInstance) -> Location:
+    """Point at the first cell of the equation that was written; else at its row or table."""
+    for key in inst.left + inst.right:
+        cell = report.cells[key]
+        if cell.location is not None:
+            return cell.location
+    table, row, _ = inst.left[0]
+    return report.where(table, row)
+
+
+def _check_zero_for_office_types(report: ReportData, rule: Rule) -> Iterator[Problem]:
+    office_type = report.facts.get("机关类型")
+    if office_type not in rule.params["office_types"]:
+        return
+    table = report.spec.table(rule.params["table"])
+    for row in table.expand_rows(rule.params["rows"]):
+        values = report.row_values(row)
+        if any(values):
+            shown = "/".join(str(v) for v in values)
+            yield Problem(
+                _severity(rule),
+                report.where(table.id, row.id, next(c.id for c, v in zip(row.columns, values, strict=True) if v)),
+                rule.message.format(机关类型=office_type, 值=shown),
+                rule.hint,
+                rule.id,
+            )
+
+
+def _check_text_mentions(report: ReportData, rule: Rule) -> Iterator[Problem]:
+    when = rule.params.get("when")
+    value: Number = 0
+    if when:
+        value = report.value(when["table"], when["row"], when["column"])
+        if not value:
+            return
+    part_key: str = rule.params["part"]
+    paragraphs = report.part_paragraphs(part_key)
+    text = normalize_label("".join(p.text for p in paragraphs))
+    if any(normalize_label(k) in text for k in rule.params["keywords"]):
+        return
+    location = paragraphs[0].location if paragraphs else report.part_locations.get(
+        part_key, Location(report.source)
+    )
+    yield Problem(_severity(rule), location, rule.message.format(值=value), rule.hint, rule.id)
+
+
+def _check_outdated_terms(report: ReportData, rule: Rule) -> Iterator[Problem]:
+    terms = [t for t in rule.params["terms"] if not t.get("only_keys")]
+    for paragraph in _all_paragraphs(report):
+        folded = normalize_label(paragraph.text)
+        for term in terms:
+            if normalize_label(term["term"]) in folded:
+                yield Problem(
+                    _severity(rule),
+                    paragraph.location,
+                    rule.message.format(**term),
+                    rule.hint.format(**term),
+                    rule.id,
+                )
+
+
+def _check_aspects(report: ReportData, rule: Rule) -> Iterator[Problem]:
+    part = next(p for p in report.spec.parts if p.key == rule.params["part"])
+    if part.key not in report.part_locations:
+        return
+    titles = normalize_label("".join(s.title for s in report.subparts.get(part.context, [])))
+    for name, keywords in part.aspects:
+        if not any(normalize_label(k) in titles for k in keywords):
+            yield Problem(
+                _severity(rule),
+                report.part_locations[part.key],
+                rule.message.format(aspect=name),
+                rule.hint,
+                rule.id,
+            )
+
+
+def _all_paragraphs(report: ReportData) -> Iterator[Paragraph]:
+    for paragraphs in report.paragraphs.values():
+        yield from paragraphs
+    for subparts in report.subparts.values():
+        for sub in subparts:
+            yield Paragraph(sub.title, sub.location)
+            yield from sub.paragraphs
+
+
+_CHECKS: dict[str, Callable[[ReportData, Rule], Iterator[Problem]]] = {
+    "balance": _check_balance,
+    "zero_for_office_types": _check_zero_for_office_types,
+    "text_mentions": _check_text_mentions,
+    "outdated_terms": _check_outdated_terms,
+    "aspects": _check_aspects,
+}

@@ -1,0 +1,148 @@
+"""Command line: each command parses its arguments, calls the library, prints, and maps errors to exit codes.
+
+Exit codes: 0 ok (warnings allowed), 1 file or template trouble, 2 usage error, 3 the data failed its checks.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__, zh_click
+from .errors import ChecksFailed, FileTrouble, NianbaoError, TemplateTrouble
+from .pipeline import CheckResult, build_file, check_file
+from .problems import Problem
+
+zh_click.install()
+
+EXIT_OK, EXIT_FILE, EXIT_USAGE, EXIT_CHECKS = 0, 1, 2, 3
+
+
+class Failure(click.ClickException):
+    """A library error shown as one Chinese line on stderr, with its exit code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: Any = None) -> None:
+        message = self.format_message()
+        click.echo(message if message.startswith("错误") or " 错误：" in message else f"错误：{message}", err=True)
+
+
+class NianbaoCommand(click.Command):
+    """A command whose usage line reads in Chinese."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[选项]")
+        super().__init__(*args, **kwargs)
+
+
+class NianbaoGroup(click.Group):
+    """The one place where library errors become exit codes; no traceback reaches the user."""
+
+    command_class = NianbaoCommand
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[选项]")
+        kwargs.setdefault("subcommand_metavar", "命令 [参数]...")
+        super().__init__(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NianbaoError as exc:
+            raise Failure(exc.format(), exc.exit_code) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            raise Failure("已中断；没有留下写了一半的文件", 130) from None
+        except Exception as exc:
+            if os.environ.get("NIANBAO_DEBUG"):
+                raise
+            raise Failure(
+                f"程序内部错误（{type(exc).__name__}: {exc}）。请把这条信息和所用的数据文件发给维护人员；"
+                "设置环境变量 NIANBAO_DEBUG=1 可查看详细信息",
+                EXIT_FILE,
+            ) from None
+
+
+def _echo_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        click.echo(problem.format(), err=True)
+
+
+def _counts(result: CheckResult) -> str:
+    return f"{len(result.errors)} 个错误，{len(result.warnings)} 个警告"
+
+
+_template_option = click.option(
+    "--template",
+    "-t",
+    metavar="模板",
+    default=None,
+    help="模板名称（templates/ 下的文件夹名）或模板文件夹路径；默认用数据文件中「模板」指定的，否则用 official-2021。",
+)
+
+
+@click.group(cls=NianbaoGroup, help="nianbao（年报）：用 YAML 数据生成政府信息公开工作年度报告（Word），生成前先核对表格勾稽关系。")
+@click.version_option(__version__, "--version", "-V", prog_name="nianbao", message="%(prog)s %(version)s")
+@click.help_option("--help", "-h")
+def cli() -> None:
+    pass
+
+
+@cli.command(help="检查数据文件：表格勾稽关系、数字格式、必填项等。只报告问题，不生成文件。\n\n"
+             "退出码：0 通过（可能有警告），1 文件无法读取，3 有错误。")
+@click.argument("files", nargs=-1, required=True, metavar="数据文件...", type=click.Path(path_type=Path))
+@_template_option
+@click.help_option("--help", "-h")
+def check(files: tuple[Path, ...], template: str | None) -> None:
+    failed, unreadable = 0, 0
+    for path in files:
+        try:
+            result = check_file(path, template=template)
+        except FileTrouble as exc:
+            click.echo(exc.format(), err=True)
+            unreadable += 1
+            continue
+        _echo_problems(result.problems)
+        if result.ok:
+            click.echo(f"{result.display}：检查通过（{_counts(result)}）", err=True)
+        else:
+            failed += 1
+            click.echo(f"{result.display}：未通过检查（{_counts(result)}）", err=True)
+    raise click.exceptions.Exit(EXIT_CHECKS if failed else EXIT_FILE if unreadable else EXIT_OK)
+
+
+@cli.command(help="检查并生成 Word 报告，写到 输出文件夹/<机关><年度>年政府信息公开工作年度报告.docx。"
+             "有错误的数据文件不生成任何文件。\n\n退出码：0 成功，1 文件或模板问题，3 数据有错误。")
+@click.argument("files", nargs=-1, required=True, metavar="数据文件...", type=click.Path(path_type=Path))
+@click.option("--output", "-o", "out_dir", default="out", show_default=True, metavar="输出文件夹",
+              type=click.Path(file_okay=False, path_type=Path), help="报告写到哪个文件夹。")
+@_template_option
+@click.help_option("--help", "-h")
+def build(files: tuple[Path, ...], out_dir: Path, template: str | None) -> None:
+    failed, troubled = 0, 0
+    for path in files:
+        try:
+            result, target = build_file(path, out_dir=out_dir, template=template)
+        except ChecksFailed as exc:
+            _echo_problems(exc.problems)
+            click.echo(f"{exc.message}（{sum(p.is_error for p in exc.problems)} 个错误）", err=True)
+            failed += 1
+            continue
+        except (FileTrouble, TemplateTrouble) as exc:
+            click.echo(exc.format(), err=True)
+            troubled += 1
+            continue
+        _echo_problems(result.problems)
+        click.echo(f"已生成：{target}")
+    raise click.exceptions.Exit(EXIT_CHECKS if failed else EXIT_FILE if troubled else EXIT_OK)
+
+
+def main() -> None:
+    cli(prog_name="nianbao")

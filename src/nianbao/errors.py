@@ -1,0 +1,54 @@
+"""One exception hierarchy for the library; the CLI maps it to exit codes in one place."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .problems import Problem
+
+
+class NianbaoError(Exception):
+    """Base of every error the library raises on purpose; its message is shown to the user as is."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, where: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+    def __str__(self) -> str:
+        return f"{self.where} {self.message}" if self.where else self.message
+
+    def format(self) -> str:
+        """The line shown to the user: `file 错误：message`."""
+        return f"{self.where} 错误：{self.message}" if self.where else f"错误：{self.message}"
+
+
+class FileTrouble(NianbaoError):
+    """A data file or output path cannot be read or written (exit 1)."""
+
+    exit_code = 1
+
+
+class TemplateTrouble(NianbaoError):
+    """The template folder, its .docx or its fields/rules files are unusable (exit 1)."""
+
+    exit_code = 1
+
+
+class UsageTrouble(NianbaoError):
+    """The command was called wrongly (exit 2)."""
+
+    exit_code = 2
+
+
+class ChecksFailed(NianbaoError):
+    """The data has errors: nothing was written (exit 3)."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, problems: list[Problem]) -> None:
+        super().__init__(message)
+        self.problems = problems

@@ -1,0 +1,589 @@
+"""Load stage: YAML data file(s) → `ReportData`, collecting every problem with its file:line.
+
+The field list of the template (fields.yaml) drives the walk: facts, text parts and the three tables.
+Cells left out are 0; totals left out are computed later by the checker. Keys are matched after folding
+full-/half-width punctuation, so `(一)予以公开` finds `（一）予以公开`; unknown keys are refused with a
+"您是否想写 …" hint.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from pathlib import Path
+
+from .model import Cell, Paragraph, ReportData, SubPart
+from .problems import Location, Problem, error, warning
+from .source import Node, SourceFile, load_source
+from .spec import (
+    Column,
+    Fact,
+    Part,
+    Row,
+    Spec,
+    Table,
+    load_spec,
+    normalize_label,
+    resolve_template,
+    strip_enumeration,
+)
+
+TEMPLATE_KEY = "模板"
+FACTS_KEY = "基本信息"
+
+# C0 controls except tab and newline, DEL, C1 controls, and non-characters: invalid or invisible in Word XML.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_CHINESE_DIGITS = "零〇一二两三四五六七八九十百千万"
+
+
+def clean_text(text: str) -> str:
+    """Text as typed, minus control characters pasted from Word (they are invalid in .docx XML)."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def load_report(
+    path: Path | str,
+    defaults: Sequence[Path | str] = (),
+    template: Path | str | None = None,
+) -> tuple[ReportData | None, list[Problem]]:
+    """Read one office's data file, on top of any shared defaults files (applied in order).
+
+    Returns the data (None when it could not be read at all) and every problem found while reading.
+    Raises `FileTrouble` when a file cannot be opened, `TemplateTrouble` when the template is unusable.
+    """
+    path = Path(path)
+    sources: list[SourceFile] = [load_source(Path(d)) for d in defaults]
+    sources.append(load_source(path))
+    problems: list[Problem] = [p for s in sources for p in s.problems]
+    office = sources[-1]
+    if office.root is None:
+        return None, problems
+
+    root: Node | None = None
+    for src in sources:
+        if src.root is None:
+            continue
+        if src.root.kind != "map":
+            problems.append(
+                error(src.root.location, f"文件的最外层应为“键: 值”结构，实际是{src.root.describe()}",
+                      "参照 data/ 下的示例文件，每行写成“键: 值”")
+            )
+            continue
+        root = src.root if root is None else merge_nodes(root, src.root)
+    if root is None:
+        return None, problems
+
+    template_node = _find(root, TEMPLATE_KEY)
+    if template is None and template_node is not None:
+        template_base = _source_dir(template_node, sources)
+        spec = load_spec(resolve_template(template_node.text, base=template_base))
+    else:
+        spec = load_spec(resolve_template(template, base=path.parent))
+
+    report = ReportData(path=path, source=office.display, spec=spec, sources=[s.display for s in sources],
+                        source_paths=[s.path for s in sources])
+    walker = _Walker(report, problems)
+    walker.walk(root)
+    return report, problems
+
+
+def merge_nodes(base: Node, over: Node) -> Node:
+    """Overlay `over` on `base`: mappings merge key by key (recursively), anything else is replaced."""
+    if base.kind != "map" or over.kind != "map":
+        return over
+    merged = Node("map", over.location)
+    over_keys = {normalize_label(k.text): (k, v) for k, v in over.items}
+    for key, value in base.items:
+        folded = normalize_label(key.text)
+        if folded in over_keys:
+            okey, ovalue = over_keys.pop(folded)
+            merged.items.append((okey, merge_nodes(value, ovalue)))
+        else:
+            merged.items.append((key, value))
+    merged.items.extend(over_keys.values())
+    return merged
+
+
+def _find(node: Node, key: str) -> Node | None:
+    for k, v in node.items:
+        if normalize_label(k.text) == normalize_label(key):
+            return v
+    return None
+
+
+def _source_dir(node: Node, sources: list[SourceFile]) -> Path:
+    for src in sources:
+        if src.display == node.location.file:
+            return src.path.parent
+    return sources[-1].path.parent
+
+
+def did_you_mean(key: str, candidates: Iterable[str]) -> str:
+    """A hint naming the closest official label, or listing what may be written here."""
+    options = list(dict.fromkeys(candidates))
+    folded = {normalize_label(c): c for c in options}
+    close = difflib.get_close_matches(normalize_label(key), list(folded), n=1, cutoff=0.5)
+    if close:
+        return f"您是否想写「{folded[close[0]]}」？"
+    if len(options) <= 8:
+        return "这里可以写：" + "、".join(f"「{c}」" for c in options)
+    return "请使用官方格式中的名称，参照 data/ 下的示例文件"
+
+
+class _Walker:
+    """Walks the merged node tree along the field list, filling `report` and `problems`."""
+
+    def __init__(self, report: ReportData, problems: list[Problem]) -> None:
+        self.report = report
+        self.spec: Spec = report.spec
+        self.problems = problems
+        self.outdated = {normalize_label(t["term"]): t for t in self.spec.outdated_terms()}
+
+    # --- top level -------------------------------------------------------------------------------------
+
+    def walk(self, root: Node) -> None:
+        spec = self.spec
+        handlers: dict[str, tuple[str, object]] = {normalize_label(TEMPLATE_KEY): (TEMPLATE_KEY, None)}
+        handlers[normalize_label(FACTS_KEY)] = (FACTS_KEY, None)
+        for part in spec.parts:
+            handlers[normalize_label(part.key)] = (part.key, part)
+        for table in spec.tables:
+            handlers[normalize_label(table.key)] = (table.key, table)
+        seen: set[str] = set()
+        official = [k for k, _ in handlers.values()]
+        for key, value in root.items:
+            folded = normalize_label(key.text)
+            if folded not in handlers:
+                folded = self._match_unnumbered(folded, handlers) or folded
+            if folded not in handlers:
+                self._unknown_key(key, official, "文件最外层")
+                continue
+            name, target = handlers[folded]
+            seen.add(name)
+            if name == TEMPLATE_KEY:
+                continue
+            if name == FACTS_KEY:
+                self._facts(key, value)
+            elif isinstance(target, Part):
+                self.report.part_locations[target.key] = key.location
+                self._part(target, key, value)
+            elif isinstance(target, Table):
+                self.report.table_locations[target.id] = key.location
+                self._table(target, value)
+        file_location = Location(self.report.source)
+        if FACTS_KEY not in seen:
+            self.problems.append(
+                error(file_location, f"缺少「{FACTS_KEY}」", "在文件开头写明机关、年度、公开网站、联系方式等基本信息")
+            )
+            self._facts(None, None)
+        for part in spec.parts:
+            if part.key not in seen:
+                self._missing_part(part, file_location)
+        for table in spec.tables:
+            if table.id not in self.report.table_locations:
+                self._table(table, None)
+
+    def _match_unnumbered(self, folded: str, handlers: dict[str, tuple[str, object]]) -> str | None:
+        """Accept a label written without its enumeration (`总体情况` for `一、总体情况`) when unique."""
+        matches = [k for k in handlers if strip_enumeration(k) == folded and k != folded]
+        return matches[0] if len(matches) == 1 else None
+
+    def _unknown_key(self, key: Node, candidates: Iterable[str], where: str) -> None:
+        term = self.outdated.get(normalize_label(key.text))
+        if term is not None:
+            self.problems.append(
+                error(
+                    key.location,
+                    f"「{key.text}」是{term['why']}，现行格式（国办公开办函〔2021〕30号）应为「{term['use']}」",
+                    f"把「{key.text}」改为「{term['use']}」，并按现行格式填写",
+                    rule="旧格式和改动的栏目",
+                )
+            )
+            return
+        self.problems.append(
+            error(key.location, f"{where}不认识「{key.text}」", did_you_mean(key.text, candidates))
+        )
+
+    # --- facts -----------------------------------------------------------------------------------------
+
+    def _facts(self, key: Node | None, node: Node | None) -> None:
+        facts = {normalize_label(f.key): f for f in self.spec.facts}
+        given: dict[str, tuple[Node, Node]] = {}
+        if node is not None:
+            if node.kind != "map":
+                self.problems.append(
+                    error(node.location, f"「{FACTS_KEY}」下应为“键: 值”的各项，实际是{node.describe()}")
+                )
+            else:
+                for k, v in node.items:
+                    fact = facts.get(normalize_label(k.text))
+                    if fact is None:
+                        self._unknown_key(k, [f.key for f in self.spec.facts], f"「{FACTS_KEY}」中")
+                        continue
+                    given[fact.key] = (k, v)
+        where = key.location if key is not None else Location(self.report.source)
+        for fact in self.spec.facts:
+            if fact.key not in given:
+                if fact.required:
+                    self.problems.append(
+                        error(where, f"「{FACTS_KEY}」缺少「{fact.key}」", fact.hint or f"补充「{fact.key}」")
+                    )
+                continue
+            k, v = given[fact.key]
+            value = self._fact_value(fact, k, v)
+            if value is not None:
+                self.report.facts[fact.key] = value
+                self.report.fact_locations[fact.key] = v.location
+        self._derive_facts(where)
+
+    def _fact_value(self, fact: Fact, key: Node, node: Node) -> str | None:
+        label = f"「{FACTS_KEY}」的「{fact.key}」"
+        if node.kind != "scalar":
+            self.problems.append(
+                error(node.location, f"{label}应为一行文字，实际是{node.describe()}",
+                      "文字以 { 或 [ 开头时请用引号括起来")
+            )
+            return None
+        text = clean_text(node.text).strip()
+        if node.is_empty() or not text:
+            self.problems.append(error(node.location, f"{label}是空的", fact.hint or "请填写"))
+            return None
+        if fact.kind == "year":
+            if not re.fullmatch(r"\d{4}", text):
+                self.problems.append(
+                    error(node.location, f"{label}应为四位数字的年份，实际是“{text}”", "如 2024（不要写“年”字）")
+                )
+                return None
+        elif fact.kind == "postcode":
+            if not re.fullmatch(r"\d{6}", text):
+                self.problems.append(
+                    error(node.location, f"{label}应为6位数字，实际是“{text}”", "如 646000")
+                )
+                return None
+        elif fact.kind == "phone":
+            if not re.fullmatch(r"[0-9０-９\-－—()（）+ 、，,/转]+", text) or not re.search(r"\d", text):
+                self.problems.append(
+                    error(node.location, f"{label}“{text}”不像电话号码", "写成 0830-2665996 这样的形式")
+                )
+                return None
+        if fact.choices and text not in fact.choices:
+            self.problems.append(
+                error(node.location, f"{label}只能是{'、'.join(fact.choices)}之一，实际是“{text}”",
+                      did_you_mean(text, fact.choices))
+            )
+            return None
+        return text
+
+    def _derive_facts(self, where: Location) -> None:
+        facts = self.report.facts
+        defaults = self.spec.defaults
+        if "机关" in facts and "机关类型" not in facts:
+            name = facts.get("地区", "") + facts["机关"]
+            for entry in defaults.get("office_type_by_suffix", []):
+                if name.endswith(entry["suffix"]):
+                    facts["机关类型"] = entry["type"]
+                    break
+        if "标题" not in facts and "机关" in facts and "年度" in facts:
+            pattern = defaults.get("title", "{地区}{机关}{年度}年政府信息公开工作年度报告")
+            facts["标题"] = pattern.format(地区=facts.get("地区", ""), 机关=facts["机关"], 年度=facts["年度"])
+
+    # --- text parts ------------------------------------------------------------------------------------
+
+    def _missing_part(self, part: Part, where: Location) -> None:
+        if part.required:
+            self.problems.append(error(where, f"缺少第{part.key[0]}部分「{part.key}」", "补充这一部分的内容"))
+
+    def _paragraphs(self, node: Node, label: str) -> list[Paragraph] | None:
+        """A text block: one paragraph per line (blank lines ignored); also a list of lines."""
+        if node.kind == "seq":
+            result: list[Paragraph] = []
+            for child in node.children:
+                sub = self._paragraphs(child, label)
+                if sub is None:
+                    return None
+                result.extend(sub)
+            return result
+        if node.kind != "scalar":
+            self.problems.append(
+                error(node.location, f"{label}应为文字，实际是{node.describe()}",
+                      "多段文字用“|”开头、每段一行；文字以 { 或 [ 开头时请用引号括起来")
+            )
+            return None
+        if node.is_empty():
+            return []
+        first_line = node.line + (1 if node.style in ("|", ">") else 0)
+        paragraphs = []
+        for offset, line in enumerate(clean_text(node.text).split("\n")):
+            text = line.strip()
+            if text:
+                paragraphs.append(Paragraph(text, Location(node.location.file, first_line + offset)))
+        return paragraphs
+
+    def _part(self, part: Part, key: Node, node: Node) -> None:
+        label = f"「{part.key}」"
+        if part.kind == "paragraphs":
+            paragraphs = self._paragraphs(node, label)
+            if paragraphs is not None:
+                self.report.paragraphs[part.context] = paragraphs
+                if not paragraphs and part.required:
+                    self.problems.append(error(node.location, f"{label}是空的", "请填写这一部分的内容"))
+            return
+        if node.kind != "map":
+            self.problems.append(
+                error(node.location, f"{label}下应为各小节（“小标题: 内容”），实际是{node.describe()}",
+                      "参照 data/ 下的示例文件分小节填写")
+            )
+            return
+        if part.kind == "sections":
+            self._sections(part, node)
+        else:
+            self._subparts(part, node)
+
+    def _sections(self, part: Part, node: Node) -> None:
+        by_key = {normalize_label(s.key): s for s in part.sections}
+        by_short = {strip_enumeration(s.key): s for s in part.sections}
+        found = set()
+        for k, v in node.items:
+            folded = normalize_label(k.text)
+            section = by_key.get(folded) or by_short.get(folded)
+            if section is None:
+                self._unknown_key(k, [s.key for s in part.sections], f"「{part.key}」中")
+                continue
+            found.add(section.key)
+            paragraphs = self._paragraphs(v, f"「{section.key}」")
+            if paragraphs is not None:
+                self.report.paragraphs[section.context] = paragraphs
+                if not paragraphs:
+                    self.problems.append(error(v.location, f"「{part.key}」的「{section.key}」是空的", "请填写"))
+        for section in part.sections:
+            if section.key not in found:
+                self.problems.append(
+                    error(node.location, f"「{part.key}」缺少「{section.key}」", "补充这一小节的内容")
+                )
+
+    def _subparts(self, part: Part, node: Node) -> None:
+        subparts: list[SubPart] = []
+        for k, v in node.items:
+            folded = normalize_label(k.text)
+            if part.intro and folded == normalize_label(part.intro):
+                paragraphs = self._paragraphs(v, f"「{part.key}」的「{part.intro}」")
+                if paragraphs is not None:
+                    self.report.paragraphs[part.context] = paragraphs
+                continue
+            if re.match(r"^\([一二三四五六七八九十]+\)", folded):
+                paragraphs = self._paragraphs(v, f"「{k.text}」")
+                if paragraphs is None:
+                    continue
+                if not paragraphs:
+                    self.problems.append(error(v.location, f"「{part.key}」的「{k.text}」是空的", "请填写"))
+                title = clean_text(k.text).strip()
+                subparts.append(SubPart(_full_width_enumeration(title), k.location, paragraphs))
+                continue
+            self.problems.append(
+                error(
+                    k.location,
+                    f"「{part.key}」中不认识「{k.text}」",
+                    f"小标题要以（一）（二）…开头，如“（一）主动公开政府信息情况”；开头的概述写在「{part.intro}」下",
+                )
+            )
+        self.report.paragraphs.setdefault(part.context, [])
+        self.report.subparts[part.context] = subparts
+
+    # --- tables ----------------------------------------------------------------------------------------
+
+    def _table(self, table: Table, node: Node | None) -> None:
+        """Fill every cell of `table`: given values, 0 for left-out cells, None for left-out totals."""
+        for row in table.rows:
+            for column in row.columns:
+                total = column.computed or row.computed
+                self.report.cells[(table.id, row.id, column.id)] = Cell(None if total else _zero(column))
+        if node is None or node.is_empty():
+            return
+        if node.kind != "map":
+            self.problems.append(
+                error(node.location, f"「{table.key}」下应为表格各行（“行名: 数值”），实际是{node.describe()}",
+                      "参照 data/ 下的示例文件填写")
+            )
+            return
+        tree = _row_tree(table)
+        self._table_level(table, node, tree, [])
+
+    def _table_level(self, table: Table, node: Node, tree: dict[str, object], path: list[str]) -> None:
+        labels = {normalize_label(label): label for label in tree}
+        shorts: dict[str, list[str]] = {}
+        for label in tree:
+            shorts.setdefault(strip_enumeration(label), []).append(label)
+            entry = tree[label]
+            if isinstance(entry, Row):
+                for alias in entry.aliases:
+                    labels[normalize_label(alias)] = label
+        for k, v in node.items:
+            folded = normalize_label(k.text)
+            label = labels.get(folded)
+            if label is None and len(shorts.get(folded, [])) == 1:
+                label = shorts[folded][0]
+            where = f"{table.id}「{' '.join(path)}」中" if path else f"{table.id}中"
+            if label is None:
+                self._unknown_key(k, list(tree), where)
+                continue
+            entry = tree[label]
+            if isinstance(entry, Row):
+                self.report.row_locations[(table.id, entry.id)] = k.location
+                self._row(entry, v)
+            else:
+                assert isinstance(entry, dict)
+                if v.is_empty():
+                    continue
+                if v.kind != "map":
+                    self.problems.append(
+                        error(v.location, f"{table.id}「{label}」下应为各分项（“分项名: 数值”），实际是{v.describe()}",
+                              "按官方表格逐项填写，参照 data/ 下的示例文件")
+                    )
+                    continue
+                self._table_level(table, v, entry, [*path, label])
+
+    def _row(self, row: Row, node: Node) -> None:
+        """A row: a mapping column → value, a list of values in column order, or one value for one column."""
+        columns = row.columns
+        subject = f"{row.table}「{row.display}」"
+        if node.is_empty():
+            self.problems.append(
+                error(node.location, f"{subject}是空的", "没有数据的栏目请填 0，或删去这一行（未写的栏目按 0 计）")
+            )
+            return
+        if node.kind == "scalar":
+            if len(columns) != 1:
+                self.problems.append(
+                    error(node.location, f"{subject}有 {len(columns)} 栏，只写了一个数",
+                          f"写成列表 [{', '.join('0' for _ in columns)}] 或逐栏“栏目: 数值”，栏目依次为："
+                          + "、".join(c.label for c in columns))
+                )
+                return
+            self._cell(row, columns[0], node)
+            return
+        if node.kind == "seq":
+            values = node.children
+            required = [c for c in columns if not c.computed]
+            if len(values) not in (len(columns), len(required)):
+                expected = (f"{len(columns)} 个（{'、'.join(c.label for c in columns)}）"
+                            if len(required) == len(columns)
+                            else f"{len(columns)} 个（含总计）或 {len(required)} 个（不含总计）")
+                self.problems.append(
+                    error(node.location, f"{subject}应有 {expected}数，实际写了 {len(values)} 个",
+                          "按表格栏目顺序填写，没有数据的栏目填 0")
+                )
+                return
+            for column, value in zip(columns, values, strict=False):
+                self._cell(row, column, value)
+            return
+        by_label: dict[str, Column] = {}
+        for column in columns:
+            by_label[normalize_label(column.label)] = column
+            by_label.setdefault(normalize_label(column.id), column)
+        for k, v in node.items:
+            column = by_label.get(normalize_label(k.text))
+            if column is None:
+                self._unknown_key(k, [c.label for c in columns], f"{subject}中")
+                continue
+            self._cell(row, column, v)
+
+    def _cell(self, row: Row, column: Column, node: Node) -> None:
+        subject = f"{row.table}「{row.display}」行「{column.label}」栏"
+        value = self._number(node, subject, column.kind)
+        key = (row.table, row.id, column.id)
+        if value is not None:
+            self.report.cells[key] = Cell(value, node.location)
+        else:
+            self.report.invalid_cells.add(key)
+
+    def _number(self, node: Node, subject: str, kind: str) -> int | Decimal | None:
+        problem = parse_number_problem(node, subject, kind)
+        if problem is not None:
+            self.problems.append(problem)
+            return None
+        text = node.text.strip()
+        return int(text) if kind == "count" else Decimal(text)
+
+
+def parse_number_problem(node: Node, subject: str, kind: str) -> Problem | None:
+    """None when `node` is a valid number of `kind`; otherwise the problem, with a fix suggestion."""
+    where = node.location
+    if node.kind != "scalar":
+        return error(where, f"{subject}应为一个数，实际是{node.describe()}", "填写一个数字，如 0")
+    text = node.text.strip()
+    if node.is_empty() or not text:
+        return error(where, f"{subject}是空的", "没有数据请填 0（表格中不能有空格）")
+    unit = "万元" if kind == "amount" else "件"
+    pattern = r"\d+(\.\d+)?" if kind == "amount" else r"\d+"
+    if re.fullmatch(pattern, text):
+        return None
+    ascii_text = unicodedata.normalize("NFKC", text)
+    if ascii_text != text and re.fullmatch(pattern, ascii_text):
+        return error(where, f"{subject}“{text}”用了全角数字", f"改为半角数字 {ascii_text}")
+    if re.fullmatch(r"[-−－]\s*\d+(\.\d+)?", ascii_text):
+        return error(where, f"{subject}是负数“{text}”", "数量和金额不能为负数，请核对")
+    if kind == "count" and re.fullmatch(r"\d+\.\d+", ascii_text):
+        return error(where, f"{subject}“{text}”不是整数", "件数必须是整数")
+    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", ascii_text):
+        return error(where, f"{subject}“{text}”含千分位逗号", f"去掉逗号，写作 {ascii_text.replace(',', '')}")
+    digits = re.match(r"\d+(\.\d+)?", ascii_text)
+    if digits:
+        return error(where, f"{subject}“{text}”不是纯数字", f"只填数字，不要带单位或文字：改为 {digits.group(0)}"
+                     + (f"（单位为{unit}）" if kind == "amount" else ""))
+    if all(c in _CHINESE_DIGITS for c in text):
+        number = chinese_number(text)
+        fix = f"改为 {number}" if number is not None else "用阿拉伯数字填写"
+        return error(where, f"{subject}“{text}”是汉字数字", fix)
+    if text in ("无", "没有", "/", "—", "-", "－", "——"):
+        return error(where, f"{subject}写的是“{text}”", "没有数据请填 0（表格中不能写“无”、“/”或“—”）")
+    return error(where, f"{subject}“{text}”不是数字", "填写阿拉伯数字，如 0、12")
+
+
+def chinese_number(text: str) -> int | None:
+    """Read a simple Chinese numeral (up to 万), e.g. 十二 → 12, 一百零五 → 105; None if not one."""
+    digits = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
+              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+    units = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+    total, section, number = 0, 0, 0
+    for char in text:
+        if char in digits:
+            number = digits[char]
+        elif char in units:
+            unit = units[char]
+            if unit == 10000:
+                total += (section + number) * unit
+                section = 0
+            else:
+                section += (number or 1) * unit
+            number = 0
+        else:
+            return None
+    return total + section + number
+
+
+def _zero(column: Column) -> int | Decimal:
+    return Decimal(0) if column.kind == "amount" else 0
+
+
+def _full_width_enumeration(title: str) -> str:
+    """`(一)主动公开` → `（一）主动公开`: sub-heads print with the official full-width parentheses."""
+    match = re.match(r"^\s*[(（]\s*([一二三四五六七八九十]+)\s*[)）]\s*", title)
+    if match:
+        return f"（{match.group(1)}）" + title[match.end() :]
+    return title
+
+
+def _row_tree(table: Table) -> dict[str, object]:
+    """The table's rows as a tree of official labels: label → Row, or label → subtree."""
+    tree: dict[str, object] = {}
+    for row in table.rows:
+        level = tree
+        for label in row.path[:-1]:
+            child = level.setdefault(label, {})
+            assert isinstance(child, dict)
+            level = child
+        level[row.path[-1]] = row
+    return tree

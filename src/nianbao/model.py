@@ -1,0 +1,101 @@
+"""The data of one report, as read from its YAML file(s), with where every value came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from .problems import Location
+from .spec import Row, Spec
+
+Number = int | Decimal
+CellKey = tuple[str, str, str]  # (table id, row id, column id)
+
+
+@dataclass
+class Paragraph:
+    text: str
+    location: Location
+
+
+@dataclass
+class SubPart:
+    """A sub-head of a part, such as （一）主动公开政府信息情况, and its paragraphs."""
+
+    title: str
+    location: Location
+    paragraphs: list[Paragraph]
+
+
+@dataclass
+class Cell:
+    """One table cell. `value` is None only for a total still to be computed."""
+
+    value: Number | None
+    location: Location | None = None  # where it was written; None when left out
+    computed: bool = False
+
+    @property
+    def given(self) -> bool:
+        return self.location is not None
+
+
+@dataclass
+class ReportData:
+    """One office's report: facts, texts, and every table cell keyed by (table, row, column) ids."""
+
+    path: Path
+    source: str  # the data file as shown in messages
+    spec: Spec
+    facts: dict[str, str] = field(default_factory=dict)
+    fact_locations: dict[str, Location] = field(default_factory=dict)
+    paragraphs: dict[str, list[Paragraph]] = field(default_factory=dict)  # context name → paragraphs
+    subparts: dict[str, list[SubPart]] = field(default_factory=dict)  # context name → sub-heads
+    part_locations: dict[str, Location] = field(default_factory=dict)  # part key → where written
+    cells: dict[CellKey, Cell] = field(default_factory=dict)
+    row_locations: dict[tuple[str, str], Location] = field(default_factory=dict)
+    table_locations: dict[str, Location] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)  # every file that contributed (defaults first)
+    source_paths: list[Path] = field(default_factory=list)
+    invalid_cells: set[CellKey] = field(default_factory=set)  # written, but not a valid number
+
+    @property
+    def office(self) -> str:
+        return self.facts.get("机关", "")
+
+    @property
+    def year(self) -> str:
+        return self.facts.get("年度", "")
+
+    def value(self, table: str, row: str, column: str) -> Number:
+        cell = self.cells[(table, row, column)]
+        return cell.value if cell.value is not None else 0
+
+    def where(self, table: str, row: str | None = None, column: str | None = None) -> Location:
+        """The best place to point at: the cell, else its row, else its table, else the file."""
+        if row is not None and column is not None:
+            cell = self.cells.get((table, row, column))
+            if cell is not None and cell.location is not None:
+                return cell.location
+        if row is not None and (table, row) in self.row_locations:
+            return self.row_locations[(table, row)]
+        return self.table_locations.get(table, Location(self.source))
+
+    def row_values(self, row: Row) -> list[Number]:
+        return [self.value(row.table, row.id, c.id) for c in row.columns]
+
+    def part_paragraphs(self, part_key: str) -> list[Paragraph]:
+        """Every paragraph of a part (sub-head titles included), for rules that read the text."""
+        spec_part = next((p for p in self.spec.parts if p.key == part_key), None)
+        if spec_part is None:
+            return []
+        result: list[Paragraph] = []
+        names = [spec_part.context] if spec_part.context else []
+        names += [s.context for s in spec_part.sections]
+        for name in names:
+            result.extend(self.paragraphs.get(name, []))
+            for sub in self.subparts.get(name, []):
+                result.append(Paragraph(sub.title, sub.location))
+                result.extend(sub.paragraphs)
+        return result

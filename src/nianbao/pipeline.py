@@ -1,0 +1,74 @@
+"""The whole pipeline for one office: load → check → render → write, as plain functions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .check import check_report
+from .errors import ChecksFailed
+from .load import load_report
+from .model import ReportData
+from .problems import Problem, has_errors
+from .render import render_report
+from .source import display_name
+from .write import safe_file_name, write_atomic
+
+
+@dataclass
+class CheckResult:
+    """The outcome of checking one data file."""
+
+    path: Path
+    report: ReportData | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def display(self) -> str:
+        return self.report.source if self.report else display_name(self.path)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+    @property
+    def ok(self) -> bool:
+        return self.report is not None and not has_errors(self.problems)
+
+
+def check_file(
+    path: Path | str, defaults: Sequence[Path | str] = (), template: Path | str | None = None
+) -> CheckResult:
+    """Load a data file and run every rule; all problems are returned, nothing is written."""
+    report, problems = load_report(path, defaults=defaults, template=template)
+    if report is not None:
+        problems.extend(check_report(report))
+    problems.sort(key=lambda p: (p.location.file, p.location.line))
+    return CheckResult(Path(path), report, problems)
+
+
+def output_path(report: ReportData, out_dir: Path) -> Path:
+    """Where a report is written: `DIR/<机关><年度>年政府信息公开工作年度报告.docx` (template's defaults)."""
+    pattern = report.spec.defaults.get("output", "{机关}{年度}年政府信息公开工作年度报告.docx")
+    name = pattern.format(机关=report.office, 年度=report.year, 地区=report.facts.get("地区", ""))
+    return out_dir / safe_file_name(name)
+
+
+def build_file(
+    path: Path | str,
+    out_dir: Path | str = "out",
+    defaults: Sequence[Path | str] = (),
+    template: Path | str | None = None,
+) -> tuple[CheckResult, Path]:
+    """Check a data file and, only if it has no errors, write its .docx. Raises ChecksFailed otherwise."""
+    result = check_file(path, defaults=defaults, template=template)
+    if not result.ok or result.report is None:
+        raise ChecksFailed(f"{result.display} 有错误，未生成报告", result.problems)
+    target = output_path(result.report, Path(out_dir))
+    write_atomic(target, render_report(result.report))
+    return result, target

@@ -1,0 +1,274 @@
+"""Render stage: a checked `ReportData` → the Jinja context → the .docx bytes.
+
+`CompiledTemplate` does once what plain docxtpl does on every render: open the .docx, run docxtpl's
+placeholder clean-up (`patch_xml`) and compile the Jinja template. Each render then only runs the compiled
+template and zips the parts, with the same result as a fresh `DocxTemplate(...).render(context)`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import jinja2
+from docx import Document
+from docxtpl import DocxTemplate
+from lxml import etree
+
+from . import __version__
+from .errors import TemplateTrouble
+from .model import Number, Paragraph, ReportData
+from .spec import Spec
+
+DOCUMENT_PART = "word/document.xml"
+CORE_PART = "docProps/core.xml"
+CUSTOM_PART = "docProps/custom.xml"
+_JINJA_MARK = re.compile(r"\{[{%#]")
+
+
+def format_number(value: Number | None) -> str:
+    """Counts as plain integers; amounts as typed (0.092 stays 0.092, never 9.2E-2)."""
+    if value is None:
+        return "0"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def _texts(paragraphs: list[Paragraph]) -> list[str]:
+    return [p.text for p in paragraphs]
+
+
+def build_context(report: ReportData) -> dict[str, Any]:
+    """The Jinja context of the template contract: facts, parts as paragraph lists, tables by row id."""
+    spec: Spec = report.spec
+    context: dict[str, Any] = {fact.key: report.facts.get(fact.key, "") for fact in spec.facts}
+    for part in spec.parts:
+        names = [part.context] if part.context else []
+        names += [section.context for section in part.sections]
+        for name in names:
+            if part.kind == "subparts" and name == part.context:
+                context[name] = {
+                    part.intro: _texts(report.paragraphs.get(name, [])),
+                    "分项": [
+                        {"标题": sub.title, "段落": _texts(sub.paragraphs)}
+                        for sub in report.subparts.get(name, [])
+                    ],
+                }
+            else:
+                context[name] = _texts(report.paragraphs.get(name, []))
+    for table in spec.tables:
+        rows: dict[str, dict[str, str]] = {}
+        for row in table.rows:
+            values = {"名称": row.label}
+            for column in row.columns:
+                values[column.id] = format_number(report.cells[(table.id, row.id, column.id)].value)
+            rows[row.id] = values
+        groups = {
+            group.id: {"名称": group.label, "行": [rows[r.id] for r in table.rows if r.group == group.id]}
+            for group in table.groups
+        }
+        context[table.id] = {"行": rows, "组": groups, "分组": list(groups.values())}
+    return context
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What a generated document records about its origin (in its custom document properties)."""
+
+    data_hash: str
+    template_hash: str
+    tool_version: str = __version__
+
+    def properties(self) -> dict[str, str]:
+        return {
+            "nianbao.data_hash": self.data_hash,
+            "nianbao.template_hash": self.template_hash,
+            "nianbao.version": self.tool_version,
+        }
+
+
+def sha256_files(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def jinja_environment() -> jinja2.Environment:
+    """Strict (a missing variable is an error, not empty text) and escaping (`&`, `<` stay text)."""
+    return jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+
+
+class CompiledTemplate:
+    """A .docx template loaded, patched and compiled once, rendered many times."""
+
+    def __init__(self, docx_path: Path) -> None:
+        self.path = Path(docx_path)
+        try:
+            raw = self.path.read_bytes()
+            with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+                self.parts: list[tuple[zipfile.ZipInfo, bytes]] = [
+                    (info, archive.read(info)) for info in archive.infolist()
+                ]
+            document = Document(str(self.path))
+        except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+            raise TemplateTrouble(f"无法打开 Word 模板 {self.path}：{exc}") from None
+        self.hash = hashlib.sha256(raw).hexdigest()
+        helper = DocxTemplate(str(self.path))
+        self.env = jinja_environment()
+
+        root = document.element
+        body = root.body
+        root_xml = etree.tostring(root, encoding="unicode")
+        start = root_xml.index("<w:body")
+        end = root_xml.rindex("</w:body>") + len("</w:body>")
+        self._head = '<?xml version=\'1.0\' encoding=\'UTF-8\' standalone=\'yes\'?>\n' + root_xml[:start]
+        self._tail = root_xml[end:]
+        body_xml = etree.tostring(body, encoding="unicode")
+        # Column loops and colspans need docxtpl's table fix-up after each render, as docxtpl does.
+        self._fix_tables = bool(re.search(r"\{%-?\s*(tc|colspan|hm)\b", body_xml))
+        patched = helper.patch_xml(body_xml)
+        self._unescape_markers = any(m in patched for m in ("{_{", "}_}", "{_%", "%_}"))
+        try:
+            self._body = self.env.from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", patched))
+            # Headers and footers are rendered only when they hold placeholders.
+            self._extra: dict[str, jinja2.Template] = {}
+            for info, data in self.parts:
+                name = info.filename
+                if re.match(r"word/(header|footer)\d*\.xml$", name) and _JINJA_MARK.search(data.decode("utf-8")):
+                    part_xml = helper.patch_xml(data.decode("utf-8"))
+                    self._extra[name] = self.env.from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", part_xml))
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateTrouble(f"Word 模板 {self.path.name} 中的占位符写法有误：{exc.message}") from None
+
+    def _render_part(self, template: jinja2.Template, context: dict[str, Any]) -> str:
+        try:
+            xml = template.render(context)
+        except jinja2.UndefinedError as exc:
+            raise TemplateTrouble(f"Word 模板 {self.path.name} 用到了数据中没有的字段：{exc.message}") from None
+        xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+        if self._unescape_markers:
+            xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        if any(c in xml for c in "\t\a\n\f"):
+            xml = DocxTemplate.resolve_listing(None, xml)  # type: ignore[arg-type]
+        return xml
+
+    def render_xml(self, context: dict[str, Any]) -> str:
+        """The rendered word/document.xml; raises TemplateTrouble if it is not well-formed XML."""
+        body = self._render_part(self._body, context)
+        if self._fix_tables:
+            body = etree.tostring(DocxTemplate.fix_tables(None, body), encoding="unicode")  # type: ignore[arg-type]
+        xml = self._head + body + self._tail
+        try:
+            etree.fromstring(xml.encode("utf-8"))
+        except etree.XMLSyntaxError as exc:  # pragma: no cover - escaping makes this unreachable
+            raise TemplateTrouble(f"生成的文档内容不是有效的 XML：{exc}") from None
+        return xml
+
+    def render(self, context: dict[str, Any], title: str = "", provenance: Provenance | None = None) -> bytes:
+        """The whole .docx as bytes."""
+        replaced = {DOCUMENT_PART: self.render_xml(context).encode("utf-8")}
+        for name, template in self._extra.items():
+            replaced[name] = self._render_part(template, context).encode("utf-8")
+        names = {info.filename for info, _ in self.parts}
+        if title and CORE_PART in names:
+            core = dict(self.parts_by_name())[CORE_PART].decode("utf-8")
+            replaced[CORE_PART] = _set_core_title(core, title).encode("utf-8")
+        extra_parts: list[tuple[str, bytes]] = []
+        if provenance is not None:
+            custom = _custom_properties_xml(provenance.properties()).encode("utf-8")
+            if CUSTOM_PART in names:
+                replaced[CUSTOM_PART] = custom
+            else:
+                extra_parts.append((CUSTOM_PART, custom))
+                by_name = self.parts_by_name()
+                replaced["[Content_Types].xml"] = _add_custom_content_type(by_name["[Content_Types].xml"])
+                replaced["_rels/.rels"] = _add_custom_relationship(by_name["_rels/.rels"])
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as out:
+            for info, data in self.parts:
+                out.writestr(_fresh_info(info.filename), replaced.get(info.filename, data))
+            for name, data in extra_parts:
+                out.writestr(_fresh_info(name), data)
+        return buffer.getvalue()
+
+    def parts_by_name(self) -> dict[str, bytes]:
+        return {info.filename: data for info, data in self.parts}
+
+
+def _fresh_info(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def _set_core_title(core_xml: str, title: str) -> str:
+    safe = escape(title)
+    if "<dc:title" in core_xml:
+        return re.sub(r"<dc:title\s*/>|<dc:title>.*?</dc:title>", f"<dc:title>{safe}</dc:title>", core_xml, count=1,
+                      flags=re.DOTALL)
+    return core_xml.replace("</cp:coreProperties>", f"<dc:title>{safe}</dc:title></cp:coreProperties>")
+
+
+_CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+_VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
+
+
+def _custom_properties_xml(values: dict[str, str]) -> str:
+    props = "".join(
+        f'<property fmtid="{_FMTID}" pid="{pid}" name="{escape(name)}"><vt:lpwstr>{escape(value)}</vt:lpwstr></property>'
+        for pid, (name, value) in enumerate(sorted(values.items()), start=2)
+    )
+    return (
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+        f'<Properties xmlns="{_CUSTOM_NS}" xmlns:vt="{_VT_NS}">{props}</Properties>'
+    )
+
+
+def _add_custom_content_type(content_types: bytes) -> bytes:
+    text = content_types.decode("utf-8")
+    if 'PartName="/docProps/custom.xml"' in text:
+        return content_types
+    override = (
+        '<Override PartName="/docProps/custom.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.custom-properties+xml"/>'
+    )
+    return text.replace("</Types>", override + "</Types>").encode("utf-8")
+
+
+def _add_custom_relationship(rels: bytes) -> bytes:
+    text = rels.decode("utf-8")
+    if "docProps/custom.xml" in text:
+        return rels
+    rel = (
+        '<Relationship Id="rIdNianbaoCustom" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties" '
+        'Target="docProps/custom.xml"/>'
+    )
+    return text.replace("</Relationships>", rel + "</Relationships>").encode("utf-8")
+
+
+@lru_cache(maxsize=8)
+def compiled_template(docx_path: Path) -> CompiledTemplate:
+    """One compiled template per process and path."""
+    return CompiledTemplate(docx_path)
+
+
+def render_report(report: ReportData) -> bytes:
+    """The .docx bytes of a checked report (the caller has made sure it has no errors)."""
+    template = compiled_template(report.spec.docx)
+    provenance = Provenance(
+        data_hash=sha256_files(report.source_paths),
+        template_hash=template.hash,
+    )
+    return template.render(build_context(report), title=report.facts.get("标题", ""), provenance=provenance)

@@ -1,0 +1,198 @@
+"""Read a YAML data file into a tree of located nodes, safely and strictly.
+
+Scalars are never resolved the YAML 1.1 way: every scalar keeps the text that was typed, so a postcode
+``010010`` stays ``"010010"``, ``12:30`` stays text and ``no`` is not a boolean. The loader decides the type
+of each value from the field list. Duplicate keys and explicit tags (``!!python/...``) are refused.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import FileTrouble
+from .problems import Location, Problem, error, warning
+
+# Tags that PyYAML's safe resolver assigns implicitly; anything else was written explicitly with "!".
+_IMPLICIT_TAGS = {
+    "tag:yaml.org,2002:" + name
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq", "merge", "value")
+}
+
+
+@dataclass
+class Node:
+    """A YAML node with the place it was written. `items` for mappings, `children` for sequences."""
+
+    kind: str  # "map", "seq" or "scalar"
+    location: Location
+    text: str = ""  # scalar text exactly as typed (after YAML unquoting / block folding)
+    style: str | None = None  # scalar style: None plain, "'" '"' "|" ">"
+    items: list[tuple[Node, Node]] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
+
+    @property
+    def line(self) -> int:
+        return self.location.line
+
+    def is_empty(self) -> bool:
+        """True for a value left blank (``key:`` with nothing, ``~`` or ``null``)."""
+        return self.kind == "scalar" and self.style is None and self.text in ("", "~", "null", "Null", "NULL")
+
+    def describe(self) -> str:
+        return {"map": "键值结构", "seq": "列表"}.get(self.kind, "文本")
+
+
+@dataclass
+class SourceFile:
+    """A data file read from disk: its display name, its root node, and problems found while reading."""
+
+    path: Path
+    display: str
+    root: Node | None
+    problems: list[Problem]
+
+
+def display_name(path: Path) -> str:
+    """The path as shown in messages: relative to the working directory when possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read_text(path: Path, display: str) -> tuple[str, list[Problem]]:
+    """Read a file as text, accepting UTF-8 (with or without BOM), UTF-16 with BOM, and GBK/GB18030."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise FileTrouble("找不到这个文件，请检查路径和文件名是否正确", display) from None
+    except IsADirectoryError:
+        raise FileTrouble("这是一个文件夹，不是数据文件", display) from None
+    except PermissionError:
+        raise FileTrouble("没有权限读取这个文件", display) from None
+    except OSError as exc:
+        raise FileTrouble(f"读取文件失败：{exc.strerror or exc}", display) from None
+
+    problems: list[Problem] = []
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict"), problems
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16"), problems
+    try:
+        return raw.decode("utf-8"), problems
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        raise FileTrouble(
+            "无法识别文件编码：既不是 UTF-8 也不是 GBK。请用记事本或 WPS 打开后“另存为”，编码选择 UTF-8",
+            display,
+        ) from None
+    problems.append(
+        warning(
+            Location(display),
+            "文件是 GBK 编码，已按 GBK 读取",
+            "建议用记事本或编辑器“另存为”UTF-8 编码，避免在其他电脑上出现乱码",
+        )
+    )
+    return text, problems
+
+
+def load_source(path: Path) -> SourceFile:
+    """Read and parse one YAML file. File-system trouble raises `FileTrouble`; content trouble is a Problem."""
+    display = display_name(path)
+    text, problems = read_text(path, display)
+    if not text.strip() or all(
+        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
+    ):
+        problems.append(
+            error(Location(display), "文件是空的，没有任何数据", "参照 data/ 下的示例文件填写，或用 nianbao new 生成")
+        )
+        return SourceFile(path, display, None, problems)
+    try:
+        composed = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        problems.append(_syntax_problem(exc, display, text))
+        return SourceFile(path, display, None, problems)
+    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises marked errors for syntax
+        problems.append(error(Location(display), f"YAML 格式错误：{exc}"))
+        return SourceFile(path, display, None, problems)
+    if composed is None:
+        problems.append(error(Location(display), "文件是空的，没有任何数据"))
+        return SourceFile(path, display, None, problems)
+    root = _convert(composed, display, problems)
+    return SourceFile(path, display, root, problems)
+
+
+def _convert(node: yaml.Node, display: str, problems: list[Problem]) -> Node:
+    location = Location(display, node.start_mark.line + 1)
+    if node.tag not in _IMPLICIT_TAGS:
+        shown = node.tag.replace("tag:yaml.org,2002:", "!!")
+        problems.append(
+            error(location, f"不支持 YAML 标签「{shown}」", "删除以 ! 开头的标签，直接填写数值或文字")
+        )
+    if isinstance(node, yaml.MappingNode):
+        result = Node("map", location)
+        seen: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            key = _convert(key_node, display, problems)
+            value = _convert(value_node, display, problems)
+            if key.kind != "scalar":
+                problems.append(error(key.location, "键名必须是文字", "检查这一行的缩进和冒号"))
+                continue
+            if key.text in seen:
+                first = seen[key.text]
+                problems.append(
+                    error(
+                        key.location,
+                        f"「{key.text}」重复出现（第 {first.line} 行已经写过）",
+                        "同一层级的键只能写一次：删除多余的一处，或把两处的内容合并",
+                    )
+                )
+                continue
+            seen[key.text] = key
+            result.items.append((key, value))
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return Node("seq", location, children=[_convert(c, display, problems) for c in node.value])
+    assert isinstance(node, yaml.ScalarNode)
+    return Node("scalar", location, text=node.value, style=node.style)
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, display: str, text: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line_no = mark.line + 1 if mark else 0
+    lines = text.splitlines()
+    line_text = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
+    problem = (exc.problem or "").strip()
+    column = f"第 {mark.column + 1} 列" if mark else ""
+    hint = "检查这一行及上一行的缩进（只能用空格）、冒号和引号"
+    if "\t" in line_text or "'\\t'" in problem:
+        message = f"{column}有制表符（Tab）"
+        hint = "YAML 只能用空格缩进，请把 Tab 换成空格"
+    elif "：" in line_text and ":" not in line_text.split("#")[0]:
+        message = "键和值之间用了全角冒号“：”"
+        hint = "把全角冒号“：”改成半角冒号“:”，并在冒号后面加一个空格"
+    elif "mapping values are not allowed" in problem:
+        message = f"{column}不能出现“: ”"
+        hint = "文字中含有“: ”时，请把整段文字用引号括起来；或检查这一行的缩进"
+    elif "could not find expected ':'" in problem or "simple key" in problem:
+        message = "缺少冒号或缩进不一致"
+        hint = "每个键后面要有半角冒号和一个空格，如“机关: 安宁街道”；同一层级的键缩进要对齐"
+    elif "found character" in problem and "cannot start any token" in problem:
+        message = f"{column}有 YAML 不允许的字符"
+        hint = "以 @ 或 ` 开头的文字请用引号括起来"
+    elif "while scanning a quoted scalar" in (exc.context or "") or "unexpected end of stream" in problem:
+        message = "引号没有配对"
+        hint = "检查文字两端的引号是否成对"
+    elif "expected <block end>" in problem or "did not find expected" in problem:
+        message = f"{column}缩进不一致"
+        hint = "同一层级的键缩进要对齐，子项要比上一级多缩进两个空格"
+    else:
+        message = f"YAML 格式错误（{problem or exc}）"
+    return error(Location(display, line_no), message, hint)

@@ -1,0 +1,332 @@
+"""A template folder: the Word file plus, as data, its field list, balance rules and defaults.
+
+Nothing here knows the official format by heart: `fields.yaml`, `rules.yaml` and `defaults.yaml` beside
+`template.docx` say what the tables, rows, columns and rules are.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import TemplateTrouble
+
+DEFAULT_TEMPLATE = "official-2021"
+
+
+def templates_root() -> Path:
+    """Where named templates live: $NIANBAO_TEMPLATES, else the repository's `templates/` folder."""
+    env = os.environ.get("NIANBAO_TEMPLATES")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "templates"
+
+
+def normalize_label(text: str) -> str:
+    """Fold a key for matching: full-/half-width, spaces, quotes, and "1、" vs "1." are not told apart."""
+    folded = unicodedata.normalize("NFKC", text)
+    for quote in "“”\"'‘’「」":
+        folded = folded.replace(quote, "")
+    folded = "".join(folded.split())
+    if len(folded) > 1 and folded[0].isdigit() and folded[1] == "、":
+        folded = folded[0] + "." + folded[2:]
+    return folded
+
+
+def strip_enumeration(label: str) -> str:
+    """`（三）不予公开` → `不予公开`, `1.属于国家秘密` → `属于国家秘密`, `一、总体情况` → `总体情况`."""
+    text = normalize_label(label)
+    if text.startswith("(") and ")" in text[:5]:
+        return text[text.index(")") + 1 :]
+    head = text.split("、", 1)
+    if len(head) == 2 and len(head[0]) <= 2 and all(c in "一二三四五六七八九十" for c in head[0]):
+        return head[1]
+    head = text.split(".", 1)
+    if len(head) == 2 and head[0].isdigit():
+        return head[1]
+    return text
+
+
+@dataclass(frozen=True)
+class Column:
+    id: str
+    label: str
+    computed: bool = False
+    kind: str = "count"  # "count": non-negative integer; "amount": non-negative decimal
+
+
+@dataclass(frozen=True)
+class Row:
+    table: str
+    id: str
+    path: tuple[str, ...]
+    columns: tuple[Column, ...]
+    group: str | None = None
+    aliases: tuple[str, ...] = ()
+    computed: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.path[-1]
+
+    @property
+    def display(self) -> str:
+        """How messages name the row: its label, with its parent label where it has one."""
+        return " ".join(self.path[-2:])
+
+    def column(self, column_id: str) -> Column:
+        for column in self.columns:
+            if column.id == column_id:
+                return column
+        raise KeyError(column_id)
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    label: str
+    columns: tuple[Column, ...] = ()
+
+
+@dataclass
+class Table:
+    id: str
+    key: str
+    rows: list[Row]
+    groups: list[Group]
+    columns: tuple[Column, ...]  # table-wide columns (empty when each group has its own)
+
+    def row(self, row_id: str) -> Row:
+        for row in self.rows:
+            if row.id == row_id:
+                return row
+        raise KeyError(row_id)
+
+    def expand_rows(self, refs: list[str]) -> list[Row]:
+        """Row ids, where `组:X` stands for every row of group X."""
+        rows: list[Row] = []
+        for ref in refs:
+            if ref.startswith("组:"):
+                rows.extend(r for r in self.rows if r.group == ref[2:])
+            else:
+                rows.append(self.row(ref))
+        return rows
+
+    def all_columns(self) -> list[Column]:
+        seen: dict[str, Column] = {}
+        for row in self.rows:
+            for column in row.columns:
+                seen.setdefault(column.id, column)
+        return list(seen.values())
+
+
+@dataclass(frozen=True)
+class Fact:
+    key: str
+    required: bool = False
+    kind: str = "text"  # text, year, postcode, phone
+    choices: tuple[str, ...] = ()
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    context: str
+
+
+@dataclass(frozen=True)
+class Part:
+    key: str
+    kind: str  # paragraphs, subparts, sections
+    context: str = ""
+    required: bool = True
+    intro: str = ""
+    aspects: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    sections: tuple[Section, ...] = ()
+
+
+@dataclass
+class Rule:
+    """One rule of `rules.yaml`; `params` keeps the kind-specific settings as written there."""
+
+    id: str
+    kind: str
+    severity: str
+    message: str
+    hint: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Spec:
+    """Everything a template folder says about the data it takes."""
+
+    folder: Path
+    name: str
+    docx: Path
+    facts: list[Fact]
+    parts: list[Part]
+    tables: list[Table]
+    rules: list[Rule]
+    defaults: dict[str, Any]
+
+    def table(self, table_id: str) -> Table:
+        for table in self.tables:
+            if table.id == table_id:
+                return table
+        raise KeyError(table_id)
+
+    def rules_of(self, kind: str) -> list[Rule]:
+        return [rule for rule in self.rules if rule.kind == kind]
+
+    def outdated_terms(self) -> list[dict[str, Any]]:
+        terms: list[dict[str, Any]] = []
+        for rule in self.rules_of("outdated_terms"):
+            terms.extend(rule.params.get("terms", []))
+        return terms
+
+
+def resolve_template(name_or_path: str | os.PathLike[str] | None, base: Path | None = None) -> Path:
+    """A template folder from a name under `templates_root()` or a path (relative to `base`)."""
+    if name_or_path is None:
+        name_or_path = DEFAULT_TEMPLATE
+    candidate = Path(name_or_path)
+    if not candidate.is_absolute() and base is not None and (base / candidate).is_dir():
+        return (base / candidate).resolve()
+    if candidate.is_dir():
+        return candidate.resolve()
+    named = templates_root() / str(name_or_path)
+    if named.is_dir():
+        return named.resolve()
+    available = sorted(p.name for p in templates_root().glob("*") if (p / "fields.yaml").is_file())
+    raise TemplateTrouble(
+        f"找不到模板「{name_or_path}」。可用的模板：{'、'.join(available) or '无'}"
+    )
+
+
+@lru_cache(maxsize=16)
+def load_spec(folder: Path) -> Spec:
+    """Read a template folder. Cached: the spec is read once per process."""
+    folder = Path(folder)
+    fields_doc = _read_yaml(folder / "fields.yaml")
+    rules_doc = _read_yaml(folder / "rules.yaml")
+    defaults_path = folder / "defaults.yaml"
+    defaults = _read_yaml(defaults_path) if defaults_path.exists() else {}
+    try:
+        docx = folder / fields_doc.get("template", "template.docx")
+        facts = [
+            Fact(
+                key=f["key"],
+                required=bool(f.get("required", False)),
+                kind=f.get("kind", "text"),
+                choices=tuple(f.get("choices", ())),
+                hint=f.get("hint", ""),
+            )
+            for f in fields_doc["facts"]
+        ]
+        parts = [_part(p) for p in fields_doc["parts"]]
+        column_sets = {
+            name: tuple(
+                Column(c["id"], c["label"], bool(c.get("computed", False)), c.get("kind", "count"))
+                for c in columns
+            )
+            for name, columns in fields_doc["column_sets"].items()
+        }
+        tables = [_table(t, column_sets) for t in fields_doc["tables"]]
+        rules = [
+            Rule(
+                id=r["id"],
+                kind=r["kind"],
+                severity=r.get("severity", "error"),
+                message=r["message"],
+                hint=r.get("hint", ""),
+                params={k: v for k, v in r.items() if k not in ("id", "kind", "severity", "message", "hint")},
+            )
+            for r in rules_doc["rules"]
+        ]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise TemplateTrouble(f"模板文件夹 {folder} 的 fields.yaml 或 rules.yaml 不完整：{exc}") from None
+    if not docx.is_file():
+        raise TemplateTrouble(f"模板文件夹 {folder} 中找不到 Word 模板 {docx.name}")
+    spec = Spec(folder, fields_doc.get("name", folder.name), docx, facts, parts, tables, rules, defaults)
+    _check_rule_refs(spec)
+    return spec
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            doc = yaml.safe_load(fh)
+    except FileNotFoundError:
+        raise TemplateTrouble(f"模板文件夹缺少 {path.name}：{path}") from None
+    except yaml.YAMLError as exc:
+        raise TemplateTrouble(f"模板文件 {path} 格式错误：{exc}") from None
+    if not isinstance(doc, dict):
+        raise TemplateTrouble(f"模板文件 {path} 应为键值结构")
+    return doc
+
+
+def _part(p: dict[str, Any]) -> Part:
+    return Part(
+        key=p["key"],
+        kind=p["kind"],
+        context=p.get("context", ""),
+        required=bool(p.get("required", True)),
+        intro=p.get("intro", ""),
+        aspects=tuple((a["name"], tuple(a["keywords"])) for a in p.get("aspects", ())),
+        sections=tuple(Section(s["key"], s["context"]) for s in p.get("sections", ())),
+    )
+
+
+def _table(t: dict[str, Any], column_sets: dict[str, tuple[Column, ...]]) -> Table:
+    table_columns = column_sets[t["columns"]] if "columns" in t else ()
+    groups = [
+        Group(g["id"], g["label"], column_sets[g["columns"]] if "columns" in g else table_columns)
+        for g in t.get("groups", ())
+    ]
+    by_group = {g.id: g for g in groups}
+    rows = []
+    for r in t["rows"]:
+        group = r.get("group")
+        columns = by_group[group].columns if group else table_columns
+        rows.append(
+            Row(
+                table=t["id"],
+                id=r["id"],
+                path=tuple(r["path"]),
+                columns=columns,
+                group=group,
+                aliases=tuple(r.get("aliases", ())),
+                computed=bool(r.get("computed", False)),
+            )
+        )
+    return Table(t["id"], t["key"], rows, groups, table_columns)
+
+
+def _check_rule_refs(spec: Spec) -> None:
+    """Fail early, at template load, when rules.yaml names a table, row or column fields.yaml lacks."""
+    for rule in spec.rules:
+        table_id = rule.params.get("table")
+        if table_id is None:
+            continue
+        try:
+            table = spec.table(table_id)
+            if rule.kind == "balance":
+                if rule.params["each"] == "column":
+                    table.expand_rows(rule.params["left"] + rule.params["right"])
+                else:
+                    ids = {c.id for c in table.all_columns()}
+                    missing = [c for c in rule.params["left"] + rule.params["right"] if c not in ids]
+                    if missing:
+                        raise KeyError(missing[0])
+            elif "rows" in rule.params:
+                table.expand_rows(rule.params["rows"])
+        except KeyError as exc:
+            raise TemplateTrouble(f"rules.yaml 的规则 {rule.id} 引用了不存在的表、行或列：{exc}") from None
