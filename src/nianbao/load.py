@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .model import Cell, Paragraph, ReportData, SubPart
-from .problems import Location, Problem, error, warning
+from .problems import Location, Problem, error
 from .source import Node, SourceFile, load_source
 from .spec import (
     Column,
@@ -422,13 +422,14 @@ class _Walker:
                     labels[normalize_label(alias)] = label
         for k, v in node.items:
             folded = normalize_label(k.text)
-            label = labels.get(folded)
-            if label is None and len(shorts.get(folded, [])) == 1:
-                label = shorts[folded][0]
+            found = labels.get(folded)
+            if found is None and len(shorts.get(folded, [])) == 1:
+                found = shorts[folded][0]
             where = f"{table.id}「{' '.join(path)}」中" if path else f"{table.id}中"
-            if label is None:
+            if found is None:
                 self._unknown_key(k, list(tree), where)
                 continue
+            label = found
             entry = tree[label]
             if isinstance(entry, Row):
                 self.report.row_locations[(table.id, entry.id)] = k.location
@@ -484,11 +485,11 @@ class _Walker:
             by_label[normalize_label(column.label)] = column
             by_label.setdefault(normalize_label(column.id), column)
         for k, v in node.items:
-            column = by_label.get(normalize_label(k.text))
-            if column is None:
+            matched = by_label.get(normalize_label(k.text))
+            if matched is None:
                 self._unknown_key(k, [c.label for c in columns], f"{subject}中")
                 continue
-            self._cell(row, column, v)
+            self._cell(row, matched, v)
 
     def _cell(self, row: Row, column: Column, node: Node) -> None:
         subject = f"{row.table}「{row.display}」行「{column.label}」栏"

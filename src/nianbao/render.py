@@ -11,7 +11,7 @@ import hashlib
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import replace
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -23,9 +23,9 @@ from docx import Document
 from docxtpl import DocxTemplate
 from lxml import etree
 
-from . import __version__
 from .errors import TemplateTrouble
 from .model import Number, Paragraph, ReportData
+from .provenance import Provenance, content_hash, sha256_files
 from .spec import Spec
 
 DOCUMENT_PART = "word/document.xml"
@@ -78,29 +78,6 @@ def build_context(report: ReportData) -> dict[str, Any]:
         }
         context[table.id] = {"行": rows, "组": groups, "分组": list(groups.values())}
     return context
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """What a generated document records about its origin (in its custom document properties)."""
-
-    data_hash: str
-    template_hash: str
-    tool_version: str = __version__
-
-    def properties(self) -> dict[str, str]:
-        return {
-            "nianbao.data_hash": self.data_hash,
-            "nianbao.template_hash": self.template_hash,
-            "nianbao.version": self.tool_version,
-        }
-
-
-def sha256_files(paths: list[Path]) -> str:
-    digest = hashlib.sha256()
-    for path in paths:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def jinja_environment() -> jinja2.Environment:
@@ -175,22 +152,22 @@ class CompiledTemplate:
         return xml
 
     def render(self, context: dict[str, Any], title: str = "", provenance: Provenance | None = None) -> bytes:
-        """The whole .docx as bytes."""
-        replaced = {DOCUMENT_PART: self.render_xml(context).encode("utf-8")}
+        """The whole .docx as bytes. With `provenance`, its properties (and the content hash) are recorded."""
+        document_xml = self.render_xml(context).encode("utf-8")
+        replaced = {DOCUMENT_PART: document_xml}
         for name, template in self._extra.items():
             replaced[name] = self._render_part(template, context).encode("utf-8")
-        names = {info.filename for info, _ in self.parts}
-        if title and CORE_PART in names:
-            core = dict(self.parts_by_name())[CORE_PART].decode("utf-8")
-            replaced[CORE_PART] = _set_core_title(core, title).encode("utf-8")
+        by_name = self.parts_by_name()
+        if title and CORE_PART in by_name:
+            replaced[CORE_PART] = _set_core_title(by_name[CORE_PART].decode("utf-8"), title).encode("utf-8")
         extra_parts: list[tuple[str, bytes]] = []
         if provenance is not None:
+            provenance = replace(provenance, content_hash=content_hash(document_xml))
             custom = _custom_properties_xml(provenance.properties()).encode("utf-8")
-            if CUSTOM_PART in names:
+            if CUSTOM_PART in by_name:
                 replaced[CUSTOM_PART] = custom
             else:
                 extra_parts.append((CUSTOM_PART, custom))
-                by_name = self.parts_by_name()
                 replaced["[Content_Types].xml"] = _add_custom_content_type(by_name["[Content_Types].xml"])
                 replaced["_rels/.rels"] = _add_custom_relationship(by_name["_rels/.rels"])
         buffer = io.BytesIO()
@@ -270,5 +247,6 @@ def render_report(report: ReportData) -> bytes:
     provenance = Provenance(
         data_hash=sha256_files(report.source_paths),
         template_hash=template.hash,
+        sources=tuple(str(p.resolve()) for p in report.source_paths),
     )
     return template.render(build_context(report), title=report.facts.get("标题", ""), provenance=provenance)

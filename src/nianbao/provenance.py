@@ -1,0 +1,119 @@
+"""Where a generated .docx came from, recorded in its custom document properties (Word keeps them on save).
+
+`nianbao.content_hash` is a fingerprint of what a reader sees (the text of every paragraph, table cells
+included, in order) at generation time: when a clerk edits the file in Word, the fingerprint of the file no
+longer matches it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from . import __version__
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+_VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+PREFIX = "nianbao."
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What a generated document records about its origin."""
+
+    data_hash: str
+    template_hash: str
+    content_hash: str = ""
+    sources: tuple[str, ...] = field(default=())  # absolute paths of the data files, defaults first
+    tool_version: str = __version__
+
+    def properties(self) -> dict[str, str]:
+        props = {
+            "data_hash": self.data_hash,
+            "template_hash": self.template_hash,
+            "content_hash": self.content_hash,
+            "version": self.tool_version,
+        }
+        for index, source in enumerate(self.sources, start=1):
+            props[f"source{index}"] = source
+        return {PREFIX + k: v for k, v in props.items()}
+
+    @classmethod
+    def from_properties(cls, props: dict[str, str]) -> Provenance | None:
+        if PREFIX + "data_hash" not in props:
+            return None
+        sources = []
+        index = 1
+        while PREFIX + f"source{index}" in props:
+            sources.append(props[PREFIX + f"source{index}"])
+            index += 1
+        return cls(
+            data_hash=props[PREFIX + "data_hash"],
+            template_hash=props.get(PREFIX + "template_hash", ""),
+            content_hash=props.get(PREFIX + "content_hash", ""),
+            sources=tuple(sources),
+            tool_version=props.get(PREFIX + "version", ""),
+        )
+
+
+def sha256_files(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def visible_text(document_xml: bytes) -> list[str]:
+    """The text of every paragraph of the body, in document order (table cells' paragraphs included)."""
+    root = etree.fromstring(document_xml)
+    texts = []
+    for paragraph in root.iter(f"{{{W_NS}}}p"):
+        parts = []
+        for node in paragraph.iter(f"{{{W_NS}}}t", f"{{{W_NS}}}tab"):
+            parts.append(node.text or "" if node.tag.endswith("}t") else "\t")
+        texts.append("".join(parts))
+    return texts
+
+
+def content_hash(document_xml: bytes) -> str:
+    return hashlib.sha256("\n".join(visible_text(document_xml)).encode("utf-8")).hexdigest()
+
+
+def read_docx_parts(path_or_bytes: Path | bytes, *names: str) -> dict[str, bytes]:
+    data = path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        present = set(archive.namelist())
+        return {name: archive.read(name) for name in names if name in present}
+
+
+def custom_properties(path_or_bytes: Path | bytes) -> dict[str, str]:
+    """The custom document properties of a .docx (name → text value)."""
+    parts = read_docx_parts(path_or_bytes, "docProps/custom.xml")
+    if "docProps/custom.xml" not in parts:
+        return {}
+    root = etree.fromstring(parts["docProps/custom.xml"])
+    result = {}
+    for prop in root.findall(f"{{{_CUSTOM_NS}}}property"):
+        value = next(iter(prop), None)
+        result[prop.get("name", "")] = (value.text or "") if value is not None else ""
+    return result
+
+
+def read_provenance(path_or_bytes: Path | bytes) -> Provenance | None:
+    """The provenance recorded in a .docx by nianbao, or None for a document nianbao did not make."""
+    return Provenance.from_properties(custom_properties(path_or_bytes))
+
+
+def edited_since_generation(path: Path) -> bool | None:
+    """True if the visible text of a generated file differs from what nianbao wrote; None if not ours."""
+    provenance = read_provenance(path)
+    if provenance is None or not provenance.content_hash:
+        return None
+    parts = read_docx_parts(path, "word/document.xml")
+    return content_hash(parts["word/document.xml"]) != provenance.content_hash
