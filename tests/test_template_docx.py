@@ -532,13 +532,29 @@ def test_header_rows_repeat(template_doc):
         assert not any(flags[header_rows:])
 
 
-def test_tables_are_kept_together(template_doc):
-    """Every cell paragraph but the last row's keeps with the next: a short table is not split."""
-    for tbl in tables(template_doc):
-        trs = tbl.findall("w:tr", NS)
-        for i, tr in enumerate(trs):
-            keep = [p.find("w:pPr/w:keepNext", NS) is not None for p in tr.iter(w("p"))]
-            assert keep and all(k == (i < len(trs) - 1) for k in keep)
+def _keeps(tbl) -> list[bool]:
+    """Per row: are all its cell paragraphs "keep with next"?"""
+    out = []
+    for tr in tbl.findall("w:tr", NS):
+        keep = [p.find("w:pPr/w:keepNext", NS) is not None for p in tr.iter(w("p"))]
+        assert keep and len(set(keep)) == 1
+        out.append(keep[0])
+    return out
+
+
+def test_table_heads_keep_with_their_rows(template_doc):
+    """No header is left alone at the foot of a page; long tables may still break."""
+    t2, t3, t4 = tables(template_doc)
+    assert _keeps(t2) == [True, True, False, False, False] + [True, True, False] * 2 + [
+        False,
+        False,
+        True,
+        True,
+        False,
+    ]
+    assert _keeps(t3)[:5] == [True] * 5  # 3 header rows, 一 and 二
+    assert not any(_keeps(t3)[5:])  # the rest may break over pages (headers repeat)
+    assert _keeps(t4) == [True, True, True, False]
 
 
 def test_cells_are_vertically_centred(template_doc):

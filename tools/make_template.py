@@ -675,8 +675,12 @@ def tag_row(tag: str, columns: int, lead: list[Cell] | None = None) -> list[Cell
 
 @dataclass(frozen=True)
 class Row:
+    """A table row: ``header`` rows repeat on each page; ``keep`` rows stay on the page
+    of the next row (their cell paragraphs are "keep with next")."""
+
     cells: list[Cell]
     header: bool = False
+    keep: bool = False
 
 
 def make_cell(cell: Cell, width: int, style: str, keep_next: bool) -> etree._Element:
@@ -702,9 +706,8 @@ def make_table(
     """A fixed-layout, centred table on the given grid.
 
     Every row is ``w:cantSplit``; header rows carry ``w:tblHeader`` so Word repeats them
-    on each page.  Cell paragraphs of all rows but the last are "keep with next", so a
-    table that fits on one page is not split (a longer one still breaks, with its
-    header repeated).  ``min_height`` (twips) is an at-least row height.
+    on each page, and header and ``keep`` rows are "keep with next" so they are never left
+    alone at the foot of a page.  ``min_height`` (twips) is an at-least row height.
     """
     total = sum(widths)
     if total > TYPE_AREA_WIDTH:
@@ -740,8 +743,8 @@ def make_table(
     )
     grid = el("w:tblGrid", {}, *(el("w:gridCol", {"w:w": w}) for w in widths))
     tbl = el("w:tbl", {}, tbl_pr, grid)
-    for index, row in enumerate(rows):
-        keep_next = index < len(rows) - 1
+    for row in rows:
+        keep_next = row.header or row.keep
         if sum(c.span for c in row.cells) != len(widths):
             raise ValueError(f"row does not fill the grid: {row.cells}")
         tr_pr = el("w:trPr", {}, el("w:cantSplit"))
@@ -768,8 +771,11 @@ def table_two() -> etree._Element:
     widths = [mm(45), *([mm(37)] * 3)]
     widths[-1] = TYPE_AREA_WIDTH - sum(widths[:-1])
     rows = [
-        Row([head("第二十条第（一）项", span=4)]),
-        Row([head("信息内容"), head("本年制发件数"), head("本年废止件数"), head("现行有效件数")]),
+        Row([head("第二十条第（一）项", span=4)], keep=True),
+        Row(
+            [head("信息内容"), head("本年制发件数"), head("本年废止件数"), head("现行有效件数")],
+            keep=True,
+        ),
         Row(tag_row("{%tr for 行 in 表二.组.第一项.行 %}", 4)),
         Row(
             [
@@ -780,19 +786,19 @@ def table_two() -> etree._Element:
             ]
         ),
         Row(tag_row("{%tr endfor %}", 4)),
-        Row([head("第二十条第（五）项", span=4)]),
-        Row([head("信息内容"), head("本年处理决定数量", span=3)]),
+        Row([head("第二十条第（五）项", span=4)], keep=True),
+        Row([head("信息内容"), head("本年处理决定数量", span=3)], keep=True),
         Row([label("行政许可"), num("表二.行.行政许可.本年处理决定数量", span=3)]),
-        Row([head("第二十条第（六）项", span=4)]),
-        Row([head("信息内容"), head("本年处理决定数量", span=3)]),
+        Row([head("第二十条第（六）项", span=4)], keep=True),
+        Row([head("信息内容"), head("本年处理决定数量", span=3)], keep=True),
         Row(tag_row("{%tr for 行 in 表二.组.第六项.行 %}", 4)),
         Row([label("{{ 行.名称 }}"), num("行.本年处理决定数量", span=3)]),
         Row(tag_row("{%tr endfor %}", 4)),
-        Row([head("第二十条第（八）项", span=4)]),
-        Row([head("信息内容"), head("本年收费金额（单位：万元）", span=3)]),
+        Row([head("第二十条第（八）项", span=4)], keep=True),
+        Row([head("信息内容"), head("本年收费金额（单位：万元）", span=3)], keep=True),
         Row([label("行政事业性收费"), num("表二.行.行政事业性收费.本年收费金额", span=3)]),
     ]
-    return make_table(widths, rows, TABLE_TEXT, min_height=mm(8))
+    return make_table(widths, rows, TABLE_TEXT, min_height=mm(7))
 
 
 APPLICANT_KEYS = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
@@ -838,8 +844,13 @@ def table_three() -> etree._Element:
             ],
             header=True,
         ),
-        Row([label("一、本年新收政府信息公开申请数量", span=3), *numbers("表三.行.新收")]),
-        Row([label("二、上年结转政府信息公开申请数量", span=3), *numbers("表三.行.结转")]),
+        # The heading, the header and the first two rows stay together.
+        Row(
+            [label("一、本年新收政府信息公开申请数量", span=3), *numbers("表三.行.新收")], keep=True
+        ),
+        Row(
+            [label("二、上年结转政府信息公开申请数量", span=3), *numbers("表三.行.结转")], keep=True
+        ),
         Row(
             [
                 head("三、本年度办理结果", vmerge="restart"),
@@ -897,7 +908,7 @@ def table_four() -> etree._Element:
             ]
         ),
     ]
-    return make_table(widths, rows, TABLE_TEXT, min_height=mm(8))
+    return make_table(widths, rows, TABLE_TEXT, min_height=mm(7))
 
 
 # ---------------------------------------------------------------------------
