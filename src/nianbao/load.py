@@ -141,6 +141,8 @@ class _Walker:
         self.spec: Spec = report.spec
         self.problems = problems
         self.outdated = {normalize_label(t["term"]): t for t in self.spec.outdated_terms()}
+        # Labels offered in a "您是否想写" hint: their "missing" problem would repeat the same mistake.
+        self.suggested: set[str] = set()
 
     # --- top level -------------------------------------------------------------------------------------
 
@@ -203,9 +205,10 @@ class _Walker:
                 )
             )
             return
-        self.problems.append(
-            error(key.location, f"{where}不认识「{key.text}」", did_you_mean(key.text, candidates))
-        )
+        hint = did_you_mean(key.text, candidates)
+        if hint.startswith("您是否想写「"):
+            self.suggested.add(hint[len("您是否想写「") : -len("」？")])
+        self.problems.append(error(key.location, f"{where}不认识「{key.text}」", hint))
 
     # --- facts -----------------------------------------------------------------------------------------
 
@@ -227,7 +230,7 @@ class _Walker:
         where = key.location if key is not None else Location(self.report.source)
         for fact in self.spec.facts:
             if fact.key not in given:
-                if fact.required:
+                if fact.required and fact.key not in self.suggested:
                     self.problems.append(
                         error(where, f"「{FACTS_KEY}」缺少「{fact.key}」", fact.hint or f"补充「{fact.key}」")
                     )
@@ -293,7 +296,7 @@ class _Walker:
     # --- text parts ------------------------------------------------------------------------------------
 
     def _missing_part(self, part: Part, where: Location) -> None:
-        if part.required:
+        if part.required and part.key not in self.suggested:
             self.problems.append(error(where, f"缺少第{part.key[0]}部分「{part.key}」", "补充这一部分的内容"))
 
     def _paragraphs(self, node: Node, label: str) -> list[Paragraph] | None:
@@ -518,19 +521,19 @@ def parse_number_problem(node: Node, subject: str, kind: str) -> Problem | None:
     if node.is_empty() or not text:
         return error(where, f"{subject}是空的", "没有数据请填 0（表格中不能有空格）")
     unit = "万元" if kind == "amount" else "件"
-    pattern = r"\d+(\.\d+)?" if kind == "amount" else r"\d+"
+    pattern = r"[0-9]+(\.[0-9]+)?" if kind == "amount" else r"[0-9]+"
     if re.fullmatch(pattern, text):
         return None
     ascii_text = unicodedata.normalize("NFKC", text)
     if ascii_text != text and re.fullmatch(pattern, ascii_text):
         return error(where, f"{subject}“{text}”用了全角数字", f"改为半角数字 {ascii_text}")
-    if re.fullmatch(r"[-−－]\s*\d+(\.\d+)?", ascii_text):
+    if re.fullmatch(r"[-−－]\s*[0-9]+(\.[0-9]+)?", ascii_text):
         return error(where, f"{subject}是负数“{text}”", "数量和金额不能为负数，请核对")
-    if kind == "count" and re.fullmatch(r"\d+\.\d+", ascii_text):
+    if kind == "count" and re.fullmatch(r"[0-9]+\.[0-9]+", ascii_text):
         return error(where, f"{subject}“{text}”不是整数", "件数必须是整数")
-    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", ascii_text):
+    if re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?", ascii_text):
         return error(where, f"{subject}“{text}”含千分位逗号", f"去掉逗号，写作 {ascii_text.replace(',', '')}")
-    digits = re.match(r"\d+(\.\d+)?", ascii_text)
+    digits = re.match(r"[0-9]+(\.[0-9]+)?", ascii_text)
     if digits:
         return error(where, f"{subject}“{text}”不是纯数字", f"只填数字，不要带单位或文字：改为 {digits.group(0)}"
                      + (f"（单位为{unit}）" if kind == "amount" else ""))

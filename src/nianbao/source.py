@@ -8,6 +8,7 @@ of each value from the field list. Duplicate keys and explicit tags (``!!python/
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,10 +104,16 @@ def read_text(path: Path, display: str) -> tuple[str, list[Problem]]:
     return text, problems
 
 
+# Control characters pasted from Word (cell marks, manual line breaks…): YAML refuses them and .docx XML
+# cannot hold them. Tab, newline and carriage return are kept.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+
+
 def load_source(path: Path) -> SourceFile:
     """Read and parse one YAML file. File-system trouble raises `FileTrouble`; content trouble is a Problem."""
     display = display_name(path)
     text, problems = read_text(path, display)
+    text = _CONTROL.sub("", text)
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):
@@ -168,16 +175,35 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, display: str, text: str) -> Probl
     mark = exc.problem_mark or exc.context_mark
     line_no = mark.line + 1 if mark else 0
     lines = text.splitlines()
-    line_text = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
+
+    def line_at(number: int) -> str:
+        return lines[number - 1] if 0 < number <= len(lines) else ""
+
+    def indent(line: str) -> int:
+        return len(line) - len(line.lstrip(" "))
+
+    line_text = line_at(line_no)
     problem = (exc.problem or "").strip()
     column = f"第 {mark.column + 1} 列" if mark else ""
     hint = "检查这一行及上一行的缩进（只能用空格）、冒号和引号"
+    # PyYAML often notices a mistake one line late: look at the line before too.
+    full_width = next(
+        (n for n in (line_no - 1, line_no) if "：" in line_at(n) and ":" not in line_at(n).split("#")[0]
+         and not line_at(n).lstrip().startswith(("-", "#"))),
+        None,
+    )
+    previous = next((n for n in range(line_no - 1, 0, -1) if line_at(n).strip()), 0)
     if "\t" in line_text or "'\\t'" in problem:
         message = f"{column}有制表符（Tab）"
         hint = "YAML 只能用空格缩进，请把 Tab 换成空格"
-    elif "：" in line_text and ":" not in line_text.split("#")[0]:
+    elif full_width is not None and "mapping values" not in problem:
+        line_no = full_width
         message = "键和值之间用了全角冒号“：”"
         hint = "把全角冒号“：”改成半角冒号“:”，并在冒号后面加一个空格"
+    elif "mapping values are not allowed" in problem and previous and indent(line_text) > indent(line_at(previous)) \
+            and not line_at(previous).rstrip().endswith(":"):
+        message = f"缩进不一致：这一行比上一行多缩进了 {indent(line_text) - indent(line_at(previous))} 个空格"
+        hint = "同一层级的键缩进要对齐；只有上一行以冒号结尾时，下一行才多缩进两个空格"
     elif "mapping values are not allowed" in problem:
         message = f"{column}不能出现“: ”"
         hint = "文字中含有“: ”时，请把整段文字用引号括起来；或检查这一行的缩进"
@@ -188,6 +214,8 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, display: str, text: str) -> Probl
         message = f"{column}有 YAML 不允许的字符"
         hint = "以 @ 或 ` 开头的文字请用引号括起来"
     elif "while scanning a quoted scalar" in (exc.context or "") or "unexpected end of stream" in problem:
+        if exc.context_mark is not None:
+            line_no = exc.context_mark.line + 1  # where the unclosed quote opens, not the end of the file
         message = "引号没有配对"
         hint = "检查文字两端的引号是否成对"
     elif "expected <block end>" in problem or "did not find expected" in problem:
