@@ -8,17 +8,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_DATA = ROOT / "data" / "龙马潭区" / "2024" / "安宁街道.yaml"
-SEED_TEXT_CANDIDATES = [
-    ROOT.parent / "shared" / "seeds" / "000_f45e2b9b0c5cb654.txt",
-    ROOT / "tests" / "fixtures" / "seed-安宁街道-2024.txt",
-]
+SEED_TEXT = ROOT / "tests" / "fixtures" / "seed-安宁街道-2024.txt"  # copy of shared/seeds/000_f45e2b9b0c5cb654.txt
 
 
 def seed_text_path() -> Path:
-    for candidate in SEED_TEXT_CANDIDATES:
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError("seed report text not found")
+    return SEED_TEXT
 
 
 class Variant:

@@ -1,0 +1,121 @@
+"""The command line: exit codes, Chinese messages on stderr, no tracebacks, help for every command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from nianbao.cli import cli
+
+from .conftest import ROOT, SEED_DATA
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), prog_name="nianbao")
+
+
+def test_check_clean_file_exits_0(variant):
+    result = run("check", str(variant.write()))
+    assert result.exit_code == 0
+    assert result.stderr == "安宁街道.yaml：检查通过（0 个错误，0 个警告）\n"
+
+
+def test_check_unbalanced_file_exits_3_with_the_exact_line(variant):
+    variant.replace("一、本年新收政府信息公开申请数量: [0, 0, 0, 0, 0, 0, 0]",
+                    "一、本年新收政府信息公开申请数量: [3, 0, 0, 0, 0, 0, 3]")
+    line = variant.line_of("一、本年新收")
+    result = run("check", str(variant.write()))
+    assert result.exit_code == 3
+    lines = result.stderr.splitlines()
+    assert f"安宁街道.yaml:{line} 错误：表三「自然人」列：第一项+第二项=3，第三项（七）总计+第四项=0" in lines
+    assert lines[-1] == "安宁街道.yaml：未通过检查（2 个错误，0 个警告）"
+
+
+def test_check_warnings_only_exits_0(variant):
+    variant.replace("规章: [0, 0, 0]", "规章: [1, 0, 1]")
+    result = run("check", str(variant.write()))
+    assert result.exit_code == 0
+    assert "警告：表二「规章」行" in result.stderr
+
+
+def test_check_missing_file_exits_1(tmp_path):
+    result = run("check", str(tmp_path / "没有.yaml"))
+    assert result.exit_code == 1
+    assert "错误：找不到这个文件" in result.stderr
+
+
+def test_build_writes_the_report(variant, tmp_path):
+    out = tmp_path / "报告"
+    result = run("build", str(variant.write()), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    target = out / "安宁街道2024年政府信息公开工作年度报告.docx"
+    assert target.is_file()
+    assert result.stdout == f"已生成：{target}\n"
+
+
+def test_build_refuses_a_file_with_errors_and_writes_nothing(variant, tmp_path):
+    variant.replace("行政复议: [0, 0, 0, 0, 0]", "行政复议: [1, 0, 0, 0, 2]")
+    out = tmp_path / "out"
+    result = run("build", str(variant.write()), "-o", str(out))
+    assert result.exit_code == 3
+    assert "错误：表四「行政复议」：总计应为" in result.stderr
+    assert "安宁街道.yaml 有错误，未生成报告（1 个错误）" in result.stderr
+    assert not out.exists()
+
+
+def test_build_yaml_syntax_error_exits_3(variant, tmp_path):
+    variant.replace("  机关: 安宁街道", "  机关：安宁街道")
+    result = run("build", str(variant.write()), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 3
+    assert "安宁街道.yaml:7 错误：键和值之间用了全角冒号“：”" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["build", "--nope", "x.yaml"], "错误：没有这个选项：'--nope'。"),
+        (["build"], "错误：缺少参数 '数据文件...'"),
+        (["frobnicate"], "错误：没有这个命令：'frobnicate'。"),
+    ],
+)
+def test_usage_errors_exit_2_in_chinese(args, message):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_unexpected_error_is_one_chinese_line_not_a_traceback(variant, monkeypatch):
+    import nianbao.cli
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("磁盘出错")
+
+    monkeypatch.setattr(nianbao.cli, "check_file", boom)
+    result = run("check", str(variant.write()))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("错误：程序内部错误（RuntimeError: 磁盘出错）")
+
+
+def commands():
+    return sorted(cli.commands)
+
+
+@pytest.mark.parametrize("name", commands())
+def test_every_command_has_chinese_help_and_is_in_the_readme(name):
+    command = cli.commands[name]
+    assert command.help and any("\u4e00" <= c <= "\u9fff" for c in command.help)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"nianbao {name}" in readme
+
+
+def test_installed_entry_point_runs(tmp_path):
+    completed = subprocess.run(
+        [sys.executable, "-m", "nianbao", "check", str(SEED_DATA)],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "检查通过" in completed.stderr
