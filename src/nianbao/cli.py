@@ -13,6 +13,7 @@ import click
 
 from . import __version__, zh_click
 from .errors import ChecksFailed, FileTrouble, NianbaoError, TemplateTrouble
+from .pdf import OfficeSuiteMissing, convert_to_pdf
 from .pipeline import CheckResult, build_file, check_file
 from .problems import Problem
 
@@ -124,9 +125,12 @@ def check(files: tuple[Path, ...], template: str | None) -> None:
 @click.option("--output", "-o", "out_dir", default="out", show_default=True, metavar="输出文件夹",
               type=click.Path(file_okay=False, path_type=Path), help="报告写到哪个文件夹。")
 @_template_option
+@click.option("--pdf", "pdf", is_flag=True, default=False,
+              help="同时用 LibreOffice 把生成的每份报告另存为 PDF，放在 .docx 旁边（需已安装 LibreOffice）。")
 @click.help_option("--help", "-h")
-def build(files: tuple[Path, ...], out_dir: Path, template: str | None) -> None:
+def build(files: tuple[Path, ...], out_dir: Path, template: str | None, pdf: bool) -> None:
     failed, troubled = 0, 0
+    written: list[Path] = []
     for path in files:
         try:
             result, target = build_file(path, out_dir=out_dir, template=template)
@@ -141,7 +145,27 @@ def build(files: tuple[Path, ...], out_dir: Path, template: str | None) -> None:
             continue
         _echo_problems(result.problems)
         click.echo(f"已生成：{target}")
+        written.append(target)
+    if pdf and not _write_pdfs(written):
+        troubled += 1
     raise click.exceptions.Exit(EXIT_CHECKS if failed else EXIT_FILE if troubled else EXIT_OK)
+
+
+def _write_pdfs(docx_files: list[Path]) -> bool:
+    """`build --pdf`: one LibreOffice run for all reports written; False if some PDF could not be made.
+
+    Without LibreOffice only a hint is shown: the .docx files are written all the same.
+    """
+    try:
+        result = convert_to_pdf(docx_files)
+    except OfficeSuiteMissing as exc:
+        click.echo(f"提示：{exc.message}", err=True)
+        return True
+    for path in result.written:
+        click.echo(f"已生成：{path}")
+    for path in result.failed:
+        click.echo(f"{path} 错误：LibreOffice 未能把它转换为 PDF（{result.detail or '没有输出'}）", err=True)
+    return not result.failed
 
 
 def main() -> None:
