@@ -520,8 +520,10 @@ def test_tables_fit_type_area(template_doc):
     assert len(grid_widths(t2)) == 4
     assert len(grid_widths(t3)) == 10
     assert len(grid_widths(t4)) == 15
-    # table 三: a narrow column for 三、本年度办理结果, two label columns, 7 × 10 mm numbers
-    assert all(abs(x - 567) <= 1 for x in grid_widths(t3)[3:])
+    # table 三: a narrow column for 三、本年度办理结果, two label columns, 12 mm for 自然人 (three
+    # 9 pt characters on one line), 6 × 10 mm numbers
+    assert abs(grid_widths(t3)[3] - 680) <= 1
+    assert all(abs(x - 567) <= 1 for x in grid_widths(t3)[4:])
 
 
 def test_header_rows_repeat(template_doc):
@@ -620,8 +622,26 @@ def test_table_four_template_labels(template_doc):
 # ---------------------------------------------------------------------------
 
 
+# The title breaks after the office's name, never inside a word (python-docx shows w:br as "\n").
+TITLE_LINES = "泸州市龙马潭区安宁街道\n2024年政府信息公开工作年度报告"
+
+
+@pytest.mark.parametrize(
+    ("title", "shown"),
+    [
+        ("泸州市龙马潭区安宁街道2024年政府信息公开工作年度报告", TITLE_LINES),
+        ("2024年政府信息公开工作年度报告", "2024年政府信息公开工作年度报告"),
+        ("安宁街道2024年度政务公开报告", "安宁街道2024年度政务公开报告"),
+    ],
+)
+def test_title_breaks_after_office_name(title, shown):
+    ctx = build_context()
+    ctx["标题"] = title
+    assert render(ctx).paragraphs[0].text == shown
+
+
 def expected_paragraphs(ctx: dict, opening: list[str]) -> list[tuple[str, str]]:
-    out = [("Title", ctx["标题"])]
+    out = [("Title", TITLE_LINES)]
     out += [("Normal", text) for text in opening]
     out.append(("Heading 1", PARTS[0]))
     out += [("Normal", text) for text in ctx["总体情况"]["导语"]]

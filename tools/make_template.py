@@ -817,7 +817,8 @@ def table_three() -> etree._Element:
     group label is merged vertically by docxtpl's ``{% vm %}``; the first column
     (三、本年度办理结果) is a static vertical merge from （一） to （七）.
     """
-    widths = [mm(11), mm(25), mm(50), *([mm(10)] * 7)]
+    # 10 mm holds two 9 pt characters a line; 自然人 gets 12 mm so it is not broken as "自然/人".
+    widths = [mm(11), mm(25), mm(50), mm(12), *([mm(10)] * 6)]
     widths[2] = TYPE_AREA_WIDTH - sum(widths) + widths[2]
     in_result = [cont()]  # the 三、本年度办理结果 column inside the merge
     rows = [
@@ -926,6 +927,17 @@ DEFAULT_OPENING = (
 )
 
 
+# A 22 pt title holds 20 characters a line, so most titles take two lines. Break it where GB/T 9704
+# says (never inside a word): after the office's name, before "2024年政府信息公开工作年度报告".
+# The "\n" becomes a w:br when the report is rendered.
+TITLE_EXPR = (
+    '{% set 尾 = 年度 ~ "年政府信息公开工作年度报告" %}'
+    "{% if 标题.endswith(尾) and 标题 != 尾 %}"
+    '{{ 标题[:-(尾|length)] ~ "\\n" ~ 尾 }}'
+    "{% else %}{{ 标题 }}{% endif %}"
+)
+
+
 class Body:
     """Appends block elements to the document body, before its sectPr."""
 
@@ -957,7 +969,7 @@ class Body:
 
 
 def write_title_and_opening(body: Body) -> None:
-    body.para("{{ 标题 }}", TITLE)
+    body.para(TITLE_EXPR, TITLE)
     body.tag("{%p if 开头说明 %}")
     body.loop("开头说明")
     body.tag("{%p else %}")
