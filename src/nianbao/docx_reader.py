@@ -1,0 +1,203 @@
+"""Read a published report — a .docx or plain text — into a flat list of blocks: paragraphs and tables.
+
+Tables are read merge-aware from the WordprocessingML itself: python-docx's ``row.cells`` repeats one cell
+object over a merged area, so each ``w:tc`` is placed on the grid by its ``w:gridSpan`` (columns) and
+``w:vMerge`` (rows), and every grid position knows the cell it belongs to and whether it is that cell's
+own top-left position. Plain text (a report copied out of a PDF or a web page) has its tables flattened to
+``|``-separated rows; there the cells of a row are simply taken in order.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from docx import Document
+from lxml import etree
+
+from .errors import FileTrouble
+from .source import read_text
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def _w(name: str) -> str:
+    return f"{{{W_NS}}}{name}"
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One table cell as placed on the grid: its text and the grid row/column of its top-left corner."""
+
+    text: str
+    row: int
+    column: int
+    span: int = 1
+
+
+@dataclass
+class TableBlock:
+    """A table: `grid[r][c]` is the cell covering grid row r, column c (None where a row is short)."""
+
+    number: int  # 1-based, in document order
+    grid: list[list[GridCell | None]]
+    line: int = 0  # plain text: the line of the first row
+
+    def origins(self, r: int) -> list[GridCell]:
+        """The cells of grid row r that start in that row, once each, left to right."""
+        seen: list[GridCell] = []
+        for cell in self.grid[r]:
+            if cell is not None and cell.row == r and cell not in seen:
+                seen.append(cell)
+        return seen
+
+    def row_cells(self, r: int) -> list[GridCell]:
+        """Every distinct cell covering grid row r (cells merged down from above included), left to right."""
+        seen: list[GridCell] = []
+        for cell in self.grid[r]:
+            if cell is not None and (not seen or seen[-1] is not cell):
+                seen.append(cell)
+        return seen
+
+
+@dataclass
+class ParagraphBlock:
+    text: str
+    style: str = ""  # paragraph style id in a .docx ("Heading1"); empty for plain text
+    line: int = 0  # plain text: the line number
+
+
+@dataclass
+class DocumentBlocks:
+    """A document as blocks in reading order; `kind` is "docx" or "text"."""
+
+    kind: str
+    display: str
+    blocks: list[ParagraphBlock | TableBlock] = field(default_factory=list)
+
+
+def read_blocks(path: Path, display: str, data: bytes | None = None) -> DocumentBlocks:
+    """A .docx (by its suffix, or `data` given) or a text file as blocks. Unreadable files raise FileTrouble."""
+    if data is not None or path.suffix.lower() == ".docx":
+        return read_docx_blocks(path, display, data)
+    text, _ = read_text(path, display)
+    return text_blocks(text, display)
+
+
+def read_docx_blocks(path: Path, display: str, data: bytes | None = None) -> DocumentBlocks:
+    try:
+        raw = data if data is not None else path.read_bytes()
+    except FileNotFoundError:
+        raise FileTrouble("找不到这个文件，请检查路径和文件名是否正确", display) from None
+    except OSError as exc:
+        raise FileTrouble(f"读取文件失败：{exc.strerror or exc}", display) from None
+    try:
+        document = Document(io.BytesIO(raw))
+    except (zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError):
+        raise FileTrouble(
+            "不是有效的 Word 文档（.docx）。如果是 .doc 或 WPS 格式，请在 Word/WPS 中“另存为” .docx 后再试",
+            display,
+        ) from None
+    result = DocumentBlocks("docx", display)
+    tables = 0
+    for element in _body_elements(document.element.body):
+        if element.tag == _w("p"):
+            text = paragraph_text(element)
+            if text.strip():
+                result.blocks.append(ParagraphBlock(text.strip(), _style(element)))
+        elif element.tag == _w("tbl"):
+            tables += 1
+            result.blocks.append(TableBlock(tables, table_grid(element)))
+    return result
+
+
+def _body_elements(parent: etree._Element) -> Iterator[etree._Element]:
+    """Paragraphs and tables of the body in order, looking inside content controls (w:sdt)."""
+    for child in parent:
+        if child.tag in (_w("p"), _w("tbl")):
+            yield child
+        elif child.tag == _w("sdt"):
+            content = child.find(_w("sdtContent"))
+            if content is not None:
+                yield from _body_elements(content)
+
+
+def paragraph_text(paragraph: etree._Element) -> str:
+    parts: list[str] = []
+    for node in paragraph.iter(_w("t"), _w("tab"), _w("br")):
+        if node.tag == _w("t"):
+            parts.append(node.text or "")
+        elif node.tag == _w("tab"):
+            parts.append("\t")
+        else:
+            parts.append("\n")
+    return "".join(parts)
+
+
+def _style(paragraph: etree._Element) -> str:
+    style = paragraph.find(f"{_w('pPr')}/{_w('pStyle')}")
+    return style.get(_w("val"), "") if style is not None else ""
+
+
+def _cell_text(tc: etree._Element) -> str:
+    # A label broken over lines in its cell ("商业\n企业") reads as one label.
+    return "".join(paragraph_text(p).strip() for p in tc.iter(_w("p")))
+
+
+def table_grid(tbl: etree._Element) -> list[list[GridCell | None]]:
+    """Place every w:tc on the grid by w:gridBefore, w:gridSpan and w:vMerge."""
+    grid: list[list[GridCell | None]] = []
+    for r, tr in enumerate(tbl.findall(_w("tr"))):
+        row: list[GridCell | None] = []
+        before = tr.find(f"{_w('trPr')}/{_w('gridBefore')}")
+        if before is not None:
+            row.extend([None] * int(before.get(_w("val"), "0")))
+        for tc in tr.findall(_w("tc")):
+            props = tc.find(_w("tcPr"))
+            span, continues = 1, False
+            if props is not None:
+                grid_span = props.find(_w("gridSpan"))
+                if grid_span is not None:
+                    span = max(1, int(grid_span.get(_w("val"), "1")))
+                v_merge = props.find(_w("vMerge"))
+                if v_merge is not None and v_merge.get(_w("val"), "continue") != "restart":
+                    continues = True
+            column = len(row)
+            above = grid[r - 1][column] if r > 0 and column < len(grid[r - 1]) else None
+            cell = above if continues and above is not None else GridCell(_cell_text(tc), r, column, span)
+            row.extend([cell] * span)
+        grid.append(row)
+    width = max((len(row) for row in grid), default=0)
+    for row in grid:
+        row.extend([None] * (width - len(row)))
+    return grid
+
+
+def text_blocks(text: str, display: str) -> DocumentBlocks:
+    """Plain text: one paragraph a line; runs of lines holding "|" are the rows of one table."""
+    result = DocumentBlocks("text", display)
+    table: TableBlock | None = None
+    tables = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if "|" in stripped:
+            if table is None:
+                tables += 1
+                table = TableBlock(tables, [], line=number)
+                result.blocks.append(table)
+            r = len(table.grid)
+            texts = [c.strip() for c in stripped.split("|") if c.strip()]
+            table.grid.append([GridCell(t, r, c) for c, t in enumerate(texts)])
+            continue
+        table = None
+        if stripped:
+            result.blocks.append(ParagraphBlock(stripped, line=number))
+    for block in result.blocks:
+        if isinstance(block, TableBlock):
+            width = max((len(row) for row in block.grid), default=0)
+            for row in block.grid:
+                row.extend([None] * (width - len(row)))
+    return result

@@ -1,0 +1,87 @@
+"""Import stage: a published report (.docx, or plain text with `|` tables) → a data file that builds it again.
+
+The numbers of all three tables and the text of every part and sub-part are taken over; facts come from
+the title and the opening paragraph. When the opening is the template's standard wording for those facts,
+it is left out (the template writes it); otherwise it is kept as 开头说明. Whatever cannot be placed is
+reported. The file is written atomically and an existing file is only replaced with `force`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .check import check_report
+from .docx_reader import ParagraphBlock, read_docx_blocks
+from .errors import FileTrouble
+from .load import load_report
+from .model import ReportData
+from .problems import Location, Problem, warning
+from .render import build_context, compiled_template
+from .report_reader import read_report
+from .source import display_name
+from .spec import normalize_label
+from .write import write_atomic
+from .yaml_writer import report_to_yaml
+
+
+@dataclass
+class ImportResult:
+    """What an import read and wrote. `problems`: what could not be read or placed; `data_problems`: what
+    `check` finds in the written data file."""
+
+    source: str
+    target: Path
+    report: ReportData
+    problems: list[Problem] = field(default_factory=list)
+    data_problems: list[Problem] = field(default_factory=list)
+
+
+def import_report(
+    source: Path | str, target: Path | str, force: bool = False, template: Path | str | None = None
+) -> ImportResult:
+    """Read `source` and write its data to `target`. Raises FileTrouble when `target` exists (without force)."""
+    source, target = Path(source), Path(target)
+    if target.exists() and not force:
+        raise FileTrouble(f"{display_name(target)} 已存在，为免覆盖未写入；确认要替换它，请加 --force")
+    if target.suffix.lower() not in (".yaml", ".yml"):
+        raise FileTrouble(f"输出文件 {display_name(target)} 应以 .yaml 结尾")
+    read = read_report(source, template=template)
+    report = read.report
+    problems = list(read.problems)
+    where = read.opening[0].location if read.opening else Location(report.source)
+    for fact in report.spec.facts:
+        if fact.required and fact.key not in report.facts:
+            problems.append(
+                warning(where, f"没有从报告中读出「{fact.key}」，已在数据文件中留空",
+                        f"在数据文件的「基本信息」中补填「{fact.key}」" + (f"（{fact.hint}）" if fact.hint else ""))
+            )
+    if read.opening and _is_standard_opening(report):
+        report.paragraphs["开头说明"] = []
+    row_notes = {
+        (table, row): "导入时这一行有无法读取的数，已按 0 写入，请对照原报告核对"
+        for table, row, _ in sorted(report.invalid_cells)
+    }
+    header = [
+        f"{report.facts.get('标题', report.source)}的数据，由 nianbao import 从 {report.source} 导入。",
+        f"运行 nianbao build {display_name(target)} 生成 Word 报告。",
+        "表格中没写的栏目按 0 计；“总计”一栏和（七）总计可以不写，由工具自动计算并核对。",
+    ]
+    text = report_to_yaml(report, header=header, row_notes=row_notes)
+    write_atomic(target, text.encode("utf-8"))
+    result = ImportResult(report.source, target, report, problems)
+    written, load_problems = load_report(target, template=template)
+    result.data_problems = load_problems + (check_report(written) if written is not None else [])
+    return result
+
+
+def _is_standard_opening(report: ReportData) -> bool:
+    """True when the opening reads exactly as the template's default opening for these facts."""
+    probe = replace(report, paragraphs={**report.paragraphs, "开头说明": []})
+    template = compiled_template(report.spec.docx)
+    data = template.render(build_context(probe))
+    blocks = [b for b in read_docx_blocks(Path("default.docx"), "default", data).blocks if isinstance(b, ParagraphBlock)]
+    if len(blocks) < 2:
+        return False
+    written = normalize_label("".join(p.text for p in report.paragraphs.get("开头说明", [])))
+    return written == normalize_label(blocks[1].text)

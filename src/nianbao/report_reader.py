@@ -1,0 +1,656 @@
+"""Read a report document (blocks from `docx_reader`) into a `ReportData`, the same model the YAML loader fills.
+
+Parts are found by their official headings (一、… 六、), sub-heads by （一）（二）…, the three tables by their
+content. Table cells are placed by their official row labels (fields.yaml) and by column position, checked
+against the header labels. Every location names the document and the table/row/column or the paragraph,
+so the checker's messages point into the document. Anything that cannot be placed is reported, never
+silently dropped; outdated (2019) and altered labels are reported too.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from .docx_reader import DocumentBlocks, GridCell, ParagraphBlock, TableBlock, read_blocks
+from .load import parse_number_problem
+from .model import Cell, CellKey, Paragraph, ReportData, SubPart
+from .problems import Location, Problem, error, warning
+from .source import Node, display_name
+from .spec import Column, Part, Row, Spec, Table, load_spec, normalize_label, resolve_template
+
+OUTDATED_RULE = "旧格式和改动的栏目"
+_NUMERALS = "一二三四五六七八九十"
+_HEADING = re.compile(rf"^([{_NUMERALS}]+)、\s*(.{{2,40}})$")
+_SUBHEAD = re.compile(rf"^[（(]\s*([{_NUMERALS}]+)\s*[）)]")
+_TITLE = re.compile(r"^(?P<name>.*?)(?P<year>\d{4})\s*年度?\s*政府信息公开(?:工作)?年度报告$")
+_VALUE_WORDS = {"", "无", "没有", "/", "／", "—", "-", "－", "——", "空"}
+_VALUE_LIKE = re.compile(r"^[-−－]?\s*[\d.,，]+\s*(?:件|万元|元|个|条)?$")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+# Facts written in the standard opening paragraph (see the template's default opening).
+_OPENING_FACTS: list[tuple[str, re.Pattern[str]]] = [
+    ("公开网站", re.compile(r"报告电子版(?:通过|在)(?P<v>.+?)[（(](?P<url>[^（）()]+)[）)](?:上)?全文公开")),
+    ("联系机构", re.compile(r"(?:如有疑问|如对本报告有疑问)[，,]?\s*请(?:与|联系)(?P<v>.+?)联系")),
+    ("地址", re.compile(r"地址[：:]\s*(?P<v>[^；;，,）)]+)")),
+    ("邮编", re.compile(r"邮(?:政)?编(?:码)?[：:]\s*(?P<v>\d{6})")),
+    ("联系电话", re.compile(r"(?:联系)?电话[：:]\s*(?P<v>[0-9０-９][0-9０-９\-－— 、/转]*[0-9０-９])")),
+]
+_REGION_SUFFIX = re.compile(r"^(?P<region>(?:.+?(?:省|自治区|特别行政区|市|自治州|州|盟|地区|区|县|旗))+?)(?P<office>.+)$")
+
+
+@dataclass
+class ReadReport:
+    """A document read into report data, with what reading found and the labels seen per row."""
+
+    report: ReportData
+    problems: list[Problem] = field(default_factory=list)
+    row_labels: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, row) → label as printed
+    opening: list[Paragraph] = field(default_factory=list)  # the opening paragraph(s) as written
+    kind: str = "docx"
+
+
+def read_report(
+    path: Path | str,
+    data: bytes | None = None,
+    template: Path | str | None = None,
+    display: str | None = None,
+) -> ReadReport:
+    """Read a .docx (or `data`, its bytes) or a plain-text report. FileTrouble if it cannot be opened."""
+    path = Path(path)
+    shown = display or display_name(path)
+    blocks = read_blocks(path, shown, data)
+    spec = load_spec(resolve_template(template, base=path.parent))
+    return _Reader(blocks, spec, path).read()
+
+
+def cell_subject(table: Table, row: Row, column: Column) -> str:
+    """How a cell is named: 表三「（三）不予公开 1.属于国家秘密」行「自然人」栏."""
+    return f"{table.id}「{row.display}」行「{column.label}」栏"
+
+
+def full_width_punctuation(text: str) -> str:
+    """Half-width punctuation in Chinese text, as left by copying out of a PDF, made full-width.
+
+    Commas and colons between digits (1,000 · 12:30) and the colon of a URL stay as they are.
+    """
+    if not _CJK.search(text):
+        return text
+    text = re.sub(r"(?<!\d),|,(?!\d)", "，", text)
+    text = re.sub(r"(?<!\d):(?!//)|:(?!\d|//)", "：", text)
+    for half, full in ((";", "；"), ("(", "（"), (")", "）"), ("?", "？"), ("!", "！")):
+        text = text.replace(half, full)
+    return text
+
+
+def is_value_text(text: str) -> bool:
+    """True for what a number cell may hold, valid or not: digits, blanks, "无", "/", "—", Chinese numerals."""
+    folded = unicodedata.normalize("NFKC", text).strip()
+    if folded in _VALUE_WORDS or _VALUE_LIKE.match(folded):
+        return True
+    return bool(folded) and all(c in "零〇一二两三四五六七八九十百千万" for c in folded) and len(folded) <= 4
+
+
+class _Reader:
+    def __init__(self, blocks: DocumentBlocks, spec: Spec, path: Path) -> None:
+        self.blocks = blocks
+        self.spec = spec
+        self.display = blocks.display
+        self.text_mode = blocks.kind == "text"
+        self.report = ReportData(
+            path=path, source=self.display, spec=spec, sources=[self.display], source_paths=[path]
+        )
+        self.result = ReadReport(self.report, kind=blocks.kind)
+        self.problems = self.result.problems
+        self.outdated = spec.outdated_terms()
+
+    # --- locations -------------------------------------------------------------------------------------
+
+    def _where(self, block: ParagraphBlock | TableBlock | None, what: str) -> Location:
+        if self.text_mode and block is not None:
+            return Location(self.display, block.line)
+        return Location(f"{self.display} {what}" if what else self.display)
+
+    def _cell_location(self, block: TableBlock, r: int, subject: str) -> Location:
+        if self.text_mode:
+            return Location(self.display, block.line + r)
+        return Location(f"{self.display} {subject}")
+
+    # --- document structure ----------------------------------------------------------------------------
+
+    def read(self) -> ReadReport:
+        headings = self._headings()
+        parts_by_numeral = {numeral: key for key, numeral in headings}
+        current: str | None = None  # part key, table key, or "" for the opening
+        seen_title = False
+        unplaced: list[ParagraphBlock] = []
+        collected: dict[str, list[ParagraphBlock]] = {}
+        tables: list[TableBlock] = []
+        tables_by_part: dict[str, TableBlock] = {}
+        numeral_now = 0
+        for block in self.blocks.blocks:
+            if isinstance(block, TableBlock):
+                tables.append(block)
+                if current is not None and current in {t.key for t in self.spec.tables}:
+                    tables_by_part.setdefault(current, block)
+                continue
+            text = full_width_punctuation(block.text) if self.text_mode else block.text
+            block = ParagraphBlock(text, block.style, block.line)
+            if not seen_title:
+                match = _TITLE.match(normalize_label(text).replace("(", "（").replace(")", "）"))
+                if match or "年度报告" in text:
+                    self._title(block)
+                    seen_title = True
+                    current = ""
+                    continue
+                if current is None:
+                    unplaced.append(block)
+                    continue
+            heading = _HEADING.match(text)
+            if heading and "。" not in text:
+                number = _NUMERALS.index(heading.group(1)[0]) + 1 if len(heading.group(1)) == 1 else 0
+                if number > numeral_now and number in parts_by_numeral:
+                    numeral_now = number
+                    current = parts_by_numeral[number]
+                    self._heading(block, current)
+                    collected.setdefault(current, [])
+                    continue
+            if current is None:
+                current = ""
+            collected.setdefault(current, []).append(block)
+        for block in unplaced:
+            self.problems.append(
+                warning(self._where(block, "报告标题之前"), f"标题之前的文字“{_short(block.text)}”不属于报告的任何部分，已略过",
+                        "报告应以标题开头；发文字号、附件说明等不属于年度报告正文")
+            )
+        if not seen_title:
+            self.problems.append(
+                warning(self._where(None, ""), "没有找到报告标题（“……年政府信息公开工作年度报告”）",
+                        "在报告开头写明标题，如“泸州市龙马潭区安宁街道2024年政府信息公开工作年度报告”")
+            )
+        self._opening(collected.pop("", []))
+        for part in self.spec.parts:
+            if part.kind == "paragraphs" and part.key == "开头说明":
+                continue
+            if part.key in collected:
+                self._part(part, collected.pop(part.key))
+            elif part.required:
+                self.problems.append(
+                    error(self._where(None, ""), f"缺少第{part.key[0]}部分「{part.key}」",
+                          f"按官方格式补充「{part.key}」这一部分")
+                )
+        self._tables(tables, tables_by_part, collected)
+        for key, leftover in collected.items():
+            for block in leftover:
+                self.problems.append(
+                    warning(self._where(block, f"「{key}」"), f"「{key}」中表格以外的文字“{_short(block.text)}”无法放入数据，已略过",
+                            "表格部分只应有表格；说明文字请写到第一部分或第六部分")
+                )
+        self._derive_facts()
+        return self.result
+
+    def _headings(self) -> list[tuple[str, int]]:
+        """Every official heading (text parts and tables) with its numeral 1–6."""
+        keys = [p.key for p in self.spec.parts if p.key[:1] in _NUMERALS] + [t.key for t in self.spec.tables]
+        return sorted(((k, _NUMERALS.index(k[0]) + 1) for k in keys), key=lambda kv: kv[1])
+
+    def _heading(self, block: ParagraphBlock, key: str) -> None:
+        location = self._where(block, f"「{key}」标题")
+        if normalize_label(block.text) != normalize_label(key):
+            self.problems.append(
+                warning(location, f"第{key[0]}部分的标题是「{block.text}」，官方格式为「{key}」",
+                        f"改为官方标题「{key}」", OUTDATED_RULE)
+            )
+        part = next((p for p in self.spec.parts if p.key == key), None)
+        if part is not None:
+            self.report.part_locations[key] = location
+        else:
+            table = next(t for t in self.spec.tables if t.key == key)
+            self.report.table_locations[table.id] = location
+
+    # --- title and opening -----------------------------------------------------------------------------
+
+    def _title(self, block: ParagraphBlock) -> None:
+        title = block.text.strip()
+        location = self._where(block, "标题")
+        self.report.facts["标题"] = title
+        self.report.fact_locations["标题"] = location
+        match = _TITLE.match(re.sub(r"\s+", "", title))
+        if not match:
+            self.problems.append(
+                warning(location, f"标题“{title}”中没有找到年度", "标题应写成“机关名称+YYYY年政府信息公开工作年度报告”")
+            )
+            return
+        self.report.facts["年度"] = match.group("year")
+        self.report.fact_locations["年度"] = location
+        region, office = split_office_name(match.group("name"))
+        if office:
+            self.report.facts["机关"] = office
+            self.report.fact_locations["机关"] = location
+        if region:
+            self.report.facts["地区"] = region
+            self.report.fact_locations["地区"] = location
+
+    def _opening(self, blocks: list[ParagraphBlock]) -> None:
+        paragraphs = [Paragraph(b.text, self._where(b, f"开头说明第{i}段")) for i, b in enumerate(blocks, 1)]
+        self.result.opening = paragraphs
+        self.report.paragraphs["开头说明"] = paragraphs
+        if paragraphs:
+            self.report.part_locations["开头说明"] = paragraphs[0].location
+        text = "".join(p.text for p in paragraphs)
+        for key, pattern in _OPENING_FACTS:
+            match = pattern.search(text)
+            if match is None:
+                continue
+            self.report.facts[key] = match.group("v").strip()
+            self.report.fact_locations[key] = paragraphs[0].location
+            if key == "公开网站":
+                self.report.facts["网址"] = match.group("url").strip()
+                self.report.fact_locations["网址"] = paragraphs[0].location
+
+    def _derive_facts(self) -> None:
+        facts = self.report.facts
+        if "机关" in facts and "机关类型" not in facts:
+            name = facts.get("地区", "") + facts["机关"]
+            for entry in self.spec.defaults.get("office_type_by_suffix", []):
+                if name.endswith(entry["suffix"]):
+                    facts["机关类型"] = entry["type"]
+                    break
+
+    # --- text parts ------------------------------------------------------------------------------------
+
+    def _part(self, part: Part, blocks: list[ParagraphBlock]) -> None:
+        label = part.key
+        if part.kind == "paragraphs":
+            self.report.paragraphs[part.context] = [
+                Paragraph(b.text, self._where(b, f"「{label}」第{i}段")) for i, b in enumerate(blocks, 1)
+            ]
+            if not blocks and part.required:
+                self.problems.append(
+                    error(self.report.part_locations.get(label, self._where(None, "")), f"「{label}」是空的",
+                          "请填写这一部分的内容")
+                )
+            return
+        heads: list[tuple[str, list[ParagraphBlock], ParagraphBlock | None]] = [("", [], None)]
+        for block in blocks:
+            match = _SUBHEAD.match(block.text)
+            if match:
+                title, rest = _split_run_in(block.text)
+                heads.append((_full_width(title), [], block))
+                if rest:
+                    heads[-1][1].append(ParagraphBlock(rest, block.style, block.line))
+                continue
+            heads[-1][1].append(block)
+        intro, subheads = heads[0][1], heads[1:]
+        if part.kind == "subparts":
+            self.report.paragraphs[part.context] = [
+                Paragraph(b.text, self._where(b, f"「{label}」第{i}段")) for i, b in enumerate(intro, 1)
+            ]
+            subparts = []
+            for title, body, head in subheads:
+                where = f"「{label}{title}」"
+                subparts.append(
+                    SubPart(
+                        title,
+                        self._where(head, f"{where}小标题"),
+                        [Paragraph(b.text, self._where(b, f"{where}第{i}段")) for i, b in enumerate(body, 1)],
+                    )
+                )
+                if not body:
+                    self.problems.append(
+                        error(self._where(head, f"{where}小标题"), f"「{label}」的「{title}」是空的", "请填写")
+                    )
+            self.report.subparts[part.context] = subparts
+            return
+        self._sections(part, intro, subheads)
+
+    def _sections(
+        self,
+        part: Part,
+        intro: list[ParagraphBlock],
+        subheads: list[tuple[str, list[ParagraphBlock], ParagraphBlock | None]],
+    ) -> None:
+        label = part.key
+        where = self.report.part_locations.get(label, self._where(None, ""))
+        if intro and subheads:
+            first = subheads[0]
+            subheads[0] = (first[0], intro + first[1], first[2])
+        elif intro:
+            subheads = [(part.sections[0].key, intro, None)]
+            self.problems.append(
+                warning(where, f"「{label}」没有（一）（二）小标题，全部文字已放在「{part.sections[0].key}」下",
+                        f"把文字分成「{part.sections[0].key}」和「{part.sections[-1].key}」两节")
+            )
+        for index, section in enumerate(part.sections):
+            if index >= len(subheads):
+                self.problems.append(error(where, f"「{label}」缺少「{section.key}」", "补充这一小节的内容"))
+                continue
+            title, body, head = subheads[index]
+            if normalize_label(title) != normalize_label(section.key) and head is not None:
+                self.problems.append(
+                    warning(self._where(head, f"「{label}{title}」小标题"),
+                            f"「{label}」的小标题是「{title}」，官方格式为「{section.key}」",
+                            f"改为「{section.key}」", OUTDATED_RULE)
+                )
+            paragraphs = [
+                Paragraph(b.text, self._where(b, f"「{label}{section.key}」第{i}段")) for i, b in enumerate(body, 1)
+            ]
+            self.report.paragraphs[section.context] = paragraphs
+            if not paragraphs:
+                self.problems.append(error(where, f"「{label}」的「{section.key}」是空的", "请填写"))
+        for title, body, head in subheads[len(part.sections):]:
+            self.report.paragraphs[part.sections[-1].context].append(
+                Paragraph(title, self._where(head, f"「{label}{title}」小标题"))
+            )
+            self.report.paragraphs[part.sections[-1].context].extend(
+                Paragraph(b.text, self._where(b, f"「{label}{title}」第{i}段")) for i, b in enumerate(body, 1)
+            )
+
+    # --- tables ----------------------------------------------------------------------------------------
+
+    def _tables(
+        self,
+        tables: list[TableBlock],
+        by_part: dict[str, TableBlock],
+        collected: dict[str, list[ParagraphBlock]],
+    ) -> None:
+        assigned: dict[str, TableBlock] = {}
+        for table in self.spec.tables:
+            block = by_part.get(table.key)
+            if block is None or _identify(block) not in (None, table.id):
+                block = next((b for b in tables if _identify(b) == table.id and b not in assigned.values()), None)
+            if block is not None:
+                assigned[table.id] = block
+        for block in tables:
+            if block not in assigned.values():
+                self.problems.append(
+                    warning(self._where(block, f"第{block.number}个表格"),
+                            f"第{block.number}个表格不是官方格式的表二、表三或表四，其中的内容没有读取",
+                            "年度报告只应有表二、表三、表四三个表格")
+                )
+        for table in self.spec.tables:
+            for row in table.rows:
+                for column in row.columns:
+                    zero: int | Decimal = Decimal(0) if column.kind == "amount" else 0
+                    self.report.cells[(table.id, row.id, column.id)] = Cell(zero)
+            self.report.table_locations.setdefault(table.id, self._where(None, table.id))
+            block = assigned.get(table.id)
+            if block is None:
+                self.problems.append(
+                    error(self.report.table_locations[table.id], f"没有找到{table.id}「{table.key}」",
+                          "按官方格式插入这张表格（Word 表格，不能是图片）")
+                )
+                self.report.invalid_cells.update(k for k in self.report.cells if k[0] == table.id)
+                continue
+            _TableReader(self, table, block).read()
+
+    def outdated_term(self, text: str) -> dict[str, str] | None:
+        """The outdated or altered term (rules.yaml) a table label is or contains, if any."""
+        folded = normalize_label(text)
+        for term in self.outdated:
+            needle = normalize_label(term["term"])
+            if needle == strip_number(folded) or (not term.get("only_keys") and needle in folded):
+                return term
+        return None
+
+
+class _TableReader:
+    """Places the cells of one table block on the rows and columns of fields.yaml."""
+
+    def __init__(self, reader: _Reader, table: Table, block: TableBlock) -> None:
+        self.reader = reader
+        self.table = table
+        self.block = block
+        self.report = reader.report
+        self.taken: dict[str, int] = {}  # row id → grid row
+        self.all_labels = {normalize_label(label) for row in table.rows for label in row.path}
+        self.renamed_columns: set[tuple[str, str]] = set()
+        self.outdated_seen = False  # a 2019-format table: rows are not guessed by position
+
+    def read(self) -> None:
+        block = self.block
+        header: list[int] = []
+        last_was_data = False
+        previous: Row | None = None
+        for r in range(len(block.grid)):
+            cells = block.row_cells(r) if not self.reader.text_mode else block.origins(r)
+            labels, values = self._split(cells)
+            is_data = any(v.text.strip() for v in values) or any(
+                normalize_label(c.text) in self.all_labels and c.row == r for c in labels
+            ) and bool(values)
+            if not is_data:
+                if last_was_data:
+                    header = []
+                header.append(r)
+                last_was_data = False
+                self._check_header_terms(r)
+                continue
+            last_was_data = True
+            if labels:
+                row = self._match_row(r, labels, header, previous)
+                if row is None:
+                    continue
+                previous = row
+                self._place(r, row, values, header)
+            else:
+                self._place_unlabelled(r, values, header)
+        for row in self.table.rows:
+            if row.id not in self.taken:
+                where = self.report.table_locations[self.table.id]
+                self.reader.problems.append(
+                    error(where, f"{self.table.id}缺少「{row.display}」行", f"按官方格式补上「{row.label}」这一行")
+                )
+                self.report.invalid_cells.update((self.table.id, row.id, c.id) for c in row.columns)
+
+    def _split(self, cells: list[GridCell]) -> tuple[list[GridCell], list[GridCell]]:
+        for index, cell in enumerate(cells):
+            if is_value_text(cell.text):
+                return cells[:index], cells[index:]
+        return cells, []
+
+    def _check_header_terms(self, r: int) -> None:
+        for cell in self.block.origins(r):
+            term = self.reader.outdated_term(cell.text)
+            if term is not None:
+                self._outdated(r, cell.text, term)
+
+    def _outdated(self, r: int, text: str, term: dict[str, str]) -> None:
+        subject = f"{self.table.id}「{text}」"
+        outdated_format = str(term.get("why", "")).startswith("2019")
+        self.outdated_seen = self.outdated_seen or outdated_format
+        make = error if outdated_format else warning
+        self.reader.problems.append(
+            make(self.reader._cell_location(self.block, r, subject),
+                  f"{self.table.id}中的「{text}」是{term['why']}，现行格式（国办公开办函〔2021〕30号）应为「{term['use']}」",
+                  "按国办公开办函〔2021〕30号的格式重新制作这张表格" if outdated_format else f"改为「{term['use']}」",
+                  OUTDATED_RULE)
+        )
+
+    def _header_texts(self, header: list[int]) -> set[str]:
+        return {normalize_label(c.text) for r in header for c in self.block.origins(r) if c.text.strip()}
+
+    def _match_row(self, r: int, labels: list[GridCell], header: list[int], previous: Row | None) -> Row | None:
+        texts = [c.text for c in labels]
+        folded = {normalize_label(t) for t in texts} | self._header_texts(header)
+        last = normalize_label(texts[-1])
+        candidates = [
+            row for row in self.table.rows
+            if row.id not in self.taken and all(normalize_label(p) in folded for p in row.path)
+        ]
+        if not candidates:
+            candidates = [
+                row for row in self.table.rows
+                if row.id not in self.taken
+                and last in {normalize_label(row.label), *(normalize_label(a) for a in row.aliases)}
+            ]
+        if candidates:
+            best = max(candidates, key=lambda x: len(x.path))
+            self.reader.result.row_labels[(self.table.id, best.id)] = texts[-1]
+            return best
+        location = self.reader._cell_location(self.block, r, f"{self.table.id}「{texts[-1]}」行")
+        term = self.reader.outdated_term(texts[-1])
+        free = [x for x in self.table.rows if x.id not in self.taken]
+        row: Row | None = None
+        if term is not None:
+            self._outdated(r, texts[-1], term)
+            row = next((x for x in free if normalize_label(x.label) == normalize_label(term["use"])), None)
+        else:
+            by_label = {normalize_label(x.label): x for x in free}
+            close = difflib.get_close_matches(last, list(by_label), n=1, cutoff=0.6)
+            if close:
+                row = by_label[close[0]]
+            elif self.outdated_seen:
+                row = None
+            elif previous is not None:
+                following = self.table.rows[self.table.rows.index(previous) + 1 :]
+                row = next((x for x in following if x.id not in self.taken), None)
+            elif free:
+                row = free[0]
+            if row is not None:
+                self.reader.problems.append(
+                    warning(location, f"{self.table.id}的行名「{texts[-1]}」不是官方名称，按位置读作「{row.display}」",
+                            f"改为官方名称「{row.label}」", OUTDATED_RULE)
+                )
+        if row is None:
+            self.reader.problems.append(
+                warning(location, f"{self.table.id}中无法识别的一行「{' '.join(texts)}」，其中的数字没有读取",
+                        "删去这一行，或改用官方格式的行名")
+            )
+            return None
+        self.reader.result.row_labels[(self.table.id, row.id)] = texts[-1]
+        return row
+
+    def _place_unlabelled(self, r: int, values: list[GridCell], header: list[int]) -> None:
+        """A row of numbers only (table 四): the values of every remaining row, in order."""
+        free = [row for row in self.table.rows if row.id not in self.taken]
+        wanted = sum(len(row.columns) for row in free)
+        if len(values) != wanted or not free:
+            location = self.reader._cell_location(self.block, r, f"{self.table.id}第{r + 1}行")
+            self.reader.problems.append(
+                warning(location, f"{self.table.id}第{r + 1}行没有行名，有 {len(values)} 个数，无法对应到表格的行，没有读取",
+                        "按官方格式填写这张表格")
+            )
+            return
+        start = 0
+        for row in free:
+            self._place(r, row, values[start : start + len(row.columns)], header)
+            start += len(row.columns)
+
+    def _place(self, r: int, row: Row, values: list[GridCell], header: list[int]) -> None:
+        table = self.table
+        self.taken[row.id] = r
+        row_subject = f"{table.id}「{row.display}」行"
+        self.report.row_locations[(table.id, row.id)] = self.reader._cell_location(self.block, r, row_subject)
+        columns = list(row.columns)
+        if len(values) != len(columns):
+            if len(values) == len(columns) - 1 and columns[-1].computed:
+                columns = columns[:-1]
+            else:
+                self.reader.problems.append(
+                    error(self.report.row_locations[(table.id, row.id)],
+                          f"{row_subject}应有 {len(row.columns)} 个数（{'、'.join(c.label for c in row.columns)}），"
+                          f"实际有 {len(values)} 个",
+                          "按官方格式，每栏填一个数，没有数据填 0")
+                )
+                self.report.invalid_cells.update((table.id, row.id, c.id) for c in row.columns)
+                return
+        for column, cell in zip(columns, values, strict=True):
+            subject = cell_subject(table, row, column)
+            location = self.reader._cell_location(self.block, r, subject)
+            if not self.reader.text_mode:
+                self._check_column_label(r, row, column, cell, header, location)
+            node = Node("scalar", location, text=cell.text.strip())
+            problem = parse_number_problem(node, subject, column.kind)
+            key: CellKey = (table.id, row.id, column.id)
+            if problem is not None:
+                self.reader.problems.append(problem)
+                self.report.invalid_cells.add(key)
+                self.report.cells[key] = Cell(0, location)
+                continue
+            text = cell.text.strip()
+            self.report.cells[key] = Cell(int(text) if column.kind == "count" else Decimal(text), location)
+
+    def _check_column_label(
+        self, r: int, row: Row, column: Column, cell: GridCell, header: list[int], location: Location
+    ) -> None:
+        """The lowest header label above a number must be its official column label."""
+        above = [
+            self.block.grid[h][cell.column] for h in header if self.block.grid[h][cell.column] is not None
+        ]
+        texts = [c.text for c in above if c is not None and c.text.strip()]
+        if not texts:
+            return
+        if any(normalize_label(t) == normalize_label(column.label) for t in texts):
+            return
+        lowest = texts[-1]
+        if self.reader.outdated_term(lowest) is not None:
+            return  # reported with the header row
+        if (column.id, lowest) in self.renamed_columns:
+            return
+        self.renamed_columns.add((column.id, lowest))
+        self.reader.problems.append(
+            warning(self.reader._cell_location(self.block, header[-1], f"{self.table.id}「{lowest}」栏"),
+                    f"{self.table.id}的栏目「{lowest}」不是官方名称「{column.label}」",
+                    f"改为官方名称「{column.label}」", OUTDATED_RULE)
+        )
+
+
+def _identify(block: TableBlock) -> str | None:
+    """Which official table a block is, by its content."""
+    text = normalize_label("".join(c.text for row in block.grid for c in row if c is not None))
+    if "第二十条" in text:
+        return "表二"
+    if "申请人" in text or "本年新收" in text or "本年度办理结果" in text:
+        return "表三"
+    if "行政复议" in text and "行政诉讼" in text:
+        return "表四"
+    return None
+
+
+def split_office_name(name: str) -> tuple[str, str]:
+    """`泸州市龙马潭区安宁街道` → (`泸州市龙马潭区`, `安宁街道`); a 人民政府 keeps its region in its name."""
+    name = name.strip()
+    if name.endswith("人民政府"):
+        return "", name
+    match = _REGION_SUFFIX.match(name)
+    if not match:
+        return "", name
+    region, office = match.group("region"), match.group("office")
+    # Take the longest regional prefix that still leaves a name that is not itself only a region.
+    while True:
+        more = _REGION_SUFFIX.match(office)
+        if not more or more.group("office").startswith("人民政府") or len(more.group("office")) < 2:
+            break
+        region += more.group("region")
+        office = more.group("office")
+    if office.startswith("人民政府") or len(office) < 2:
+        return "", name
+    return region, office
+
+
+def strip_number(folded: str) -> str:
+    return re.sub(r"^\d+\.", "", folded)
+
+
+def _split_run_in(text: str) -> tuple[str, str]:
+    """`（一）主动公开情况。2024年…` → title and the text run in after it; a plain sub-head has no rest."""
+    for stop in ("。", "：", ":"):
+        index = text.find(stop)
+        if 0 < index <= 30 and index < len(text) - 1:
+            return text[:index].strip(), text[index + 1 :].strip()
+    return text.strip(), ""
+
+
+def _full_width(title: str) -> str:
+    match = _SUBHEAD.match(title)
+    if match:
+        return f"（{match.group(1)}）" + title[match.end() :].strip()
+    return title
+
+
+def _short(text: str, limit: int = 30) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
