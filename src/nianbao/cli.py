@@ -12,10 +12,12 @@ from typing import Any
 import click
 
 from . import __version__, zh_click
-from .errors import ChecksFailed, FileTrouble, NianbaoError, TemplateTrouble
+from .batch import DEFAULTS_FILE, Status, build_paths, check_paths
+from .errors import NianbaoError
 from .pdf import OfficeSuiteMissing, convert_to_pdf
-from .pipeline import CheckResult, build_file, check_file
-from .problems import Problem
+from .pipeline import check_file
+from .progress import ConsoleReporter
+from .summary import SUMMARY_FILE, print_summary
 
 zh_click.install()
 
@@ -71,21 +73,18 @@ class NianbaoGroup(click.Group):
             ) from None
 
 
-def _echo_problems(problems: list[Problem]) -> None:
-    for problem in problems:
-        click.echo(problem.format(), err=True)
-
-
-def _counts(result: CheckResult) -> str:
-    return f"{len(result.errors)} 个错误，{len(result.warnings)} 个警告"
-
-
 _template_option = click.option(
     "--template",
     "-t",
     metavar="模板",
     default=None,
     help="模板名称（templates/ 下的文件夹名）或模板文件夹路径；默认用数据文件中「模板」指定的，否则用 official-2021。",
+)
+
+
+_jobs_option = click.option(
+    "--jobs", "-j", metavar="N", default=None, type=click.IntRange(min=1),
+    help="同时处理几个机关（进程数）；默认为本机 CPU 核数。",
 )
 
 
@@ -96,59 +95,49 @@ def cli() -> None:
     pass
 
 
-@cli.command(help="检查数据文件：表格勾稽关系、数字格式、必填项等。只报告问题，不生成文件。\n\n"
+@cli.command(help="检查数据文件：表格勾稽关系、数字格式、必填项等。只报告问题，不生成文件。"
+             f"可以给出文件夹：检查其中每个机关的 *.yaml（不含子文件夹；{DEFAULTS_FILE} 是各机关的共同设置）。\n\n"
              "退出码：0 通过（可能有警告），1 文件无法读取，3 有错误。")
 @click.argument("files", nargs=-1, required=True, metavar="数据文件...", type=click.Path(path_type=Path))
 @_template_option
+@_jobs_option
 @click.help_option("--help", "-h")
-def check(files: tuple[Path, ...], template: str | None) -> None:
-    failed, unreadable = 0, 0
-    for path in files:
-        try:
-            result = check_file(path, template=template)
-        except FileTrouble as exc:
-            click.echo(exc.format(), err=True)
-            unreadable += 1
-            continue
-        _echo_problems(result.problems)
-        if result.ok:
-            click.echo(f"{result.display}：检查通过（{_counts(result)}）", err=True)
-        else:
-            failed += 1
-            click.echo(f"{result.display}：未通过检查（{_counts(result)}）", err=True)
-    raise click.exceptions.Exit(EXIT_CHECKS if failed else EXIT_FILE if unreadable else EXIT_OK)
+def check(files: tuple[Path, ...], template: str | None, jobs: int | None) -> None:
+    result = check_paths(files, template=template, jobs=jobs, checker=check_file,
+                         reporter=ConsoleReporter("检查数据", checking=True))
+    if result.from_folder or len(result.outcomes) > 1:
+        print_summary(result.outcomes)
+    raise click.exceptions.Exit(result.exit_code)
 
 
 @cli.command(help="检查并生成 Word 报告，写到 输出文件夹/<机关><年度>年政府信息公开工作年度报告.docx。"
-             "有错误的数据文件不生成任何文件。\n\n退出码：0 成功，1 文件或模板问题，3 数据有错误。")
+             "有错误的数据文件不生成任何文件，也不影响其他机关。"
+             f"可以给出文件夹：生成其中每个机关的报告（不含子文件夹；{DEFAULTS_FILE} 是各机关的共同设置），"
+             f"最后显示汇总表，并写出 输出文件夹/{SUMMARY_FILE}。"
+             "生成后在 Word 中改过的报告不会被覆盖（汇总中为“已跳过”），除非加 --force。"
+             "\n\n退出码：0 成功（含已跳过），1 文件或模板问题，3 数据有错误。")
 @click.argument("files", nargs=-1, required=True, metavar="数据文件...", type=click.Path(path_type=Path))
 @click.option("--output", "-o", "out_dir", default="out", show_default=True, metavar="输出文件夹",
               type=click.Path(file_okay=False, path_type=Path), help="报告写到哪个文件夹。")
 @_template_option
+@click.option("--force", "-f", is_flag=True, default=False,
+              help="覆盖生成后被改过（如在 Word 中编辑过）或不是本工具生成的同名报告。")
+@_jobs_option
 @click.option("--pdf", "pdf", is_flag=True, default=False,
               help="同时用 LibreOffice 把生成的每份报告另存为 PDF，放在 .docx 旁边（需已安装 LibreOffice）。")
 @click.help_option("--help", "-h")
-def build(files: tuple[Path, ...], out_dir: Path, template: str | None, pdf: bool) -> None:
-    failed, troubled = 0, 0
-    written: list[Path] = []
-    for path in files:
-        try:
-            result, target = build_file(path, out_dir=out_dir, template=template)
-        except ChecksFailed as exc:
-            _echo_problems(exc.problems)
-            click.echo(f"{exc.message}（{sum(p.is_error for p in exc.problems)} 个错误）", err=True)
-            failed += 1
-            continue
-        except (FileTrouble, TemplateTrouble) as exc:
-            click.echo(exc.format(), err=True)
-            troubled += 1
-            continue
-        _echo_problems(result.problems)
-        click.echo(f"已生成：{target}")
-        written.append(target)
-    if pdf and not _write_pdfs(written):
-        troubled += 1
-    raise click.exceptions.Exit(EXIT_CHECKS if failed else EXIT_FILE if troubled else EXIT_OK)
+def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: bool, jobs: int | None,
+          pdf: bool) -> None:
+    result = build_paths(files, out_dir=out_dir, template=template, force=force, jobs=jobs,
+                         reporter=ConsoleReporter("生成报告"))
+    if result.summary_path is not None:
+        print_summary(result.outcomes)
+        click.echo(f"汇总表：{result.summary_path}")
+    exit_code = result.exit_code
+    written = [o.target for o in result.outcomes if o.status is Status.BUILT and o.target is not None]
+    if pdf and not _write_pdfs(written) and exit_code == EXIT_OK:
+        exit_code = EXIT_FILE
+    raise click.exceptions.Exit(exit_code)
 
 
 def _write_pdfs(docx_files: list[Path]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -52,3 +53,13 @@ class ChecksFailed(NianbaoError):
     def __init__(self, message: str, problems: list[Problem]) -> None:
         super().__init__(message)
         self.problems = problems
+
+
+class OutputProtected(FileTrouble):
+    """An existing output was edited since generation, or is not nianbao's: it is kept (pass force to replace)."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, target: Path) -> None:
+        super().__init__(message)
+        self.target = target

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .check import check_report
 from .errors import ChecksFailed
+from .guard import ensure_replaceable
 from .load import load_report
 from .model import ReportData
 from .problems import Problem, has_errors
@@ -64,11 +65,23 @@ def build_file(
     out_dir: Path | str = "out",
     defaults: Sequence[Path | str] = (),
     template: Path | str | None = None,
+    force: bool = False,
 ) -> tuple[CheckResult, Path]:
-    """Check a data file and, only if it has no errors, write its .docx. Raises ChecksFailed otherwise."""
+    """Check a data file and, only if it has no errors, write its .docx. Raises ChecksFailed otherwise.
+
+    An existing output edited since generation (or not made by nianbao) is kept: `OutputProtected` is
+    raised unless `force` is set.
+    """
     result = check_file(path, defaults=defaults, template=template)
+    return result, write_report(result, out_dir, force=force)
+
+
+def write_report(result: CheckResult, out_dir: Path | str = "out", force: bool = False) -> Path:
+    """Render and write a checked report; raises ChecksFailed if it has errors, OutputProtected (see
+    guard.py) if the existing output must be kept. Returns the path written."""
     if not result.ok or result.report is None:
         raise ChecksFailed(f"{result.display} 有错误，未生成报告", result.problems)
     target = output_path(result.report, Path(out_dir))
+    ensure_replaceable(target, force=force)
     write_atomic(target, render_report(result.report))
-    return result, target
+    return target

@@ -30,6 +30,7 @@ class Provenance:
     data_hash: str
     template_hash: str
     content_hash: str = ""
+    package_hash: str = ""  # every part except docProps/*, exactly as written: any re-save changes it
     sources: tuple[str, ...] = field(default=())  # absolute paths of the data files, defaults first
     tool_version: str = __version__
 
@@ -38,6 +39,7 @@ class Provenance:
             "data_hash": self.data_hash,
             "template_hash": self.template_hash,
             "content_hash": self.content_hash,
+            "package_hash": self.package_hash,
             "version": self.tool_version,
         }
         for index, source in enumerate(self.sources, start=1):
@@ -57,6 +59,7 @@ class Provenance:
             data_hash=props[PREFIX + "data_hash"],
             template_hash=props.get(PREFIX + "template_hash", ""),
             content_hash=props.get(PREFIX + "content_hash", ""),
+            package_hash=props.get(PREFIX + "package_hash", ""),
             sources=tuple(sources),
             tool_version=props.get(PREFIX + "version", ""),
         )
@@ -83,6 +86,16 @@ def visible_text(document_xml: bytes) -> list[str]:
 
 def content_hash(document_xml: bytes) -> str:
     return hashlib.sha256("\n".join(visible_text(document_xml)).encode("utf-8")).hexdigest()
+
+
+def package_hash(parts: dict[str, bytes]) -> str:
+    """A fingerprint of the document's parts (name and bytes), leaving out docProps/* (Word rewrites those
+    on every save, and the fingerprint itself is stored there)."""
+    digest = hashlib.sha256()
+    for name in sorted(parts):
+        if not name.startswith("docProps/"):
+            digest.update(name.encode("utf-8") + b"\0" + hashlib.sha256(parts[name]).digest())
+    return digest.hexdigest()
 
 
 def read_docx_parts(path_or_bytes: Path | bytes, *names: str) -> dict[str, bytes]:

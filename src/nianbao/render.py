@@ -25,7 +25,7 @@ from lxml import etree
 
 from .errors import TemplateTrouble
 from .model import Number, Paragraph, ReportData
-from .provenance import Provenance, content_hash, sha256_files
+from .provenance import Provenance, content_hash, package_hash, sha256_files
 from .spec import Spec
 
 DOCUMENT_PART = "word/document.xml"
@@ -162,14 +162,18 @@ class CompiledTemplate:
             replaced[CORE_PART] = _set_core_title(by_name[CORE_PART].decode("utf-8"), title).encode("utf-8")
         extra_parts: list[tuple[str, bytes]] = []
         if provenance is not None:
-            provenance = replace(provenance, content_hash=content_hash(document_xml))
+            if CUSTOM_PART not in by_name:
+                replaced["[Content_Types].xml"] = _add_custom_content_type(by_name["[Content_Types].xml"])
+                replaced["_rels/.rels"] = _add_custom_relationship(by_name["_rels/.rels"])
+            final = {name: replaced.get(name, data) for name, data in by_name.items()}
+            provenance = replace(
+                provenance, content_hash=content_hash(document_xml), package_hash=package_hash(final)
+            )
             custom = _custom_properties_xml(provenance.properties()).encode("utf-8")
             if CUSTOM_PART in by_name:
                 replaced[CUSTOM_PART] = custom
             else:
                 extra_parts.append((CUSTOM_PART, custom))
-                replaced["[Content_Types].xml"] = _add_custom_content_type(by_name["[Content_Types].xml"])
-                replaced["_rels/.rels"] = _add_custom_relationship(by_name["_rels/.rels"])
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as out:
             for info, data in self.parts:

@@ -1,0 +1,370 @@
+"""Many offices in one run: find the data files, apply the folder's shared defaults, check and build each
+office on its own (one bad file never stops the others), spread over the CPU cores.
+
+A folder is read non-recursively: every `*.yaml` / `*.yml` directly in it is one office, except files whose
+name starts with `_` or `.`. `_共同.yaml` beside an office file holds the facts the offices share (district,
+year, website, opening wording, `模板`); it is merged under every office file of that folder, and an office
+file overrides any of it. The same applies when a single office file is named on the command line.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
+
+from .errors import ChecksFailed, FileTrouble, NianbaoError, OutputProtected, UsageTrouble
+from .model import Number, ReportData
+from .pipeline import CheckResult, check_file, write_report
+from .problems import Location, Problem, error
+from .source import display_name
+
+DEFAULTS_FILE = "_共同.yaml"
+DATA_SUFFIXES = (".yaml", ".yml")
+
+
+class Status(StrEnum):
+    BUILT = "已生成"
+    FAILED = "有错误"
+    SKIPPED = "已跳过"
+    PASSED = "检查通过"
+
+
+@dataclass(frozen=True)
+class OfficeJob:
+    """One office's data file and the shared defaults files applied under it (in order)."""
+
+    path: Path
+    defaults: tuple[Path, ...] = ()
+
+
+@dataclass
+class OfficeOutcome:
+    """What happened to one office; small and picklable (no report, no document bytes)."""
+
+    path: Path
+    display: str
+    office: str
+    status: Status
+    figures: dict[str, Number] = field(default_factory=dict)  # summary columns; empty when not trusted
+    problems: list[Problem] = field(default_factory=list)
+    target: Path | None = None
+    note: str = ""  # why it was skipped, or the file trouble that stopped it
+    checks_failed: bool = False  # the data failed its checks (exit 3), as opposed to file trouble (exit 1)
+
+    @property
+    def errors(self) -> int:
+        return sum(p.is_error for p in self.problems) + (1 if self.note and self.status is Status.FAILED else 0)
+
+    @property
+    def warnings(self) -> int:
+        return sum(not p.is_error for p in self.problems)
+
+
+@dataclass
+class BatchResult:
+    outcomes: list[OfficeOutcome]
+    summary_path: Path | None = None
+    from_folder: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        """3 if any office failed its checks, else 1 if any could not be read or written, else 0."""
+        if any(o.checks_failed for o in self.outcomes):
+            return ChecksFailed.exit_code
+        if any(o.status is Status.FAILED for o in self.outcomes):
+            return FileTrouble.exit_code
+        return 0
+
+
+class Reporter(Protocol):
+    """Told about a run as it goes (see progress.py): how many offices, then each one as it finishes."""
+
+    def start(self, total: int) -> None: ...
+
+    def office_done(self, outcome: OfficeOutcome, done: int, total: int) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+# --- discovery -------------------------------------------------------------------------------------------
+
+
+def is_office_file(path: Path) -> bool:
+    return path.suffix.lower() in DATA_SUFFIXES and not path.name.startswith(("_", "."))
+
+
+def defaults_for(path: Path) -> tuple[Path, ...]:
+    """The shared defaults file(s) of an office file: `_共同.yaml` in its folder, if present."""
+    shared = path.parent / DEFAULTS_FILE
+    return (shared,) if shared.is_file() else ()
+
+
+def find_offices(paths: Iterable[Path | str]) -> tuple[list[OfficeJob], bool]:
+    """The offices named by files and folders (folders non-recursively), and whether a folder was given.
+
+    Raises FileTrouble for a folder without office files, UsageTrouble for a defaults file named as if it
+    were an office. A missing file is not raised here: it becomes that office's own trouble.
+    """
+    jobs: list[OfficeJob] = []
+    seen: set[Path] = set()
+    from_folder = False
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            from_folder = True
+            files = sorted(p for p in path.iterdir() if p.is_file() and is_office_file(p))
+            if not files:
+                raise FileTrouble(
+                    f"文件夹中没有机关数据文件（*.yaml；以 _ 开头的 {DEFAULTS_FILE} 等是共同设置，不算机关）",
+                    display_name(path),
+                )
+        else:
+            if path.name.startswith("_") and path.suffix.lower() in DATA_SUFFIXES:
+                raise UsageTrouble(
+                    f"{display_name(path)} 是共同设置文件，不是机关的数据文件；"
+                    "请给出机关的数据文件或所在文件夹，共同设置会自动套用"
+                )
+            files = [path]  # a missing file is reported as that office's trouble
+        for file in files:
+            key = file.resolve()
+            if key not in seen:
+                seen.add(key)
+                jobs.append(OfficeJob(file, defaults_for(file)))
+    return jobs, from_folder
+
+
+# --- one office ------------------------------------------------------------------------------------------
+
+
+def summary_figures(report: ReportData) -> dict[str, Number]:
+    """The summary columns of the template's defaults.yaml (`summary:`), each a sum of table cells."""
+    figures: dict[str, Number] = {}
+    for column in report.spec.defaults.get("summary", []):
+        figures[column["label"]] = sum(
+            (report.value(*cell) for cell in column["cells"] if tuple(cell) in report.cells), 0
+        )
+    return figures
+
+
+def _office_name(result: CheckResult | None, job: OfficeJob) -> str:
+    if result is not None and result.report is not None and result.report.office:
+        return result.report.office
+    return job.path.stem
+
+
+def _trouble(job: OfficeJob, exc: NianbaoError, result: CheckResult | None = None) -> OfficeOutcome:
+    return OfficeOutcome(
+        job.path,
+        result.display if result else display_name(job.path),
+        _office_name(result, job),
+        Status.FAILED,
+        problems=result.problems if result else [],
+        note=exc.format(),
+    )
+
+
+Checker = Callable[..., CheckResult]  # pipeline.check_file(path, defaults=..., template=...)
+
+
+def _checked(
+    job: OfficeJob, template: Path | str | None, checker: Checker
+) -> tuple[CheckResult | None, OfficeOutcome | None]:
+    """Check one office; on failure, the outcome to report instead."""
+    try:
+        result = checker(job.path, defaults=job.defaults, template=template)
+    except NianbaoError as exc:
+        return None, _trouble(job, exc)
+    if not result.ok or result.report is None:
+        outcome = OfficeOutcome(job.path, result.display, _office_name(result, job), Status.FAILED,
+                                problems=result.problems, checks_failed=True)
+        return None, outcome
+    return result, None
+
+
+def check_office(
+    job: OfficeJob, template: Path | str | None = None, isolate: bool = True, checker: Checker = check_file
+) -> OfficeOutcome:
+    """Check one office. With `isolate`, even a bug met on its data only marks this office as failed."""
+    try:
+        result, failed = _checked(job, template, checker)
+        if failed is not None:
+            return failed
+        assert result is not None and result.report is not None
+        return OfficeOutcome(job.path, result.display, _office_name(result, job), Status.PASSED,
+                             summary_figures(result.report), result.problems)
+    except Exception as exc:
+        return _internal_error(job, exc, isolate)
+
+
+def build_office(
+    job: OfficeJob,
+    out_dir: Path,
+    template: Path | str | None = None,
+    force: bool = False,
+    isolate: bool = True,
+    checker: Checker = check_file,
+) -> OfficeOutcome:
+    """Check one office and write its report. An output edited since generation is kept (status 已跳过)
+    unless `force`. With `isolate`, even a bug met on its data only marks this office as failed."""
+    try:
+        result, failed = _checked(job, template, checker)
+        if failed is not None:
+            return failed
+        assert result is not None and result.report is not None
+        outcome = OfficeOutcome(job.path, result.display, _office_name(result, job), Status.BUILT,
+                                summary_figures(result.report), result.problems)
+        try:
+            outcome.target = write_report(result, out_dir, force=force)
+        except OutputProtected as exc:
+            outcome.status, outcome.target, outcome.note = Status.SKIPPED, exc.target, exc.message
+        except NianbaoError as exc:
+            return _trouble(job, exc, result)
+        return outcome
+    except Exception as exc:
+        return _internal_error(job, exc, isolate)
+
+
+def _internal_error(job: OfficeJob, exc: Exception, isolate: bool) -> OfficeOutcome:
+    """A bug met while handling one office stops that office only (unless not isolating, or debugging)."""
+    if not isolate or os.environ.get("NIANBAO_DEBUG"):
+        raise exc
+    note = (f"错误：处理 {display_name(job.path)} 时程序内部出错（{type(exc).__name__}: {exc}）。"
+            "请把这条信息和数据文件发给维护人员；设置环境变量 NIANBAO_DEBUG=1 可查看详细信息")
+    return OfficeOutcome(job.path, display_name(job.path), job.path.stem, Status.FAILED, note=note)
+
+
+# --- many offices ----------------------------------------------------------------------------------------
+
+
+def default_jobs() -> int:
+    return os.cpu_count() or 1
+
+
+def run_offices(
+    task: Callable[..., OfficeOutcome],
+    offices: Sequence[OfficeJob],
+    args: tuple[object, ...],
+    jobs: int | None = None,
+    reporter: Reporter | None = None,
+) -> list[OfficeOutcome]:
+    """Run `task(office, *args)` for every office, in worker processes when `jobs` > 1.
+
+    Outcomes come back in the order of `offices`. At most a few offices per worker are in flight at once,
+    so memory does not grow with the number of offices. Each worker compiles the template once
+    (render.compiled_template caches it per process).
+    """
+    total = len(offices)
+    if reporter is not None:
+        reporter.start(total)
+    try:
+        return _run(task, offices, args, max(1, jobs or default_jobs()), reporter)
+    finally:
+        if reporter is not None:
+            reporter.finish()
+
+
+def _run(
+    task: Callable[..., OfficeOutcome],
+    offices: Sequence[OfficeJob],
+    args: tuple[object, ...],
+    jobs: int,
+    reporter: Reporter | None,
+) -> list[OfficeOutcome]:
+    total = len(offices)
+    results: list[OfficeOutcome | None] = [None] * total
+    done = 0
+    if jobs == 1 or total <= 1:
+        for index, office in enumerate(offices):
+            results[index] = outcome = task(office, *args)
+            done += 1
+            if reporter is not None:
+                reporter.office_done(outcome, done, total)
+        return [r for r in results if r is not None]
+
+    context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+    window = jobs * 4
+    with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=context) as pool:
+        pending: dict[Future[OfficeOutcome], int] = {}
+        queue = iter(enumerate(offices))
+        while True:
+            for index, office in queue:
+                pending[pool.submit(task, office, *args)] = index
+                if len(pending) >= window:
+                    break
+            if not pending:
+                break
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                index = pending.pop(future)
+                results[index] = outcome = future.result()
+                done += 1
+                if reporter is not None:
+                    reporter.office_done(outcome, done, total)
+    return [r for r in results if r is not None]
+
+
+def flag_shared_targets(outcomes: list[OfficeOutcome]) -> None:
+    """Offices whose reports went to the same output file: all of them are marked as failed."""
+    by_target: dict[Path, list[OfficeOutcome]] = {}
+    for outcome in outcomes:
+        if outcome.target is not None and outcome.status in (Status.BUILT, Status.SKIPPED):
+            by_target.setdefault(outcome.target.resolve(), []).append(outcome)
+    for clash in by_target.values():
+        if len(clash) < 2:
+            continue
+        names = "、".join(o.display for o in clash)
+        for outcome in clash:
+            outcome.status, outcome.checks_failed = Status.FAILED, True
+            outcome.problems = [
+                *outcome.problems,
+                error(Location(outcome.display), f"{names} 生成的报告文件同名（{outcome.target}），后写的覆盖了先写的",
+                      "核对这几个文件「基本信息」中的「机关」和「年度」是否写错"),
+            ]
+
+
+def check_paths(
+    paths: Iterable[Path | str],
+    template: Path | str | None = None,
+    jobs: int | None = None,
+    reporter: Reporter | None = None,
+    checker: Checker = check_file,
+) -> BatchResult:
+    """Check every office named by `paths` (files, or folders read non-recursively); nothing is written."""
+    offices, from_folder = find_offices(paths)
+    isolate = len(offices) > 1
+    outcomes = run_offices(check_office, offices, (template, isolate, checker), jobs=jobs, reporter=reporter)
+    return BatchResult(outcomes, from_folder=from_folder)
+
+
+def build_paths(
+    paths: Iterable[Path | str],
+    out_dir: Path | str = "out",
+    template: Path | str | None = None,
+    force: bool = False,
+    jobs: int | None = None,
+    reporter: Reporter | None = None,
+    summary: bool | None = None,
+) -> BatchResult:
+    """Check and build every office named by `paths` (files, or folders read non-recursively) into `out_dir`.
+
+    One office's trouble never stops the others. With `summary` (by default: when a folder or more than
+    one office was given), the summary spreadsheet (summary.SUMMARY_FILE) is written to `out_dir` too.
+    """
+    from .summary import SUMMARY_FILE, write_summary_xlsx
+
+    out = Path(out_dir)
+    offices, from_folder = find_offices(paths)
+    isolate = len(offices) > 1
+    outcomes = run_offices(build_office, offices, (out, template, force, isolate), jobs=jobs, reporter=reporter)
+    flag_shared_targets(outcomes)
+    result = BatchResult(outcomes, from_folder=from_folder)
+    if summary if summary is not None else (from_folder or len(offices) > 1):
+        result.summary_path = out / SUMMARY_FILE
+        write_summary_xlsx(outcomes, result.summary_path)
+    return result

@@ -1,0 +1,60 @@
+"""Never clobber a person's work: decide whether an existing output may be replaced.
+
+A generated .docx carries its fingerprints in its document properties (see provenance.py). An output is
+replaced freely only while its parts are still exactly what nianbao wrote. A file edited and saved in Word
+(even saved without changes: Word rewrites every part), or a file without nianbao's properties, is kept
+unless the caller forces it.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from enum import Enum
+from pathlib import Path
+
+from .errors import OutputProtected
+from .provenance import content_hash, package_hash, read_docx_parts, read_provenance
+
+
+class OutputState(Enum):
+    NEW = "new"  # nothing there yet
+    UNCHANGED = "unchanged"  # ours, exactly as generated: may be regenerated
+    EDITED = "edited"  # ours, but changed since it was generated
+    FOREIGN = "foreign"  # not made by nianbao (or its properties were removed)
+
+
+def output_state(target: Path) -> OutputState:
+    """What is at `target` now, as far as overwriting it is concerned."""
+    if not target.exists():
+        return OutputState.NEW
+    try:
+        data = target.read_bytes()
+        provenance = read_provenance(data)
+        if provenance is None:
+            return OutputState.FOREIGN
+        if provenance.package_hash:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                parts = {name: archive.read(name) for name in archive.namelist()}
+            same = package_hash(parts) == provenance.package_hash
+        elif provenance.content_hash:
+            document = read_docx_parts(data, "word/document.xml").get("word/document.xml", b"")
+            same = content_hash(document) == provenance.content_hash
+        else:
+            return OutputState.FOREIGN
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError):
+        # Unreadable, not a zip, or malformed XML: nothing nianbao can vouch for.
+        return OutputState.FOREIGN
+    return OutputState.UNCHANGED if same else OutputState.EDITED
+
+
+def ensure_replaceable(target: Path, force: bool = False) -> OutputState:
+    """Raise `OutputProtected` unless `target` is new, unchanged since generation, or `force` is set."""
+    state = output_state(target)
+    if force or state in (OutputState.NEW, OutputState.UNCHANGED):
+        return state
+    if state is OutputState.EDITED:
+        reason = "生成后被修改过（有人用 Word 编辑或保存过）"
+    else:
+        reason = "不是 nianbao 生成的文件（或其中的生成记录已被删除）"
+    raise OutputProtected(f"{target} {reason}，为免丢失修改未覆盖；确认要用新生成的报告替换它，请加 --force", target)

@@ -1,0 +1,129 @@
+"""The summary of a multi-office run, for the district office: one row per office, on the terminal and as a
+spreadsheet (年报汇总.xlsx in the output folder) with a second sheet listing every problem."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from rich.console import Console
+from rich.table import Table
+
+from .batch import OfficeOutcome, Status
+from .model import Number
+from .write import write_atomic
+
+SUMMARY_FILE = "年报汇总.xlsx"
+SUMMARY_SHEET = "汇总"
+PROBLEMS_SHEET = "问题清单"
+TOTAL_LABEL = "合计"
+_STATUS_STYLE = {Status.BUILT: "green", Status.PASSED: "green", Status.SKIPPED: "yellow", Status.FAILED: "bold red"}
+
+
+def figure_labels(outcomes: Sequence[OfficeOutcome]) -> list[str]:
+    """The figure columns, in template order (the union over offices, first seen first)."""
+    labels: dict[str, None] = {}
+    for outcome in outcomes:
+        labels.update(dict.fromkeys(outcome.figures))
+    return list(labels)
+
+
+def summary_header(outcomes: Sequence[OfficeOutcome]) -> list[str]:
+    return ["机关", "状态", *figure_labels(outcomes), "错误", "警告"]
+
+
+def summary_rows(outcomes: Sequence[OfficeOutcome]) -> list[list[str | Number | None]]:
+    """One row per office (figures blank when its data failed), then a 合计 row over the offices with figures."""
+    labels = figure_labels(outcomes)
+    rows: list[list[str | Number | None]] = []
+    for outcome in outcomes:
+        figures: list[str | Number | None] = [outcome.figures.get(label) for label in labels]
+        rows.append([outcome.office, outcome.status.value, *figures, outcome.errors, outcome.warnings])
+    totals: list[str | Number | None] = [
+        sum((o.figures.get(label, 0) for o in outcomes), 0) for label in labels
+    ]
+    rows.append([f"{TOTAL_LABEL}（{len(outcomes)}）", status_counts(outcomes), *totals,
+                 sum(o.errors for o in outcomes), sum(o.warnings for o in outcomes)])
+    return rows
+
+
+def status_counts(outcomes: Sequence[OfficeOutcome]) -> str:
+    """E.g. `已生成 11，有错误 2`."""
+    counts = {status: sum(o.status is status for o in outcomes) for status in Status}
+    return "，".join(f"{status.value} {n}" for status, n in counts.items() if n)
+
+
+def print_summary(outcomes: Sequence[OfficeOutcome], file: IO[str] | None = None) -> None:
+    """The summary as a table on the terminal (plain box drawing when the output is not a terminal)."""
+    console = Console(file=file, highlight=False, soft_wrap=False)
+    if not console.is_terminal:
+        console.width = 160  # a log has no width; never truncate a column there
+    header = summary_header(outcomes)
+    table = Table(title="政府信息公开工作年度报告 生成汇总", caption=f"共 {len(outcomes)} 个机关：{status_counts(outcomes)}")
+    for index, label in enumerate(header):
+        table.add_column(label, justify="left" if index < 2 else "right", no_wrap=True)
+    rows = summary_rows(outcomes)
+    for position, row in enumerate(rows):
+        cells = ["" if v is None else str(v) for v in row]
+        if position == len(outcomes):
+            cells[1] = ""  # the caption says it
+        else:
+            style = _STATUS_STYLE[outcomes[position].status]
+            cells[1] = f"[{style}]{cells[1]}[/{style}]"
+        table.add_row(*cells, end_section=position == len(outcomes) - 1)
+    console.print(table)
+
+
+def write_summary_xlsx(outcomes: Sequence[OfficeOutcome], path: Path) -> None:
+    """Write the summary spreadsheet atomically: sheet 汇总 (as on the terminal, plus the data and output
+    files) and sheet 问题清单 (every error and warning with its place and how to fix it)."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = SUMMARY_SHEET
+    header = [*summary_header(outcomes), "数据文件", "报告文件", "说明"]
+    sheet.append(header)
+    rows = summary_rows(outcomes)
+    for outcome, row in zip(outcomes, rows, strict=False):
+        target = outcome.target.name if outcome.target is not None else ""
+        sheet.append([*row, outcome.display, target, outcome.note])
+    sheet.append(rows[-1])
+    bold = Font(bold=True)
+    for cell in sheet[1]:
+        cell.font = bold
+        cell.alignment = Alignment(horizontal="center")
+    for cell in sheet[sheet.max_row]:
+        cell.font = bold
+    flagged = PatternFill("solid", fgColor="FFE0E0")
+    skipped = PatternFill("solid", fgColor="FFF4CC")
+    for row_index, outcome in enumerate(outcomes, start=2):
+        fill = {Status.FAILED: flagged, Status.SKIPPED: skipped}.get(outcome.status)
+        if fill is not None:
+            sheet.cell(row_index, 2).fill = fill
+    widths = [16, 10, *[8] * (len(header) - 5), 36, 44, 60]
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "B2"
+
+    problems = book.create_sheet(PROBLEMS_SHEET)
+    problems.append(["机关", "位置", "类别", "问题", "修改办法"])
+    for cell in problems[1]:
+        cell.font = bold
+    for outcome in outcomes:
+        if outcome.note and outcome.status is Status.FAILED:
+            problems.append([outcome.office, outcome.display, "错误", outcome.note, ""])
+        for problem in outcome.problems:
+            problems.append([outcome.office, str(problem.location), problem.severity.value, problem.message,
+                             problem.hint])
+    for index, width in enumerate([16, 36, 6, 80, 60], start=1):
+        problems.column_dimensions[get_column_letter(index)].width = width
+    problems.freeze_panes = "A2"
+
+    buffer = io.BytesIO()
+    book.save(buffer)
+    write_atomic(path, buffer.getvalue())
