@@ -30,9 +30,9 @@ DATA_SUFFIXES = (".yaml", ".yml")
 
 class Status(StrEnum):
     BUILT = "已生成"
-    FAILED = "有错误"
-    SKIPPED = "已跳过"
     PASSED = "检查通过"
+    SKIPPED = "已跳过"
+    FAILED = "有错误"
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,7 @@ def check(files: tuple[Path, ...], template: str | None, jobs: int | None) -> No
     result = check_paths(files, template=template, jobs=jobs, checker=check_file,
                          reporter=ConsoleReporter("检查数据", checking=True))
     if result.from_folder or len(result.outcomes) > 1:
-        print_summary(result.outcomes)
+        print_summary(result.outcomes, title="检查汇总")
     raise click.exceptions.Exit(result.exit_code)
 
 

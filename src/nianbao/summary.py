@@ -58,13 +58,13 @@ def status_counts(outcomes: Sequence[OfficeOutcome]) -> str:
     return "，".join(f"{status.value} {n}" for status, n in counts.items() if n)
 
 
-def print_summary(outcomes: Sequence[OfficeOutcome], file: IO[str] | None = None) -> None:
+def print_summary(outcomes: Sequence[OfficeOutcome], title: str = "生成汇总", file: IO[str] | None = None) -> None:
     """The summary as a table on the terminal (plain box drawing when the output is not a terminal)."""
     console = Console(file=file, highlight=False, soft_wrap=False)
     if not console.is_terminal:
         console.width = 160  # a log has no width; never truncate a column there
     header = summary_header(outcomes)
-    table = Table(title="政府信息公开工作年度报告 生成汇总", caption=f"共 {len(outcomes)} 个机关：{status_counts(outcomes)}")
+    table = Table(title=f"政府信息公开工作年度报告 {title}", caption=f"共 {len(outcomes)} 个机关：{status_counts(outcomes)}")
     for index, label in enumerate(header):
         table.add_column(label, justify="left" if index < 2 else "right", no_wrap=True)
     rows = summary_rows(outcomes)

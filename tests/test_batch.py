@@ -1,0 +1,287 @@
+"""A whole district in one run: folder discovery, shared defaults, isolation, summary, parallel fast path,
+and no Word edit lost."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from docx import Document
+from docxtpl import DocxTemplate
+from lxml import etree
+from openpyxl import load_workbook
+
+from nianbao.batch import DEFAULTS_FILE, Status, build_paths, find_offices
+from nianbao.check import check_report
+from nianbao.cli import cli
+from nianbao.guard import OutputState, output_state
+from nianbao.load import load_report
+from nianbao.pipeline import check_file
+from nianbao.render import build_context, compiled_template, jinja_environment
+from nianbao.summary import PROBLEMS_SHEET, SUMMARY_FILE, SUMMARY_SHEET
+
+from .conftest import ROOT
+
+DISTRICT = ROOT / "data" / "龙马潭区" / "2024"
+BROKEN = ROOT / "tests" / "fixtures" / "broken-district"
+SAMPLE_OFFICES = sorted(p for p in DISTRICT.glob("*.yaml") if not p.name.startswith("_"))
+REPORT = "{}2024年政府信息公开工作年度报告.docx"
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), prog_name="nianbao")
+
+
+@pytest.fixture
+def broken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the broken sample district; messages name its files relative to tmp_path."""
+    folder = tmp_path / "broken-district"
+    shutil.copytree(BROKEN, folder)
+    monkeypatch.chdir(tmp_path)
+    return folder
+
+
+# --- discovery and defaults ------------------------------------------------------------------------------
+
+
+def test_a_folder_is_every_office_file_in_it_but_not_the_defaults_file():
+    offices, from_folder = find_offices([DISTRICT])
+    assert from_folder
+    assert [o.path.name for o in offices] == [p.name for p in SAMPLE_OFFICES]
+    assert len(offices) == 13
+    assert all(o.defaults == (DISTRICT / DEFAULTS_FILE,) for o in offices)
+
+
+def test_a_single_office_file_gets_its_folders_defaults_too():
+    offices, from_folder = find_offices([DISTRICT / "红星街道.yaml"])
+    assert not from_folder
+    assert offices[0].defaults == (DISTRICT / DEFAULTS_FILE,)
+
+
+@pytest.mark.parametrize(
+    ("args", "exit_code", "message"),
+    [
+        (["build", "空文件夹"], 1, "空文件夹 错误：文件夹中没有机关数据文件"),
+        (["build", "区/_共同.yaml"], 2, "错误：区/_共同.yaml 是共同设置文件，不是机关的数据文件"),
+        (["check", "空文件夹"], 1, "空文件夹 错误：文件夹中没有机关数据文件"),
+    ],
+)
+def test_bad_paths(tmp_path, monkeypatch, args, exit_code, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "空文件夹").mkdir()
+    (tmp_path / "区").mkdir()
+    (tmp_path / "区" / DEFAULTS_FILE).write_text("基本信息:\n  年度: 2024\n", encoding="utf-8")
+    result = run(*args)
+    assert result.exit_code == exit_code
+    assert result.stderr.startswith(message)
+
+
+def test_an_office_file_overrides_the_defaults_and_values_keep_their_own_file_and_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "区"
+    folder.mkdir()
+    shared = (DISTRICT / DEFAULTS_FILE).read_text(encoding="utf-8")
+    shared = shared.replace("  网址: www.longmatan.gov.cn", "  网址: www.longmatan.gov.cn\n  邮编: 64600")
+    (folder / DEFAULTS_FILE).write_text(shared, encoding="utf-8")
+    office = (DISTRICT / "红星街道.yaml").read_text(encoding="utf-8")
+    office = office.replace('  邮编: "646000"\n', "").replace("  机关: 红星街道", "  机关: 红星街道\n  公开网站: 红星街道公众号")
+    (folder / "红星街道.yaml").write_text(office, encoding="utf-8")
+
+    result = check_file(folder / "红星街道.yaml", defaults=[folder / DEFAULTS_FILE])
+    shared_lines = shared.splitlines()
+    postcode_line = shared_lines.index("  邮编: 64600") + 1
+    assert [p.format().splitlines()[0] for p in result.problems] == [
+        f"区/_共同.yaml:{postcode_line} 错误：「基本信息」的「邮编」应为6位数字，实际是“64600”"
+    ]
+    report, _ = load_report(folder / "红星街道.yaml", defaults=[folder / DEFAULTS_FILE])
+    assert report is not None
+    assert report.facts["公开网站"] == "红星街道公众号"  # the office overrides
+    assert str(report.fact_locations["公开网站"]) == "区/红星街道.yaml:6"
+    assert report.facts["网址"] == "www.longmatan.gov.cn"  # from the defaults file, with its line
+    assert str(report.fact_locations["网址"]) == f"区/_共同.yaml:{shared_lines.index('  网址: www.longmatan.gov.cn') + 1}"
+
+    cli_result = run("check", "区")
+    assert cli_result.exit_code == 3
+    assert f"区/_共同.yaml:{postcode_line} 错误：「基本信息」的「邮编」应为6位数字" in cli_result.stderr
+
+
+def test_the_real_office_reads_the_same_with_and_without_the_district_defaults():
+    alone, _ = load_report(DISTRICT / "安宁街道.yaml")
+    shared, _ = load_report(DISTRICT / "安宁街道.yaml", defaults=[DISTRICT / DEFAULTS_FILE])
+    assert alone is not None and shared is not None
+    check_report(alone)
+    check_report(shared)
+    assert build_context(alone) == build_context(shared)
+
+
+# --- a district folder -----------------------------------------------------------------------------------
+
+
+def test_folder_build_writes_one_report_per_office_and_the_summary(tmp_path):
+    out = tmp_path / "out"
+    result = run("build", str(DISTRICT), "-o", str(out), "-j", "2")
+    assert result.exit_code == 0, result.stderr
+    names = {p.name for p in out.iterdir()}
+    offices = {load_report(p)[0].office for p in SAMPLE_OFFICES}  # type: ignore[union-attr]
+    assert names == {REPORT.format(o) for o in offices} | {SUMMARY_FILE}
+    assert f"汇总表：{out / SUMMARY_FILE}" in result.stdout
+    assert "共 13 个机关：已生成 13" in result.stdout
+    for office in ("莲花池街道", "金龙镇"):  # the title says the sample is a sample
+        document = Document(str(out / REPORT.format(office)))
+        assert document.paragraphs[0].text == f"泸州市龙马潭区{office}2024年政府信息公开工作年度报告（示例数据）"
+
+
+def test_broken_folder_builds_the_good_office_and_exits_3(broken, tmp_path):
+    out = tmp_path / "out"
+    result = run("build", "broken-district", "-o", str(out))
+    assert result.exit_code == 3
+    assert sorted(p.name for p in out.iterdir()) == sorted([REPORT.format("正常街道"), SUMMARY_FILE])
+    lines = result.stderr.splitlines()
+    assert "broken-district/格式错误街道.yaml:6 错误：键和值之间用了全角冒号“：”" in lines
+    assert "broken-district/数字有误镇.yaml:32 错误：表二「第二十条第（五）项 行政许可」行「本年处理决定数量」栏“十二”是汉字数字" in lines
+    assert "broken-district/不平衡街道.yaml:41 错误：表三「自然人」列：第一项+第二项=111，第三项（七）总计+第四项=11" in lines
+    # Offices finish in any order on several cores; each result line says how far the run is.
+    assert any(re.fullmatch(r"\[[1-4]/4\] broken-district/数字有误镇.yaml 有错误，未生成报告（1 个错误）", line)
+               for line in lines)
+    assert "共 4 个机关：已生成 1，有错误 3" in result.stdout
+
+
+def test_broken_folder_statuses_in_the_library(broken, tmp_path):
+    result = build_paths([broken], tmp_path / "out", jobs=2)
+    assert [(o.office, o.status, o.errors, o.checks_failed) for o in result.outcomes] == [
+        ("不平衡街道", Status.FAILED, 2, True),
+        ("数字有误镇", Status.FAILED, 1, True),
+        ("格式错误街道", Status.FAILED, 1, True),
+        ("正常街道", Status.BUILT, 0, False),
+    ]
+    assert result.exit_code == 3
+
+
+def test_summary_spreadsheet_content(broken, tmp_path):
+    out = tmp_path / "out"
+    build_paths([broken], out, jobs=1)
+    book = load_workbook(out / SUMMARY_FILE)
+    assert book.sheetnames == [SUMMARY_SHEET, PROBLEMS_SHEET]
+    rows = [list(r) for r in book[SUMMARY_SHEET].iter_rows(values_only=True)]
+    assert rows == [
+        ["机关", "状态", "新收", "办结", "结转", "复议", "诉讼", "错误", "警告", "数据文件", "报告文件", "说明"],
+        ["不平衡街道", "有错误", None, None, None, None, None, 2, 0, "broken-district/不平衡街道.yaml", None, None],
+        ["数字有误镇", "有错误", None, None, None, None, None, 1, 0, "broken-district/数字有误镇.yaml", None, None],
+        ["格式错误街道", "有错误", None, None, None, None, None, 1, 0, "broken-district/格式错误街道.yaml", None, None],
+        ["正常街道", "已生成", 9, 9, 1, 1, 0, 0, 0, "broken-district/正常街道.yaml", REPORT.format("正常街道"), None],
+        ["合计（4）", "已生成 1，有错误 3", 9, 9, 1, 1, 0, 4, 0, None, None, None],
+    ]
+    problems = [list(r) for r in book[PROBLEMS_SHEET].iter_rows(values_only=True)]
+    assert problems[0] == ["机关", "位置", "类别", "问题", "修改办法"]
+    assert problems[3] == ["数字有误镇", "broken-district/数字有误镇.yaml:32", "错误",
+                           "表二「第二十条第（五）项 行政许可」行「本年处理决定数量」栏“十二”是汉字数字", "改为 12"]
+    assert len(problems) == 1 + 4
+
+
+def test_a_single_file_build_prints_no_summary_and_writes_no_spreadsheet(tmp_path):
+    out = tmp_path / "out"
+    result = run("build", str(DISTRICT / "红星街道.yaml"), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"已生成：{out / REPORT.format('红星街道')}\n"
+    assert [p.name for p in out.iterdir()] == [REPORT.format("红星街道")]
+
+
+def test_check_accepts_a_folder(broken):
+    result = run("check", "broken-district", "-j", "1")
+    assert result.exit_code == 3
+    assert "[4/4] broken-district/正常街道.yaml：检查通过（0 个错误，0 个警告）" in result.stderr
+    assert "共 4 个机关：检查通过 1，有错误 3" in result.stdout
+
+
+def test_two_offices_with_the_same_report_name_are_both_flagged(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "区"
+    shutil.copytree(DISTRICT, folder)
+    shutil.copy(folder / "红星街道.yaml", folder / "红星街道-副本.yaml")
+    result = build_paths([folder / "红星街道.yaml", folder / "红星街道-副本.yaml"], tmp_path / "out", jobs=1)
+    assert [o.status for o in result.outcomes] == [Status.FAILED, Status.FAILED]
+    assert result.outcomes[0].problems[-1].message.startswith("区/红星街道.yaml、区/红星街道-副本.yaml 生成的报告文件同名")
+    assert result.exit_code == 3
+
+
+# --- the fast path is docxtpl's output -------------------------------------------------------------------
+
+
+def _body_c14n(docx: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        return etree.tostring(etree.fromstring(archive.read("word/document.xml")), method="c14n")
+
+
+def _what_a_reader_sees(docx: bytes) -> tuple[list[str], list[list[list[str]]]]:
+    document = Document(io.BytesIO(docx))
+    paragraphs = [p.text for p in document.paragraphs]
+    tables = [[[cell.text for cell in row.cells] for row in table.rows] for table in document.tables]
+    return paragraphs, tables
+
+
+@pytest.mark.parametrize("data", SAMPLE_OFFICES, ids=[p.stem for p in SAMPLE_OFFICES])
+def test_fast_path_equals_a_fresh_plain_docxtpl_render(data):
+    report, problems = load_report(data, defaults=[DISTRICT / DEFAULTS_FILE])
+    assert report is not None and not [p for p in problems if p.is_error]
+    check_report(report)
+    plain = DocxTemplate(str(report.spec.docx))
+    plain.render(build_context(report), jinja_env=jinja_environment(), autoescape=True)
+    buffer = io.BytesIO()
+    plain.save(buffer)
+    fast = compiled_template(report.spec.docx).render(build_context(report))
+    assert _what_a_reader_sees(fast) == _what_a_reader_sees(buffer.getvalue())
+    assert _body_c14n(fast) == _body_c14n(buffer.getvalue())
+
+
+# --- no Word edit lost -----------------------------------------------------------------------------------
+
+
+def _edit_as_word_would(path: Path) -> None:
+    document = Document(str(path))
+    document.tables[1].cell(3, 3).text = "改过的数"
+    document.save(str(path))
+
+
+def test_a_rebuild_skips_a_report_edited_in_word_and_force_replaces_it(tmp_path):
+    out = tmp_path / "out"
+    assert run("build", str(DISTRICT), "-o", str(out), "-j", "1").exit_code == 0
+    edited = out / REPORT.format("莲花池街道")
+    untouched = out / REPORT.format("红星街道")
+    _edit_as_word_would(edited)
+    assert output_state(edited) is OutputState.EDITED
+    assert output_state(untouched) is OutputState.UNCHANGED
+    before = untouched.stat().st_mtime_ns
+
+    result = run("build", str(DISTRICT), "-o", str(out), "-j", "2")
+    assert result.exit_code == 0, result.stderr
+    assert f"已跳过：{edited} 生成后被修改过（有人用 Word 编辑或保存过），为免丢失修改未覆盖；" in result.stderr
+    assert "共 13 个机关：已生成 12，已跳过 1" in result.stdout
+    assert "改过的数" in [c.text for row in Document(str(edited)).tables[1].rows for c in row.cells]
+    assert untouched.stat().st_mtime_ns != before  # unchanged outputs are regenerated
+    rows = list(load_workbook(out / SUMMARY_FILE)[SUMMARY_SHEET].iter_rows(values_only=True))
+    assert [r[1] for r in rows if r[0] == "莲花池街道"] == ["已跳过"]
+
+    result = run("build", str(DISTRICT), "-o", str(out), "--force")
+    assert result.exit_code == 0
+    assert "已跳过" not in result.stderr
+    assert output_state(edited) is OutputState.UNCHANGED
+    assert "改过的数" not in [c.text for row in Document(str(edited)).tables[1].rows for c in row.cells]
+
+
+def test_a_single_file_rebuild_keeps_a_file_nianbao_did_not_make(tmp_path):
+    out = tmp_path / "out"
+    target = out / REPORT.format("红星街道")
+    out.mkdir()
+    Document().save(str(target))  # someone's own document under the report's name
+    assert output_state(target) is OutputState.FOREIGN
+    result = run("build", str(DISTRICT / "红星街道.yaml"), "-o", str(out))
+    assert result.exit_code == 0
+    assert result.stderr.startswith(f"已跳过：{target} 不是 nianbao 生成的文件（或其中的生成记录已被删除）")
+    assert result.stdout == ""
+    assert run("build", str(DISTRICT / "红星街道.yaml"), "-o", str(out), "-f").exit_code == 0
+    assert output_state(target) is OutputState.UNCHANGED
