@@ -155,6 +155,7 @@ def test_atomic_write_cleans_up_on_keyboard_interrupt(tmp_path, monkeypatch):
 
 def test_build_with_errors_writes_nothing(variant, tmp_path):
     variant.replace("行政复议: [0, 0, 0, 0, 0]", "行政复议: [1, 0, 0, 0, 2]")
+    variant.replace("未发生因政府信息公开提起的行政复议和行政诉讼情况", "依法办理行政复议和行政诉讼")
     out = tmp_path / "out"
     with pytest.raises(ChecksFailed) as info:
         build_file(variant.write(), out_dir=out)

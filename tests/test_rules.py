@@ -14,6 +14,9 @@ ROW_FEE = "2.申请人逾期未按收费通知要求缴纳费用、行政机关�
 ROW_REVIEW = "行政复议: [0, 0, 0, 0, 0]"
 ROW_RULES = "规章: [0, 0, 0]"
 PART6 = "本年度未收取信息处理费。"
+# The seed says it received no application and had no 复议/诉讼 (warning 11): variants with cases say otherwise.
+NO_CASES = "未收到公民、组织、法人等提出的信息公开申请，未发生因政府信息公开提起的行政复议和行政诉讼情况。"
+SOME_CASES = "依申请公开工作依法有序开展，详见第三、四部分。"
 
 FAILING = [
     pytest.param(
@@ -100,15 +103,16 @@ PASSING = [
             ROW_OPEN: "（一）予以公开: [2, 1, 0, 0, 0, 0, 3]",
             ROW_NEXT: "四、结转下年度继续办理: [1, 0, 0, 0, 0, 0]",
             ROW_TOTAL: "（七）总计: [2, 1, 0, 0, 0, 0, 3]",
+            NO_CASES: SOME_CASES,
         },
         id="rules1-3-balanced-with-given-totals",
     ),
     pytest.param(
         {ROW_NEW: "一、本年新收政府信息公开申请数量: {自然人: 2}", ROW_OPEN: "（一）予以公开: {自然人: 2}",
-         ROW_TOTAL: "（七）总计: {}"},
+         ROW_TOTAL: "（七）总计: {}", NO_CASES: SOME_CASES},
         id="totals-left-out-are-computed",
     ),
-    pytest.param({ROW_REVIEW: "行政复议: [1, 0, 0, 1]"}, id="rule4-total-computed"),
+    pytest.param({ROW_REVIEW: "行政复议: [1, 0, 0, 1]", NO_CASES: SOME_CASES}, id="rule4-total-computed"),
     pytest.param(
         {ROW_RULES: "规章: [1, 0, 1]", "  机关: 安宁街道\n": "  机关: 安宁街道\n  机关类型: 市级以上\n"},
         id="rule8-only-for-streets-towns-districts",
@@ -119,6 +123,7 @@ PASSING = [
             ROW_FEE: ROW_FEE.replace("[0, 0, 0, 0, 0, 0, 0]", "[1, 0, 0, 0, 0, 0]"),
             ROW_TOTAL: "（七）总计: {}",
             PART6: "本年度发出收费通知1件，金额100元，申请人未缴纳，未收取信息处理费。",
+            NO_CASES: SOME_CASES,
         },
         id="rule10-fee-notice-mentioned",
     ),

@@ -13,6 +13,8 @@ from .errors import TemplateTrouble
 from .model import CellKey, Number, Paragraph, ReportData
 from .problems import Location, Problem, Severity
 from .spec import Rule, Table, normalize_label
+from .text_rules import check_text_claims, check_text_numbers
+from .years import check_carry_over, check_repeated_text, check_rewrite_marker, check_stock_continuity
 
 
 @dataclass
@@ -207,4 +209,10 @@ _CHECKS: dict[str, Callable[[ReportData, Rule], Iterator[Problem]]] = {
     "text_mentions": _check_text_mentions,
     "outdated_terms": _check_outdated_terms,
     "aspects": _check_aspects,
+    "carry_over": check_carry_over,
+    "stock_continuity": check_stock_continuity,
+    "repeated_text": check_repeated_text,
+    "rewrite_marker": check_rewrite_marker,
+    "text_numbers": check_text_numbers,
+    "text_claims": check_text_claims,
 }

@@ -59,6 +59,7 @@ class ReportData:
     sources: list[str] = field(default_factory=list)  # every file that contributed (defaults first)
     source_paths: list[Path] = field(default_factory=list)
     invalid_cells: set[CellKey] = field(default_factory=set)  # written, but not a valid number
+    previous_path: Path | None = None  # last year's data given explicitly (else found by years.py)
 
     @property
     def office(self) -> str:

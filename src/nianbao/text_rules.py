@@ -1,0 +1,134 @@
+"""Text against tables (warnings 9–11 of domain.md): what the text says must agree with the tables.
+
+The patterns are data (rules.yaml): `text_numbers` patterns capture a number quoted in the text (and
+optionally a percentage) and name the cells it must equal; `text_claims` patterns recognise a statement
+("未收到…申请", "均获维持", "尚未审结") and say whether the named cells must be zero or not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from functools import lru_cache
+
+from .model import Number, Paragraph, ReportData
+from .problems import Problem, Severity
+from .spec import Rule
+
+CellRef = list[str]  # [table id, row id or 组:group, column id]
+
+
+def text_blocks(report: ReportData) -> Iterator[tuple[str, list[Paragraph]]]:
+    """Every text block as (name as shown, paragraphs): 开头说明, each intro, sub-part and section."""
+    for part in report.spec.parts:
+        if part.kind == "paragraphs":
+            yield part.key, report.paragraphs.get(part.context, [])
+        elif part.kind == "sections":
+            for section in part.sections:
+                yield f"{part.key}{section.key}", report.paragraphs.get(section.context, [])
+        else:
+            yield f"{part.key}{part.intro}", report.paragraphs.get(part.context, [])
+            for sub in report.subparts.get(part.context, []):
+                yield f"{part.key}{sub.title}", sub.paragraphs
+
+
+@lru_cache(maxsize=128)
+def _compiled(regex: str) -> re.Pattern[str]:
+    return re.compile(regex)
+
+
+def _severity(rule: Rule) -> Severity:
+    return Severity.WARNING if rule.severity == "warning" else Severity.ERROR
+
+
+def _sum(report: ReportData, refs: list[CellRef]) -> tuple[Number, bool]:
+    """The sum of the referenced cells, and whether all of them could be read."""
+    total: Number = 0
+    readable = True
+    for table_id, row_ref, column in refs:
+        table = report.spec.table(table_id)
+        for row in table.expand_rows([row_ref]):
+            key = (table_id, row.id, column)
+            readable = readable and key not in report.invalid_cells
+            total += report.value(*key)
+    return total, readable
+
+
+def describe(report: ReportData, refs: list[CellRef]) -> str:
+    """表三「一、本年新收政府信息公开申请数量」行「总计」栏, or several such names joined, with 之和."""
+    names = []
+    for table_id, row_ref, column_id in refs:
+        table = report.spec.table(table_id)
+        if row_ref.startswith("组:"):
+            group = next(g for g in table.groups if g.id == row_ref[2:])
+            row_name = group.label
+        else:
+            row_name = table.row(row_ref).display
+        column = next(c for c in table.all_columns() if c.id == column_id)
+        names.append(f"{table_id}「{row_name}」行「{column.label}」栏")
+    return names[0] if len(names) == 1 else "、".join(names) + "之和"
+
+
+def _paragraphs(report: ReportData) -> Iterator[Paragraph]:
+    for _, paragraphs in text_blocks(report):
+        yield from paragraphs
+
+
+def check_text_numbers(report: ReportData, rule: Rule) -> Iterator[Problem]:
+    for paragraph in _paragraphs(report):
+        for pattern in rule.params["patterns"]:
+            for match in _compiled(pattern["regex"]).finditer(paragraph.text):
+                yield from _number_problems(report, rule, pattern, paragraph, match)
+
+
+def _number_problems(
+    report: ReportData, rule: Rule, pattern: dict, paragraph: Paragraph, match: re.Match[str]  # type: ignore[type-arg]
+) -> Iterator[Problem]:
+    quoted = int(match.group("n"))
+    table_value, readable = _sum(report, pattern["cells"])
+    if not readable:
+        return
+    label = pattern.get("label") or describe(report, pattern["cells"])
+    at_least = pattern.get("op") == ">="
+    wrong = quoted < table_value if at_least else quoted != table_value
+    fields = {"原文": match.group(0), "文中": quoted, "表格": label, "表中": table_value}
+    if wrong:
+        message = rule.params["message_at_least"] if at_least else rule.message
+        yield Problem(_severity(rule), paragraph.location, message.format(**fields), rule.hint, rule.id)
+    percent = match.groupdict().get("p")
+    if percent is None or "percent_of" not in pattern:
+        return
+    whole, readable = _sum(report, pattern["percent_of"])
+    if not readable or not whole:
+        return
+    written = Decimal(percent)
+    decimals = max(0, -written.as_tuple().exponent)  # type: ignore[operator]
+    expected = Decimal(table_value) * 100 / Decimal(whole)
+    if abs(expected - written) > Decimal(5) / Decimal(10) ** (decimals + 1):
+        shown = round(expected, decimals) if decimals else round(expected)
+        yield Problem(
+            _severity(rule), paragraph.location,
+            rule.params["message_percent"].format(
+                原文=match.group(0), 应为=shown, 部分=table_value, 总数=whole,
+                总数栏=describe(report, pattern["percent_of"]),
+            ),
+            rule.hint, rule.id,
+        )
+
+
+def check_text_claims(report: ReportData, rule: Rule) -> Iterator[Problem]:
+    for paragraph in _paragraphs(report):
+        for claim in rule.params["claims"]:
+            match = _compiled(claim["regex"]).search(paragraph.text)
+            if match is None:
+                continue
+            value, readable = _sum(report, claim["cells"])
+            if not readable:
+                continue
+            holds = value == 0 if claim["expect"] == "zero" else value > 0
+            if holds:
+                continue
+            label = claim.get("label") or describe(report, claim["cells"])
+            message = rule.message.format(原文=match.group(0), 表格=label, 表中=value)
+            yield Problem(_severity(rule), paragraph.location, message, claim.get("hint", rule.hint), rule.id)
