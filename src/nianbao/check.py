@@ -14,7 +14,12 @@ from .model import CellKey, Number, Paragraph, ReportData
 from .problems import Location, Problem, Severity
 from .spec import Rule, Table, normalize_label
 from .text_rules import check_text_claims, check_text_numbers
-from .years import check_carry_over, check_repeated_text, check_rewrite_marker, check_stock_continuity
+from .years import (
+    check_carry_over,
+    check_repeated_text,
+    check_rewrite_marker,
+    check_stock_continuity,
+)
 
 
 @dataclass
