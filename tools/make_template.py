@@ -928,12 +928,12 @@ DEFAULT_OPENING = (
 
 
 # A 22 pt title holds 20 characters a line, so most titles take two lines. Break it where GB/T 9704
-# says (never inside a word): after the office's name, before "2024年政府信息公开工作年度报告".
+# says (never inside a word): after the office's name, before "2024年政府信息公开…".
 # The "\n" becomes a w:br when the report is rendered.
 TITLE_EXPR = (
-    '{% set 尾 = 年度 ~ "年政府信息公开工作年度报告" %}'
-    "{% if 标题.endswith(尾) and 标题 != 尾 %}"
-    '{{ 标题[:-(尾|length)] ~ "\\n" ~ 尾 }}'
+    '{% set 机关名, 事由, 其余 = 标题.partition(年度 ~ "年政府信息公开") %}'
+    "{% if 机关名 and 事由 %}"
+    '{{ 机关名 ~ "\\n" ~ 事由 ~ 其余 }}'
     "{% else %}{{ 标题 }}{% endif %}"
 )
 
