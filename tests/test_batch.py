@@ -133,7 +133,8 @@ def test_folder_build_writes_one_report_per_office_and_the_summary(tmp_path):
     assert "共 13 个机关：已生成 13" in result.stdout
     for office in ("莲花池街道", "金龙镇"):  # the title says the sample is a sample
         document = Document(str(out / REPORT.format(office)))
-        assert document.paragraphs[0].text == f"泸州市龙马潭区{office}2024年政府信息公开工作年度报告（示例数据）"
+        title = document.paragraphs[0].text.replace("\n", "")  # a long title breaks before the year
+        assert title == f"泸州市龙马潭区{office}2024年政府信息公开工作年度报告（示例数据）"
 
 
 def test_broken_folder_builds_the_good_office_and_exits_3(broken, tmp_path):
