@@ -219,3 +219,37 @@ def test_headings_and_body_use_different_fonts(samples):
         body_start = text.index("本报告根据") if "本报告根据" in text else start + 6
         body = {c["fontname"] for c in chars[body_start : body_start + 5] if is_cjk(c["text"])}
         assert heading and body and heading.isdisjoint(body), (sample.name, heading, body)
+
+
+T3_BODY_LABELS = ["（七）总计", "四、结转下年度继续办理", "3.其他", "（六）其他处理", "（五）不予处理"]
+
+
+@pytest.fixture(scope="module")
+def shifted(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """The seed report with 0, 3, … 21 extra body lines, so table 三 starts at every height of a page."""
+    out = tmp_path_factory.mktemp("shifted")
+    seed = (ROOT / "data" / "龙马潭区" / "2024" / "安宁街道.yaml").read_text(encoding="utf-8")
+    anchor = "现将总体情况报告如下：\n"
+    assert seed.count(anchor) == 1
+    written = []
+    for extra in range(0, 22, 3):
+        lines = "".join(f"    补充说明第{n + 1}条。\n" for n in range(extra))
+        data = out / str(extra) / "安宁街道.yaml"
+        data.parent.mkdir()
+        data.write_text(seed.replace(anchor, anchor + lines), encoding="utf-8")
+        written.append(build_file(data, out_dir=data.parent)[1])
+    result = convert_to_pdf(written)
+    assert result.failed == [], result.detail
+    return [docx.with_suffix(".pdf") for docx in written]
+
+
+def test_table_three_header_repeats_on_every_page_it_spans(shifted):
+    splits = 0
+    for pdf_file in shifted:
+        with pdfplumber.open(pdf_file) as pdf:
+            pages = [squeeze("".join(c["text"] for c in page.chars)) for page in pdf.pages]
+        for text in pages:
+            if any(label in text for label in T3_BODY_LABELS) and "一、本年新收政府信息公开申请数量" not in text:
+                splits += 1
+                assert all(h in text for h in ("申请人情况", "自然人", "法律服务机构", "总计")), pdf_file
+    assert splits >= 1  # at least one position made table 三 run over a page break
