@@ -94,7 +94,7 @@ def test_unexpected_error_is_one_chinese_line_not_a_traceback(variant, monkeypat
     def boom(*args, **kwargs):
         raise RuntimeError("磁盘出错")
 
-    monkeypatch.setattr(nianbao.cli, "check_file", boom)
+    monkeypatch.setattr(nianbao.cli, "check_any", boom)
     result = run("check", str(variant.write()))
     assert result.exit_code == 1
     assert "Traceback" not in result.stderr

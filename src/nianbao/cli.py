@@ -5,6 +5,7 @@ Exit codes: 0 ok (warnings allowed), 1 file or template trouble, 2 usage error, 
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -13,11 +14,13 @@ import click
 
 from . import __version__, zh_click
 from .batch import DEFAULTS_FILE, Status, build_paths, check_paths
+from .docx_check import check_any
 from .errors import NianbaoError
+from .importer import import_report
 from .pdf import OfficeSuiteMissing, convert_to_pdf
-from .pipeline import check_file
 from .progress import ConsoleReporter
 from .summary import SUMMARY_FILE, print_summary
+from .years import new_year_file
 
 zh_click.install()
 
@@ -97,13 +100,19 @@ def cli() -> None:
 
 @cli.command(help="检查数据文件：表格勾稽关系、数字格式、必填项等。只报告问题，不生成文件。"
              f"可以给出文件夹：检查其中每个机关的 *.yaml（不含子文件夹；{DEFAULTS_FILE} 是各机关的共同设置）。\n\n"
+             "也可以检查 Word 报告（.docx）本身：读出三张表和六个部分，按同样的规则检查；"
+             "是 nianbao 生成的报告时，还列出生成后改动过的表格数字和段落。"
+             "有上年的数据（上一年度文件夹中的同名文件，或 --previous）时，还核对上年结转、现行有效件数和文字雷同。\n\n"
              "退出码：0 通过（可能有警告），1 文件无法读取，3 有错误。")
 @click.argument("files", nargs=-1, required=True, metavar="数据文件...", type=click.Path(path_type=Path))
 @_template_option
 @_jobs_option
+@click.option("--previous", "-p", metavar="上年文件", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="上年的数据文件（.yaml）或上年的报告（.docx/.txt）；不写时自动找上一年度文件夹中的同名文件。")
 @click.help_option("--help", "-h")
-def check(files: tuple[Path, ...], template: str | None, jobs: int | None) -> None:
-    result = check_paths(files, template=template, jobs=jobs, checker=check_file,
+def check(files: tuple[Path, ...], template: str | None, jobs: int | None, previous: Path | None) -> None:
+    checker = functools.partial(check_any, previous=previous)
+    result = check_paths(files, template=template, jobs=jobs, checker=checker,
                          reporter=ConsoleReporter("检查数据", checking=True))
     if result.from_folder or len(result.outcomes) > 1:
         print_summary(result.outcomes, title="检查汇总")
@@ -138,6 +147,39 @@ def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: b
     if pdf and not _write_pdfs(written) and exit_code == EXIT_OK:
         exit_code = EXIT_FILE
     raise click.exceptions.Exit(exit_code)
+
+
+@cli.command("import", help="把已发布的报告（Word .docx，或表格按“|”分隔的纯文本）转成数据文件：三张表的全部数字、"
+             "各部分和小节的文字、开头说明中的联系信息。无法放入数据文件的内容会逐条列出。"
+             "\n\n退出码：0 成功，1 文件问题（包括输出文件已存在而没有加 --force）。")
+@click.argument("report", metavar="报告文件", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--output", "-o", "output", required=True, metavar="数据文件.yaml",
+              type=click.Path(dir_okay=False, path_type=Path), help="写出的数据文件。")
+@click.option("--force", "-f", is_flag=True, default=False, help="输出文件已存在时覆盖它。")
+@_template_option
+@click.help_option("--help", "-h")
+def import_command(report: Path, output: Path, force: bool, template: str | None) -> None:
+    result = import_report(report, output, force=force, template=template)
+    for problem in result.problems + result.data_problems:
+        click.echo(problem.format(), err=True)
+    click.echo(f"已导入：{result.target}（无法放入的内容 {len(result.problems)} 处，"
+               f"数据检查 {sum(p.is_error for p in result.data_problems)} 个错误、"
+               f"{sum(not p.is_error for p in result.data_problems)} 个警告）")
+
+
+@cli.command(help="用上年的数据文件开始本年的数据文件：基本信息和文字沿用（每段文字都标上“【待改写】”，"
+             "check 会提醒直到删去），“二、上年结转”按上年“四、结转下年度继续办理”填好，其余数字为 0。"
+             "默认写到上年文件夹旁边以本年度命名的文件夹中，如 data/龙马潭区/2024/安宁街道.yaml → "
+             "data/龙马潭区/2025/安宁街道.yaml。\n\n退出码：0 成功，1 文件问题。")
+@click.argument("previous", metavar="上年数据文件", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--year", "-y", metavar="年度", default=None, help="本年度，如 2025；默认为上年年度加 1。")
+@click.option("--output", "-o", "output", default=None, metavar="数据文件.yaml",
+              type=click.Path(dir_okay=False, path_type=Path), help="写到哪里；默认按年度文件夹推断。")
+@click.option("--force", "-f", is_flag=True, default=False, help="输出文件已存在时覆盖它。")
+@click.help_option("--help", "-h")
+def new(previous: Path, year: str | None, output: Path | None, force: bool) -> None:
+    result = new_year_file(previous, year=year, output=output, force=force)
+    click.echo(f"已生成：{result.target}（{len(result.carried)} 段文字待改写）")
 
 
 def _write_pdfs(docx_files: list[Path]) -> bool:

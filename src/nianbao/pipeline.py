@@ -43,11 +43,18 @@ class CheckResult:
 
 
 def check_file(
-    path: Path | str, defaults: Sequence[Path | str] = (), template: Path | str | None = None
+    path: Path | str,
+    defaults: Sequence[Path | str] = (),
+    template: Path | str | None = None,
+    previous: Path | str | None = None,
 ) -> CheckResult:
-    """Load a data file and run every rule; all problems are returned, nothing is written."""
+    """Load a data file and run every rule; all problems are returned, nothing is written.
+
+    `previous`: last year's data for the cross-year rules (else found beside it, see years.py)."""
     report, problems = load_report(path, defaults=defaults, template=template)
     if report is not None:
+        if previous is not None:
+            report.previous_path = Path(previous)
         problems.extend(check_report(report))
     problems.sort(key=lambda p: (p.location.file, p.location.line))
     return CheckResult(Path(path), report, problems)

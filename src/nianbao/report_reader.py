@@ -512,7 +512,7 @@ class _TableReader:
                 row = free[0]
             if row is not None:
                 self.reader.problems.append(
-                    warning(location, f"{self.table.id}的行名「{texts[-1]}」不是官方名称，按位置读作「{row.display}」",
+                    warning(location, f"{self.table.id}的行名「{texts[-1]}」不是官方名称，读作「{row.display}」",
                             f"改为官方名称「{row.label}」", OUTDATED_RULE)
                 )
         if row is None:

@@ -203,8 +203,10 @@ def new_year_file(
     shown = display_name(previous_path)
     if previous_path.suffix.lower() not in (".yaml", ".yml"):
         raise FileTrouble("上年的数据应为 .yaml 数据文件；上年只有 Word 报告时，先用 nianbao import 导入", shown)
-    last, problems = load_report(previous_path)
-    if last is None or has_errors([p for p in problems if "基本信息" not in p.message]):
+    from .batch import defaults_for
+
+    last, problems = load_report(previous_path, defaults=defaults_for(previous_path))
+    if last is None or has_errors(problems):
         first = next((p for p in problems if p.is_error), None)
         raise FileTrouble("上年的数据文件有错误，请先修正：" + (first.format() if first else "无法读取"), shown)
     compute_totals(last)
@@ -226,7 +228,10 @@ def new_year_file(
         raise FileTrouble(f"{display_name(target)} 已存在，为免覆盖未写入；确认要替换它，请加 --force")
 
     new = copy.deepcopy(last)
-    new.facts = {k: v for k, v in last.facts.items() if k in last.fact_locations}
+    # Only the office file's own facts: shared ones stay in the folder's defaults file.
+    new.facts = {k: v for k, v in last.facts.items()
+                 if k in last.fact_locations and last.fact_locations[k].file == last.source}
+    new.fact_locations = {k: last.fact_locations[k] for k in new.facts}
     new.facts["年度"] = year
     if "标题" in new.facts:
         new.facts["标题"] = new.facts["标题"].replace(last.year, year)

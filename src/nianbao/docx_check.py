@@ -1,0 +1,200 @@
+"""Check a Word report itself: read its tables and parts, run the rules, and — for a report nianbao built —
+list what was changed after generation, by re-rendering its data in memory and comparing."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from pathlib import Path
+
+from .check import check_report
+from .load import load_report
+from .model import Paragraph, ReportData
+from .pipeline import CheckResult, check_file
+from .problems import Location, Problem, has_errors, warning
+from .provenance import read_provenance, sha256_files
+from .render import compiled_template, render_report
+from .report_reader import ReadReport, cell_subject, read_report
+from .source import display_name
+
+CHANGE_RULE = "生成后修改"
+
+
+def check_document(
+    path: Path | str, template: Path | str | None = None, previous: Path | str | None = None
+) -> CheckResult:
+    """Check a .docx report: reading problems, changes since generation, then every rule of rules.yaml."""
+    path = Path(path)
+    data = _read_bytes(path)
+    read = read_report(path, data=data, template=template)
+    report = read.report
+    if previous is not None:
+        report.previous_path = Path(previous)
+    else:
+        report.previous_path = _previous_from_provenance(data)
+    problems = list(read.problems)
+    problems.extend(changes_since_generation(read, data))
+    problems.extend(check_report(report))
+    return CheckResult(path, report, problems)
+
+
+def _read_bytes(path: Path) -> bytes:
+    from .docx_reader import read_docx_blocks
+
+    try:
+        return path.read_bytes()
+    except OSError:
+        read_docx_blocks(path, display_name(path))  # raises the FileTrouble with the right message
+        raise
+
+
+def _previous_from_provenance(data: bytes) -> Path | None:
+    """Last year's data of a generated report: beside its office data file, in the previous year's folder."""
+    from .years import previous_year_path
+
+    provenance = read_provenance(data)
+    if provenance is None or not provenance.sources:
+        return None
+    office = Path(provenance.sources[-1])
+    candidate = previous_year_path(office, office.parent.name)
+    return candidate if candidate is not None and candidate.is_file() else None
+
+
+def changes_since_generation(read: ReadReport, data: bytes) -> list[Problem]:
+    """What differs between the document and what nianbao would build from the data it was built from."""
+    provenance = read_provenance(data)
+    if provenance is None or not provenance.sources:
+        return []
+    doc = Location(read.report.source)
+    sources = [Path(s) for s in provenance.sources]
+    missing = [s for s in sources if not s.is_file()]
+    if missing:
+        return [warning(doc, f"这份报告是 nianbao 用 {missing[0]} 生成的，但这个数据文件已经不在了，无法列出生成后的修改",
+                        "如果数据文件移动了位置，请用移动后的文件重新生成报告")]
+    problems: list[Problem] = []
+    office = display_name(sources[-1])
+    if sha256_files(sources) != provenance.data_hash:
+        problems.append(warning(doc, f"数据文件 {office} 在生成这份报告之后改动过，下面按现在的数据文件列出不同之处",
+                                "用 nianbao build 重新生成报告，或把报告中的修改同步到数据文件", CHANGE_RULE))
+    original, load_problems = load_report(sources[-1], defaults=sources[:-1])
+    if original is None or has_errors(load_problems):
+        problems.append(warning(doc, f"数据文件 {office} 现在有错误，无法和报告比较", f"运行 nianbao check {office} 查看"))
+        return problems
+    check_report(original)
+    if provenance.template_hash and provenance.template_hash != compiled_template(original.spec.docx).hash:
+        problems.append(warning(doc, "生成这份报告之后模板更新过，固定文字的不同可能来自模板", "", CHANGE_RULE))
+    rebuilt = read_report(read.report.path, data=render_report(original), display=read.report.source)
+    problems.extend(_cell_changes(read.report, original))
+    problems.extend(_label_changes(read, rebuilt))
+    problems.extend(_paragraph_changes(read, rebuilt, original))
+    return problems
+
+
+def _cell_changes(document: ReportData, original: ReportData) -> list[Problem]:
+    problems = []
+    for table in document.spec.tables:
+        for row in table.rows:
+            for column in row.columns:
+                key = (table.id, row.id, column.id)
+                if key in document.invalid_cells or key not in original.cells:
+                    continue
+                now, was = document.value(*key), original.value(*key)
+                if now == was:
+                    continue
+                source = original.cells[key].location
+                where = f"数据文件 {source} 中是 {was}" if source else f"数据文件中这一栏没有填写（按 {was} 计）"
+                problems.append(warning(
+                    document.cells[key].location or document.where(table.id, row.id),
+                    f"生成后改动过：{cell_subject(table, row, column)}由 {was} 改为 {now}",
+                    f"{where}；如果这是有意的修改，请同样修改数据文件，否则下次生成时会改回去", CHANGE_RULE,
+                ))
+    return problems
+
+
+def _label_changes(document: ReadReport, rebuilt: ReadReport) -> list[Problem]:
+    problems = []
+    for (table, row), label in rebuilt.row_labels.items():
+        now = document.row_labels.get((table, row))
+        if now is not None and now != label:
+            problems.append(warning(
+                document.report.where(table, row), f"生成后改动过：{table}的行名「{label}」改为「{now}」",
+                f"恢复官方行名「{label}」", CHANGE_RULE,
+            ))
+    return problems
+
+
+def _flat(read: ReadReport) -> list[Paragraph]:
+    from .text_rules import text_blocks
+
+    result: list[Paragraph] = []
+    title = read.report.facts.get("标题")
+    if title:
+        result.append(Paragraph(title, read.report.fact_locations.get("标题", Location(read.report.source))))
+    subparts = {f"{p.key}{s.title}": s for p in read.report.spec.parts for s in read.report.subparts.get(p.context, [])}
+    for name, paragraphs in text_blocks(read.report):
+        if name in subparts:
+            result.append(Paragraph(subparts[name].title, subparts[name].location))
+        result.extend(paragraphs)
+    return result
+
+
+def _paragraph_changes(document: ReadReport, rebuilt: ReadReport, original: ReportData) -> list[Problem]:
+    now, was = _flat(document), _flat(rebuilt)
+    data_lines = {p.text: p.location for ps in original.paragraphs.values() for p in ps}
+    data_lines.update({p.text: p.location for subs in original.subparts.values() for s in subs for p in s.paragraphs})
+    problems = []
+    matcher = difflib.SequenceMatcher(None, [p.text for p in was], [p.text for p in now], autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        old, new = was[a1:a2], now[b1:b2]
+        for index in range(max(len(old), len(new))):
+            before = old[index] if index < len(old) else None
+            after = new[index] if index < len(new) else None
+            hint = "如果这是有意的修改，请同样修改数据文件，否则下次生成时会改回去"
+            if before is not None and before.text in data_lines:
+                hint = f"数据文件 {data_lines[before.text]} 中是原来的文字；" + hint
+            if before is not None and after is not None:
+                was_text, now_text = _difference(before.text, after.text)
+                message = f"生成后改动过这一段：原为“{was_text}”，现为“{now_text}”"
+                location = after.location
+            elif before is not None:
+                message = f"生成后删除了这一段：“{_short(before.text)}”"
+                location = before.location
+            else:
+                assert after is not None
+                message = f"生成后新增了这一段：“{_short(after.text)}”"
+                location = after.location
+            problems.append(warning(location, message, hint, CHANGE_RULE))
+    return problems
+
+
+def _difference(before: str, after: str, context: int = 8) -> tuple[str, str]:
+    """The changed stretch of two texts, with a few characters around it."""
+    start = 0
+    while start < min(len(before), len(after)) and before[start] == after[start]:
+        start += 1
+    end = 0
+    while end < min(len(before), len(after)) - start and before[-1 - end] == after[-1 - end]:
+        end += 1
+    lo = max(0, start - context)
+    prefix = "…" if lo else ""
+    b_hi, a_hi = len(before) - end + context, len(after) - end + context
+    return (prefix + before[lo:b_hi] + ("…" if b_hi < len(before) else ""),
+            prefix + after[lo:a_hi] + ("…" if a_hi < len(after) else ""))
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def check_any(
+    path: Path | str,
+    defaults: Sequence[Path | str] = (),
+    template: Path | str | None = None,
+    previous: Path | str | None = None,
+) -> CheckResult:
+    """A .docx report is read and checked as a document; anything else as a data file (`check_file`)."""
+    if Path(path).suffix.lower() == ".docx":
+        return check_document(path, template=template, previous=previous)
+    return check_file(path, defaults=defaults, template=template, previous=previous)
