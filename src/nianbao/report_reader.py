@@ -210,7 +210,7 @@ class _Reader:
             self.report.part_locations[key] = location
         else:
             table = next(t for t in self.spec.tables if t.key == key)
-            self.report.table_locations[table.id] = location
+            self.report.table_locations[table.id] = self._where(block, table.id)
 
     # --- title and opening -----------------------------------------------------------------------------
 
