@@ -161,7 +161,10 @@ class _Reader:
                     continue
             if current is None:
                 current = ""
-            collected.setdefault(current, []).append(block)
+            # A line break inside a paragraph (Shift+Enter in Word) starts a new paragraph of the data.
+            collected.setdefault(current, []).extend(
+                ParagraphBlock(line.strip(), block.style, block.line) for line in text.split("\n") if line.strip()
+            )
         for block in unplaced:
             self.problems.append(
                 warning(self._where(block, "报告标题之前"), f"标题之前的文字“{_short(block.text)}”不属于报告的任何部分，已略过",
@@ -215,7 +218,7 @@ class _Reader:
     # --- title and opening -----------------------------------------------------------------------------
 
     def _title(self, block: ParagraphBlock) -> None:
-        title = block.text.strip()
+        title = "".join(block.text.split("\n")).strip()  # a title broken over lines is one title
         location = self._where(block, "标题")
         self.report.facts["标题"] = title
         self.report.fact_locations["标题"] = location
