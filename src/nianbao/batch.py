@@ -287,7 +287,11 @@ def _run(
                 reporter.office_done(outcome, done, total)
         return [r for r in results if r is not None]
 
+    # Not fork: the parent may run a progress-bar thread. The fork server imports nianbao once, so each
+    # worker starts with the libraries loaded and only compiles the template (once, on its first office).
     context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+    if os.name == "posix":
+        context.set_forkserver_preload(["nianbao.batch", "nianbao.render"])
     window = jobs * 4
     with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=context) as pool:
         pending: dict[Future[OfficeOutcome], int] = {}

@@ -72,9 +72,12 @@ def sha256_files(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def visible_text(document_xml: bytes) -> list[str]:
-    """The text of every paragraph of the body, in document order (table cells' paragraphs included)."""
-    root = etree.fromstring(document_xml)
+def visible_text(document_xml: bytes | etree._Element) -> list[str]:
+    """The text of every paragraph of the body, in document order (table cells' paragraphs included).
+
+    `document_xml` is word/document.xml, as bytes or already parsed.
+    """
+    root = etree.fromstring(document_xml) if isinstance(document_xml, bytes) else document_xml
     texts = []
     for paragraph in root.iter(f"{{{W_NS}}}p"):
         parts = []
@@ -84,7 +87,7 @@ def visible_text(document_xml: bytes) -> list[str]:
     return texts
 
 
-def content_hash(document_xml: bytes) -> str:
+def content_hash(document_xml: bytes | etree._Element) -> str:
     return hashlib.sha256("\n".join(visible_text(document_xml)).encode("utf-8")).hexdigest()
 
 

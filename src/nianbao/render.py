@@ -141,19 +141,23 @@ class CompiledTemplate:
 
     def render_xml(self, context: dict[str, Any]) -> str:
         """The rendered word/document.xml; raises TemplateTrouble if it is not well-formed XML."""
+        return self._render_document(context)[0].decode("utf-8")
+
+    def _render_document(self, context: dict[str, Any]) -> tuple[bytes, Any]:
+        """word/document.xml as bytes, and its parsed tree (the well-formedness check; reused for hashing)."""
         body = self._render_part(self._body, context)
         if self._fix_tables:
             body = etree.tostring(DocxTemplate.fix_tables(None, body), encoding="unicode")  # type: ignore[arg-type]
-        xml = self._head + body + self._tail
+        xml = (self._head + body + self._tail).encode("utf-8")
         try:
-            etree.fromstring(xml.encode("utf-8"))
+            root = etree.fromstring(xml)
         except etree.XMLSyntaxError as exc:  # pragma: no cover - escaping makes this unreachable
             raise TemplateTrouble(f"生成的文档内容不是有效的 XML：{exc}") from None
-        return xml
+        return xml, root
 
     def render(self, context: dict[str, Any], title: str = "", provenance: Provenance | None = None) -> bytes:
         """The whole .docx as bytes. With `provenance`, its properties (and the content hash) are recorded."""
-        document_xml = self.render_xml(context).encode("utf-8")
+        document_xml, document_root = self._render_document(context)
         replaced = {DOCUMENT_PART: document_xml}
         for name, template in self._extra.items():
             replaced[name] = self._render_part(template, context).encode("utf-8")
@@ -167,7 +171,7 @@ class CompiledTemplate:
                 replaced["_rels/.rels"] = _add_custom_relationship(by_name["_rels/.rels"])
             final = {name: replaced.get(name, data) for name, data in by_name.items()}
             provenance = replace(
-                provenance, content_hash=content_hash(document_xml), package_hash=package_hash(final)
+                provenance, content_hash=content_hash(document_root), package_hash=package_hash(final)
             )
             custom = _custom_properties_xml(provenance.properties()).encode("utf-8")
             if CUSTOM_PART in by_name:
