@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ class OfficeJob:
     defaults: tuple[Path, ...] = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class OfficeOutcome:
     """What happened to one office; small and picklable (no report, no document bytes)."""
 
@@ -257,19 +258,50 @@ def run_offices(
 
     Outcomes come back in the order of `offices`. At most a few offices per worker are in flight at once,
     so memory does not grow with the number of offices. Each worker compiles the template once
-    (render.compiled_template caches it per process).
+    (render.compiled_template caches it per process). `reporter.start` is called once the workers exist.
     """
     total = len(offices)
-    if reporter is not None:
-        reporter.start(total)
+    jobs = max(1, jobs or default_jobs())
     try:
-        return _run(task, offices, args, max(1, jobs or default_jobs()), reporter)
+        if jobs == 1 or total <= 1:
+            if reporter is not None:
+                reporter.start(total)
+            return _run_here(task, offices, args, reporter)
+        return _run_in_pool(task, offices, args, jobs, reporter)
     finally:
         if reporter is not None:
             reporter.finish()
 
 
-def _run(
+def _run_here(
+    task: Callable[..., OfficeOutcome],
+    offices: Sequence[OfficeJob],
+    args: tuple[object, ...],
+    reporter: Reporter | None,
+) -> list[OfficeOutcome]:
+    outcomes = []
+    for office in offices:
+        outcomes.append(task(office, *args))
+        if reporter is not None:
+            reporter.office_done(outcomes[-1], len(outcomes), len(offices))
+    return outcomes
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """fork where it is safe (POSIX, no other thread yet: workers inherit the loaded libraries and need no
+    `if __name__ == "__main__"` guard in the caller's script), else a fork server (nianbao preloaded),
+    else spawn (Windows)."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["nianbao.batch", "nianbao.render"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _run_in_pool(
     task: Callable[..., OfficeOutcome],
     offices: Sequence[OfficeJob],
     args: tuple[object, ...],
@@ -279,38 +311,40 @@ def _run(
     total = len(offices)
     results: list[OfficeOutcome | None] = [None] * total
     done = 0
-    if jobs == 1 or total <= 1:
-        for index, office in enumerate(offices):
-            results[index] = outcome = task(office, *args)
-            done += 1
-            if reporter is not None:
-                reporter.office_done(outcome, done, total)
-        return [r for r in results if r is not None]
-
-    # Not fork: the parent may run a progress-bar thread. The fork server imports nianbao once, so each
-    # worker starts with the libraries loaded and only compiles the template (once, on its first office).
-    context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
-    if os.name == "posix":
-        context.set_forkserver_preload(["nianbao.batch", "nianbao.render"])
-    window = jobs * 4
-    with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=context) as pool:
-        pending: dict[Future[OfficeOutcome], int] = {}
-        queue = iter(enumerate(offices))
+    # A few offices per task: fewer round trips between processes, and still a steady progress display.
+    chunk = max(1, min(8, total // (jobs * 8)))
+    window = jobs * 3  # tasks in flight: memory stays flat however many offices there are
+    with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=_pool_context()) as pool:
+        pending: dict[Future[list[OfficeOutcome]], int] = {}
+        starts = iter(range(0, total, chunk))
+        first = True
         while True:
-            for index, office in queue:
-                pending[pool.submit(task, office, *args)] = index
+            for start in starts:
+                pending[pool.submit(_run_chunk, task, offices[start : start + chunk], args)] = start
                 if len(pending) >= window:
                     break
+            if first:
+                # The workers exist now: only then may the progress display start its thread.
+                first = False
+                if reporter is not None:
+                    reporter.start(total)
             if not pending:
                 break
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
-                index = pending.pop(future)
-                results[index] = outcome = future.result()
-                done += 1
-                if reporter is not None:
-                    reporter.office_done(outcome, done, total)
+                start = pending.pop(future)
+                for offset, outcome in enumerate(future.result()):
+                    results[start + offset] = outcome
+                    done += 1
+                    if reporter is not None:
+                        reporter.office_done(outcome, done, total)
     return [r for r in results if r is not None]
+
+
+def _run_chunk(
+    task: Callable[..., OfficeOutcome], offices: Sequence[OfficeJob], args: tuple[object, ...]
+) -> list[OfficeOutcome]:
+    return [task(office, *args) for office in offices]
 
 
 def flag_shared_targets(outcomes: list[OfficeOutcome]) -> None:

@@ -30,6 +30,16 @@ def templates_root() -> Path:
 
 def normalize_label(text: str) -> str:
     """Fold a key for matching: full-/half-width, spaces, quotes, and "1、" vs "1." are not told apart."""
+    # Labels and keys repeat in every office of a district run: remember the short ones (never whole texts).
+    return _fold_cached(text) if len(text) <= 80 else _fold(text)
+
+
+@lru_cache(maxsize=8192)
+def _fold_cached(text: str) -> str:
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text)
     for quote in "“”\"'‘’「」":
         folded = folded.replace(quote, "")

@@ -6,9 +6,10 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from rich.console import Console
@@ -81,49 +82,55 @@ def print_summary(outcomes: Sequence[OfficeOutcome], title: str = "生成汇总"
 
 def write_summary_xlsx(outcomes: Sequence[OfficeOutcome], path: Path) -> None:
     """Write the summary spreadsheet atomically: sheet 汇总 (as on the terminal, plus the data and output
-    files) and sheet 问题清单 (every error and warning with its place and how to fix it)."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = SUMMARY_SHEET
+    files) and sheet 问题清单 (every error and warning with its place and how to fix it).
+
+    The workbook is written in openpyxl's streaming (write-only) mode, so its memory does not grow with
+    the number of offices.
+    """
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(SUMMARY_SHEET)
     header = [*summary_header(outcomes), "数据文件", "报告文件", "说明"]
-    sheet.append(header)
-    rows = summary_rows(outcomes)
-    for outcome, row in zip(outcomes, rows, strict=False):
-        target = outcome.target.name if outcome.target is not None else ""
-        sheet.append([*row, outcome.display, target, outcome.note])
-    sheet.append(rows[-1])
-    bold = Font(bold=True)
-    for cell in sheet[1]:
-        cell.font = bold
-        cell.alignment = Alignment(horizontal="center")
-    for cell in sheet[sheet.max_row]:
-        cell.font = bold
-    flagged = PatternFill("solid", fgColor="FFE0E0")
-    skipped = PatternFill("solid", fgColor="FFF4CC")
-    for row_index, outcome in enumerate(outcomes, start=2):
-        fill = {Status.FAILED: flagged, Status.SKIPPED: skipped}.get(outcome.status)
-        if fill is not None:
-            sheet.cell(row_index, 2).fill = fill
     widths = [16, 10, *[8] * (len(header) - 5), 36, 44, 60]
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "B2"
+    sheet.append(_styled(sheet, header, font=_BOLD, alignment=Alignment(horizontal="center")))
+    rows = summary_rows(outcomes)
+    for outcome, row in zip(outcomes, rows, strict=False):
+        target = outcome.target.name if outcome.target is not None else ""
+        cells: list[Any] = [*row, outcome.display, target, outcome.note]
+        fill = _FILLS.get(outcome.status)
+        if fill is not None:
+            cells[1] = _styled(sheet, [cells[1]], fill=fill)[0]
+        sheet.append(cells)
+    sheet.append(_styled(sheet, rows[-1], font=_BOLD))
 
     problems = book.create_sheet(PROBLEMS_SHEET)
-    problems.append(["机关", "位置", "类别", "问题", "修改办法"])
-    for cell in problems[1]:
-        cell.font = bold
+    for index, width in enumerate([16, 36, 6, 80, 60], start=1):
+        problems.column_dimensions[get_column_letter(index)].width = width
+    problems.freeze_panes = "A2"
+    problems.append(_styled(problems, ["机关", "位置", "类别", "问题", "修改办法"], font=_BOLD))
     for outcome in outcomes:
         if outcome.note and outcome.status is Status.FAILED:
             problems.append([outcome.office, outcome.display, "错误", outcome.note, ""])
         for problem in outcome.problems:
             problems.append([outcome.office, str(problem.location), problem.severity.value, problem.message,
                              problem.hint])
-    for index, width in enumerate([16, 36, 6, 80, 60], start=1):
-        problems.column_dimensions[get_column_letter(index)].width = width
-    problems.freeze_panes = "A2"
 
     buffer = io.BytesIO()
     book.save(buffer)
     write_atomic(path, buffer.getvalue())
+
+
+_BOLD = Font(bold=True)
+_FILLS = {Status.FAILED: PatternFill("solid", fgColor="FFE0E0"), Status.SKIPPED: PatternFill("solid", fgColor="FFF4CC")}
+
+
+def _styled(sheet: Any, values: Sequence[Any], **style: Any) -> list[WriteOnlyCell]:
+    cells = []
+    for value in values:
+        cell = WriteOnlyCell(sheet, value=value)
+        for name, setting in style.items():
+            setattr(cell, name, setting)
+        cells.append(cell)
+    return cells
