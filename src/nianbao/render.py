@@ -190,20 +190,33 @@ class CompiledTemplate:
         return {info.filename: data for info, data in self.parts}
 
 
-_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)
+_PARAGRAPH_OPEN = re.compile(r"<w:p(?: [^>]*)?>")
 _LISTING = re.compile("[\t\a\n\f]")
 
 
 def _resolve_listing(xml: str) -> str:
-    """docxtpl's `resolve_listing` (tab, newline, \\a, \\f in text → Word markup), applied only to the
-    paragraphs that hold such a character: the same paragraph split and the same output, without running
-    its nested run/text regexes over every paragraph of the document (the hot spot of a render)."""
-
-    def paragraph(match: re.Match[str]) -> str:
-        text = match.group(0)
-        return DocxTemplate.resolve_listing(None, text) if _LISTING.search(text) else text  # type: ignore[arg-type]
-
-    return _PARAGRAPH.sub(paragraph, xml)
+    """docxtpl's `resolve_listing` (tab, newline, \\a, \\f in text → Word markup), with its paragraph split
+    (`<w:p …>` to the next `</w:p>`, left to right) but applied only to paragraphs holding such a character,
+    and only as far as the last one: the same output without running its nested regexes over every
+    paragraph of the document (it was the hot spot of a render)."""
+    last = max(xml.rfind(c) for c in "\t\a\n\f")
+    pieces: list[str] = []
+    pos = 0
+    while pos <= last:
+        opening = _PARAGRAPH_OPEN.search(xml, pos)
+        if opening is None:
+            break
+        end = xml.find("</w:p>", opening.end())
+        if end < 0:
+            break
+        end += len("</w:p>")
+        paragraph = xml[opening.start() : end]
+        if _LISTING.search(paragraph):
+            paragraph = DocxTemplate.resolve_listing(None, paragraph)  # type: ignore[arg-type]
+        pieces += [xml[pos : opening.start()], paragraph]
+        pos = end
+    pieces.append(xml[pos:])
+    return "".join(pieces)
 
 
 def _fresh_info(name: str) -> zipfile.ZipInfo:
