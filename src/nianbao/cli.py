@@ -98,7 +98,7 @@ def cli() -> None:
     pass
 
 
-@cli.command(help="检查数据文件：表格勾稽关系、数字格式、必填项等。只报告问题，不生成文件。"
+@cli.command(short_help="检查数据文件或 Word 报告，列出全部问题，不写文件。", help="检查数据文件：表格勾稽关系、数字格式、必填项等。只报告问题，不生成文件。"
              f"可以给出文件夹：检查其中每个机关的 *.yaml（不含子文件夹；{DEFAULTS_FILE} 是各机关的共同设置）。\n\n"
              "也可以检查 Word 报告（.docx）本身：读出三张表和六个部分，按同样的规则检查；"
              "是 nianbao 生成的报告时，还列出生成后改动过的表格数字和段落。"
@@ -119,7 +119,7 @@ def check(files: tuple[Path, ...], template: str | None, jobs: int | None, previ
     raise click.exceptions.Exit(result.exit_code)
 
 
-@cli.command(help="检查并生成 Word 报告，写到 输出文件夹/<机关><年度>年政府信息公开工作年度报告.docx。"
+@cli.command(short_help="检查并生成 Word 报告（可给文件夹，整区批量生成）。", help="检查并生成 Word 报告，写到 输出文件夹/<机关><年度>年政府信息公开工作年度报告.docx。"
              "有错误的数据文件不生成任何文件，也不影响其他机关。"
              f"可以给出文件夹：生成其中每个机关的报告（不含子文件夹；{DEFAULTS_FILE} 是各机关的共同设置），"
              f"最后显示汇总表，并写出 输出文件夹/{SUMMARY_FILE}。"
@@ -149,7 +149,7 @@ def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: b
     raise click.exceptions.Exit(exit_code)
 
 
-@cli.command("import", help="把已发布的报告（Word .docx，或表格按“|”分隔的纯文本）转成数据文件：三张表的全部数字、"
+@cli.command("import", short_help="把已发布的报告（.docx 或纯文本）转成数据文件。", help="把已发布的报告（Word .docx，或表格按“|”分隔的纯文本）转成数据文件：三张表的全部数字、"
              "各部分和小节的文字、开头说明中的联系信息。无法放入数据文件的内容会逐条列出。"
              "\n\n退出码：0 成功，1 文件问题（包括输出文件已存在而没有加 --force）。")
 @click.argument("report", metavar="报告文件", type=click.Path(dir_okay=False, path_type=Path))
@@ -167,7 +167,7 @@ def import_command(report: Path, output: Path, force: bool, template: str | None
                f"{sum(not p.is_error for p in result.data_problems)} 个警告）")
 
 
-@cli.command(help="用上年的数据文件开始本年的数据文件：基本信息和文字沿用（每段文字都标上“【待改写】”，"
+@cli.command(short_help="用上年的数据文件开始本年的数据文件。", help="用上年的数据文件开始本年的数据文件：基本信息和文字沿用（每段文字都标上“【待改写】”，"
              "check 会提醒直到删去），“二、上年结转”按上年“四、结转下年度继续办理”填好，其余数字为 0。"
              "默认写到上年文件夹旁边以本年度命名的文件夹中，如 data/龙马潭区/2024/安宁街道.yaml → "
              "data/龙马潭区/2025/安宁街道.yaml。\n\n退出码：0 成功，1 文件问题。")
