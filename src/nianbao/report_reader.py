@@ -27,7 +27,10 @@ OUTDATED_RULE = "旧格式和改动的栏目"
 _NUMERALS = "一二三四五六七八九十"
 _HEADING = re.compile(rf"^([{_NUMERALS}]+)、\s*(.{{2,40}})$")
 _SUBHEAD = re.compile(rf"^[（(]\s*([{_NUMERALS}]+)\s*[）)]")
-_TITLE = re.compile(r"^(?P<name>.*?)(?P<year>\d{4})\s*年度?\s*政府信息公开(?:工作)?年度报告$")
+# A trailing note in brackets, such as （示例数据）, may follow the title proper.
+_TITLE = re.compile(
+    r"^(?P<name>.*?)(?P<year>\d{4})\s*年度?\s*政府信息公开(?:工作)?年度报告(?:[（(][^）)]*[）)])?$"
+)
 _VALUE_WORDS = {"", "无", "没有", "/", "／", "—", "-", "－", "——", "空"}
 _VALUE_LIKE = re.compile(r"^[-−－]?\s*[\d.,，]+\s*(?:件|万元|元|个|条)?$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -1,0 +1,35 @@
+"""Every sample office, built by nianbao, reads back from its own .docx clean: same numbers, no problems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nianbao.batch import build_paths
+from nianbao.docx_check import check_document
+from nianbao.pipeline import check_file
+
+from .conftest import ROOT
+
+DISTRICT = ROOT / "data" / "龙马潭区" / "2024"
+OFFICES = sorted(p for p in DISTRICT.glob("*.yaml") if not p.name.startswith("_"))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("district")
+    build_paths([DISTRICT], out_dir=out, jobs=1)
+    return out
+
+
+@pytest.mark.parametrize("office", OFFICES, ids=[p.stem for p in OFFICES])
+def test_built_report_checks_clean_and_has_the_data_numbers(built, office):
+    data = check_file(office, defaults=[DISTRICT / "_共同.yaml"])
+    assert data.report is not None
+    [docx] = built.glob(f"{data.report.office}*.docx")
+    result = check_document(docx)
+    assert [p.format() for p in result.problems] == []
+    assert result.report is not None
+    for key, cell in data.report.cells.items():
+        assert result.report.value(*key) == cell.value, key
