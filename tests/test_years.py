@@ -12,7 +12,7 @@ from nianbao.cli import cli
 from nianbao.errors import FileTrouble
 from nianbao.years import new_year_file, similarity
 
-from .conftest import SEED_DATA
+from .conftest import ROOT, SEED_DATA
 
 CARRY = "二、上年结转政府信息公开申请数量: [0, 0, 0, 0, 0, 0, 0]"
 NEXT = "四、结转下年度继续办理: [0, 0, 0, 0, 0, 0, 0]"
@@ -189,3 +189,23 @@ def test_cli_new(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["new", "data/2024/安宁街道.yaml", "--year", "2025"], prog_name="nianbao")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "已生成：data/2025/安宁街道.yaml（9 段文字待改写）\n"
+
+
+def test_new_carries_the_district_defaults_file_into_the_new_year(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    district = ROOT / "data" / "龙马潭区" / "2024"
+    folder = tmp_path / "2024"
+    folder.mkdir()
+    for name in ("_共同.yaml", "红星街道.yaml"):
+        (folder / name).write_text((district / name).read_text(encoding="utf-8"), encoding="utf-8")
+    result = new_year_file(folder / "红星街道.yaml", year="2025")
+    assert result.defaults_written == [tmp_path / "2025" / "_共同.yaml"]
+    shared = (tmp_path / "2025" / "_共同.yaml").read_text(encoding="utf-8")
+    assert "  年度: 2025\n" in shared and "年度: 2024" not in shared
+    # The new office file alone lacks the shared facts; with the carried defaults nothing is missing.
+    checked = check_file(result.target, defaults=[tmp_path / "2025" / "_共同.yaml"])
+    assert not [p for p in checked.problems if "缺少" in p.message]
+    assert checked.report is not None and checked.report.facts["公开网站"] == "泸州市龙马潭区人民政府门户网站"
+    # A second office of the same district finds the defaults already there and leaves them alone.
+    (folder / "安宁街道.yaml").write_text((district / "安宁街道.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert new_year_file(folder / "安宁街道.yaml", year="2025").defaults_written == []

@@ -180,6 +180,8 @@ def import_command(report: Path, output: Path, force: bool, template: str | None
 def new(previous: Path, year: str | None, output: Path | None, force: bool) -> None:
     result = new_year_file(previous, year=year, output=output, force=force)
     click.echo(f"已生成：{result.target}（{len(result.carried)} 段文字待改写）")
+    for shared in result.defaults_written:
+        click.echo(f"已生成：{shared}（共同设置，年度已改为 {result.year}，请核对其中的内容）")
 
 
 def _write_pdfs(docx_files: list[Path]) -> bool:

@@ -181,6 +181,7 @@ class NewYearResult:
     target: Path
     year: str
     carried: list[str] = field(default_factory=list)  # text blocks marked for rewriting
+    defaults_written: list[Path] = field(default_factory=list)  # the district's shared files, carried over
 
 
 def new_year_target(previous_path: Path, previous_year: str, year: str) -> Path | None:
@@ -258,7 +259,26 @@ def new_year_file(
     ]
     text = report_to_yaml(new, header=header, notes=notes, row_notes=row_notes)
     write_atomic(target, text.encode("utf-8"))
+    result.defaults_written = _carry_defaults(defaults_for(previous_path), target.parent, last.year, year)
     return result
+
+
+def _carry_defaults(defaults: tuple[Path, ...], folder: Path, last_year: str, year: str) -> list[Path]:
+    """Copy the district's shared files into the new year's folder (年度 updated) unless already there.
+
+    The office file keeps only its own facts, so without them the new file would miss the shared ones.
+    """
+    written = []
+    for source in defaults:
+        target = folder / source.name
+        if target.exists() or source.parent.resolve() == folder.resolve():
+            continue
+        text = source.read_text(encoding="utf-8-sig")
+        text = re.sub(rf"^(\s*年度:\s*){last_year}\b", rf"\g<1>{year}", text, flags=re.MULTILINE)
+        text = text.replace(f"{last_year} 年", f"{year} 年").replace(f"{last_year}年", f"{year}年")
+        write_atomic(target, text.encode("utf-8"))
+        written.append(target)
+    return written
 
 
 def _note_key(report: ReportData, name: str) -> str:
