@@ -200,3 +200,12 @@ def test_text_starting_with_a_brace_needs_quotes(variant):
     variant.replace("  网址: www.longmatan.gov.cn", "  网址: {{ 网址 }}")
     found = check_file(variant.write()).problems
     assert any(p.message == "「基本信息」的「网址」应为一行文字，实际是键值结构" for p in found)
+
+
+def test_facts_written_as_a_list_is_one_problem_not_one_per_fact(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "列表.yaml"
+    path.write_text("基本信息: [安宁街道, 2024]\n", encoding="utf-8")
+    found = [p.format().split("\n")[0] for p in check_file(path).problems]
+    assert [m for m in found if "基本信息" in m] == ["列表.yaml:1 错误：「基本信息」下应为“键: 值”的各项，实际是列表"]
+    assert not any("信息处理费" in m for m in found)  # part 六 is missing: said once, not warned about too

@@ -158,6 +158,8 @@ def _check_text_mentions(report: ReportData, rule: Rule) -> Iterator[Problem]:
         if not value:
             return
     part_key: str = rule.params["part"]
+    if part_key not in report.part_locations:
+        return  # the missing part is reported by the loader already
     paragraphs = report.part_paragraphs(part_key)
     text = normalize_label("".join(p.text for p in paragraphs))
     if any(normalize_label(k) in text for k in rule.params["keywords"]):

@@ -218,8 +218,10 @@ class _Walker:
         if node is not None:
             if node.kind != "map":
                 self.problems.append(
-                    error(node.location, f"「{FACTS_KEY}」下应为“键: 值”的各项，实际是{node.describe()}")
+                    error(node.location, f"「{FACTS_KEY}」下应为“键: 值”的各项，实际是{node.describe()}",
+                          "每项一行，如“  机关: 安宁街道”（比「基本信息」多缩进两个空格）")
                 )
+                return  # every fact would be "missing": the one message above says it all
             else:
                 for k, v in node.items:
                     fact = facts.get(normalize_label(k.text))
