@@ -125,3 +125,12 @@ def test_seed_text_copy_matches_shared_seed():
     if not shared.is_file():
         pytest.skip("shared/ is not beside this checkout")
     assert shared.read_text(encoding="utf-8") == seed_text_path().read_text(encoding="utf-8")
+
+
+def test_every_run_of_the_built_report_names_its_east_asian_font(built):
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    runs = list(built.element.body.iter(f"{w}r"))
+    assert len(runs) > 100
+    missing = [r for r in runs if r.find(f"{w}rPr/{w}rFonts") is None
+               or not r.find(f"{w}rPr/{w}rFonts").get(f"{w}eastAsia")]
+    assert missing == []
