@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -114,6 +115,7 @@ def find_offices(paths: Iterable[Path | str]) -> tuple[list[OfficeJob], bool]:
     """
     jobs: list[OfficeJob] = []
     seen: set[Path] = set()
+    shared: dict[Path, tuple[Path, ...]] = {}  # one defaults tuple per folder, not one per office
     from_folder = False
     for given in paths:
         path = Path(given)
@@ -136,7 +138,9 @@ def find_offices(paths: Iterable[Path | str]) -> tuple[list[OfficeJob], bool]:
             key = file.resolve()
             if key not in seen:
                 seen.add(key)
-                jobs.append(OfficeJob(file, defaults_for(file)))
+                if file.parent not in shared:
+                    shared[file.parent] = defaults_for(file)
+                jobs.append(OfficeJob(file, shared[file.parent]))
     return jobs, from_folder
 
 
@@ -334,6 +338,10 @@ def _run_in_pool(
             for future in finished:
                 start = pending.pop(future)
                 for offset, outcome in enumerate(future.result()):
+                    # What the parent keeps per office stays small: one Path object per office, and the
+                    # summary labels shared instead of unpickled afresh for every office.
+                    outcome.path = offices[start + offset].path
+                    outcome.figures = {sys.intern(label): value for label, value in outcome.figures.items()}
                     results[start + offset] = outcome
                     done += 1
                     if reporter is not None:
@@ -349,10 +357,10 @@ def _run_chunk(
 
 def flag_shared_targets(outcomes: list[OfficeOutcome]) -> None:
     """Offices whose reports went to the same output file: all of them are marked as failed."""
-    by_target: dict[Path, list[OfficeOutcome]] = {}
+    by_target: dict[str, list[OfficeOutcome]] = {}
     for outcome in outcomes:
         if outcome.target is not None and outcome.status in (Status.BUILT, Status.SKIPPED):
-            by_target.setdefault(outcome.target.resolve(), []).append(outcome)
+            by_target.setdefault(os.path.abspath(outcome.target), []).append(outcome)
     for clash in by_target.values():
         if len(clash) < 2:
             continue

@@ -34,7 +34,7 @@ def normalize_label(text: str) -> str:
     return _fold_cached(text) if len(text) <= 80 else _fold(text)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)
 def _fold_cached(text: str) -> str:
     return _fold(text)
 

@@ -41,16 +41,18 @@ def summary_header(outcomes: Sequence[OfficeOutcome]) -> list[str]:
 def summary_rows(outcomes: Sequence[OfficeOutcome]) -> list[list[str | Number | None]]:
     """One row per office (figures blank when its data failed), then a 合计 row over the offices with figures."""
     labels = figure_labels(outcomes)
-    rows: list[list[str | Number | None]] = []
-    for outcome in outcomes:
-        figures: list[str | Number | None] = [outcome.figures.get(label) for label in labels]
-        rows.append([outcome.office, outcome.status.value, *figures, outcome.errors, outcome.warnings])
-    totals: list[str | Number | None] = [
-        sum((o.figures.get(label, 0) for o in outcomes), 0) for label in labels
-    ]
-    rows.append([f"{TOTAL_LABEL}（{len(outcomes)}）", status_counts(outcomes), *totals,
-                 sum(o.errors for o in outcomes), sum(o.warnings for o in outcomes)])
-    return rows
+    return [*(_office_row(o, labels) for o in outcomes), _total_row(outcomes, labels)]
+
+
+def _office_row(outcome: OfficeOutcome, labels: list[str]) -> list[str | Number | None]:
+    figures: list[str | Number | None] = [outcome.figures.get(label) for label in labels]
+    return [outcome.office, outcome.status.value, *figures, outcome.errors, outcome.warnings]
+
+
+def _total_row(outcomes: Sequence[OfficeOutcome], labels: list[str]) -> list[str | Number | None]:
+    totals: list[str | Number | None] = [sum((o.figures.get(label, 0) for o in outcomes), 0) for label in labels]
+    return [f"{TOTAL_LABEL}（{len(outcomes)}）", status_counts(outcomes), *totals,
+            sum(o.errors for o in outcomes), sum(o.warnings for o in outcomes)]
 
 
 def status_counts(outcomes: Sequence[OfficeOutcome]) -> str:
@@ -95,15 +97,15 @@ def write_summary_xlsx(outcomes: Sequence[OfficeOutcome], path: Path) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "B2"
     sheet.append(_styled(sheet, header, font=_BOLD, alignment=Alignment(horizontal="center")))
-    rows = summary_rows(outcomes)
-    for outcome, row in zip(outcomes, rows, strict=False):
+    labels = figure_labels(outcomes)
+    for outcome in outcomes:
         target = outcome.target.name if outcome.target is not None else ""
-        cells: list[Any] = [*row, outcome.display, target, outcome.note]
+        cells: list[Any] = [*_office_row(outcome, labels), outcome.display, target, outcome.note]
         fill = _FILLS.get(outcome.status)
         if fill is not None:
             cells[1] = _styled(sheet, [cells[1]], fill=fill)[0]
         sheet.append(cells)
-    sheet.append(_styled(sheet, rows[-1], font=_BOLD))
+    sheet.append(_styled(sheet, _total_row(outcomes, labels), font=_BOLD))
 
     problems = book.create_sheet(PROBLEMS_SHEET)
     for index, width in enumerate([16, 36, 6, 80, 60], start=1):
