@@ -282,6 +282,27 @@ def paragraph_style(
     return style
 
 
+def heading_style(style_id: str, name: str, level: int, fonts: Fonts) -> etree._Element:
+    """A heading level (一、 or （一）): body size, exact line pitch, 2-char indent, kept with the next line."""
+    return paragraph_style(
+        style_id,
+        name,
+        [
+            el("w:keepNext"),
+            el("w:keepLines"),
+            el("w:snapToGrid", {"w:val": 0}),
+            spacing_exact(),
+            indent_chars(2, BODY_SIZE),
+            el("w:jc", {"w:val": "both"}),
+            el("w:outlineLvl", {"w:val": level}),
+        ],
+        fonts,
+        BODY_SIZE,
+        next_style=NORMAL,
+        ui_priority=9,
+    )
+
+
 def build_styles() -> list[etree._Element]:
     """All styles of the template, from scratch (no theme fonts, no colours)."""
     doc_defaults = el(
@@ -323,40 +344,8 @@ def build_styles() -> list[etree._Element]:
         next_style=NORMAL,
         ui_priority=10,
     )
-    heading1 = paragraph_style(
-        HEADING1,
-        "heading 1",
-        [
-            el("w:keepNext"),
-            el("w:keepLines"),
-            el("w:snapToGrid", {"w:val": 0}),
-            spacing_exact(),
-            indent_chars(2, BODY_SIZE),
-            el("w:jc", {"w:val": "both"}),
-            el("w:outlineLvl", {"w:val": 0}),
-        ],
-        HEADING1_FONTS,
-        BODY_SIZE,
-        next_style=NORMAL,
-        ui_priority=9,
-    )
-    heading2 = paragraph_style(
-        HEADING2,
-        "heading 2",
-        [
-            el("w:keepNext"),
-            el("w:keepLines"),
-            el("w:snapToGrid", {"w:val": 0}),
-            spacing_exact(),
-            indent_chars(2, BODY_SIZE),
-            el("w:jc", {"w:val": "both"}),
-            el("w:outlineLvl", {"w:val": 1}),
-        ],
-        HEADING2_FONTS,
-        BODY_SIZE,
-        next_style=NORMAL,
-        ui_priority=9,
-    )
+    heading1 = heading_style(HEADING1, "heading 1", 0, HEADING1_FONTS)
+    heading2 = heading_style(HEADING2, "heading 2", 1, HEADING2_FONTS)
     footer = paragraph_style(
         FOOTER,
         "footer",
