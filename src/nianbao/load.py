@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 from .model import Cell, Paragraph, ReportData, SubPart
@@ -55,7 +56,7 @@ def load_report(
     Raises `FileTrouble` when a file cannot be opened, `TemplateTrouble` when the template is unusable.
     """
     path = Path(path)
-    sources: list[SourceFile] = [load_source(Path(d)) for d in defaults]
+    sources: list[SourceFile] = [_shared_source(Path(d)) for d in defaults]
     sources.append(load_source(path))
     problems: list[Problem] = [p for s in sources for p in s.problems]
     office = sources[-1]
@@ -88,6 +89,24 @@ def load_report(
     walker = _Walker(report, problems)
     walker.walk(root)
     return report, problems
+
+
+def _shared_source(path: Path) -> SourceFile:
+    """A defaults file, parsed once per process while unchanged: a district run reads it for every office.
+
+    Safe to share because nothing downstream mutates a node tree (merging builds new mapping nodes).
+    """
+    try:
+        stat = path.stat()
+    except OSError:
+        return load_source(path)  # raises the proper FileTrouble
+    return _cached_source(path.resolve(), stat.st_mtime_ns, stat.st_size, Path.cwd())
+
+
+@lru_cache(maxsize=64)
+def _cached_source(path: Path, mtime_ns: int, size: int, cwd: Path) -> SourceFile:
+    """Keyed on what would change the parse (content stamp) or its display name (working directory)."""
+    return load_source(path)
 
 
 def merge_nodes(base: Node, over: Node) -> Node:
