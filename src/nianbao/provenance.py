@@ -125,11 +125,3 @@ def read_provenance(path_or_bytes: Path | bytes) -> Provenance | None:
     """The provenance recorded in a .docx by nianbao, or None for a document nianbao did not make."""
     return Provenance.from_properties(custom_properties(path_or_bytes))
 
-
-def edited_since_generation(path: Path) -> bool | None:
-    """True if the visible text of a generated file differs from what nianbao wrote; None if not ours."""
-    provenance = read_provenance(path)
-    if provenance is None or not provenance.content_hash:
-        return None
-    parts = read_docx_parts(path, "word/document.xml")
-    return content_hash(parts["word/document.xml"]) != provenance.content_hash
