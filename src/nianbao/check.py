@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .errors import TemplateTrouble
 from .model import CellKey, Number, Paragraph, ReportData
-from .problems import Location, Problem, Severity
+from .problems import Location, Problem
 from .spec import Rule, Table, normalize_label
 from .text_rules import check_text_claims, check_text_numbers
 from .years import (
@@ -104,9 +104,6 @@ def compute_totals(report: ReportData) -> None:
             cell.computed = True
 
 
-def _severity(rule: Rule) -> Severity:
-    return Severity.WARNING if rule.severity == "warning" else Severity.ERROR
-
 
 def _check_balance(report: ReportData, rule: Rule) -> Iterator[Problem]:
     for inst in balance_instances(report, rule):
@@ -119,7 +116,7 @@ def _check_balance(report: ReportData, rule: Rule) -> Iterator[Problem]:
         message = rule.message.format(
             表=inst.table.id, 行=inst.row_label, 列=inst.column_label, 左=left, 右=right
         )
-        yield Problem(_severity(rule), _anchor(report, inst), message, rule.hint, rule.id)
+        yield Problem(rule.level, _anchor(report, inst), message, rule.hint, rule.id)
 
 
 def _anchor(report: ReportData, inst: BalanceInstance) -> Location:
@@ -142,7 +139,7 @@ def _check_zero_for_office_types(report: ReportData, rule: Rule) -> Iterator[Pro
         if any(values):
             shown = "/".join(str(v) for v in values)
             yield Problem(
-                _severity(rule),
+                rule.level,
                 report.where(table.id, row.id, next(c.id for c, v in zip(row.columns, values, strict=True) if v)),
                 rule.message.format(机关类型=office_type, 值=shown),
                 rule.hint,
@@ -167,7 +164,7 @@ def _check_text_mentions(report: ReportData, rule: Rule) -> Iterator[Problem]:
     location = paragraphs[0].location if paragraphs else report.part_locations.get(
         part_key, Location(report.source)
     )
-    yield Problem(_severity(rule), location, rule.message.format(值=value), rule.hint, rule.id)
+    yield Problem(rule.level, location, rule.message.format(值=value), rule.hint, rule.id)
 
 
 def _check_outdated_terms(report: ReportData, rule: Rule) -> Iterator[Problem]:
@@ -177,7 +174,7 @@ def _check_outdated_terms(report: ReportData, rule: Rule) -> Iterator[Problem]:
         for term in terms:
             if normalize_label(term["term"]) in folded:
                 yield Problem(
-                    _severity(rule),
+                    rule.level,
                     paragraph.location,
                     rule.message.format(**term),
                     rule.hint.format(**term),
@@ -193,7 +190,7 @@ def _check_aspects(report: ReportData, rule: Rule) -> Iterator[Problem]:
     for name, keywords in part.aspects:
         if not any(normalize_label(k) in titles for k in keywords):
             yield Problem(
-                _severity(rule),
+                rule.level,
                 report.part_locations[part.key],
                 rule.message.format(aspect=name),
                 rule.hint,

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from .errors import TemplateTrouble
+from .problems import Severity
 
 DEFAULT_TEMPLATE = "official-2021"
 
@@ -172,6 +173,11 @@ class Rule:
     message: str
     hint: str
     params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def level(self) -> Severity:
+        """The severity problems of this rule carry: `severity: warning` in rules.yaml, else an error."""
+        return Severity.WARNING if self.severity == "warning" else Severity.ERROR
 
 
 @dataclass

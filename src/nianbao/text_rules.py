@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from .model import Number, Paragraph, ReportData
-from .problems import Problem, Severity
+from .problems import Problem
 from .spec import Rule
 
 CellRef = list[str]  # [table id, row id or 组:group, column id]
@@ -37,9 +37,6 @@ def text_blocks(report: ReportData) -> Iterator[tuple[str, list[Paragraph]]]:
 def _compiled(regex: str) -> re.Pattern[str]:
     return re.compile(regex)
 
-
-def _severity(rule: Rule) -> Severity:
-    return Severity.WARNING if rule.severity == "warning" else Severity.ERROR
 
 
 def _sum(report: ReportData, refs: list[CellRef]) -> tuple[Number, bool]:
@@ -95,7 +92,7 @@ def _number_problems(
     fields = {"原文": match.group(0), "文中": quoted, "表格": label, "表中": table_value}
     if wrong:
         message = rule.params["message_at_least"] if at_least else rule.message
-        yield Problem(_severity(rule), paragraph.location, message.format(**fields), rule.hint, rule.id)
+        yield Problem(rule.level, paragraph.location, message.format(**fields), rule.hint, rule.id)
     percent = match.groupdict().get("p")
     if percent is None or "percent_of" not in pattern:
         return
@@ -108,7 +105,7 @@ def _number_problems(
     if abs(expected - written) > Decimal(5) / Decimal(10) ** (decimals + 1):
         shown = round(expected, decimals) if decimals else round(expected)
         yield Problem(
-            _severity(rule), paragraph.location,
+            rule.level, paragraph.location,
             rule.params["message_percent"].format(
                 原文=match.group(0), 应为=shown, 部分=table_value, 总数=whole,
                 总数栏=describe(report, pattern["percent_of"]),
@@ -131,4 +128,4 @@ def check_text_claims(report: ReportData, rule: Rule) -> Iterator[Problem]:
                 continue
             label = claim.get("label") or describe(report, claim["cells"])
             message = rule.message.format(原文=match.group(0), 表格=label, 表中=value)
-            yield Problem(_severity(rule), paragraph.location, message, claim.get("hint", rule.hint), rule.id)
+            yield Problem(rule.level, paragraph.location, message, claim.get("hint", rule.hint), rule.id)

@@ -64,9 +64,6 @@ def _read_previous(path: Path) -> ReportData | None:
     return report
 
 
-def _severity(rule: Rule) -> Severity:
-    return Severity.WARNING if rule.severity == "warning" else Severity.ERROR
-
 
 def _usable_previous(report: ReportData, rule: Rule) -> Iterator[Problem | ReportData]:
     """Last year's report if it is for the year before; a warning if it is for another year."""
@@ -101,7 +98,7 @@ def check_carry_over(report: ReportData, rule: Rule) -> Iterator[Problem]:
             last = previous.value(table.id, last_row.id, column.id)
             if now != last:
                 yield Problem(
-                    _severity(rule), report.where(table.id, row.id, column.id),
+                    rule.level, report.where(table.id, row.id, column.id),
                     rule.message.format(列=column.label, 本年=now, 上年=last, 上年文件=previous.source),
                     rule.hint.format(上年=last), rule.id,
                 )
@@ -124,7 +121,7 @@ def check_stock_continuity(report: ReportData, rule: Rule) -> Iterator[Problem]:
             expected = last + plus - minus
             if now != expected:
                 yield Problem(
-                    _severity(rule), report.where(table.id, row.id, stock),
+                    rule.level, report.where(table.id, row.id, stock),
                     rule.message.format(行=row.label, 本年=now, 上年=last, 制发=plus, 废止=minus, 应为=expected),
                     rule.hint, rule.id,
                 )
@@ -155,7 +152,7 @@ def check_repeated_text(report: ReportData, rule: Rule) -> Iterator[Problem]:
             ratio = similarity(now, last)
             if ratio > threshold:
                 yield Problem(
-                    _severity(rule), report.part_locations.get(part.key, Location(report.source)),
+                    rule.level, report.part_locations.get(part.key, Location(report.source)),
                     rule.message.format(部分=part.key, 比例=round(ratio * 100), 阈值=round(threshold * 100),
                                         上年文件=previous.source),
                     rule.hint, rule.id,
@@ -167,7 +164,7 @@ def check_rewrite_marker(report: ReportData, rule: Rule) -> Iterator[Problem]:
     for name, paragraphs in text_blocks(report):
         for paragraph in paragraphs:
             if marker in paragraph.text:
-                yield Problem(_severity(rule), paragraph.location, rule.message.format(部分=name, 标记=marker),
+                yield Problem(rule.level, paragraph.location, rule.message.format(部分=name, 标记=marker),
                               rule.hint.format(标记=marker), rule.id)
                 break
 
