@@ -113,8 +113,25 @@ def test_previous_given_explicitly_and_of_the_wrong_year(tmp_path, monkeypatch):
     assert messages(result, ("上年结转",))[0].startswith(f"2025/安宁街道.yaml:{CARRY_LINE} 错误：表三「二、上年结转政府信息公开申请数量」行「自然人」栏为 0")
     older = office_file(tmp_path / "older", 2022, {})
     wrong = check_file(this_year, previous=older)
-    assert [p.format().split("\n")[0] for p in wrong.problems if p.rule == "上年结转"] == [
+    assert [p.format().split("\n")[0] for p in wrong.problems if "上年数据" in p.message] == [
         "2025/安宁街道.yaml 警告：上年数据 older/2022/安宁街道.yaml 是 2022 年的，不是 2024 年的，没有做跨年度核对"
+    ]  # once, though three cross-year rules meet it
+
+
+def test_last_years_year_may_come_from_its_district_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    district = ROOT / "data" / "龙马潭区" / "2024"
+    for year in ("2023", "2025"):
+        (tmp_path / year).mkdir()
+        shared = (district / "_共同.yaml").read_text(encoding="utf-8").replace("年度: 2024", f"年度: {year}")
+        (tmp_path / year / "_共同.yaml").write_text(shared, encoding="utf-8")
+        office = (district / "红星街道.yaml").read_text(encoding="utf-8")
+        (tmp_path / year / "红星街道.yaml").write_text(office.replace("2024", year), encoding="utf-8")
+    # 2023 is not the year before 2025: only known through 2023's own _共同.yaml.
+    result = check_file(tmp_path / "2025" / "红星街道.yaml", defaults=[tmp_path / "2025" / "_共同.yaml"],
+                        previous=tmp_path / "2023" / "红星街道.yaml")
+    assert [p.message for p in result.problems if "上年数据" in p.message] == [
+        "上年数据 2023/红星街道.yaml 是 2023 年的，不是 2024 年的，没有做跨年度核对"
     ]
 
 

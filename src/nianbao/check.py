@@ -43,7 +43,8 @@ def check_report(report: ReportData) -> list[Problem]:
         if check is None:
             raise TemplateTrouble(f"rules.yaml 的规则 {rule.id} 的类型「{rule.kind}」无法识别")
         problems.extend(check(report, rule))
-    return problems
+    # Several rules may meet the same fact (e.g. last year's file is of the wrong year): say it once.
+    return list(dict.fromkeys(problems))
 
 
 def balance_instances(report: ReportData, rule: Rule) -> Iterator[BalanceInstance]:

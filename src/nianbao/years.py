@@ -25,6 +25,7 @@ from .text_rules import text_blocks
 from .write import write_atomic
 
 REWRITE_MARKER = "【待改写】"
+WRONG_YEAR_RULE = "上年数据"  # one id for every cross-year rule, so check_report reports it once
 _cache: dict[tuple[str, int], ReportData | None] = {}
 
 
@@ -56,7 +57,10 @@ def _read_previous(path: Path) -> ReportData | None:
     from .report_reader import read_report
 
     if path.suffix.lower() in (".yaml", ".yml"):
-        report, _ = load_report(path)  # facts left to shared defaults do not matter here
+        from .batch import defaults_for
+
+        # With last year's shared defaults, so that a 年度 kept in `_共同.yaml` is known too.
+        report, _ = load_report(path, defaults=defaults_for(path))
     else:
         report = read_report(path).report
     if report is not None:
@@ -74,7 +78,7 @@ def _usable_previous(report: ReportData, rule: Rule) -> Iterator[Problem | Repor
         yield Problem(
             Severity.WARNING, Location(report.source),
             f"上年数据 {previous.source} 是 {previous.year} 年的，不是 {int(report.year) - 1} 年的，没有做跨年度核对",
-            "用 --previous 指定上一年度的数据文件", rule.id,
+            "用 --previous 指定上一年度的数据文件", WRONG_YEAR_RULE,
         )
         return
     yield previous
