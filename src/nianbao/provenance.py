@@ -12,6 +12,7 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from lxml import etree
 
@@ -125,3 +126,50 @@ def read_provenance(path_or_bytes: Path | bytes) -> Provenance | None:
     """The provenance recorded in a .docx by nianbao, or None for a document nianbao did not make."""
     return Provenance.from_properties(custom_properties(path_or_bytes))
 
+
+_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
+
+
+def custom_properties_xml(values: dict[str, str]) -> str:
+    """docProps/custom.xml holding `values` as text properties."""
+    props = "".join(
+        f'<property fmtid="{_FMTID}" pid="{pid}" name="{escape(name)}"><vt:lpwstr>{escape(value)}</vt:lpwstr></property>'
+        for pid, (name, value) in enumerate(sorted(values.items()), start=2)
+    )
+    return (
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+        f'<Properties xmlns="{_CUSTOM_NS}" xmlns:vt="{_VT_NS}">{props}</Properties>'
+    )
+
+
+def custom_part_declarations(parts: dict[str, bytes]) -> dict[str, bytes]:
+    """The package parts to replace so that docProps/custom.xml is declared (none if it already is)."""
+    if "docProps/custom.xml" in parts:
+        return {}
+    return {
+        "[Content_Types].xml": _add_custom_content_type(parts["[Content_Types].xml"]),
+        "_rels/.rels": _add_custom_relationship(parts["_rels/.rels"]),
+    }
+
+
+def _add_custom_content_type(content_types: bytes) -> bytes:
+    text = content_types.decode("utf-8")
+    if 'PartName="/docProps/custom.xml"' in text:
+        return content_types
+    override = (
+        '<Override PartName="/docProps/custom.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.custom-properties+xml"/>'
+    )
+    return text.replace("</Types>", override + "</Types>").encode("utf-8")
+
+
+def _add_custom_relationship(rels: bytes) -> bytes:
+    text = rels.decode("utf-8")
+    if "docProps/custom.xml" in text:
+        return rels
+    rel = (
+        '<Relationship Id="rIdNianbaoCustom" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties" '
+        'Target="docProps/custom.xml"/>'
+    )
+    return text.replace("</Relationships>", rel + "</Relationships>").encode("utf-8")

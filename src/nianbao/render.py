@@ -25,7 +25,14 @@ from lxml import etree
 
 from .errors import TemplateTrouble
 from .model import Number, Paragraph, ReportData
-from .provenance import Provenance, content_hash, package_hash, sha256_files
+from .provenance import (
+    Provenance,
+    content_hash,
+    custom_part_declarations,
+    custom_properties_xml,
+    package_hash,
+    sha256_files,
+)
 from .spec import Spec
 
 DOCUMENT_PART = "word/document.xml"
@@ -100,6 +107,9 @@ class CompiledTemplate:
         except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
             raise TemplateTrouble(f"无法打开 Word 模板 {self.path}：{exc}") from None
         self.hash = hashlib.sha256(raw).hexdigest()
+        # The parts to patch so that docProps/custom.xml is declared: the same for every render.
+        self._by_name = {info.filename: data for info, data in self.parts}
+        self._custom_part_declarations = custom_part_declarations(self._by_name)
         helper = DocxTemplate(str(self.path))
         self.env = jinja_environment()
 
@@ -161,19 +171,17 @@ class CompiledTemplate:
         replaced = {DOCUMENT_PART: document_xml}
         for name, template in self._extra.items():
             replaced[name] = self._render_part(template, context).encode("utf-8")
-        by_name = self.parts_by_name()
+        by_name = self._by_name
         if title and CORE_PART in by_name:
             replaced[CORE_PART] = _set_core_title(by_name[CORE_PART].decode("utf-8"), title).encode("utf-8")
         extra_parts: list[tuple[str, bytes]] = []
         if provenance is not None:
-            if CUSTOM_PART not in by_name:
-                replaced["[Content_Types].xml"] = _add_custom_content_type(by_name["[Content_Types].xml"])
-                replaced["_rels/.rels"] = _add_custom_relationship(by_name["_rels/.rels"])
+            replaced.update(self._custom_part_declarations)
             final = {name: replaced.get(name, data) for name, data in by_name.items()}
             provenance = replace(
                 provenance, content_hash=content_hash(document_root), package_hash=package_hash(final)
             )
-            custom = _custom_properties_xml(provenance.properties()).encode("utf-8")
+            custom = custom_properties_xml(provenance.properties()).encode("utf-8")
             if CUSTOM_PART in by_name:
                 replaced[CUSTOM_PART] = custom
             else:
@@ -185,9 +193,6 @@ class CompiledTemplate:
             for name, data in extra_parts:
                 out.writestr(_fresh_info(name), data)
         return buffer.getvalue()
-
-    def parts_by_name(self) -> dict[str, bytes]:
-        return {info.filename: data for info, data in self.parts}
 
 
 _PARAGRAPH_OPEN = re.compile(r"<w:p(?: [^>]*)?>")
@@ -231,45 +236,6 @@ def _set_core_title(core_xml: str, title: str) -> str:
         return re.sub(r"<dc:title\s*/>|<dc:title>.*?</dc:title>", f"<dc:title>{safe}</dc:title>", core_xml, count=1,
                       flags=re.DOTALL)
     return core_xml.replace("</cp:coreProperties>", f"<dc:title>{safe}</dc:title></cp:coreProperties>")
-
-
-_CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
-_VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
-_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
-
-
-def _custom_properties_xml(values: dict[str, str]) -> str:
-    props = "".join(
-        f'<property fmtid="{_FMTID}" pid="{pid}" name="{escape(name)}"><vt:lpwstr>{escape(value)}</vt:lpwstr></property>'
-        for pid, (name, value) in enumerate(sorted(values.items()), start=2)
-    )
-    return (
-        "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
-        f'<Properties xmlns="{_CUSTOM_NS}" xmlns:vt="{_VT_NS}">{props}</Properties>'
-    )
-
-
-def _add_custom_content_type(content_types: bytes) -> bytes:
-    text = content_types.decode("utf-8")
-    if 'PartName="/docProps/custom.xml"' in text:
-        return content_types
-    override = (
-        '<Override PartName="/docProps/custom.xml" '
-        'ContentType="application/vnd.openxmlformats-officedocument.custom-properties+xml"/>'
-    )
-    return text.replace("</Types>", override + "</Types>").encode("utf-8")
-
-
-def _add_custom_relationship(rels: bytes) -> bytes:
-    text = rels.decode("utf-8")
-    if "docProps/custom.xml" in text:
-        return rels
-    rel = (
-        '<Relationship Id="rIdNianbaoCustom" '
-        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties" '
-        'Target="docProps/custom.xml"/>'
-    )
-    return text.replace("</Relationships>", rel + "</Relationships>").encode("utf-8")
 
 
 @lru_cache(maxsize=8)
