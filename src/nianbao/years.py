@@ -14,6 +14,7 @@ import difflib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import FileTrouble
@@ -26,7 +27,6 @@ from .write import write_atomic
 
 REWRITE_MARKER = "【待改写】"
 WRONG_YEAR_RULE = "上年数据"  # one id for every cross-year rule, so check_report reports it once
-_cache: dict[tuple[str, int], ReportData | None] = {}
 
 
 def previous_year_path(path: Path, year: str) -> Path | None:
@@ -46,9 +46,13 @@ def previous_report(report: ReportData) -> ReportData | None:
         key = (str(path.resolve()), path.stat().st_mtime_ns)
     except OSError:
         raise FileTrouble("找不到上年的数据文件，请检查路径", display_name(path)) from None
-    if key not in _cache:
-        _cache[key] = _read_previous(path)
-    return _cache[key]
+    return _read_previous_cached(*key)
+
+
+@lru_cache(maxsize=8)
+def _read_previous_cached(resolved: str, mtime_ns: int) -> ReportData | None:
+    """Shared by the cross-year rules of one check; bounded, so a district run does not keep every office."""
+    return _read_previous(Path(resolved))
 
 
 def _read_previous(path: Path) -> ReportData | None:
