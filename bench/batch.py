@@ -86,7 +86,7 @@ def _descendants(root: int) -> list[int]:
 
 
 def side_nianbao(folder: Path, out: Path, jobs: int) -> int:
-    from nianbao.batch import Status, build_paths
+    from nianbao import Status, build_paths
 
     result = build_paths([folder], out, jobs=jobs, summary=True)
     built = sum(o.status is Status.BUILT for o in result.outcomes)
@@ -119,8 +119,7 @@ def run_side(side: str, folder: Path, out: Path, jobs: int) -> None:
     The libraries are imported before the clock starts (both sides); compiling the template is timed."""
     import docxtpl  # noqa: F401
 
-    import nianbao.batch  # noqa: F401
-    import nianbao.summary  # noqa: F401
+    import nianbao.runs  # noqa: F401
 
     start = time.perf_counter()
     count = side_plain(folder, out) if side == "plain" else side_nianbao(folder, out, jobs)

@@ -16,9 +16,11 @@ from docxtpl import DocxTemplate
 from lxml import etree
 from openpyxl import load_workbook
 
-from nianbao.batch import DEFAULTS_FILE, Status, build_paths, find_offices
+from nianbao import Status, build_paths
+from nianbao.batch import find_offices
 from nianbao.check import check_report
 from nianbao.cli import cli
+from nianbao.district import DEFAULTS_FILE
 from nianbao.guard import OutputState, output_state
 from nianbao.load import load_report
 from nianbao.pipeline import check_file

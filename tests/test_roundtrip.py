@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nianbao.batch import build_paths
+from nianbao import build_paths
 from nianbao.docx_check import check_document
 from nianbao.pipeline import check_file
 

@@ -12,19 +12,22 @@ from typing import Any
 
 import click
 
-from . import __version__, zh_click
-from .batch import DEFAULTS_FILE, Status, build_paths, check_paths
+from . import zh_click
+from .batch import Status
+from .district import DEFAULTS_FILE
 from .docx_check import check_any
 from .errors import NianbaoError
 from .importer import import_report
+from .new_year import new_year_file
 from .pdf import OfficeSuiteMissing, convert_to_pdf
 from .progress import ConsoleReporter
+from .runs import build_paths, check_paths
 from .summary import SUMMARY_FILE, print_summary
-from .years import new_year_file
+from .version import __version__
 
 zh_click.install()
 
-EXIT_OK, EXIT_FILE, EXIT_USAGE, EXIT_CHECKS = 0, 1, 2, 3
+EXIT_OK, EXIT_FILE = 0, 1  # the others come with the library errors (errors.py)
 
 
 class Failure(click.ClickException):

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .check import check_report
+from .district import previous_report, previous_year_path
+from .docx_reader import read_docx_blocks
 from .load import load_report
 from .model import Paragraph, ReportData
 from .pipeline import CheckResult, check_file
@@ -16,6 +18,7 @@ from .provenance import read_provenance, sha256_files
 from .render import compiled_template, render_report
 from .report_reader import ReadReport, cell_subject, read_report
 from .source import display_name
+from .values import shorten
 
 CHANGE_RULE = "生成后修改"
 
@@ -28,19 +31,14 @@ def check_document(
     data = _read_bytes(path)
     read = read_report(path, data=data, template=template)
     report = read.report
-    if previous is not None:
-        report.previous_path = Path(previous)
-    else:
-        report.previous_path = _previous_from_provenance(data)
+    last_year = previous_report(report, previous if previous is not None else _previous_from_provenance(data))
     problems = list(read.problems)
     problems.extend(changes_since_generation(read, data))
-    problems.extend(check_report(report))
+    problems.extend(check_report(report, last_year))
     return CheckResult(path, report, problems)
 
 
 def _read_bytes(path: Path) -> bytes:
-    from .docx_reader import read_docx_blocks
-
     try:
         return path.read_bytes()
     except OSError:
@@ -50,8 +48,6 @@ def _read_bytes(path: Path) -> bytes:
 
 def _previous_from_provenance(data: bytes) -> Path | None:
     """Last year's data of a generated report: beside its office data file, in the previous year's folder."""
-    from .years import previous_year_path
-
     provenance = read_provenance(data)
     if provenance is None or not provenance.sources:
         return None
@@ -80,7 +76,6 @@ def changes_since_generation(read: ReadReport, data: bytes) -> list[Problem]:
     if original is None or has_errors(load_problems):
         problems.append(warning(doc, f"数据文件 {office} 现在有错误，无法和报告比较", f"运行 nianbao check {office} 查看"))
         return problems
-    check_report(original)
     if provenance.template_hash and provenance.template_hash != compiled_template(original.spec.docx).hash:
         problems.append(warning(doc, "生成这份报告之后模板更新过，固定文字的不同可能来自模板", "", CHANGE_RULE))
     rebuilt = read_report(read.report.path, data=render_report(original), display=read.report.source)
@@ -124,14 +119,12 @@ def _label_changes(document: ReadReport, rebuilt: ReadReport) -> list[Problem]:
 
 
 def _flat(read: ReadReport) -> list[Paragraph]:
-    from .text_rules import text_blocks
-
     result: list[Paragraph] = []
     title = read.report.facts.get("标题")
     if title:
         result.append(Paragraph(title, read.report.fact_locations.get("标题", Location(read.report.source))))
     subparts = {f"{p.key}{s.title}": s for p in read.report.spec.parts for s in read.report.subparts.get(p.context, [])}
-    for name, paragraphs in text_blocks(read.report):
+    for name, paragraphs in read.report.text_blocks():
         if name in subparts:
             result.append(Paragraph(subparts[name].title, subparts[name].location))
         result.extend(paragraphs)
@@ -159,11 +152,11 @@ def _paragraph_changes(document: ReadReport, rebuilt: ReadReport, original: Repo
                 message = f"生成后改动过这一段：原为“{was_text}”，现为“{now_text}”"
                 location = after.location
             elif before is not None:
-                message = f"生成后删除了这一段：“{_short(before.text)}”"
+                message = f"生成后删除了这一段：“{shorten(before.text, 40)}”"
                 location = before.location
             else:
                 assert after is not None
-                message = f"生成后新增了这一段：“{_short(after.text)}”"
+                message = f"生成后新增了这一段：“{shorten(after.text, 40)}”"
                 location = after.location
             problems.append(warning(location, message, hint, CHANGE_RULE))
     return problems
@@ -182,10 +175,6 @@ def _difference(before: str, after: str, context: int = 8) -> tuple[str, str]:
     b_hi, a_hi = len(before) - end + context, len(after) - end + context
     return (prefix + before[lo:b_hi] + ("…" if b_hi < len(before) else ""),
             prefix + after[lo:a_hi] + ("…" if a_hi < len(after) else ""))
-
-
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def check_any(

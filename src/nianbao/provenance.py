@@ -16,9 +16,9 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from . import __version__
+from .version import __version__
+from .wordml import paragraph_text, w
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 _VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 PREFIX = "nianbao."
@@ -79,13 +79,7 @@ def visible_text(document_xml: bytes | etree._Element) -> list[str]:
     `document_xml` is word/document.xml, as bytes or already parsed.
     """
     root = etree.fromstring(document_xml) if isinstance(document_xml, bytes) else document_xml
-    texts = []
-    for paragraph in root.iter(f"{{{W_NS}}}p"):
-        parts = []
-        for node in paragraph.iter(f"{{{W_NS}}}t", f"{{{W_NS}}}tab"):
-            parts.append(node.text or "" if node.tag.endswith("}t") else "\t")
-        texts.append("".join(parts))
-    return texts
+    return [paragraph_text(paragraph) for paragraph in root.iter(w("p"))]
 
 
 def content_hash(document_xml: bytes | etree._Element) -> str:

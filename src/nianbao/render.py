@@ -12,7 +12,6 @@ import io
 import re
 import zipfile
 from dataclasses import replace
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from docxtpl import DocxTemplate
 from lxml import etree
 
 from .errors import TemplateTrouble
-from .model import Number, Paragraph, ReportData
+from .model import Paragraph, ReportData
 from .provenance import (
     Provenance,
     content_hash,
@@ -34,20 +33,12 @@ from .provenance import (
     sha256_files,
 )
 from .spec import Spec
+from .values import format_number
 
 DOCUMENT_PART = "word/document.xml"
 CORE_PART = "docProps/core.xml"
 CUSTOM_PART = "docProps/custom.xml"
 _JINJA_MARK = re.compile(r"\{[{%#]")
-
-
-def format_number(value: Number | None) -> str:
-    """Counts as plain integers; amounts as typed (0.092 stays 0.092, never 9.2E-2)."""
-    if value is None:
-        return "0"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)
 
 
 def _texts(paragraphs: list[Paragraph]) -> list[str]:
@@ -77,7 +68,7 @@ def build_context(report: ReportData) -> dict[str, Any]:
         for row in table.rows:
             values = {"名称": row.label}
             for column in row.columns:
-                values[column.id] = format_number(report.cells[(table.id, row.id, column.id)].value)
+                values[column.id] = format_number(report.value(table.id, row.id, column.id))
             rows[row.id] = values
         groups = {
             group.id: {"名称": group.label, "行": [rows[r.id] for r in table.rows if r.group == group.id]}
@@ -148,10 +139,6 @@ class CompiledTemplate:
         if any(c in xml for c in "\t\a\n\f"):
             xml = _resolve_listing(xml)
         return xml
-
-    def render_xml(self, context: dict[str, Any]) -> str:
-        """The rendered word/document.xml; raises TemplateTrouble if it is not well-formed XML."""
-        return self._render_document(context)[0].decode("utf-8")
 
     def _render_document(self, context: dict[str, Any]) -> tuple[bytes, Any]:
         """word/document.xml as bytes, and its parsed tree (the well-formedness check; reused for hashing)."""

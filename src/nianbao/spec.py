@@ -19,6 +19,9 @@ from .errors import TemplateTrouble
 from .problems import Severity
 
 DEFAULT_TEMPLATE = "official-2021"
+# Used only when a template folder has no defaults.yaml; official-2021 states both in its own.
+_TITLE = "{地区}{机关}{年度}年政府信息公开工作年度报告"
+_OUTPUT = "{机关}{年度}年政府信息公开工作年度报告.docx"
 
 
 def templates_root() -> Path:
@@ -90,12 +93,6 @@ class Row:
     def display(self) -> str:
         """How messages name the row: its label, with its parent label where it has one."""
         return " ".join(self.path[-2:])
-
-    def column(self, column_id: str) -> Column:
-        for column in self.columns:
-            if column.id == column_id:
-                return column
-        raise KeyError(column_id)
 
 
 @dataclass(frozen=True)
@@ -202,11 +199,31 @@ class Spec:
     def rules_of(self, kind: str) -> list[Rule]:
         return [rule for rule in self.rules if rule.kind == kind]
 
+    def title_for(self, facts: dict[str, str]) -> str:
+        """The report title when the data gives none: defaults.yaml `title`, filled with the facts."""
+        return _fill(self.defaults.get("title", _TITLE), facts)
+
+    def output_name_for(self, facts: dict[str, str]) -> str:
+        """The .docx file name of a report: defaults.yaml `output`, filled with the facts."""
+        return _fill(self.defaults.get("output", _OUTPUT), facts)
+
+    def office_type_for(self, name: str) -> str | None:
+        """The office type (街道, 乡镇…) told from the office name (地区 + 机关) by defaults.yaml
+        `office_type_by_suffix`: the first suffix the name ends with decides."""
+        for entry in self.defaults.get("office_type_by_suffix", []):
+            if name.endswith(entry["suffix"]):
+                return str(entry["type"])
+        return None
+
     def outdated_terms(self) -> list[dict[str, Any]]:
         terms: list[dict[str, Any]] = []
         for rule in self.rules_of("outdated_terms"):
             terms.extend(rule.params.get("terms", []))
         return terms
+
+
+def _fill(pattern: str, facts: dict[str, str]) -> str:
+    return pattern.format(地区=facts.get("地区", ""), 机关=facts.get("机关", ""), 年度=facts.get("年度", ""))
 
 
 def resolve_template(name_or_path: str | os.PathLike[str] | None, base: Path | None = None) -> Path:
