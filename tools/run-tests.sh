@@ -24,4 +24,5 @@ lint=(src tests tools)
 [ -d bench ] && lint+=(bench)
 python3 -m ruff check "${lint[@]}"
 python3 -m mypy
+lint-imports --no-cache  # the import floors: pyproject.toml [tool.importlinter]
 python3 -m pytest
