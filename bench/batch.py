@@ -6,7 +6,7 @@
 Both sides do the same work per office (read the YAML with the district defaults, check it, build the
 context, render the same template, write the .docx); they differ only in how they render:
 
-* nianbao  — `batch.build_paths` (template loaded, patched and compiled once per worker process, offices
+* nianbao  — `runs.build_paths` (template loaded, patched and compiled once per worker process, offices
              spread over `--jobs` processes, atomic writes, provenance, summary spreadsheet);
 * nianbao -j1 — the same in one process (the per-core speed-up);
 * plain    — a loop that makes a new `docxtpl.DocxTemplate` per office and renders it with the same strict,

@@ -1,4 +1,4 @@
-"""Text against tables (warnings 9–11 of domain.md): what the text says must agree with the tables.
+"""Text against tables (README, 跨年度核对和正文与表格的核对): what the text says must agree with the tables.
 
 The patterns are data (rules.yaml): `text_numbers` patterns capture a number quoted in the text (and
 optionally a percentage) and name the cells it must equal; `text_claims` patterns recognise a statement

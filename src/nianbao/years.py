@@ -35,7 +35,7 @@ def _usable_previous(report: ReportData, previous: ReportData | None) -> Iterato
 
 
 def check_carry_over(report: ReportData, rule: Rule, previous: ReportData | None) -> Iterator[Problem]:
-    """Rule 6: this year's 二、上年结转 = last year's 四、结转下年度继续办理, column by column."""
+    """Hard (README, 跨年度核对): this year's 二、上年结转 = last year's 四、结转下年度继续办理, column by column."""
     for item in _usable_previous(report, previous):
         if isinstance(item, Problem):
             yield item
@@ -59,7 +59,7 @@ def check_carry_over(report: ReportData, rule: Rule, previous: ReportData | None
 
 
 def check_stock_continuity(report: ReportData, rule: Rule, previous: ReportData | None) -> Iterator[Problem]:
-    """Rule 7: 现行有效 ≈ last year's 现行有效 + 本年制发 − 本年废止 (a warning: clean-ups break it)."""
+    """A warning (README, 跨年度核对): 现行有效 ≈ last year's 现行有效 + 本年制发 − 本年废止 (a warning: clean-ups break it)."""
     for item in _usable_previous(report, previous):
         if isinstance(item, Problem):
             yield item
