@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nianbao import build_paths
-from nianbao.docx_check import check_document
-from nianbao.pipeline import check_file
+from nianbao import build_paths, check_document, check_file
 
 from .conftest import ROOT
 

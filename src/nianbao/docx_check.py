@@ -179,7 +179,7 @@ def _difference(before: str, after: str, context: int = 8) -> tuple[str, str]:
 
 def check_any(
     path: Path | str,
-    defaults: Sequence[Path | str] = (),
+    defaults: Sequence[Path | str] | None = None,
     template: Path | str | None = None,
     previous: Path | str | None = None,
 ) -> CheckResult:
