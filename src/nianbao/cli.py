@@ -121,9 +121,12 @@ def cli() -> None:
 @_jobs_option
 @click.option("--previous", "-p", metavar="上年文件", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="上年的数据文件（.yaml）或上年的报告（.docx/.txt）；不写时自动找上一年度文件夹中的同名文件。")
+@click.option("--data", "-d", "data", metavar="数据文件", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="检查 Word 报告时，生成它所用的数据文件（.yaml）；报告和数据文件夹没有一起移动、找不到时用。")
 @click.help_option("--help", "-h")
-def check(files: tuple[Path, ...], template: str | None, jobs: int | None, previous: Path | None) -> None:
-    checker = functools.partial(check_any, previous=previous)
+def check(files: tuple[Path, ...], template: str | None, jobs: int | None, previous: Path | None,
+          data: Path | None) -> None:
+    checker = functools.partial(check_any, previous=previous, data=data)
     result = check_paths(files, template=template, jobs=jobs, checker=checker,
                          reporter=ConsoleReporter("检查数据", checking=True))
     if result.from_folder or len(result.outcomes) > 1:
