@@ -99,3 +99,11 @@ def test_report_from_a_copied_template_opens_cleanly(tmp_path: Path) -> None:
     _, written = build_file(DISTRICT / "安宁街道.yaml", out_dir=tmp_path / "out",
                             defaults=[DISTRICT / "_共同.yaml"], template=template)
     assert audit(written) == (0, WORD_OPENS)
+
+
+def test_users_template_in_a_templates_folder_beside_the_data(tmp_path: Path) -> None:
+    from nianbao.spec import resolve_template
+
+    own = tmp_path / "templates" / "本区模板"
+    shutil.copytree(ROOT / "templates" / "official-2021", own)
+    assert resolve_template("本区模板", base=tmp_path) == own.resolve()
