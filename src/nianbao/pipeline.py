@@ -95,5 +95,5 @@ def write_report(result: CheckResult, out_dir: Path | str = "out", force: bool =
         raise ChecksFailed(f"{result.display} 有错误，未生成报告", result.problems)
     target = output_path(result.report, Path(out_dir))
     ensure_replaceable(target, force=force)
-    write_atomic(target, render_report(result.report))
+    write_atomic(target, render_report(result.report, report_dir=target.parent))
     return target

@@ -30,6 +30,7 @@ from .provenance import (
     custom_part_declarations,
     custom_properties_xml,
     package_hash,
+    relative_source,
     sha256_files,
 )
 from .spec import Spec
@@ -231,12 +232,16 @@ def compiled_template(docx_path: Path) -> CompiledTemplate:
     return CompiledTemplate(docx_path)
 
 
-def render_report(report: ReportData) -> bytes:
-    """The .docx bytes of a checked report (the caller has made sure it has no errors)."""
+def render_report(report: ReportData, report_dir: Path | None = None) -> bytes:
+    """The .docx bytes of a checked report (the caller has made sure it has no errors).
+
+    `report_dir` is the folder the report is written to: the data files are recorded relative to it.
+    """
     template = compiled_template(report.spec.docx)
     provenance = Provenance(
         data_hash=sha256_files(report.source_paths),
         template_hash=template.hash,
-        sources=tuple(str(p.resolve()) for p in report.source_paths),
+        sources=tuple(relative_source(p, report_dir) for p in report.source_paths),
+        template_name=report.spec.docx.parent.name,
     )
     return template.render(build_context(report), title=report.facts.get("标题", ""), provenance=provenance)

@@ -10,6 +10,7 @@ import os
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +26,14 @@ _OUTPUT = "{机关}{年度}年政府信息公开工作年度报告.docx"
 
 
 def templates_root() -> Path:
-    """Where named templates live: $NIANBAO_TEMPLATES, else the repository's `templates/` folder."""
+    """Where named templates live: $NIANBAO_TEMPLATES; else the package's `nianbao/templates/` (an installed
+    wheel, see pyproject.toml); else, in a source checkout, the repository's top-level `templates/`."""
     env = os.environ.get("NIANBAO_TEMPLATES")
     if env:
         return Path(env)
+    packaged = Path(str(resources.files(__package__ or "nianbao") / "templates"))
+    if packaged.is_dir():
+        return packaged
     return Path(__file__).resolve().parents[2] / "templates"
 
 
@@ -227,12 +232,16 @@ def _fill(pattern: str, facts: dict[str, str]) -> str:
 
 
 def resolve_template(name_or_path: str | os.PathLike[str] | None, base: Path | None = None) -> Path:
-    """A template folder from a name under `templates_root()` or a path (relative to `base`)."""
+    """A template folder: a path (relative to `base`, the data's folder), a name under `base/templates/`,
+    or a name under `templates_root()` (the official template shipped in the package)."""
     if name_or_path is None:
         name_or_path = DEFAULT_TEMPLATE
     candidate = Path(name_or_path)
-    if not candidate.is_absolute() and base is not None and (base / candidate).is_dir():
-        return (base / candidate).resolve()
+    if not candidate.is_absolute() and base is not None:
+        # A path relative to the data, or a user's own template in a `templates/` folder beside the data.
+        for beside in (base / candidate, base / "templates" / candidate):
+            if beside.is_dir():
+                return beside.resolve()
     if candidate.is_dir():
         return candidate.resolve()
     named = templates_root() / str(name_or_path)
