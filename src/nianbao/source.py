@@ -15,7 +15,14 @@ import yaml
 
 from .errors import FileTrouble
 from .problems import Location, Problem, error, warning
+from .spec import normalize_label
 from .values import clean_text
+
+# Bounds on what one data file may hold. The largest real reports (a prefecture-level city such as
+# 淮安市, 3119 applications, whole report about 15 000 characters) stay far below each of them.
+MAX_DATA_BYTES = 2 * 1024 * 1024  # a data file of one office is a few kilobytes
+MAX_TEXT_CHARS = 100_000  # one text value (a whole part of the report pasted in one block)
+MAX_NESTING = 50  # mappings and lists inside each other; the official tables need at most 6
 
 # Tags that PyYAML's safe resolver assigns implicitly; anything else was written explicitly with "!".
 _IMPLICIT_TAGS = {
@@ -68,7 +75,8 @@ def display_name(path: Path) -> str:
 def read_text(path: Path, display: str) -> tuple[str, list[Problem]]:
     """Read a file as text, accepting UTF-8 (with or without BOM), UTF-16 with BOM, and GBK/GB18030."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_DATA_BYTES + 1)
     except FileNotFoundError:
         raise FileTrouble("找不到这个文件，请检查路径和文件名是否正确", display) from None
     except IsADirectoryError:
@@ -78,6 +86,11 @@ def read_text(path: Path, display: str) -> tuple[str, list[Problem]]:
     except OSError as exc:
         raise FileTrouble(f"读取文件失败：{exc.strerror or exc}", display) from None
 
+    if len(raw) > MAX_DATA_BYTES:
+        raise FileTrouble(
+            f"文件太大（超过 {MAX_DATA_BYTES // (1024 * 1024)} MB），不像一个单位的年报数据文件",
+            display,
+        )
     problems: list[Problem] = []
     if raw.startswith(codecs.BOM_UTF8):
         return raw[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict"), problems
@@ -118,8 +131,15 @@ def load_source(path: Path) -> SourceFile:
             error(Location(display), "文件是空的，没有任何数据", "参照 data/ 下的示例文件填写，或用 nianbao new 生成")
         )
         return SourceFile(path, display, None, problems)
+    refused = _anchors_and_aliases(text, display)
+    if refused:
+        problems.extend(refused)
+        return SourceFile(path, display, None, problems)
     try:
         composed = _compose(text)
+    except RecursionError:
+        problems.append(_too_deep(display))
+        return SourceFile(path, display, None, problems)
     except yaml.MarkedYAMLError as exc:
         problems.append(_syntax_problem(exc, display, text))
         return SourceFile(path, display, None, problems)
@@ -129,8 +149,68 @@ def load_source(path: Path) -> SourceFile:
     if composed is None:
         problems.append(error(Location(display), "文件是空的，没有任何数据"))
         return SourceFile(path, display, None, problems)
-    root = _convert(composed, display, problems)
+    try:
+        root = _convert(composed, display, problems)
+    except _TooDeep:
+        problems.append(_too_deep(display))
+        return SourceFile(path, display, None, problems)
     return SourceFile(path, display, root, problems)
+
+
+class _TooDeep(Exception):
+    """Nesting beyond MAX_NESTING: no report needs it, and deep recursion is a way to crash a reader."""
+
+
+def _too_deep(display: str) -> Problem:
+    return error(
+        Location(display),
+        f"嵌套层次太深（超过 {MAX_NESTING} 层）",
+        "年报数据最多只需几层缩进，请检查是否误写了大量“[”“{”或缩进",
+    )
+
+
+def _anchors_and_aliases(text: str, display: str) -> list[Problem]:
+    """Refuse YAML anchors (&name) and aliases (*name).
+
+    Nothing in a report needs them, and nested aliases ("billion laughs") expand exponentially when the
+    tree is walked. The event stream is linear in the file size, and it is scanned only when the text holds
+    "&" or "*" at all, so an ordinary file costs nothing here.
+    """
+    if "&" not in text and "*" not in text:
+        return []
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    problems: list[Problem] = []
+    named: set[tuple[bool, str]] = set()  # each anchor and each alias name is reported once
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            anchor = getattr(event, "anchor", None)
+            if anchor is None or (isinstance(event, yaml.AliasEvent), anchor) in named:
+                continue
+            named.add((isinstance(event, yaml.AliasEvent), anchor))
+            line = event.start_mark.line + 1 if event.start_mark is not None else 0
+            if isinstance(event, yaml.AliasEvent):
+                problems.append(
+                    error(
+                        Location(display, line),
+                        f"不支持 YAML 别名「*{anchor}」",
+                        "把要重复的内容直接写出来，不要用 & 和 * 引用",
+                    )
+                )
+            else:
+                problems.append(
+                    error(
+                        Location(display, line),
+                        f"不支持 YAML 锚点「&{anchor}」",
+                        "删除 &名称，把内容直接写出来；年报数据不需要锚点和别名",
+                    )
+                )
+            if len(problems) >= 5:
+                break
+    except yaml.YAMLError:
+        return []  # a syntax error: composing reports it with its line
+    except RecursionError:
+        return [_too_deep(display)]
+    return problems
 
 
 def _compose(text: str) -> yaml.Node | None:
@@ -145,7 +225,9 @@ def _compose(text: str) -> yaml.Node | None:
     return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
-def _convert(node: yaml.Node, display: str, problems: list[Problem]) -> Node:
+def _convert(node: yaml.Node, display: str, problems: list[Problem], depth: int = 0) -> Node:
+    if depth > MAX_NESTING:
+        raise _TooDeep
     location = Location(display, node.start_mark.line + 1)
     if node.tag not in _IMPLICIT_TAGS:
         shown = node.tag.replace("tag:yaml.org,2002:", "!!")
@@ -156,27 +238,36 @@ def _convert(node: yaml.Node, display: str, problems: list[Problem]) -> Node:
         result = Node("map", location)
         seen: dict[str, Node] = {}
         for key_node, value_node in node.value:
-            key = _convert(key_node, display, problems)
-            value = _convert(value_node, display, problems)
+            key = _convert(key_node, display, problems, depth + 1)
+            value = _convert(value_node, display, problems, depth + 1)
             if key.kind != "scalar":
                 problems.append(error(key.location, "键名必须是文字", "检查这一行的缩进和冒号"))
                 continue
-            if key.text in seen:
-                first = seen[key.text]
+            # Keys are compared as the checker compares them: `行政 许可` is `行政许可`, `(二)` is `（二）`.
+            folded = normalize_label(key.text)
+            if folded in seen:
+                first = seen[folded]
+                same = "" if first.text == key.text else f"「{first.text}」，两处按同一栏目计"
                 problems.append(
                     error(
                         key.location,
-                        f"「{key.text}」重复出现（第 {first.line} 行已经写过）",
-                        "同一层级的键只能写一次：删除多余的一处，或把两处的内容合并",
+                        f"「{key.text}」重复出现（第 {first.line} 行已经写过{same}）",
+                        f"同一层级的键只能写一次：删除第 {first.line} 行或第 {key.line} 行，或把两处的内容合并",
                     )
                 )
                 continue
-            seen[key.text] = key
+            seen[folded] = key
             result.items.append((key, value))
         return result
     if isinstance(node, yaml.SequenceNode):
-        return Node("seq", location, children=[_convert(c, display, problems) for c in node.value])
+        return Node("seq", location, children=[_convert(c, display, problems, depth + 1) for c in node.value])
     assert isinstance(node, yaml.ScalarNode)
+    if len(node.value) > MAX_TEXT_CHARS:
+        problems.append(
+            error(location, f"这段文字太长（{len(node.value)} 个字符，上限 {MAX_TEXT_CHARS} 个）",
+                  "检查是否误粘贴了整份文档；年报每一部分通常只有几千字")
+        )
+        return Node("scalar", location, text="", style=node.style or None)
     return Node("scalar", location, text=node.value, style=node.style or None)  # libyaml says "" for plain
 
 
