@@ -100,3 +100,116 @@ def test_deep_nesting_is_a_problem_not_a_crash(tmp_path, monkeypatch):
     deep = tmp_path / "深.yaml"
     deep.write_text("a: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
     assert messages(deep) == ["深.yaml 错误：嵌套层次太深（超过 50 层）"]
+
+
+# --- .docx reading: bounded while inflating; foreign formats named ---------------------------------------
+
+
+def _built(tmp_path: Path) -> Path:
+    from nianbao import build_file
+
+    district = Path(__file__).resolve().parents[1] / "data" / "龙马潭区" / "2024"
+    _, path = build_file(district / "安宁街道.yaml", tmp_path / "out")
+    return path
+
+
+def _rewrite(source: Path, target: Path, replace: dict[str, bytes], pad: str = "", pad_mib: int = 0) -> Path:
+    """A copy of the .docx at `source` with some parts replaced; `pad` gets `pad_mib` MiB of spaces added."""
+    import zipfile
+
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+        for info in src.infolist():
+            data = replace.get(info.filename, src.read(info))
+            if info.filename == pad:
+                with out.open(info.filename, "w", force_zip64=True) as stream:
+                    stream.write(data)
+                    block = b" " * (1 << 20)
+                    for _ in range(pad_mib):
+                        stream.write(block)
+            else:
+                out.writestr(info.filename, data)
+    return target
+
+
+def test_an_inflation_bomb_is_refused_in_little_memory(tmp_path):
+    bomb = _rewrite(_built(tmp_path), tmp_path / "炸弹.docx", {}, pad="word/document.xml", pad_mib=400)
+    assert bomb.stat().st_size < 5 * 1024 * 1024
+    probe = textwrap.dedent(
+        f"""
+        import resource, sys, time
+        from nianbao.cli import cli
+        start = time.perf_counter()
+        try:
+            cli(["check", {str(bomb)!r}], prog_name="nianbao")
+        except SystemExit:
+            pass
+        except Exception as exc:
+            print("ERR", type(exc).__name__, exc, file=sys.stderr)
+        print(round(time.perf_counter() - start, 3), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    elapsed, peak_kb = result.stdout.split()[-2:]
+    assert "word/document.xml 解压后超过 32 MB" in result.stdout + result.stderr
+    assert float(elapsed) < 10 and int(peak_kb) < 200 * 1024
+
+
+def test_the_overwrite_guard_keeps_a_bomb_it_cannot_vouch_for(tmp_path):
+    from nianbao import build_file
+    from nianbao.errors import OutputProtected
+
+    report = _built(tmp_path)
+    _rewrite(report, tmp_path / "bomb.docx", {}, pad="word/document.xml", pad_mib=100).replace(report)
+    district = Path(__file__).resolve().parents[1] / "data" / "龙马潭区" / "2024"
+    try:
+        build_file(district / "安宁街道.yaml", tmp_path / "out")
+    except OutputProtected as kept:
+        assert "不是 nianbao 生成的文件" in kept.message
+    else:
+        raise AssertionError("the bomb was overwritten without --force")
+
+
+def test_damaged_properties_are_foreign_and_force_replaces_them(tmp_path, monkeypatch):
+    from nianbao import build_file, check_document
+    from nianbao.errors import OutputProtected
+
+    monkeypatch.chdir(tmp_path)
+    report = _built(tmp_path)
+    _rewrite(report, tmp_path / "damaged.docx", {"docProps/custom.xml": b"<Properties><broken"}).replace(report)
+    result = check_document(report)  # the tables are still read and checked
+    assert result.report is not None and not [p for p in result.problems if p.is_error]
+    district = Path(__file__).resolve().parents[1] / "data" / "龙马潭区" / "2024"
+    try:
+        build_file(district / "安宁街道.yaml", tmp_path / "out")
+    except OutputProtected as kept:
+        assert "不是 nianbao 生成的文件" in kept.message
+    else:
+        raise AssertionError("a foreign report was overwritten without --force")
+    _, again = build_file(district / "安宁街道.yaml", tmp_path / "out", force=True)
+    assert check_document(again).report is not None
+
+
+def test_old_word_odt_and_encrypted_documents_are_named(tmp_path, monkeypatch):
+    from nianbao import FileTrouble
+
+    monkeypatch.chdir(tmp_path)
+    ole = bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 504
+    cases = {
+        "旧版.docx": (ole + b"WordDocument".decode().encode("utf-16-le"), "另存为” .docx"),
+        "加密.docx": (ole + "EncryptionInfo".encode("utf-16-le"), "请先去掉密码"),
+        "开放.docx": (b"PK\x03\x04" + b"\0" * 26 + b"mimetypeapplication/vnd.oasis.opendocument.text", ".odt"),
+    }
+    for name, (content, expected) in cases.items():
+        (tmp_path / name).write_bytes(content)
+        try:
+            check_document(tmp_path / name)
+        except FileTrouble as trouble:
+            assert expected in trouble.message, (name, trouble.message)
+        else:
+            raise AssertionError(f"{name} was read")
+
+
+def check_document(path: Path):
+    from nianbao import check_document as check
+
+    return check(path)

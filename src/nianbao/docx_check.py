@@ -10,6 +10,7 @@ from pathlib import Path
 from .check import check_report
 from .district import previous_report, previous_year_path
 from .docx_reader import read_docx_blocks
+from .errors import FileTrouble
 from .load import load_report
 from .model import Paragraph, ReportData
 from .pipeline import CheckResult, check_file
@@ -19,6 +20,7 @@ from .render import compiled_template, render_report
 from .report_reader import ReadReport, cell_subject, read_report
 from .source import display_name
 from .values import shorten
+from .wordml import MAX_DOCX_BYTES
 
 CHANGE_RULE = "生成后修改"
 
@@ -45,10 +47,12 @@ def check_document(
 
 def _read_bytes(path: Path) -> bytes:
     try:
-        return path.read_bytes()
+        if path.stat().st_size <= MAX_DOCX_BYTES:
+            return path.read_bytes()
     except OSError:
-        read_docx_blocks(path, display_name(path))  # raises the FileTrouble with the right message
-        raise
+        pass
+    read_docx_blocks(path, display_name(path))  # raises the FileTrouble with the right message
+    raise FileTrouble("读取文件失败", display_name(path))  # pragma: no cover - the line above raises
 
 
 def _data_files(provenance: Provenance, report_dir: Path, data: Path | str | None) -> list[Path]:

@@ -20,7 +20,7 @@ from lxml import etree
 
 from .errors import FileTrouble
 from .source import read_text
-from .wordml import paragraph_text, w
+from .wordml import MAX_DOCX_BYTES, not_a_docx_reason, paragraph_text, read_zip_parts, w
 
 _w = w
 
@@ -86,14 +86,36 @@ def read_blocks(path: Path, display: str, data: bytes | None = None) -> Document
 
 def read_docx_blocks(path: Path, display: str, data: bytes | None = None) -> DocumentBlocks:
     try:
+        if data is None and path.stat().st_size > MAX_DOCX_BYTES:
+            raise FileTrouble(f"文件太大（超过 {MAX_DOCX_BYTES // (1024 * 1024)} MB），不像一份年报", display)
         raw = data if data is not None else path.read_bytes()
     except FileNotFoundError:
         raise FileTrouble("找不到这个文件，请检查路径和文件名是否正确", display) from None
+    except IsADirectoryError:
+        raise FileTrouble("这是一个文件夹，不是 Word 文档", display) from None
+    except PermissionError:
+        raise FileTrouble("没有权限读取这个文件", display) from None
     except OSError as exc:
         raise FileTrouble(f"读取文件失败：{exc.strerror or exc}", display) from None
+    reason = not_a_docx_reason(raw)
+    if reason is not None:
+        raise FileTrouble(reason, display)
     try:
+        # Inflate every part once within the bounds (counting while inflating) before python-docx does.
+        read_zip_parts(raw, keep=False)
         document = Document(io.BytesIO(raw))
-    except (zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError):
+    except FileTrouble as trouble:
+        trouble.where = display
+        raise
+    except etree.XMLSyntaxError as exc:
+        if "huge" in str(exc).lower():
+            raise FileTrouble(
+                "文档中有一段文字超长（上千万字符），不像一份年报，未读取。请检查文档是否损坏", display
+            ) from None
+        raise FileTrouble(
+            "不是有效的 Word 文档（.docx）：其中的 XML 已损坏。请在 Word/WPS 中打开后“另存为” .docx 再试", display
+        ) from None
+    except (zipfile.BadZipFile, KeyError, ValueError, RuntimeError, NotImplementedError):
         raise FileTrouble(
             "不是有效的 Word 文档（.docx）。如果是 .doc 或 WPS 格式，请在 Word/WPS 中“另存为” .docx 后再试",
             display,

@@ -8,14 +8,16 @@ unless the caller forces it.
 
 from __future__ import annotations
 
-import io
 import zipfile
 from enum import Enum
 from pathlib import Path
 
-from .errors import OutputProtected
+from lxml import etree
+
+from .errors import FileTrouble, OutputProtected
 from .provenance import content_hash, package_hash, read_docx_parts, read_provenance
 from .source import display_name
+from .wordml import MAX_DOCX_BYTES, read_zip_parts
 
 
 class OutputState(Enum):
@@ -30,27 +32,32 @@ def output_state(target: Path) -> OutputState:
     if not target.exists():
         return OutputState.NEW
     try:
+        if target.stat().st_size > MAX_DOCX_BYTES:
+            return OutputState.FOREIGN
         data = target.read_bytes()
         provenance = read_provenance(data)
         if provenance is None:
             return OutputState.FOREIGN
         if provenance.package_hash:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                parts = {name: archive.read(name) for name in archive.namelist()}
-            same = package_hash(parts) == provenance.package_hash
+            same = package_hash(read_zip_parts(data)) == provenance.package_hash
         elif provenance.content_hash:
             document = read_docx_parts(data, "word/document.xml").get("word/document.xml", b"")
             same = content_hash(document) == provenance.content_hash
         else:
             return OutputState.FOREIGN
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError):
-        # Unreadable, not a zip, or malformed XML: nothing nianbao can vouch for.
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, RuntimeError, NotImplementedError,
+            etree.LxmlError, FileTrouble):
+        # Unreadable, not a zip, encrypted, beyond the reading bounds, or malformed XML: nothing nianbao
+        # can vouch for.
         return OutputState.FOREIGN
     return OutputState.UNCHANGED if same else OutputState.EDITED
 
 
 def ensure_replaceable(target: Path, force: bool = False) -> OutputState:
     """Raise `OutputProtected` unless `target` is new, unchanged since generation, or `force` is set."""
+    if target.is_dir():
+        raise FileTrouble("输出路径是一个文件夹，不能用文件替换它；请换一个输出文件名，或删去（改名）这个文件夹",
+                          display_name(target))
     state = output_state(target)
     if force or state in (OutputState.NEW, OutputState.UNCHANGED):
         return state

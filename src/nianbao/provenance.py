@@ -8,9 +8,7 @@ longer matches it.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -18,7 +16,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from .version import __version__
-from .wordml import paragraph_text, w
+from .wordml import paragraph_text, read_zip_parts, w
 
 _CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 _VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
@@ -121,10 +119,9 @@ def package_hash(parts: dict[str, bytes]) -> str:
 
 
 def read_docx_parts(path_or_bytes: Path | bytes, *names: str) -> dict[str, bytes]:
+    """The named parts that are present, read within the bounds of wordml.read_zip_parts."""
     data = path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).read_bytes()
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        present = set(archive.namelist())
-        return {name: archive.read(name) for name in names if name in present}
+    return read_zip_parts(data, names)
 
 
 def custom_properties(path_or_bytes: Path | bytes) -> dict[str, str]:
@@ -132,7 +129,10 @@ def custom_properties(path_or_bytes: Path | bytes) -> dict[str, str]:
     parts = read_docx_parts(path_or_bytes, "docProps/custom.xml")
     if "docProps/custom.xml" not in parts:
         return {}
-    root = etree.fromstring(parts["docProps/custom.xml"])
+    try:
+        root = etree.fromstring(parts["docProps/custom.xml"])
+    except etree.XMLSyntaxError:
+        return {}  # damaged or foreign properties: as if nianbao had not made the file
     result = {}
     for prop in root.findall(f"{{{_CUSTOM_NS}}}property"):
         value = next(iter(prop), None)

@@ -3,7 +3,23 @@ one way to read what a paragraph shows."""
 
 from __future__ import annotations
 
+import io
+import zipfile
+from collections.abc import Iterable
+
 from lxml import etree
+
+from .errors import FileTrouble
+
+# Bounds on reading a .docx (check, import, the overwrite guard). A generated report is about 40 KB with
+# 20 parts; a published report with photos a few MB. A "zip bomb" (1 MB that inflates to 1 GiB) stops
+# at the first bound it reaches, counted while inflating, so memory stays near these sizes.
+MAX_DOCX_BYTES = 64 * 1024 * 1024  # the file on disk
+MAX_MEMBERS = 1000  # parts in the package
+MAX_PART_BYTES = 32 * 1024 * 1024  # one part, inflated
+MAX_TOTAL_BYTES = 96 * 1024 * 1024  # all parts read, inflated
+_CHUNK = 1024 * 1024
+_OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")  # Word 97-2003 .doc, and encrypted .docx
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
@@ -27,3 +43,57 @@ def paragraph_text(paragraph: etree._Element) -> str:
         else:
             parts.append("\n")
     return "".join(parts)
+
+
+def _too_large(what: str) -> FileTrouble:
+    return FileTrouble(
+        f"这个 Word 文档{what}，超出了正常年报的范围（可能已损坏或是恶意构造的压缩包），未读取",
+        None,
+    )
+
+
+def not_a_docx_reason(data: bytes) -> str | None:
+    """Why `data` is not a .docx that can be read, in the user's words; None when it looks like one."""
+    if data.startswith(_OLE_SIGNATURE):
+        if "EncryptionInfo".encode("utf-16-le") in data:
+            return "这个 Word 文档设置了打开密码，无法读取。请先去掉密码（文件 → 信息 → 保护文档 → 用密码进行加密，清空密码）后再试"
+        return "这是旧版 Word 文档（.doc），不是 .docx。请在 Word/WPS 中“另存为” .docx 后再试"
+    if data.startswith(b"PK") and b"mimetypeapplication/vnd.oasis.opendocument" in data[:200]:
+        return "这是 OpenDocument 文档（.odt），不是 .docx。请在 WPS/LibreOffice 中“另存为” Word 文档（.docx）后再试"
+    return None
+
+
+def read_zip_parts(data: bytes, names: Iterable[str] | None = None, keep: bool = True) -> dict[str, bytes]:
+    """The parts `names` (every part when None) of a .docx held in `data`, inflated within the bounds.
+
+    The sizes are counted while inflating (a zip's declared sizes can lie); `keep=False` only checks the
+    bounds. Raises FileTrouble (without a file name) when a bound is passed, zipfile.BadZipFile when it is
+    not a zip at all.
+    """
+    if len(data) > MAX_DOCX_BYTES:
+        raise _too_large(f"超过 {MAX_DOCX_BYTES // (1024 * 1024)} MB")
+    wanted = None if names is None else set(names)
+    result: dict[str, bytes] = {}
+    total = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = archive.infolist()
+        if len(members) > MAX_MEMBERS:
+            raise _too_large(f"含有 {len(members)} 个部件（上限 {MAX_MEMBERS} 个）")
+        for info in members:
+            if wanted is not None and info.filename not in wanted:
+                continue
+            chunks: list[bytes] = []
+            size = 0
+            with archive.open(info) as stream:
+                while chunk := stream.read(_CHUNK):
+                    size += len(chunk)
+                    total += len(chunk)
+                    if size > MAX_PART_BYTES:
+                        raise _too_large(f"的部件 {info.filename} 解压后超过 {MAX_PART_BYTES // (1024 * 1024)} MB")
+                    if total > MAX_TOTAL_BYTES:
+                        raise _too_large(f"解压后超过 {MAX_TOTAL_BYTES // (1024 * 1024)} MB")
+                    if keep:
+                        chunks.append(chunk)
+            if keep:
+                result[info.filename] = b"".join(chunks)
+    return result
