@@ -42,11 +42,30 @@ def test_number_problem_says_how_to_fix(variant):
     assert problem.hint == "改为 12"
 
 
-def test_a_bad_cell_does_not_cascade_into_balance_errors(variant):
+def test_a_certain_cell_is_reported_and_used_for_the_balance(variant):
+    # "3件" surely means 3: the clerk sees the unit mistake and the imbalance it makes in one round.
     variant.replace("一、本年新收政府信息公开申请数量: [0, 0, 0, 0, 0, 0, 0]",
                     "一、本年新收政府信息公开申请数量: [3件, 0, 0, 0, 0, 0, 0]")
     found = messages(variant.write())
-    assert len(found) == 1 and "“3件”不是纯数字" in found[0]
+    assert "“3件”不是纯数字" in found[0]
+    assert any("总计应为自然人与法人或其他组织各列之和 3，实际填写 0" in m for m in found)
+
+
+@pytest.mark.parametrize("typed", ["1e3", "1_000", "0x10", "'1 000'"])
+def test_an_uncertain_cell_says_what_could_not_be_balanced(variant, typed):
+    variant.replace("一、本年新收政府信息公开申请数量: [0, 0, 0, 0, 0, 0, 0]",
+                    f"一、本年新收政府信息公开申请数量: [{typed}, 0, 0, 0, 0, 0, 0]")
+    result = check_file(variant.write())
+    errors = [p for p in result.problems if p.is_error]
+    assert len(errors) == 1 and "不是纯数字" in errors[0].message
+    assert "改为" not in errors[0].hint  # no value is offered when it is not certain
+    assert any("本栏/本行因该单元格无法核对" in p.message for p in result.problems if not p.is_error)
+
+
+def test_a_quoted_number_is_shown_quoted_once(variant):
+    variant.replace("    行政许可: 0", "    行政许可: “5”")
+    [problem] = [p for p in check_file(variant.write()).problems if p.is_error]
+    assert "栏“5”带了引号" in problem.message and problem.hint == "去掉引号，写作 5"
 
 
 @pytest.mark.parametrize(("text", "value"), [("十二", 12), ("一百零五", 105), ("两千", 2000), ("三万五千", 35000)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -213,3 +214,62 @@ def check_document(path: Path):
     from nianbao import check_document as check
 
     return check(path)
+
+
+# --- plausible values -----------------------------------------------------------------------------------
+
+YEAR_CASES = [
+    ("1900", "不在 2008—"),
+    ("2100", "不在 2008—"),
+    ("0000", "不在 2008—"),
+    ("9999", "不在 2008—"),
+    ("２０２４", "应为四位半角数字的年份"),
+    ("٢٠٢٤", "应为四位半角数字的年份"),
+    ("2015", "早于 2021 年"),
+]
+
+
+def _errors(path: Path) -> list[str]:
+    return [f"{p.location} {p.message} | {p.hint}" for p in check_file(path).problems if p.is_error]
+
+
+def test_year_must_be_plausible(variant):
+    for typed, expected in YEAR_CASES:
+        variant.text = re.sub(r"(?m)^  年度: .*$", lambda _, typed=typed: f"  年度: {typed}", variant.text)
+        found = _errors(variant.write())
+        assert any(expected in m for m in found), (typed, found)
+    assert any("旧格式" in m for m in found)
+
+
+def test_a_year_contradicting_the_opening_text_is_a_warning(variant):
+    variant.replace("  年度: 2024", "  年度: 2025")
+    warnings = [p.message for p in check_file(variant.write()).problems if not p.is_error]
+    assert "正文开头写的是 2024 年，「年度」却是 2025" in warnings, warnings
+
+
+def test_full_width_postcode_is_used_with_a_warning_and_arabic_indic_is_an_error(variant):
+    variant.replace("  邮编: 646000", "  邮编: ６４６０００")
+    problems = check_file(variant.write()).problems
+    assert [p.message for p in problems if not p.is_error] == [
+        "「基本信息」的「邮编」“６４６０００”用了全角数字或符号，已按“646000”处理"]
+    variant.replace("  邮编: ６４６０００", "  邮编: ٦٤٦٠٠٠")
+    assert any("不是阿拉伯数字" in m for m in _errors(variant.write()))
+
+
+def test_counts_and_amounts_beyond_the_sane_bound_name_the_cell(variant):
+    variant.replace("    行政许可: 0", "    行政许可: " + "1" + "0" * 30)
+    [found] = _errors(variant.write())
+    assert "表二「第二十条第（五）项 行政许可」行「本年处理决定数量」栏" in found and "超出合理范围（上限 10 亿件）" in found
+
+
+def test_names_with_backslashes_are_printed_literally(tmp_path, monkeypatch):
+    from nianbao import build_file
+    from nianbao.report_reader import read_report
+
+    monkeypatch.chdir(tmp_path)
+    seed = (Path(__file__).resolve().parents[1] / "data" / "龙马潭区" / "2024" / "安宁街道.yaml")
+    text = seed.read_text(encoding="utf-8").replace("  机关: 安宁街道", "  机关: '安宁\\g<0>街道'")
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    _, written = build_file(tmp_path / "a.yaml", tmp_path / "out")
+    read = read_report(written)
+    assert "安宁\\g<0>街道" in read.report.facts.get("标题", "") + read.report.facts.get("机关", "")

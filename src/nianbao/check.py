@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 from .errors import TemplateTrouble
 from .model import Number, Paragraph, ReportData
-from .problems import Location, Problem
+from .problems import Location, Problem, warning
 from .spec import Rule, normalize_label
 from .text_rules import check_text_claims, check_text_numbers
 from .totals import BalanceInstance, balance_instances
@@ -43,7 +43,16 @@ def check_report(report: ReportData, previous: ReportData | None = None) -> list
 def _check_balance(report: ReportData, rule: Rule) -> Iterator[Problem]:
     for inst in balance_instances(report, rule):
         if any(k in report.invalid_cells for k in inst.left + inst.right):
-            continue  # the unreadable number is reported already; its sums would only mislead
+            # The unreadable number is reported already; its sums would only mislead. Say that this
+            # balance was not checked, so the clerk knows to run the check again after fixing it.
+            yield warning(
+                _anchor(report, inst),
+                f"{inst.table.id}「{inst.row_label}」行「{inst.column_label}」栏的核对（{rule.id}）："
+                "本栏/本行因该单元格无法核对（其中有无法识别的数）",
+                "改正上面报告的单元格后再检查一次",
+                rule.id,
+            )
+            continue
         left = sum(report.value(*k) for k in inst.left)
         right = sum(report.value(*k) for k in inst.right)
         if left == right:

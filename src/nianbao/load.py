@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
 from .model import Cell, Paragraph, ReportData, SubPart
-from .problems import Location, Problem, error
+from .problems import Location, Problem, error, warning
 from .source import Node, SourceFile, load_source
 from .spec import (
     Column,
@@ -31,9 +33,17 @@ from .spec import (
     strip_enumeration,
 )
 from .totals import compute_totals
-from .values import Number, clean_text, full_width_enumeration, number_problem, read_number
+from .values import (
+    Number,
+    certain_number,
+    clean_text,
+    full_width_enumeration,
+    number_problem,
+    read_number,
+)
 
 TEMPLATE_KEY = "模板"
+FIRST_YEAR = 2008  # 《政府信息公开条例》 took effect on 1 May 2008
 FACTS_KEY = "基本信息"
 
 def load_report(
@@ -199,6 +209,30 @@ class _Walker:
         for table in spec.tables:
             if table.id not in self.report.table_locations:
                 self._table(table, None)
+        self._year_mentions()
+
+    def _year_mentions(self) -> None:
+        """A 年度 that the title or the opening sentence contradicts is probably a copy of last year's file."""
+        year = self.report.facts.get("年度")
+        if not year:
+            return
+        title = self.report.facts.get("标题", "")
+        for found in re.findall(r"(?<![0-9])([0-9]{4})\s*年", title):
+            if found != year:
+                self.problems.append(
+                    warning(self.report.fact_locations.get("标题", Location(self.report.source)),
+                            f"「标题」中写的是 {found} 年，「年度」却是 {year}", "核对年度和标题，改成同一年")
+                )
+                break
+        opening = next((self.report.paragraphs[p.context] for p in self.spec.parts
+                        if self.report.paragraphs.get(p.context)), [])
+        if opening:
+            match = re.search(r"(?<![0-9])([0-9]{4})\s*年", opening[0].text[:15])
+            if match and match.group(1) != year:
+                self.problems.append(
+                    warning(opening[0].location, f"正文开头写的是 {match.group(1)} 年，「年度」却是 {year}",
+                            "核对年度和正文，改成同一年（是否沿用了上一年的文字？）")
+                )
 
     def _match_unnumbered(self, folded: str, handlers: dict[str, tuple[str, object]]) -> str | None:
         """Accept a label written without its enumeration (`总体情况` for `一、总体情况`) when unique."""
@@ -269,19 +303,28 @@ class _Walker:
             self.problems.append(error(node.location, f"{label}是空的", fact.hint or "请填写"))
             return None
         if fact.kind == "year":
-            if not re.fullmatch(r"\d{4}", text):
+            return self._year(fact, node, text, label)
+        if fact.kind in ("postcode", "phone"):
+            ascii_text = _ascii_digits(text)
+            if ascii_text is None:
                 self.problems.append(
-                    error(node.location, f"{label}应为四位数字的年份，实际是“{text}”", "如 2024（不要写“年”字）")
+                    error(node.location, f"{label}“{text}”含有不是阿拉伯数字的数字", "请用半角数字 0-9 重新输入")
                 )
                 return None
-        elif fact.kind == "postcode":
-            if not re.fullmatch(r"\d{6}", text):
+            if ascii_text != text:
+                self.problems.append(
+                    warning(node.location, f"{label}“{text}”用了全角数字或符号，已按“{ascii_text}”处理",
+                            f"建议改为半角：{ascii_text}")
+                )
+                text = ascii_text
+        if fact.kind == "postcode":
+            if not re.fullmatch(r"[0-9]{6}", text):
                 self.problems.append(
                     error(node.location, f"{label}应为6位数字，实际是“{text}”", "如 646000")
                 )
                 return None
         elif fact.kind == "phone":
-            if not re.fullmatch(r"[0-9０-９\-－—()（）+ 、，,/转]+", text) or not re.search(r"\d", text):
+            if not re.fullmatch(r"[0-9\-—()+ 、,/转]+", text) or not re.search(r"[0-9]", text):
                 self.problems.append(
                     error(node.location, f"{label}“{text}”不像电话号码", "写成 0830-2665996 这样的形式")
                 )
@@ -290,6 +333,30 @@ class _Walker:
             self.problems.append(
                 error(node.location, f"{label}只能是{'、'.join(fact.choices)}之一，实际是“{text}”",
                       did_you_mean(text, fact.choices))
+            )
+            return None
+        return text
+
+    def _year(self, fact: Fact, node: Node, text: str, label: str) -> str | None:
+        """年度: four ASCII digits, from 2008 (the regulation's first year) to next year, and not before the
+        first year of the template's format."""
+        if not re.fullmatch(r"[0-9]{4}", text):
+            ascii_text = _ascii_digits(text)
+            fix = f"改为半角数字 {ascii_text}" if ascii_text and re.fullmatch(r"[0-9]{4}", ascii_text) else "如 2024（不要写“年”字）"
+            self.problems.append(error(node.location, f"{label}应为四位半角数字的年份，实际是“{text}”", fix))
+            return None
+        year, latest = int(text), date.today().year + 1
+        if not FIRST_YEAR <= year <= latest:
+            self.problems.append(
+                error(node.location, f"{label}“{text}”不在 {FIRST_YEAR}—{latest} 年之间",
+                      f"《政府信息公开条例》自 {FIRST_YEAR} 年施行，年报年度应在此之后，请核对")
+            )
+            return None
+        if fact.since and year < fact.since:
+            self.problems.append(
+                error(node.location, f"{label}“{text}”早于 {fact.since} 年：模板「{self.spec.name}」是 {fact.since} 年起的格式",
+                      f"{fact.since} 年以前的年报用的是旧格式，本工具的模板不适用；请用当年的旧格式另行编写，"
+                      "或核对年度是否填错")
             )
             return None
         return text
@@ -507,6 +574,10 @@ class _Walker:
     def _cell(self, row: Row, column: Column, node: Node) -> None:
         subject = f"{row.table}「{row.display}」行「{column.label}」栏"
         value = self._number(node, subject, column.kind)
+        if value is None and node.kind == "scalar" and not node.is_empty():
+            # Reported already; when the intended number is certain (１２, 12件, 1,234) the balance rules
+            # use it, so every other mistake shows in the same round.
+            value = certain_number(node.text, column.kind)
         key = (row.table, row.id, column.id)
         if value is not None:
             self.report.cells[key] = Cell(value, node.location)
@@ -523,6 +594,15 @@ class _Walker:
             self.problems.append(problem)
             return None
         return read_number(node.text, kind)
+
+
+def _ascii_digits(text: str) -> str | None:
+    """`text` with full-width digits and punctuation folded (NFKC); None when it holds a digit of another
+    script (٢٠٢٤, ２ is fine) that is not 0-9 even after folding."""
+    folded = unicodedata.normalize("NFKC", text)
+    if any(c.isdigit() and c not in "0123456789" for c in folded):
+        return None
+    return folded
 
 
 def _zero(column: Column) -> int | Decimal:

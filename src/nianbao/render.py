@@ -221,8 +221,9 @@ def _fresh_info(name: str) -> zipfile.ZipInfo:
 def _set_core_title(core_xml: str, title: str) -> str:
     safe = escape(title)
     if "<dc:title" in core_xml:
-        return re.sub(r"<dc:title\s*/>|<dc:title>.*?</dc:title>", f"<dc:title>{safe}</dc:title>", core_xml, count=1,
-                      flags=re.DOTALL)
+        # A function, not a replacement string: a backslash or \\g<0> in a title is printed literally.
+        return re.sub(r"<dc:title\s*/>|<dc:title>.*?</dc:title>", lambda _: f"<dc:title>{safe}</dc:title>", core_xml,
+                      count=1, flags=re.DOTALL)
     return core_xml.replace("</cp:coreProperties>", f"<dc:title>{safe}</dc:title></cp:coreProperties>")
 
 

@@ -146,6 +146,7 @@ class Fact:
     kind: str = "text"  # text, year, postcode, phone
     choices: tuple[str, ...] = ()
     hint: str = ""
+    since: int = 0  # kind year: the first year the template's format applies to (0: any year)
 
 
 @dataclass(frozen=True)
@@ -270,6 +271,7 @@ def load_spec(folder: Path) -> Spec:
                 kind=f.get("kind", "text"),
                 choices=tuple(f.get("choices", ())),
                 hint=f.get("hint", ""),
+                since=int(f.get("since", 0)),
             )
             for f in fields_doc["facts"]
         ]

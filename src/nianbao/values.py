@@ -35,42 +35,91 @@ def format_number(value: Number) -> str:
     return str(value)
 
 
+# Sane bounds of a cell, far above the largest real reports (a prefecture-level city such as 淮安市 2024:
+# 3119 applications; the largest fee seen, 9116.36 万元; a province's 行政处罚 decisions run to millions)
+# and far below a typing slip such as a pasted 30-digit number.
+MAX_COUNT = 1_000_000_000  # 10 亿件
+MAX_AMOUNT = Decimal(100_000_000)  # 1 亿万元 = 1 万亿元
+_QUOTES = "\"'“”‘’「」"
+
+
 def read_number(text: str, kind: str) -> Number:
     """The value of a text that `number_problem` accepted."""
     text = text.strip()
     return int(text) if kind == "count" else Decimal(text)
 
 
+def certain_number(text: str, kind: str) -> Number | None:
+    """The number a cell surely means although it was written wrongly — full-width digits, quotes, the
+    column's unit (件, 万元) after it, thousands commas — or None when that is not certain (1e3, 1_000,
+    1 000, 0x10, 十二 …)."""
+    value = unicodedata.normalize("NFKC", text).strip().strip(_QUOTES).strip()
+    unit = "万元" if kind == "amount" else "件"
+    if value.endswith(unit):
+        value = value[: -len(unit)].strip()
+    if re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?", value):
+        value = value.replace(",", "")
+    pattern = r"[0-9]+(\.[0-9]+)?" if kind == "amount" else r"[0-9]+"
+    if not re.fullmatch(pattern, value):
+        return None
+    number = read_number(value, kind)
+    return number if number <= (MAX_AMOUNT if kind == "amount" else MAX_COUNT) else None
+
+
+def _shown(text: str) -> str:
+    """The text in quotes for a message, quoted once: a typed “5” stays “5”."""
+    return text if len(text) >= 2 and text[0] in _QUOTES and text[-1] in _QUOTES else f"“{text}”"
+
+
+def _beyond_bound(text: str, where: Location, subject: str, kind: str) -> Problem | None:
+    value = read_number(text, kind)
+    bound = MAX_AMOUNT if kind == "amount" else MAX_COUNT
+    if value <= bound:
+        return None
+    unit = "万元" if kind == "amount" else "件"
+    limit = "1 亿万元（1 万亿元）" if kind == "amount" else "10 亿件"
+    return error(where, f"{subject}“{shorten(text)}”超出合理范围（上限 {limit}）",
+                 f"请核对这个数（单位为{unit}）：是否多打了数字或粘贴错了")
+
+
 def number_problem(text: str, where: Location, subject: str, kind: str) -> Problem | None:
     """None when `text` is a valid number of `kind` ("count" or "amount"); otherwise the problem, with a
-    fix suggestion. `subject` names the cell by its official labels."""
+    fix suggestion that offers a value only when `certain_number` is sure of it. `subject` names the cell
+    by its official labels."""
     text = text.strip()
     if not text:
         return error(where, f"{subject}是空的", "没有数据请填 0（表格中不能有空格）")
     unit = "万元" if kind == "amount" else "件"
     pattern = r"[0-9]+(\.[0-9]+)?" if kind == "amount" else r"[0-9]+"
     if re.fullmatch(pattern, text):
-        return None
+        return _beyond_bound(text, where, subject, kind)
+    shown = _shown(shorten(text))
+    certain = certain_number(text, kind)
     ascii_text = unicodedata.normalize("NFKC", text)
     if ascii_text != text and re.fullmatch(pattern, ascii_text):
-        return error(where, f"{subject}“{text}”用了全角数字", f"改为半角数字 {ascii_text}")
+        return _beyond_bound(ascii_text, where, subject, kind) or error(
+            where, f"{subject}{shown}用了全角数字", f"改为半角数字 {ascii_text}")
     if re.fullmatch(r"[-−－]\s*[0-9]+(\.[0-9]+)?", ascii_text):
-        return error(where, f"{subject}是负数“{text}”", "数量和金额不能为负数，请核对")
+        return error(where, f"{subject}是负数{shown}", "数量和金额不能为负数，请核对")
     if kind == "count" and re.fullmatch(r"[0-9]+\.[0-9]+", ascii_text):
-        return error(where, f"{subject}“{text}”不是整数", "件数必须是整数")
+        return error(where, f"{subject}{shown}不是整数", "件数必须是整数")
     if re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?", ascii_text):
-        return error(where, f"{subject}“{text}”含千分位逗号", f"去掉逗号，写作 {ascii_text.replace(',', '')}")
-    digits = re.match(r"[0-9]+(\.[0-9]+)?", ascii_text)
-    if digits:
-        return error(where, f"{subject}“{text}”不是纯数字", f"只填数字，不要带单位或文字：改为 {digits.group(0)}"
-                     + (f"（单位为{unit}）" if kind == "amount" else ""))
+        return error(where, f"{subject}{shown}含千分位逗号", f"去掉逗号，写作 {ascii_text.replace(',', '')}")
+    if re.match(r"[0-9]", ascii_text):
+        if certain is not None:
+            return error(where, f"{subject}{shown}不是纯数字", f"只填数字，不要带单位或文字：改为 {format_number(certain)}"
+                         + (f"（单位为{unit}）" if kind == "amount" else ""))
+        return error(where, f"{subject}{shown}不是纯数字",
+                     "只填阿拉伯数字，如 1000：不要带单位或文字，不要用科学记数法、下划线、空格或十六进制")
     if all(c in _CHINESE_DIGITS for c in text):
         number = chinese_number(text)
         fix = f"改为 {number}" if number is not None else "用阿拉伯数字填写"
-        return error(where, f"{subject}“{text}”是汉字数字", fix)
+        return error(where, f"{subject}{shown}是汉字数字", fix)
     if text in ("无", "没有", "/", "—", "-", "－", "——"):
-        return error(where, f"{subject}写的是“{text}”", "没有数据请填 0（表格中不能写“无”、“/”或“—”）")
-    return error(where, f"{subject}“{text}”不是数字", "填写阿拉伯数字，如 0、12")
+        return error(where, f"{subject}写的是{shown}", "没有数据请填 0（表格中不能写“无”、“/”或“—”）")
+    if certain is not None:
+        return error(where, f"{subject}{shown}带了引号", f"去掉引号，写作 {format_number(certain)}")
+    return error(where, f"{subject}{shown}不是数字", "填写阿拉伯数字，如 0、12")
 
 
 def chinese_number(text: str) -> int | None:
