@@ -258,7 +258,8 @@ def test_a_rebuild_skips_a_report_edited_in_word_and_force_replaces_it(tmp_path)
     before = untouched.stat().st_mtime_ns
 
     result = run("build", str(DISTRICT), "-o", str(out), "-j", "2")
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == 4, result.stderr  # a script can tell that a report is stale
+    assert result.stderr.rstrip().splitlines()[-1].startswith("注意：有 1 份报告生成后被修改过或不是本工具生成，已跳过")
     assert f"已跳过：{edited} 生成后被修改过（有人用 Word 编辑或保存过），为免丢失修改未覆盖；" in result.stderr
     assert "共 13 个机关：已生成 12，已跳过 1" in result.stdout
     assert "改过的数" in [c.text for row in Document(str(edited)).tables[1].rows for c in row.cells]
@@ -280,7 +281,7 @@ def test_a_single_file_rebuild_keeps_a_file_nianbao_did_not_make(tmp_path):
     Document().save(str(target))  # someone's own document under the report's name
     assert output_state(target) is OutputState.FOREIGN
     result = run("build", str(DISTRICT / "红星街道.yaml"), "-o", str(out))
-    assert result.exit_code == 0
+    assert result.exit_code == 4
     assert result.stderr.startswith(f"已跳过：{target} 不是 nianbao 生成的文件（或其中的生成记录已被删除）")
     assert result.stdout == ""
     assert run("build", str(DISTRICT / "红星街道.yaml"), "-o", str(out), "-f").exit_code == 0

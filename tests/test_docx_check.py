@@ -184,6 +184,8 @@ def test_renamed_part_heading_and_blank_cell(tmp_path, monkeypatch):
     assert formatted(check_document(path).problems) == [
         "南城街道.docx 「六、其他需要报告的事项」标题 警告：第六部分的标题是「六、其他事项」，官方格式为「六、其他需要报告的事项」",
         "南城街道.docx 表四「行政复议」行「结果维持」栏 错误：表四「行政复议」行「结果维持」栏是空的",
+        "南城街道.docx 表四「行政复议」行「总计」栏 警告：表四「行政复议」行的核对（表四合计）："
+        "本栏/本行因该单元格无法核对（其中有无法识别的数）",
     ]
 
 

@@ -273,3 +273,162 @@ def test_names_with_backslashes_are_printed_literally(tmp_path, monkeypatch):
     _, written = build_file(tmp_path / "a.yaml", tmp_path / "out")
     read = read_report(written)
     assert "安宁\\g<0>街道" in read.report.facts.get("标题", "") + read.report.facts.get("机关", "")
+
+
+# --- faults ---------------------------------------------------------------------------------------------
+
+DISTRICT = Path(__file__).resolve().parents[1] / "data" / "龙马潭区" / "2024"
+
+
+def test_workers_exit_when_the_run_is_killed(tmp_path):
+    import time
+
+    script = textwrap.dedent(
+        """
+        import os, signal, sys, time
+        from concurrent.futures import ProcessPoolExecutor
+        from nianbao.batch import die_with_parent
+
+        def pid_then_wait(_):
+            time.sleep(0.2)
+            return os.getpid()
+
+        def wait(_):
+            time.sleep(60)
+
+        pool = ProcessPoolExecutor(2, initializer=die_with_parent, initargs=(os.getpid(),))
+        pids = set(pool.map(pid_then_wait, range(4)))
+        for _ in range(2):
+            pool.submit(wait, 0)
+        print(" ".join(map(str, sorted(pids))), flush=True)
+        time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    pids = [int(p) for p in result.stdout.split()]
+    assert pids
+    deadline = time.monotonic() + 5
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [p for p in pids if Path(f"/proc/{p}").exists() and "Z" not in _state(p)]
+    assert not alive, f"workers {alive} outlived the killed run"
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return "Z"
+
+
+def test_a_killed_runs_temporary_files_are_removed_by_the_next_run(tmp_path):
+    import os
+    import time
+
+    from nianbao import build_file
+
+    out = tmp_path / "out"
+    out.mkdir()
+    name = "安宁街道2024年政府信息公开工作年度报告.docx"
+    stale = out / f".{name}.ab12_xyz.tmp"
+    fresh = out / f".{name}.cd34_xyz.tmp"  # another run may still be writing this one
+    foreign = out / ".其他文件.docx.ab12_xyz.tmp"
+    for path in (stale, fresh, foreign):
+        path.write_bytes(b"half")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    os.utime(foreign, (old, old))
+    build_file(DISTRICT / "安宁街道.yaml", out)
+    assert not stale.exists() and fresh.exists() and foreign.exists()
+
+
+def test_the_overwrite_check_is_repeated_just_before_the_rename(tmp_path, monkeypatch):
+    from nianbao import build_file, pipeline
+    from nianbao.errors import OutputProtected
+
+    _, target = build_file(DISTRICT / "安宁街道.yaml", tmp_path / "out")
+    render = pipeline.render_report
+
+    import zipfile
+
+    with zipfile.ZipFile(target) as archive:
+        document = archive.read("word/document.xml")
+    edited = _rewrite(target, tmp_path / "edited.docx",
+                      {"word/document.xml": document.replace("安宁街道".encode(), "安宁街道（改）".encode(), 1)})
+
+    def render_while_word_saves(report, report_dir):
+        data = render(report, report_dir=report_dir)
+        target.write_bytes(edited.read_bytes())  # an edit saved in Word during rendering
+        return data
+
+    monkeypatch.setattr(pipeline, "render_report", render_while_word_saves)
+    try:
+        build_file(DISTRICT / "安宁街道.yaml", tmp_path / "out")
+    except OutputProtected:
+        pass
+    else:
+        raise AssertionError("an edit saved while rendering was overwritten")
+    assert target.read_bytes() == edited.read_bytes()
+    assert not [p for p in target.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_os_errors_are_said_in_chinese_with_their_cause(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from nianbao import FileTrouble
+    from nianbao.write import write_atomic
+
+    for number, cause in [(errno.ENOSPC, "磁盘已满"), (errno.EACCES, "没有写入权限"), (errno.EISDIR, "路径是文件夹")]:
+        def failing(src, dst, number=number):
+            raise OSError(number, os.strerror(number))
+
+        monkeypatch.setattr(os, "replace", failing)
+        try:
+            write_atomic(tmp_path / "a.docx", b"data")
+        except FileTrouble as trouble:
+            assert cause in trouble.message and "No space" not in trouble.message
+        else:
+            raise AssertionError("no error")
+        assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def test_a_name_too_long_names_the_data_line(variant):
+    from nianbao import build_file
+    from nianbao.errors import FileTrouble
+
+    variant.replace("  机关: 安宁街道", "  机关: " + "安宁" * 45 + "街道")
+    path = variant.write()
+    try:
+        build_file(path, variant.directory / "out")
+    except FileTrouble as trouble:
+        assert f"安宁街道.yaml:{variant.line_of('  机关: ')}" in trouble.message and "文件名过长" in trouble.message
+    else:
+        raise AssertionError("no error")
+
+
+def test_the_summary_is_printed_when_the_workbook_cannot_be_written(tmp_path):
+    from click.testing import CliRunner
+
+    from nianbao.cli import cli
+
+    out = tmp_path / "out"
+    (out / "年报汇总.xlsx").mkdir(parents=True)  # the workbook's path is taken by a folder
+    result = CliRunner().invoke(cli, ["build", str(DISTRICT), "-o", str(out), "-j", "1"], prog_name="nianbao")
+    assert result.exit_code == 1, result.output
+    assert "共 13 个机关：已生成 13" in result.stdout
+    assert "年报汇总.xlsx：路径是文件夹" in result.stderr
+
+
+def test_an_output_path_that_is_a_folder_is_said_so(tmp_path):
+    from nianbao import FileTrouble, build_file
+
+    (tmp_path / "out" / "安宁街道2024年政府信息公开工作年度报告.docx").mkdir(parents=True)
+    try:
+        build_file(DISTRICT / "安宁街道.yaml", tmp_path / "out", force=True)
+    except FileTrouble as trouble:
+        assert "输出路径是一个文件夹" in trouble.message
+    else:
+        raise AssertionError("no error")

@@ -7,10 +7,14 @@ district.py, as for a single file. Writing the run's summary is runs.py's job (a
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -70,14 +74,27 @@ class BatchResult:
     summary_path: Path | None = None
     from_folder: bool = False
 
+    summary_trouble: str = ""  # why the summary workbook could not be written
+
+    @property
+    def skipped(self) -> list[OfficeOutcome]:
+        return [o for o in self.outcomes if o.status is Status.SKIPPED]
+
     @property
     def exit_code(self) -> int:
-        """3 if any office failed its checks, else 1 if any could not be read or written, else 0."""
+        """3 if any office failed its checks, else 1 if any could not be read or written (or the summary
+        workbook), else 4 (EXIT_SKIPPED) if an existing report was kept instead of regenerated, else 0."""
         if any(o.checks_failed for o in self.outcomes):
             return ChecksFailed.exit_code
-        if any(o.status is Status.FAILED for o in self.outcomes):
+        if any(o.status is Status.FAILED for o in self.outcomes) or self.summary_trouble:
             return FileTrouble.exit_code
+        if self.skipped:
+            return EXIT_SKIPPED
         return 0
+
+
+# A run that kept an edited (or foreign) report instead of regenerating it: that report is stale.
+EXIT_SKIPPED = 4
 
 
 class Reporter(Protocol):
@@ -277,6 +294,35 @@ def _run_here(
     return outcomes
 
 
+def die_with_parent(parent: int) -> None:
+    """Make a worker exit when the run that started it dies (SIGKILL, SIGTERM to it alone): on Linux the
+    kernel sends SIGTERM (prctl PR_SET_PDEATHSIG); everywhere a watchdog thread checks the parent."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    if not _alive(parent):
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="nianbao-parent-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(1.0)
+        if not _alive(parent):
+            os._exit(1)
+
+
 def _pool_context() -> multiprocessing.context.BaseContext:
     """fork where it is safe (POSIX, no other thread yet: workers inherit the loaded libraries and need no
     `if __name__ == "__main__"` guard in the caller's script), else a fork server (nianbao preloaded),
@@ -304,7 +350,8 @@ def _run_in_pool(
     # A few offices per task: fewer round trips between processes, and still a steady progress display.
     chunk = max(1, min(8, total // (jobs * 8)))
     window = jobs * 3  # tasks in flight: memory stays flat however many offices there are
-    with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=_pool_context()) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=_pool_context(),
+                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         pending: dict[Future[list[OfficeOutcome]], int] = {}
         starts = iter(range(0, total, chunk))
         first = True

@@ -47,8 +47,7 @@ def _check_balance(report: ReportData, rule: Rule) -> Iterator[Problem]:
             # balance was not checked, so the clerk knows to run the check again after fixing it.
             yield warning(
                 _anchor(report, inst),
-                f"{inst.table.id}「{inst.row_label}」行「{inst.column_label}」栏的核对（{rule.id}）："
-                "本栏/本行因该单元格无法核对（其中有无法识别的数）",
+                f"{inst.table.id}{_where(inst)}的核对（{rule.id}）：本栏/本行因该单元格无法核对（其中有无法识别的数）",
                 "改正上面报告的单元格后再检查一次",
                 rule.id,
             )
@@ -61,6 +60,12 @@ def _check_balance(report: ReportData, rule: Rule) -> Iterator[Problem]:
             表=inst.table.id, 行=inst.row_label, 列=inst.column_label, 左=left, 右=right
         )
         yield Problem(rule.level, _anchor(report, inst), message, rule.hint, rule.id)
+
+
+def _where(inst: BalanceInstance) -> str:
+    row = f"「{inst.row_label}」行" if inst.row_label else ""
+    column = f"「{inst.column_label}」栏" if inst.column_label else ""
+    return row + column
 
 
 def _anchor(report: ReportData, inst: BalanceInstance) -> Location:

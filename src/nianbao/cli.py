@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from . import zh_click
-from .batch import Status
+from .batch import EXIT_SKIPPED, Status
 from .district import DEFAULTS_FILE
 from .docx_check import check_any
 from .errors import NianbaoError
@@ -142,7 +142,7 @@ def check(files: tuple[Path, ...], template: str | None, jobs: int | None, previ
              f"可以给出文件夹：生成其中每个机关的报告（不含子文件夹；{DEFAULTS_FILE} 是各机关的共同设置），"
              f"最后显示汇总表，并写出 输出文件夹/{SUMMARY_FILE}。"
              "生成后在 Word 中改过的报告不会被覆盖（汇总中为“已跳过”），除非加 --force。"
-             "\n\n退出码：0 成功（含已跳过），1 文件或模板问题，3 数据有错误。")
+             "\n\n退出码：0 成功，1 文件或模板问题，3 数据有错误，4 有报告因生成后被修改而跳过（未更新）。")
 @click.argument("files", nargs=-1, required=True, metavar="数据文件...", type=click.Path(path_type=Path))
 @click.option("--output", "-o", "out_dir", default="out", show_default=True, metavar="输出文件夹",
               type=click.Path(file_okay=False, path_type=Path), help="报告写到哪个文件夹。")
@@ -158,12 +158,18 @@ def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: b
     result = build_paths(files, out_dir=out_dir, template=template, force=force, jobs=jobs,
                          reporter=ConsoleReporter("生成报告"))
     if result.summary_path is not None:
-        print_summary(result.outcomes)
-        click.echo(f"汇总表：{result.summary_path}")
+        print_summary(result.outcomes)  # even when the workbook cannot be written
+        if result.summary_trouble:
+            click.echo(result.summary_trouble, err=True)
+        else:
+            click.echo(f"汇总表：{result.summary_path}")
     exit_code = result.exit_code
     written = [o.target for o in result.outcomes if o.status is Status.BUILT and o.target is not None]
-    if pdf and not _write_pdfs(written) and exit_code == EXIT_OK:
+    if pdf and not _write_pdfs(written) and exit_code in (EXIT_OK, EXIT_SKIPPED):
         exit_code = EXIT_FILE
+    if result.skipped:
+        click.echo(f"注意：有 {len(result.skipped)} 份报告生成后被修改过或不是本工具生成，已跳过、未更新"
+                   f"（退出码 {EXIT_SKIPPED}）；确认要替换请加 --force", err=True)
     raise click.exceptions.Exit(exit_code)
 
 

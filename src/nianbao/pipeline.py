@@ -12,11 +12,11 @@ from pathlib import Path
 
 from .check import check_report
 from .district import defaults_for, previous_report
-from .errors import ChecksFailed
+from .errors import ChecksFailed, FileTrouble
 from .guard import ensure_replaceable
 from .load import load_report
 from .model import ReportData
-from .problems import Problem, has_errors
+from .problems import Location, Problem, has_errors
 from .render import render_report
 from .source import display_name
 from .write import safe_file_name, write_atomic
@@ -94,6 +94,32 @@ def write_report(result: CheckResult, out_dir: Path | str = "out", force: bool =
     if not result.ok or result.report is None:
         raise ChecksFailed(f"{result.display} 有错误，未生成报告", result.problems)
     target = output_path(result.report, Path(out_dir))
+    if len(target.name.encode("utf-8")) > MAX_NAME_BYTES:
+        facts = result.report.fact_locations
+        where = facts.get("标题") or facts.get("机关") or Location(result.display)
+        raise FileTrouble(
+            f"文件名过长（{len(target.name)} 个字），无法保存：{where} 的机关名称或标题太长；"
+            "请缩短它（报告文件名由机关名称和年度组成）",
+            None,
+        )
     ensure_replaceable(target, force=force)
-    write_atomic(target, render_report(result.report, report_dir=target.parent))
+    seen = _stamp(target)
+
+    def still_replaceable() -> None:
+        # Someone may have saved the file in Word while the report was rendered: check again.
+        if not force and _stamp(target) != seen:
+            ensure_replaceable(target, force=False)
+
+    write_atomic(target, render_report(result.report, report_dir=target.parent), before_rename=still_replaceable)
     return target
+
+
+MAX_NAME_BYTES = 255  # a file name on Linux (and NTFS: 255 UTF-16 units, which this also keeps within)
+
+
+def _stamp(target: Path) -> tuple[int, int, int] | None:
+    try:
+        stat = target.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size, stat.st_ino

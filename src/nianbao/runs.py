@@ -20,8 +20,10 @@ from .batch import (
     flag_shared_targets,
     run_offices,
 )
+from .errors import NianbaoError
 from .pipeline import check_file
 from .summary import SUMMARY_FILE, write_summary_xlsx
+from .write import os_error_text
 
 
 def check_paths(
@@ -60,5 +62,10 @@ def build_paths(
     result = BatchResult(outcomes, from_folder=from_folder)
     if summary if summary is not None else (from_folder or len(offices) > 1):
         result.summary_path = out / SUMMARY_FILE
-        write_summary_xlsx(outcomes, result.summary_path)
+        try:
+            write_summary_xlsx(outcomes, result.summary_path)
+        except NianbaoError as exc:  # the reports are written: say so, and why the workbook is not
+            result.summary_trouble = exc.format()
+        except OSError as exc:
+            result.summary_trouble = f"错误：无法写入汇总表 {result.summary_path}：{os_error_text(exc)}"
     return result

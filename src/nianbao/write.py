@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import FileTrouble
@@ -27,13 +30,60 @@ def _mode_for(target: Path) -> int:
         return 0o666 & ~umask
 
 
-def write_atomic(target: Path, data: bytes) -> None:
-    """Write `data` to a temporary file beside `target`, then rename it into place."""
+_CAUSES = {
+    errno.ENOSPC: ("磁盘已满", "清理磁盘空间后再试"),
+    errno.EDQUOT: ("磁盘配额已用完", "清理空间或请管理员增加配额后再试"),
+    errno.EACCES: ("没有写入权限", "换一个有权限的输出文件夹；如果文件正在 Word/WPS 中打开，请先关闭"),
+    errno.EPERM: ("没有写入权限", "换一个有权限的输出文件夹；如果文件正在 Word/WPS 中打开，请先关闭"),
+    errno.EISDIR: ("路径是文件夹", "换一个输出文件名，或删去（改名）这个文件夹"),
+    errno.ENAMETOOLONG: ("文件名过长", "缩短机关名称或标题，或换一个较短的输出文件夹"),
+    errno.EROFS: ("磁盘是只读的", "换一个可以写入的输出文件夹"),
+    errno.ENOTDIR: ("路径中有一段是文件而不是文件夹", "检查输出文件夹的路径"),
+}
+
+# The temporary files of write_atomic: ".<name>.<8 characters of mkstemp>.tmp"; one older than this
+# was left by a run that was killed, and the next run writing the same file removes it.
+STALE_AFTER_SECONDS = 600
+
+
+def os_error_text(exc: OSError) -> str:
+    """An OS error in the user's words: the cause in Chinese, then what to do."""
+    cause, advice = _CAUSES.get(exc.errno or 0, (f"系统错误：{exc.strerror or exc}", "检查输出文件夹后再试"))
+    return f"{cause}。{advice}"
+
+
+def remove_stale_temporaries(target: Path) -> list[Path]:
+    """Remove temporary files of `target` left by a killed run (nianbao's own name pattern, old enough
+    that no other run can still be writing them). Returns what was removed."""
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.[A-Za-z0-9_]{{8}}\.tmp")
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        if not pattern.fullmatch(entry.name):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_file(follow_symlinks=False) and now - entry.stat().st_mtime > STALE_AFTER_SECONDS:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
+
+
+def write_atomic(target: Path, data: bytes, before_rename: Callable[[], None] | None = None) -> None:
+    """Write `data` to a temporary file beside `target`, then rename it into place.
+
+    `before_rename` runs just before the rename (e.g. the overwrite check again): if it raises, the
+    temporary file is removed and `target` is left as it is.
+    """
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(target)
         fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
-        raise FileTrouble(f"无法在 {target.parent} 中写文件：{exc.strerror or exc}") from None
+        raise FileTrouble(f"无法在 {target.parent} 中写文件：{os_error_text(exc)}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -41,12 +91,12 @@ def write_atomic(target: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         # mkstemp makes the file 0600: give it the mode of the file it replaces, else what the umask gives.
         os.chmod(temp_name, _mode_for(target))
+        if before_rename is not None:
+            before_rename()
         os.replace(temp_name, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temp_name)
         if isinstance(exc, OSError):
-            raise FileTrouble(
-                f"无法写入 {target}：{exc.strerror or exc}（文件是否正在 Word 中打开？）"
-            ) from None
+            raise FileTrouble(f"无法写入 {target}：{os_error_text(exc)}") from None
         raise
