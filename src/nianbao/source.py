@@ -17,6 +17,7 @@ from .errors import FileTrouble
 from .problems import Location, Problem, error, warning
 from .spec import normalize_label
 from .values import clean_text
+from .wordml import not_a_docx_reason
 
 # Bounds on what one data file may hold. The largest real reports (a prefecture-level city such as
 # 淮安市, 3119 applications, whole report about 15 000 characters) stay far below each of them.
@@ -86,6 +87,12 @@ def read_text(path: Path, display: str) -> tuple[str, list[Problem]]:
     except OSError as exc:
         raise FileTrouble(f"读取文件失败：{exc.strerror or exc}", display) from None
 
+    if raw.startswith((b"PK\x03\x04", bytes.fromhex("D0CF11E0A1B11AE1"))):
+        reason = not_a_docx_reason(raw)
+        raise FileTrouble(
+            reason or "这是 Word 文档或压缩包，不是数据文件（.yaml）。要检查 Word 报告，文件名应以 .docx 结尾",
+            display,
+        )
     if len(raw) > MAX_DATA_BYTES:
         raise FileTrouble(
             f"文件太大（超过 {MAX_DATA_BYTES // (1024 * 1024)} MB），不像一个单位的年报数据文件",
