@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from collections.abc import Iterable
+from typing import IO
 
 from lxml import etree
 
@@ -63,6 +65,15 @@ def not_a_docx_reason(data: bytes) -> str | None:
     return None
 
 
+def _read_chunk(stream: IO[bytes], name: str) -> bytes:
+    try:
+        return stream.read(_CHUNK)
+    except (zlib.error, zipfile.BadZipFile, EOFError):  # bad deflate data, bad CRC, cut short
+        raise FileTrouble(
+            f"这个 Word 文档已损坏（部件 {name} 的压缩数据有误）。请在 Word/WPS 中打开后“另存为” .docx 再试", None
+        ) from None
+
+
 def read_zip_parts(data: bytes, names: Iterable[str] | None = None, keep: bool = True) -> dict[str, bytes]:
     """The parts `names` (every part when None) of a .docx held in `data`, inflated within the bounds.
 
@@ -85,7 +96,7 @@ def read_zip_parts(data: bytes, names: Iterable[str] | None = None, keep: bool =
             chunks: list[bytes] = []
             size = 0
             with archive.open(info) as stream:
-                while chunk := stream.read(_CHUNK):
+                while chunk := _read_chunk(stream, info.filename):
                     size += len(chunk)
                     total += len(chunk)
                     if size > MAX_PART_BYTES:
