@@ -22,7 +22,9 @@ from .new_year import new_year_file
 from .pdf import OfficeSuiteMissing, convert_to_pdf
 from .progress import ConsoleReporter
 from .runs import build_paths, check_paths
+from .spec import resolve_template
 from .summary import SUMMARY_FILE, print_summary
+from .template_lint import lint_template
 from .version import __version__
 
 zh_click.install()
@@ -217,6 +219,25 @@ def _write_pdfs(docx_files: list[Path]) -> bool:
     for path in result.failed:
         click.echo(f"{path} 错误：LibreOffice 未能把它转换为 PDF（{result.detail or '没有输出'}）", err=True)
     return not result.failed
+
+
+@cli.group(cls=NianbaoGroup, short_help="模板：检查自己的模板。", help="模板相关的命令。")
+def template() -> None:
+    pass
+
+
+@template.command("check", short_help="检查模板文件夹，列出全部问题。", help="检查模板文件夹：Word 模板中被拆开或改坏的占位符"
+                  "（{{ }} 或 {% %} 不成对、标签中有中文引号）、不在约定中的变量、没有结尾的循环、缺失或顺序不对的表格、"
+                  "表格形状与官方格式不符、没有备用字体的字体，以及 rules.yaml 中写错的规则（rules.yaml:行号）。"
+                  "build 生成报告前也做同样的检查。\n\n退出码：0 没有问题，1 有问题或无法读取。")
+@click.argument("folder", metavar="模板目录", type=click.Path(path_type=Path, file_okay=False))
+def template_check(folder: Path) -> None:
+    problems = lint_template(resolve_template(str(folder)))
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        raise failure(f"模板有 {len(problems)} 个问题", EXIT_FILE)
+    click.echo(f"模板 {folder} 没有发现问题")
 
 
 def main() -> None:

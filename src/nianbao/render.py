@@ -34,6 +34,7 @@ from .provenance import (
     sha256_files,
 )
 from .spec import Spec
+from .template_lint import require_clean_docx
 from .values import format_number
 
 DOCUMENT_PART = "word/document.xml"
@@ -228,7 +229,8 @@ def _set_core_title(core_xml: str, title: str) -> str:
 
 @lru_cache(maxsize=8)
 def compiled_template(docx_path: Path) -> CompiledTemplate:
-    """One compiled template per process and path."""
+    """One compiled template per process and path; a template with lint problems is refused here, once."""
+    require_clean_docx(docx_path)
     return CompiledTemplate(docx_path)
 
 
