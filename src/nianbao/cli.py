@@ -167,7 +167,7 @@ def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: b
     raise click.exceptions.Exit(exit_code)
 
 
-@cli.command("import", short_help="把已发布的报告（.docx 或纯文本）转成数据文件。", help="把已发布的报告（Word .docx，或表格按“|”分隔的纯文本）转成数据文件：三张表的全部数字、"
+@cli.command("import", short_help="把已发布的报告（网页、PDF、.docx 或纯文本）转成数据文件。", help="把已发布的报告（保存的网页 .html/.htm、文字版 PDF、Word .docx，或从网页复制的纯文本）转成数据文件：三张表的全部数字、"
              "各部分和小节的文字、开头说明中的联系信息。无法放入数据文件的内容会逐条列出。"
              "\n\n退出码：0 成功，1 文件问题（包括输出文件已存在而没有加 --force）。")
 @click.argument("report", metavar="报告文件", type=click.Path(dir_okay=False, path_type=Path))

@@ -19,6 +19,7 @@ from pathlib import Path
 from .docx_reader import DocumentBlocks, GridCell, ParagraphBlock, TableBlock, read_blocks
 from .model import Cell, CellKey, Paragraph, ReportData, SubPart
 from .problems import Location, Problem, error, warning
+from .published import read_html_blocks, read_pdf_blocks
 from .source import display_name
 from .spec import Column, Part, Row, Spec, Table, load_spec, normalize_label, resolve_template
 from .totals import compute_totals
@@ -30,8 +31,12 @@ _HEADING = re.compile(rf"^([{_NUMERALS}]+)、\s*(.{{2,40}})$")
 _SUBHEAD = re.compile(rf"^[（(]\s*([{_NUMERALS}]+)\s*[）)]")
 # A trailing note in brackets, such as （示例数据）, may follow the title proper.
 _TITLE = re.compile(
-    r"^(?P<name>.*?)(?P<year>\d{4})\s*年度?\s*政府信息公开(?:工作)?年度报告(?:[（(][^）)]*[）)])?$"
+    r"^(?P<name>.*?)(?P<year>\d{4})\s*年度?\s*(?P<after>[^，。；：]*?)政府信息公开(?:工作)?年度报告"
+    r"(?:[（(][^）)]*[）)])?$"
 )
+# A line that names a source, a date or a place on the page is not the title even when it quotes it.
+_NOT_TITLE = re.compile(r"来源[：:]|发布(?:时间|日期)|当前位置|浏览次数|索引号|[。；]")
+_OFFICE_LINE = re.compile(r"^[^\s，。；：:0-9]{2,30}$")
 _VALUE_WORDS = {"", "无", "没有", "/", "／", "—", "-", "－", "——", "空"}
 _VALUE_LIKE = re.compile(r"^[-−－]?\s*[\d.,，]+\s*(?:件|万元|元|个|条)?$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -68,11 +73,22 @@ def read_report(
     As with `load.load_report`, totals the document leaves out are computed from their parts."""
     path = Path(path)
     shown = display or display_name(path)
-    blocks = read_blocks(path, shown, data)
+    blocks = read_document(path, shown, data)
     spec = load_spec(resolve_template(template, base=path.parent))
     read = _Reader(blocks, spec, path).read()
     compute_totals(read.report)
     return read
+
+
+def read_document(path: Path, display: str, data: bytes | None = None) -> DocumentBlocks:
+    """Blocks of a report in any shape it is published in, chosen by the file's suffix (or its first bytes)."""
+    suffix = path.suffix.lower()
+    head = data[:8] if data is not None else b""
+    if suffix in (".html", ".htm", ".xhtml", ".shtml"):
+        return read_html_blocks(path, display, data)
+    if suffix == ".pdf" or head.startswith(b"%PDF"):
+        return read_pdf_blocks(path, display, data)
+    return read_blocks(path, display, data)
 
 
 def cell_subject(table: Table, row: Row, column: Column) -> str:
@@ -145,11 +161,15 @@ class _Reader:
                 if current is not None and current in {t.key for t in self.spec.tables}:
                     tables_by_part.setdefault(current, block)
                 continue
-            text = full_width_punctuation(block.text) if self.text_mode else block.text
+            text = full_width_punctuation(block.text) if self.blocks.kind != "docx" else block.text
             block = ParagraphBlock(text, block.style, block.line)
             if not seen_title:
                 match = _TITLE.match(normalize_label(text).replace("(", "（").replace(")", "）"))
-                if match or "年度报告" in text:
+                if match or ("年度报告" in text and len(text) <= 60 and not _NOT_TITLE.search(text)):
+                    if match and not (match.group("name") or match.group("after")) and unplaced \
+                            and _OFFICE_LINE.match(unplaced[-1].text):
+                        # The office's name printed on the line above the year line is part of the title.
+                        block = ParagraphBlock(unplaced.pop().text + text, block.style, block.line)
                     self._title(block)
                     seen_title = True
                     current = ""
@@ -237,7 +257,7 @@ class _Reader:
             return
         self.report.facts["年度"] = match.group("year")
         self.report.fact_locations["年度"] = location
-        region, office = split_office_name(match.group("name"))
+        region, office = split_office_name(match.group("name") or match.group("after"))
         if office:
             self.report.facts["机关"] = office
             self.report.fact_locations["机关"] = location
