@@ -129,3 +129,33 @@ def test_title_forms(tmp_path: Path, lines: list[str], office: str, year: str) -
     assert facts["年度"] == year
     assert (facts.get("地区", "") + facts["机关"]).endswith(office)
     assert "来源" not in facts["标题"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "key", "value"),
+    [
+        ("报告电子版可在泰兴市政府网站（http://www.taixing.gov.cn）下载。", "公开网站", "泰兴市政府网站"),
+        ("报告电子版可在泰兴市政府网站（http://www.taixing.gov.cn）下载。", "网址", "http://www.taixing.gov.cn"),
+        ("如对本报告有疑问，请与某某镇人民政府党政办公室联系（电话/传真：0591-1234567）。", "联系电话", "0591-1234567"),
+        ("如对本报告有疑问，请与某某镇人民政府党政办公室联系（电话/传真：0591-1234567）。", "联系机构",
+         "某某镇人民政府党政办公室"),
+        ("联系单位：某某区司法局办公室，联系地址：某某区人民路1号，邮政编码：123456。", "联系机构", "某某区司法局办公室"),
+        ("联系单位：某某区司法局办公室，联系地址：某某区人民路1号，邮政编码：123456。", "地址", "某某区人民路1号"),
+        ("联系单位：某某区司法局办公室，联系地址：某某区人民路1号，邮政编码：123456。", "邮编", "123456"),
+    ],
+)
+def test_facts_are_found_wherever_the_report_states_them(
+    tmp_path: Path, sentence: str, key: str, value: str
+) -> None:
+    source = tmp_path / "r.txt"
+    # No title, and the facts sit in part 一, not in an opening paragraph.
+    source.write_text(f"一、总体情况\n今年工作有序推进。\n{sentence}\n", encoding="utf-8")
+    assert read_report(source).report.facts[key] == value
+
+
+def test_office_and_year_from_the_report_name_quoted_when_there_is_no_title(tmp_path: Path) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("根据《条例》规定，现公布泰兴市珊瑚镇人民政府2022年政府信息公开工作年度报告。\n一、总体情况\n正文。\n",
+                      encoding="utf-8")
+    facts = read_report(source).report.facts
+    assert facts["年度"] == "2022" and facts["机关"] == "珊瑚镇人民政府" and facts["地区"] == "泰兴市"

@@ -103,7 +103,7 @@ def score(folder: Path) -> Score:
         absent = set(read.report.absent_tables) if hasattr(read.report, "absent_tables") else set()
         if not absent:  # before absence was recorded: a table never found is reported by a problem
             absent = {t for t in ("表二", "表三", "表四") if any(f"没有找到{t}" in p.message for p in read.problems)}
-    facts = got.get("基本信息", {}) or {}
+    facts = dict(read.report.facts) if read is not None else {}
     for key, value in (expected.get("基本信息") or {}).items():
         result.facts += 1
         if key in facts and _norm(facts[key]) == _norm(value):

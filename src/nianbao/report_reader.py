@@ -42,13 +42,26 @@ _VALUE_LIKE = re.compile(r"^[-−－]?\s*[\d.,，]+\s*(?:件|万元|元|个|条)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # Facts written in the standard opening paragraph (see the template's default opening).
+_URL = r"(?:https?://)?(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?::\d+)?(?:/[^\s（）()，。；、“”]*)?"
 _OPENING_FACTS: list[tuple[str, re.Pattern[str]]] = [
     ("公开网站", re.compile(r"报告电子版(?:通过|在)(?P<v>.+?)[（(](?P<url>[^（）()]+)[）)](?:上)?全文公开")),
-    ("联系机构", re.compile(r"(?:如有疑问|如对本报告有疑问)[，,]?\s*请(?:与|联系)(?P<v>.+?)联系")),
-    ("地址", re.compile(r"地址[：:]\s*(?P<v>[^；;，,）)]+)")),
-    ("邮编", re.compile(r"邮(?:政)?编(?:码)?[：:]\s*(?P<v>\d{6})")),
-    ("联系电话", re.compile(r"(?:联系)?电话[：:]\s*(?P<v>[0-9０-９][0-9０-９\-－— 、/转]*[0-9０-９])")),
+    # "……可在泰兴市政府网站（http://www.taixing.gov.cn）下载/查阅" and the like: a site named before its address.
+    ("公开网站", re.compile(
+        rf"(?:在|通过|登录|访问|于|从)(?P<v>[^，。；、：:（）()\s]{{2,40}}?(?:网站|门户网|政务网|网|专栏|平台))"
+        rf"\s*[（(]\s*(?:网址|链接)?[：:]?\s*(?P<url>{_URL})\s*[）)]")),
+    ("联系机构", re.compile(r"(?:如有疑问|如对本报告有疑问|如有任何疑问|有疑问)[，,]?\s*请(?:与|同|和|联系)(?P<v>[^，。；（）()]+?)联系")),
+    ("联系机构", re.compile(r"(?:疑问|意见|建议)[^。]{0,12}?请(?:与|同|和)(?P<v>[^，。；（）()]+?)联系")),
+    ("联系机构", re.compile(r"联系(?:单位|机构|部门)[：:]\s*(?P<v>[^，。；,;（）()\s]+)")),
+    ("地址", re.compile(r"(?:联系|通信|通讯|办公)?地址[：:]\s*(?P<v>[^；;，,）)。\s]+)")),
+    ("邮编", re.compile(r"邮(?:政)?编(?:码)?[：:]?\s*(?P<v>\d{6})")),
+    ("联系电话", re.compile(
+        r"(?:联系|咨询)?电话(?:[/／、和及]传真)?(?:号码)?[：:]\s*(?P<v>[（(]?[0-9０-９][0-9０-９\-－—（）() 、/转]*[0-9０-９])")),
 ]
+# A report's own name quoted in a paragraph ("现公布泰兴市珊瑚镇人民政府2022年政府信息公开工作年度报告"): the
+# office and the year when the document has no title line.
+_QUOTED_TITLE = re.compile(
+    r"(?:公布|发布|编制|现将|特?向社会公布)(?P<name>[^，。；、《》“”]{2,40}?)(?P<year>\d{4})\s*年度?"
+    r"政府信息公开(?:工作)?年度报告")
 _REGION_SUFFIX = re.compile(r"^(?P<region>(?:.+?(?:省|自治区|特别行政区|市|自治州|州|盟|地区|区|县|旗))+?)(?P<office>.+)$")
 
 
@@ -203,6 +216,15 @@ class _Reader:
                         "在报告开头写明标题，如“泸州市龙马潭区安宁街道2024年政府信息公开工作年度报告”")
             )
         self._opening(collected.pop("", []))
+        # Facts stated anywhere else: before the title, or in a part (first statement wins).
+        for block in unplaced + [b for blocks in collected.values() for b in blocks]:
+            self._facts_in(block.text, self._where(block, "正文"))
+        if "年度" not in self.report.facts:
+            for block in unplaced + [b for blocks in collected.values() for b in blocks][:5]:
+                quoted = _QUOTED_TITLE.search(re.sub(r"\s+", "", block.text))
+                if quoted:
+                    self._office_and_year(quoted.group("name"), quoted.group("year"), self._where(block, "正文"))
+                    break
         for part in self.spec.parts:
             if part.kind == "paragraphs" and part.key == "开头说明":
                 continue
@@ -255,9 +277,12 @@ class _Reader:
                 warning(location, f"标题“{title}”中没有找到年度", "标题应写成“机关名称+YYYY年政府信息公开工作年度报告”")
             )
             return
-        self.report.facts["年度"] = match.group("year")
+        self._office_and_year(match.group("name") or match.group("after"), match.group("year"), location)
+
+    def _office_and_year(self, name: str, year: str, location: Location) -> None:
+        self.report.facts["年度"] = year
         self.report.fact_locations["年度"] = location
-        region, office = split_office_name(match.group("name") or match.group("after"))
+        region, office = split_office_name(name)
         if office:
             self.report.facts["机关"] = office
             self.report.fact_locations["机关"] = location
@@ -272,15 +297,22 @@ class _Reader:
         if paragraphs:
             self.report.part_locations["开头说明"] = paragraphs[0].location
         text = "".join(p.text for p in paragraphs)
+        self._facts_in(text, paragraphs[0].location if paragraphs else self._where(None, "开头说明"))
+
+    def _facts_in(self, text: str, location: Location) -> None:
+        """Facts the text states that are not known yet (the first statement of each wins)."""
         for key, pattern in _OPENING_FACTS:
+            if key in self.report.facts:
+                continue
             match = pattern.search(text)
             if match is None:
                 continue
+            location_of_fact = location
             self.report.facts[key] = match.group("v").strip()
-            self.report.fact_locations[key] = paragraphs[0].location
+            self.report.fact_locations[key] = location_of_fact
             if key == "公开网站":
                 self.report.facts["网址"] = match.group("url").strip()
-                self.report.fact_locations["网址"] = paragraphs[0].location
+                self.report.fact_locations["网址"] = location_of_fact
 
     def _derive_facts(self) -> None:
         facts = self.report.facts
@@ -638,9 +670,15 @@ def _identify(block: TableBlock) -> str | None:
 
 
 def split_office_name(name: str) -> tuple[str, str]:
-    """`泸州市龙马潭区安宁街道` → (`泸州市龙马潭区`, `安宁街道`); a 人民政府 keeps its region in its name."""
+    """`泸州市龙马潭区安宁街道` → (`泸州市龙马潭区`, `安宁街道`); a 人民政府 keeps its region in its name,
+    except a township's (`泰兴市珊瑚镇人民政府` → `泰兴市`, `珊瑚镇人民政府`): its region is the county above."""
     name = name.strip()
     if name.endswith("人民政府"):
+        stem = name[: -len("人民政府")]
+        if stem.endswith(("镇", "乡")) and len(stem) > 2:
+            region, office = split_office_name(stem)
+            if region:
+                return region, office + "人民政府"
         return "", name
     match = _REGION_SUFFIX.match(name)
     if not match:
