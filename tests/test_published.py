@@ -159,3 +159,10 @@ def test_office_and_year_from_the_report_name_quoted_when_there_is_no_title(tmp_
                       encoding="utf-8")
     facts = read_report(source).report.facts
     assert facts["年度"] == "2022" and facts["机关"] == "珊瑚镇人民政府" and facts["地区"] == "泰兴市"
+
+
+def test_title_broken_over_lines_is_one_title(tmp_path: Path) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("2025 年上海市人民政府办公厅政府信息公开\n工作年度报告\n一、总体情况\n正文。\n", encoding="utf-8")
+    facts = read_report(source).report.facts
+    assert facts["年度"] == "2025" and facts.get("地区", "") + facts["机关"] == "上海市人民政府办公厅"

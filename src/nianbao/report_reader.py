@@ -168,7 +168,7 @@ class _Reader:
         tables: list[TableBlock] = []
         tables_by_part: dict[str, TableBlock] = {}
         numeral_now = 0
-        for block in self.blocks.blocks:
+        for block in _join_title_lines(self.blocks.blocks):
             if isinstance(block, TableBlock):
                 tables.append(block)
                 if current is not None and current in {t.key for t in self.spec.tables}:
@@ -667,6 +667,30 @@ def _identify(block: TableBlock) -> str | None:
     if "行政复议" in text and "行政诉讼" in text:
         return "表四"
     return None
+
+
+def _join_title_lines(blocks: list[ParagraphBlock | TableBlock]) -> list[ParagraphBlock | TableBlock]:
+    """A title broken over two or three lines (a PDF or a page copied line by line) as one line: among the
+    first lines, consecutive short lines whose joined text is a title and that are not titles alone."""
+    out = list(blocks)
+    for i in range(min(len(out), 20)):
+        for n in (2, 3):
+            group = out[i:i + n]
+            if len(group) < n or not all(isinstance(b, ParagraphBlock) and len(b.text) <= 40 for b in group):
+                continue
+            texts = [b.text for b in group if isinstance(b, ParagraphBlock)]
+            if any(_TITLE.match(_title_key(t)) for t in texts):
+                continue
+            if _TITLE.match(_title_key("".join(texts))):
+                first = group[0]
+                assert isinstance(first, ParagraphBlock)
+                out[i:i + n] = [ParagraphBlock("".join(t.strip() for t in texts), first.style, first.line)]
+                return out
+    return out
+
+
+def _title_key(text: str) -> str:
+    return normalize_label(text).replace("(", "（").replace(")", "）")
 
 
 def split_office_name(name: str) -> tuple[str, str]:
