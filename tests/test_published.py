@@ -166,3 +166,19 @@ def test_title_broken_over_lines_is_one_title(tmp_path: Path) -> None:
     source.write_text("2025 年上海市人民政府办公厅政府信息公开\n工作年度报告\n一、总体情况\n正文。\n", encoding="utf-8")
     facts = read_report(source).report.facts
     assert facts["年度"] == "2025" and facts.get("地区", "") + facts["机关"] == "上海市人民政府办公厅"
+
+
+def test_pdf_part_heading_stands_alone() -> None:
+    blocks = pdf_blocks(["五、存在的主要问题及改进情况", "对照上级新要求，还有一些需要加强的地方。"], "x").blocks
+    assert [b.text for b in blocks if isinstance(b, ParagraphBlock)] == [
+        "五、存在的主要问题及改进情况", "对照上级新要求，还有一些需要加强的地方。"]
+
+
+def test_import_scoreboard_counts_what_was_read(tmp_path: Path) -> None:
+    from nianbao.importer import import_report
+
+    source = tmp_path / "r.txt"
+    source.write_text("某某街道办事处2024年政府信息公开工作年度报告\n一、总体情况\n正文。\n", encoding="utf-8")
+    line = import_report(source, tmp_path / "r.yaml").scoreboard()
+    assert line.startswith("导入记分：表格数字读出 0/200，")
+    assert "部分找到 1/6" in line and "待补：" in line and "联系电话" in line

@@ -183,6 +183,7 @@ def import_command(report: Path, output: Path, force: bool, template: str | None
     click.echo(f"已导入：{result.target}（无法放入的内容 {len(result.problems)} 处，"
                f"数据检查 {sum(p.is_error for p in result.data_problems)} 个错误、"
                f"{sum(not p.is_error for p in result.data_problems)} 个警告）")
+    click.echo(result.scoreboard())
 
 
 @cli.command(short_help="用上年的数据文件开始本年的数据文件。", help="用上年的数据文件开始本年的数据文件：基本信息和文字沿用（每段文字都标上“【待改写】”，"

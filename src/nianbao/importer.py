@@ -36,6 +36,21 @@ class ImportResult:
     problems: list[Problem] = field(default_factory=list)
     data_problems: list[Problem] = field(default_factory=list)
 
+    def scoreboard(self) -> str:
+        """One line: numbers read of all table cells, facts and parts found, lines that could not be placed."""
+        report = self.report
+        cells = [k for k in report.cells if k[0] in {t.id for t in report.spec.tables}]
+        read = sum(k not in report.invalid_cells for k in cells)
+        facts = [f.key for f in report.spec.facts if f.required]
+        missing = [f for f in facts if f not in report.facts]
+        parts = [p.key for p in report.spec.parts if p.key[:1] in "一二三四五六七八九十"]
+        parts += [t.key for t in report.spec.tables]
+        found = sum(1 for key in parts if key in report.part_locations or _table_found(report, key))
+        unplaced = sum(1 for p in self.problems if "已略过" in p.message or "没有读取" in p.message)
+        line = (f"导入记分：表格数字读出 {read}/{len(cells)}，基本信息找到 {len(facts) - len(missing)}/{len(facts)}"
+                f"，部分找到 {found}/{len(parts)}，无法放入的文字或表格行 {unplaced} 处")
+        return line + (f"（待补：{'、'.join(missing)}）" if missing else "")
+
 
 def import_report(
     source: Path | str, target: Path | str, force: bool = False, template: Path | str | None = None
@@ -72,6 +87,11 @@ def import_report(
     # The same verdict as `nianbao check` on the written file (district defaults, last year's data).
     result.data_problems = check_file(target, template=template).problems
     return result
+
+
+def _table_found(report: ReportData, key: str) -> bool:
+    table = next((t for t in report.spec.tables if t.key == key), None)
+    return table is not None and any(k[0] == table.id and k not in report.invalid_cells for k in report.cells)
 
 
 def _is_standard_opening(report: ReportData) -> bool:

@@ -225,6 +225,7 @@ def read_pdf_blocks(path: Path, display: str, raw: bytes | None = None) -> Docum
 
 
 _PAGE_NUMBER = re.compile(r"^[-—－–\s]*\d{1,3}[-—－–\s]*$|^第\s*\d+\s*页(?:\s*[，,/共]\s*共?\s*\d+\s*页)?$")
+_PART_HEADING = re.compile(r"^[一二三四五六七八九十]+、")
 _STARTS_BLOCK = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、]|第[一二三四五六七八九十]+)")
 
 
@@ -249,8 +250,8 @@ def pdf_blocks(items: list[str | list[tuple[GridCell, int]]], display: str) -> D
         if paragraph and (_STARTS_BLOCK.match(line) or paragraph[-1].rstrip().endswith(_SENTENCE_END)):
             flush()
         paragraph.append(line)
-        if line.endswith("年度报告"):  # a title line ends its paragraph
-            flush()
+        if line.endswith("年度报告") or (_PART_HEADING.match(line) and len(line) <= 24 and "。" not in line):
+            flush()  # a title line or a part heading ("五、存在的主要问题及改进情况") stands alone
 
     for item in items:
         if isinstance(item, str):
