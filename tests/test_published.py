@@ -182,3 +182,17 @@ def test_import_scoreboard_counts_what_was_read(tmp_path: Path) -> None:
     line = import_report(source, tmp_path / "r.yaml").scoreboard()
     assert line.startswith("导入记分：表格数字读出 0/200，")
     assert "部分找到 1/6" in line and "待补：" in line and "联系电话" in line
+
+
+def test_missing_section_is_a_placeholder_that_check_lists_once_as_a_to_do(tmp_path: Path) -> None:
+    from nianbao.importer import import_report
+
+    source = tmp_path / "r.txt"
+    source.write_text("某某街道办事处2024年政府信息公开工作年度报告\n一、总体情况\n正文。\n"
+                      "五、存在的主要问题及改进情况\n问题是宣传不够，下一步加强宣传。\n", encoding="utf-8")
+    result = import_report(source, tmp_path / "r.yaml")
+    assert "【待补】" in (tmp_path / "r.yaml").read_text(encoding="utf-8")
+    to_do = [p for p in result.data_problems if p.rule == "待补"]
+    assert to_do and not any(p.is_error for p in to_do)
+    assert not any("改进情况」是空的" in p.message for p in result.data_problems)
+    assert len([p for p in to_do if "改进情况" in p.message]) == 1

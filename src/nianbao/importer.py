@@ -14,7 +14,7 @@ from pathlib import Path
 from .docx_reader import ParagraphBlock, read_docx_blocks
 from .errors import FileTrouble
 from .guard import ensure_absent
-from .model import ReportData
+from .model import Paragraph, ReportData
 from .pipeline import check_file
 from .problems import Location, Problem, warning
 from .render import build_context, compiled_template
@@ -23,6 +23,8 @@ from .source import display_name
 from .spec import normalize_label
 from .write import write_atomic
 from .yaml_writer import report_to_yaml
+
+PLACEHOLDER = "【待补】"
 
 
 @dataclass
@@ -70,6 +72,7 @@ def import_report(
                 warning(where, f"没有从报告中读出「{fact.key}」，已在数据文件中留空",
                         f"在数据文件的「基本信息」中补填「{fact.key}」" + (f"（{fact.hint}）" if fact.hint else ""))
             )
+    _mark_missing_text(report)
     if read.opening and _is_standard_opening(report):
         report.paragraphs["开头说明"] = []
     row_notes = {
@@ -87,6 +90,20 @@ def import_report(
     # The same verdict as `nianbao check` on the written file (district defaults, last year's data).
     result.data_problems = check_file(target, template=template).problems
     return result
+
+
+def _mark_missing_text(report: ReportData) -> None:
+    """A required part or section the source did not have gets the visible placeholder 【待补】, which
+    `check` reports once as a to-do (rule 待补) instead of an "empty part" error."""
+    where = Location(report.source)
+    for part in report.spec.parts:
+        if not part.required or part.key == "开头说明":
+            continue
+        contexts = [s.context for s in part.sections] if part.kind == "sections" else \
+            [part.context] if part.kind == "paragraphs" else []
+        for context in contexts:
+            if not report.paragraphs.get(context):
+                report.paragraphs[context] = [Paragraph(PLACEHOLDER, report.part_locations.get(part.key, where))]
 
 
 def _table_found(report: ReportData, key: str) -> bool:

@@ -379,7 +379,8 @@ class _Reader:
         if intro and subheads:
             first = subheads[0]
             subheads[0] = (first[0], intro + first[1], first[2])
-        elif intro:
+        without_heads = bool(intro) and not subheads  # content, no sub-headings: not empty, one warning
+        if without_heads:
             subheads = [(part.sections[0].key, intro, None)]
             self.problems.append(
                 warning(where, f"「{label}」没有（一）（二）小标题，全部文字已放在「{part.sections[0].key}」下",
@@ -400,7 +401,7 @@ class _Reader:
                 Paragraph(b.text, self._where(b, f"「{label}{section.key}」第{i}段")) for i, b in enumerate(body, 1)
             ]
             self.report.paragraphs[section.context] = paragraphs
-            if not paragraphs:
+            if not paragraphs and not without_heads:
                 self.problems.append(error(where, f"「{label}」的「{section.key}」是空的", "请填写"))
         for title, body, head in subheads[len(part.sections):]:
             self.report.paragraphs[part.sections[-1].context].append(
