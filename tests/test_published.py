@@ -196,3 +196,26 @@ def test_missing_section_is_a_placeholder_that_check_lists_once_as_a_to_do(tmp_p
     assert to_do and not any(p.is_error for p in to_do)
     assert not any("改进情况」是空的" in p.message for p in result.data_problems)
     assert len([p for p in to_do if "改进情况" in p.message]) == 1
+
+
+def test_tab_separated_rows_read_like_pipe_rows(tmp_path: Path) -> None:
+    from tests.conftest import SEED_TEXT
+
+    piped = SEED_TEXT.read_text(encoding="utf-8")
+    tabbed = "\n".join(
+        "\t".join(c.strip() for c in line.split("|")).strip(" ") if "|" in line else line
+        for line in piped.splitlines()
+    )
+    (tmp_path / "tab.txt").write_text(tabbed, encoding="utf-8")
+    from_pipes = read_report(SEED_TEXT).report.cells
+    tabs = read_report(tmp_path / "tab.txt")
+    from_tabs = tabs.report.cells
+    assert {k: c.value for k, c in from_tabs.items()} == {k: c.value for k, c in from_pipes.items()}
+    assert not tabs.report.invalid_cells and not any("没有找到表" in p.message for p in tabs.problems)
+
+
+def test_a_tab_between_words_is_not_a_table(tmp_path: Path) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("某某街道办事处2024年政府信息公开工作年度报告\t发布日期\n一、总体情况\n正文。\n", encoding="utf-8")
+    read = read_report(source)
+    assert not any("表格" in p.message and "不是官方格式" in p.message for p in read.problems)
