@@ -219,3 +219,25 @@ def test_a_tab_between_words_is_not_a_table(tmp_path: Path) -> None:
     source.write_text("某某街道办事处2024年政府信息公开工作年度报告\t发布日期\n一、总体情况\n正文。\n", encoding="utf-8")
     read = read_report(source)
     assert not any("表格" in p.message and "不是官方格式" in p.message for p in read.problems)
+
+
+def _table_two(header: str, row: str) -> str:
+    return ("某某街道办事处2019年政府信息公开工作年度报告\n一、总体情况\n正文。\n二、主动公开政府信息情况\n"
+            f"第二十条第（一）项 | | | |\n信息内容 | {header} |\n{row} |\n")
+
+
+def test_a_2019_format_report_gets_one_verdict(tmp_path: Path) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text(_table_two("本年新制作数量 | 本年新公开数量 | 对外公开总数量", "规范性文件 | 3 | 3 | 20"),
+                      encoding="utf-8")
+    problems = read_report(source).problems
+    errors = [p for p in problems if p.is_error]
+    assert len(errors) == 1 and "2019 年试行格式" in errors[0].message and "本年新制作数量" in errors[0].message
+    assert problems[0] is errors[0] and len(problems) > 1  # the rest stay listed, as warnings
+
+
+def test_one_old_label_in_a_current_table_is_not_another_edition(tmp_path: Path) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text(_table_two("本年制发件数 | 本年废止件数 | 现行有效件数", "规范性文件 | 3 | 0 | 20"),
+                      encoding="utf-8")
+    assert not any("2019 年试行格式" in p.message for p in read_report(source).problems)

@@ -12,13 +12,13 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
 from .docx_reader import DocumentBlocks, GridCell, ParagraphBlock, TableBlock, read_blocks
 from .model import Cell, CellKey, Paragraph, ReportData, SubPart
-from .problems import Location, Problem, error, warning
+from .problems import Location, Problem, Severity, error, warning
 from .published import read_html_blocks, read_pdf_blocks
 from .source import display_name
 from .spec import Column, Part, Row, Spec, Table, load_spec, normalize_label, resolve_template
@@ -243,7 +243,28 @@ class _Reader:
                             "表格部分只应有表格；说明文字请写到第一部分或第六部分")
                 )
         self._derive_facts()
+        self._edition_verdict()
         return self.result
+
+    def _edition_verdict(self) -> None:
+        """A report in the 2019 trial format: one verdict naming the edition and what differs, first; the
+        scattered findings that follow from the other format stay listed, as warnings."""
+        old = [p for p in self.problems if p.rule == OUTDATED_RULE and "2019年试行格式" in p.message]
+        terms = list(dict.fromkeys(re.findall(r"「([^」]+)」是2019年试行格式", " ".join(p.message for p in old))))
+        if len(terms) < 2:  # one old label in a current-format table is a label to fix, not another edition
+            return
+        listed = [p for p in self.problems if p.is_error]
+        verdict = error(
+            self._where(None, ""),
+            "这是 2019 年试行格式的年度报告（国办公开办函〔2019〕60号），与现行格式（国办公开办函〔2021〕30号）不同："
+            f"表格中的「{'」「'.join(terms[:6])}」{'等' if len(terms) > 6 else ''}是 2019 年的栏目。"
+            f"能一一对应的数字已导入，其余 {len(listed)} 处列在下面",
+            "按现行格式重新填写表二、表三、表四（nianbao 的数据文件就是现行格式），再核对导入的数字",
+            OUTDATED_RULE,
+        )
+        self.problems[:] = [verdict] + [
+            replace(p, severity=Severity.WARNING) if p.is_error else p for p in self.problems
+        ]
 
     def _headings(self) -> list[tuple[str, int]]:
         """Every official heading (text parts and tables) with its numeral 1–6."""
