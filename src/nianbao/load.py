@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from .model import Cell, Paragraph, ReportData, SubPart
 from .problems import Location, Problem, error
@@ -89,6 +90,19 @@ def load_report(
     walker = _Walker(report, problems)
     walker.walk(root)
     return report, problems
+
+
+def derive_facts(facts: dict[str, str], defaults: dict[str, Any]) -> None:
+    """Fill in the facts the data may leave out: 机关类型 from the office name, 标题 from the template's pattern."""
+    if "机关" in facts and "机关类型" not in facts:
+        name = facts.get("地区", "") + facts["机关"]
+        for entry in defaults.get("office_type_by_suffix", []):
+            if name.endswith(entry["suffix"]):
+                facts["机关类型"] = entry["type"]
+                break
+    if "标题" not in facts and "机关" in facts and "年度" in facts:
+        pattern = defaults.get("title", "{地区}{机关}{年度}年政府信息公开工作年度报告")
+        facts["标题"] = pattern.format(地区=facts.get("地区", ""), 机关=facts["机关"], 年度=facts["年度"])
 
 
 def _shared_source(path: Path) -> SourceFile:
@@ -302,17 +316,7 @@ class _Walker:
         return text
 
     def _derive_facts(self, where: Location) -> None:
-        facts = self.report.facts
-        defaults = self.spec.defaults
-        if "机关" in facts and "机关类型" not in facts:
-            name = facts.get("地区", "") + facts["机关"]
-            for entry in defaults.get("office_type_by_suffix", []):
-                if name.endswith(entry["suffix"]):
-                    facts["机关类型"] = entry["type"]
-                    break
-        if "标题" not in facts and "机关" in facts and "年度" in facts:
-            pattern = defaults.get("title", "{地区}{机关}{年度}年政府信息公开工作年度报告")
-            facts["标题"] = pattern.format(地区=facts.get("地区", ""), 机关=facts["机关"], 年度=facts["年度"])
+        derive_facts(self.report.facts, self.spec.defaults)
 
     # --- text parts ------------------------------------------------------------------------------------
 
