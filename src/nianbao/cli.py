@@ -21,6 +21,7 @@ from .form_writer import make_forms
 from .importer import import_report
 from .pdf import OfficeSuiteMissing, convert_to_pdf
 from .progress import ConsoleReporter
+from .review import REVIEW_PAGE, write_district_outputs
 from .summary import SUMMARY_FILE, print_summary
 from .years import new_year_file
 
@@ -136,18 +137,27 @@ def check(files: tuple[Path, ...], template: str | None, jobs: int | None, previ
 @_jobs_option
 @click.option("--pdf", "pdf", is_flag=True, default=False,
               help="同时用 LibreOffice 把生成的每份报告另存为 PDF，放在 .docx 旁边（需已安装 LibreOffice）。")
+@click.option("--rollup", "rollup", default=None, metavar="汇总.yaml", type=click.Path(dir_okay=False, path_type=Path),
+              help="把通过检查的各机关表格数据逐格相加，写成一个数据文件（区里可以从它开始写汇总报告）。")
 @click.help_option("--help", "-h")
 def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: bool, jobs: int | None,
-          pdf: bool) -> None:
+          pdf: bool, rollup: Path | None) -> None:
     result = build_paths(files, out_dir=out_dir, template=template, force=force, jobs=jobs,
                          reporter=ConsoleReporter("生成报告"))
-    if result.summary_path is not None:
-        print_summary(result.outcomes)
-        click.echo(f"汇总表：{result.summary_path}")
     exit_code = result.exit_code
     written = [o.target for o in result.outcomes if o.status is Status.BUILT and o.target is not None]
     if pdf and not _write_pdfs(written) and exit_code == EXIT_OK:
         exit_code = EXIT_FILE
+    if result.summary_path is not None or rollup is not None:
+        review = write_district_outputs(result, out_dir, rollup=rollup, page=result.summary_path is not None)
+        for problem in review.new_problems:
+            click.echo(problem.format(), err=True)
+    if result.summary_path is not None:
+        print_summary(result.outcomes)
+        click.echo(f"汇总表：{result.summary_path}")
+        click.echo(f"审阅页：{out_dir / REVIEW_PAGE}")
+    if rollup is not None:
+        click.echo(f"汇总数据文件：{rollup}")
     raise click.exceptions.Exit(exit_code)
 
 
