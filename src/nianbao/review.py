@@ -97,7 +97,7 @@ def review_district(outcomes: Sequence[OfficeOutcome]) -> DistrictReview:
         names.update(filter(None, [office.report.facts.get("地区"), office.report.office]))
         places = text_places(office.report, settings)
         this_year.append(places)
-        previous = previous_year_path(office.outcome.path, office.report.year)
+        previous = previous_year_path(office.outcome.path.resolve(), office.report.year)
         last = _load(previous) if previous is not None and previous.is_file() else None
         if last is not None and previous is not None:
             office.last_year = summary_figures(last)
