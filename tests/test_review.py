@@ -95,6 +95,7 @@ def test_page_roll_up_is_the_sum_of_the_offices(built):
     assert {k: str(v) for k, v in expected.items()} == shown
     assert shown[("表三", "新收", "总计")] != "0"
     assert "未计入（有错误或未读入）：不平衡街道" in page
+    assert str(folder) not in page and str(out) not in page  # nothing personal: no folder path in the page
 
 
 def test_summary_workbook_gains_the_district_total_sheet_in_official_shape(built):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from html import escape
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -16,11 +16,13 @@ from . import __version__
 from .batch import Status
 from .form_layout import table_layout
 from .model import Number, ReportData
+from .problems import Location
 from .render import format_number
 from .summary import status_counts
 
 if TYPE_CHECKING:
     from .review import DistrictReview, OfficeReview
+    from .same_text import TextPlace
 
 _STATUS_CLASS = {Status.BUILT: "ok", Status.PASSED: "ok", Status.SKIPPED: "skip", Status.FAILED: "bad"}
 
@@ -182,7 +184,7 @@ def _details(office: OfficeReview) -> str:
     for problem in outcome.problems:
         cls = "error" if problem.is_error else "warning"
         hint = f'<div class="hint">修改办法：{escape(problem.hint)}</div>' if problem.hint else ""
-        items.append(f'<li class="{cls}"><span class="where">{escape(str(problem.location))}</span> '
+        items.append(f'<li class="{cls}"><span class="where">{escape(_where(problem.location))}</span> '
                      f'<span class="sev">{escape(problem.severity.value)}</span>：{escape(problem.message)}{hint}</li>')
     extra = ""
     if office.last_year_file:
@@ -193,16 +195,27 @@ def _details(office: OfficeReview) -> str:
             f'<ul class="problems">{"".join(items)}</ul>{extra}</details>')
 
 
+def _where(location: Location) -> str:
+    """A place as the page shows it: the file's name and line, never a folder path (the page is shared)."""
+    name = PurePath(location.file.split(" ", 1)[0]).name
+    rest = location.file[len(location.file.split(" ", 1)[0]):]
+    return f"{name}{rest}:{location.line}" if location.line else f"{name}{rest}"
+
+
+def _describe(place: TextPlace) -> str:
+    return f"{place.office}{place.year}年「{place.part}」（{_where(place.location)}）"
+
+
 def _same_text(review: DistrictReview) -> str:
     head = '<section id="same-text"><h2>文字雷同（与其他单位或与本单位上年）</h2>'
     if not review.repeats:
         return head + '<p class="none">没有发现雷同的段落（已除去官方格式中的固定说法、统计数字句式和单位名称）。</p></section>'
     rows = ["<table><thead><tr><th>段落</th><th>雷同于</th><th>相似度</th><th>摘录</th></tr></thead><tbody>"]
     for repeat in sorted(review.repeats, key=lambda r: (r.place.office, str(r.place.location))):
-        other = ("本单位上年：" if repeat.last_year else "") + repeat.other.describe()
+        other = ("本单位上年：" if repeat.last_year else "") + _describe(repeat.other)
         excerpt = repeat.place.text if len(repeat.place.text) <= 60 else repeat.place.text[:60] + "……"
         rows.append(
-            f"<tr><td>{escape(repeat.place.describe())}</td><td>{escape(other)}</td>"
+            f"<tr><td>{escape(_describe(repeat.place))}</td><td>{escape(other)}</td>"
             f'<td class="n">{repeat.percent}%</td><td class="excerpt">{escape(excerpt)}</td></tr>'
         )
     rows.append("</tbody></table></section>")
