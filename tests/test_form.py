@@ -165,7 +165,7 @@ def test_unbalanced_numbers_are_written_and_reported_at_the_workbook_cell(distri
 def test_existing_data_file_is_kept_without_force(district_forms, tmp_path):
     (tmp_path / "红星街道.yaml").write_text("# 已有\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["import", str(form_of(district_forms, "红星街道")), "-o", str(tmp_path)])
-    assert result.exit_code == 3
+    assert result.exit_code == 1
     assert "已存在，为免覆盖未写入" in result.output
     assert (tmp_path / "红星街道.yaml").read_text(encoding="utf-8") == "# 已有\n"
 
@@ -180,11 +180,27 @@ def test_form_keeps_an_existing_workbook_and_refuses_data_with_errors(tmp_path):
     assert broken.exit_code == 3 and "有错误，未生成填报表" in broken.output
 
 
+def test_workbook_that_unpacks_too_large_is_refused_before_reading(district_forms, tmp_path, monkeypatch):
+    import nianbao.form_reader as reader
+
+    monkeypatch.setattr(reader, "MAX_UNPACKED_BYTES", 10_000)
+    result = CliRunner().invoke(cli, ["import", str(form_of(district_forms, "红星街道")), "-o", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "文件解压后过大，不是正常的填报表" in result.output
+    assert list(tmp_path.glob("*.yaml")) == []
+
+
+def test_office_type_offers_its_choices(district_forms):
+    facts = load_workbook(form_of(district_forms, "红星街道"))["基本信息"]
+    lists = [dv for dv in facts.data_validations.dataValidation if dv.type == "list"]
+    assert [(str(dv.sqref), dv.formula1) for dv in lists] == [("B4", '"街道,乡镇,区县,市级以上,部门"')]
+
+
 def test_not_a_workbook_is_a_file_error(tmp_path):
     fake = tmp_path / "表格.xlsx"
     fake.write_bytes(b"not a zip")
     result = CliRunner().invoke(cli, ["import", str(fake)])
-    assert result.exit_code == 3
+    assert result.exit_code == 1
     assert "不是有效的 .xlsx 文件" in result.output
 
 

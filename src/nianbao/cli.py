@@ -166,7 +166,7 @@ def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: b
              "也可以读入 nianbao form 生成、街道填好的填报表（.xlsx），或装有填报表的文件夹：每个填报表写成 "
              "<机关>.yaml（默认写在填报表所在的文件夹，-o 可指定文件夹）。填报表的栏目被改动、行被删除，"
              "或有空格、非数字时，列出每一处（工作表!单元格 和官方栏目名），不写文件。"
-             "\n\n退出码：0 成功，1 文件问题（包括输出文件已存在而没有加 --force），3 填报表有错误。")
+             "\n\n退出码：0 成功，1 文件问题（无法读取，或输出文件已存在而没有加 --force），3 填报表有错误。")
 @click.argument("report", metavar="报告文件或填报表", type=click.Path(path_type=Path))
 @click.option("--output", "-o", "output", default=None, metavar="数据文件.yaml",
               type=click.Path(path_type=Path), help="写出的数据文件（读入填报表时可以是文件夹）。")
@@ -200,7 +200,9 @@ def _import_forms(source: Path, output: Path | None, force: bool, template: str 
     if len(results) > 1:
         done = sum(r.ok for r in results)
         click.echo(f"共 {len(results)} 个填报表：已读入 {done} 个，有错误 {len(results) - done} 个")
-    return EXIT_OK if all(r.ok for r in results) else EXIT_CHECKS
+    if any(not r.ok and not r.file_trouble for r in results):
+        return EXIT_CHECKS
+    return EXIT_FILE if any(r.file_trouble for r in results) else EXIT_OK
 
 
 @cli.command(short_help="为每个机关生成填报表（Excel/WPS 表格），预先填好数据。", help="为每个机关生成一个填报表（.xlsx），写到 输出文件夹/<机关><年度>年报填报表.xlsx："

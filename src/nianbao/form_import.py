@@ -31,6 +31,7 @@ class FormImport:
     target: Path | None = None
     report: ReportData | None = None
     problems: list[Problem] = field(default_factory=list)
+    file_trouble: bool = False  # it could not be read or its data file not written (exit 1), not bad data (3)
 
     @property
     def ok(self) -> bool:
@@ -85,5 +86,6 @@ def import_forms(sources: list[Path], target: Path | None = None, force: bool = 
         try:
             results.append(import_form(file, target, force=force, template=template))
         except NianbaoError as exc:
-            results.append(FormImport(display_name(file), problems=[error(Location(display_name(file)), exc.message)]))
+            where = Location(exc.where or display_name(file))
+            results.append(FormImport(display_name(file), problems=[error(where, exc.message)], file_trouble=True))
     return results

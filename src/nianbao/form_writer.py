@@ -297,8 +297,12 @@ def _facts_sheet(sheet: Worksheet, report: ReportData) -> str:
     _header_row(sheet, FACTS_HEADER)
     required: list[str] = []
     for row, fact in enumerate(report.spec.facts, start=2):
-        sheet.cell(row, 1, fact.key).font = Font(name=FONT, bold=fact.required)
+        label = sheet.cell(row, 1, fact.key)
+        label.font = Font(name=FONT, bold=fact.required)
+        label.alignment = _LEFT
         value = sheet.cell(row, 2, report.facts.get(fact.key, ""))
+        value.font = Font(name=FONT)
+        sheet.row_dimensions[row].height = 32 if len(str(value.value)) > 28 else 18
         value.number_format = "@"  # a postcode or telephone number stays text
         value.protection = _UNLOCKED
         value.fill = _INPUT_FILL
@@ -306,7 +310,14 @@ def _facts_sheet(sheet: Worksheet, report: ReportData) -> str:
         hint = fact.hint + ("（必填）" if fact.required else "（可不填）")
         if fact.choices:
             hint += "；可选：" + "、".join(fact.choices)
+            choice = DataValidation(type="list", formula1='"' + ",".join(fact.choices) + '"', allow_blank=True,
+                                    showErrorMessage=True, showInputMessage=True, errorTitle="请从列表中选择",
+                                    error="只能选：" + "、".join(fact.choices) + "；也可以留空，按名称推断",
+                                    promptTitle=f"选择{fact.key}", prompt="从列表中选择，或留空")
+            choice.add(value.coordinate)
+            sheet.add_data_validation(choice)
         sheet.cell(row, 3, hint).alignment = _LEFT
+        sheet.cell(row, 3).font = Font(name=FONT, size=10)
         for column in (1, 2, 3):
             sheet.cell(row, column).border = _BORDER
         if fact.required:
@@ -368,7 +379,7 @@ def _text_sheet(sheet: Worksheet, report: ReportData) -> None:
             sheet.cell(row, column).border = _BORDER
             sheet.cell(row, column).font = Font(name=FONT, size=10)
         sheet.row_dimensions[row].height = _text_height(text)
-    for letter, width in zip("ABCD", (18, 26, 90, 24), strict=True):
+    for letter, width in zip("ABCD", (28, 28, 90, 26), strict=True):
         sheet.column_dimensions[letter].width = width
     _protect(sheet)
 
