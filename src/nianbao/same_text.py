@@ -191,19 +191,73 @@ class SameTextFinder:
         return repeats
 
 
-def repeat_problems(repeats: Iterable[Repeat]) -> dict[str, list[Problem]]:
-    """Warnings by office: each cross-office repeat warns both offices, each naming the other place."""
+@dataclass
+class RepeatGroup:
+    """Paragraphs that are the same text: several offices' this year (linked by pairs of repeats), or one
+    office's paragraph and its last year's. `similarity` is the highest of the pairs that link them."""
+
+    places: list[TextPlace]
+    similarity: float
+    last_year: bool
+
+    @property
+    def percent(self) -> int:
+        return round(self.similarity * 100)
+
+    @property
+    def offices(self) -> list[str]:
+        return list(dict.fromkeys(p.office for p in self.places))
+
+
+def group_repeats(repeats: Iterable[Repeat]) -> list[RepeatGroup]:
+    """One group per set of linked paragraphs, so a paragraph copied by 50 offices is one entry, not 1,225."""
+    parent: dict[TextPlace, TextPlace] = {}
+
+    def root(place: TextPlace) -> TextPlace:
+        parent.setdefault(place, place)
+        while parent[place] != place:
+            parent[place] = parent[parent[place]]
+            place = parent[place]
+        return place
+
+    groups: list[RepeatGroup] = []
+    best: dict[TextPlace, float] = {}
+    for repeat in repeats:
+        if repeat.last_year:
+            groups.append(RepeatGroup([repeat.place, repeat.other], repeat.similarity, True))
+            continue
+        a, b = root(repeat.place), root(repeat.other)
+        if a != b:
+            parent[b] = a
+            best[a] = max(best.get(a, 0.0), best.pop(b, 0.0))
+        best[a] = max(best.get(a, 0.0), repeat.similarity)
+    members: dict[TextPlace, list[TextPlace]] = {}
+    for place in parent:
+        members.setdefault(root(place), []).append(place)
+    for head, places in members.items():
+        places.sort(key=lambda p: (p.office, p.location))
+        groups.insert(0, RepeatGroup(places, best[head], False))
+    return groups
+
+
+def _names(places: Sequence[TextPlace], limit: int = 3) -> str:
+    shown = "、".join(p.describe() for p in places[:limit])
+    return shown + (f"等 {len(places)} 处" if len(places) > limit else "")
+
+
+def repeat_problems(groups: Iterable[RepeatGroup]) -> dict[str, list[Problem]]:
+    """Warnings by office: one per paragraph of a group, naming the other places of the group."""
     result: dict[str, list[Problem]] = {}
     hint_other = "各单位的报告应按本单位的实际工作撰写；与其他单位雷同会被扣分（国办公开办函〔2021〕30号）"
     hint_last = "评议时与往年雷同会被扣分：请按本年的实际工作重写这一段"
-    for repeat in repeats:
-        if repeat.last_year:
-            message = (f"「{repeat.place.part}」与本单位上年报告{repeat.other.describe()}的文字雷同"
-                       f"（相似度 {repeat.percent}%）")
-            result.setdefault(repeat.place.office, []).append(
-                warning(repeat.place.location, message, hint_last, RULE_ID))
+    for group in groups:
+        if group.last_year:
+            here, there = group.places
+            message = f"「{here.part}」与本单位上年报告{there.describe()}的文字雷同（相似度 {group.percent}%）"
+            result.setdefault(here.office, []).append(warning(here.location, message, hint_last, RULE_ID))
             continue
-        for here, there in ((repeat.place, repeat.other), (repeat.other, repeat.place)):
-            message = f"「{here.part}」与{there.describe()}的文字雷同（相似度 {repeat.percent}%）"
+        for here in group.places:
+            others = [p for p in group.places if p is not here]
+            message = f"「{here.part}」与{_names(others)}的文字雷同（相似度 {group.percent}%）"
             result.setdefault(here.office, []).append(warning(here.location, message, hint_other, RULE_ID))
     return result
