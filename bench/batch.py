@@ -6,7 +6,7 @@
 Both sides do the same work per office (read the YAML with the district defaults, check it, build the
 context, render the same template, write the .docx); they differ only in how they render:
 
-* nianbao  — `batch.build_paths` (template loaded, patched and compiled once per worker process, offices
+* nianbao  — `runs.build_paths` (template loaded, patched and compiled once per worker process, offices
              spread over `--jobs` processes, atomic writes, provenance, summary spreadsheet);
 * nianbao -j1 — the same in one process (the per-core speed-up);
 * plain    — a loop that makes a new `docxtpl.DocxTemplate` per office and renders it with the same strict,
@@ -86,7 +86,7 @@ def _descendants(root: int) -> list[int]:
 
 
 def side_nianbao(folder: Path, out: Path, jobs: int) -> int:
-    from nianbao.batch import Status, build_paths
+    from nianbao import Status, build_paths
 
     result = build_paths([folder], out, jobs=jobs, summary=True)
     built = sum(o.status is Status.BUILT for o in result.outcomes)
@@ -119,8 +119,7 @@ def run_side(side: str, folder: Path, out: Path, jobs: int) -> None:
     The libraries are imported before the clock starts (both sides); compiling the template is timed."""
     import docxtpl  # noqa: F401
 
-    import nianbao.batch  # noqa: F401
-    import nianbao.summary  # noqa: F401
+    import nianbao.runs  # noqa: F401
 
     start = time.perf_counter()
     count = side_plain(folder, out) if side == "plain" else side_nianbao(folder, out, jobs)

@@ -3,7 +3,6 @@ LibreOffice's recalculation shows the live status cells (通过 / 不平衡)."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,14 +11,15 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from nianbao.batch import find_offices
-from nianbao.check import compute_totals
 from nianbao.cli import cli
 from nianbao.form_import import import_form
 from nianbao.form_writer import make_forms
 from nianbao.load import load_report
 from nianbao.model import ReportData
+from nianbao.totals import compute_totals
 
 from .conftest import ROOT
+from .debian import needs_debian
 
 DISTRICT = ROOT / "data" / "龙马潭区" / "2024"
 BROKEN = ROOT / "tests" / "fixtures" / "broken-district"
@@ -206,7 +206,7 @@ def test_not_a_workbook_is_a_file_error(tmp_path):
 
 # --- recalculated by LibreOffice ------------------------------------------------------------------------
 
-needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+needs_soffice = needs_debian("libreoffice-calc-nogui")
 
 
 def recalculated(path: Path, work: Path):

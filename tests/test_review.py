@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -16,17 +15,18 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from nianbao.batch import find_offices
-from nianbao.check import compute_totals
 from nianbao.cli import cli
 from nianbao.form_layout import stacked_layout
 from nianbao.load import load_report
 from nianbao.model import Number, ReportData
-from nianbao.review import REVIEW_PAGE, TOTAL_SHEET
+from nianbao.review_page import REVIEW_PAGE, TOTAL_SHEET
 from nianbao.same_text import SameTextFinder, SameTextSettings, TextPlace, settings_for, text_places
 from nianbao.spec import load_spec, resolve_template
 from nianbao.summary import SUMMARY_FILE
+from nianbao.totals import compute_totals
 
 from .conftest import ROOT
+from .debian import needs_debian
 
 DISTRICT = ROOT / "data" / "龙马潭区" / "2024"
 COPYING = ROOT / "tests" / "fixtures" / "same-text" / "雷同街道.yaml"
@@ -206,76 +206,53 @@ def test_sample_offices_have_texts_to_compare():
 
 # --- in a real browser ----------------------------------------------------------------------------------
 
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-needs_browser = pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-                                   reason="Debian's chromium and chromium-driver are not installed")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture
-def browser():
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    profile = tempfile.mkdtemp(prefix="nianbao-chromium-")
-    for argument in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     f"--user-data-dir={profile}", "--window-size=1400,1800"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+def browser(tmp_path):
+    """Debian's chromium, headless, with a fresh profile, driven by Playwright; collects console messages
+    and uncaught script errors."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 1800})
+        page = context.new_page()
+        page.messages = []
+        page.on("console", lambda message: page.messages.append(f"{message.type}: {message.text}"))
+        page.on("pageerror", lambda exc: page.messages.append(f"error: {exc}"))
+        try:
+            yield page
+        finally:
+            context.close()
 
 
-@needs_browser
+@needs_debian("chromium")
 def test_page_in_headless_chromium_lists_every_office_and_filters(built, browser):
-    from selenium.webdriver.common.by import By
-
     folder, out, _ = built
-    browser.get((out / REVIEW_PAGE).as_uri())
-    assert [entry for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "WARNING")] == []
-    rows = browser.find_elements(By.CSS_SELECTOR, "tr.office")
-    names = [row.get_attribute("data-name") for row in rows]
+    page = browser
+    page.goto((out / REVIEW_PAGE).as_uri())
+    page.wait_for_load_state("load")
+    rows = page.locator("tr.office")
+    names = [rows.nth(i).get_attribute("data-name") for i in range(rows.count())]
     assert sorted(names) == sorted(p.stem for p in folder.glob("*.yaml") if not p.name.startswith("_"))
-    assert browser.find_element(By.ID, "shown").text == "显示 15 / 15 个机关"
+    assert page.locator("#shown").inner_text() == "显示 15 / 15 个机关"
 
     def visible() -> list[str]:
-        return [r.get_attribute("data-name") for r in rows if r.is_displayed()]
+        return [rows.nth(i).get_attribute("data-name") for i in range(rows.count()) if rows.nth(i).is_visible()]
 
-    browser.find_element(By.CSS_SELECTOR, "input[value=errors]").click()
+    page.check("input[value=errors]")
     assert visible() == ["不平衡街道"]
-    browser.find_element(By.CSS_SELECTOR, "input[value=same]").click()
+    page.check("input[value=same]")
     assert visible() == ["红星街道", "雷同街道"]
-    assert browser.find_element(By.ID, "shown").text == "显示 2 / 15 个机关"
-    browser.find_element(By.CSS_SELECTOR, "input[value=all]").click()
-    browser.find_element(By.ID, "search").send_keys("镇")
+    assert page.locator("#shown").inner_text() == "显示 2 / 15 个机关"
+    page.check("input[value=all]")
+    page.fill("#search", "镇")
     assert visible() == ["双加镇", "胡市镇", "金龙镇", "长安镇"]
-    link = browser.find_element(By.CSS_SELECTOR, 'tr[data-name="双加镇"] a')
-    assert link.get_attribute("href").endswith(".docx")
-    assert (out / unquote(link.get_attribute("href").rsplit("/", 1)[1])).is_file()
-    assert browser.get_log("browser") == []
-
-
-def test_a_paragraph_copied_by_many_offices_is_one_group_and_one_warning_each():
-    from nianbao.problems import Location
-    from nianbao.same_text import group_repeats, repeat_problems
-
-    settings = settings_for(load_spec(resolve_template(None)))
-    text = "{o}坚持把政务公开与基层治理相结合，每季度召开一次联席会议研究公开事项，由纪检干部全程监督。"
-    offices = [[TextPlace(name, "2024", "六、其他需要报告的事项", Location(f"{name}.yaml", 3), text.format(o=name))]
-               for name in ("甲街道", "乙街道", "丙街道", "丁街道", "戊镇")]
-    groups = group_repeats(SameTextFinder(settings, set()).across_offices(offices))
-    assert [(len(g.places), g.offices, g.percent) for g in groups] == [
-        (5, ["丁街道", "丙街道", "乙街道", "戊镇", "甲街道"], 100)]
-    warnings = repeat_problems(groups)
-    assert {office: len(problems) for office, problems in warnings.items()} == dict.fromkeys(
-        ["丁街道", "丙街道", "乙街道", "戊镇", "甲街道"], 1)
-    assert warnings["甲街道"][0].message == (
-        "「六、其他需要报告的事项」与丁街道2024年「六、其他需要报告的事项」（丁街道.yaml:3）、"
-        "丙街道2024年「六、其他需要报告的事项」（丙街道.yaml:3）、乙街道2024年「六、其他需要报告的事项」（乙街道.yaml:3）"
-        "等 4 处的文字雷同（相似度 100%）")
+    href = page.locator('tr[data-name="双加镇"] a').first.get_attribute("href")
+    assert href is not None and href.endswith(".docx") and (out / unquote(href)).is_file()
+    assert page.locator("#rollup-表三 td[data-cell]").count() == 175
+    assert page.messages == []  # no console message, no script error

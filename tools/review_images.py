@@ -1,6 +1,6 @@
 """Images of the district workflow for the README: the review page and a fill-in workbook.
 
-Run from the repository root (needs Debian's chromium and chromium-driver, the selenium package, LibreOffice
+Run from the repository root (needs Debian's chromium, the playwright package, LibreOffice
 Calc and poppler-utils' pdftoppm/pdftotext)::
 
     python tools/review_images.py [output folder]
@@ -26,9 +26,9 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from openpyxl import load_workbook  # noqa: E402
 
-from nianbao.batch import build_paths  # noqa: E402
 from nianbao.form_writer import make_forms  # noqa: E402
-from nianbao.review import REVIEW_PAGE, write_district_outputs  # noqa: E402
+from nianbao.review_page import REVIEW_PAGE, write_district_outputs  # noqa: E402
+from nianbao.runs import build_paths  # noqa: E402
 
 DISTRICT = ROOT / "data" / "龙马潭区" / "2024"
 EXTRA = [ROOT / "tests" / "fixtures" / "same-text" / "雷同街道.yaml",
@@ -37,23 +37,20 @@ OUTPUT = ROOT / "docs" / "images"
 
 
 def page_screenshot(page: Path, target: Path) -> None:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    from playwright.sync_api import sync_playwright
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    with tempfile.TemporaryDirectory() as profile:
-        for argument in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                         f"--user-data-dir={profile}", "--window-size=1280,1500", "--hide-scrollbars"):
-            options.add_argument(argument)
-        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path="/usr/bin/chromium", headless=True, viewport={"width": 1280, "height": 1500},
+            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--hide-scrollbars"])
         try:
-            driver.get(page.as_uri())
-            driver.execute_script("document.querySelector('tr.details details').open = true;")
-            driver.save_screenshot(str(target))
+            view = context.new_page()
+            view.goto(page.as_uri())
+            view.evaluate("document.querySelector('tr.details details').open = true")
+            view.screenshot(path=str(target))
         finally:
-            driver.quit()
+            context.close()
 
 
 def review_page(work: Path, target: Path) -> None:

@@ -1,38 +1,37 @@
-"""nianbao: the annual government information disclosure report (政府信息公开工作年度报告) from YAML."""
+"""nianbao: the annual government information disclosure report (政府信息公开工作年度报告) from YAML.
 
-__version__ = "0.1.0"
+The public API is `__all__` below; every module of the package is internal. The modules are floors, each
+importing only from floors below (the import-linter contract in pyproject.toml lists them):
 
-from .check import check_report  # noqa: E402
-from .docx_check import check_document  # noqa: E402
-from .errors import ChecksFailed, FileTrouble, NianbaoError, TemplateTrouble, UsageTrouble  # noqa: E402
-from .importer import import_report  # noqa: E402
-from .load import load_report  # noqa: E402
-from .model import ReportData  # noqa: E402
-from .pipeline import CheckResult, build_file, check_file, output_path  # noqa: E402
-from .problems import Location, Problem, Severity  # noqa: E402
-from .render import build_context, render_report  # noqa: E402
-from .years import new_year_file  # noqa: E402
+    values, problems, errors  →  spec, model, totals  →  readers (source/load, docx_reader/report_reader,
+    provenance)  →  rules (check, text_rules, years)  →  one document (render, write, guard, yaml_writer)
+    →  one office (district, pipeline, docx_check, importer, new_year)  →  batch  →  outputs (summary,
+    pdf, progress)  →  runs  →  cli
+"""
+
+from .batch import Status
+from .docx_check import check_document
+from .errors import ChecksFailed, FileTrouble, NianbaoError
+from .importer import import_report
+from .new_year import new_year_file
+from .pipeline import CheckResult, build_file, check_file
+from .problems import Problem
+from .runs import build_paths, check_paths
+from .version import __version__
 
 __all__ = [
-    "ChecksFailed",
     "CheckResult",
+    "ChecksFailed",
     "FileTrouble",
-    "Location",
     "NianbaoError",
     "Problem",
-    "ReportData",
-    "Severity",
-    "TemplateTrouble",
-    "UsageTrouble",
+    "Status",
     "__version__",
-    "build_context",
     "build_file",
+    "build_paths",
     "check_document",
     "check_file",
-    "check_report",
+    "check_paths",
     "import_report",
-    "load_report",
     "new_year_file",
-    "output_path",
-    "render_report",
 ]

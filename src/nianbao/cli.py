@@ -12,34 +12,49 @@ from typing import Any
 
 import click
 
-from . import __version__, zh_click
-from .batch import DEFAULTS_FILE, Status, build_paths, check_paths
+from . import zh_click
+from .batch import Status
+from .district import DEFAULTS_FILE
 from .docx_check import check_any
-from .errors import NianbaoError
+from .errors import ChecksFailed, NianbaoError
 from .form_import import import_forms, is_form_file
 from .form_writer import make_forms
 from .importer import import_report
+from .new_year import new_year_file
 from .pdf import OfficeSuiteMissing, convert_to_pdf
 from .progress import ConsoleReporter
-from .review import REVIEW_PAGE, write_district_outputs
+from .review_page import REVIEW_PAGE, write_district_outputs
+from .runs import build_paths, check_paths
 from .summary import SUMMARY_FILE, print_summary
-from .years import new_year_file
+from .version import __version__
 
 zh_click.install()
 
-EXIT_OK, EXIT_FILE, EXIT_USAGE, EXIT_CHECKS = 0, 1, 2, 3
+EXIT_OK, EXIT_FILE = 0, 1  # the others come with the library errors (errors.py)
 
 
 class Failure(click.ClickException):
-    """A library error shown as one Chinese line on stderr, with its exit code."""
+    """A library error shown as one Chinese line on stderr, with its exit code.
 
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code  # type: ignore[misc]  # click declares it per class
+    click 8.5 declares `exit_code` a class variable, so each exit code gets its own subclass
+    (`failure(message, code)` picks it); this also works with click 8.1-8.4.
+    """
+
+    exit_code = EXIT_FILE
 
     def show(self, file: Any = None) -> None:
         message = self.format_message()
         click.echo(message if message.startswith("错误") or " 错误：" in message else f"错误：{message}", err=True)
+
+
+@functools.cache
+def _failure_class(exit_code: int) -> type[Failure]:
+    return type(f"Failure{exit_code}", (Failure,), {"exit_code": exit_code})
+
+
+def failure(message: str, exit_code: int) -> Failure:
+    """A `Failure` that makes click exit with `exit_code`."""
+    return _failure_class(exit_code)(message)
 
 
 class NianbaoCommand(click.Command):
@@ -64,15 +79,15 @@ class NianbaoGroup(click.Group):
         try:
             return super().invoke(ctx)
         except NianbaoError as exc:
-            raise Failure(exc.format(), exc.exit_code) from None
+            raise failure(exc.format(), exc.exit_code) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except KeyboardInterrupt:
-            raise Failure("已中断；没有留下写了一半的文件", 130) from None
+            raise failure("已中断；没有留下写了一半的文件", 130) from None
         except Exception as exc:
             if os.environ.get("NIANBAO_DEBUG"):
                 raise
-            raise Failure(
+            raise failure(
                 f"程序内部错误（{type(exc).__name__}: {exc}）。请把这条信息和所用的数据文件发给维护人员；"
                 "设置环境变量 NIANBAO_DEBUG=1 可查看详细信息",
                 EXIT_FILE,
@@ -112,9 +127,12 @@ def cli() -> None:
 @_jobs_option
 @click.option("--previous", "-p", metavar="上年文件", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="上年的数据文件（.yaml）或上年的报告（.docx/.txt）；不写时自动找上一年度文件夹中的同名文件。")
+@click.option("--data", "-d", "data", metavar="数据文件", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="检查 Word 报告时，生成它所用的数据文件（.yaml）；报告和数据文件夹没有一起移动、找不到时用。")
 @click.help_option("--help", "-h")
-def check(files: tuple[Path, ...], template: str | None, jobs: int | None, previous: Path | None) -> None:
-    checker = functools.partial(check_any, previous=previous)
+def check(files: tuple[Path, ...], template: str | None, jobs: int | None, previous: Path | None,
+          data: Path | None) -> None:
+    checker = functools.partial(check_any, previous=previous, data=data)
     result = check_paths(files, template=template, jobs=jobs, checker=checker,
                          reporter=ConsoleReporter("检查数据", checking=True))
     if result.from_folder or len(result.outcomes) > 1:
@@ -201,7 +219,7 @@ def _import_forms(source: Path, output: Path | None, force: bool, template: str 
         done = sum(r.ok for r in results)
         click.echo(f"共 {len(results)} 个填报表：已读入 {done} 个，有错误 {len(results) - done} 个")
     if any(not r.ok and not r.file_trouble for r in results):
-        return EXIT_CHECKS
+        return ChecksFailed.exit_code
     return EXIT_FILE if any(r.file_trouble for r in results) else EXIT_OK
 
 
@@ -228,7 +246,7 @@ def form(files: tuple[Path, ...], out_dir: Path, force: bool, template: str | No
         else:
             click.echo(outcome.note, err=True)
     if any(o.problems and o.target is None for o in outcomes):
-        raise click.exceptions.Exit(EXIT_CHECKS)
+        raise click.exceptions.Exit(ChecksFailed.exit_code)
     if any(o.target is None for o in outcomes):
         raise click.exceptions.Exit(EXIT_FILE)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .check import check_report
+from .district import previous_report
 from .errors import FileTrouble, NianbaoError
 from .form_reader import read_form
 from .model import ReportData
@@ -55,8 +56,8 @@ def import_form(source: Path | str, target: Path | str | None = None, force: boo
     path = out if out.suffix.lower() in (".yaml", ".yml") else out / safe_file_name(f"{report.office}.yaml")
     if path.exists() and not force:
         raise FileTrouble(f"{display_name(path)} 已存在，为免覆盖未写入；确认要替换它，请加 --force")
-    report.path = path  # last year's data is found beside the data file (years.py)
-    result.problems.extend(check_report(report))
+    report.path = path  # last year's data is found beside the data file (district.previous_report)
+    result.problems.extend(check_report(report, previous_report(report)))
     header = [
         f"{report.facts.get('标题', report.office)}的数据，由 nianbao import 从填报表 {source.name} 读入。",
         f"运行 nianbao build {display_name(path)} 生成 Word 报告。",

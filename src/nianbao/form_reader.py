@@ -19,11 +19,13 @@ from openpyxl import load_workbook
 
 from .errors import FileTrouble
 from .form_layout import FACTS_SHEET, TEXT_SHEET, Input, form_layout
-from .load import clean_text, derive_facts
+from .load import derive_facts
 from .model import Cell, Number, Paragraph, ReportData, SubPart
 from .problems import Location, Problem, error
 from .source import display_name
 from .spec import Spec, load_spec, normalize_label, resolve_template
+from .totals import compute_totals
+from .values import clean_text
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
@@ -52,11 +54,12 @@ def _read(book: Any, path: Path, display: str, template: Path | str | None) -> t
                               "用 nianbao form 生成的填报表填写，不要删除或改名工作表"))
         return None, problems
     spec = load_spec(resolve_template(template or _template_name(book), base=path.parent))
-    report = ReportData(path=path, source=display, spec=spec, sources=[display], source_paths=[path])
+    report = ReportData(path=path, source=display, spec=spec, source_paths=[path])
     reader = _Reader(report, book, display, problems)
     reader.facts()
     reader.tables()
     reader.texts()
+    compute_totals(report)  # totals still holding their formula, as load_report does for totals left out
     return report, problems
 
 
@@ -168,7 +171,7 @@ class _Reader:
         for fact in self.spec.facts:
             if fact.key not in seen:
                 self.problems.append(error(self.at(FACTS_SHEET, "A1"), f"基本信息缺少「{fact.key}」一行", _REGENERATE))
-        derive_facts(self.report.facts, self.spec.defaults)
+        derive_facts(self.report.facts, self.spec)
 
     # --- tables -----------------------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .batch import find_offices
 from .errors import FileTrouble, NianbaoError
 from .form_layout import (
     FACTS_HEADER,
@@ -38,6 +39,7 @@ from .form_layout import (
     form_layout,
     ref,
 )
+from .load import load_report
 from .model import CellKey, ReportData
 from .problems import Problem
 from .source import display_name
@@ -140,7 +142,7 @@ def _total_formula(item: Input, places: dict[CellKey, str], report: ReportData) 
         return None
     cell = report.cells[item.key]
     parts_sum = sum((report.value(*k) for k in item.parts), 0)
-    if cell.given and cell.value != parts_sum:
+    if cell.location is not None and cell.value != parts_sum:
         return None
     return f"=SUM({_sum_args([places[k] for k in item.parts])})"
 
@@ -477,9 +479,6 @@ def make_forms(paths: Iterable[Path | str], out_dir: Path | str = "out", force: 
                template: Path | str | None = None) -> list[FormOutcome]:
     """`nianbao form`: one workbook per office named by `paths` (files, or folders read non-recursively,
     with their shared defaults), pre-filled from its data."""
-    from .batch import find_offices
-    from .check import compute_totals
-    from .load import load_report
 
     offices, _ = find_offices(paths)
     outcomes = []
@@ -489,8 +488,6 @@ def make_forms(paths: Iterable[Path | str], out_dir: Path | str = "out", force: 
         except NianbaoError as exc:
             outcomes.append(FormOutcome(display_name(office.path), note=exc.format()))
             continue
-        if report is not None:
-            compute_totals(report)
         display = report.source if report is not None else display_name(office.path)
         outcomes.append(form_outcome(report, problems, display, Path(out_dir), force))
     return outcomes

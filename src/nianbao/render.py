@@ -12,7 +12,6 @@ import io
 import re
 import zipfile
 from dataclasses import replace
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,30 +23,23 @@ from docxtpl import DocxTemplate
 from lxml import etree
 
 from .errors import TemplateTrouble
-from .model import Number, Paragraph, ReportData
+from .model import Paragraph, ReportData
 from .provenance import (
     Provenance,
     content_hash,
     custom_part_declarations,
     custom_properties_xml,
     package_hash,
+    relative_source,
     sha256_files,
 )
 from .spec import Spec
+from .values import format_number
 
 DOCUMENT_PART = "word/document.xml"
 CORE_PART = "docProps/core.xml"
 CUSTOM_PART = "docProps/custom.xml"
 _JINJA_MARK = re.compile(r"\{[{%#]")
-
-
-def format_number(value: Number | None) -> str:
-    """Counts as plain integers; amounts as typed (0.092 stays 0.092, never 9.2E-2)."""
-    if value is None:
-        return "0"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)
 
 
 def _texts(paragraphs: list[Paragraph]) -> list[str]:
@@ -77,7 +69,7 @@ def build_context(report: ReportData) -> dict[str, Any]:
         for row in table.rows:
             values = {"名称": row.label}
             for column in row.columns:
-                values[column.id] = format_number(report.cells[(table.id, row.id, column.id)].value)
+                values[column.id] = format_number(report.value(table.id, row.id, column.id))
             rows[row.id] = values
         groups = {
             group.id: {"名称": group.label, "行": [rows[r.id] for r in table.rows if r.group == group.id]}
@@ -148,10 +140,6 @@ class CompiledTemplate:
         if any(c in xml for c in "\t\a\n\f"):
             xml = _resolve_listing(xml)
         return xml
-
-    def render_xml(self, context: dict[str, Any]) -> str:
-        """The rendered word/document.xml; raises TemplateTrouble if it is not well-formed XML."""
-        return self._render_document(context)[0].decode("utf-8")
 
     def _render_document(self, context: dict[str, Any]) -> tuple[bytes, Any]:
         """word/document.xml as bytes, and its parsed tree (the well-formedness check; reused for hashing)."""
@@ -244,12 +232,16 @@ def compiled_template(docx_path: Path) -> CompiledTemplate:
     return CompiledTemplate(docx_path)
 
 
-def render_report(report: ReportData) -> bytes:
-    """The .docx bytes of a checked report (the caller has made sure it has no errors)."""
+def render_report(report: ReportData, report_dir: Path | None = None) -> bytes:
+    """The .docx bytes of a checked report (the caller has made sure it has no errors).
+
+    `report_dir` is the folder the report is written to: the data files are recorded relative to it.
+    """
     template = compiled_template(report.spec.docx)
     provenance = Provenance(
         data_hash=sha256_files(report.source_paths),
         template_hash=template.hash,
-        sources=tuple(str(p.resolve()) for p in report.source_paths),
+        sources=tuple(relative_source(p, report_dir) for p in report.source_paths),
+        template_name=report.spec.docx.parent.name,
     )
     return template.render(build_context(report), title=report.facts.get("标题", ""), provenance=provenance)

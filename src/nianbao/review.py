@@ -1,27 +1,21 @@
 """After a district build: what the district office reviews. For the offices of a run this gathers their
 data again (the pool hands back only small outcomes), last year's data where the previous year's folder
-has it, same-text repeats across offices and years, and the roll-up; then writes the review page
-(`index.html`), the district total sheet of 年报汇总.xlsx and, when asked, the roll-up data file.
+has it, same-text repeats across offices and years, and the roll-up. review_page.py writes it out.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import load_workbook
-
-from .batch import BatchResult, OfficeOutcome, Status, defaults_for, summary_figures
-from .check import compute_totals
-from .errors import FileTrouble, NianbaoError
-from .form_layout import stacked_layout
-from .form_writer import write_table
+from .batch import OfficeOutcome, Status, summary_figures
+from .district import defaults_for, previous_year_path
+from .errors import NianbaoError
 from .load import load_report
 from .model import Number, ReportData
 from .problems import Problem
-from .rollup import sum_reports, with_placeholder_texts
+from .rollup import sum_reports
 from .same_text import (
     Repeat,
     RepeatGroup,
@@ -32,14 +26,7 @@ from .same_text import (
     settings_for,
     text_places,
 )
-from .source import display_name
-from .summary import write_summary_xlsx
-from .write import write_atomic
-from .yaml_writer import report_to_yaml
-from .years import previous_year_path
 
-REVIEW_PAGE = "index.html"
-TOTAL_SHEET = "全区合计"
 TRUSTED = (Status.BUILT, Status.SKIPPED, Status.PASSED)
 
 
@@ -82,7 +69,6 @@ def _load(path: Path) -> ReportData | None:
         return None
     if report is None or any(p.is_error for p in problems):
         return None
-    compute_totals(report)
     return report
 
 
@@ -110,7 +96,7 @@ def review_district(outcomes: Sequence[OfficeOutcome]) -> DistrictReview:
         last = _load(previous) if previous is not None and previous.is_file() else None
         if last is not None and previous is not None:
             office.last_year = summary_figures(last)
-            office.last_year_file = display_name(previous)
+            office.last_year_file = f"{previous.parent.name}/{previous.name}"
             last_year[index] = text_places(last, settings)
     pairs: list[Repeat] = []
     if settings is not None:
@@ -136,54 +122,4 @@ def review_district(outcomes: Sequence[OfficeOutcome]) -> DistrictReview:
         review.total = sum_reports(same_template)
     review.included = [r.office for r in same_template]
     review.excluded = [o.outcome.office for o in review.offices if o.report is None or o.report not in same_template]
-    return review
-
-
-def write_total_sheet(path: Path, total: ReportData, included: Sequence[str]) -> None:
-    """Add the district total sheet (tables 二, 三, 四 in the official shape) to the summary workbook."""
-    try:
-        book = load_workbook(path)
-    except (OSError, ValueError, KeyError) as exc:
-        raise FileTrouble(f"无法读取刚写出的汇总表：{exc}", display_name(path)) from None
-    sheet = book.create_sheet(TOTAL_SHEET, 1)
-    layout = stacked_layout(total.spec, TOTAL_SHEET)
-    for table in layout.tables:
-        write_table(sheet, table, total, editable=False)
-    last = layout.tables[-1].last_row + 2
-    sheet.cell(last, 1, f"以上为 {len(included)} 个机关（{'、'.join(included)}）的数据之和，有错误的机关不计入。")
-    buffer = io.BytesIO()
-    book.save(buffer)
-    write_atomic(path, buffer.getvalue())
-
-
-def rollup_text(review: DistrictReview) -> str:
-    """The roll-up as a data file: the sums, and 【待改写】 notes where the district writes its own text."""
-    assert review.total is not None
-    total = with_placeholder_texts(review.total, review.included)
-    header = [
-        f"{review.district}{review.year}年 {len(review.included)} 个机关的表格数据之和，由 nianbao build --rollup 生成。",
-        f"计入：{'、'.join(review.included)}。" + (f"未计入（有错误）：{'、'.join(review.excluded)}。" if review.excluded else ""),
-        "请把「基本信息」改为本机关的信息（补上联系机构、地址、邮编、联系电话），按实际情况改写各部分文字并删去“【待改写】”。",
-    ]
-    return report_to_yaml(total, header=header)
-
-
-def write_district_outputs(result: BatchResult, out_dir: Path | str, rollup: Path | str | None = None,
-                           page: bool = True) -> DistrictReview:
-    """After `batch.build_paths`: same-text warnings, the summary workbook with its district total sheet,
-    the review page, and (with `rollup`) the roll-up data file. Returns what was gathered."""
-    from .review_page import render_review_page
-
-    out = Path(out_dir)
-    review = review_district(result.outcomes)
-    if result.summary_path is not None:
-        write_summary_xlsx(result.outcomes, result.summary_path)
-        if review.total is not None:
-            write_total_sheet(result.summary_path, review.total, review.included)
-    if page:
-        write_atomic(out / REVIEW_PAGE, render_review_page(review, out).encode("utf-8"))
-    if rollup is not None:
-        if review.total is None:
-            raise FileTrouble("没有通过检查的机关，无法生成汇总数据文件", display_name(Path(rollup)))
-        write_atomic(Path(rollup), rollup_text(review).encode("utf-8"))
     return review

@@ -1,28 +1,40 @@
-"""The district review page `index.html`: one static file, no server, no network (inline style and script),
-so it opens from a shared folder. One row per office (status, figures with last year's beside them, problem
+"""The outputs of a district review: the page `index.html`, the district total sheet of 年报汇总.xlsx and
+the roll-up data file (`build --rollup`). The page is one static file, no server, no network (inline style
+and script), so it opens from a shared folder. One row per office (status, figures with last year's beside them, problem
 counts, links to its .docx and .pdf), each office's problems with their places, a filter, the same-text
 repeats naming both places, and the district roll-up in the shape of tables 二, 三 and 四.
 """
 
 from __future__ import annotations
 
+import io
 import os
+from collections.abc import Sequence
 from html import escape
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from . import __version__
-from .batch import Status
-from .form_layout import table_layout
+from openpyxl import load_workbook
+
+from .batch import BatchResult, Status
+from .errors import FileTrouble
+from .form_layout import stacked_layout, table_layout
+from .form_writer import write_table
 from .model import Number, ReportData
 from .problems import Location
 from .render import format_number
-from .summary import status_counts
+from .review import DistrictReview, OfficeReview, review_district
+from .rollup import with_placeholder_texts
+from .same_text import TextPlace
+from .source import display_name
+from .summary import status_counts, write_summary_xlsx
+from .version import __version__
+from .write import write_atomic
+from .yaml_writer import report_to_yaml
 
-if TYPE_CHECKING:
-    from .review import DistrictReview, OfficeReview
-    from .same_text import TextPlace
+REVIEW_PAGE = "index.html"
+TOTAL_SHEET = "全区合计"
+
 
 _STATUS_CLASS = {Status.BUILT: "ok", Status.PASSED: "ok", Status.SKIPPED: "skip", Status.FAILED: "bad"}
 
@@ -262,3 +274,51 @@ def _official_table(report: ReportData, table_id: str) -> str:
         html.append(f"<tr>{''.join(cells)}</tr>")
     html.append("</table>")
     return "\n".join(html)
+
+
+def write_total_sheet(path: Path, total: ReportData, included: Sequence[str]) -> None:
+    """Add the district total sheet (tables 二, 三, 四 in the official shape) to the summary workbook."""
+    try:
+        book = load_workbook(path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise FileTrouble(f"无法读取刚写出的汇总表：{exc}", display_name(path)) from None
+    sheet = book.create_sheet(TOTAL_SHEET, 1)
+    layout = stacked_layout(total.spec, TOTAL_SHEET)
+    for table in layout.tables:
+        write_table(sheet, table, total, editable=False)
+    last = layout.tables[-1].last_row + 2
+    sheet.cell(last, 1, f"以上为 {len(included)} 个机关（{'、'.join(included)}）的数据之和，有错误的机关不计入。")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    write_atomic(path, buffer.getvalue())
+
+
+def rollup_text(review: DistrictReview) -> str:
+    """The roll-up as a data file: the sums, and 【待改写】 notes where the district writes its own text."""
+    assert review.total is not None
+    total = with_placeholder_texts(review.total, review.included)
+    header = [
+        f"{review.district}{review.year}年 {len(review.included)} 个机关的表格数据之和，由 nianbao build --rollup 生成。",
+        f"计入：{'、'.join(review.included)}。" + (f"未计入（有错误）：{'、'.join(review.excluded)}。" if review.excluded else ""),
+        "请把「基本信息」改为本机关的信息（补上联系机构、地址、邮编、联系电话），按实际情况改写各部分文字并删去“【待改写】”。",
+    ]
+    return report_to_yaml(total, header=header)
+
+
+def write_district_outputs(result: BatchResult, out_dir: Path | str, rollup: Path | str | None = None,
+                           page: bool = True) -> DistrictReview:
+    """After `batch.build_paths`: same-text warnings, the summary workbook with its district total sheet,
+    the review page, and (with `rollup`) the roll-up data file. Returns what was gathered."""
+    out = Path(out_dir)
+    review = review_district(result.outcomes)
+    if result.summary_path is not None:
+        write_summary_xlsx(result.outcomes, result.summary_path)
+        if review.total is not None:
+            write_total_sheet(result.summary_path, review.total, review.included)
+    if page:
+        write_atomic(out / REVIEW_PAGE, render_review_page(review, out).encode("utf-8"))
+    if rollup is not None:
+        if review.total is None:
+            raise FileTrouble("没有通过检查的机关，无法生成汇总数据文件", display_name(Path(rollup)))
+        write_atomic(Path(rollup), rollup_text(review).encode("utf-8"))
+    return review

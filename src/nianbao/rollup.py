@@ -30,7 +30,7 @@ def sum_reports(reports: Sequence[ReportData], office: str = ROLLUP_OFFICE) -> R
             for column in row.columns:
                 key = (table.id, row.id, column.id)
                 value: Number = sum((r.value(*key) for r in reports), 0)
-                total.cells[key] = Cell(value, None, computed=column.computed or row.computed)
+                total.cells[key] = Cell(value, None)
     for fact in SHARED_FACTS:
         values = {r.facts.get(fact) for r in reports}
         if len(values) == 1 and None not in values:
