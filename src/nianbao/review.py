@@ -15,7 +15,7 @@ from .errors import NianbaoError
 from .load import load_report
 from .model import Number, ReportData
 from .problems import Problem
-from .rollup import sum_reports
+from .rollup import add_report, sum_reports
 from .same_text import (
     Repeat,
     RepeatGroup,
@@ -35,31 +35,24 @@ class OfficeReview:
     """One office on the review page."""
 
     outcome: OfficeOutcome
-    report: ReportData | None = None  # this year's data (totals computed) when it passed its checks
+    name: str = ""  # the office as its data names it; empty when its data did not pass its checks
     last_year: dict[str, Number] | None = None  # last year's summary figures, when last year's file exists
     last_year_file: str = ""
     repeated: int = 0  # paragraphs of this office that repeat another office's or its last year's
+    places: list[TextPlace] = field(default_factory=list)  # its paragraphs, for the same-text comparison
 
 
 @dataclass
 class DistrictReview:
     offices: list[OfficeReview]
     figure_labels: list[str]
+    district: str = ""
+    year: str = ""
     total: ReportData | None = None
     included: list[str] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
     repeats: list[RepeatGroup] = field(default_factory=list)
     new_problems: list[Problem] = field(default_factory=list)  # the same-text warnings added to the outcomes
-
-    @property
-    def district(self) -> str:
-        reports = [o.report for o in self.offices if o.report is not None]
-        return reports[0].facts.get("地区", "") if reports else ""
-
-    @property
-    def year(self) -> str:
-        years = {o.report.year for o in self.offices if o.report is not None}
-        return years.pop() if len(years) == 1 else ""
 
 
 def _load(path: Path) -> ReportData | None:
@@ -78,48 +71,51 @@ def review_district(outcomes: Sequence[OfficeOutcome]) -> DistrictReview:
     for outcome in outcomes:
         labels.update(dict.fromkeys(outcome.figures))
     review = DistrictReview([OfficeReview(o) for o in outcomes], list(labels))
-    this_year: list[list[TextPlace]] = []
     last_year: dict[int, list[TextPlace]] = {}
     names: set[str] = set()
+    years: set[str] = set()
     settings = None
+    # One office at a time: only its paragraphs and the running sums are kept, never every report.
     for index, office in enumerate(review.offices):
-        if office.outcome.status not in TRUSTED:
+        report = _load(office.outcome.path) if office.outcome.status in TRUSTED else None
+        if report is None:
+            review.excluded.append(office.outcome.office)
             continue
-        office.report = _load(office.outcome.path)
-        if office.report is None:
+        if review.total is None:
+            review.total = sum_reports([report])
+        elif report.spec is not review.total.spec:
+            review.excluded.append(office.outcome.office)  # another template: its cells do not add up
             continue
-        settings = settings or settings_for(office.report.spec)
-        names.update(filter(None, [office.report.facts.get("地区"), office.report.office]))
-        places = text_places(office.report, settings)
-        this_year.append(places)
-        previous = previous_year_path(office.outcome.path.resolve(), office.report.year)
+        else:
+            add_report(review.total, report)
+        review.included.append(report.office)
+        office.name = report.office
+        review.district = review.district or report.facts.get("地区", "")
+        years.add(report.year)
+        settings = settings or settings_for(report.spec)
+        names.update(filter(None, [report.facts.get("地区"), report.office]))
+        office.places = text_places(report, settings)
+        previous = previous_year_path(office.outcome.path.resolve(), report.year)
         last = _load(previous) if previous is not None and previous.is_file() else None
         if last is not None and previous is not None:
             office.last_year = summary_figures(last)
             office.last_year_file = f"{previous.parent.name}/{previous.name}"
             last_year[index] = text_places(last, settings)
+    review.year = years.pop() if len(years) == 1 else ""
     pairs: list[Repeat] = []
     if settings is not None:
         finder = SameTextFinder(settings, names)
-        pairs = finder.across_offices(this_year)
+        pairs = finder.across_offices([o.places for o in review.offices if o.places])
         for index, places in last_year.items():
-            office = review.offices[index]
-            assert office.report is not None
-            pairs += finder.against_last_year(text_places(office.report, settings), places)
+            pairs += finder.against_last_year(review.offices[index].places, places)
     review.repeats = group_repeats(pairs)
     by_office = repeat_problems(review.repeats)
     for office in review.offices:
-        name = office.report.office if office.report is not None else ""
-        added = by_office.get(name, []) if name else []
+        added = by_office.get(office.name, []) if office.name else []
         office.repeated = len({p.location for p in added})
         known = set(office.outcome.problems)
         added = [p for p in added if p not in known]
         office.outcome.problems = [*office.outcome.problems, *added]
         review.new_problems += added
-    summed = [o.report for o in review.offices if o.report is not None]
-    same_template = [r for r in summed if r.spec is summed[0].spec] if summed else []
-    if same_template:
-        review.total = sum_reports(same_template)
-    review.included = [r.office for r in same_template]
-    review.excluded = [o.outcome.office for o in review.offices if o.report is None or o.report not in same_template]
+        office.places = []
     return review

@@ -39,6 +39,16 @@ def sum_reports(reports: Sequence[ReportData], office: str = ROLLUP_OFFICE) -> R
     return total
 
 
+def add_report(total: ReportData, report: ReportData) -> None:
+    """Add one more office (of the same template) to a roll-up made by `sum_reports`, cell by cell; a shared
+    fact on which this office differs is dropped."""
+    for key, cell in total.cells.items():
+        cell.value = (cell.value or 0) + report.value(*key)
+    for fact in SHARED_FACTS:
+        if fact in total.facts and report.facts.get(fact) != total.facts[fact]:
+            del total.facts[fact]
+
+
 def with_placeholder_texts(total: ReportData, offices: Sequence[str]) -> ReportData:
     """The roll-up with every required text part holding a short 【待改写】 note, so that the data file
     written from it reads cleanly and `check` keeps reminding until the district has written its text."""
