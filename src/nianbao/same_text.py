@@ -234,10 +234,12 @@ def group_repeats(repeats: Iterable[Repeat]) -> list[RepeatGroup]:
     members: dict[TextPlace, list[TextPlace]] = {}
     for place in parent:
         members.setdefault(root(place), []).append(place)
+    across = []
     for head, places in members.items():
         places.sort(key=lambda p: (p.office, p.location))
-        groups.insert(0, RepeatGroup(places, best[head], False))
-    return groups
+        across.append(RepeatGroup(places, best[head], False))
+    across.sort(key=lambda g: (g.places[0].office, g.places[0].location))
+    return across + groups
 
 
 def _names(places: Sequence[TextPlace], limit: int = 3) -> str:
