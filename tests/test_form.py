@@ -258,3 +258,10 @@ def test_libreoffice_flags_a_total_that_disagrees_and_a_blank(tmp_path):
     assert three["K7"].value == "不平衡：14≠114"
     assert three["B2"].value.startswith("不平衡：")
     assert recalc["表四"]["B2"].value == "未填写：1 格为空（没有的请填 0）"
+
+
+def test_workbook_passes_the_open_xml_schema_check(district_forms):
+    audit = pytest.importorskip("openxml_audit")
+    result = audit.OpenXmlValidator().validate(form_of(district_forms, "红星街道"))
+    assert [str(e) for e in result.errors if "[schema]" in str(e)] == []
+    assert result.error_count == 0

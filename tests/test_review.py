@@ -118,6 +118,12 @@ def test_summary_workbook_gains_the_district_total_sheet_in_official_shape(built
     assert f"{corner.ref}:C{corner.row + 2}" in merged
 
 
+def test_summary_workbook_passes_the_open_xml_schema_check(built):
+    audit = pytest.importorskip("openxml_audit")
+    _, out, _ = built
+    assert audit.OpenXmlValidator().validate(out / SUMMARY_FILE).error_count == 0
+
+
 def test_rollup_data_file_holds_the_sums(built):
     folder, out, _ = built
     report, problems = load_report(out / "汇总.yaml")

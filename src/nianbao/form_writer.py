@@ -11,6 +11,7 @@ pre-filled from the data file. Sheet protection has no password: it only keeps l
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,9 +80,39 @@ def form_bytes(report: ReportData) -> bytes:
         statuses.append((table.sheet, f"B{table.status_row}"))
     _text_sheet(book.create_sheet(TEXT_SHEET), report)
     _guide_sheet(guide, report, statuses)
+    return workbook_bytes(book)
+
+
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_FONT_ORDER = ["b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign", "sz", "color",
+               "name", "family", "charset", "scheme"]
+
+
+def workbook_bytes(book: Workbook) -> bytes:
+    """The saved workbook, with the children of each font in the order of the OOXML schema (openpyxl writes
+    `name` first, which the Open XML SDK's validator, and openxml-audit with it, report as a schema error)."""
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    return tidy_font_order(buffer.getvalue())
+
+
+def tidy_font_order(data: bytes) -> bytes:
+    from lxml import etree
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    styles = etree.fromstring(source.read("xl/styles.xml"))
+    rank = {f"{_MAIN_NS}{name}": index for index, name in enumerate(_FONT_ORDER)}
+    for font in styles.iter(f"{_MAIN_NS}font"):
+        children = sorted(font, key=lambda child: rank.get(child.tag, len(rank)))
+        font[:] = children
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/styles.xml":
+                content = etree.tostring(styles, xml_declaration=True, encoding="UTF-8", standalone=True)
+            target.writestr(item, content)
+    return out.getvalue()
 
 
 # --- the official tables ---------------------------------------------------------------------------------

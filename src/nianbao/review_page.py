@@ -7,7 +7,6 @@ repeats naming both places, and the district roll-up in the shape of tables 二,
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Sequence
 from html import escape
@@ -19,7 +18,7 @@ from openpyxl import load_workbook
 from .batch import BatchResult, Status
 from .errors import FileTrouble
 from .form_layout import stacked_layout, table_layout
-from .form_writer import write_table
+from .form_writer import workbook_bytes, write_table
 from .model import Number, ReportData
 from .problems import Location
 from .render import format_number
@@ -288,9 +287,7 @@ def write_total_sheet(path: Path, total: ReportData, included: Sequence[str]) ->
         write_table(sheet, table, total, editable=False)
     last = layout.tables[-1].last_row + 2
     sheet.cell(last, 1, f"以上为 {len(included)} 个机关（{'、'.join(included)}）的数据之和，有错误的机关不计入。")
-    buffer = io.BytesIO()
-    book.save(buffer)
-    write_atomic(path, buffer.getvalue())
+    write_atomic(path, workbook_bytes(book))
 
 
 def rollup_text(review: DistrictReview) -> str:
