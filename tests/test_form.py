@@ -265,3 +265,17 @@ def test_workbook_passes_the_open_xml_schema_check(district_forms):
     result = audit.OpenXmlValidator().validate(form_of(district_forms, "红星街道"))
     assert [str(e) for e in result.errors if "[schema]" in str(e)] == []
     assert result.error_count == 0
+
+
+def test_text_that_looks_like_a_formula_round_trips_as_text(tmp_path, variant):
+    path = variant.replace("  本年度未收取信息处理费。", "  =SUM(1,2) 本年度未收取信息处理费。").write()
+    outcomes = make_forms([path], tmp_path / "forms")
+    assert outcomes[0].target is not None
+    texts = load_workbook(outcomes[0].target)["文字"]
+    cell = next(c for (c,) in texts.iter_rows(min_col=3, max_col=3) if str(c.value).startswith("=SUM"))
+    assert cell.data_type == "s"  # text, not a formula the office software would compute
+    result = import_form(outcomes[0].target, tmp_path / "back")
+    assert result.target is not None, [p.format() for p in result.problems]
+    back, _ = load_report(result.target)
+    assert back is not None
+    assert back.paragraphs["其他事项"][0].text.startswith("=SUM(1,2) ")

@@ -15,6 +15,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
@@ -341,7 +342,7 @@ def _facts_sheet(sheet: Worksheet, report: ReportData) -> str:
         label = sheet.cell(row, 1, fact.key)
         label.font = Font(name=FONT, bold=fact.required)
         label.alignment = _LEFT
-        value = sheet.cell(row, 2, report.facts.get(fact.key, ""))
+        value = _text_cell(sheet, row, 2, report.facts.get(fact.key, ""))
         value.font = Font(name=FONT)
         sheet.row_dimensions[row].height = 32 if len(str(value.value)) > 28 else 18
         value.number_format = "@"  # a postcode or telephone number stays text
@@ -405,12 +406,12 @@ def _text_sheet(sheet: Worksheet, report: ReportData) -> None:
     _header_row(sheet, TEXT_HEADER)
     for row, (part, title, text, editable_title, hint) in enumerate(_text_rows(report), start=2):
         sheet.cell(row, 1, part).alignment = _TOP_LEFT
-        head = sheet.cell(row, 2, title)
+        head = _text_cell(sheet, row, 2, title)
         head.alignment = _TOP_LEFT
         if editable_title:
             head.protection = _UNLOCKED
             head.fill = _INPUT_FILL
-        body = sheet.cell(row, 3, text)
+        body = _text_cell(sheet, row, 3, text)
         body.alignment = _TOP_LEFT
         body.protection = _UNLOCKED
         body.fill = _INPUT_FILL
@@ -423,6 +424,14 @@ def _text_sheet(sheet: Worksheet, report: ReportData) -> None:
     for letter, width in zip("ABCD", (28, 28, 90, 26), strict=True):
         sheet.column_dimensions[letter].width = width
     _protect(sheet)
+
+
+def _text_cell(sheet: Worksheet, row: int, column: int, text: str) -> Any:
+    """A cell holding text exactly: a text starting with “=” stays text, never becomes a formula."""
+    cell = sheet.cell(row, column, text)
+    if text.startswith("="):
+        cell.data_type = "s"
+    return cell
 
 
 def _text_height(text: str) -> float:
