@@ -200,6 +200,12 @@ def test_same_text_ignores_boilerplate_names_and_digits():
     offices = [place("甲街道", copied.format(o="甲街道", n=3)), place("乙街道", copied.format(o="乙街道", n=12))]
     repeats = finder.across_offices(offices)
     assert [(r.place.office, r.other.office, r.percent) for r in repeats] == [("甲街道", "乙街道", 100)]
+    edited = copied.replace("每季度召开一次", "每月召开").format(o="丙镇", n=4)
+    offices.append(place("丙镇", edited))
+    repeats = finder.across_offices(offices)
+    assert sorted((r.place.office, r.other.office) for r in repeats) == [("甲街道", "丙镇"), ("甲街道", "乙街道")]
+    near = next(r for r in repeats if "丙镇" in (r.place.office, r.other.office))
+    assert 70 <= near.percent < 100
     strict = SameTextFinder(SameTextSettings(threshold=1.01, min_chars=5), set())
     assert strict.across_offices(offices) == []
 

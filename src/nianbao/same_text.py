@@ -114,11 +114,19 @@ def _fold(text: str) -> str:
 def fingerprint(text: str, names: Iterable[str], settings: SameTextSettings) -> frozenset[str]:
     """The character runs of a paragraph once the boilerplate, names and digits are taken out (empty when
     too little is left to compare)."""
+    return _runs(text, _folded_names(names), settings)
+
+
+def _folded_names(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({_fold(n) for n in names if n}, key=len, reverse=True))
+
+
+def _runs(text: str, folded_names: Sequence[str], settings: SameTextSettings) -> frozenset[str]:
     text = unicodedata.normalize("NFKC", text)
     for pattern in settings.patterns:
         text = pattern.sub("", text)
     folded = _fold(text)
-    for name in sorted({_fold(n) for n in names if n}, key=len, reverse=True):
+    for name in folded_names:
         folded = folded.replace(name, "")
     for phrase in settings.boilerplate:
         folded = folded.replace(phrase, "")
@@ -140,6 +148,15 @@ class _Indexed:
     runs: frozenset[str]
 
 
+def _across(one: Sequence[_Indexed], two: Sequence[_Indexed]) -> tuple[_Indexed, _Indexed] | None:
+    """A paragraph of each set from different offices, if there is such a pair."""
+    for a in one:
+        for b in two:
+            if a.office != b.office:
+                return a, b
+    return None
+
+
 @dataclass
 class SameTextFinder:
     """Finds repeats among many offices without comparing every pair: an index from character run to the
@@ -149,40 +166,51 @@ class SameTextFinder:
     names: set[str] = field(default_factory=set)
 
     def across_offices(self, offices: Sequence[Sequence[TextPlace]]) -> list[Repeat]:
-        """Pairs of paragraphs of different offices that are the same text (each pair once)."""
-        names = self.names | {p.office for places in offices for p in places}
-        items = [
-            _Indexed(place, index, fingerprint(place.text, names, self.settings))
-            for index, places in enumerate(offices)
-            for place in places
-        ]
-        index: dict[str, list[int]] = {}
-        for number, item in enumerate(items):
-            for run in item.runs:
-                index.setdefault(run, []).append(number)
+        """Pairs of paragraphs of different offices that are the same text. Paragraphs left identical
+        after folding are measured once (a text copied by every office costs one comparison, not one per
+        pair) and linked in a chain; every paragraph that repeats another is in at least one pair."""
+        folded = _folded_names(self.names | {p.office for places in offices for p in places})
+        identical: dict[frozenset[str], list[_Indexed]] = {}
+        for index, places in enumerate(offices):
+            for place in places:
+                runs = _runs(place.text, folded, self.settings)
+                if runs:
+                    identical.setdefault(runs, []).append(_Indexed(place, index, runs))
         repeats: list[Repeat] = []
-        for number, item in enumerate(items):
-            if not item.runs:
-                continue
+        for members in identical.values() if self.settings.threshold <= 1 else ():
+            first = members[0]
+            anchor = next((m for m in members if m.office != first.office), None)
+            for member in members[1:]:
+                partner = first if member.office != first.office else anchor
+                if partner is not None and partner is not member:
+                    repeats.append(Repeat(partner.place, member.place, 1.0, last_year=False))
+        sets = list(identical.values())
+        postings: dict[str, list[int]] = {}
+        for number, members in enumerate(sets):
+            for run in members[0].runs:
+                postings.setdefault(run, []).append(number)
+        for number, members in enumerate(sets):
+            runs = members[0].runs
             shared: dict[int, int] = {}
-            for run in item.runs:
-                for other in index[run]:
-                    if other > number and items[other].office != item.office:
+            for run in runs:
+                for other in postings[run]:
+                    if other > number:
                         shared[other] = shared.get(other, 0) + 1
             for other, count in shared.items():
-                similarity = count / min(len(item.runs), len(items[other].runs))
-                if similarity >= self.settings.threshold:
-                    repeats.append(Repeat(item.place, items[other].place, similarity, last_year=False))
+                similarity = count / min(len(runs), len(sets[other][0].runs))
+                pair = _across(members, sets[other])
+                if similarity >= self.settings.threshold and pair is not None:
+                    repeats.append(Repeat(pair[0].place, pair[1].place, similarity, last_year=False))
         return repeats
 
     def against_last_year(self, this_year: Sequence[TextPlace], last_year: Sequence[TextPlace]) -> list[Repeat]:
         """Paragraphs of one office that repeat its own last year's (each this-year paragraph once, with
         the most similar paragraph of last year)."""
-        names = self.names | {p.office for p in this_year} | {p.office for p in last_year}
-        old = [(place, fingerprint(place.text, names, self.settings)) for place in last_year]
+        names = _folded_names(self.names | {p.office for p in this_year} | {p.office for p in last_year})
+        old = [(place, _runs(place.text, names, self.settings)) for place in last_year]
         repeats = []
         for place in this_year:
-            runs = fingerprint(place.text, names, self.settings)
+            runs = _runs(place.text, names, self.settings)
             if not runs:
                 continue
             best = max(((_similarity(runs, o), p) for p, o in old if o), default=None, key=lambda pair: pair[0])
@@ -211,29 +239,31 @@ class RepeatGroup:
 
 def group_repeats(repeats: Iterable[Repeat]) -> list[RepeatGroup]:
     """One group per set of linked paragraphs, so a paragraph copied by 50 offices is one entry, not 1,225."""
-    parent: dict[TextPlace, TextPlace] = {}
+    parent: dict[int, int] = {}  # by id(): the finder hands the same TextPlace objects to every pair
+    place_of: dict[int, TextPlace] = {}
 
-    def root(place: TextPlace) -> TextPlace:
-        parent.setdefault(place, place)
-        while parent[place] != place:
-            parent[place] = parent[parent[place]]
-            place = parent[place]
-        return place
+    def root(key: int) -> int:
+        parent.setdefault(key, key)
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
 
     groups: list[RepeatGroup] = []
-    best: dict[TextPlace, float] = {}
+    best: dict[int, float] = {}
     for repeat in repeats:
         if repeat.last_year:
             groups.append(RepeatGroup([repeat.place, repeat.other], repeat.similarity, True))
             continue
-        a, b = root(repeat.place), root(repeat.other)
+        place_of[id(repeat.place)], place_of[id(repeat.other)] = repeat.place, repeat.other
+        a, b = root(id(repeat.place)), root(id(repeat.other))
         if a != b:
             parent[b] = a
             best[a] = max(best.get(a, 0.0), best.pop(b, 0.0))
         best[a] = max(best.get(a, 0.0), repeat.similarity)
-    members: dict[TextPlace, list[TextPlace]] = {}
-    for place in parent:
-        members.setdefault(root(place), []).append(place)
+    members: dict[int, list[TextPlace]] = {}
+    for key in parent:
+        members.setdefault(root(key), []).append(place_of[key])
     across = []
     for head, places in members.items():
         places.sort(key=lambda p: (p.office, p.location))
