@@ -288,3 +288,16 @@ def test_a_paragraph_copied_by_many_offices_is_one_group_and_one_warning_each():
         "「六、其他需要报告的事项」与丁街道2024年「六、其他需要报告的事项」（丁街道.yaml:3）、"
         "丙街道2024年「六、其他需要报告的事项」（丙街道.yaml:3）、乙街道2024年「六、其他需要报告的事项」（乙街道.yaml:3）"
         "等 4 处的文字雷同（相似度 100%）")
+
+
+def test_rollup_of_a_single_office_writes_only_the_data_file(tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(DISTRICT / "红星街道.yaml"), "-o", str(out),
+                                      "--rollup", str(tmp_path / "汇总.yaml")])
+    assert result.exit_code == 0, result.output
+    assert f"汇总数据文件：{tmp_path / '汇总.yaml'}" in result.stdout
+    assert not (out / REVIEW_PAGE).exists() and not (out / SUMMARY_FILE).exists()
+    total, _ = load_report(tmp_path / "汇总.yaml")
+    office, _ = load_report(DISTRICT / "红星街道.yaml")
+    assert total is not None and office is not None
+    assert {k: total.value(*k) for k in office.cells} == {k: office.value(*k) for k in office.cells}
