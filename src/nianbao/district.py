@@ -38,9 +38,10 @@ def defaults_for(path: Path) -> tuple[Path, ...]:
 
 def previous_year_path(path: Path, year: str) -> Path | None:
     """`…/2024/安宁街道.yaml` → `…/2023/安宁街道.yaml`, when the folder is named after the year."""
-    if not re.fullmatch(r"\d{4}", year) or path.parent.name != year:
+    folder = path.parent.resolve()  # `nianbao check .` inside the year's folder: its name is not in the path
+    if not re.fullmatch(r"\d{4}", year) or folder.name != year:
         return None
-    return path.parent.parent / str(int(year) - 1) / path.name
+    return folder.parent / str(int(year) - 1) / path.name
 
 
 def next_year_path(path: Path, year: str, next_year: str) -> Path | None:
