@@ -32,7 +32,7 @@ class Failure(click.ClickException):
 
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # click 8.2 declares it a ClassVar; per error here
 
     def show(self, file: Any = None) -> None:
         message = self.format_message()

@@ -12,11 +12,13 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
-from lxml import etree
-
 from . import __version__
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
@@ -78,7 +80,9 @@ def visible_text(document_xml: bytes | etree._Element) -> list[str]:
 
     `document_xml` is word/document.xml, as bytes or already parsed.
     """
-    root = etree.fromstring(document_xml) if isinstance(document_xml, bytes) else document_xml
+    from lxml import etree
+
+    root: Any = etree.fromstring(document_xml) if isinstance(document_xml, bytes) else document_xml
     texts = []
     for paragraph in root.iter(f"{{{W_NS}}}p"):
         parts = []
@@ -89,16 +93,28 @@ def visible_text(document_xml: bytes | etree._Element) -> list[str]:
 
 
 def content_hash(document_xml: bytes | etree._Element) -> str:
-    return hashlib.sha256("\n".join(visible_text(document_xml)).encode("utf-8")).hexdigest()
+    return text_hash("\n".join(visible_text(document_xml)))
+
+
+def text_hash(joined_paragraphs: str) -> str:
+    """The content fingerprint of the paragraph texts joined by newlines."""
+    return hashlib.sha256(joined_paragraphs.encode("utf-8")).hexdigest()
 
 
 def package_hash(parts: dict[str, bytes]) -> str:
     """A fingerprint of the document's parts (name and bytes), leaving out docProps/* (Word rewrites those
     on every save, and the fingerprint itself is stored there)."""
+    return package_hash_of_digests(
+        {name: hashlib.sha256(data).digest() for name, data in parts.items() if not name.startswith("docProps/")}
+    )
+
+
+def package_hash_of_digests(digests: dict[str, bytes]) -> str:
+    """`package_hash` from each part's SHA-256 digest (so that unchanging parts are hashed once)."""
     digest = hashlib.sha256()
-    for name in sorted(parts):
+    for name in sorted(digests):
         if not name.startswith("docProps/"):
-            digest.update(name.encode("utf-8") + b"\0" + hashlib.sha256(parts[name]).digest())
+            digest.update(name.encode("utf-8") + b"\0" + digests[name])
     return digest.hexdigest()
 
 
@@ -114,6 +130,8 @@ def custom_properties(path_or_bytes: Path | bytes) -> dict[str, str]:
     parts = read_docx_parts(path_or_bytes, "docProps/custom.xml")
     if "docProps/custom.xml" not in parts:
         return {}
+    from lxml import etree
+
     root = etree.fromstring(parts["docProps/custom.xml"])
     result = {}
     for prop in root.findall(f"{{{_CUSTOM_NS}}}property"):

@@ -1,0 +1,110 @@
+"""The shortcuts of the render path give exactly what the slow ways give: the zip writer the bytes of
+zipfile, the string reading of paragraph texts the lxml reading, the template cache the fresh preparation."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from nianbao import TemplateTrouble, build_context, check_file
+from nianbao.batch import find_offices
+from nianbao.provenance import content_hash, read_provenance, visible_text
+from nianbao.render import CompiledTemplate, ensure_well_formed, fast_visible_text
+from nianbao.template_cache import cache_dir, load_prepared
+from nianbao.zippack import pack_member, write_zip
+
+from .conftest import ROOT, SEED_DATA
+
+HOSTILE = [
+    "tab\there & <b>bold</b> \"double\" 'single' &amp; &lt;w:t&gt; end",
+    "{{ 机关 }} {% raw %} ]]> <!-- comment --> <![CDATA[ x ]]> </w:t></w:p>",
+    "line one\nline two\u3000全角空格 \u00a0nbsp 😀 emoji \U00020000 ext-B",
+    "&#13; &#x9; &nbsp; & alone <",
+]
+
+
+def test_zip_writer_gives_the_bytes_of_zipfile():
+    members = [("[Content_Types].xml", b"<Types/>" * 50), ("word/document.xml", "正文".encode() * 3000),
+               ("word/媒体/图.png", bytes(range(256)) * 10), ("empty.xml", b"")]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+    assert write_zip([pack_member(name, data) for name, data in members]) == buffer.getvalue()
+
+
+def _offices() -> list[Path]:
+    return [office.path for office in find_offices([SEED_DATA.parent])[0]]
+
+
+@pytest.mark.parametrize("path", _offices(), ids=lambda p: p.stem)
+def test_string_reading_of_paragraphs_equals_lxml_on_every_sample(path):
+    result = check_file(path)
+    assert result.report is not None
+    context = build_context(result.report)
+    context["其他事项"] = [*context["其他事项"], *HOSTILE]
+    compiled = CompiledTemplate(result.report.spec.docx)
+    assert compiled._flat_text  # the bundled template takes the fast path
+    xml = compiled.render_xml(context)
+    assert fast_visible_text(xml) == "\n".join(visible_text(xml.encode("utf-8")))
+    assert HOSTILE[0] in fast_visible_text(xml)
+
+
+def test_recorded_content_hash_is_the_lxml_hash_of_the_written_document():
+    result = check_file(SEED_DATA)
+    assert result.report is not None
+    from nianbao.render import render_report
+
+    docx = render_report(result.report)
+    provenance = read_provenance(docx)
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        document = archive.read("word/document.xml")
+    assert provenance is not None and provenance.content_hash == content_hash(document)
+
+
+@pytest.mark.parametrize("xml", [b"<a><b></a>", b"<a>\x01</a>", b"<a>&bogus;</a>", b"<a>&#1;</a>", b"<a x='1' x='2'/>",
+                                 b"<a></a><b/>"])
+def test_well_formedness_check_refuses_broken_xml(xml):
+    with pytest.raises(TemplateTrouble, match="不是有效的 XML"):
+        ensure_well_formed(xml)
+
+
+def test_template_cache_is_keyed_by_content(tmp_path, monkeypatch):
+    monkeypatch.setenv("NIANBAO_CACHE_DIR", str(tmp_path / "cache"))
+    template = ROOT / "templates" / "official-2021" / "template.docx"
+    first = CompiledTemplate(template)
+    assert load_prepared(first.hash) is not None  # stored on first use
+    context = build_context(check_file(SEED_DATA).report)  # type: ignore[arg-type]
+    # A changed template (one word of its text) has another key: the cached entry is not used for it.
+    changed = tmp_path / "changed.docx"
+    with zipfile.ZipFile(template) as source, zipfile.ZipFile(changed, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "word/document.xml":
+                data = data.replace("申请人情况".encode(), "申请人的情况".encode(), 1)
+            target.writestr(info, data)
+    other = CompiledTemplate(changed)
+    assert other.hash != first.hash
+    assert "申请人的情况" in other.render_xml(context)
+    assert "申请人的情况" not in first.render_xml(context)
+
+
+def test_corrupt_or_missing_cache_only_costs_a_recompilation(tmp_path, monkeypatch):
+    monkeypatch.setenv("NIANBAO_CACHE_DIR", str(tmp_path / "cache"))
+    template = ROOT / "templates" / "official-2021" / "template.docx"
+    context = build_context(check_file(SEED_DATA).report)  # type: ignore[arg-type]
+    expected = CompiledTemplate(template).render_xml(context)
+    folder = cache_dir()
+    assert folder is not None
+    for entry in folder.rglob("*"):
+        if entry.is_file():
+            entry.write_bytes(b"\x00garbage{")
+    assert CompiledTemplate(template).render_xml(context) == expected
+    monkeypatch.setenv("NIANBAO_CACHE", "0")
+    assert cache_dir() is None
+    assert CompiledTemplate(template).render_xml(context) == expected
