@@ -108,3 +108,16 @@ def test_corrupt_or_missing_cache_only_costs_a_recompilation(tmp_path, monkeypat
     monkeypatch.setenv("NIANBAO_CACHE", "0")
     assert cache_dir() is None
     assert CompiledTemplate(template).render_xml(context) == expected
+
+
+@pytest.mark.parametrize("text", ["a\tb", "a\nb\nc", "one\atwo", "page\fbreak", "\t\n\a\f all", "none"])
+def test_listing_characters_resolve_as_docxtpl_does(text):
+    from docxtpl import DocxTemplate
+
+    from nianbao.render import _resolve_listing
+
+    xml = ('<w:body><w:p><w:pPr><w:jc w:val="both"/></w:pPr><w:r><w:rPr><w:b/></w:rPr>'
+           f'<w:t xml:space="preserve">{text}</w:t></w:r><w:r><w:t>x{text}y</w:t></w:r></w:p>'
+           f'<w:p><w:r><w:t>{text}</w:t></w:r></w:p><w:sectPr/></w:body>')
+    expected = DocxTemplate.resolve_listing(None, xml)  # type: ignore[arg-type]
+    assert (_resolve_listing(xml) if any(c in xml for c in "\t\a\n\f") else xml) == expected

@@ -14,13 +14,12 @@ import click
 
 from . import __version__, zh_click
 from .batch import DEFAULTS_FILE, Status, build_paths, check_paths
-from .docx_check import check_any
 from .errors import NianbaoError
-from .importer import import_report
-from .pdf import OfficeSuiteMissing, convert_to_pdf
 from .progress import ConsoleReporter
 from .summary import SUMMARY_FILE, print_summary
-from .years import new_year_file
+
+# Each command imports what only it needs (Word reading, import, new year, PDF) when it runs: a
+# one-office build or check starts without loading them.
 
 zh_click.install()
 
@@ -111,6 +110,8 @@ def cli() -> None:
               help="上年的数据文件（.yaml）或上年的报告（.docx/.txt）；不写时自动找上一年度文件夹中的同名文件。")
 @click.help_option("--help", "-h")
 def check(files: tuple[Path, ...], template: str | None, jobs: int | None, previous: Path | None) -> None:
+    from .docx_check import check_any
+
     checker = functools.partial(check_any, previous=previous)
     result = check_paths(files, template=template, jobs=jobs, checker=checker,
                          reporter=ConsoleReporter("检查数据", checking=True))
@@ -159,6 +160,8 @@ def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: b
 @_template_option
 @click.help_option("--help", "-h")
 def import_command(report: Path, output: Path, force: bool, template: str | None) -> None:
+    from .importer import import_report
+
     result = import_report(report, output, force=force, template=template)
     for problem in result.problems + result.data_problems:
         click.echo(problem.format(), err=True)
@@ -178,6 +181,8 @@ def import_command(report: Path, output: Path, force: bool, template: str | None
 @click.option("--force", "-f", is_flag=True, default=False, help="输出文件已存在时覆盖它。")
 @click.help_option("--help", "-h")
 def new(previous: Path, year: str | None, output: Path | None, force: bool) -> None:
+    from .years import new_year_file
+
     result = new_year_file(previous, year=year, output=output, force=force)
     click.echo(f"已生成：{result.target}（{len(result.carried)} 段文字待改写）")
     for shared in result.defaults_written:
@@ -189,6 +194,8 @@ def _write_pdfs(docx_files: list[Path]) -> bool:
 
     Without LibreOffice only a hint is shown: the .docx files are written all the same.
     """
+    from .pdf import OfficeSuiteMissing, convert_to_pdf
+
     try:
         result = convert_to_pdf(docx_files)
     except OfficeSuiteMissing as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .check import check_report
 from .load import load_report
@@ -13,9 +14,13 @@ from .model import Paragraph, ReportData
 from .pipeline import CheckResult, check_file
 from .problems import Location, Problem, has_errors, warning
 from .provenance import read_provenance, sha256_files
-from .render import compiled_template, render_report
-from .report_reader import ReadReport, cell_subject, read_report
 from .source import display_name
+
+if TYPE_CHECKING:
+    from .report_reader import ReadReport
+
+# The Word reading (python-docx, lxml) is imported where a .docx is read: `nianbao check data.yaml` does not
+# pay for it at start-up.
 
 CHANGE_RULE = "生成后修改"
 
@@ -24,6 +29,8 @@ def check_document(
     path: Path | str, template: Path | str | None = None, previous: Path | str | None = None
 ) -> CheckResult:
     """Check a .docx report: reading problems, changes since generation, then every rule of rules.yaml."""
+    from .report_reader import read_report
+
     path = Path(path)
     data = _read_bytes(path)
     read = read_report(path, data=data, template=template)
@@ -62,6 +69,9 @@ def _previous_from_provenance(data: bytes) -> Path | None:
 
 def changes_since_generation(read: ReadReport, data: bytes) -> list[Problem]:
     """What differs between the document and what nianbao would build from the data it was built from."""
+    from .render import compiled_template, render_report
+    from .report_reader import read_report
+
     provenance = read_provenance(data)
     if provenance is None or not provenance.sources:
         return []
@@ -91,6 +101,8 @@ def changes_since_generation(read: ReadReport, data: bytes) -> list[Problem]:
 
 
 def _cell_changes(document: ReportData, original: ReportData) -> list[Problem]:
+    from .report_reader import cell_subject
+
     problems = []
     for table in document.spec.tables:
         for row in table.rows:

@@ -13,7 +13,6 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape
 
 from . import __version__
 
@@ -66,6 +65,11 @@ class Provenance:
             sources=tuple(sources),
             tool_version=props.get(PREFIX + "version", ""),
         )
+
+
+def escape(text: str) -> str:
+    """`&`, `<` and `>` as XML entities (xml.sax.saxutils.escape, without importing urllib at start-up)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def sha256_files(paths: list[Path]) -> str:

@@ -8,7 +8,6 @@ template and zips the parts, with the same result as a fresh `DocxTemplate(...).
 from __future__ import annotations
 
 import hashlib
-import html
 import io
 import pyexpat
 import re
@@ -18,7 +17,6 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 import jinja2
 
@@ -31,6 +29,7 @@ from .provenance import (
     content_hash,
     custom_part_declarations,
     custom_properties_xml,
+    escape,
     package_hash_of_digests,
     sha256_files,
     text_hash,
@@ -239,7 +238,11 @@ def fast_visible_text(document_xml: str) -> str:
     joined = "".join(pieces)
     if joined.startswith("\n"):
         joined = joined[1:]
-    return html.unescape(joined) if "&" in joined else joined
+    if "&" not in joined:
+        return joined
+    import html
+
+    return html.unescape(joined)
 
 
 def ensure_well_formed(xml: bytes) -> None:
@@ -316,13 +319,48 @@ def _resolve_listing(xml: str) -> str:
         end += len("</w:p>")
         paragraph = xml[opening.start() : end]
         if _LISTING.search(paragraph):
-            from docxtpl import DocxTemplate
-
-            paragraph = DocxTemplate.resolve_listing(None, paragraph)  # type: ignore[arg-type]
+            paragraph = _resolve_paragraph_listing(paragraph)
         pieces += [xml[pos : opening.start()], paragraph]
         pos = end
     pieces.append(xml[pos:])
     return "".join(pieces)
+
+
+_RUN = re.compile(r"<w:r(?: [^>]*)?>.*?</w:r>", re.DOTALL)
+_TEXT = re.compile(r"<w:t(?: [^>]*)?>.*?</w:t>", re.DOTALL)
+_PPR = re.compile(r"<w:pPr>.*?</w:pPr>", re.DOTALL)
+_RPR = re.compile(r"<w:rPr>.*?</w:rPr>", re.DOTALL)
+
+
+def _resolve_paragraph_listing(paragraph: str) -> str:
+    """docxtpl's `resolve_listing` for one paragraph, restated so that a render does not import docxtpl
+    (and python-docx) at all: in every <w:t> of every run, a tab becomes a <w:tab/> run, \\a a new
+    paragraph, \\n a line break, \\f a page break, each keeping the paragraph's and run's properties.
+    A test compares it with docxtpl's own on every such character."""
+    found = _PPR.search(paragraph)
+    paragraph_properties = found.group(0) if found else ""
+
+    def resolve_run(run: re.Match[str]) -> str:
+        found = _RPR.search(run.group(0))
+        run_properties = found.group(0) if found else ""
+
+        def resolve_text(text: re.Match[str]) -> str:
+            xml = text.group(0).replace(
+                "\t", f'</w:t></w:r><w:r>{run_properties}<w:tab/></w:r><w:r>{run_properties}<w:t xml:space="preserve">'
+            )
+            xml = xml.replace(
+                "\a", f'</w:t></w:r></w:p><w:p>{paragraph_properties}<w:r>{run_properties}<w:t xml:space="preserve">'
+            )
+            xml = xml.replace("\n", '</w:t><w:br/><w:t xml:space="preserve">')
+            return xml.replace(
+                "\f",
+                '</w:t></w:r></w:p><w:p><w:r><w:br w:type="page"/></w:r></w:p>'
+                f'<w:p>{paragraph_properties}<w:r>{run_properties}<w:t xml:space="preserve">',
+            )
+
+        return _TEXT.sub(resolve_text, run.group(0))
+
+    return _RUN.sub(resolve_run, paragraph)
 
 
 def _set_core_title(core_xml: str, title: str) -> str:

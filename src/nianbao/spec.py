@@ -279,7 +279,8 @@ def load_spec(folder: Path) -> Spec:
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         with path.open(encoding="utf-8") as fh:
-            doc = yaml.safe_load(fh)
+            # libyaml when present: the same result as yaml.safe_load, about ten times faster.
+            doc = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     except FileNotFoundError:
         raise TemplateTrouble(f"模板文件夹缺少 {path.name}：{path}") from None
     except yaml.YAMLError as exc:
