@@ -121,3 +121,25 @@ def test_listing_characters_resolve_as_docxtpl_does(text):
            f'<w:p><w:r><w:t>{text}</w:t></w:r></w:p><w:sectPr/></w:body>')
     expected = DocxTemplate.resolve_listing(None, xml)  # type: ignore[arg-type]
     assert (_resolve_listing(xml) if any(c in xml for c in "\t\a\n\f") else xml) == expected
+
+
+def _tree(node):
+    return (node.tag, node.start_mark.line, getattr(node, "style", None) or None,  # libyaml: "" for plain
+            [(_tree(k), _tree(v)) for k, v in node.value] if isinstance(node.value, list) and node.value
+            and isinstance(node.value[0], tuple) else
+            [_tree(c) for c in node.value] if isinstance(node.value, list) else node.value)
+
+
+@pytest.mark.parametrize("path", _offices(), ids=lambda p: p.stem)
+def test_libyaml_and_pure_python_compose_the_same_tree(path):
+    import yaml
+
+    from nianbao import source
+
+    if not getattr(yaml, "__with_libyaml__", False):
+        pytest.skip("PyYAML without libyaml")
+    assert source._FAST is not None  # the fast composer is in use where libyaml is
+    text = path.read_text(encoding="utf-8")
+    fast, plain = source._compose_with(source._FAST, text), source._compose_with(source._PlainComposer, text)
+    assert _tree(fast) == _tree(plain)
+    assert fast.tag == "tag:yaml.org,2002:map"

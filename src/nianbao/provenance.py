@@ -134,9 +134,14 @@ def custom_properties(path_or_bytes: Path | bytes) -> dict[str, str]:
     parts = read_docx_parts(path_or_bytes, "docProps/custom.xml")
     if "docProps/custom.xml" not in parts:
         return {}
-    from lxml import etree
+    # The standard library's expat-based reader: this small part does not need lxml, and a run that only
+    # looks at its existing outputs does not load it. Malformed properties are no properties.
+    from xml.etree import ElementTree
 
-    root = etree.fromstring(parts["docProps/custom.xml"])
+    try:
+        root = ElementTree.fromstring(parts["docProps/custom.xml"])
+    except ElementTree.ParseError:
+        return {}
     result = {}
     for prop in root.findall(f"{{{_CUSTOM_NS}}}property"):
         value = next(iter(prop), None)

@@ -148,11 +148,12 @@ class _PlainResolver(yaml.resolver.BaseResolver):
         return self.DEFAULT_SEQUENCE_TAG if kind is yaml.SequenceNode else self.DEFAULT_MAPPING_TAG
 
 
-if hasattr(yaml, "CParser"):
+if getattr(yaml, "__with_libyaml__", False):
+    from yaml.cyaml import CParser  # type: ignore[attr-defined]
 
-    class _FastComposer(yaml.CParser, _PlainResolver):  # type: ignore[misc,name-defined]
+    class _FastComposer(CParser, _PlainResolver):  # type: ignore[misc]
         def __init__(self, stream: str) -> None:
-            yaml.CParser.__init__(self, stream)  # type: ignore[attr-defined]
+            CParser.__init__(self, stream)
             _PlainResolver.__init__(self)
 
     _FAST: type | None = _FastComposer

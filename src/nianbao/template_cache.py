@@ -3,7 +3,7 @@
 Two things are kept, both keyed by content so that a changed template can never meet a stale entry:
 
 * the prepared template text (what docxtpl's clean-up makes of template.docx), as JSON, under the
-  template's SHA-256, nianbao's version and docxtpl's version;
+  template's SHA-256, nianbao's version and the installed docxtpl, python-docx and lxml;
 * Jinja's compiled code, in Jinja's own `FileSystemBytecodeCache`, which checks the source's checksum and
   the Python version of every entry.
 
@@ -40,20 +40,30 @@ def cache_dir() -> Path | None:
     return Path(base) / "nianbao"
 
 
-def _docxtpl_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+def _libraries_key() -> str:
+    """Which docxtpl, python-docx and lxml prepared the entry: their modules' size and modification time,
+    found without importing them (importlib.metadata alone costs more than a cached start-up saves)."""
+    import hashlib
+    from importlib.util import find_spec
 
-    try:
-        return version("docxtpl")
-    except PackageNotFoundError:  # pragma: no cover - docxtpl is a dependency
-        return "?"
+    marks = []
+    for package in ("docxtpl", "docx", "lxml"):  # top-level names: find_spec then imports nothing
+        try:
+            spec = find_spec(package)
+            origin = spec.origin if spec is not None else None
+            for path in (origin, os.path.dirname(origin)) if origin else ():
+                stat = os.stat(path)
+                marks.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
+        except (ImportError, OSError, ValueError):
+            marks.append(f"{package}:?")
+    return hashlib.sha256("|".join(marks).encode()).hexdigest()[:16]
 
 
 def _prepared_path(template_hash: str) -> Path | None:
     folder = cache_dir()
     if folder is None:
         return None
-    return folder / f"template-{template_hash[:32]}-{__version__}-{_docxtpl_version()}.json"
+    return folder / f"template-{template_hash[:32]}-{__version__}-{_libraries_key()}.json"
 
 
 def load_prepared(template_hash: str) -> dict[str, Any] | None:
