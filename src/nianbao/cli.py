@@ -116,7 +116,7 @@ def check(files: tuple[Path, ...], template: str | None, jobs: int | None, previ
     result = check_paths(files, template=template, jobs=jobs, checker=checker,
                          reporter=ConsoleReporter("检查数据", checking=True))
     if result.from_folder or len(result.outcomes) > 1:
-        print_summary(result.outcomes, title="检查汇总")
+        print_summary(result.outcomes, title="检查汇总", full_list="上面逐个机关的结果")
     raise click.exceptions.Exit(result.exit_code)
 
 

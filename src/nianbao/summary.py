@@ -54,27 +54,50 @@ def status_counts(outcomes: Sequence[OfficeOutcome]) -> str:
     return "，".join(f"{status.value} {n}" for status, n in counts.items() if n)
 
 
-def print_summary(outcomes: Sequence[OfficeOutcome], title: str = "生成汇总", file: IO[str] | None = None) -> None:
-    """The summary as a table on the terminal (plain box drawing when the output is not a terminal)."""
+# A terminal table longer than this shows only the offices that need attention, then the totals: the
+# full list is in the spreadsheet (build) or was printed office by office as the run went (check).
+TERMINAL_ROWS = 40
+
+
+def needs_attention(outcome: OfficeOutcome) -> bool:
+    return outcome.status not in (Status.BUILT, Status.PASSED) or bool(outcome.problems) or bool(outcome.note)
+
+
+def print_summary(outcomes: Sequence[OfficeOutcome], title: str = "生成汇总", file: IO[str] | None = None,
+                  full_list: str = SUMMARY_FILE) -> None:
+    """The summary as a table on the terminal (plain box drawing when the output is not a terminal).
+
+    Up to TERMINAL_ROWS offices: one row each. More: the offices with errors, warnings or not built (at most
+    TERMINAL_ROWS of them), then the totals over all offices, and where the full list is (`full_list`)."""
     from rich.console import Console
     from rich.table import Table
 
     console = Console(file=file, highlight=False, soft_wrap=False)
     if not console.is_terminal:
         console.width = 160  # a log has no width; never truncate a column there
+    shown: Sequence[OfficeOutcome] = outcomes
+    note = ""
+    if len(outcomes) > TERMINAL_ROWS:
+        attention = [o for o in outcomes if needs_attention(o)]
+        shown = attention[:TERMINAL_ROWS]
+        hidden = len(outcomes) - len(shown)
+        more = len(attention) - len(shown)
+        note = (f"；只列出需要注意的 {len(shown)} 个机关" + (f"（另有 {more} 个需要注意的未列出）" if more else "")
+                + f"，其余 {hidden} 个见{full_list}")
     header = summary_header(outcomes)
-    table = Table(title=f"政府信息公开工作年度报告 {title}", caption=f"共 {len(outcomes)} 个机关：{status_counts(outcomes)}")
+    labels = figure_labels(outcomes)
+    table = Table(title=f"政府信息公开工作年度报告 {title}",
+                  caption=f"共 {len(outcomes)} 个机关：{status_counts(outcomes)}{note}")
     for index, label in enumerate(header):
         table.add_column(label, justify="left" if index < 2 else "right", no_wrap=True)
-    rows = summary_rows(outcomes)
-    for position, row in enumerate(rows):
-        cells = ["" if v is None else str(v) for v in row]
-        if position == len(outcomes):
-            cells[1] = ""  # the caption says it
-        else:
-            style = _STATUS_STYLE[outcomes[position].status]
-            cells[1] = f"[{style}]{cells[1]}[/{style}]"
-        table.add_row(*cells, end_section=position == len(outcomes) - 1)
+    for position, outcome in enumerate(shown):
+        cells = ["" if v is None else str(v) for v in _office_row(outcome, labels)]
+        style = _STATUS_STYLE[outcome.status]
+        cells[1] = f"[{style}]{cells[1]}[/{style}]"
+        table.add_row(*cells, end_section=position == len(shown) - 1)
+    total = ["" if v is None else str(v) for v in _total_row(outcomes, labels)]
+    total[1] = ""  # the caption says it
+    table.add_row(*total)
     console.print(table)
 
 
