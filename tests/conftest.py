@@ -8,7 +8,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_DATA = ROOT / "data" / "龙马潭区" / "2024" / "安宁街道.yaml"
-SEED_TEXT = ROOT / "tests" / "fixtures" / "seed-安宁街道-2024.txt"  # copy of shared/seeds/000_f45e2b9b0c5cb654.txt
+SEED_TEXT = ROOT / "tests" / "fixtures" / "seed-安宁街道-2024.txt"  # the seed: a real published report, tables flattened to text
 
 
 def seed_text_path() -> Path:

@@ -8,7 +8,7 @@ import pytest
 from docx import Document
 
 from nianbao import FileTrouble, build_file, check_file
-from nianbao.load import chinese_number
+from nianbao.values import chinese_number
 
 
 def messages(path: Path) -> list[str]:

@@ -103,7 +103,31 @@ def test_data_file_changed_or_gone_since_generation(built, variant):
     ]
     Path("安宁街道.yaml").unlink()
     gone = formatted(check_document(built).problems)
-    assert len(gone) == 1 and "但这个数据文件已经不在了，无法列出生成后的修改" in gone[0]
+    assert gone == [
+        f"out/{REPORT} 警告：找不到生成这份报告所用的数据文件 安宁街道.yaml"
+        "（记录的位置是相对报告所在文件夹的 ../安宁街道.yaml），无法列出生成后的修改"
+    ]
+
+
+def test_data_and_output_folders_moved_together_still_match(built, tmp_path):
+    moved = tmp_path / "移动后"
+    moved.mkdir()
+    (tmp_path / "安宁街道.yaml").rename(moved / "安宁街道.yaml")
+    (tmp_path / "out").rename(moved / "out")
+    result = check_document(moved / "out" / REPORT)
+    assert formatted(result.problems) == []
+
+
+def test_data_moved_elsewhere_is_named_with_data_option(built, tmp_path):
+    elsewhere = tmp_path / "别处"
+    elsewhere.mkdir()
+    (tmp_path / "安宁街道.yaml").rename(elsewhere / "安宁街道.yaml")
+    lost = formatted(check_document(built).problems)
+    assert len(lost) == 1 and "用 --data 数据文件 指出" in check_document(built).problems[0].format()
+    assert formatted(check_document(built, data=elsewhere / "安宁街道.yaml").problems) == []
+    result = CliRunner().invoke(cli, ["check", str(built), "--data", str(elsewhere / "安宁街道.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "找不到生成这份报告所用的数据文件" not in result.output
 
 
 def test_handmade_report_in_official_layout_is_read_and_checked(tmp_path, monkeypatch):

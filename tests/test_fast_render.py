@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from nianbao import TemplateTrouble, build_context, check_file
+from nianbao import check_file
 from nianbao.batch import find_offices
+from nianbao.errors import TemplateTrouble
 from nianbao.provenance import content_hash, read_provenance, visible_text
-from nianbao.render import CompiledTemplate, ensure_well_formed, fast_visible_text
+from nianbao.render import CompiledTemplate, build_context, ensure_well_formed, fast_visible_text
 from nianbao.template_cache import cache_dir, load_prepared
 from nianbao.zippack import pack_member, write_zip
 

@@ -8,10 +8,8 @@ import pytest
 from click.testing import CliRunner
 from docx import Document
 
-from nianbao import build_file
+from nianbao import FileTrouble, build_file, import_report
 from nianbao.cli import cli
-from nianbao.errors import FileTrouble
-from nianbao.importer import import_report
 from nianbao.report_reader import full_width_punctuation
 
 from .conftest import SEED_DATA, SEED_TEXT

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -21,12 +20,11 @@ from lxml import etree
 from nianbao import build_file
 from nianbao.pdf import convert_to_pdf
 
+from .debian import LIBREOFFICE, needs_debian
+
 pdfplumber = pytest.importorskip("pdfplumber")
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("soffice") is None,
-    reason="未安装 LibreOffice（soffice）：sudo apt-get install libreoffice-writer-nogui fonts-noto-cjk",
-)
+pytestmark = needs_debian(*LIBREOFFICE, "poppler-utils")
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted(p for p in (ROOT / "data").rglob("*.yaml") if not p.name.startswith("_"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import shutil
 import sys
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from nianbao.cli import cli
 from nianbao.pdf import INSTALL_HINT, SOFFICE_SETTING, convert_to_pdf, find_soffice
 
 from .conftest import ROOT, SEED_DATA
+from .debian import LIBREOFFICE, needs_debian
 
 DISTRICT = ROOT / "data" / "龙马潭区" / "2024"
 SECOND = DISTRICT / "双加镇.yaml"
@@ -116,7 +116,7 @@ def test_nothing_written_means_no_office_suite_call(fake_soffice):
     assert not fake_soffice.exists()
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="未安装 LibreOffice（soffice）")
+@needs_debian(*LIBREOFFICE)
 def test_build_pdf_with_libreoffice(tmp_path, monkeypatch):
     monkeypatch.delenv(SOFFICE_SETTING, raising=False)
     result = run("build", "--pdf", str(SEED_DATA), "-o", str(tmp_path))

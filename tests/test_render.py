@@ -13,15 +13,9 @@ from docx import Document
 from docxtpl import DocxTemplate
 from lxml import etree
 
-from nianbao import (
-    ChecksFailed,
-    FileTrouble,
-    TemplateTrouble,
-    build_context,
-    build_file,
-    check_file,
-)
-from nianbao.render import CompiledTemplate, jinja_environment
+from nianbao import ChecksFailed, FileTrouble, build_file, check_file
+from nianbao.errors import TemplateTrouble
+from nianbao.render import CompiledTemplate, build_context, jinja_environment
 from nianbao.write import write_atomic
 
 from .conftest import SEED_DATA

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from nianbao.batch import build_paths
-from nianbao.docx_check import check_document
-from nianbao.pipeline import check_file
+from nianbao import build_paths, check_document, check_file
 
 from .conftest import ROOT
 
@@ -18,8 +17,11 @@ OFFICES = sorted(p for p in DISTRICT.glob("*.yaml") if not p.name.startswith("_"
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("district")
-    build_paths([DISTRICT], out_dir=out, jobs=1)
+    # Data and reports side by side, as a district keeps them: the reports find their data relative to themselves.
+    work = tmp_path_factory.mktemp("district")
+    data = shutil.copytree(DISTRICT, work / "data" / "2024")
+    out = work / "out"
+    build_paths([data], out_dir=out, jobs=1)
     return out
 
 

@@ -1,7 +1,7 @@
 """Typesetting and rendering tests of templates/official-2021/template.docx.
 
 The expected labels and merges are written out here from the official format
-(国办公开办函〔2021〕30号, see domain.md), independently of tools/make_template.py.
+(国办公开办函〔2021〕30号, see README), independently of tools/make_template.py.
 """
 
 from __future__ import annotations

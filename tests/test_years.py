@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from nianbao import check_file
+from nianbao import FileTrouble, check_file, new_year_file
 from nianbao.cli import cli
-from nianbao.errors import FileTrouble
-from nianbao.years import new_year_file, similarity
+from nianbao.years import similarity
 
 from .conftest import ROOT, SEED_DATA
 

@@ -2,13 +2,16 @@
 
 The numbers are invented but balanced and varied: some offices have applications, carried-over cases,
 不予公开 / 无法提供 / 不予处理 results, 行政复议 and 行政诉讼. The text quotes the same numbers as the tables.
-Run: python tools/make_sample_district.py   (rewrites the files; the real 安宁街道.yaml is never touched)
+Run: python tools/make_sample_district.py --help. By default it writes into out/示例区 (git-ignored); only
+--update-repository rewrites the tracked sample files (the real 安宁街道.yaml is never touched).
 """
 
 from __future__ import annotations
 
+import argparse
 import random
 import re
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -203,7 +206,8 @@ SHARED = """\
 """
 
 
-def main() -> None:
+def write_repository_samples() -> None:
+    """Rewrite the tracked sample district and the broken test district."""
     (DISTRICT / "_共同.yaml").write_text(SHARED.format(what="泸州市龙马潭区 2024 年各街道、镇共同的基本信息"),
                                          encoding="utf-8")
     for office in OFFICES:
@@ -227,5 +231,47 @@ def main() -> None:
                         office_yaml(renamed(3, "数字有误镇"), "测试用，行政许可写成了汉字数字"), count=1)
     (BROKEN / "数字有误镇.yaml").write_text(bad_number, encoding="utf-8")
 
+
+def write_offices(folder: Path, count: int) -> list[Path]:
+    """`count` sample offices (the 12 of 龙马潭区 first, then numbered copies) and their shared file in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [folder / "_共同.yaml"]
+    written[0].write_text(SHARED.format(what="示例区各机关共同的基本信息（示例数据）"), encoding="utf-8")
+    for index in range(count):
+        base = OFFICES[index % len(OFFICES)]
+        name = base[0] if index < len(OFFICES) else f"示例{index + 1}{'镇' if base[0].endswith('镇') else '街道'}"
+        target = folder / f"{name}.yaml"
+        target.write_text(office_yaml((name, *base[1:]), "示例数据"), encoding="utf-8")
+        written.append(target)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="生成示例区的数据文件（示例数据，数字虚构但勾稽平衡）。默认写到 out/示例区（不在版本库中）。")
+    parser.add_argument("--offices", "-n", type=int, default=len(OFFICES), metavar="N",
+                        help=f"机关个数（默认 {len(OFFICES)}，即龙马潭区的 12 个示例机关；更多时按编号复制）")
+    parser.add_argument("--output", "-o", type=Path, default=ROOT / "out" / "示例区", metavar="文件夹",
+                        help="写到哪个文件夹（默认 out/示例区）")
+    parser.add_argument("--update-repository", action="store_true",
+                        help=f"改写版本库中的示例文件（{DISTRICT.relative_to(ROOT)} 和 {BROKEN.relative_to(ROOT)}）")
+    args = parser.parse_args(argv)
+    if args.update_repository:
+        write_repository_samples()
+        print(f"已改写 {DISTRICT.relative_to(ROOT)} 和 {BROKEN.relative_to(ROOT)} 中的示例文件")
+        return 0
+    if args.offices < 1:
+        parser.error("--offices 至少为 1")
+    output = args.output.resolve()
+    for tracked in (ROOT / "data", ROOT / "tests", ROOT / "templates", ROOT / "src"):
+        if output == tracked or tracked in output.parents:
+            print(f"错误：{args.output} 在版本库的 {tracked.name}/ 中，不会改写；要改写版本库中的示例文件请用 "
+                  "--update-repository", file=sys.stderr)
+            return 2
+    written = write_offices(output, args.offices)
+    print(f"已在 {args.output} 中写入 {len(written) - 1} 个机关的数据文件和 _共同.yaml")
+    return 0
+
+
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

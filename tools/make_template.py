@@ -13,9 +13,8 @@ cells, repeating header rows, the PAGE field) is written as OOXML with lxml.
 The output is deterministic: fixed core properties and fixed zip timestamps,
 so running the script twice gives byte-identical files.
 
-Jinja context names used by the template (all values are formatted strings):
-标题 年度 机关 公开网站 网址 联系机构 地址 邮编 联系电话 开头说明 总体情况 表二 表三 表四
-存在的主要问题 改进情况 其他事项.
+The Jinja names, loops and filters the template may use are listed in
+``templates/official-2021/README.md`` (checked by tests/test_template_contract.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,15 @@
 """nianbao: the annual government information disclosure report (政府信息公开工作年度报告) from YAML.
 
-The public names below are imported on first use (PEP 562), so that `import nianbao` — and the command
-line, which starts with it — does not load the Word, template and spreadsheet libraries it may not need.
+The public API is `__all__` below; every module of the package is internal. The modules are floors, each
+importing only from floors below (the import-linter contract in pyproject.toml lists them):
+
+    values, problems, errors  →  spec, model, totals  →  readers (source/load, docx_reader/report_reader,
+    provenance)  →  rules (check, text_rules, years)  →  one document (render, write, guard, yaml_writer)
+    →  one office (district, pipeline, docx_check, importer, new_year)  →  batch  →  outputs (summary,
+    pdf, progress)  →  runs  →  cli
+
+The public names are imported on first use (PEP 562): `import nianbao` — and so the command line, which
+starts with it — does not load the Word, template and spreadsheet libraries a command may not need.
 """
 
 from __future__ import annotations
@@ -9,42 +17,33 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from .version import __version__
 
 _WHERE = {
-    "check_report": "check",
+    "Status": "batch",
     "check_document": "docx_check",
     "ChecksFailed": "errors",
     "FileTrouble": "errors",
     "NianbaoError": "errors",
-    "TemplateTrouble": "errors",
-    "UsageTrouble": "errors",
     "import_report": "importer",
-    "load_report": "load",
-    "ReportData": "model",
+    "new_year_file": "new_year",
     "CheckResult": "pipeline",
     "build_file": "pipeline",
     "check_file": "pipeline",
-    "output_path": "pipeline",
-    "Location": "problems",
     "Problem": "problems",
-    "Severity": "problems",
-    "build_context": "render",
-    "render_report": "render",
-    "new_year_file": "years",
+    "build_paths": "runs",
+    "check_paths": "runs",
 }
 
 if TYPE_CHECKING:
-    from .check import check_report
+    from .batch import Status
     from .docx_check import check_document
-    from .errors import ChecksFailed, FileTrouble, NianbaoError, TemplateTrouble, UsageTrouble
+    from .errors import ChecksFailed, FileTrouble, NianbaoError
     from .importer import import_report
-    from .load import load_report
-    from .model import ReportData
-    from .pipeline import CheckResult, build_file, check_file, output_path
-    from .problems import Location, Problem, Severity
-    from .render import build_context, render_report
-    from .years import new_year_file
+    from .new_year import new_year_file
+    from .pipeline import CheckResult, build_file, check_file
+    from .problems import Problem
+    from .runs import build_paths, check_paths
 
 
 def __getattr__(name: str) -> Any:
@@ -61,25 +60,18 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "ChecksFailed",
     "CheckResult",
+    "ChecksFailed",
     "FileTrouble",
-    "Location",
     "NianbaoError",
     "Problem",
-    "ReportData",
-    "Severity",
-    "TemplateTrouble",
-    "UsageTrouble",
+    "Status",
     "__version__",
-    "build_context",
     "build_file",
+    "build_paths",
     "check_document",
     "check_file",
-    "check_report",
+    "check_paths",
     "import_report",
-    "load_report",
     "new_year_file",
-    "output_path",
-    "render_report",
 ]

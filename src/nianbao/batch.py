@@ -1,10 +1,8 @@
-"""Many offices in one run: find the data files, apply the folder's shared defaults, check and build each
-office on its own (one bad file never stops the others), spread over the CPU cores.
+"""The batch pool: find the offices named by files and folders, and check or build each office on its own
+(one bad file never stops the others), spread over the CPU cores; the outcome of each office.
 
-A folder is read non-recursively: every `*.yaml` / `*.yml` directly in it is one office, except files whose
-name starts with `_` or `.`. `_共同.yaml` beside an office file holds the facts the offices share (district,
-year, website, opening wording, `模板`); it is merged under every office file of that folder, and an office
-file overrides any of it. The same applies when a single office file is named on the command line.
+A folder is read non-recursively; which files are offices and which shared defaults apply is decided by
+district.py, as for a single file. Writing the run's summary is runs.py's job (above this floor).
 """
 
 from __future__ import annotations
@@ -18,6 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from .district import DATA_SUFFIXES, DEFAULTS_FILE, defaults_for, is_office_file
 from .errors import ChecksFailed, FileTrouble, NianbaoError, OutputProtected, UsageTrouble
 from .model import Number, ReportData
 from .pipeline import CheckResult, check_file, write_report
@@ -27,9 +26,6 @@ from .source import display_name
 if TYPE_CHECKING:
     import multiprocessing.context
     from concurrent.futures import Future
-
-DEFAULTS_FILE = "_共同.yaml"
-DATA_SUFFIXES = (".yaml", ".yml")
 
 
 class Status(StrEnum):
@@ -97,16 +93,6 @@ class Reporter(Protocol):
 
 
 # --- discovery -------------------------------------------------------------------------------------------
-
-
-def is_office_file(path: Path) -> bool:
-    return path.suffix.lower() in DATA_SUFFIXES and not path.name.startswith(("_", "."))
-
-
-def defaults_for(path: Path) -> tuple[Path, ...]:
-    """The shared defaults file(s) of an office file: `_共同.yaml` in its folder, if present."""
-    shared = path.parent / DEFAULTS_FILE
-    return (shared,) if shared.is_file() else ()
 
 
 def find_offices(paths: Iterable[Path | str]) -> tuple[list[OfficeJob], bool]:
@@ -380,45 +366,3 @@ def flag_shared_targets(outcomes: list[OfficeOutcome]) -> None:
                 error(Location(outcome.display), f"{names} 生成的报告文件同名（{outcome.target}），后写的覆盖了先写的",
                       "核对这几个文件「基本信息」中的「机关」和「年度」是否写错"),
             ]
-
-
-def check_paths(
-    paths: Iterable[Path | str],
-    template: Path | str | None = None,
-    jobs: int | None = None,
-    reporter: Reporter | None = None,
-    checker: Checker = check_file,
-) -> BatchResult:
-    """Check every office named by `paths` (files, or folders read non-recursively); nothing is written."""
-    offices, from_folder = find_offices(paths)
-    isolate = len(offices) > 1
-    outcomes = run_offices(check_office, offices, (template, isolate, checker), jobs=jobs, reporter=reporter)
-    return BatchResult(outcomes, from_folder=from_folder)
-
-
-def build_paths(
-    paths: Iterable[Path | str],
-    out_dir: Path | str = "out",
-    template: Path | str | None = None,
-    force: bool = False,
-    jobs: int | None = None,
-    reporter: Reporter | None = None,
-    summary: bool | None = None,
-) -> BatchResult:
-    """Check and build every office named by `paths` (files, or folders read non-recursively) into `out_dir`.
-
-    One office's trouble never stops the others. With `summary` (by default: when a folder or more than
-    one office was given), the summary spreadsheet (summary.SUMMARY_FILE) is written to `out_dir` too.
-    """
-    from .summary import SUMMARY_FILE, write_summary_xlsx
-
-    out = Path(out_dir)
-    offices, from_folder = find_offices(paths)
-    isolate = len(offices) > 1
-    outcomes = run_offices(build_office, offices, (out, template, force, isolate), jobs=jobs, reporter=reporter)
-    flag_shared_targets(outcomes)
-    result = BatchResult(outcomes, from_folder=from_folder)
-    if summary if summary is not None else (from_folder or len(offices) > 1):
-        result.summary_path = out / SUMMARY_FILE
-        write_summary_xlsx(outcomes, result.summary_path)
-    return result

@@ -1,19 +1,21 @@
-"""Check stage: compute the totals left out, then run every rule of the template's rules.yaml.
+"""The rule engine: run every rule of the template's rules.yaml on one report (totals already computed
+by the reader, see totals.py).
 
 Each rule kind is a small function; the rules themselves (which rows, which columns, the messages) are data.
-All problems are collected; nothing here writes a file.
+A rule gets everything it needs handed in — the report and, for the cross-year kinds, last year's report —
+and never opens a file. All problems are collected; nothing here writes a file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from .errors import TemplateTrouble
-from .model import CellKey, Number, Paragraph, ReportData
+from .model import Number, Paragraph, ReportData
 from .problems import Location, Problem
-from .spec import Rule, Table, normalize_label
+from .spec import Rule, normalize_label
 from .text_rules import check_text_claims, check_text_numbers
+from .totals import BalanceInstance, balance_instances
 from .years import (
     check_carry_over,
     check_repeated_text,
@@ -22,88 +24,20 @@ from .years import (
 )
 
 
-@dataclass
-class BalanceInstance:
-    """One equation of a balance rule: sum(left) == sum(right), for one row or one column."""
-
-    rule: Rule
-    table: Table
-    left: list[CellKey]
-    right: list[CellKey]
-    row_label: str
-    column_label: str
-
-
-def check_report(report: ReportData) -> list[Problem]:
-    """Compute missing totals in place, then return every problem the rules find."""
-    compute_totals(report)
+def check_report(report: ReportData, previous: ReportData | None = None) -> list[Problem]:
+    """Every problem the rules find in `report`; `previous` is last year's report of the same office
+    (district.previous_report finds it), or None when there is none at hand."""
     problems: list[Problem] = []
     for rule in report.spec.rules:
+        if rule.kind in _YEAR_CHECKS:
+            problems.extend(_YEAR_CHECKS[rule.kind](report, rule, previous))
+            continue
         check = _CHECKS.get(rule.kind)
         if check is None:
             raise TemplateTrouble(f"rules.yaml 的规则 {rule.id} 的类型「{rule.kind}」无法识别")
         problems.extend(check(report, rule))
     # Several rules may meet the same fact (e.g. last year's file is of the wrong year): say it once.
     return list(dict.fromkeys(problems))
-
-
-def balance_instances(report: ReportData, rule: Rule) -> Iterator[BalanceInstance]:
-    table = report.spec.table(rule.params["table"])
-    left_refs: list[str] = rule.params["left"]
-    right_refs: list[str] = rule.params["right"]
-    if rule.params["each"] == "column":
-        left_rows = table.expand_rows(left_refs)
-        right_rows = table.expand_rows(right_refs)
-        for column in table.all_columns():
-            yield BalanceInstance(
-                rule,
-                table,
-                [(table.id, r.id, column.id) for r in left_rows],
-                [(table.id, r.id, column.id) for r in right_rows],
-                "",
-                column.label,
-            )
-    else:
-        for row in table.rows:
-            ids = {c.id for c in row.columns}
-            if not all(c in ids for c in left_refs + right_refs):
-                continue
-            yield BalanceInstance(
-                rule,
-                table,
-                [(table.id, row.id, c) for c in left_refs],
-                [(table.id, row.id, c) for c in right_refs],
-                row.display,
-                "",
-            )
-
-
-def compute_totals(report: ReportData) -> None:
-    """Fill every total left out (value None) from its parts, repeating until nothing more can be filled."""
-    instances = [
-        inst
-        for rule in report.spec.rules_of("balance")
-        if rule.params.get("computes")
-        for inst in balance_instances(report, rule)
-    ]
-    changed = True
-    while changed:
-        changed = False
-        for inst in instances:
-            total = report.cells[inst.left[0]]
-            if total.value is not None:
-                continue
-            parts = [report.cells[k].value for k in inst.right]
-            if any(v is None for v in parts):
-                continue
-            total.value = sum(parts)  # type: ignore[arg-type]
-            total.computed = True
-            changed = True
-    for cell in report.cells.values():
-        if cell.value is None:  # pragma: no cover - only a cyclic rules.yaml leaves one
-            cell.value = 0
-            cell.computed = True
-
 
 
 def _check_balance(report: ReportData, rule: Rule) -> Iterator[Problem]:
@@ -214,10 +148,12 @@ _CHECKS: dict[str, Callable[[ReportData, Rule], Iterator[Problem]]] = {
     "text_mentions": _check_text_mentions,
     "outdated_terms": _check_outdated_terms,
     "aspects": _check_aspects,
+    "text_numbers": check_text_numbers,
+    "text_claims": check_text_claims,
+}
+_YEAR_CHECKS: dict[str, Callable[[ReportData, Rule, ReportData | None], Iterator[Problem]]] = {
     "carry_over": check_carry_over,
     "stock_continuity": check_stock_continuity,
     "repeated_text": check_repeated_text,
     "rewrite_marker": check_rewrite_marker,
-    "text_numbers": check_text_numbers,
-    "text_claims": check_text_claims,
 }

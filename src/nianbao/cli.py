@@ -12,30 +12,45 @@ from typing import Any
 
 import click
 
-from . import __version__, zh_click
-from .batch import DEFAULTS_FILE, Status, build_paths, check_paths
+from . import zh_click
+from .batch import Status
+from .district import DEFAULTS_FILE
 from .errors import NianbaoError
 from .progress import ConsoleReporter
+from .runs import build_paths, check_paths
 from .summary import SUMMARY_FILE, print_summary
+from .version import __version__
 
 # Each command imports what only it needs (Word reading, import, new year, PDF) when it runs: a
 # one-office build or check starts without loading them.
 
 zh_click.install()
 
-EXIT_OK, EXIT_FILE, EXIT_USAGE, EXIT_CHECKS = 0, 1, 2, 3
+EXIT_OK, EXIT_FILE = 0, 1  # the others come with the library errors (errors.py)
 
 
 class Failure(click.ClickException):
-    """A library error shown as one Chinese line on stderr, with its exit code."""
+    """A library error shown as one Chinese line on stderr, with its exit code.
 
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code  # type: ignore[misc]  # click 8.2 declares it a ClassVar; per error here
+    click 8.5 declares `exit_code` a class variable, so each exit code gets its own subclass
+    (`failure(message, code)` picks it); this also works with click 8.1-8.4.
+    """
+
+    exit_code = EXIT_FILE
 
     def show(self, file: Any = None) -> None:
         message = self.format_message()
         click.echo(message if message.startswith("错误") or " 错误：" in message else f"错误：{message}", err=True)
+
+
+@functools.cache
+def _failure_class(exit_code: int) -> type[Failure]:
+    return type(f"Failure{exit_code}", (Failure,), {"exit_code": exit_code})
+
+
+def failure(message: str, exit_code: int) -> Failure:
+    """A `Failure` that makes click exit with `exit_code`."""
+    return _failure_class(exit_code)(message)
 
 
 class NianbaoCommand(click.Command):
@@ -60,15 +75,15 @@ class NianbaoGroup(click.Group):
         try:
             return super().invoke(ctx)
         except NianbaoError as exc:
-            raise Failure(exc.format(), exc.exit_code) from None
+            raise failure(exc.format(), exc.exit_code) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except KeyboardInterrupt:
-            raise Failure("已中断；没有留下写了一半的文件", 130) from None
+            raise failure("已中断；没有留下写了一半的文件", 130) from None
         except Exception as exc:
             if os.environ.get("NIANBAO_DEBUG"):
                 raise
-            raise Failure(
+            raise failure(
                 f"程序内部错误（{type(exc).__name__}: {exc}）。请把这条信息和所用的数据文件发给维护人员；"
                 "设置环境变量 NIANBAO_DEBUG=1 可查看详细信息",
                 EXIT_FILE,
@@ -108,11 +123,14 @@ def cli() -> None:
 @_jobs_option
 @click.option("--previous", "-p", metavar="上年文件", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="上年的数据文件（.yaml）或上年的报告（.docx/.txt）；不写时自动找上一年度文件夹中的同名文件。")
+@click.option("--data", "-d", "data", metavar="数据文件", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="检查 Word 报告时，生成它所用的数据文件（.yaml）；报告和数据文件夹没有一起移动、找不到时用。")
 @click.help_option("--help", "-h")
-def check(files: tuple[Path, ...], template: str | None, jobs: int | None, previous: Path | None) -> None:
+def check(files: tuple[Path, ...], template: str | None, jobs: int | None, previous: Path | None,
+          data: Path | None) -> None:
     from .docx_check import check_any
 
-    checker = functools.partial(check_any, previous=previous)
+    checker = functools.partial(check_any, previous=previous, data=data)
     result = check_paths(files, template=template, jobs=jobs, checker=checker,
                          reporter=ConsoleReporter("检查数据", checking=True))
     if result.from_folder or len(result.outcomes) > 1:
@@ -181,7 +199,7 @@ def import_command(report: Path, output: Path, force: bool, template: str | None
 @click.option("--force", "-f", is_flag=True, default=False, help="输出文件已存在时覆盖它。")
 @click.help_option("--help", "-h")
 def new(previous: Path, year: str | None, output: Path | None, force: bool) -> None:
-    from .years import new_year_file
+    from .new_year import new_year_file
 
     result = new_year_file(previous, year=year, output=output, force=force)
     click.echo(f"已生成：{result.target}（{len(result.carried)} 段文字待改写）")

@@ -9,39 +9,43 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .check import check_report
+from .district import previous_report, previous_year_path
 from .load import load_report
 from .model import Paragraph, ReportData
 from .pipeline import CheckResult, check_file
 from .problems import Location, Problem, has_errors, warning
-from .provenance import read_provenance, sha256_files
+from .provenance import Provenance, read_provenance, sha256_files
 from .source import display_name
+from .values import shorten
 
 if TYPE_CHECKING:
     from .report_reader import ReadReport
 
-# The Word reading (python-docx, lxml) is imported where a .docx is read: `nianbao check data.yaml` does not
-# pay for it at start-up.
+# The Word reading (python-docx, lxml) and the renderer are imported where a .docx is read: `check_any` on
+# a data file (`nianbao check data.yaml`) does not pay for them at start-up.
 
 CHANGE_RULE = "生成后修改"
 
 
 def check_document(
-    path: Path | str, template: Path | str | None = None, previous: Path | str | None = None
+    path: Path | str, template: Path | str | None = None, previous: Path | str | None = None,
+    data: Path | str | None = None,
 ) -> CheckResult:
-    """Check a .docx report: reading problems, changes since generation, then every rule of rules.yaml."""
+    """Check a .docx report: reading problems, changes since generation, then every rule of rules.yaml.
+
+    The data file it was built from is found from the report's folder as recorded; `data` names it instead.
+    """
     from .report_reader import read_report
 
     path = Path(path)
-    data = _read_bytes(path)
-    read = read_report(path, data=data, template=template)
+    raw = _read_bytes(path)
+    read = read_report(path, data=raw, template=template)
     report = read.report
-    if previous is not None:
-        report.previous_path = Path(previous)
-    else:
-        report.previous_path = _previous_from_provenance(data)
+    explicit = previous if previous is not None else _previous_from_provenance(raw, path.parent, data)
+    last_year = previous_report(report, explicit)
     problems = list(read.problems)
-    problems.extend(changes_since_generation(read, data))
-    problems.extend(check_report(report))
+    problems.extend(changes_since_generation(read, raw, data))
+    problems.extend(check_report(report, last_year))
     return CheckResult(path, report, problems)
 
 
@@ -55,32 +59,43 @@ def _read_bytes(path: Path) -> bytes:
         raise
 
 
-def _previous_from_provenance(data: bytes) -> Path | None:
-    """Last year's data of a generated report: beside its office data file, in the previous year's folder."""
-    from .years import previous_year_path
+def _data_files(provenance: Provenance, report_dir: Path, data: Path | str | None) -> list[Path]:
+    """The data files a report was built from: as recorded relative to its folder, or `data` (the office's
+    file, its defaults then looked for beside it when they are not where the record says)."""
+    sources = provenance.source_paths(report_dir)
+    if data is None:
+        return sources
+    office = Path(data)
+    shared = [s if s.is_file() else office.parent / s.name for s in sources[:-1]]
+    return [*shared, office]
 
-    provenance = read_provenance(data)
+
+def _previous_from_provenance(raw: bytes, report_dir: Path, data: Path | str | None) -> Path | None:
+    """Last year's data of a generated report: beside its office data file, in the previous year's folder."""
+    provenance = read_provenance(raw)
     if provenance is None or not provenance.sources:
         return None
-    office = Path(provenance.sources[-1])
+    office = _data_files(provenance, report_dir, data)[-1]
     candidate = previous_year_path(office, office.parent.name)
     return candidate if candidate is not None and candidate.is_file() else None
 
 
-def changes_since_generation(read: ReadReport, data: bytes) -> list[Problem]:
+def changes_since_generation(read: ReadReport, raw: bytes, data: Path | str | None = None) -> list[Problem]:
     """What differs between the document and what nianbao would build from the data it was built from."""
     from .render import compiled_template, render_report
     from .report_reader import read_report
 
-    provenance = read_provenance(data)
+    provenance = read_provenance(raw)
     if provenance is None or not provenance.sources:
         return []
     doc = Location(read.report.source)
-    sources = [Path(s) for s in provenance.sources]
+    sources = _data_files(provenance, read.report.path.parent, data)
     missing = [s for s in sources if not s.is_file()]
     if missing:
-        return [warning(doc, f"这份报告是 nianbao 用 {missing[0]} 生成的，但这个数据文件已经不在了，无法列出生成后的修改",
-                        "如果数据文件移动了位置，请用移动后的文件重新生成报告")]
+        recorded = provenance.sources[sources.index(missing[0])]
+        return [warning(doc, f"找不到生成这份报告所用的数据文件 {missing[0].name}"
+                             f"（记录的位置是相对报告所在文件夹的 {recorded}），无法列出生成后的修改",
+                        "数据文件夹和报告文件夹要一起移动；或者用 --data 数据文件 指出这份报告的数据文件")]
     problems: list[Problem] = []
     office = display_name(sources[-1])
     if sha256_files(sources) != provenance.data_hash:
@@ -90,7 +105,6 @@ def changes_since_generation(read: ReadReport, data: bytes) -> list[Problem]:
     if original is None or has_errors(load_problems):
         problems.append(warning(doc, f"数据文件 {office} 现在有错误，无法和报告比较", f"运行 nianbao check {office} 查看"))
         return problems
-    check_report(original)
     if provenance.template_hash and provenance.template_hash != compiled_template(original.spec.docx).hash:
         problems.append(warning(doc, "生成这份报告之后模板更新过，固定文字的不同可能来自模板", "", CHANGE_RULE))
     rebuilt = read_report(read.report.path, data=render_report(original), display=read.report.source)
@@ -136,14 +150,12 @@ def _label_changes(document: ReadReport, rebuilt: ReadReport) -> list[Problem]:
 
 
 def _flat(read: ReadReport) -> list[Paragraph]:
-    from .text_rules import text_blocks
-
     result: list[Paragraph] = []
     title = read.report.facts.get("标题")
     if title:
         result.append(Paragraph(title, read.report.fact_locations.get("标题", Location(read.report.source))))
     subparts = {f"{p.key}{s.title}": s for p in read.report.spec.parts for s in read.report.subparts.get(p.context, [])}
-    for name, paragraphs in text_blocks(read.report):
+    for name, paragraphs in read.report.text_blocks():
         if name in subparts:
             result.append(Paragraph(subparts[name].title, subparts[name].location))
         result.extend(paragraphs)
@@ -171,11 +183,11 @@ def _paragraph_changes(document: ReadReport, rebuilt: ReadReport, original: Repo
                 message = f"生成后改动过这一段：原为“{was_text}”，现为“{now_text}”"
                 location = after.location
             elif before is not None:
-                message = f"生成后删除了这一段：“{_short(before.text)}”"
+                message = f"生成后删除了这一段：“{shorten(before.text, 40)}”"
                 location = before.location
             else:
                 assert after is not None
-                message = f"生成后新增了这一段：“{_short(after.text)}”"
+                message = f"生成后新增了这一段：“{shorten(after.text, 40)}”"
                 location = after.location
             problems.append(warning(location, message, hint, CHANGE_RULE))
     return problems
@@ -196,17 +208,16 @@ def _difference(before: str, after: str, context: int = 8) -> tuple[str, str]:
             prefix + after[lo:a_hi] + ("…" if a_hi < len(after) else ""))
 
 
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
 def check_any(
     path: Path | str,
-    defaults: Sequence[Path | str] = (),
+    defaults: Sequence[Path | str] | None = None,
     template: Path | str | None = None,
     previous: Path | str | None = None,
+    data: Path | str | None = None,
 ) -> CheckResult:
-    """A .docx report is read and checked as a document; anything else as a data file (`check_file`)."""
+    """A .docx report is read and checked as a document; anything else as a data file (`check_file`).
+
+    `data` is the data file a .docx was built from, when it is not where the report records it."""
     if Path(path).suffix.lower() == ".docx":
-        return check_document(path, template=template, previous=previous)
+        return check_document(path, template=template, previous=previous, data=data)
     return check_file(path, defaults=defaults, template=template, previous=previous)

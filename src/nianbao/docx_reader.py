@@ -20,12 +20,9 @@ from lxml import etree
 
 from .errors import FileTrouble
 from .source import read_text
+from .wordml import paragraph_text, w
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-
-
-def _w(name: str) -> str:
-    return f"{{{W_NS}}}{name}"
+_w = w
 
 
 @dataclass(frozen=True)
@@ -84,7 +81,7 @@ def read_blocks(path: Path, display: str, data: bytes | None = None) -> Document
     if data is not None or path.suffix.lower() == ".docx":
         return read_docx_blocks(path, display, data)
     text, _ = read_text(path, display)
-    return text_blocks(text, display)
+    return plain_text_blocks(text, display)
 
 
 def read_docx_blocks(path: Path, display: str, data: bytes | None = None) -> DocumentBlocks:
@@ -123,18 +120,6 @@ def _body_elements(parent: etree._Element) -> Iterator[etree._Element]:
             content = child.find(_w("sdtContent"))
             if content is not None:
                 yield from _body_elements(content)
-
-
-def paragraph_text(paragraph: etree._Element) -> str:
-    parts: list[str] = []
-    for node in paragraph.iter(_w("t"), _w("tab"), _w("br")):
-        if node.tag == _w("t"):
-            parts.append(node.text or "")
-        elif node.tag == _w("tab"):
-            parts.append("\t")
-        else:
-            parts.append("\n")
-    return "".join(parts)
 
 
 def _style(paragraph: etree._Element) -> str:
@@ -176,7 +161,7 @@ def table_grid(tbl: etree._Element) -> list[list[GridCell | None]]:
     return grid
 
 
-def text_blocks(text: str, display: str) -> DocumentBlocks:
+def plain_text_blocks(text: str, display: str) -> DocumentBlocks:
     """Plain text: one paragraph a line; runs of lines holding "|" are the rows of one table."""
     result = DocumentBlocks("text", display)
     table: TableBlock | None = None

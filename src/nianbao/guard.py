@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .errors import OutputProtected
 from .provenance import content_hash, package_hash, read_docx_parts, read_provenance
+from .source import display_name
 
 
 class OutputState(Enum):
@@ -58,3 +59,10 @@ def ensure_replaceable(target: Path, force: bool = False) -> OutputState:
     else:
         reason = "不是 nianbao 生成的文件（或其中的生成记录已被删除）"
     raise OutputProtected(f"{target} {reason}，为免丢失修改未覆盖；确认要用新生成的报告替换它，请加 --force", target)
+
+
+def ensure_absent(target: Path, force: bool = False) -> None:
+    """A data file about to be written (import, new) never replaces an existing one unless `force`: it
+    may hold a clerk's typing, and it carries no fingerprint to tell."""
+    if target.exists() and not force:
+        raise OutputProtected(f"{display_name(target)} 已存在，为免覆盖未写入；确认要替换它，请加 --force", target)

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .check import check_report
 from .docx_reader import ParagraphBlock, read_docx_blocks
 from .errors import FileTrouble
-from .load import load_report
+from .guard import ensure_absent
 from .model import ReportData
+from .pipeline import check_file
 from .problems import Location, Problem, warning
 from .render import build_context, compiled_template
 from .report_reader import read_report
@@ -42,8 +42,7 @@ def import_report(
 ) -> ImportResult:
     """Read `source` and write its data to `target`. Raises FileTrouble when `target` exists (without force)."""
     source, target = Path(source), Path(target)
-    if target.exists() and not force:
-        raise FileTrouble(f"{display_name(target)} 已存在，为免覆盖未写入；确认要替换它，请加 --force")
+    ensure_absent(target, force=force)
     if target.suffix.lower() not in (".yaml", ".yml"):
         raise FileTrouble(f"输出文件 {display_name(target)} 应以 .yaml 结尾")
     read = read_report(source, template=template)
@@ -70,8 +69,8 @@ def import_report(
     text = report_to_yaml(report, header=header, row_notes=row_notes)
     write_atomic(target, text.encode("utf-8"))
     result = ImportResult(report.source, target, report, problems)
-    written, load_problems = load_report(target, template=template)
-    result.data_problems = load_problems + (check_report(written) if written is not None else [])
+    # The same verdict as `nianbao check` on the written file (district defaults, last year's data).
+    result.data_problems = check_file(target, template=template).problems
     return result
 
 

@@ -1,7 +1,7 @@
 """Load stage: YAML data file(s) → `ReportData`, collecting every problem with its file:line.
 
 The field list of the template (fields.yaml) drives the walk: facts, text parts and the three tables.
-Cells left out are 0; totals left out are computed later by the checker. Keys are matched after folding
+Cells left out are 0; totals left out are computed from their parts before the report is returned. Keys are matched after folding
 full-/half-width punctuation, so `(一)予以公开` finds `（一）予以公开`; unknown keys are refused with a
 "您是否想写 …" hint.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from functools import lru_cache
@@ -31,19 +30,11 @@ from .spec import (
     resolve_template,
     strip_enumeration,
 )
+from .totals import compute_totals
+from .values import Number, clean_text, full_width_enumeration, number_problem, read_number
 
 TEMPLATE_KEY = "模板"
 FACTS_KEY = "基本信息"
-
-# C0 controls except tab and newline, DEL, C1 controls, and non-characters: invalid or invisible in Word XML.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-_CHINESE_DIGITS = "零〇一二两三四五六七八九十百千万"
-
-
-def clean_text(text: str) -> str:
-    """Text as typed, minus control characters pasted from Word (they are invalid in .docx XML)."""
-    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-
 
 def load_report(
     path: Path | str,
@@ -53,6 +44,8 @@ def load_report(
     """Read one office's data file, on top of any shared defaults files (applied in order).
 
     Returns the data (None when it could not be read at all) and every problem found while reading.
+    Totals left out are already computed from their parts (rules.yaml `computes`), so the report can be
+    rendered as it is; the rules themselves are run by `check.check_report`.
     Raises `FileTrouble` when a file cannot be opened, `TemplateTrouble` when the template is unusable.
     """
     path = Path(path)
@@ -84,10 +77,10 @@ def load_report(
     else:
         spec = load_spec(resolve_template(template, base=path.parent))
 
-    report = ReportData(path=path, source=office.display, spec=spec, sources=[s.display for s in sources],
-                        source_paths=[s.path for s in sources])
+    report = ReportData(path=path, source=office.display, spec=spec, source_paths=[s.path for s in sources])
     walker = _Walker(report, problems)
     walker.walk(root)
+    compute_totals(report)
     return report, problems
 
 
@@ -303,16 +296,12 @@ class _Walker:
 
     def _derive_facts(self, where: Location) -> None:
         facts = self.report.facts
-        defaults = self.spec.defaults
         if "机关" in facts and "机关类型" not in facts:
-            name = facts.get("地区", "") + facts["机关"]
-            for entry in defaults.get("office_type_by_suffix", []):
-                if name.endswith(entry["suffix"]):
-                    facts["机关类型"] = entry["type"]
-                    break
+            office_type = self.spec.office_type_for(facts.get("地区", "") + facts["机关"])
+            if office_type is not None:
+                facts["机关类型"] = office_type
         if "标题" not in facts and "机关" in facts and "年度" in facts:
-            pattern = defaults.get("title", "{地区}{机关}{年度}年政府信息公开工作年度报告")
-            facts["标题"] = pattern.format(地区=facts.get("地区", ""), 机关=facts["机关"], 年度=facts["年度"])
+            facts["标题"] = self.spec.title_for(facts)
 
     # --- text parts ------------------------------------------------------------------------------------
 
@@ -404,7 +393,7 @@ class _Walker:
                 if not paragraphs:
                     self.problems.append(error(v.location, f"「{part.key}」的「{k.text}」是空的", "请填写"))
                 title = clean_text(k.text).strip()
-                subparts.append(SubPart(_full_width_enumeration(title), k.location, paragraphs))
+                subparts.append(SubPart(full_width_enumeration(title), k.location, paragraphs))
                 continue
             self.problems.append(
                 error(
@@ -524,81 +513,20 @@ class _Walker:
         else:
             self.report.invalid_cells.add(key)
 
-    def _number(self, node: Node, subject: str, kind: str) -> int | Decimal | None:
-        problem = parse_number_problem(node, subject, kind)
+    def _number(self, node: Node, subject: str, kind: str) -> Number | None:
+        if node.kind != "scalar":
+            problem: Problem | None = error(node.location, f"{subject}应为一个数，实际是{node.describe()}",
+                                            "填写一个数字，如 0")
+        else:
+            problem = number_problem("" if node.is_empty() else node.text, node.location, subject, kind)
         if problem is not None:
             self.problems.append(problem)
             return None
-        text = node.text.strip()
-        return int(text) if kind == "count" else Decimal(text)
-
-
-def parse_number_problem(node: Node, subject: str, kind: str) -> Problem | None:
-    """None when `node` is a valid number of `kind`; otherwise the problem, with a fix suggestion."""
-    where = node.location
-    if node.kind != "scalar":
-        return error(where, f"{subject}应为一个数，实际是{node.describe()}", "填写一个数字，如 0")
-    text = node.text.strip()
-    if node.is_empty() or not text:
-        return error(where, f"{subject}是空的", "没有数据请填 0（表格中不能有空格）")
-    unit = "万元" if kind == "amount" else "件"
-    pattern = r"[0-9]+(\.[0-9]+)?" if kind == "amount" else r"[0-9]+"
-    if re.fullmatch(pattern, text):
-        return None
-    ascii_text = unicodedata.normalize("NFKC", text)
-    if ascii_text != text and re.fullmatch(pattern, ascii_text):
-        return error(where, f"{subject}“{text}”用了全角数字", f"改为半角数字 {ascii_text}")
-    if re.fullmatch(r"[-−－]\s*[0-9]+(\.[0-9]+)?", ascii_text):
-        return error(where, f"{subject}是负数“{text}”", "数量和金额不能为负数，请核对")
-    if kind == "count" and re.fullmatch(r"[0-9]+\.[0-9]+", ascii_text):
-        return error(where, f"{subject}“{text}”不是整数", "件数必须是整数")
-    if re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?", ascii_text):
-        return error(where, f"{subject}“{text}”含千分位逗号", f"去掉逗号，写作 {ascii_text.replace(',', '')}")
-    digits = re.match(r"[0-9]+(\.[0-9]+)?", ascii_text)
-    if digits:
-        return error(where, f"{subject}“{text}”不是纯数字", f"只填数字，不要带单位或文字：改为 {digits.group(0)}"
-                     + (f"（单位为{unit}）" if kind == "amount" else ""))
-    if all(c in _CHINESE_DIGITS for c in text):
-        number = chinese_number(text)
-        fix = f"改为 {number}" if number is not None else "用阿拉伯数字填写"
-        return error(where, f"{subject}“{text}”是汉字数字", fix)
-    if text in ("无", "没有", "/", "—", "-", "－", "——"):
-        return error(where, f"{subject}写的是“{text}”", "没有数据请填 0（表格中不能写“无”、“/”或“—”）")
-    return error(where, f"{subject}“{text}”不是数字", "填写阿拉伯数字，如 0、12")
-
-
-def chinese_number(text: str) -> int | None:
-    """Read a simple Chinese numeral (up to 万), e.g. 十二 → 12, 一百零五 → 105; None if not one."""
-    digits = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
-              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-    units = {"十": 10, "百": 100, "千": 1000, "万": 10000}
-    total, section, number = 0, 0, 0
-    for char in text:
-        if char in digits:
-            number = digits[char]
-        elif char in units:
-            unit = units[char]
-            if unit == 10000:
-                total += (section + number) * unit
-                section = 0
-            else:
-                section += (number or 1) * unit
-            number = 0
-        else:
-            return None
-    return total + section + number
+        return read_number(node.text, kind)
 
 
 def _zero(column: Column) -> int | Decimal:
     return Decimal(0) if column.kind == "amount" else 0
-
-
-def _full_width_enumeration(title: str) -> str:
-    """`(一)主动公开` → `（一）主动公开`: sub-heads print with the official full-width parentheses."""
-    match = re.match(r"^\s*[(（]\s*([一二三四五六七八九十]+)\s*[)）]\s*", title)
-    if match:
-        return f"（{match.group(1)}）" + title[match.end() :]
-    return title
 
 
 def _row_tree(table: Table) -> dict[str, object]:

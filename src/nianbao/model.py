@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 from .problems import Location
 from .spec import Row, Spec
+from .values import Number
 
-Number = int | Decimal
 CellKey = tuple[str, str, str]  # (table id, row id, column id)
 
 
@@ -30,15 +30,10 @@ class SubPart:
 
 @dataclass
 class Cell:
-    """One table cell. `value` is None only for a total still to be computed."""
+    """One table cell. `value` is None only while a reader has not yet computed a total left out."""
 
     value: Number | None
     location: Location | None = None  # where it was written; None when left out
-    computed: bool = False
-
-    @property
-    def given(self) -> bool:
-        return self.location is not None
 
 
 @dataclass
@@ -56,10 +51,8 @@ class ReportData:
     cells: dict[CellKey, Cell] = field(default_factory=dict)
     row_locations: dict[tuple[str, str], Location] = field(default_factory=dict)
     table_locations: dict[str, Location] = field(default_factory=dict)
-    sources: list[str] = field(default_factory=list)  # every file that contributed (defaults first)
     source_paths: list[Path] = field(default_factory=list)
     invalid_cells: set[CellKey] = field(default_factory=set)  # written, but not a valid number
-    previous_path: Path | None = None  # last year's data given explicitly (else found by years.py)
 
     @property
     def office(self) -> str:
@@ -70,8 +63,12 @@ class ReportData:
         return self.facts.get("年度", "")
 
     def value(self, table: str, row: str, column: str) -> Number:
+        """A cell's number. Readers compute every total before handing a report on (totals.py), so a
+        missing value here is a bug, never a silent 0 in a printed 总计."""
         cell = self.cells[(table, row, column)]
-        return cell.value if cell.value is not None else 0
+        if cell.value is None:
+            raise ValueError(f"{table} {row} {column}: total not computed (use load_report or read_report)")
+        return cell.value
 
     def where(self, table: str, row: str | None = None, column: str | None = None) -> Location:
         """The best place to point at: the cell, else its row, else its table, else the file."""
@@ -85,6 +82,19 @@ class ReportData:
 
     def row_values(self, row: Row) -> list[Number]:
         return [self.value(row.table, row.id, c.id) for c in row.columns]
+
+    def text_blocks(self) -> Iterator[tuple[str, list[Paragraph]]]:
+        """Every text block as (name as shown, paragraphs): 开头说明, each intro, sub-part and section."""
+        for part in self.spec.parts:
+            if part.kind == "paragraphs":
+                yield part.key, self.paragraphs.get(part.context, [])
+            elif part.kind == "sections":
+                for section in part.sections:
+                    yield f"{part.key}{section.key}", self.paragraphs.get(section.context, [])
+            else:
+                yield f"{part.key}{part.intro}", self.paragraphs.get(part.context, [])
+                for sub in self.subparts.get(part.context, []):
+                    yield f"{part.key}{sub.title}", sub.paragraphs
 
     def part_paragraphs(self, part_key: str) -> list[Paragraph]:
         """Every paragraph of a part (sub-head titles included), for rules that read the text."""

@@ -66,10 +66,6 @@ class OfficeSuiteMissing(FileTrouble):
         super().__init__(INSTALL_HINT)
 
 
-class PdfConversionFailed(FileTrouble):
-    """LibreOffice ran but did not produce a PDF for some of the reports."""
-
-
 @dataclass
 class PdfResult:
     """What one conversion run produced: `written` PDFs, and the .docx files that gave none."""

@@ -1,4 +1,8 @@
-"""The whole pipeline for one office: load → check → render → write, as plain functions."""
+"""The whole pipeline for one office: load → check → render → write, as plain functions.
+
+Every entry (the CLI, the batch, the library, the benchmark) checks a data file through `check_file`, so
+they all give the same verdict for the same file.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .check import check_report
+from .district import defaults_for, previous_report
 from .errors import ChecksFailed
 from .guard import ensure_replaceable
 from .load import load_report
@@ -43,33 +48,33 @@ class CheckResult:
 
 def check_file(
     path: Path | str,
-    defaults: Sequence[Path | str] = (),
+    defaults: Sequence[Path | str] | None = None,
     template: Path | str | None = None,
     previous: Path | str | None = None,
 ) -> CheckResult:
     """Load a data file and run every rule; all problems are returned, nothing is written.
 
-    `previous`: last year's data for the cross-year rules (else found beside it, see years.py)."""
-    report, problems = load_report(path, defaults=defaults, template=template)
+    The same verdict as `nianbao check FILE`: `defaults` are the shared defaults files merged under it
+    (None: the folder's `_共同.yaml`, see district.py); `previous` is last year's data for the cross-year
+    rules (None: the same file in the previous year's folder, when there is one)."""
+    path = Path(path)
+    shared = defaults_for(path) if defaults is None else defaults
+    report, problems = load_report(path, defaults=shared, template=template)
     if report is not None:
-        if previous is not None:
-            report.previous_path = Path(previous)
-        problems.extend(check_report(report))
+        problems.extend(check_report(report, previous_report(report, previous)))
     problems.sort(key=lambda p: (p.location.file, p.location.line))
-    return CheckResult(Path(path), report, problems)
+    return CheckResult(path, report, problems)
 
 
 def output_path(report: ReportData, out_dir: Path) -> Path:
     """Where a report is written: `DIR/<机关><年度>年政府信息公开工作年度报告.docx` (template's defaults)."""
-    pattern = report.spec.defaults.get("output", "{机关}{年度}年政府信息公开工作年度报告.docx")
-    name = pattern.format(机关=report.office, 年度=report.year, 地区=report.facts.get("地区", ""))
-    return out_dir / safe_file_name(name)
+    return out_dir / safe_file_name(report.spec.output_name_for(report.facts))
 
 
 def build_file(
     path: Path | str,
     out_dir: Path | str = "out",
-    defaults: Sequence[Path | str] = (),
+    defaults: Sequence[Path | str] | None = None,
     template: Path | str | None = None,
     force: bool = False,
 ) -> tuple[CheckResult, Path]:
@@ -91,5 +96,5 @@ def write_report(result: CheckResult, out_dir: Path | str = "out", force: bool =
 
     target = output_path(result.report, Path(out_dir))
     ensure_replaceable(target, force=force)
-    write_atomic(target, render_report(result.report))
+    write_atomic(target, render_report(result.report, report_dir=target.parent))
     return target

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
+from .version import __version__
+from .wordml import paragraph_text, w
 
 if TYPE_CHECKING:
     from lxml import etree
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 _VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 PREFIX = "nianbao."
@@ -33,8 +34,11 @@ class Provenance:
     template_hash: str
     content_hash: str = ""
     package_hash: str = ""  # every part except docProps/*, exactly as written: any re-save changes it
-    sources: tuple[str, ...] = field(default=())  # absolute paths of the data files, defaults first
+    # The data files (defaults first) as POSIX paths relative to the report's folder, or bare file names:
+    # never an absolute path, which would publish the clerk's user and folder names with the report.
+    sources: tuple[str, ...] = field(default=())
     tool_version: str = __version__
+    template_name: str = ""
 
     def properties(self) -> dict[str, str]:
         props = {
@@ -43,6 +47,7 @@ class Provenance:
             "content_hash": self.content_hash,
             "package_hash": self.package_hash,
             "version": self.tool_version,
+            "template": self.template_name,
         }
         for index, source in enumerate(self.sources, start=1):
             props[f"source{index}"] = source
@@ -64,7 +69,26 @@ class Provenance:
             package_hash=props.get(PREFIX + "package_hash", ""),
             sources=tuple(sources),
             tool_version=props.get(PREFIX + "version", ""),
+            template_name=props.get(PREFIX + "template", ""),
         )
+
+    def source_paths(self, report_dir: Path) -> list[Path]:
+        """The recorded data files, found from the folder the report is in now."""
+        return [report_dir / source for source in self.sources]
+
+
+def relative_source(path: Path, report_dir: Path | None) -> str:
+    """`path` as recorded in a report written to `report_dir`: relative with "/", else its bare name."""
+    if report_dir is not None:
+        source, folder = path.resolve(), report_dir.resolve()
+        try:
+            common = Path(os.path.commonpath([source, folder]))
+        except ValueError:  # another drive on Windows
+            return path.name
+        # Climbing up to the root would spell out the folders above it (a user name, say): keep the name only.
+        if common != Path(common.anchor):
+            return Path(os.path.relpath(source, folder)).as_posix()
+    return path.name
 
 
 def escape(text: str) -> str:
@@ -84,16 +108,12 @@ def visible_text(document_xml: bytes | etree._Element) -> list[str]:
 
     `document_xml` is word/document.xml, as bytes or already parsed.
     """
-    from lxml import etree
+    from lxml import (
+        etree,  # only here: a render reads the text off the string (render.fast_visible_text)
+    )
 
     root: Any = etree.fromstring(document_xml) if isinstance(document_xml, bytes) else document_xml
-    texts = []
-    for paragraph in root.iter(f"{{{W_NS}}}p"):
-        parts = []
-        for node in paragraph.iter(f"{{{W_NS}}}t", f"{{{W_NS}}}tab"):
-            parts.append(node.text or "" if node.tag.endswith("}t") else "\t")
-        texts.append("".join(parts))
-    return texts
+    return [paragraph_text(paragraph) for paragraph in root.iter(w("p"))]
 
 
 def content_hash(document_xml: bytes | etree._Element) -> str:

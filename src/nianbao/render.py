@@ -13,7 +13,6 @@ import pyexpat
 import re
 import zipfile
 from dataclasses import replace
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,34 +21,27 @@ import jinja2
 
 from . import template_cache
 from .errors import TemplateTrouble
-from .model import Number, Paragraph, ReportData
+from .model import Paragraph, ReportData
 from .provenance import (
-    W_NS,
     Provenance,
     content_hash,
     custom_part_declarations,
     custom_properties_xml,
     escape,
     package_hash_of_digests,
+    relative_source,
     sha256_files,
     text_hash,
 )
 from .spec import Spec
+from .values import format_number
+from .wordml import W_NS
 from .zippack import PackedMember, pack_member, write_zip
 
 DOCUMENT_PART = "word/document.xml"
 CORE_PART = "docProps/core.xml"
 CUSTOM_PART = "docProps/custom.xml"
 _JINJA_MARK = re.compile(r"\{[{%#]")
-
-
-def format_number(value: Number | None) -> str:
-    """Counts as plain integers; amounts as typed (0.092 stays 0.092, never 9.2E-2)."""
-    if value is None:
-        return "0"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)
 
 
 def _texts(paragraphs: list[Paragraph]) -> list[str]:
@@ -79,7 +71,7 @@ def build_context(report: ReportData) -> dict[str, Any]:
         for row in table.rows:
             values = {"名称": row.label}
             for column in row.columns:
-                values[column.id] = format_number(report.cells[(table.id, row.id, column.id)].value)
+                values[column.id] = format_number(report.value(table.id, row.id, column.id))
             rows[row.id] = values
         groups = {
             group.id: {"名称": group.label, "行": [rows[r.id] for r in table.rows if r.group == group.id]}
@@ -225,19 +217,21 @@ class CompiledTemplate:
 # Markup after which paragraph texts are not simply the <w:t> of flat <w:p> elements in order.
 _NOT_FLAT = ("txbxContent", "AlternateContent", "<![CDATA[", "<!--")
 # One literal prefix for every alternative: the regex engine then jumps from "<w:" to "<w:".
-_TEXT_TOKENS = re.compile(r"<w:(?:(p)[\s>/]|t(?:\s[^>]*)?(?<!/)>([^<]*)</w:t>|(tab)[\s/>])")
+_TEXT_TOKENS = re.compile(r"<w:(?:(p)[\s>/]|t(?:\s[^>]*)?(?<!/)>([^<]*)</w:t>|(tab)[\s/>]|(br|cr)[\s/>])")
 
 
 def fast_visible_text(document_xml: str) -> str:
     """`provenance.visible_text` joined by newlines, read off a well-formed word/document.xml string whose
     paragraphs do not nest and whose `w` prefix is WordprocessingML (CompiledTemplate checks both): each
-    <w:p> starts a paragraph, each <w:t> adds its text, each <w:tab> a tab. A test compares it with the lxml
-    reading on every sample and on hostile text."""
-    pieces = ["\n" if paragraph else ("\t" if tab else text)
-              for paragraph, text, tab in _TEXT_TOKENS.findall(document_xml)]
+    <w:p> starts a paragraph, each <w:t> adds its text, each <w:tab> a tab, each <w:br>/<w:cr> a newline
+    (wordml.paragraph_text). A test compares it with the lxml reading on every sample and on hostile text."""
+    pieces = ["\v" if paragraph else "\t" if tab else "\n" if brk else text
+              for paragraph, text, tab, brk in _TEXT_TOKENS.findall(document_xml)]
+    # "\v" (never in well-formed XML text) marks where a paragraph starts; paragraphs are joined by "\n".
     joined = "".join(pieces)
-    if joined.startswith("\n"):
+    if joined.startswith("\v"):
         joined = joined[1:]
+    joined = joined.replace("\v", "\n")
     if "&" not in joined:
         return joined
     import html
@@ -377,12 +371,16 @@ def compiled_template(docx_path: Path) -> CompiledTemplate:
     return CompiledTemplate(docx_path)
 
 
-def render_report(report: ReportData) -> bytes:
-    """The .docx bytes of a checked report (the caller has made sure it has no errors)."""
+def render_report(report: ReportData, report_dir: Path | None = None) -> bytes:
+    """The .docx bytes of a checked report (the caller has made sure it has no errors).
+
+    `report_dir` is the folder the report is written to: the data files are recorded relative to it.
+    """
     template = compiled_template(report.spec.docx)
     provenance = Provenance(
         data_hash=sha256_files(report.source_paths),
         template_hash=template.hash,
-        sources=tuple(str(p.resolve()) for p in report.source_paths),
+        sources=tuple(relative_source(p, report_dir) for p in report.source_paths),
+        template_name=report.spec.docx.parent.name,
     )
     return template.render(build_context(report), title=report.facts.get("标题", ""), provenance=provenance)

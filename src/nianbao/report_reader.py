@@ -17,11 +17,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from .docx_reader import DocumentBlocks, GridCell, ParagraphBlock, TableBlock, read_blocks
-from .load import parse_number_problem
 from .model import Cell, CellKey, Paragraph, ReportData, SubPart
 from .problems import Location, Problem, error, warning
-from .source import Node, display_name
+from .source import display_name
 from .spec import Column, Part, Row, Spec, Table, load_spec, normalize_label, resolve_template
+from .totals import compute_totals
+from .values import full_width_enumeration, number_problem, read_number, shorten
 
 OUTDATED_RULE = "旧格式和改动的栏目"
 _NUMERALS = "一二三四五六七八九十"
@@ -54,7 +55,6 @@ class ReadReport:
     problems: list[Problem] = field(default_factory=list)
     row_labels: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, row) → label as printed
     opening: list[Paragraph] = field(default_factory=list)  # the opening paragraph(s) as written
-    kind: str = "docx"
 
 
 def read_report(
@@ -63,12 +63,16 @@ def read_report(
     template: Path | str | None = None,
     display: str | None = None,
 ) -> ReadReport:
-    """Read a .docx (or `data`, its bytes) or a plain-text report. FileTrouble if it cannot be opened."""
+    """Read a .docx (or `data`, its bytes) or a plain-text report. FileTrouble if it cannot be opened.
+
+    As with `load.load_report`, totals the document leaves out are computed from their parts."""
     path = Path(path)
     shown = display or display_name(path)
     blocks = read_blocks(path, shown, data)
     spec = load_spec(resolve_template(template, base=path.parent))
-    return _Reader(blocks, spec, path).read()
+    read = _Reader(blocks, spec, path).read()
+    compute_totals(read.report)
+    return read
 
 
 def cell_subject(table: Table, row: Row, column: Column) -> str:
@@ -105,9 +109,9 @@ class _Reader:
         self.display = blocks.display
         self.text_mode = blocks.kind == "text"
         self.report = ReportData(
-            path=path, source=self.display, spec=spec, sources=[self.display], source_paths=[path]
+            path=path, source=self.display, spec=spec, source_paths=[path]
         )
-        self.result = ReadReport(self.report, kind=blocks.kind)
+        self.result = ReadReport(self.report)
         self.problems = self.result.problems
         self.outdated = spec.outdated_terms()
 
@@ -170,7 +174,7 @@ class _Reader:
             )
         for block in unplaced:
             self.problems.append(
-                warning(self._where(block, "报告标题之前"), f"标题之前的文字“{_short(block.text)}”不属于报告的任何部分，已略过",
+                warning(self._where(block, "报告标题之前"), f"标题之前的文字“{shorten(block.text)}”不属于报告的任何部分，已略过",
                         "报告应以标题开头；发文字号、附件说明等不属于年度报告正文")
             )
         if not seen_title:
@@ -193,7 +197,7 @@ class _Reader:
         for key, leftover in collected.items():
             for block in leftover:
                 self.problems.append(
-                    warning(self._where(block, f"「{key}」"), f"「{key}」中表格以外的文字“{_short(block.text)}”无法放入数据，已略过",
+                    warning(self._where(block, f"「{key}」"), f"「{key}」中表格以外的文字“{shorten(block.text)}”无法放入数据，已略过",
                             "表格部分只应有表格；说明文字请写到第一部分或第六部分")
                 )
         self._derive_facts()
@@ -261,11 +265,9 @@ class _Reader:
     def _derive_facts(self) -> None:
         facts = self.report.facts
         if "机关" in facts and "机关类型" not in facts:
-            name = facts.get("地区", "") + facts["机关"]
-            for entry in self.spec.defaults.get("office_type_by_suffix", []):
-                if name.endswith(entry["suffix"]):
-                    facts["机关类型"] = entry["type"]
-                    break
+            office_type = self.spec.office_type_for(facts.get("地区", "") + facts["机关"])
+            if office_type is not None:
+                facts["机关类型"] = office_type
 
     # --- text parts ------------------------------------------------------------------------------------
 
@@ -286,7 +288,7 @@ class _Reader:
             match = _SUBHEAD.match(block.text)
             if match:
                 title, rest = _split_run_in(block.text)
-                heads.append((_full_width(title), [], block))
+                heads.append((full_width_enumeration(title), [], block))
                 if rest:
                     heads[-1][1].append(ParagraphBlock(rest, block.style, block.line))
                 continue
@@ -569,16 +571,14 @@ class _TableReader:
             location = self.reader._cell_location(self.block, r, subject)
             if not self.reader.text_mode:
                 self._check_column_label(r, row, column, cell, header, location)
-            node = Node("scalar", location, text=cell.text.strip())
-            problem = parse_number_problem(node, subject, column.kind)
+            problem = number_problem(cell.text, location, subject, column.kind)
             key: CellKey = (table.id, row.id, column.id)
             if problem is not None:
                 self.reader.problems.append(problem)
                 self.report.invalid_cells.add(key)
                 self.report.cells[key] = Cell(0, location)
                 continue
-            text = cell.text.strip()
-            self.report.cells[key] = Cell(int(text) if column.kind == "count" else Decimal(text), location)
+            self.report.cells[key] = Cell(read_number(cell.text, column.kind), location)
 
     def _check_column_label(
         self, r: int, row: Row, column: Column, cell: GridCell, header: list[int], location: Location
@@ -649,14 +649,3 @@ def _split_run_in(text: str) -> tuple[str, str]:
         if 0 < index <= 30 and index < len(text) - 1:
             return text[:index].strip(), text[index + 1 :].strip()
     return text.strip(), ""
-
-
-def _full_width(title: str) -> str:
-    match = _SUBHEAD.match(title)
-    if match:
-        return f"（{match.group(1)}）" + title[match.end() :].strip()
-    return title
-
-
-def _short(text: str, limit: int = 30) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"

@@ -8,7 +8,6 @@ of each value from the field list. Duplicate keys and explicit tags (``!!python/
 from __future__ import annotations
 
 import codecs
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import yaml
 
 from .errors import FileTrouble
 from .problems import Location, Problem, error, warning
+from .values import clean_text
 
 # Tags that PyYAML's safe resolver assigns implicitly; anything else was written explicitly with "!".
 _IMPLICIT_TAGS = {
@@ -105,16 +105,13 @@ def read_text(path: Path, display: str) -> tuple[str, list[Problem]]:
     return text, problems
 
 
-# Control characters pasted from Word (cell marks, manual line breaks…): YAML refuses them and .docx XML
-# cannot hold them. Tab, newline and carriage return are kept.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
-
-
 def load_source(path: Path) -> SourceFile:
     """Read and parse one YAML file. File-system trouble raises `FileTrouble`; content trouble is a Problem."""
     display = display_name(path)
     text, problems = read_text(path, display)
-    text = _CONTROL.sub("", text)
+    # Control characters pasted from Word (cell marks, manual line breaks…): YAML refuses most of them
+    # and .docx XML cannot hold them. Line breaks of every kind (NEL included) become "\n" first.
+    text = clean_text(text)
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):

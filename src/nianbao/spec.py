@@ -10,6 +10,7 @@ import os
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +20,20 @@ from .errors import TemplateTrouble
 from .problems import Severity
 
 DEFAULT_TEMPLATE = "official-2021"
+# Used only when a template folder has no defaults.yaml; official-2021 states both in its own.
+_TITLE = "{地区}{机关}{年度}年政府信息公开工作年度报告"
+_OUTPUT = "{机关}{年度}年政府信息公开工作年度报告.docx"
 
 
 def templates_root() -> Path:
-    """Where named templates live: $NIANBAO_TEMPLATES, else the repository's `templates/` folder."""
+    """Where named templates live: $NIANBAO_TEMPLATES; else the package's `nianbao/templates/` (an installed
+    wheel, see pyproject.toml); else, in a source checkout, the repository's top-level `templates/`."""
     env = os.environ.get("NIANBAO_TEMPLATES")
     if env:
         return Path(env)
+    packaged = Path(str(resources.files(__package__ or "nianbao") / "templates"))
+    if packaged.is_dir():
+        return packaged
     return Path(__file__).resolve().parents[2] / "templates"
 
 
@@ -90,12 +98,6 @@ class Row:
     def display(self) -> str:
         """How messages name the row: its label, with its parent label where it has one."""
         return " ".join(self.path[-2:])
-
-    def column(self, column_id: str) -> Column:
-        for column in self.columns:
-            if column.id == column_id:
-                return column
-        raise KeyError(column_id)
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,22 @@ class Spec:
     def rules_of(self, kind: str) -> list[Rule]:
         return [rule for rule in self.rules if rule.kind == kind]
 
+    def title_for(self, facts: dict[str, str]) -> str:
+        """The report title when the data gives none: defaults.yaml `title`, filled with the facts."""
+        return _fill(self.defaults.get("title", _TITLE), facts)
+
+    def output_name_for(self, facts: dict[str, str]) -> str:
+        """The .docx file name of a report: defaults.yaml `output`, filled with the facts."""
+        return _fill(self.defaults.get("output", _OUTPUT), facts)
+
+    def office_type_for(self, name: str) -> str | None:
+        """The office type (街道, 乡镇…) told from the office name (地区 + 机关) by defaults.yaml
+        `office_type_by_suffix`: the first suffix the name ends with decides."""
+        for entry in self.defaults.get("office_type_by_suffix", []):
+            if name.endswith(entry["suffix"]):
+                return str(entry["type"])
+        return None
+
     def outdated_terms(self) -> list[dict[str, Any]]:
         terms: list[dict[str, Any]] = []
         for rule in self.rules_of("outdated_terms"):
@@ -209,13 +227,21 @@ class Spec:
         return terms
 
 
+def _fill(pattern: str, facts: dict[str, str]) -> str:
+    return pattern.format(地区=facts.get("地区", ""), 机关=facts.get("机关", ""), 年度=facts.get("年度", ""))
+
+
 def resolve_template(name_or_path: str | os.PathLike[str] | None, base: Path | None = None) -> Path:
-    """A template folder from a name under `templates_root()` or a path (relative to `base`)."""
+    """A template folder: a path (relative to `base`, the data's folder), a name under `base/templates/`,
+    or a name under `templates_root()` (the official template shipped in the package)."""
     if name_or_path is None:
         name_or_path = DEFAULT_TEMPLATE
     candidate = Path(name_or_path)
-    if not candidate.is_absolute() and base is not None and (base / candidate).is_dir():
-        return (base / candidate).resolve()
+    if not candidate.is_absolute() and base is not None:
+        # A path relative to the data, or a user's own template in a `templates/` folder beside the data.
+        for beside in (base / candidate, base / "templates" / candidate):
+            if beside.is_dir():
+                return beside.resolve()
     if candidate.is_dir():
         return candidate.resolve()
     named = templates_root() / str(name_or_path)

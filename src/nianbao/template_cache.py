@@ -23,7 +23,7 @@ from typing import Any
 
 import jinja2
 
-from . import __version__
+from .version import __version__
 
 _PREPARED_KEYS = {"head": str, "tail": str, "body": str, "extra": dict, "fix_tables": bool,
                   "unescape_markers": bool}

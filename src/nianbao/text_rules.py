@@ -1,4 +1,4 @@
-"""Text against tables (warnings 9–11 of domain.md): what the text says must agree with the tables.
+"""Text against tables (README, 跨年度核对和正文与表格的核对): what the text says must agree with the tables.
 
 The patterns are data (rules.yaml): `text_numbers` patterns capture a number quoted in the text (and
 optionally a percentage) and name the cells it must equal; `text_claims` patterns recognise a statement
@@ -17,20 +17,6 @@ from .problems import Problem
 from .spec import Rule
 
 CellRef = list[str]  # [table id, row id or 组:group, column id]
-
-
-def text_blocks(report: ReportData) -> Iterator[tuple[str, list[Paragraph]]]:
-    """Every text block as (name as shown, paragraphs): 开头说明, each intro, sub-part and section."""
-    for part in report.spec.parts:
-        if part.kind == "paragraphs":
-            yield part.key, report.paragraphs.get(part.context, [])
-        elif part.kind == "sections":
-            for section in part.sections:
-                yield f"{part.key}{section.key}", report.paragraphs.get(section.context, [])
-        else:
-            yield f"{part.key}{part.intro}", report.paragraphs.get(part.context, [])
-            for sub in report.subparts.get(part.context, []):
-                yield f"{part.key}{sub.title}", sub.paragraphs
 
 
 @lru_cache(maxsize=128)
@@ -68,7 +54,7 @@ def describe(report: ReportData, refs: list[CellRef]) -> str:
 
 
 def _paragraphs(report: ReportData) -> Iterator[Paragraph]:
-    for _, paragraphs in text_blocks(report):
+    for _, paragraphs in report.text_blocks():
         yield from paragraphs
 
 

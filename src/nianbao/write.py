@@ -18,6 +18,15 @@ def safe_file_name(name: str) -> str:
     return _UNSAFE.sub("_", name).strip(" .") or "报告"
 
 
+def _mode_for(target: Path) -> int:
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomic(target: Path, data: bytes) -> None:
     """Write `data` to a temporary file beside `target`, then rename it into place."""
     try:
@@ -30,6 +39,8 @@ def write_atomic(target: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp makes the file 0600: give it the mode of the file it replaces, else what the umask gives.
+        os.chmod(temp_name, _mode_for(target))
         os.replace(temp_name, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):

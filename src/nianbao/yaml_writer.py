@@ -13,8 +13,8 @@ from collections.abc import Iterable
 import yaml
 
 from .model import Paragraph, ReportData
-from .render import format_number
 from .spec import Row, Table
+from .values import format_number
 
 FACTS_KEY = "基本信息"
 INDENT = "  "
@@ -82,11 +82,7 @@ def report_to_yaml(
 def _writes_fact(report: ReportData, key: str, value: str) -> bool:
     """Facts the loader would derive by itself (title, office type) are left out when they agree."""
     if key == "标题":
-        pattern = report.spec.defaults.get("title", "{地区}{机关}{年度}年政府信息公开工作年度报告")
-        derived = pattern.format(
-            地区=report.facts.get("地区", ""), 机关=report.facts.get("机关", ""), 年度=report.facts.get("年度", "")
-        )
-        return value != derived
+        return value != report.spec.title_for(report.facts)
     if key == "机关类型":
         return key in report.fact_locations
     return True
@@ -130,7 +126,7 @@ def _table(out: list[str], report: ReportData, table: Table, row_notes: dict[tup
 
 
 def _row_values(report: ReportData, table: Table, row: Row) -> str:
-    values = [format_number(report.cells[(table.id, row.id, c.id)].value) for c in row.columns]
+    values = [format_number(report.value(table.id, row.id, c.id)) for c in row.columns]
     if len(values) == 1:
         column = row.columns[0]
         comment = f"   # {column.label.replace('（单位：', '，单位：').rstrip('）')}" if column.kind == "amount" else ""
