@@ -380,6 +380,10 @@ def main() -> None:
     parser.add_argument("--no-startup", action="store_true", help="leave out one-build, one-check, check-200")
     parser.add_argument("--sample-ms", type=float, default=20.0, help="memory sampling period (default 20 ms)")
     parser.add_argument("--json", type=Path, help="also append the JSON lines to this file")
+    parser.add_argument("--plain-rounds", type=int, default=None,
+                        help="run the plain docxtpl loop only in the first K rounds (it is slow at N = 2000)")
+    parser.add_argument("--summarise", type=Path, metavar="FILE",
+                        help="only print the summary and ratio lines of the runs recorded in FILE (JSON lines)")
     parser.add_argument("--keep", action="store_true", help="keep the generated data and reports")
     parser.add_argument("--side", choices=["nianbao", "plain", "floor"], help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
@@ -389,6 +393,13 @@ def main() -> None:
     args = parser.parse_args()
     if args.side:
         run_side(args.side, args.folder, args.out, args.jobs, args.count)
+        return
+    if args.summarise:
+        recorded = [json.loads(line) for line in args.summarise.read_text(encoding="utf-8").splitlines() if line]
+        runs_done = [r for r in recorded if "run" in r and r.get("exit") == 0]
+        summaries_done = summarise(runs_done)
+        for line in [*summaries_done, *ratios(runs_done, summaries_done)]:
+            print(json.dumps(line, ensure_ascii=False))
         return
 
     sizes = [200] if args.quick else [int(x) for x in args.offices.split(",")]
@@ -427,6 +438,8 @@ def main() -> None:
         for index in range(rounds):
             shift = index % len(plan)
             for variant, n in plan[shift:] + plan[:shift]:  # a rotating order: no variant always goes first
+                if variant.startswith("plain") and args.plain_rounds is not None and index >= args.plain_rounds:
+                    continue
                 command, out = command_for(variant, folders, work, n)
                 if out is not None:
                     shutil.rmtree(out, ignore_errors=True)
