@@ -36,7 +36,9 @@ What is measured, per run:
 * ``inproc_s`` / ``inproc_cpu_s``: the in-process figure reported by the child itself (clock started after the
   imports; CPU of the child and its reaped workers).
 
-Conditions: the machine may be shared with other people's work, so absolute times drift between runs.
+Conditions: the children run as after a normal installation, with compiled bytecode kept
+(PYTHONDONTWRITEBYTECODE is removed from their environment) and nianbao's template cache in its default
+place (the first run fills it). The machine may be shared with other people's work, so absolute times drift between runs.
 The variants are therefore run in interleaved rounds (every round runs each variant once, in a rotating
 order) and compared by the median; CPU-time ratios are preferred to wall-clock ratios because CPU time is
 less disturbed by other processes competing for the cores. ``paired_*`` ratios are medians of the ratios
@@ -420,6 +422,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")])))
     env.pop("NIANBAO_DEBUG", None)
+    # As installed: Python keeps the compiled bytecode of every module (__pycache__). A sandbox that sets
+    # PYTHONDONTWRITEBYTECODE would make each run recompile nianbao's own modules (~0.1 s) instead.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     try:
         folders: dict[str, Path] = {}
         for n in sorted(set(sizes) | ({200} if "check-200" in variants else set())):
