@@ -144,3 +144,33 @@ def test_libyaml_and_pure_python_compose_the_same_tree(path):
     fast, plain = source._compose_with(source._FAST, text), source._compose_with(source._PlainComposer, text)
     assert _tree(fast) == _tree(plain)
     assert fast.tag == "tag:yaml.org,2002:map"
+
+
+_HEAVY = ("docx", "docxtpl", "lxml", "openpyxl", "rich")
+
+
+def _modules_after(code: str, env: dict[str, str]) -> set[str]:
+    import json
+    import subprocess
+    import sys
+
+    script = code + "\nimport sys, json; print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def test_one_office_build_and_check_do_not_load_what_they_do_not_need(tmp_path):
+    """The first report comes fast: a one-office build loads Jinja but not python-docx, docxtpl, lxml,
+    openpyxl or rich once the template cache is filled; a check does not load Jinja either."""
+    import os
+
+    env = dict(os.environ, NIANBAO_CACHE_DIR=str(tmp_path / "cache"))
+    build = (f"from nianbao.cli import cli\ntry:\n    cli.main(['build', {str(SEED_DATA)!r}, '-o', "
+             f"{str(tmp_path / 'out')!r}], prog_name='nianbao')\nexcept SystemExit as exc:\n    assert not exc.code")
+    _modules_after(build, env)  # fills the template cache (this first run prepares the template with docxtpl)
+    loaded = _modules_after(build, env)
+    assert "jinja2" in loaded
+    assert not loaded & set(_HEAVY), loaded & set(_HEAVY)
+    check = build.replace("'build'", "'check'").replace(f", '-o', {str(tmp_path / 'out')!r}", "")
+    loaded = _modules_after(check, env)
+    assert not loaded & {*_HEAVY, "jinja2"}, loaded & {*_HEAVY, "jinja2"}
