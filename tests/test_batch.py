@@ -286,3 +286,25 @@ def test_a_single_file_rebuild_keeps_a_file_nianbao_did_not_make(tmp_path):
     assert result.stdout == ""
     assert run("build", str(DISTRICT / "红星街道.yaml"), "-o", str(out), "-f").exit_code == 0
     assert output_state(target) is OutputState.UNCHANGED
+
+
+def test_a_long_terminal_summary_lists_the_offices_needing_attention_and_the_totals():
+    import io
+
+    from nianbao.batch import OfficeOutcome, Status
+    from nianbao.problems import Location, warning
+    from nianbao.summary import TERMINAL_ROWS, print_summary
+
+    outcomes = [OfficeOutcome(Path(f"{i}.yaml"), f"{i}.yaml", f"机关{i:04d}", Status.BUILT, {"新收": 1})
+                for i in range(TERMINAL_ROWS * 3)]
+    outcomes[7].problems = [warning(Location("7.yaml", 3), "示例警告")]
+    outcomes[9].status = Status.SKIPPED
+    out = io.StringIO()
+    print_summary(outcomes, file=out)
+    text = out.getvalue()
+    assert "机关0007" in text and "机关0009" in text
+    assert "机关0001" not in text  # built without problems: only in the spreadsheet
+    assert f"共 {TERMINAL_ROWS * 3} 个机关" in text
+    caption = "".join(text.split())  # the caption wraps to the table's width
+    assert "只列出需要注意的2个机关" in caption and f"其余{TERMINAL_ROWS * 3 - 2}个见年报汇总.xlsx" in caption
+    assert f"合计（{TERMINAL_ROWS * 3}）" in text and f" {TERMINAL_ROWS * 3} " in text.split("合计")[1]

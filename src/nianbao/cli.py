@@ -15,18 +15,14 @@ import click
 from . import zh_click
 from .batch import Status
 from .district import DEFAULTS_FILE
-from .docx_check import check_any
 from .errors import ChecksFailed, NianbaoError
-from .form_import import import_forms, is_form_file
-from .form_writer import make_forms
-from .importer import import_report
-from .new_year import new_year_file
-from .pdf import OfficeSuiteMissing, convert_to_pdf
 from .progress import ConsoleReporter
-from .review_page import REVIEW_PAGE, write_district_outputs
 from .runs import build_paths, check_paths
 from .summary import SUMMARY_FILE, print_summary
 from .version import __version__
+
+# Each command imports what only it needs (Word reading, import, new year, PDF) when it runs: a
+# one-office build or check starts without loading them.
 
 zh_click.install()
 
@@ -132,11 +128,13 @@ def cli() -> None:
 @click.help_option("--help", "-h")
 def check(files: tuple[Path, ...], template: str | None, jobs: int | None, previous: Path | None,
           data: Path | None) -> None:
+    from .docx_check import check_any
+
     checker = functools.partial(check_any, previous=previous, data=data)
     result = check_paths(files, template=template, jobs=jobs, checker=checker,
                          reporter=ConsoleReporter("检查数据", checking=True))
     if result.from_folder or len(result.outcomes) > 1:
-        print_summary(result.outcomes, title="检查汇总")
+        print_summary(result.outcomes, title="检查汇总", full_list="上面逐个机关的结果")
     raise click.exceptions.Exit(result.exit_code)
 
 
@@ -167,12 +165,16 @@ def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: b
     if pdf and not _write_pdfs(written) and exit_code == EXIT_OK:
         exit_code = EXIT_FILE
     if result.summary_path is not None or rollup is not None:
+        from .review_page import write_district_outputs
+
         review = write_district_outputs(result, out_dir, rollup=rollup, page=result.summary_path is not None)
         for problem in review.new_problems:
             click.echo(problem.format(), err=True)
     if result.summary_path is not None:
         print_summary(result.outcomes)
         click.echo(f"汇总表：{result.summary_path}")
+        from .review_page import REVIEW_PAGE
+
         click.echo(f"审阅页：{out_dir / REVIEW_PAGE}")
     if rollup is not None:
         click.echo(f"汇总数据文件：{rollup}")
@@ -192,6 +194,9 @@ def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: b
 @_template_option
 @click.help_option("--help", "-h")
 def import_command(report: Path, output: Path | None, force: bool, template: str | None) -> None:
+    from .form_import import is_form_file
+    from .importer import import_report
+
     if report.is_dir() or is_form_file(report):
         raise click.exceptions.Exit(_import_forms(report, output, force, template))
     if output is None:
@@ -206,6 +211,8 @@ def import_command(report: Path, output: Path | None, force: bool, template: str
 
 
 def _import_forms(source: Path, output: Path | None, force: bool, template: str | None) -> int:
+    from .form_import import import_forms
+
     results = import_forms([source], output, force=force, template=template)
     for result in results:
         for problem in result.problems:
@@ -237,6 +244,8 @@ def _import_forms(source: Path, output: Path | None, force: bool, template: str 
 @_template_option
 @click.help_option("--help", "-h")
 def form(files: tuple[Path, ...], out_dir: Path, force: bool, template: str | None) -> None:
+    from .form_writer import make_forms
+
     outcomes = make_forms(files, out_dir, force=force, template=template)
     for outcome in outcomes:
         for problem in outcome.problems:
@@ -263,6 +272,8 @@ def form(files: tuple[Path, ...], out_dir: Path, force: bool, template: str | No
 @click.option("--force", "-f", is_flag=True, default=False, help="输出文件已存在时覆盖它。")
 @click.help_option("--help", "-h")
 def new(previous: Path, year: str | None, output: Path | None, force: bool) -> None:
+    from .new_year import new_year_file
+
     result = new_year_file(previous, year=year, output=output, force=force)
     click.echo(f"已生成：{result.target}（{len(result.carried)} 段文字待改写）")
     for shared in result.defaults_written:
@@ -274,6 +285,8 @@ def _write_pdfs(docx_files: list[Path]) -> bool:
 
     Without LibreOffice only a hint is shown: the .docx files are written all the same.
     """
+    from .pdf import OfficeSuiteMissing, convert_to_pdf
+
     try:
         result = convert_to_pdf(docx_files)
     except OfficeSuiteMissing as exc:

@@ -19,7 +19,6 @@ from pathlib import Path
 from .errors import FileTrouble
 from .load import load_report
 from .model import ReportData
-from .report_reader import read_report
 from .source import display_name
 
 DEFAULTS_FILE = "_共同.yaml"
@@ -74,4 +73,6 @@ def _read_previous_cached(resolved: str, mtime_ns: int) -> ReportData | None:
     if path.suffix.lower() in DATA_SUFFIXES:
         # With last year's shared defaults, so that a 年度 kept in `_共同.yaml` is known too.
         return load_report(path, defaults=defaults_for(path))[0]
+    from .report_reader import read_report  # Word/text reading only for a .docx or .txt last year
+
     return read_report(path).report

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -133,16 +134,58 @@ def load_source(path: Path) -> SourceFile:
     return SourceFile(path, display, root, problems)
 
 
+class _PlainResolver(yaml.resolver.BaseResolver):
+    """Tags every untagged node as text, sequence or mapping without trying the YAML 1.1 patterns (bool,
+    int, float, timestamp…) on each scalar: nianbao reads the typed text itself, so that work was thrown
+    away. An explicit tag (`!!python/…`) is still the node's tag, and is refused in _convert."""
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode:
+            return self.DEFAULT_SCALAR_TAG
+        return self.DEFAULT_SEQUENCE_TAG if kind is yaml.SequenceNode else self.DEFAULT_MAPPING_TAG
+
+
+if getattr(yaml, "__with_libyaml__", False):
+    from yaml.cyaml import CParser  # type: ignore[attr-defined]
+
+    class _FastComposer(CParser, _PlainResolver):  # type: ignore[misc]
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            _PlainResolver.__init__(self)
+
+    _FAST: type | None = _FastComposer
+else:  # pragma: no cover - PyYAML built without libyaml
+    _FAST = None
+
+
+class _PlainComposer(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer,
+                     _PlainResolver):
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        _PlainResolver.__init__(self)
+
+
 def _compose(text: str) -> yaml.Node | None:
     """Compose with libyaml when available (several times faster: it is most of the time of a district
     run); on any error, compose again in pure Python, whose messages _syntax_problem knows."""
-    fast = getattr(yaml, "CSafeLoader", None)
-    if fast is not None:
+    if _FAST is not None:
         try:
-            return yaml.compose(text, Loader=fast)
+            return _compose_with(_FAST, text)
         except yaml.YAMLError:
             pass
-    return yaml.compose(text, Loader=yaml.SafeLoader)
+    return _compose_with(_PlainComposer, text)
+
+
+def _compose_with(composer: type, text: str) -> yaml.Node | None:
+    loader = composer(text)
+    try:
+        node: yaml.Node | None = loader.get_single_node()
+        return node
+    finally:
+        loader.dispose()
 
 
 def _convert(node: yaml.Node, display: str, problems: list[Problem]) -> Node:
