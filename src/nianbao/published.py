@@ -23,6 +23,7 @@ from typing import Any
 
 from .docx_reader import DocumentBlocks, GridCell, ParagraphBlock, TableBlock
 from .errors import FileTrouble
+from .source import read_bytes
 
 MAX_HTML_BYTES = 20 * 1024 * 1024
 MAX_PDF_BYTES = 50 * 1024 * 1024
@@ -40,19 +41,7 @@ _CJK = r"\u4e00-\u9fff\u3000-\u303f\uff00-\uffef"
 
 
 def _read_bytes(path: Path, display: str, limit: int) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > limit:
-            raise FileTrouble(f"文件太大（{size // 1024 // 1024} MB），年度报告不会超过 {limit // 1024 // 1024} MB", display)
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise FileTrouble("找不到这个文件，请检查路径和文件名是否正确", display) from None
-    except IsADirectoryError:
-        raise FileTrouble("这是一个文件夹，不是报告文件", display) from None
-    except PermissionError:
-        raise FileTrouble("没有权限读取这个文件", display) from None
-    except OSError as exc:
-        raise FileTrouble(f"读取文件失败：{exc.strerror or exc}", display) from None
+    return read_bytes(path, display, what="报告文件", limit=limit)
 
 
 # --- web pages ----------------------------------------------------------------------------------------

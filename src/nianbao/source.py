@@ -66,18 +66,28 @@ def display_name(path: Path) -> str:
         return str(path)
 
 
-def read_text(path: Path, display: str) -> tuple[str, list[Problem]]:
-    """Read a file as text, accepting UTF-8 (with or without BOM), UTF-16 with BOM, and GBK/GB18030."""
+def read_bytes(path: Path, display: str, what: str, limit: int | None = None) -> bytes:
+    """A file's bytes, refusing one over `limit`; every OS error said in Chinese (`what` names the kind of file)."""
     try:
-        raw = path.read_bytes()
+        if limit is not None:
+            size = path.stat().st_size
+            if size > limit:
+                raise FileTrouble(f"文件太大（{size // 1024 // 1024} MB），{what}不会超过 {limit // 1024 // 1024} MB",
+                                  display)
+        return path.read_bytes()
     except FileNotFoundError:
         raise FileTrouble("找不到这个文件，请检查路径和文件名是否正确", display) from None
     except IsADirectoryError:
-        raise FileTrouble("这是一个文件夹，不是数据文件", display) from None
+        raise FileTrouble(f"这是一个文件夹，不是{what}", display) from None
     except PermissionError:
         raise FileTrouble("没有权限读取这个文件", display) from None
     except OSError as exc:
         raise FileTrouble(f"读取文件失败：{exc.strerror or exc}", display) from None
+
+
+def read_text(path: Path, display: str) -> tuple[str, list[Problem]]:
+    """Read a file as text, accepting UTF-8 (with or without BOM), UTF-16 with BOM, and GBK/GB18030."""
+    raw = read_bytes(path, display, what="数据文件")
 
     problems: list[Problem] = []
     if raw.startswith(codecs.BOM_UTF8):
