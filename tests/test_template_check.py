@@ -47,7 +47,7 @@ def test_the_official_template_is_clean():
 
 DOC = "word/document.xml"
 CASES = [
-    pytest.param(DOC, "{{ 标题 }}", "{{ 标题 }", "正文第1段「{% set 机关名, 事由, 其余 =」：占位符不完整", id="split-placeholder"),
+    pytest.param(DOC, "{{ 标题 }}", "{{ 标题 }", "正文第1段「{% set 机关名, 事由, 其余 =」：占位符写法有误", id="split-placeholder"),
     pytest.param(DOC, "{{ 标题 }}", "{{ 标题|default(“无”) }}", "中有中文引号", id="curly-quotes"),
     pytest.param(DOC, "{{ 标题 }}", "{{ 单位名称 }}", "变量「单位名称」不在模板约定的变量中", id="unknown-variable"),
     pytest.param(DOC, "{%p endfor %}", "", "{%p for 段 in 开头说明 %} 没有对应的结尾", id="unclosed-loop"),

@@ -37,7 +37,7 @@ def test_the_official_rules_are_valid():
 
 
 CASES = [
-    pytest.param("    kind: rewrite_marker", "    kind: rewrite_markers", "kind: rewrite_markers",
+    pytest.param("id: 待改写\n    kind: rewrite_marker", "id: 待改写\n    kind: rewrite_markers", "kind: rewrite_markers",
                  "规则 待改写 的种类（kind）「rewrite_markers」不存在", id="unknown-kind"),
     pytest.param("    threshold: 0.5", "    treshold: 0.5", "treshold",
                  "规则 文字与上年雷同（repeated_text）没有参数「treshold」", id="unknown-param"),
@@ -55,7 +55,7 @@ def test_a_bad_rule_is_named_with_its_line(tmp_path, old, new, at, expected):
 
 
 def test_all_mistakes_in_one_message(tmp_path):
-    folder = _copy(tmp_path, "    kind: rewrite_marker", "    kind: rewrite_markers")
+    folder = _copy(tmp_path, "id: 待改写\n    kind: rewrite_marker", "id: 待改写\n    kind: rewrite_markers")
     rules = folder / "rules.yaml"
     rules.write_text(rules.read_text(encoding="utf-8").replace("    threshold: 0.5", "    treshold: 0.5"),
                      encoding="utf-8")

@@ -7,16 +7,14 @@ district.py, as for a single file. Writing the run's summary is runs.py's job (a
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .district import DATA_SUFFIXES, DEFAULTS_FILE, defaults_for, is_office_file
 from .errors import ChecksFailed, FileTrouble, NianbaoError, OutputProtected, UsageTrouble
@@ -24,6 +22,10 @@ from .model import Number, ReportData
 from .pipeline import CheckResult, check_file, write_report
 from .problems import Location, Problem, error
 from .source import display_name
+
+if TYPE_CHECKING:
+    import multiprocessing.context
+    from concurrent.futures import Future
 
 
 class Status(StrEnum):
@@ -281,6 +283,8 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     """fork where it is safe (POSIX, no other thread yet: workers inherit the loaded libraries and need no
     `if __name__ == "__main__"` guard in the caller's script), else a fork server (nianbao preloaded),
     else spawn (Windows)."""
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
@@ -298,6 +302,10 @@ def _run_in_pool(
     jobs: int,
     reporter: Reporter | None,
 ) -> list[OfficeOutcome]:
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    from . import render  # noqa: F401 - loaded once here, before the workers fork, not once per worker
+
     total = len(offices)
     results: list[OfficeOutcome | None] = [None] * total
     done = 0

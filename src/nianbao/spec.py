@@ -10,7 +10,6 @@ import os
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,9 @@ def templates_root() -> Path:
     env = os.environ.get("NIANBAO_TEMPLATES")
     if env:
         return Path(env)
-    packaged = Path(str(resources.files(__package__ or "nianbao") / "templates"))
+    # The package's own folder (what importlib.resources.files gives for an installed, unzipped package,
+    # without importing importlib.resources at start-up).
+    packaged = Path(__file__).resolve().parent / "templates"
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[2] / "templates"
@@ -306,7 +307,8 @@ def load_spec(folder: Path) -> Spec:
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         with path.open(encoding="utf-8") as fh:
-            doc = yaml.safe_load(fh)
+            # libyaml when present: the same result as yaml.safe_load, about ten times faster.
+            doc = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     except FileNotFoundError:
         raise TemplateTrouble(f"模板文件夹缺少 {path.name}：{path}") from None
     except yaml.YAMLError as exc:

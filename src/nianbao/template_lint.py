@@ -10,14 +10,16 @@ import re
 import zipfile
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 import jinja2.meta
-from docxtpl import DocxTemplate
-from lxml import etree
 
 from .errors import TemplateTrouble
 from .spec import DEFAULT_TEMPLATE, load_spec, rule_problems, templates_root
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
@@ -61,6 +63,10 @@ def _contract_variables() -> set[str]:
 
 
 def _table_shapes(docx: Path) -> list[tuple[int, int]]:
+    from lxml import (
+        etree,  # lint runs at template set-up only: a cached template's build never loads lxml
+    )
+
     with zipfile.ZipFile(docx) as z:
         root = etree.fromstring(z.read("word/document.xml"))
     body = root.find(f"{W}body")
@@ -73,6 +79,10 @@ def _table_shapes(docx: Path) -> list[tuple[int, int]]:
 
 def lint_docx(docx: Path, official: Path | None = None) -> list[str]:
     """Problems of a template's Word file (placeholders, loops, variables, tables, fonts)."""
+    from lxml import (
+        etree,  # lint runs at template set-up only: a cached template's build never loads lxml
+    )
+
     problems: list[str] = []
     try:
         with zipfile.ZipFile(docx) as z:
@@ -94,7 +104,7 @@ def lint_docx(docx: Path, official: Path | None = None) -> list[str]:
     stack: list[tuple[str, str]] = []
     for where, text in places:
         if text.count("{{") != text.count("}}") or text.count("{%") != text.count("%}"):
-            problems.append(f"{where}：占位符不完整（{{{{ }}}} 或 {{% %}} 不成对），可能是在 Word 中被拆开或改坏了")
+            problems.append(f"{where}：占位符写法有误：{{{{ }}}} 或 {{% %}} 不成对，可能是在 Word 中被拆开或改坏了")
             continue
         for tag in _TAG.findall(text):
             if any(q in tag for q in _CURLY):
@@ -141,6 +151,10 @@ def lint_docx(docx: Path, official: Path | None = None) -> list[str]:
 
 def _unknown_variables(docx: Path, places: list[tuple[str, str]], allowed: set[str]) -> list[str]:
     """Variables the template uses that the contract does not list, each at the first place it appears."""
+    from docxtpl import (
+        DocxTemplate,  # only when linting finds no simpler problem: keeps start-up light
+    )
+
     helper = DocxTemplate(str(docx))
     helper.init_docx()
     try:
@@ -168,8 +182,9 @@ def lint_template(folder: Path) -> list[str]:
 
 @lru_cache(maxsize=16)
 def require_clean_docx(docx: Path) -> None:
-    """Refuse a Word template with lint problems; once per template per process."""
-    official = templates_root() / DEFAULT_TEMPLATE / "template.docx"
-    problems = lint_docx(docx, official if official.is_file() else None)
+    """Refuse a Word template whose placeholders, loops, variables or fonts are broken; called at template
+    set-up (once per template content, see render.CompiledTemplate). The comparison of table shapes with the
+    official form belongs to the template folder and is made by `nianbao template check`."""
+    problems = lint_docx(docx)
     if problems:
         raise TemplateTrouble(f"模板 {docx} 有问题，不能用来生成报告：\n" + "\n".join(problems))

@@ -3,7 +3,10 @@ one way to read what a paragraph shows."""
 
 from __future__ import annotations
 
-from lxml import etree
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only annotations: importing this module does not load lxml
+    from lxml import etree
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
