@@ -44,3 +44,11 @@ class Variant:
 def variant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Variant:
     monkeypatch.chdir(tmp_path)  # messages then name the file as "安宁街道.yaml"
     return Variant(tmp_path)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_template_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The template cache of the test run lives in a temporary folder, never in the user's ~/.cache."""
+    import os
+
+    os.environ["NIANBAO_CACHE_DIR"] = str(tmp_path_factory.mktemp("nianbao-cache"))

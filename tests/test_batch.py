@@ -24,6 +24,7 @@ from nianbao.district import DEFAULTS_FILE
 from nianbao.guard import OutputState, output_state
 from nianbao.load import load_report
 from nianbao.render import build_context, compiled_template, jinja_environment
+from nianbao.review_page import REVIEW_PAGE
 from nianbao.summary import PROBLEMS_SHEET, SUMMARY_FILE, SUMMARY_SHEET
 
 from .conftest import ROOT
@@ -127,7 +128,7 @@ def test_folder_build_writes_one_report_per_office_and_the_summary(tmp_path):
     assert result.exit_code == 0, result.stderr
     names = {p.name for p in out.iterdir()}
     offices = {load_report(p)[0].office for p in SAMPLE_OFFICES}  # type: ignore[union-attr]
-    assert names == {REPORT.format(o) for o in offices} | {SUMMARY_FILE}
+    assert names == {REPORT.format(o) for o in offices} | {SUMMARY_FILE, REVIEW_PAGE}
     assert f"汇总表：{out / SUMMARY_FILE}" in result.stdout
     assert "共 13 个机关：已生成 13" in result.stdout
     for office in ("莲花池街道", "金龙镇"):  # the title says the sample is a sample
@@ -140,7 +141,7 @@ def test_broken_folder_builds_the_good_office_and_exits_3(broken, tmp_path):
     out = tmp_path / "out"
     result = run("build", "broken-district", "-o", str(out))
     assert result.exit_code == 3
-    assert sorted(p.name for p in out.iterdir()) == sorted([REPORT.format("正常街道"), SUMMARY_FILE])
+    assert sorted(p.name for p in out.iterdir()) == sorted([REPORT.format("正常街道"), SUMMARY_FILE, REVIEW_PAGE])
     lines = result.stderr.splitlines()
     assert "broken-district/格式错误街道.yaml:6 错误：键和值之间用了全角冒号“：”" in lines
     assert "broken-district/数字有误镇.yaml:32 错误：表二「第二十条第（五）项 行政许可」行「本年处理决定数量」栏“十二”是汉字数字" in lines
@@ -286,3 +287,25 @@ def test_a_single_file_rebuild_keeps_a_file_nianbao_did_not_make(tmp_path):
     assert result.stdout == ""
     assert run("build", str(DISTRICT / "红星街道.yaml"), "-o", str(out), "-f").exit_code == 0
     assert output_state(target) is OutputState.UNCHANGED
+
+
+def test_a_long_terminal_summary_lists_the_offices_needing_attention_and_the_totals():
+    import io
+
+    from nianbao.batch import OfficeOutcome, Status
+    from nianbao.problems import Location, warning
+    from nianbao.summary import TERMINAL_ROWS, print_summary
+
+    outcomes = [OfficeOutcome(Path(f"{i}.yaml"), f"{i}.yaml", f"机关{i:04d}", Status.BUILT, {"新收": 1})
+                for i in range(TERMINAL_ROWS * 3)]
+    outcomes[7].problems = [warning(Location("7.yaml", 3), "示例警告")]
+    outcomes[9].status = Status.SKIPPED
+    out = io.StringIO()
+    print_summary(outcomes, file=out)
+    text = out.getvalue()
+    assert "机关0007" in text and "机关0009" in text
+    assert "机关0001" not in text  # built without problems: only in the spreadsheet
+    assert f"共 {TERMINAL_ROWS * 3} 个机关" in text
+    caption = "".join(text.split())  # the caption wraps to the table's width
+    assert "只列出需要注意的2个机关" in caption and f"其余{TERMINAL_ROWS * 3 - 2}个见年报汇总.xlsx" in caption
+    assert f"合计（{TERMINAL_ROWS * 3}）" in text and f" {TERMINAL_ROWS * 3} " in text.split("合计")[1]

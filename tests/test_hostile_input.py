@@ -361,11 +361,12 @@ def test_a_killed_runs_temporary_files_are_removed_by_the_next_run(tmp_path):
 
 
 def test_the_overwrite_check_is_repeated_just_before_the_rename(tmp_path, monkeypatch):
-    from nianbao import build_file, pipeline
+    from nianbao import build_file
+    from nianbao import render as render_module
     from nianbao.errors import OutputProtected
 
     _, target = build_file(DISTRICT / "安宁街道.yaml", tmp_path / "out")
-    render = pipeline.render_report
+    render = render_module.render_report
 
     import zipfile
 
@@ -379,7 +380,7 @@ def test_the_overwrite_check_is_repeated_just_before_the_rename(tmp_path, monkey
         target.write_bytes(edited.read_bytes())  # an edit saved in Word during rendering
         return data
 
-    monkeypatch.setattr(pipeline, "render_report", render_while_word_saves)
+    monkeypatch.setattr(render_module, "render_report", render_while_word_saves)
     try:
         build_file(DISTRICT / "安宁街道.yaml", tmp_path / "out")
     except OutputProtected:

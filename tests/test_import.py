@@ -106,6 +106,7 @@ def test_cli_import(tmp_path):
     first = runner.invoke(cli, ["import", str(SEED_TEXT), "-o", str(out)], prog_name="nianbao")
     assert first.exit_code == 0
     assert first.stdout.startswith(f"已导入：{out}（无法放入的内容 0 处，数据检查 0 个错误、0 个警告）")
+    assert "导入记分：表格数字读出 200/200，基本信息找到 8/8，部分找到 6/6，无法放入的文字或表格行 0 处\n" in first.stdout
     again = runner.invoke(cli, ["import", str(SEED_TEXT), "-o", str(out)], prog_name="nianbao")
     assert again.exit_code == 1 and "请加 --force" in again.stderr
 

@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DISTRICT = ROOT / "data" / "龙马潭区" / "2024"
 BROKEN = ROOT / "tests" / "fixtures" / "broken-district"
+SAME_TEXT = ROOT / "tests" / "fixtures" / "same-text"
 
 APPLICANTS = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]
 RESULT_ROWS = [
@@ -81,7 +82,76 @@ def split(total: int, rng: random.Random, weights: list[int]) -> list[int]:
     return counts
 
 
-def office_yaml(office: tuple, heading: str) -> str:  # type: ignore[type-arg]
+# Wording of the sample offices' text, in three slots per paragraph. Office number n takes fragments
+# (n % 4, n // 4, (n % 4 + n // 4) % 4): two offices share at most one fragment of a paragraph, so no two
+# sample offices have the same text (雷同), which the district review page would flag.
+WORDING: dict[str, tuple[list[str], list[str], list[str]]] = {
+    "导语": (
+        ["坚持以公开为常态、不公开为例外", "在区委、区政府的统一部署下", "围绕群众关心关注的热点问题",
+         "把政务公开作为转变作风、服务群众的重要抓手"],
+        ["，对照年度政务公开工作要点逐项抓好落实", "，持续推进基层政务公开标准化规范化建设",
+         "，结合辖区实际细化公开事项和责任分工"],
+        ["，不断提升公开质量和群众满意度。", "，信息发布、政策解读和回应关切工作有序开展。",
+         "，进一步保障辖区群众的知情权、参与权和监督权。", "，推动各项工作在阳光下运行。"],
+    ),
+    "主动公开": (
+        ["重点公开乡村振兴、社会救助和民生实事等信息", "重点做好财政预决算、惠民惠农补贴和征地补偿信息的公开",
+         "围绕安全生产、城市管理和环境整治发布工作动态", "及时公开低保、特困供养和临时救助的对象及标准"],
+        ["，通过公开栏和院坝会向老年群众传达政策", "，利用网格员微信群把通知推送到户", "，在便民服务中心设置政策查询点"],
+        ["，各类信息均在形成后二十个工作日内发布。", "，对重要政策配发图文解读。", "，及时回应群众在留言板上的咨询。",
+         "，主动接受群众监督。"],
+    ),
+    "信息管理": (
+        ["严格执行信息发布“先审后发”和保密审查制度", "落实公文公开属性源头认定机制", "建立政府信息公开台账，逐条登记发布内容",
+         "对拟公开信息实行经办人、分管领导两级审核"],
+        ["，全年未发生泄密和错发信息的情况", "，定期清理过时失效的栏目内容", "，按要求调整完善主动公开目录"],
+        ["，确保公开信息准确规范。", "，做到应公开尽公开。", "，妥善处理信息中的个人隐私。", "，信息管理更加规范有序。"],
+    ),
+    "平台": (
+        ["依托区政府门户网站{kind}专栏发布信息", "用好政务微信公众号和视频号等新媒体", "在村（社区）便民服务站设置政务公开栏",
+         "在便民服务中心设立政府信息查阅点"],
+        ["，专人负责日常更新和维护", "，定期检查链接和栏目内容是否有效", "，与网格化服务管理平台互联互通"],
+        ["，平台运行正常，公开渠道畅通。", "，方便群众就近查阅政府信息。", "，全年信息发布无差错。", "，群众获取信息的渠道更加多样。"],
+    ),
+    "监督": (
+        ["明确分管领导和专人负责政务公开工作", "成立政务公开工作领导小组，由主要负责人任组长", "将政务公开纳入年度目标考核",
+         "邀请人大代表和群众代表对公开工作进行评议"],
+        ["，定期开展自查整改", "，把公开工作与业务工作同部署同检查", "，对发现的问题建立清单逐项销号"],
+        ["，全年未发生责任追究情况。", "，工作人员的公开意识明显增强。", "，确保各项要求落到实处。", "，推动公开工作常态化。"],
+    ),
+    "问题": (
+        ["一是部分栏目更新不够及时", "一是政策解读的形式较为单一", "一是基层工作人员业务能力有待提高",
+         "一是公开内容与群众需求结合不够紧密"],
+        ["；二是依申请公开答复的规范性有待加强", "；二是政务新媒体的互动回应不够", "；二是村（社区）公开栏的内容更新偏慢"],
+        ["。", "，个别信息存在格式不统一的情况。", "，部分信息发布后缺少跟踪解读。", "，信息公开的主动性还需增强。"],
+    ),
+    "改进": (
+        ["一是建立栏目更新台账，明确更新时限", "一是采用图解、短视频等方式解读政策", "一是组织工作人员参加业务培训",
+         "一是开展群众需求调查，优化公开内容"],
+        ["；二是规范依申请公开答复文书", "；二是安排专人回复新媒体留言", "；二是每月检查村（社区）公开栏"],
+        ["。", "，统一信息发布格式。", "，做好政策发布后的跟踪解读。", "，增强公开工作的主动性。"],
+    ),
+}
+UNIFORM = {  # the one wording of the broken sample district (its files stay as they are)
+    "导语": "认真贯彻落实《中华人民共和国政府信息公开条例》，在区委、区政府的统一部署下，推进政务公开标准化规范化建设，",
+    "主动公开": "通过区政府门户网站、政务新媒体和公开栏等渠道主动公开政府信息{items}条，重点公开乡村振兴、社会救助、安全生产和民生实事等信息。",
+    "信息管理": "严格执行信息发布“先审后发”和保密审查制度，及时更新调整公开目录。",
+    "平台": "依托区政府门户网站{kind}专栏和政务新媒体发布信息，平台运行正常，公开渠道畅通。",
+    "监督": "明确分管领导和专人负责，将政务公开纳入年度工作考核，定期开展自查整改。",
+    "问题": "一是部分栏目更新不够及时；二是依申请公开答复的规范性有待加强。",
+    "改进": "一是建立栏目更新台账，明确更新时限；二是组织工作人员参加依申请公开业务培训。",
+}
+
+
+def wording(topic: str, variant: int | None, **values: object) -> str:
+    if variant is None:
+        return UNIFORM[topic].format(**values)
+    first, second, third = WORDING[topic]
+    a, b = variant % 4, variant // 4 % 3
+    return (first[a] + second[b] + third[(a + b) % 4]).format(**values)
+
+
+def office_yaml(office: tuple, heading: str, variant: int | None = None) -> str:  # type: ignore[type-arg]
     name, address, postcode, phone, contact, scale, carried, review, lawsuit = office
     rng = random.Random(name)
     town = name.endswith("镇")
@@ -116,11 +186,10 @@ def office_yaml(office: tuple, heading: str) -> str:  # type: ignore[type-arg]
         "",
         "一、总体情况:",
         "  导语: |",
-        f"    2024年，{name}认真贯彻落实《中华人民共和国政府信息公开条例》，在区委、区政府的统一部署下，"
-        "推进政务公开标准化规范化建设，现将总体情况报告如下：",
+        f"    2024年，{name}{wording('导语', variant)}现将总体情况报告如下：",
         "  （一）主动公开政府信息情况: |",
-        f"    2024年，{name}通过区政府门户网站、政务新媒体和公开栏等渠道主动公开政府信息{items}条，"
-        "重点公开乡村振兴、社会救助、安全生产和民生实事等信息。",
+        (f"    2024年，{name}{wording('主动公开', variant, items=items)}" if variant is None else
+         f"    2024年，{name}主动公开政府信息{items}条，{wording('主动公开', variant)}"),
         "  （二）依申请公开情况: |",
     ]
     if total_new or total_carry:
@@ -135,11 +204,11 @@ def office_yaml(office: tuple, heading: str) -> str:  # type: ignore[type-arg]
     lines.append(text)
     lines += [
         "  （三）政府信息管理情况: |",
-        "    严格执行信息发布“先审后发”和保密审查制度，及时更新调整公开目录。",
+        f"    {wording('信息管理', variant)}",
         "  （四）政府信息公开平台建设情况: |",
-        f"    依托区政府门户网站{kind}专栏和政务新媒体发布信息，平台运行正常，公开渠道畅通。",
+        f"    {wording('平台', variant, kind=kind)}",
         "  （五）监督保障情况: |",
-        "    明确分管领导和专人负责，将政务公开纳入年度工作考核，定期开展自查整改。",
+        f"    {wording('监督', variant)}",
         "",
         "二、主动公开政府信息情况:",
         "  第二十条第（一）项:",
@@ -180,9 +249,9 @@ def office_yaml(office: tuple, heading: str) -> str:  # type: ignore[type-arg]
         "",
         "五、存在的主要问题及改进情况:",
         "  （一）存在的主要问题: |",
-        "    一是部分栏目更新不够及时；二是依申请公开答复的规范性有待加强。",
+        f"    {wording('问题', variant)}",
         "  （二）改进情况: |",
-        "    一是建立栏目更新台账，明确更新时限；二是组织工作人员参加依申请公开业务培训。",
+        f"    {wording('改进', variant)}",
         "",
         "六、其他需要报告的事项: |",
         "  本年度未收取信息处理费。",
@@ -210,8 +279,8 @@ def write_repository_samples() -> None:
     """Rewrite the tracked sample district and the broken test district."""
     (DISTRICT / "_共同.yaml").write_text(SHARED.format(what="泸州市龙马潭区 2024 年各街道、镇共同的基本信息"),
                                          encoding="utf-8")
-    for office in OFFICES:
-        (DISTRICT / f"{office[0]}.yaml").write_text(office_yaml(office, "龙马潭区街道、镇的示例报告数据"),
+    for number, office in enumerate(OFFICES):
+        (DISTRICT / f"{office[0]}.yaml").write_text(office_yaml(office, "龙马潭区街道、镇的示例报告数据", number),
                                                     encoding="utf-8")
 
     BROKEN.mkdir(parents=True, exist_ok=True)
@@ -231,6 +300,11 @@ def write_repository_samples() -> None:
                         office_yaml(renamed(3, "数字有误镇"), "测试用，行政许可写成了汉字数字"), count=1)
     (BROKEN / "数字有误镇.yaml").write_text(bad_number, encoding="utf-8")
 
+    # An office whose text is 红星街道's word for word (only its name and numbers differ): the district review
+    # must flag it (tests/test_review.py).
+    SAME_TEXT.mkdir(parents=True, exist_ok=True)
+    copied = office_yaml(renamed(5, "雷同街道"), "测试用，文字照抄红星街道的报告", variant=1)
+    (SAME_TEXT / "雷同街道.yaml").write_text(copied, encoding="utf-8")
 
 def write_offices(folder: Path, count: int) -> list[Path]:
     """`count` sample offices (the 12 of 龙马潭区 first, then numbered copies) and their shared file in `folder`."""
@@ -241,7 +315,7 @@ def write_offices(folder: Path, count: int) -> list[Path]:
         base = OFFICES[index % len(OFFICES)]
         name = base[0] if index < len(OFFICES) else f"示例{index + 1}{'镇' if base[0].endswith('镇') else '街道'}"
         target = folder / f"{name}.yaml"
-        target.write_text(office_yaml((name, *base[1:]), "示例数据"), encoding="utf-8")
+        target.write_text(office_yaml((name, *base[1:]), "示例数据", index % len(OFFICES)), encoding="utf-8")
         written.append(target)
     return written
 

@@ -7,17 +7,57 @@ importing only from floors below (the import-linter contract in pyproject.toml l
     provenance)  →  rules (check, text_rules, years)  →  one document (render, write, guard, yaml_writer)
     →  one office (district, pipeline, docx_check, importer, new_year)  →  batch  →  outputs (summary,
     pdf, progress)  →  runs  →  cli
+
+The public names are imported on first use (PEP 562): `import nianbao` — and so the command line, which
+starts with it — does not load the Word, template and spreadsheet libraries a command may not need.
 """
 
-from .batch import Status
-from .docx_check import check_document
-from .errors import ChecksFailed, FileTrouble, NianbaoError
-from .importer import import_report
-from .new_year import new_year_file
-from .pipeline import CheckResult, build_file, check_file
-from .problems import Problem
-from .runs import build_paths, check_paths
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .version import __version__
+
+_WHERE = {
+    "Status": "batch",
+    "check_document": "docx_check",
+    "ChecksFailed": "errors",
+    "FileTrouble": "errors",
+    "NianbaoError": "errors",
+    "import_report": "importer",
+    "new_year_file": "new_year",
+    "CheckResult": "pipeline",
+    "build_file": "pipeline",
+    "check_file": "pipeline",
+    "Problem": "problems",
+    "build_paths": "runs",
+    "check_paths": "runs",
+}
+
+if TYPE_CHECKING:
+    from .batch import Status
+    from .docx_check import check_document
+    from .errors import ChecksFailed, FileTrouble, NianbaoError
+    from .importer import import_report
+    from .new_year import new_year_file
+    from .pipeline import CheckResult, build_file, check_file
+    from .problems import Problem
+    from .runs import build_paths, check_paths
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nianbao' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "CheckResult",

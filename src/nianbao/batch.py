@@ -8,19 +8,16 @@ district.py, as for a single file. Writing the run's summary is runs.py's job (a
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .district import DATA_SUFFIXES, DEFAULTS_FILE, defaults_for, is_office_file
 from .errors import ChecksFailed, FileTrouble, NianbaoError, OutputProtected, UsageTrouble
@@ -28,6 +25,10 @@ from .model import Number, ReportData
 from .pipeline import CheckResult, check_file, write_report
 from .problems import Location, Problem, error
 from .source import display_name
+
+if TYPE_CHECKING:
+    import multiprocessing.context
+    from concurrent.futures import Future
 
 
 class Status(StrEnum):
@@ -299,6 +300,8 @@ def die_with_parent(parent: int) -> None:
     kernel sends SIGTERM (prctl PR_SET_PDEATHSIG); everywhere a watchdog thread checks the parent."""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
+            import ctypes  # only in a worker process: a run on one file does not load it
+
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
     if not _alive(parent):
@@ -327,6 +330,8 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     """fork where it is safe (POSIX, no other thread yet: workers inherit the loaded libraries and need no
     `if __name__ == "__main__"` guard in the caller's script), else a fork server (nianbao preloaded),
     else spawn (Windows)."""
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
@@ -344,6 +349,10 @@ def _run_in_pool(
     jobs: int,
     reporter: Reporter | None,
 ) -> list[OfficeOutcome]:
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    from . import render  # noqa: F401 - loaded once here, before the workers fork, not once per worker
+
     total = len(offices)
     results: list[OfficeOutcome | None] = [None] * total
     done = 0

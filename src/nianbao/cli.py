@@ -15,15 +15,14 @@ import click
 from . import zh_click
 from .batch import EXIT_SKIPPED, Status
 from .district import DEFAULTS_FILE
-from .docx_check import check_any
-from .errors import NianbaoError
-from .importer import import_report
-from .new_year import new_year_file
-from .pdf import OfficeSuiteMissing, convert_to_pdf
+from .errors import ChecksFailed, NianbaoError
 from .progress import ConsoleReporter
 from .runs import build_paths, check_paths
 from .summary import SUMMARY_FILE, print_summary
 from .version import __version__
+
+# Each command imports what only it needs (Word reading, import, new year, PDF) when it runs: a
+# one-office build or check starts without loading them.
 
 zh_click.install()
 
@@ -129,11 +128,13 @@ def cli() -> None:
 @click.help_option("--help", "-h")
 def check(files: tuple[Path, ...], template: str | None, jobs: int | None, previous: Path | None,
           data: Path | None) -> None:
+    from .docx_check import check_any
+
     checker = functools.partial(check_any, previous=previous, data=data)
     result = check_paths(files, template=template, jobs=jobs, checker=checker,
                          reporter=ConsoleReporter("检查数据", checking=True))
     if result.from_folder or len(result.outcomes) > 1:
-        print_summary(result.outcomes, title="检查汇总")
+        print_summary(result.outcomes, title="检查汇总", full_list="上面逐个机关的结果")
     raise click.exceptions.Exit(result.exit_code)
 
 
@@ -152,43 +153,119 @@ def check(files: tuple[Path, ...], template: str | None, jobs: int | None, previ
 @_jobs_option
 @click.option("--pdf", "pdf", is_flag=True, default=False,
               help="同时用 LibreOffice 把生成的每份报告另存为 PDF，放在 .docx 旁边（需已安装 LibreOffice）。")
+@click.option("--rollup", "rollup", default=None, metavar="汇总.yaml", type=click.Path(dir_okay=False, path_type=Path),
+              help="把通过检查的各机关表格数据逐格相加，写成一个数据文件（区里可以从它开始写汇总报告）。")
 @click.help_option("--help", "-h")
 def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: bool, jobs: int | None,
-          pdf: bool) -> None:
+          pdf: bool, rollup: Path | None) -> None:
     result = build_paths(files, out_dir=out_dir, template=template, force=force, jobs=jobs,
                          reporter=ConsoleReporter("生成报告"))
+    written = [o.target for o in result.outcomes if o.status is Status.BUILT and o.target is not None]
+    pdfs_failed = pdf and not _write_pdfs(written)
+    if result.summary_path is not None or rollup is not None:
+        from .review_page import write_district_outputs
+
+        review = write_district_outputs(result, out_dir, rollup=rollup, page=result.summary_path is not None)
+        for problem in review.new_problems:
+            click.echo(problem.format(), err=True)
+    exit_code = result.exit_code  # after the workbook: a workbook that could not be written counts
+    if pdfs_failed and exit_code in (EXIT_OK, EXIT_SKIPPED):
+        exit_code = EXIT_FILE
     if result.summary_path is not None:
         print_summary(result.outcomes)  # even when the workbook cannot be written
         if result.summary_trouble:
             click.echo(result.summary_trouble, err=True)
         else:
             click.echo(f"汇总表：{result.summary_path}")
-    exit_code = result.exit_code
-    written = [o.target for o in result.outcomes if o.status is Status.BUILT and o.target is not None]
-    if pdf and not _write_pdfs(written) and exit_code in (EXIT_OK, EXIT_SKIPPED):
-        exit_code = EXIT_FILE
-    if result.skipped:
+        from .review_page import REVIEW_PAGE
+
+        click.echo(f"审阅页：{out_dir / REVIEW_PAGE}")
+    if rollup is not None:
+        click.echo(f"汇总数据文件：{rollup}")
+    if result.skipped:  # the last line: a script (exit code 4) and a person both learn a report is stale
         click.echo(f"注意：有 {len(result.skipped)} 份报告生成后被修改过或不是本工具生成，已跳过、未更新"
                    f"（退出码 {EXIT_SKIPPED}）；确认要替换请加 --force", err=True)
     raise click.exceptions.Exit(exit_code)
 
 
-@cli.command("import", short_help="把已发布的报告（.docx 或纯文本）转成数据文件。", help="把已发布的报告（Word .docx，或表格按“|”分隔的纯文本）转成数据文件：三张表的全部数字、"
-             "各部分和小节的文字、开头说明中的联系信息。无法放入数据文件的内容会逐条列出。"
-             "\n\n退出码：0 成功，1 文件问题（包括输出文件已存在而没有加 --force）。")
-@click.argument("report", metavar="报告文件", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--output", "-o", "output", required=True, metavar="数据文件.yaml",
-              type=click.Path(dir_okay=False, path_type=Path), help="写出的数据文件。")
+@cli.command("import", short_help="把已发布的报告（网页、PDF、.docx、纯文本）或填好的填报表（.xlsx）转成数据文件。", help="把已发布的报告（保存的网页 .html/.htm、文字版 PDF、Word .docx，或从网页复制的纯文本）转成数据文件：三张表的全部数字、"
+             "各部分和小节的文字、开头说明中的联系信息。无法放入数据文件的内容会逐条列出。\n\n"
+             "也可以读入 nianbao form 生成、街道填好的填报表（.xlsx），或装有填报表的文件夹：每个填报表写成 "
+             "<机关>.yaml（默认写在填报表所在的文件夹，-o 可指定文件夹）。填报表的栏目被改动、行被删除，"
+             "或有空格、非数字时，列出每一处（工作表!单元格 和官方栏目名），不写文件。"
+             "\n\n退出码：0 成功，1 文件问题（无法读取，或输出文件已存在而没有加 --force），3 填报表有错误。")
+@click.argument("report", metavar="报告文件或填报表", type=click.Path(path_type=Path))
+@click.option("--output", "-o", "output", default=None, metavar="数据文件.yaml",
+              type=click.Path(path_type=Path), help="写出的数据文件（读入填报表时可以是文件夹）。")
 @click.option("--force", "-f", is_flag=True, default=False, help="输出文件已存在时覆盖它。")
 @_template_option
 @click.help_option("--help", "-h")
-def import_command(report: Path, output: Path, force: bool, template: str | None) -> None:
+def import_command(report: Path, output: Path | None, force: bool, template: str | None) -> None:
+    from .form_import import is_form_file
+    from .importer import import_report
+
+    if report.is_dir() or is_form_file(report):
+        raise click.exceptions.Exit(_import_forms(report, output, force, template))
+    if output is None:
+        raise click.UsageError("导入网页、PDF、Word 或纯文本报告时，请用 -o 给出要写的数据文件（如 -o 数据.yaml）")
     result = import_report(report, output, force=force, template=template)
     for problem in result.problems + result.data_problems:
         click.echo(problem.format(), err=True)
     click.echo(f"已导入：{result.target}（无法放入的内容 {len(result.problems)} 处，"
                f"数据检查 {sum(p.is_error for p in result.data_problems)} 个错误、"
                f"{sum(not p.is_error for p in result.data_problems)} 个警告）")
+    click.echo(result.scoreboard())
+
+
+def _import_forms(source: Path, output: Path | None, force: bool, template: str | None) -> int:
+    from .form_import import import_forms
+
+    results = import_forms([source], output, force=force, template=template)
+    for result in results:
+        for problem in result.problems:
+            click.echo(problem.format(), err=True)
+        errors = sum(p.is_error for p in result.problems)
+        warnings = len(result.problems) - errors
+        if result.target is not None:
+            click.echo(f"已读入：{result.source} → {result.target}（{errors} 个错误，{warnings} 个警告）")
+        else:
+            click.echo(f"{result.source} 有错误，未写数据文件（{errors} 个错误）", err=True)
+    if len(results) > 1:
+        done = sum(r.ok for r in results)
+        click.echo(f"共 {len(results)} 个填报表：已读入 {done} 个，有错误 {len(results) - done} 个")
+    if any(not r.ok and not r.file_trouble for r in results):
+        return ChecksFailed.exit_code
+    return EXIT_FILE if any(r.file_trouble for r in results) else EXIT_OK
+
+
+@cli.command(short_help="为每个机关生成填报表（Excel/WPS 表格），预先填好数据。", help="为每个机关生成一个填报表（.xlsx），写到 输出文件夹/<机关><年度>年报填报表.xlsx："
+             "基本信息、与官方格式相同的表二、表三、表四（栏目名称锁定，只能在浅黄色格中填非负数，总计用公式计算，"
+             "核对格实时显示“通过”或红色的“不平衡”），以及各部分文字。内容按数据文件预先填好"
+             "（用 nianbao new 开始的新年度文件已带上年结转）。填好后用 nianbao import 读回。"
+             f"可以给出文件夹（不含子文件夹；{DEFAULTS_FILE} 是各机关的共同设置）。"
+             "已存在的填报表不覆盖（可能已有人填写），除非加 --force。\n\n退出码：0 成功，1 文件问题，3 数据文件有错误。")
+@click.argument("files", nargs=-1, required=True, metavar="数据文件或文件夹...", type=click.Path(path_type=Path))
+@click.option("--output", "-o", "out_dir", default="out", show_default=True, metavar="输出文件夹",
+              type=click.Path(file_okay=False, path_type=Path), help="填报表写到哪个文件夹。")
+@click.option("--force", "-f", is_flag=True, default=False, help="覆盖已存在的填报表。")
+@_template_option
+@click.help_option("--help", "-h")
+def form(files: tuple[Path, ...], out_dir: Path, force: bool, template: str | None) -> None:
+    from .form_writer import make_forms
+
+    outcomes = make_forms(files, out_dir, force=force, template=template)
+    for outcome in outcomes:
+        for problem in outcome.problems:
+            if problem.is_error:
+                click.echo(problem.format(), err=True)
+        if outcome.target is not None:
+            click.echo(f"已生成：{outcome.target}")
+        else:
+            click.echo(outcome.note, err=True)
+    if any(o.problems and o.target is None for o in outcomes):
+        raise click.exceptions.Exit(ChecksFailed.exit_code)
+    if any(o.target is None for o in outcomes):
+        raise click.exceptions.Exit(EXIT_FILE)
 
 
 @cli.command(short_help="用上年的数据文件开始本年的数据文件。", help="用上年的数据文件开始本年的数据文件：基本信息和文字沿用（每段文字都标上“【待改写】”，"
@@ -202,6 +279,8 @@ def import_command(report: Path, output: Path, force: bool, template: str | None
 @click.option("--force", "-f", is_flag=True, default=False, help="输出文件已存在时覆盖它。")
 @click.help_option("--help", "-h")
 def new(previous: Path, year: str | None, output: Path | None, force: bool) -> None:
+    from .new_year import new_year_file
+
     result = new_year_file(previous, year=year, output=output, force=force)
     click.echo(f"已生成：{result.target}（{len(result.carried)} 段文字待改写）")
     for shared in result.defaults_written:
@@ -213,6 +292,8 @@ def _write_pdfs(docx_files: list[Path]) -> bool:
 
     Without LibreOffice only a hint is shown: the .docx files are written all the same.
     """
+    from .pdf import OfficeSuiteMissing, convert_to_pdf
+
     try:
         result = convert_to_pdf(docx_files)
     except OfficeSuiteMissing as exc:
@@ -223,6 +304,28 @@ def _write_pdfs(docx_files: list[Path]) -> bool:
     for path in result.failed:
         click.echo(f"{path} 错误：LibreOffice 未能把它转换为 PDF（{result.detail or '没有输出'}）", err=True)
     return not result.failed
+
+
+@cli.group(cls=NianbaoGroup, short_help="模板：检查自己的模板。", help="模板相关的命令。")
+def template() -> None:
+    pass
+
+
+@template.command("check", short_help="检查模板文件夹，列出全部问题。", help="检查模板文件夹：Word 模板中被拆开或改坏的占位符"
+                  "（{{ }} 或 {% %} 不成对、标签中有中文引号）、不在约定中的变量、没有结尾的循环、缺失或顺序不对的表格、"
+                  "表格形状与官方格式不符、没有备用字体的字体，以及 rules.yaml 中写错的规则（rules.yaml:行号）。"
+                  "build 生成报告前也做同样的检查。\n\n退出码：0 没有问题，1 有问题或无法读取。")
+@click.argument("folder", metavar="模板目录", type=click.Path(path_type=Path, file_okay=False))
+def template_check(folder: Path) -> None:
+    from .spec import resolve_template
+    from .template_lint import lint_template
+
+    problems = lint_template(resolve_template(str(folder)))
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        raise failure(f"模板有 {len(problems)} 个问题", EXIT_FILE)
+    click.echo(f"模板 {folder} 没有发现问题")
 
 
 def main() -> None:

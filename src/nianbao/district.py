@@ -19,7 +19,6 @@ from pathlib import Path
 from .errors import FileTrouble
 from .load import load_report
 from .model import ReportData
-from .report_reader import read_report
 from .source import display_name
 
 DEFAULTS_FILE = "_共同.yaml"
@@ -38,9 +37,10 @@ def defaults_for(path: Path) -> tuple[Path, ...]:
 
 def previous_year_path(path: Path, year: str) -> Path | None:
     """`…/2024/安宁街道.yaml` → `…/2023/安宁街道.yaml`, when the folder is named after the year."""
-    if not re.fullmatch(r"\d{4}", year) or path.parent.name != year:
+    folder = path.parent.resolve()  # `nianbao check .` inside the year's folder: its name is not in the path
+    if not re.fullmatch(r"\d{4}", year) or folder.name != year:
         return None
-    return path.parent.parent / str(int(year) - 1) / path.name
+    return folder.parent / str(int(year) - 1) / path.name
 
 
 def next_year_path(path: Path, year: str, next_year: str) -> Path | None:
@@ -73,4 +73,6 @@ def _read_previous_cached(resolved: str, mtime_ns: int) -> ReportData | None:
     if path.suffix.lower() in DATA_SUFFIXES:
         # With last year's shared defaults, so that a 年度 kept in `_共同.yaml` is known too.
         return load_report(path, defaults=defaults_for(path))[0]
+    from .report_reader import read_report  # Word/text reading only for a .docx or .txt last year
+
     return read_report(path).report

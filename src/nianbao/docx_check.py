@@ -6,21 +6,25 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .check import check_report
 from .district import previous_report, previous_year_path
-from .docx_reader import read_docx_blocks
 from .errors import FileTrouble
 from .load import load_report
 from .model import Paragraph, ReportData
 from .pipeline import CheckResult, check_file
 from .problems import Location, Problem, has_errors, warning
 from .provenance import Provenance, read_provenance, sha256_files
-from .render import compiled_template, render_report
-from .report_reader import ReadReport, cell_subject, read_report
 from .source import display_name
 from .values import shorten
 from .wordml import MAX_DOCX_BYTES
+
+if TYPE_CHECKING:
+    from .report_reader import ReadReport
+
+# The Word reading (python-docx, lxml) and the renderer are imported where a .docx is read: `check_any` on
+# a data file (`nianbao check data.yaml`) does not pay for them at start-up.
 
 CHANGE_RULE = "生成后修改"
 
@@ -33,6 +37,8 @@ def check_document(
 
     The data file it was built from is found from the report's folder as recorded; `data` names it instead.
     """
+    from .report_reader import read_report
+
     path = Path(path)
     raw = _read_bytes(path)
     read = read_report(path, data=raw, template=template)
@@ -46,6 +52,8 @@ def check_document(
 
 
 def _read_bytes(path: Path) -> bytes:
+    from .docx_reader import read_docx_blocks
+
     try:
         if path.stat().st_size <= MAX_DOCX_BYTES:
             return path.read_bytes()
@@ -78,6 +86,9 @@ def _previous_from_provenance(raw: bytes, report_dir: Path, data: Path | str | N
 
 def changes_since_generation(read: ReadReport, raw: bytes, data: Path | str | None = None) -> list[Problem]:
     """What differs between the document and what nianbao would build from the data it was built from."""
+    from .render import compiled_template, render_report
+    from .report_reader import read_report
+
     provenance = read_provenance(raw)
     if provenance is None or not provenance.sources:
         return []
@@ -108,6 +119,8 @@ def changes_since_generation(read: ReadReport, raw: bytes, data: Path | str | No
 
 
 def _cell_changes(document: ReportData, original: ReportData) -> list[Problem]:
+    from .report_reader import cell_subject
+
     problems = []
     for table in document.spec.tables:
         for row in table.rows:

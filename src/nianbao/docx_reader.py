@@ -10,6 +10,7 @@ own top-left position. Plain text (a report copied out of a PDF or a web page) h
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -183,20 +184,46 @@ def table_grid(tbl: etree._Element) -> list[list[GridCell | None]]:
     return grid
 
 
+_NUMBER_FIELD = re.compile(r"^[-\d.,，]+$")
+
+
+def _tab_rows(lines: list[str]) -> set[int]:
+    """Indexes of the lines that are table rows pasted with tabs (a table copied out of a web page or a
+    spreadsheet): runs of consecutive lines holding a tab, where some line of the run has a number field.
+    A lone tab between words ("标题<TAB>发布日期") is text."""
+    rows: set[int] = set()
+    run: list[int] = []
+    for i, line in enumerate([*lines, ""]):
+        if "\t" in line.strip(" ") and line.strip():
+            run.append(i)
+            continue
+        if any(_NUMBER_FIELD.match(f.strip()) for j in run for f in lines[j].split("\t")):
+            rows.update(run)
+        run = []
+    return rows
+
+
 def plain_text_blocks(text: str, display: str) -> DocumentBlocks:
-    """Plain text: one paragraph a line; runs of lines holding "|" are the rows of one table."""
+    """Plain text: one paragraph a line; runs of lines holding "|" (or tab-separated rows with numbers)
+    are the rows of one table."""
     result = DocumentBlocks("text", display)
     table: TableBlock | None = None
     tables = 0
-    for number, line in enumerate(text.splitlines(), start=1):
+    lines = text.splitlines()
+    tab_rows = _tab_rows(lines)
+    for number, line in enumerate(lines, start=1):
         stripped = line.strip()
+        texts: list[str] | None = None
         if "|" in stripped:
+            texts = [c.strip() for c in stripped.split("|") if c.strip()]
+        elif number - 1 in tab_rows:
+            texts = [c.strip() for c in stripped.split("\t") if c.strip()]
+        if texts is not None:
             if table is None:
                 tables += 1
                 table = TableBlock(tables, [], line=number)
                 result.blocks.append(table)
             r = len(table.grid)
-            texts = [c.strip() for c in stripped.split("|") if c.strip()]
             table.grid.append([GridCell(t, r, c) for c, t in enumerate(texts)])
             continue
         table = None

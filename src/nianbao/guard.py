@@ -12,8 +12,6 @@ import zipfile
 from enum import Enum
 from pathlib import Path
 
-from lxml import etree
-
 from .errors import FileTrouble, OutputProtected
 from .provenance import content_hash, package_hash, read_docx_parts, read_provenance
 from .source import display_name
@@ -46,7 +44,7 @@ def output_state(target: Path) -> OutputState:
         else:
             return OutputState.FOREIGN
     except (OSError, zipfile.BadZipFile, KeyError, ValueError, RuntimeError, NotImplementedError,
-            etree.LxmlError, FileTrouble):
+            SyntaxError, FileTrouble):  # lxml's and expat's XML errors are SyntaxErrors
         # Unreadable, not a zip, encrypted, beyond the reading bounds, or malformed XML: nothing nianbao
         # can vouch for.
         return OutputState.FOREIGN

@@ -94,6 +94,16 @@ def load_report(
     return report, problems
 
 
+def derive_facts(facts: dict[str, str], spec: Spec) -> None:
+    """Fill in the facts the data may leave out: 机关类型 from the office name, 标题 from the template's pattern."""
+    if "机关" in facts and "机关类型" not in facts:
+        office_type = spec.office_type_for(facts.get("地区", "") + facts["机关"])
+        if office_type is not None:
+            facts["机关类型"] = office_type
+    if "标题" not in facts and "机关" in facts and "年度" in facts:
+        facts["标题"] = spec.title_for(facts)
+
+
 def _shared_source(path: Path) -> SourceFile:
     """A defaults file, parsed once per process while unchanged: a district run reads it for every office.
 
@@ -362,13 +372,7 @@ class _Walker:
         return text
 
     def _derive_facts(self, where: Location) -> None:
-        facts = self.report.facts
-        if "机关" in facts and "机关类型" not in facts:
-            office_type = self.spec.office_type_for(facts.get("地区", "") + facts["机关"])
-            if office_type is not None:
-                facts["机关类型"] = office_type
-        if "标题" not in facts and "机关" in facts and "年度" in facts:
-            facts["标题"] = self.spec.title_for(facts)
+        derive_facts(self.report.facts, self.spec)
 
     # --- text parts ------------------------------------------------------------------------------------
 

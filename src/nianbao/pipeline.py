@@ -17,7 +17,6 @@ from .guard import ensure_replaceable
 from .load import load_report
 from .model import ReportData
 from .problems import Location, Problem, has_errors
-from .render import render_report
 from .source import display_name
 from .write import safe_file_name, write_atomic
 
@@ -93,6 +92,8 @@ def write_report(result: CheckResult, out_dir: Path | str = "out", force: bool =
     guard.py) if the existing output must be kept. Returns the path written."""
     if not result.ok or result.report is None:
         raise ChecksFailed(f"{result.display} 有错误，未生成报告", result.problems)
+    from .render import render_report  # Jinja only for building: `check` starts without it
+
     target = output_path(result.report, Path(out_dir))
     if len(target.name.encode("utf-8")) > MAX_NAME_BYTES:
         facts = result.report.fact_locations

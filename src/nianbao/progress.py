@@ -4,20 +4,14 @@ under a live progress bar on a terminal, or as plain lines (`[3/12] …`) in a l
 from __future__ import annotations
 
 import sys
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-)
 
 from .batch import OfficeOutcome, Status
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 
 def outcome_lines(outcome: OfficeOutcome, checking: bool = False) -> list[tuple[str, bool]]:
@@ -57,6 +51,16 @@ class ConsoleReporter:
         stream = self.stderr or sys.stderr
         live = self.live if self.live is not None else stream.isatty()
         if live and self.many:
+            # rich only for a live bar: a log, a pipe or a single office does without it.
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
             self._bar = Progress(
                 TextColumn("[bold]{task.description}"),
                 BarColumn(),

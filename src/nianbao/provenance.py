@@ -11,12 +11,13 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.sax.saxutils import escape
-
-from lxml import etree
+from typing import TYPE_CHECKING, Any
 
 from .version import __version__
 from .wordml import paragraph_text, read_zip_parts, w
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 _CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 _VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
@@ -88,6 +89,11 @@ def relative_source(path: Path, report_dir: Path | None) -> str:
     return path.name
 
 
+def escape(text: str) -> str:
+    """`&`, `<` and `>` as XML entities (xml.sax.saxutils.escape, without importing urllib at start-up)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def sha256_files(paths: list[Path]) -> str:
     digest = hashlib.sha256()
     for path in paths:
@@ -100,21 +106,37 @@ def visible_text(document_xml: bytes | etree._Element) -> list[str]:
 
     `document_xml` is word/document.xml, as bytes or already parsed.
     """
-    root = etree.fromstring(document_xml) if isinstance(document_xml, bytes) else document_xml
+    from lxml import (
+        etree,  # only here: a render reads the text off the string (render.fast_visible_text)
+    )
+
+    root: Any = etree.fromstring(document_xml) if isinstance(document_xml, bytes) else document_xml
     return [paragraph_text(paragraph) for paragraph in root.iter(w("p"))]
 
 
 def content_hash(document_xml: bytes | etree._Element) -> str:
-    return hashlib.sha256("\n".join(visible_text(document_xml)).encode("utf-8")).hexdigest()
+    return text_hash("\n".join(visible_text(document_xml)))
+
+
+def text_hash(joined_paragraphs: str) -> str:
+    """The content fingerprint of the paragraph texts joined by newlines."""
+    return hashlib.sha256(joined_paragraphs.encode("utf-8")).hexdigest()
 
 
 def package_hash(parts: dict[str, bytes]) -> str:
     """A fingerprint of the document's parts (name and bytes), leaving out docProps/* (Word rewrites those
     on every save, and the fingerprint itself is stored there)."""
+    return package_hash_of_digests(
+        {name: hashlib.sha256(data).digest() for name, data in parts.items() if not name.startswith("docProps/")}
+    )
+
+
+def package_hash_of_digests(digests: dict[str, bytes]) -> str:
+    """`package_hash` from each part's SHA-256 digest (so that unchanging parts are hashed once)."""
     digest = hashlib.sha256()
-    for name in sorted(parts):
+    for name in sorted(digests):
         if not name.startswith("docProps/"):
-            digest.update(name.encode("utf-8") + b"\0" + hashlib.sha256(parts[name]).digest())
+            digest.update(name.encode("utf-8") + b"\0" + digests[name])
     return digest.hexdigest()
 
 
@@ -129,10 +151,14 @@ def custom_properties(path_or_bytes: Path | bytes) -> dict[str, str]:
     parts = read_docx_parts(path_or_bytes, "docProps/custom.xml")
     if "docProps/custom.xml" not in parts:
         return {}
+    # The standard library's expat-based reader: this small part does not need lxml, and a run that only
+    # looks at its existing outputs does not load it. Malformed properties are no properties.
+    from xml.etree import ElementTree
+
     try:
-        root = etree.fromstring(parts["docProps/custom.xml"])
-    except etree.XMLSyntaxError:
-        return {}  # damaged or foreign properties: as if nianbao had not made the file
+        root = ElementTree.fromstring(parts["docProps/custom.xml"])
+    except ElementTree.ParseError:
+        return {}
     result = {}
     for prop in root.findall(f"{{{_CUSTOM_NS}}}property"):
         value = next(iter(prop), None)

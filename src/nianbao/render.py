@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import io
+import pyexpat
 import re
 import zipfile
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 import jinja2
-from docx import Document
-from docxtpl import DocxTemplate
-from lxml import etree
 
+from . import template_cache
 from .errors import TemplateTrouble
 from .model import Paragraph, ReportData
 from .provenance import (
@@ -29,12 +27,17 @@ from .provenance import (
     content_hash,
     custom_part_declarations,
     custom_properties_xml,
-    package_hash,
+    escape,
+    package_hash_of_digests,
     relative_source,
     sha256_files,
+    text_hash,
 )
 from .spec import Spec
+from .template_lint import require_clean_docx
 from .values import format_number
+from .wordml import W_NS
+from .zippack import PackedMember, pack_member, write_zip
 
 DOCUMENT_PART = "word/document.xml"
 CORE_PART = "docProps/core.xml"
@@ -85,7 +88,13 @@ def jinja_environment() -> jinja2.Environment:
 
 
 class CompiledTemplate:
-    """A .docx template loaded, patched and compiled once, rendered many times."""
+    """A .docx template loaded, patched and compiled once, rendered many times.
+
+    What docxtpl does to the template before rendering (the body re-serialised by python-docx/lxml, its
+    placeholder clean-up `patch_xml`) is cached on disk keyed by the template's SHA-256 and the docxtpl
+    version, and Jinja's compiled code by the source's checksum (see `template_cache`): a changed template
+    has another key, so a stale entry is never used. The unchanging package members are compressed once.
+    """
 
     def __init__(self, docx_path: Path) -> None:
         self.path = Path(docx_path)
@@ -95,67 +104,95 @@ class CompiledTemplate:
                 self.parts: list[tuple[zipfile.ZipInfo, bytes]] = [
                     (info, archive.read(info)) for info in archive.infolist()
                 ]
-            document = Document(str(self.path))
         except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
             raise TemplateTrouble(f"无法打开 Word 模板 {self.path}：{exc}") from None
         self.hash = hashlib.sha256(raw).hexdigest()
         # The parts to patch so that docProps/custom.xml is declared: the same for every render.
         self._by_name = {info.filename: data for info, data in self.parts}
         self._custom_part_declarations = custom_part_declarations(self._by_name)
-        helper = DocxTemplate(str(self.path))
-        self.env = jinja_environment()
-
-        root = document.element
-        body = root.body
-        root_xml = etree.tostring(root, encoding="unicode")
-        start = root_xml.index("<w:body")
-        end = root_xml.rindex("</w:body>") + len("</w:body>")
-        self._head = '<?xml version=\'1.0\' encoding=\'UTF-8\' standalone=\'yes\'?>\n' + root_xml[:start]
-        self._tail = root_xml[end:]
-        body_xml = etree.tostring(body, encoding="unicode")
-        # Column loops and colspans need docxtpl's table fix-up after each render, as docxtpl does.
-        self._fix_tables = bool(re.search(r"\{%-?\s*(tc|colspan|hm)\b", body_xml))
-        patched = helper.patch_xml(body_xml)
-        self._unescape_markers = any(m in patched for m in ("{_{", "}_}", "{_%", "%_}"))
+        prepared = template_cache.load_prepared(self.hash)
+        if prepared is None:
+            # Template set-up: lint once per template content; a broken template is refused and never cached.
+            require_clean_docx(self.path)
+            prepared = _prepare(self.path, self.parts)
+            template_cache.store_prepared(self.hash, prepared)
+        self._head: str = prepared["head"]
+        self._tail: str = prepared["tail"]
+        self._fix_tables: bool = prepared["fix_tables"]
+        self._unescape_markers: bool = prepared["unescape_markers"]
+        # Paragraph texts can be read off the rendered string (see fast_visible_text) unless the body
+        # nests paragraphs (text boxes) or holds alternative content: then the slower lxml reading is used.
+        self._flat_text = (
+            f'xmlns:w="{W_NS}"' in self._head
+            and not any(mark in prepared["body"] for mark in _NOT_FLAT)
+        )
+        key = self.hash[:32]  # names the compiled code in the cache
+        env = template_cache.environment(
+            {f"{key}/body": prepared["body"], **{f"{key}/{name}": xml for name, xml in prepared["extra"].items()}}
+        )
         try:
-            self._body = self.env.from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", patched))
+            self._body = env.get_template(f"{key}/body")
             # Headers and footers are rendered only when they hold placeholders.
-            self._extra: dict[str, jinja2.Template] = {}
-            for info, data in self.parts:
-                name = info.filename
-                if re.match(r"word/(header|footer)\d*\.xml$", name) and _JINJA_MARK.search(data.decode("utf-8")):
-                    part_xml = helper.patch_xml(data.decode("utf-8"))
-                    self._extra[name] = self.env.from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", part_xml))
+            self._extra: dict[str, jinja2.Template] = {
+                name: env.get_template(f"{key}/{name}") for name in prepared["extra"]
+            }
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateTrouble(f"Word 模板 {self.path.name} 中的占位符写法有误：{exc.message}") from None
+        # Compressed once: every member no render changes, and the declared variants of the ones that
+        # provenance patches; their SHA-256 digests feed the package fingerprint.
+        self._packed: dict[tuple[str, bytes], PackedMember] = {}
+        self._digests: dict[tuple[str, bytes], bytes] = {}
+        for name, data in [*self._by_name.items(), *self._custom_part_declarations.items()]:
+            if name != DOCUMENT_PART and name not in self._extra:
+                self._remember(name, data)
+
+    def _remember(self, name: str, data: bytes) -> None:
+        self._packed[(name, data)] = pack_member(name, data)
+        self._digests[(name, data)] = hashlib.sha256(data).digest()
+
+    def _member(self, name: str, data: bytes) -> PackedMember:
+        packed = self._packed.get((name, data))
+        return packed if packed is not None else pack_member(name, data)
+
+    def _digest(self, name: str, data: bytes) -> bytes:
+        digest = self._digests.get((name, data))
+        return digest if digest is not None else hashlib.sha256(data).digest()
 
     def _render_part(self, template: jinja2.Template, context: dict[str, Any]) -> str:
         try:
             xml = template.render(context)
         except jinja2.UndefinedError as exc:
             raise TemplateTrouble(f"Word 模板 {self.path.name} 用到了数据中没有的字段：{exc.message}") from None
-        xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+        # docxtpl puts a newline before every <w:p> for Jinja and takes it out after rendering; neither is
+        # done here, with the same result (data cannot hold "<w:p": it is escaped).
         if self._unescape_markers:
             xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
         if any(c in xml for c in "\t\a\n\f"):
             xml = _resolve_listing(xml)
         return xml
 
-    def _render_document(self, context: dict[str, Any]) -> tuple[bytes, Any]:
-        """word/document.xml as bytes, and its parsed tree (the well-formedness check; reused for hashing)."""
+    def render_xml(self, context: dict[str, Any]) -> str:
+        """The rendered word/document.xml; raises TemplateTrouble if it is not well-formed XML."""
+        return self._render_document(context)[0].decode("utf-8")
+
+    def _render_document(self, context: dict[str, Any]) -> tuple[bytes, str]:
+        """word/document.xml as bytes, checked to be well-formed, and its content fingerprint."""
         body = self._render_part(self._body, context)
         if self._fix_tables:
+            from docxtpl import DocxTemplate
+            from lxml import etree
+
             body = etree.tostring(DocxTemplate.fix_tables(None, body), encoding="unicode")  # type: ignore[arg-type]
-        xml = (self._head + body + self._tail).encode("utf-8")
-        try:
-            root = etree.fromstring(xml)
-        except etree.XMLSyntaxError as exc:  # pragma: no cover - escaping makes this unreachable
-            raise TemplateTrouble(f"生成的文档内容不是有效的 XML：{exc}") from None
-        return xml, root
+        text = self._head + body + self._tail
+        xml = text.encode("utf-8")
+        if self._flat_text and "\r" not in text:
+            ensure_well_formed(xml)
+            return xml, text_hash(fast_visible_text(text))
+        return xml, content_hash(_parse_checked(xml))
 
     def render(self, context: dict[str, Any], title: str = "", provenance: Provenance | None = None) -> bytes:
         """The whole .docx as bytes. With `provenance`, its properties (and the content hash) are recorded."""
-        document_xml, document_root = self._render_document(context)
+        document_xml, document_hash = self._render_document(context)
         replaced = {DOCUMENT_PART: document_xml}
         for name, template in self._extra.items():
             replaced[name] = self._render_part(template, context).encode("utf-8")
@@ -166,21 +203,95 @@ class CompiledTemplate:
         if provenance is not None:
             replaced.update(self._custom_part_declarations)
             final = {name: replaced.get(name, data) for name, data in by_name.items()}
+            digests = {name: self._digest(name, data) for name, data in final.items()}
             provenance = replace(
-                provenance, content_hash=content_hash(document_root), package_hash=package_hash(final)
+                provenance, content_hash=document_hash, package_hash=package_hash_of_digests(digests)
             )
             custom = custom_properties_xml(provenance.properties()).encode("utf-8")
             if CUSTOM_PART in by_name:
                 replaced[CUSTOM_PART] = custom
             else:
                 extra_parts.append((CUSTOM_PART, custom))
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as out:
-            for info, data in self.parts:
-                out.writestr(_fresh_info(info.filename), replaced.get(info.filename, data))
-            for name, data in extra_parts:
-                out.writestr(_fresh_info(name), data)
-        return buffer.getvalue()
+        members = [self._member(info.filename, replaced.get(info.filename, data)) for info, data in self.parts]
+        members += [pack_member(name, data) for name, data in extra_parts]
+        return write_zip(members)
+
+
+# Markup after which paragraph texts are not simply the <w:t> of flat <w:p> elements in order.
+_NOT_FLAT = ("txbxContent", "AlternateContent", "<![CDATA[", "<!--")
+# One literal prefix for every alternative: the regex engine then jumps from "<w:" to "<w:".
+_TEXT_TOKENS = re.compile(r"<w:(?:(p)[\s>/]|t(?:\s[^>]*)?(?<!/)>([^<]*)</w:t>|(tab)[\s/>]|(br|cr)[\s/>])")
+
+
+def fast_visible_text(document_xml: str) -> str:
+    """`provenance.visible_text` joined by newlines, read off a well-formed word/document.xml string whose
+    paragraphs do not nest and whose `w` prefix is WordprocessingML (CompiledTemplate checks both): each
+    <w:p> starts a paragraph, each <w:t> adds its text, each <w:tab> a tab, each <w:br>/<w:cr> a newline
+    (wordml.paragraph_text). A test compares it with the lxml reading on every sample and on hostile text."""
+    pieces = ["\v" if paragraph else "\t" if tab else "\n" if brk else text
+              for paragraph, text, tab, brk in _TEXT_TOKENS.findall(document_xml)]
+    # "\v" (never in well-formed XML text) marks where a paragraph starts; paragraphs are joined by "\n".
+    joined = "".join(pieces)
+    if joined.startswith("\v"):
+        joined = joined[1:]
+    joined = joined.replace("\v", "\n")
+    if "&" not in joined:
+        return joined
+    import html
+
+    return html.unescape(joined)
+
+
+def ensure_well_formed(xml: bytes) -> None:
+    """Raise TemplateTrouble unless `xml` is well-formed (expat, in C, building nothing)."""
+    parser = pyexpat.ParserCreate()
+    try:
+        parser.Parse(xml, True)
+    except pyexpat.ExpatError as exc:
+        raise TemplateTrouble(f"生成的文档内容不是有效的 XML：{exc}") from None
+
+
+def _parse_checked(xml: bytes) -> Any:
+    from lxml import etree
+
+    try:
+        return etree.fromstring(xml)
+    except etree.XMLSyntaxError as exc:
+        raise TemplateTrouble(f"生成的文档内容不是有效的 XML：{exc}") from None
+
+
+def _prepare(path: Path, parts: list[tuple[zipfile.ZipInfo, bytes]]) -> dict[str, Any]:
+    """What docxtpl would render from: the body as python-docx serialises it, after `patch_xml`; the
+    document's head and tail; the headers and footers holding placeholders, patched."""
+    from docx import Document
+    from docxtpl import DocxTemplate
+    from lxml import etree
+
+    try:
+        document = Document(str(path))
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise TemplateTrouble(f"无法打开 Word 模板 {path}：{exc}") from None
+    helper = DocxTemplate(str(path))
+    root = document.element
+    root_xml = etree.tostring(root, encoding="unicode")
+    start = root_xml.index("<w:body")
+    end = root_xml.rindex("</w:body>") + len("</w:body>")
+    body_xml = etree.tostring(root.body, encoding="unicode")
+    patched = helper.patch_xml(body_xml)
+    extra = {}
+    for info, data in parts:
+        name = info.filename
+        if re.match(r"word/(header|footer)\d*\.xml$", name) and _JINJA_MARK.search(data.decode("utf-8")):
+            extra[name] = helper.patch_xml(data.decode("utf-8"))
+    return {
+        "head": "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n" + root_xml[:start],
+        "tail": root_xml[end:],
+        "body": patched,
+        "extra": extra,
+        # Column loops and colspans need docxtpl's table fix-up after each render, as docxtpl does.
+        "fix_tables": bool(re.search(r"\{%-?\s*(tc|colspan|hm)\b", body_xml)),
+        "unescape_markers": any(m in patched for m in ("{_{", "}_}", "{_%", "%_}")),
+    }
 
 
 _PARAGRAPH_OPEN = re.compile(r"<w:p(?: [^>]*)?>")
@@ -205,17 +316,48 @@ def _resolve_listing(xml: str) -> str:
         end += len("</w:p>")
         paragraph = xml[opening.start() : end]
         if _LISTING.search(paragraph):
-            paragraph = DocxTemplate.resolve_listing(None, paragraph)  # type: ignore[arg-type]
+            paragraph = _resolve_paragraph_listing(paragraph)
         pieces += [xml[pos : opening.start()], paragraph]
         pos = end
     pieces.append(xml[pos:])
     return "".join(pieces)
 
 
-def _fresh_info(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
-    return info
+_RUN = re.compile(r"<w:r(?: [^>]*)?>.*?</w:r>", re.DOTALL)
+_TEXT = re.compile(r"<w:t(?: [^>]*)?>.*?</w:t>", re.DOTALL)
+_PPR = re.compile(r"<w:pPr>.*?</w:pPr>", re.DOTALL)
+_RPR = re.compile(r"<w:rPr>.*?</w:rPr>", re.DOTALL)
+
+
+def _resolve_paragraph_listing(paragraph: str) -> str:
+    """docxtpl's `resolve_listing` for one paragraph, restated so that a render does not import docxtpl
+    (and python-docx) at all: in every <w:t> of every run, a tab becomes a <w:tab/> run, \\a a new
+    paragraph, \\n a line break, \\f a page break, each keeping the paragraph's and run's properties.
+    A test compares it with docxtpl's own on every such character."""
+    found = _PPR.search(paragraph)
+    paragraph_properties = found.group(0) if found else ""
+
+    def resolve_run(run: re.Match[str]) -> str:
+        found = _RPR.search(run.group(0))
+        run_properties = found.group(0) if found else ""
+
+        def resolve_text(text: re.Match[str]) -> str:
+            xml = text.group(0).replace(
+                "\t", f'</w:t></w:r><w:r>{run_properties}<w:tab/></w:r><w:r>{run_properties}<w:t xml:space="preserve">'
+            )
+            xml = xml.replace(
+                "\a", f'</w:t></w:r></w:p><w:p>{paragraph_properties}<w:r>{run_properties}<w:t xml:space="preserve">'
+            )
+            xml = xml.replace("\n", '</w:t><w:br/><w:t xml:space="preserve">')
+            return xml.replace(
+                "\f",
+                '</w:t></w:r></w:p><w:p><w:r><w:br w:type="page"/></w:r></w:p>'
+                f'<w:p>{paragraph_properties}<w:r>{run_properties}<w:t xml:space="preserve">',
+            )
+
+        return _TEXT.sub(resolve_text, run.group(0))
+
+    return _RUN.sub(resolve_run, paragraph)
 
 
 def _set_core_title(core_xml: str, title: str) -> str:

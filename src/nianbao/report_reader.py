@@ -12,13 +12,14 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
 from .docx_reader import DocumentBlocks, GridCell, ParagraphBlock, TableBlock, read_blocks
 from .model import Cell, CellKey, Paragraph, ReportData, SubPart
-from .problems import Location, Problem, error, warning
+from .problems import Location, Problem, Severity, error, warning
+from .published import read_html_blocks, read_pdf_blocks
 from .source import display_name
 from .spec import Column, Part, Row, Spec, Table, load_spec, normalize_label, resolve_template
 from .totals import compute_totals
@@ -30,20 +31,37 @@ _HEADING = re.compile(rf"^([{_NUMERALS}]+)、\s*(.{{2,40}})$")
 _SUBHEAD = re.compile(rf"^[（(]\s*([{_NUMERALS}]+)\s*[）)]")
 # A trailing note in brackets, such as （示例数据）, may follow the title proper.
 _TITLE = re.compile(
-    r"^(?P<name>.*?)(?P<year>\d{4})\s*年度?\s*政府信息公开(?:工作)?年度报告(?:[（(][^）)]*[）)])?$"
+    r"^(?P<name>.*?)(?P<year>\d{4})\s*年度?\s*(?P<after>[^，。；：]*?)政府信息公开(?:工作)?年度报告"
+    r"(?:[（(][^）)]*[）)])?$"
 )
+# A line that names a source, a date or a place on the page is not the title even when it quotes it.
+_NOT_TITLE = re.compile(r"来源[：:]|发布(?:时间|日期)|当前位置|浏览次数|索引号|[。；]")
+_OFFICE_LINE = re.compile(r"^[^\s，。；：:0-9]{2,30}$")
 _VALUE_WORDS = {"", "无", "没有", "/", "／", "—", "-", "－", "——", "空"}
 _VALUE_LIKE = re.compile(r"^[-−－]?\s*[\d.,，]+\s*(?:件|万元|元|个|条)?$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # Facts written in the standard opening paragraph (see the template's default opening).
+_URL = r"(?:https?://)?(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?::\d+)?(?:/[^\s（）()，。；、“”]*)?"
 _OPENING_FACTS: list[tuple[str, re.Pattern[str]]] = [
     ("公开网站", re.compile(r"报告电子版(?:通过|在)(?P<v>.+?)[（(](?P<url>[^（）()]+)[）)](?:上)?全文公开")),
-    ("联系机构", re.compile(r"(?:如有疑问|如对本报告有疑问)[，,]?\s*请(?:与|联系)(?P<v>.+?)联系")),
-    ("地址", re.compile(r"地址[：:]\s*(?P<v>[^；;，,）)]+)")),
-    ("邮编", re.compile(r"邮(?:政)?编(?:码)?[：:]\s*(?P<v>\d{6})")),
-    ("联系电话", re.compile(r"(?:联系)?电话[：:]\s*(?P<v>[0-9０-９][0-9０-９\-－— 、/转]*[0-9０-９])")),
+    # "……可在泰兴市政府网站（http://www.taixing.gov.cn）下载/查阅" and the like: a site named before its address.
+    ("公开网站", re.compile(
+        rf"(?:在|通过|登录|访问|于|从)(?P<v>[^，。；、：:（）()\s]{{2,40}}?(?:网站|门户网|政务网|网|专栏|平台))"
+        rf"\s*[（(]\s*(?:网址|链接)?[：:]?\s*(?P<url>{_URL})\s*[）)]")),
+    ("联系机构", re.compile(r"(?:如有疑问|如对本报告有疑问|如有任何疑问|有疑问)[，,]?\s*请(?:与|同|和|联系)(?P<v>[^，。；（）()]+?)联系")),
+    ("联系机构", re.compile(r"(?:疑问|意见|建议)[^。]{0,12}?请(?:与|同|和)(?P<v>[^，。；（）()]+?)联系")),
+    ("联系机构", re.compile(r"联系(?:单位|机构|部门)[：:]\s*(?P<v>[^，。；,;（）()\s]+)")),
+    ("地址", re.compile(r"(?:联系|通信|通讯|办公)?地址[：:]\s*(?P<v>[^；;，,）)。\s]+)")),
+    ("邮编", re.compile(r"邮(?:政)?编(?:码)?[：:]?\s*(?P<v>\d{6})")),
+    ("联系电话", re.compile(
+        r"(?:联系|咨询)?电话(?:[/／、和及]传真)?(?:号码)?[：:]\s*(?P<v>[（(]?[0-9０-９][0-9０-９\-－—（）() 、/转]*[0-9０-９])")),
 ]
+# A report's own name quoted in a paragraph ("现公布泰兴市珊瑚镇人民政府2022年政府信息公开工作年度报告"): the
+# office and the year when the document has no title line.
+_QUOTED_TITLE = re.compile(
+    r"(?:公布|发布|编制|现将|特?向社会公布)(?P<name>[^，。；、《》“”]{2,40}?)(?P<year>\d{4})\s*年度?"
+    r"政府信息公开(?:工作)?年度报告")
 _REGION_SUFFIX = re.compile(r"^(?P<region>(?:.+?(?:省|自治区|特别行政区|市|自治州|州|盟|地区|区|县|旗))+?)(?P<office>.+)$")
 
 
@@ -68,11 +86,22 @@ def read_report(
     As with `load.load_report`, totals the document leaves out are computed from their parts."""
     path = Path(path)
     shown = display or display_name(path)
-    blocks = read_blocks(path, shown, data)
+    blocks = read_document(path, shown, data)
     spec = load_spec(resolve_template(template, base=path.parent))
     read = _Reader(blocks, spec, path).read()
     compute_totals(read.report)
     return read
+
+
+def read_document(path: Path, display: str, data: bytes | None = None) -> DocumentBlocks:
+    """Blocks of a report in any shape it is published in, chosen by the file's suffix (or its first bytes)."""
+    suffix = path.suffix.lower()
+    head = data[:8] if data is not None else b""
+    if suffix in (".html", ".htm", ".xhtml", ".shtml"):
+        return read_html_blocks(path, display, data)
+    if suffix == ".pdf" or head.startswith(b"%PDF"):
+        return read_pdf_blocks(path, display, data)
+    return read_blocks(path, display, data)
 
 
 def cell_subject(table: Table, row: Row, column: Column) -> str:
@@ -139,17 +168,21 @@ class _Reader:
         tables: list[TableBlock] = []
         tables_by_part: dict[str, TableBlock] = {}
         numeral_now = 0
-        for block in self.blocks.blocks:
+        for block in _join_title_lines(self.blocks.blocks):
             if isinstance(block, TableBlock):
                 tables.append(block)
                 if current is not None and current in {t.key for t in self.spec.tables}:
                     tables_by_part.setdefault(current, block)
                 continue
-            text = full_width_punctuation(block.text) if self.text_mode else block.text
+            text = full_width_punctuation(block.text) if self.blocks.kind != "docx" else block.text
             block = ParagraphBlock(text, block.style, block.line)
             if not seen_title:
                 match = _TITLE.match(normalize_label(text).replace("(", "（").replace(")", "）"))
-                if match or "年度报告" in text:
+                if match or ("年度报告" in text and len(text) <= 60 and not _NOT_TITLE.search(text)):
+                    if match and not (match.group("name") or match.group("after")) and unplaced \
+                            and _OFFICE_LINE.match(unplaced[-1].text):
+                        # The office's name printed on the line above the year line is part of the title.
+                        block = ParagraphBlock(unplaced.pop().text + text, block.style, block.line)
                     self._title(block)
                     seen_title = True
                     current = ""
@@ -183,6 +216,15 @@ class _Reader:
                         "在报告开头写明标题，如“泸州市龙马潭区安宁街道2024年政府信息公开工作年度报告”")
             )
         self._opening(collected.pop("", []))
+        # Facts stated anywhere else: before the title, or in a part (first statement wins).
+        for block in unplaced + [b for blocks in collected.values() for b in blocks]:
+            self._facts_in(block.text, self._where(block, "正文"))
+        if "年度" not in self.report.facts:
+            for block in unplaced + [b for blocks in collected.values() for b in blocks][:5]:
+                quoted = _QUOTED_TITLE.search(re.sub(r"\s+", "", block.text))
+                if quoted:
+                    self._office_and_year(quoted.group("name"), quoted.group("year"), self._where(block, "正文"))
+                    break
         for part in self.spec.parts:
             if part.kind == "paragraphs" and part.key == "开头说明":
                 continue
@@ -201,7 +243,28 @@ class _Reader:
                             "表格部分只应有表格；说明文字请写到第一部分或第六部分")
                 )
         self._derive_facts()
+        self._edition_verdict()
         return self.result
+
+    def _edition_verdict(self) -> None:
+        """A report in the 2019 trial format: one verdict naming the edition and what differs, first; the
+        scattered findings that follow from the other format stay listed, as warnings."""
+        old = [p for p in self.problems if p.rule == OUTDATED_RULE and "2019年试行格式" in p.message]
+        terms = list(dict.fromkeys(re.findall(r"「([^」]+)」是2019年试行格式", " ".join(p.message for p in old))))
+        if len(terms) < 2:  # one old label in a current-format table is a label to fix, not another edition
+            return
+        listed = [p for p in self.problems if p.is_error]
+        verdict = error(
+            self._where(None, ""),
+            "这是 2019 年试行格式的年度报告（国办公开办函〔2019〕60号），与现行格式（国办公开办函〔2021〕30号）不同："
+            f"表格中的「{'」「'.join(terms[:6])}」{'等' if len(terms) > 6 else ''}是 2019 年的栏目。"
+            f"能一一对应的数字已导入，其余 {len(listed)} 处列在下面",
+            "按现行格式重新填写表二、表三、表四（nianbao 的数据文件就是现行格式），再核对导入的数字",
+            OUTDATED_RULE,
+        )
+        self.problems[:] = [verdict] + [
+            replace(p, severity=Severity.WARNING) if p.is_error else p for p in self.problems
+        ]
 
     def _headings(self) -> list[tuple[str, int]]:
         """Every official heading (text parts and tables) with its numeral 1–6."""
@@ -235,9 +298,12 @@ class _Reader:
                 warning(location, f"标题“{title}”中没有找到年度", "标题应写成“机关名称+YYYY年政府信息公开工作年度报告”")
             )
             return
-        self.report.facts["年度"] = match.group("year")
+        self._office_and_year(match.group("name") or match.group("after"), match.group("year"), location)
+
+    def _office_and_year(self, name: str, year: str, location: Location) -> None:
+        self.report.facts["年度"] = year
         self.report.fact_locations["年度"] = location
-        region, office = split_office_name(match.group("name"))
+        region, office = split_office_name(name)
         if office:
             self.report.facts["机关"] = office
             self.report.fact_locations["机关"] = location
@@ -252,15 +318,22 @@ class _Reader:
         if paragraphs:
             self.report.part_locations["开头说明"] = paragraphs[0].location
         text = "".join(p.text for p in paragraphs)
+        self._facts_in(text, paragraphs[0].location if paragraphs else self._where(None, "开头说明"))
+
+    def _facts_in(self, text: str, location: Location) -> None:
+        """Facts the text states that are not known yet (the first statement of each wins)."""
         for key, pattern in _OPENING_FACTS:
+            if key in self.report.facts:
+                continue
             match = pattern.search(text)
             if match is None:
                 continue
+            location_of_fact = location
             self.report.facts[key] = match.group("v").strip()
-            self.report.fact_locations[key] = paragraphs[0].location
+            self.report.fact_locations[key] = location_of_fact
             if key == "公开网站":
                 self.report.facts["网址"] = match.group("url").strip()
-                self.report.fact_locations["网址"] = paragraphs[0].location
+                self.report.fact_locations["网址"] = location_of_fact
 
     def _derive_facts(self) -> None:
         facts = self.report.facts
@@ -327,7 +400,8 @@ class _Reader:
         if intro and subheads:
             first = subheads[0]
             subheads[0] = (first[0], intro + first[1], first[2])
-        elif intro:
+        without_heads = bool(intro) and not subheads  # content, no sub-headings: not empty, one warning
+        if without_heads:
             subheads = [(part.sections[0].key, intro, None)]
             self.problems.append(
                 warning(where, f"「{label}」没有（一）（二）小标题，全部文字已放在「{part.sections[0].key}」下",
@@ -348,7 +422,7 @@ class _Reader:
                 Paragraph(b.text, self._where(b, f"「{label}{section.key}」第{i}段")) for i, b in enumerate(body, 1)
             ]
             self.report.paragraphs[section.context] = paragraphs
-            if not paragraphs:
+            if not paragraphs and not without_heads:
                 self.problems.append(error(where, f"「{label}」的「{section.key}」是空的", "请填写"))
         for title, body, head in subheads[len(part.sections):]:
             self.report.paragraphs[part.sections[-1].context].append(
@@ -617,10 +691,40 @@ def _identify(block: TableBlock) -> str | None:
     return None
 
 
+def _join_title_lines(blocks: list[ParagraphBlock | TableBlock]) -> list[ParagraphBlock | TableBlock]:
+    """A title broken over two or three lines (a PDF or a page copied line by line) as one line: among the
+    first lines, consecutive short lines whose joined text is a title and that are not titles alone."""
+    out = list(blocks)
+    for i in range(min(len(out), 20)):
+        for n in (2, 3):
+            group = out[i:i + n]
+            if len(group) < n or not all(isinstance(b, ParagraphBlock) and len(b.text) <= 40 for b in group):
+                continue
+            texts = [b.text for b in group if isinstance(b, ParagraphBlock)]
+            if any(_TITLE.match(_title_key(t)) for t in texts):
+                continue
+            if _TITLE.match(_title_key("".join(texts))):
+                first = group[0]
+                assert isinstance(first, ParagraphBlock)
+                out[i:i + n] = [ParagraphBlock("".join(t.strip() for t in texts), first.style, first.line)]
+                return out
+    return out
+
+
+def _title_key(text: str) -> str:
+    return normalize_label(text).replace("(", "（").replace(")", "）")
+
+
 def split_office_name(name: str) -> tuple[str, str]:
-    """`泸州市龙马潭区安宁街道` → (`泸州市龙马潭区`, `安宁街道`); a 人民政府 keeps its region in its name."""
+    """`泸州市龙马潭区安宁街道` → (`泸州市龙马潭区`, `安宁街道`); a 人民政府 keeps its region in its name,
+    except a township's (`泰兴市珊瑚镇人民政府` → `泰兴市`, `珊瑚镇人民政府`): its region is the county above."""
     name = name.strip()
     if name.endswith("人民政府"):
+        stem = name[: -len("人民政府")]
+        if stem.endswith(("镇", "乡")) and len(stem) > 2:
+            region, office = split_office_name(stem)
+            if region:
+                return region, office + "人民政府"
         return "", name
     match = _REGION_SUFFIX.match(name)
     if not match:

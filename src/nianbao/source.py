@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -73,29 +74,32 @@ def display_name(path: Path) -> str:
         return str(path)
 
 
-def read_text(path: Path, display: str) -> tuple[str, list[Problem]]:
-    """Read a file as text, accepting UTF-8 (with or without BOM), UTF-16 with BOM, and GBK/GB18030."""
+def read_bytes(path: Path, display: str, what: str, limit: int | None = None) -> bytes:
+    """A file's bytes, refusing one over `limit`; every OS error said in Chinese (`what` names the kind of file)."""
     try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_DATA_BYTES + 1)
+        if limit is not None:
+            size = path.stat().st_size
+            if size > limit:
+                raise FileTrouble(f"文件太大（{size // 1024 // 1024} MB），{what}不会超过 {limit // 1024 // 1024} MB",
+                                  display)
+        return path.read_bytes()
     except FileNotFoundError:
         raise FileTrouble("找不到这个文件，请检查路径和文件名是否正确", display) from None
     except IsADirectoryError:
-        raise FileTrouble("这是一个文件夹，不是数据文件", display) from None
+        raise FileTrouble(f"这是一个文件夹，不是{what}", display) from None
     except PermissionError:
         raise FileTrouble("没有权限读取这个文件", display) from None
     except OSError as exc:
         raise FileTrouble(f"读取文件失败：{exc.strerror or exc}", display) from None
 
+
+def read_text(path: Path, display: str) -> tuple[str, list[Problem]]:
+    """Read a file as text, accepting UTF-8 (with or without BOM), UTF-16 with BOM, and GBK/GB18030."""
+    raw = read_bytes(path, display, what="数据文件", limit=MAX_DATA_BYTES)
     if raw.startswith((b"PK\x03\x04", bytes.fromhex("D0CF11E0A1B11AE1"))):
         reason = not_a_docx_reason(raw)
         raise FileTrouble(
             reason or "这是 Word 文档或压缩包，不是数据文件（.yaml）。要检查 Word 报告，文件名应以 .docx 结尾",
-            display,
-        )
-    if len(raw) > MAX_DATA_BYTES:
-        raise FileTrouble(
-            f"文件太大（超过 {MAX_DATA_BYTES // (1024 * 1024)} MB），不像一个单位的年报数据文件",
             display,
         )
     problems: list[Problem] = []
@@ -220,16 +224,58 @@ def _anchors_and_aliases(text: str, display: str) -> list[Problem]:
     return problems
 
 
+class _PlainResolver(yaml.resolver.BaseResolver):
+    """Tags every untagged node as text, sequence or mapping without trying the YAML 1.1 patterns (bool,
+    int, float, timestamp…) on each scalar: nianbao reads the typed text itself, so that work was thrown
+    away. An explicit tag (`!!python/…`) is still the node's tag, and is refused in _convert."""
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode:
+            return self.DEFAULT_SCALAR_TAG
+        return self.DEFAULT_SEQUENCE_TAG if kind is yaml.SequenceNode else self.DEFAULT_MAPPING_TAG
+
+
+if getattr(yaml, "__with_libyaml__", False):
+    from yaml.cyaml import CParser  # type: ignore[attr-defined]
+
+    class _FastComposer(CParser, _PlainResolver):  # type: ignore[misc]
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            _PlainResolver.__init__(self)
+
+    _FAST: type | None = _FastComposer
+else:  # pragma: no cover - PyYAML built without libyaml
+    _FAST = None
+
+
+class _PlainComposer(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer,
+                     _PlainResolver):
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        _PlainResolver.__init__(self)
+
+
 def _compose(text: str) -> yaml.Node | None:
     """Compose with libyaml when available (several times faster: it is most of the time of a district
     run); on any error, compose again in pure Python, whose messages _syntax_problem knows."""
-    fast = getattr(yaml, "CSafeLoader", None)
-    if fast is not None:
+    if _FAST is not None:
         try:
-            return yaml.compose(text, Loader=fast)
+            return _compose_with(_FAST, text)
         except yaml.YAMLError:
             pass
-    return yaml.compose(text, Loader=yaml.SafeLoader)
+    return _compose_with(_PlainComposer, text)
+
+
+def _compose_with(composer: type, text: str) -> yaml.Node | None:
+    loader = composer(text)
+    try:
+        node: yaml.Node | None = loader.get_single_node()
+        return node
+    finally:
+        loader.dispose()
 
 
 def _convert(node: yaml.Node, display: str, problems: list[Problem], depth: int = 0) -> Node:

@@ -8,13 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from rich.console import Console
-from rich.table import Table
-
 from .batch import OfficeOutcome, Status
 from .model import Number
 from .write import write_atomic
@@ -61,24 +54,50 @@ def status_counts(outcomes: Sequence[OfficeOutcome]) -> str:
     return "，".join(f"{status.value} {n}" for status, n in counts.items() if n)
 
 
-def print_summary(outcomes: Sequence[OfficeOutcome], title: str = "生成汇总", file: IO[str] | None = None) -> None:
-    """The summary as a table on the terminal (plain box drawing when the output is not a terminal)."""
+# A terminal table longer than this shows only the offices that need attention, then the totals: the
+# full list is in the spreadsheet (build) or was printed office by office as the run went (check).
+TERMINAL_ROWS = 40
+
+
+def needs_attention(outcome: OfficeOutcome) -> bool:
+    return outcome.status not in (Status.BUILT, Status.PASSED) or bool(outcome.problems) or bool(outcome.note)
+
+
+def print_summary(outcomes: Sequence[OfficeOutcome], title: str = "生成汇总", file: IO[str] | None = None,
+                  full_list: str = SUMMARY_FILE) -> None:
+    """The summary as a table on the terminal (plain box drawing when the output is not a terminal).
+
+    Up to TERMINAL_ROWS offices: one row each. More: the offices with errors, warnings or not built (at most
+    TERMINAL_ROWS of them), then the totals over all offices, and where the full list is (`full_list`)."""
+    from rich.console import Console
+    from rich.table import Table
+
     console = Console(file=file, highlight=False, soft_wrap=False)
     if not console.is_terminal:
         console.width = 160  # a log has no width; never truncate a column there
+    shown: Sequence[OfficeOutcome] = outcomes
+    note = ""
+    if len(outcomes) > TERMINAL_ROWS:
+        attention = [o for o in outcomes if needs_attention(o)]
+        shown = attention[:TERMINAL_ROWS]
+        hidden = len(outcomes) - len(shown)
+        more = len(attention) - len(shown)
+        note = (f"；只列出需要注意的 {len(shown)} 个机关" + (f"（另有 {more} 个需要注意的未列出）" if more else "")
+                + f"，其余 {hidden} 个见{full_list}")
     header = summary_header(outcomes)
-    table = Table(title=f"政府信息公开工作年度报告 {title}", caption=f"共 {len(outcomes)} 个机关：{status_counts(outcomes)}")
+    labels = figure_labels(outcomes)
+    table = Table(title=f"政府信息公开工作年度报告 {title}",
+                  caption=f"共 {len(outcomes)} 个机关：{status_counts(outcomes)}{note}")
     for index, label in enumerate(header):
         table.add_column(label, justify="left" if index < 2 else "right", no_wrap=True)
-    rows = summary_rows(outcomes)
-    for position, row in enumerate(rows):
-        cells = ["" if v is None else str(v) for v in row]
-        if position == len(outcomes):
-            cells[1] = ""  # the caption says it
-        else:
-            style = _STATUS_STYLE[outcomes[position].status]
-            cells[1] = f"[{style}]{cells[1]}[/{style}]"
-        table.add_row(*cells, end_section=position == len(outcomes) - 1)
+    for position, outcome in enumerate(shown):
+        cells = ["" if v is None else str(v) for v in _office_row(outcome, labels)]
+        style = _STATUS_STYLE[outcome.status]
+        cells[1] = f"[{style}]{cells[1]}[/{style}]"
+        table.add_row(*cells, end_section=position == len(shown) - 1)
+    total = ["" if v is None else str(v) for v in _total_row(outcomes, labels)]
+    total[1] = ""  # the caption says it
+    table.add_row(*total)
     console.print(table)
 
 
@@ -89,6 +108,14 @@ def write_summary_xlsx(outcomes: Sequence[OfficeOutcome], path: Path) -> None:
     The workbook is written in openpyxl's streaming (write-only) mode, so its memory does not grow with
     the number of offices.
     """
+    # openpyxl only when a spreadsheet is written (a one-office build or check does not need it).
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    bold = Font(bold=True)
+    fills = {Status.FAILED: PatternFill("solid", fgColor="FFE0E0"),
+             Status.SKIPPED: PatternFill("solid", fgColor="FFF4CC")}
     book = Workbook(write_only=True)
     sheet = book.create_sheet(SUMMARY_SHEET)
     header = [*summary_header(outcomes), "数据文件", "报告文件", "说明"]
@@ -96,22 +123,22 @@ def write_summary_xlsx(outcomes: Sequence[OfficeOutcome], path: Path) -> None:
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "B2"
-    sheet.append(_styled(sheet, header, font=_BOLD, alignment=Alignment(horizontal="center")))
+    sheet.append(_styled(sheet, header, font=bold, alignment=Alignment(horizontal="center")))
     labels = figure_labels(outcomes)
     for outcome in outcomes:
         target = outcome.target.name if outcome.target is not None else ""
         cells: list[Any] = [*_office_row(outcome, labels), outcome.display, target, outcome.note]
-        fill = _FILLS.get(outcome.status)
+        fill = fills.get(outcome.status)
         if fill is not None:
             cells[1] = _styled(sheet, [cells[1]], fill=fill)[0]
         sheet.append(cells)
-    sheet.append(_styled(sheet, _total_row(outcomes, labels), font=_BOLD))
+    sheet.append(_styled(sheet, _total_row(outcomes, labels), font=bold))
 
     problems = book.create_sheet(PROBLEMS_SHEET)
     for index, width in enumerate([16, 36, 6, 80, 60], start=1):
         problems.column_dimensions[get_column_letter(index)].width = width
     problems.freeze_panes = "A2"
-    problems.append(_styled(problems, ["机关", "位置", "类别", "问题", "修改办法"], font=_BOLD))
+    problems.append(_styled(problems, ["机关", "位置", "类别", "问题", "修改办法"], font=bold))
     for outcome in outcomes:
         if outcome.note and outcome.status is Status.FAILED:
             problems.append([outcome.office, outcome.display, "错误", outcome.note, ""])
@@ -124,11 +151,9 @@ def write_summary_xlsx(outcomes: Sequence[OfficeOutcome], path: Path) -> None:
     write_atomic(path, buffer.getvalue())
 
 
-_BOLD = Font(bold=True)
-_FILLS = {Status.FAILED: PatternFill("solid", fgColor="FFE0E0"), Status.SKIPPED: PatternFill("solid", fgColor="FFF4CC")}
+def _styled(sheet: Any, values: Sequence[Any], **style: Any) -> list[Any]:
+    from openpyxl.cell import WriteOnlyCell
 
-
-def _styled(sheet: Any, values: Sequence[Any], **style: Any) -> list[WriteOnlyCell]:
     cells = []
     for value in values:
         cell = WriteOnlyCell(sheet, value=value)

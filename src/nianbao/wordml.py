@@ -7,11 +7,12 @@ import io
 import zipfile
 import zlib
 from collections.abc import Iterable
-from typing import IO
-
-from lxml import etree
+from typing import IO, TYPE_CHECKING
 
 from .errors import FileTrouble
+
+if TYPE_CHECKING:  # only annotations: importing this module does not load lxml
+    from lxml import etree
 
 # Bounds on reading a .docx (check, import, the overwrite guard). A generated report is about 40 KB with
 # 20 parts; a published report with photos a few MB. A "zip bomb" (1 MB that inflates to 1 GiB) stops

@@ -1,0 +1,481 @@
+"""Fair speed benchmark: nianbao against a plain docxtpl loop, on equal cores, in interleaved rounds.
+
+    python bench/speed.py --quick                 # N = 200, 5 rounds: a few minutes
+    python bench/speed.py --offices 2000          # the per-core target (long: the plain loop is slow)
+    python bench/speed.py --offices 200,5000 --variants nianbao-j2 --no-startup   # memory flat in N?
+
+Every figure comes from a child process run by this script; one JSON line is printed per run, then one
+summary line per variant (min and median over the rounds) and one line of ratios per N.
+
+Variants (each a separate process; `-jK` = K processes for the offices):
+
+* ``nianbao-jK``   the real command line, ``python -m nianbao build FOLDER -o OUT -j K`` (whole process:
+                   interpreter start-up, imports, the terminal summary and the summary spreadsheet included);
+* ``nianbao-lib-jK`` the same command run inside a child of this script once the libraries are imported
+                   (the in-process figure: ``inproc_*``);
+* ``plain-jK``     a plain docxtpl loop: a fresh ``DocxTemplate`` per office, the same data read and checked by
+                   the same ``check_file`` before rendering, the same strict and escaping Jinja environment
+                   (autoescape on), ``DocxTemplate.save``; with K = 2 the offices are shared out to two
+                   processes the way nianbao does (forked workers, chunks of offices). Its child reports both
+                   the whole-process figure (measured from here) and the in-process one (after imports);
+* ``floor``        the zip floor: writing the same zip members as nianbao's reports (read back from its
+                   output, outside the clock) with deflate level 6, one .zip per office, in one process;
+* ``one-build``, ``one-check``, ``check-200``: ``nianbao build`` / ``nianbao check`` of one office (the bundled
+                   安宁街道.yaml with its district defaults) and ``nianbao check`` of a 200-office folder,
+                   whole process.
+
+What is measured, per run:
+
+* ``wall_s``: wall-clock time of the child process, start to exit;
+* ``cpu_s``: CPU time (user + system) of the whole process tree: ``os.wait4`` returns the child's resource
+  usage including every descendant it waited for (pool workers are joined before the command exits);
+* ``peak_pss_kb``: peak memory of the whole process tree, the sum of the proportional set size
+  (``/proc/<pid>/smaps_rollup``, shared pages split between the processes that share them; RSS where that
+  file is missing) over the child and all its descendants, sampled every ``--sample-ms``;
+  ``peak_rss_sum_kb`` is the same sum with RSS (an upper bound: pages shared after fork count once per process);
+* ``inproc_s`` / ``inproc_cpu_s``: the in-process figure reported by the child itself (clock started after the
+  imports; CPU of the child and its reaped workers).
+
+Conditions: the children run as after a normal installation, with compiled bytecode kept
+(PYTHONDONTWRITEBYTECODE is removed from their environment) and nianbao's template cache in its default
+place (the first run fills it). The machine may be shared with other people's work, so absolute times drift between runs.
+The variants are therefore run in interleaved rounds (every round runs each variant once, in a rotating
+order) and compared by the median; CPU-time ratios are preferred to wall-clock ratios because CPU time is
+less disturbed by other processes competing for the cores. ``paired_*`` ratios are medians of the ratios
+within each round.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+from make_sample_district import OFFICES, SHARED, office_yaml  # noqa: E402
+
+ONE_OFFICE = ROOT / "data" / "龙马潭区" / "2024" / "安宁街道.yaml"
+ALL_VARIANTS = ["nianbao-j1", "nianbao-j2", "nianbao-lib-j1", "nianbao-lib-j2", "plain-j1", "plain-j2", "floor",
+                "one-build", "one-check", "check-200"]
+STARTUP = ["one-build", "one-check", "check-200"]
+
+
+def generate(folder: Path, count: int) -> None:
+    """`count` synthetic, balanced offices (varied numbers) plus the district defaults file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "_共同.yaml").write_text(SHARED.format(what="基准测试用的合成数据（示例数据）"), encoding="utf-8")
+    for index in range(count):
+        base = OFFICES[index % len(OFFICES)]
+        name = f"合成{index + 1:05d}{'镇' if base[0].endswith('镇') else '街道'}"
+        (folder / f"{name}.yaml").write_text(office_yaml((name, *base[1:]), "基准测试用的合成数据"),
+                                              encoding="utf-8")
+
+
+# --- memory of a process tree ----------------------------------------------------------------------------
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as handle:
+                found += [int(p) for p in handle.read().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _tree(root: int) -> list[int]:
+    pids, frontier = [root], [root]
+    while frontier:
+        kids = _children(frontier.pop())
+        pids += kids
+        frontier += kids
+    return pids
+
+
+def _memory_kb(pid: int) -> tuple[int, int]:
+    """(PSS, RSS) of one process in kB; PSS falls back to RSS where smaps_rollup is missing."""
+    pss = rss = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("Rss:"):
+                    rss = int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss = int(line.split()[1])
+                    break
+    except (OSError, ValueError):
+        try:
+            with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+                for line in handle:
+                    if line.startswith("VmRSS:"):
+                        rss = pss = int(line.split()[1])
+        except OSError:
+            pass
+    return pss, rss
+
+
+def run_measured(command: list[str], env: dict[str, str], sample_s: float, cwd: Path) -> dict[str, Any]:
+    """Run `command`, sampling the memory of its process tree; wall, CPU of the tree, peaks, exit code."""
+    start = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
+    peak_pss = peak_rss = 0
+    status = usage = None
+    while True:
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if pid:
+            break
+        pss = rss = 0
+        for member in _tree(child.pid):
+            one_pss, one_rss = _memory_kb(member)
+            pss, rss = pss + one_pss, rss + one_rss
+        peak_pss, peak_rss = max(peak_pss, pss), max(peak_rss, rss)
+        time.sleep(sample_s)
+    wall = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    stderr = child.stderr.read().decode("utf-8", "replace") if child.stderr else ""
+    if child.stderr:
+        child.stderr.close()
+    return {"wall_s": round(wall, 4), "cpu_s": round(usage.ru_utime + usage.ru_stime, 4),
+            "peak_pss_kb": peak_pss, "peak_rss_sum_kb": peak_rss, "exit": child.returncode,
+            "stderr_tail": stderr[-600:] if child.returncode else ""}
+
+
+# --- the children ----------------------------------------------------------------------------------------
+
+
+def _cpu_now() -> float:
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _plain_chunk(paths: list[tuple[str, tuple[str, ...]]], out: str) -> int:
+    from docxtpl import DocxTemplate
+
+    from nianbao.pipeline import check_file, output_path
+    from nianbao.render import build_context, jinja_environment
+
+    for path, defaults in paths:
+        result = check_file(path, defaults=defaults)
+        if not result.ok or result.report is None:
+            raise SystemExit(f"plain: {path} failed its checks")
+        template = DocxTemplate(str(result.report.spec.docx))
+        template.render(build_context(result.report), jinja_env=jinja_environment(), autoescape=True)
+        template.save(str(output_path(result.report, Path(out))))
+    return len(paths)
+
+
+def side_plain(folder: Path, out: Path, jobs: int) -> int:
+    """The plain docxtpl loop over the offices of `folder`, in `jobs` processes."""
+    from nianbao.batch import find_offices
+
+    offices, _ = find_offices([folder])
+    out.mkdir(parents=True, exist_ok=True)
+    items = [(str(o.path), tuple(str(d) for d in o.defaults)) for o in offices]
+    if jobs == 1:
+        return _plain_chunk(items, str(out))
+    import multiprocessing
+
+    chunk = max(1, min(8, len(items) // (jobs * 8)))
+    pieces = [items[i : i + chunk] for i in range(0, len(items), chunk)]
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        done = sum(pool.starmap(_plain_chunk, [(piece, str(out)) for piece in pieces], chunksize=1))
+        pool.close()
+        pool.join()
+    return done
+
+
+def side_nianbao(folder: Path, out: Path, jobs: int) -> int:
+    """The CLI command, run in this process (its terminal output discarded)."""
+    from nianbao.cli import cli
+
+    sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - the summary goes nowhere
+    try:
+        cli.main(["build", str(folder), "-o", str(out), "-j", str(jobs)], prog_name="nianbao")
+    except SystemExit as exc:
+        if exc.code:
+            raise SystemExit(f"nianbao exited with {exc.code}") from None
+    finally:
+        sys.stdout.close()
+        sys.stdout = sys.__stdout__
+    return sum(1 for p in folder.iterdir() if not p.name.startswith("_"))
+
+
+def side_floor(reports: Path, out: Path, count: int) -> int:
+    """Write `count` zips holding the members of nianbao's reports (deflate level 6), in this process."""
+    samples = []
+    for path in sorted(reports.glob("*.docx"))[:50]:
+        with zipfile.ZipFile(path) as archive:
+            samples.append([(info.filename, archive.read(info)) for info in archive.infolist()])
+    if not samples:
+        raise SystemExit("floor: no reports to copy")
+    out.mkdir(parents=True, exist_ok=True)
+    cpu, start = _cpu_now(), time.perf_counter()
+    for index in range(count):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+            for name, data in samples[index % len(samples)]:
+                archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data,
+                                 compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+        (out / f"{index:05d}.zip").write_bytes(buffer.getvalue())
+    _report_inproc(time.perf_counter() - start, _cpu_now() - cpu, count)
+    return count
+
+
+def _report_inproc(seconds: float, cpu: float, count: int) -> None:
+    target = os.environ.get("NIANBAO_BENCH_RESULT")
+    if target:
+        Path(target).write_text(json.dumps({"inproc_s": round(seconds, 4), "inproc_cpu_s": round(cpu, 4),
+                                            "reports": count}), encoding="utf-8")
+
+
+def run_side(side: str, folder: Path, out: Path, jobs: int, count: int) -> None:
+    if side == "floor":
+        side_floor(folder, out, count)
+        return
+    import docxtpl  # noqa: F401 - both sides start their clock with the libraries imported
+
+    import nianbao.batch  # noqa: F401
+    import nianbao.cli  # noqa: F401
+
+    cpu, start = _cpu_now(), time.perf_counter()
+    done = side_plain(folder, out, jobs) if side == "plain" else side_nianbao(folder, out, jobs)
+    _report_inproc(time.perf_counter() - start, _cpu_now() - cpu, done)
+
+
+# --- the rounds ------------------------------------------------------------------------------------------
+
+
+def command_for(variant: str, folders: dict[str, Path], work: Path, n: int) -> tuple[list[str], Path | None]:
+    """The command of one run, and the folder it writes to (emptied before the run)."""
+    py, me = sys.executable, str(Path(__file__).resolve())
+    jobs = variant.rsplit("-j", 1)[-1] if "-j" in variant else "1"
+    out = work / f"out-{variant}-{n}"
+    data = folders.get(f"n{n}", ONE_OFFICE)
+    if variant.startswith("nianbao-lib"):
+        return [py, me, "--side", "nianbao", "--folder", str(data), "--out", str(out), "--jobs", jobs], out
+    if variant.startswith("nianbao"):
+        return [py, "-m", "nianbao", "build", str(data), "-o", str(out), "-j", jobs], out
+    if variant.startswith("plain"):
+        return [py, me, "--side", "plain", "--folder", str(data), "--out", str(out), "--jobs", jobs], out
+    if variant == "floor":
+        return [py, me, "--side", "floor", "--folder", str(folders[f"reports{n}"]), "--out", str(out),
+                "--count", str(n)], out
+    if variant == "one-build":
+        return [py, "-m", "nianbao", "build", str(ONE_OFFICE), "-o", str(work / "out-one")], None
+    if variant == "one-check":
+        return [py, "-m", "nianbao", "check", str(ONE_OFFICE)], None
+    if variant == "check-200":
+        return [py, "-m", "nianbao", "check", str(folders["n200"])], None
+    raise ValueError(variant)
+
+
+def _median(values: list[float]) -> float:
+    return round(statistics.median(values), 4) if values else float("nan")
+
+
+def summarise(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    lines = []
+    keys = sorted({(r["variant"], r["n"]) for r in runs}, key=lambda k: (k[1], k[0]))
+    for variant, n in keys:
+        mine = [r for r in runs if r["variant"] == variant and r["n"] == n]
+        line: dict[str, Any] = {"summary": variant, "n": n, "rounds": len(mine)}
+        for field in ("wall_s", "cpu_s", "peak_pss_kb", "peak_rss_sum_kb", "inproc_s", "inproc_cpu_s"):
+            values = [r[field] for r in mine if field in r]
+            if values:
+                line[f"{field}_min"] = round(min(values), 4)
+                line[f"{field}_median"] = _median(values)
+        per = n
+        if "cpu_s_median" in line and variant not in STARTUP:
+            line["cpu_ms_per_office_median"] = round(line["cpu_s_median"] * 1000 / per, 3)
+        if "inproc_cpu_s_median" in line and variant not in STARTUP:
+            line["inproc_cpu_ms_per_office_median"] = round(line["inproc_cpu_s_median"] * 1000 / per, 3)
+        lines.append(line)
+    return lines
+
+
+def _paired(runs: list[dict[str, Any]], n: int, top: str, bottom: str, field: str) -> float | None:
+    by_round: dict[int, dict[str, float]] = {}
+    for r in runs:
+        if r["n"] == n and field in r and r["variant"] in (top, bottom):
+            by_round.setdefault(r["round"], {})[r["variant"]] = r[field]
+    ratios = [v[top] / v[bottom] for v in by_round.values() if top in v and bottom in v and v[bottom]]
+    return round(statistics.median(ratios), 2) if ratios else None
+
+
+def ratios(runs: list[dict[str, Any]], summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    lines = []
+    medians = {(s["summary"], s["n"]): s for s in summaries}
+
+    def med(variant: str, n: int, field: str) -> float | None:
+        value = medians.get((variant, n), {}).get(f"{field}_median")
+        return value if isinstance(value, int | float) else None
+
+    def div(a: float | None, b: float | None) -> float | None:
+        return round(a / b, 2) if a is not None and b else None
+
+    for n in sorted({r["n"] for r in runs if r["variant"] not in STARTUP}):
+        line: dict[str, Any] = {"ratios": n}
+        for jobs in ("1", "2"):
+            plain, ours = f"plain-j{jobs}", f"nianbao-j{jobs}"
+            line[f"plain_over_nianbao_j{jobs}_cpu"] = div(med(plain, n, "cpu_s"), med(ours, n, "cpu_s"))
+            line[f"plain_over_nianbao_j{jobs}_wall"] = div(med(plain, n, "wall_s"), med(ours, n, "wall_s"))
+            line[f"paired_plain_over_nianbao_j{jobs}_cpu"] = _paired(runs, n, plain, ours, "cpu_s")
+            line[f"inproc_plain_over_nianbao_j{jobs}_cpu"] = div(
+                med(plain, n, "inproc_cpu_s"), med(f"nianbao-lib-j{jobs}", n, "inproc_cpu_s"))
+        # Like for like: whole process against whole process, in-process against in-process.
+        line["nianbao_j1_over_floor_cpu"] = div(med("nianbao-j1", n, "cpu_s"), med("floor", n, "cpu_s"))
+        line["inproc_nianbao_j1_over_floor_cpu"] = div(med("nianbao-lib-j1", n, "inproc_cpu_s"),
+                                                       med("floor", n, "inproc_cpu_s"))
+        lines.append({k: v for k, v in line.items() if v is not None})
+    sizes = sorted({r["n"] for r in runs if r["variant"].startswith("nianbao-j")})
+    if len(sizes) > 1:
+        for jobs in ("1", "2"):
+            small = med(f"nianbao-j{jobs}", sizes[0], "peak_pss_kb")
+            large = med(f"nianbao-j{jobs}", sizes[-1], "peak_pss_kb")
+            if small and large:
+                lines.append({"memory_ratio": f"nianbao-j{jobs}", "from_n": sizes[0], "to_n": sizes[-1],
+                              "peak_pss_ratio": round(large / small, 3)})
+    return lines
+
+
+def environment() -> dict[str, Any]:
+    import nianbao
+
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo", encoding="ascii")
+                     if line.startswith("model name"))
+    except (OSError, StopIteration):
+        model = platform.processor()
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    return {"machine": {"cpus": os.cpu_count(), "cpu": model, "python": platform.python_version(),
+                        "system": platform.platform(), "load_avg": [round(x, 2) for x in os.getloadavg()]},
+            "nianbao": str(Path(nianbao.__file__).parent), "commit": commit}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--offices", default="2000", help="number(s) of synthetic offices, e.g. 200 or 200,5000")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
+    parser.add_argument("--quick", action="store_true", help="N = 200 and 5 rounds (a few minutes)")
+    parser.add_argument("--variants", default=",".join(ALL_VARIANTS), help="comma-separated; see the docstring")
+    parser.add_argument("--no-startup", action="store_true", help="leave out one-build, one-check, check-200")
+    parser.add_argument("--sample-ms", type=float, default=20.0, help="memory sampling period (default 20 ms)")
+    parser.add_argument("--json", type=Path, help="also append the JSON lines to this file")
+    parser.add_argument("--plain-rounds", type=int, default=None,
+                        help="run the plain docxtpl loop only in the first K rounds (it is slow at N = 2000)")
+    parser.add_argument("--summarise", type=Path, metavar="FILE",
+                        help="only print the summary and ratio lines of the runs recorded in FILE (JSON lines)")
+    parser.add_argument("--keep", action="store_true", help="keep the generated data and reports")
+    parser.add_argument("--side", choices=["nianbao", "plain", "floor"], help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--count", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.side:
+        run_side(args.side, args.folder, args.out, args.jobs, args.count)
+        return
+    if args.summarise:
+        recorded = [json.loads(line) for line in args.summarise.read_text(encoding="utf-8").splitlines() if line]
+        runs_done = [r for r in recorded if "run" in r and r.get("exit") == 0]
+        summaries_done = summarise(runs_done)
+        for line in [*summaries_done, *ratios(runs_done, summaries_done)]:
+            print(json.dumps(line, ensure_ascii=False))
+        return
+
+    sizes = [200] if args.quick else [int(x) for x in args.offices.split(",")]
+    rounds = 5 if args.quick else args.rounds
+    variants = [v for v in args.variants.split(",") if v and not (args.no_startup and v in STARTUP)]
+    unknown = set(variants) - set(ALL_VARIANTS)
+    if unknown:
+        parser.error(f"unknown variants: {', '.join(sorted(unknown))}")
+    sink = args.json.open("a", encoding="utf-8") if args.json else None
+
+    def emit(line: dict[str, Any]) -> None:
+        text = json.dumps(line, ensure_ascii=False)
+        print(text, flush=True)
+        if sink:
+            sink.write(text + "\n")
+            sink.flush()
+
+    work = Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")])))
+    env.pop("NIANBAO_DEBUG", None)
+    # As installed: Python keeps the compiled bytecode of every module (__pycache__). A sandbox that sets
+    # PYTHONDONTWRITEBYTECODE would make each run recompile nianbao's own modules (~0.1 s) instead.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    try:
+        folders: dict[str, Path] = {}
+        for n in sorted(set(sizes) | ({200} if "check-200" in variants else set())):
+            folders[f"n{n}"] = work / f"data{n}"
+            generate(folders[f"n{n}"], n)
+        emit({"bench": "nianbao speed", "sizes": sizes, "rounds": rounds, "variants": variants,
+              "sample_ms": args.sample_ms, **environment()})
+        if "floor" in variants:  # the floor copies nianbao's own reports: make them once, outside the clock
+            for n in sizes:
+                folders[f"reports{n}"] = work / f"reports{n}"
+                subprocess.run([sys.executable, "-m", "nianbao", "build", str(folders[f"n{n}"]), "-o",
+                                str(folders[f"reports{n}"])], env=env, check=True, stdout=subprocess.DEVNULL)
+        plan = [(v, n) for n in sizes for v in variants if v not in STARTUP]
+        plan += [(v, 200 if v == "check-200" else 1) for v in variants if v in STARTUP]
+        runs: list[dict[str, Any]] = []
+        for index in range(rounds):
+            shift = index % len(plan)
+            for variant, n in plan[shift:] + plan[:shift]:  # a rotating order: no variant always goes first
+                if variant.startswith("plain") and args.plain_rounds is not None and index >= args.plain_rounds:
+                    continue
+                command, out = command_for(variant, folders, work, n)
+                if out is not None:
+                    shutil.rmtree(out, ignore_errors=True)
+                result_file = work / "result.json"
+                result_file.unlink(missing_ok=True)
+                run_env = dict(env, NIANBAO_BENCH_RESULT=str(result_file))
+                figures = run_measured(command, run_env, args.sample_ms / 1000, ROOT)
+                line: dict[str, Any] = {"run": variant, "variant": variant, "n": n, "round": index + 1}
+                line.update({k: v for k, v in figures.items() if k != "stderr_tail" or v})
+                if result_file.exists():
+                    line.update(json.loads(result_file.read_text(encoding="utf-8")))
+                if variant not in STARTUP:
+                    line["cpu_ms_per_office"] = round(line["cpu_s"] * 1000 / n, 3)
+                expected = {"one-check": (0,), "check-200": (0,)}.get(variant, (0,))
+                if line["exit"] not in expected:
+                    line["problem"] = "unexpected exit code"
+                runs.append(line)
+                emit(line)
+        summaries = summarise(runs)
+        for summary in summaries:
+            emit(summary)
+        for line in ratios(runs, summaries):
+            emit(line)
+    finally:
+        if sink:
+            sink.close()
+        if args.keep:
+            print(f"kept: {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""After a district build: what the district office reviews. For the offices of a run this gathers their
+data again (the pool hands back only small outcomes), last year's data where the previous year's folder
+has it, same-text repeats across offices and years, and the roll-up. review_page.py writes it out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .batch import OfficeOutcome, Status, summary_figures
+from .district import defaults_for, previous_year_path
+from .errors import NianbaoError
+from .load import load_report
+from .model import Number, ReportData
+from .problems import Problem
+from .rollup import add_report, sum_reports
+from .same_text import (
+    Repeat,
+    RepeatGroup,
+    SameTextFinder,
+    TextPlace,
+    group_repeats,
+    repeat_problems,
+    settings_for,
+    text_places,
+)
+
+TRUSTED = (Status.BUILT, Status.SKIPPED, Status.PASSED)
+
+
+@dataclass
+class OfficeReview:
+    """One office on the review page."""
+
+    outcome: OfficeOutcome
+    name: str = ""  # the office as its data names it; empty when its data did not pass its checks
+    last_year: dict[str, Number] | None = None  # last year's summary figures, when last year's file exists
+    last_year_file: str = ""
+    repeated: int = 0  # paragraphs of this office that repeat another office's or its last year's
+    places: list[TextPlace] = field(default_factory=list)  # its paragraphs, for the same-text comparison
+
+
+@dataclass
+class DistrictReview:
+    offices: list[OfficeReview]
+    figure_labels: list[str]
+    district: str = ""
+    year: str = ""
+    total: ReportData | None = None
+    included: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+    repeats: list[RepeatGroup] = field(default_factory=list)
+    new_problems: list[Problem] = field(default_factory=list)  # the same-text warnings added to the outcomes
+
+
+def _load(path: Path) -> ReportData | None:
+    try:
+        report, problems = load_report(path, defaults=defaults_for(path))
+    except NianbaoError:
+        return None
+    if report is None or any(p.is_error for p in problems):
+        return None
+    return report
+
+
+def review_district(outcomes: Sequence[OfficeOutcome]) -> DistrictReview:
+    """Gather what the review page shows; same-text warnings are added to the outcomes' problems."""
+    labels: dict[str, None] = {}
+    for outcome in outcomes:
+        labels.update(dict.fromkeys(outcome.figures))
+    review = DistrictReview([OfficeReview(o) for o in outcomes], list(labels))
+    last_year: dict[int, list[TextPlace]] = {}
+    names: set[str] = set()
+    years: set[str] = set()
+    settings = None
+    # One office at a time: only its paragraphs and the running sums are kept, never every report.
+    for index, office in enumerate(review.offices):
+        report = _load(office.outcome.path) if office.outcome.status in TRUSTED else None
+        if report is None:
+            review.excluded.append(office.outcome.office)
+            continue
+        if review.total is None:
+            review.total = sum_reports([report])
+        elif report.spec is not review.total.spec:
+            review.excluded.append(office.outcome.office)  # another template: its cells do not add up
+            continue
+        else:
+            add_report(review.total, report)
+        review.included.append(report.office)
+        office.name = report.office
+        review.district = review.district or report.facts.get("地区", "")
+        years.add(report.year)
+        settings = settings or settings_for(report.spec)
+        names.update(filter(None, [report.facts.get("地区"), report.office]))
+        office.places = text_places(report, settings)
+        previous = previous_year_path(office.outcome.path.resolve(), report.year)
+        last = _load(previous) if previous is not None and previous.is_file() else None
+        if last is not None and previous is not None:
+            office.last_year = summary_figures(last)
+            office.last_year_file = f"{previous.parent.name}/{previous.name}"
+            last_year[index] = text_places(last, settings)
+    review.year = years.pop() if len(years) == 1 else ""
+    pairs: list[Repeat] = []
+    if settings is not None:
+        finder = SameTextFinder(settings, names)
+        pairs = finder.across_offices([o.places for o in review.offices if o.places])
+        for index, places in last_year.items():
+            pairs += finder.against_last_year(review.offices[index].places, places)
+    review.repeats = group_repeats(pairs)
+    by_office = repeat_problems(review.repeats)
+    for office in review.offices:
+        added = by_office.get(office.name, []) if office.name else []
+        office.repeated = len({p.location for p in added})
+        known = set(office.outcome.problems)
+        added = [p for p in added if p not in known]
+        office.outcome.problems = [*office.outcome.problems, *added]
+        review.new_problems += added
+        office.places = []
+    return review

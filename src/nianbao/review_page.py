@@ -1,0 +1,327 @@
+"""The outputs of a district review: the page `index.html`, the district total sheet of 年报汇总.xlsx and
+the roll-up data file (`build --rollup`). The page is one static file, no server, no network (inline style
+and script), so it opens from a shared folder. One row per office (status, figures with last year's beside them, problem
+counts, links to its .docx and .pdf), each office's problems with their places, a filter, the same-text
+repeats naming both places, and the district roll-up in the shape of tables 二, 三 and 四.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from html import escape
+from pathlib import Path, PurePath
+from urllib.parse import quote
+
+from openpyxl import load_workbook
+
+from .batch import BatchResult, Status
+from .errors import FileTrouble, NianbaoError
+from .form_layout import stacked_layout, table_layout
+from .form_writer import workbook_bytes, write_table
+from .model import Number, ReportData
+from .problems import Location
+from .render import format_number
+from .review import DistrictReview, OfficeReview, review_district
+from .rollup import with_placeholder_texts
+from .same_text import TextPlace
+from .source import display_name
+from .summary import status_counts, write_summary_xlsx
+from .version import __version__
+from .write import os_error_text, write_atomic
+from .yaml_writer import report_to_yaml
+
+REVIEW_PAGE = "index.html"
+TOTAL_SHEET = "全区合计"
+
+
+_STATUS_CLASS = {Status.BUILT: "ok", Status.PASSED: "ok", Status.SKIPPED: "skip", Status.FAILED: "bad"}
+
+_STYLE = """
+body{font-family:"Microsoft YaHei","PingFang SC","Noto Sans CJK SC","WenQuanYi Zen Hei",sans-serif;margin:24px;
+color:#222;font-size:14px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-left:4px solid #b22;padding-left:8px}
+.meta{color:#666;margin:0 0 12px}
+nav{position:sticky;top:0;background:#fff;padding:8px 0;border-bottom:1px solid #ddd;z-index:1}
+nav label{margin-right:14px;cursor:pointer}nav input[type=search]{padding:3px 6px;width:14em}
+table{border-collapse:collapse;margin:6px 0}th,td{border:1px solid #bbb;padding:3px 7px}
+th{background:#f0f0f0;font-weight:bold}td.n{text-align:right;font-variant-numeric:tabular-nums}
+#offices td,#offices th{white-space:nowrap}
+.ok{color:#1a7f1a}.skip{color:#a36b00}.bad{color:#c00;font-weight:bold}
+.yoy{color:#777;font-size:12px;display:block}.up{color:#b35c00}.down{color:#1a5fb4}
+tr.details td{background:#fafafa;white-space:normal}
+ul.problems{margin:4px 0;padding-left:20px}ul.problems li{margin:3px 0}
+li.error .sev{color:#c00;font-weight:bold}li.warning .sev{color:#a36b00;font-weight:bold}
+.where{font-family:monospace;color:#555}.hint{color:#555;margin-left:1em}
+.rollup th,.rollup td{font-size:13px;text-align:center}.rollup td.label{text-align:left}
+.excerpt{color:#444;max-width:36em}ul.places{margin:0;padding-left:18px}.none{color:#777}
+"""
+
+_SCRIPT = """
+(function () {
+  var rows = Array.prototype.slice.call(document.querySelectorAll('tr.office'));
+  var shown = document.getElementById('shown');
+  var search = document.getElementById('search');
+  function apply() {
+    var mode = document.querySelector('input[name=filter]:checked').value;
+    var text = search.value.trim();
+    var count = 0;
+    rows.forEach(function (row) {
+      var errors = Number(row.dataset.errors), warnings = Number(row.dataset.warnings);
+      var same = Number(row.dataset.same);
+      var keep = mode === 'all' || (mode === 'problems' && errors + warnings > 0) ||
+        (mode === 'errors' && errors > 0) || (mode === 'same' && same > 0);
+      if (text && row.dataset.name.indexOf(text) < 0) { keep = false; }
+      row.hidden = !keep;
+      var details = document.getElementById(row.id + '-details');
+      if (details) { details.hidden = !keep; }
+      if (keep) { count += 1; }
+    });
+    shown.textContent = '显示 ' + count + ' / ' + rows.length + ' 个机关';
+  }
+  Array.prototype.forEach.call(document.querySelectorAll('input[name=filter]'), function (input) {
+    input.addEventListener('change', apply);
+  });
+  search.addEventListener('input', apply);
+  apply();
+})();
+"""
+
+
+def render_review_page(review: DistrictReview, out_dir: Path) -> str:
+    title = f"{review.district}{review.year}年政府信息公开工作年度报告 审阅页".strip()
+    outcomes = [o.outcome for o in review.offices]
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="zh-CN"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<link rel="icon" href="data:,">',
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>{escape(title)}</h1>",
+        f'<p class="meta">共 {len(outcomes)} 个机关：{escape(status_counts(outcomes))}。'
+        f"由 nianbao {escape(__version__)} 生成；本页不需要网络，可直接从共享文件夹打开。</p>",
+        _nav(),
+        '<section id="offices"><h2>各机关</h2>',
+        _office_table(review, out_dir),
+        "</section>",
+        _same_text(review),
+        _rollup(review),
+        f"<script>{_SCRIPT}</script>",
+        "</body></html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def _nav() -> str:
+    choices = [("all", "全部"), ("problems", "有错误或警告"), ("errors", "有错误"), ("same", "有文字雷同")]
+    radios = "".join(
+        f'<label><input type="radio" name="filter" value="{value}"{" checked" if value == "all" else ""}> {label}</label>'
+        for value, label in choices
+    )
+    return (f'<nav>筛选：{radios}<input type="search" id="search" placeholder="按机关名称查找"> '
+            '<span id="shown"></span></nav>')
+
+
+def _office_table(review: DistrictReview, out_dir: Path) -> str:
+    labels = review.figure_labels
+    head = "".join(f"<th>{escape(h)}</th>" for h in ["机关", "状态", *labels, "错误", "警告", "雷同", "报告"])
+    rows = [f"<table><thead><tr>{head}</tr></thead><tbody>"]
+    for number, office in enumerate(review.offices, start=1):
+        rows.append(_office_row(office, number, labels, out_dir))
+    rows.append("</tbody></table>")
+    return "\n".join(rows)
+
+
+def _office_row(office: OfficeReview, number: int, labels: list[str], out_dir: Path) -> str:
+    outcome = office.outcome
+    row_id = f"office-{number}"
+    same = office.repeated
+    cells = [
+        f"<td>{escape(outcome.office)}</td>",
+        f'<td class="{_STATUS_CLASS[outcome.status]}">{escape(outcome.status.value)}</td>',
+    ]
+    for label in labels:
+        cells.append(f'<td class="n">{_figure(outcome.figures.get(label), office.last_year, label)}</td>')
+    cells += [
+        f'<td class="n{" bad" if outcome.errors else ""}">{outcome.errors}</td>',
+        f'<td class="n">{outcome.warnings}</td>',
+        f'<td class="n{" bad" if same else ""}">{same}</td>',
+        f"<td>{_links(outcome.target, out_dir)}</td>",
+    ]
+    attributes = (f'class="office" id="{row_id}" data-name="{escape(outcome.office)}" data-errors="{outcome.errors}" '
+                  f'data-warnings="{outcome.warnings}" data-same="{same}"')
+    html = [f"<tr {attributes}>{''.join(cells)}</tr>"]
+    details = _details(office)
+    if details:
+        span = len(labels) + 6
+        html.append(f'<tr class="details" id="{row_id}-details"><td colspan="{span}">{details}</td></tr>')
+    return "\n".join(html)
+
+
+def _figure(value: Number | None, last_year: dict[str, Number] | None, label: str) -> str:
+    if value is None:
+        return '<span class="none">—</span>'
+    text = escape(format_number(value))
+    if last_year is not None and label in last_year:
+        before = last_year[label]
+        change = value - before
+        sign = "+" if change > 0 else ""
+        cls = "up" if change > 0 else "down" if change < 0 else ""
+        text += (f'<span class="yoy {cls}">上年 {escape(format_number(before))}，'
+                 f"{sign}{escape(format_number(change))}</span>")
+    return text
+
+
+def _links(target: Path | None, out_dir: Path) -> str:
+    if target is None or not target.exists():
+        return '<span class="none">未生成</span>'
+    links = [f'<a href="{_href(target, out_dir)}">Word</a>']
+    pdf = target.with_suffix(".pdf")
+    if pdf.exists():
+        links.append(f'<a href="{_href(pdf, out_dir)}">PDF</a>')
+    return " ".join(links)
+
+
+def _href(path: Path, out_dir: Path) -> str:
+    relative = os.path.relpath(path.resolve(), out_dir.resolve())
+    return escape(quote(relative.replace(os.sep, "/")))
+
+
+def _details(office: OfficeReview) -> str:
+    outcome = office.outcome
+    items = []
+    if outcome.note:
+        items.append(f'<li class="error"><span class="sev">错误</span> {escape(outcome.note)}</li>')
+    for problem in outcome.problems:
+        cls = "error" if problem.is_error else "warning"
+        hint = f'<div class="hint">修改办法：{escape(problem.hint)}</div>' if problem.hint else ""
+        items.append(f'<li class="{cls}"><span class="where">{escape(_where(problem.location))}</span> '
+                     f'<span class="sev">{escape(problem.severity.value)}</span>：{escape(problem.message)}{hint}</li>')
+    extra = ""
+    if office.last_year_file:
+        extra = f'<p class="meta">上年数据：{escape(office.last_year_file)}</p>'
+    if not items:
+        return extra
+    return (f"<details><summary>{escape(outcome.office)}：{len(items)} 个问题</summary>"
+            f'<ul class="problems">{"".join(items)}</ul>{extra}</details>')
+
+
+def _where(location: Location) -> str:
+    """A place as the page shows it: the file's name and line, never a folder path (the page is shared)."""
+    name = PurePath(location.file.split(" ", 1)[0]).name
+    rest = location.file[len(location.file.split(" ", 1)[0]):]
+    return f"{name}{rest}:{location.line}" if location.line else f"{name}{rest}"
+
+
+def _describe(place: TextPlace) -> str:
+    return f"{place.office}{place.year}年「{place.part}」（{_where(place.location)}）"
+
+
+def _same_text(review: DistrictReview) -> str:
+    head = '<section id="same-text"><h2>文字雷同（与其他单位或与本单位上年）</h2>'
+    if not review.repeats:
+        return head + '<p class="none">没有发现雷同的段落（已除去官方格式中的固定说法、统计数字句式和单位名称）。</p></section>'
+    rows = ["<table><thead><tr><th>雷同的段落</th><th>相似度</th><th>摘录</th></tr></thead><tbody>"]
+    for group in review.repeats:
+        places = [_describe(p) for p in group.places]
+        if group.last_year:
+            places[1] = "本单位上年：" + places[1]
+        text = group.places[0].text
+        excerpt = text if len(text) <= 60 else text[:60] + "……"
+        listed = "".join(f"<li>{escape(p)}</li>" for p in places)
+        rows.append(f'<tr><td><ul class="places">{listed}</ul></td><td class="n">{group.percent}%</td>'
+                    f'<td class="excerpt">{escape(excerpt)}</td></tr>')
+    rows.append("</tbody></table></section>")
+    return head + "\n".join(rows)
+
+
+def _rollup(review: DistrictReview) -> str:
+    head = '<section id="rollup"><h2>全区汇总</h2>'
+    if review.total is None:
+        return head + '<p class="none">没有通过检查的机关，无法汇总。</p></section>'
+    note = f'<p class="meta">以下为 {len(review.included)} 个机关（{escape("、".join(review.included))}）的数据逐格相加'
+    if review.excluded:
+        note += f"；未计入（有错误或未读入）：{escape('、'.join(review.excluded))}"
+    note += "。</p>"
+    tables = [_official_table(review.total, table.id) for table in review.total.spec.tables]
+    return head + note + "\n".join(tables) + "</section>"
+
+
+def _official_table(report: ReportData, table_id: str) -> str:
+    """One table in the official shape (the same layout as the workbook), values tagged by their cell."""
+    layout = table_layout(report.spec, table_id, table_id, top=1)
+    grid: dict[tuple[int, int], str] = {}
+    covered: set[tuple[int, int]] = set()
+    labels = [lb for lb in layout.labels if not lb.text.startswith(("核对", "本行核对"))]
+    for label in labels:
+        tag = "th" if label.header else 'td class="label"'
+        rows, cols = label.span
+        grid[(label.row, label.column)] = (f'<{tag} rowspan="{rows}" colspan="{cols}">{escape(label.text)}'
+                                           f"</{tag.split()[0]}>")
+        covered.update((label.row + r, label.column + c) for r in range(rows) for c in range(cols))
+    for item in layout.inputs:
+        value = format_number(report.value(*item.key))
+        key = "/".join(item.key)
+        grid[(item.row, item.column)] = (f'<td class="n" colspan="{item.span}" data-cell="{escape(key)}">'
+                                         f"{escape(value)}</td>")
+        covered.update((item.row, item.column + c) for c in range(item.span))
+    rows_used = sorted({r for r, _ in covered})
+    width = max(c for _, c in covered)
+    html = [f'<h3>{escape(layout.title)}</h3><table class="rollup" id="rollup-{escape(table_id)}">']
+    for row in rows_used:
+        cells = [grid[(row, column)] for column in range(1, width + 1) if (row, column) in grid]
+        html.append(f"<tr>{''.join(cells)}</tr>")
+    html.append("</table>")
+    return "\n".join(html)
+
+
+def write_total_sheet(path: Path, total: ReportData, included: Sequence[str]) -> None:
+    """Add the district total sheet (tables 二, 三, 四 in the official shape) to the summary workbook."""
+    try:
+        book = load_workbook(path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise FileTrouble(f"无法读取刚写出的汇总表：{exc}", display_name(path)) from None
+    sheet = book.create_sheet(TOTAL_SHEET, 1)
+    layout = stacked_layout(total.spec, TOTAL_SHEET)
+    for table in layout.tables:
+        write_table(sheet, table, total, editable=False)
+    last = layout.tables[-1].last_row + 2
+    sheet.cell(last, 1, f"以上为 {len(included)} 个机关（{'、'.join(included)}）的数据之和，有错误的机关不计入。")
+    write_atomic(path, workbook_bytes(book))
+
+
+def rollup_text(review: DistrictReview) -> str:
+    """The roll-up as a data file: the sums, and 【待改写】 notes where the district writes its own text."""
+    assert review.total is not None
+    total = with_placeholder_texts(review.total, review.included)
+    header = [
+        f"{review.district}{review.year}年 {len(review.included)} 个机关的表格数据之和，由 nianbao build --rollup 生成。",
+        f"计入：{'、'.join(review.included)}。" + (f"未计入（有错误）：{'、'.join(review.excluded)}。" if review.excluded else ""),
+        "请把「基本信息」改为本机关的信息（补上联系机构、地址、邮编、联系电话），按实际情况改写各部分文字并删去“【待改写】”。",
+    ]
+    return report_to_yaml(total, header=header)
+
+
+def write_district_outputs(result: BatchResult, out_dir: Path | str, rollup: Path | str | None = None,
+                           page: bool = True) -> DistrictReview:
+    """After `batch.build_paths`: same-text warnings, the summary workbook with its district total sheet,
+    the review page, and (with `rollup`) the roll-up data file. Returns what was gathered."""
+    out = Path(out_dir)
+    review = review_district(result.outcomes)
+    if result.summary_path is not None and not result.summary_trouble:
+        # Written again: the same-text warnings found above belong in it, and the district total sheet.
+        try:
+            write_summary_xlsx(result.outcomes, result.summary_path)
+            if review.total is not None:
+                write_total_sheet(result.summary_path, review.total, review.included)
+        except NianbaoError as exc:  # the reports are written: the caller says why the workbook is not
+            result.summary_trouble = exc.format()
+        except OSError as exc:
+            result.summary_trouble = f"错误：无法写入汇总表 {result.summary_path}：{os_error_text(exc)}"
+    if page:
+        write_atomic(out / REVIEW_PAGE, render_review_page(review, out).encode("utf-8"))
+    if rollup is not None:
+        if review.total is None:
+            raise FileTrouble("没有通过检查的机关，无法生成汇总数据文件", display_name(Path(rollup)))
+        write_atomic(Path(rollup), rollup_text(review).encode("utf-8"))
+    return review

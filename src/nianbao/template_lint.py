@@ -1,0 +1,190 @@
+"""Lint a template folder: every problem in Chinese, pointing at the paragraph or table it is in.
+
+`nianbao template check` prints these; `build` runs the same lint once per template (at template set-up,
+see render.compiled_template) and refuses a template with problems.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import jinja2
+import jinja2.meta
+
+from .errors import TemplateTrouble
+from .spec import DEFAULT_TEMPLATE, load_spec, rule_problems, templates_root
+
+if TYPE_CHECKING:
+    from lxml import etree
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
+_CURLY = "“”‘’"
+_FOR = re.compile(r"\{%-?\s*(?:p|r|tr|tc)?\s*for\b")
+_ENDFOR = re.compile(r"\{%-?\s*(?:p|r|tr|tc)?\s*endfor\b")
+_IF = re.compile(r"\{%-?\s*(?:p|r|tr|tc)?\s*if\b")
+_ENDIF = re.compile(r"\{%-?\s*(?:p|r|tr|tc)?\s*endif\b")
+# Fonts few computers have: the Word file must name a fallback (w:altName) for them.
+_RARE_FONT = re.compile(r"_GB2312$|^方正")
+
+
+def _text(element: etree._Element) -> str:
+    return "".join(t.text or "" for t in element.iter(f"{W}t"))
+
+
+def _places(body: etree._Element, part: str) -> list[tuple[str, str]]:
+    """(where, text) of every paragraph of a part: 正文第N段, or 第N个表格第r行第c列."""
+    places: list[tuple[str, str]] = []
+    paragraph_no = 0
+    table_no = 0
+    for child in body:
+        if child.tag == f"{W}p":
+            paragraph_no += 1
+            text = _text(child)
+            places.append((f"{part}第{paragraph_no}段「{text[:20]}」", text))
+        elif child.tag == f"{W}tbl":
+            table_no += 1
+            for r, tr in enumerate(child.iter(f"{W}tr"), start=1):
+                for c, tc in enumerate(tr.findall(f"{W}tc"), start=1):
+                    for p in tc.iter(f"{W}p"):
+                        places.append((f"{part}第{table_no}个表格第{r}行第{c}列", _text(p)))
+    return places
+
+
+def _contract_variables() -> set[str]:
+    readme = templates_root() / DEFAULT_TEMPLATE / "README.md"
+    text = readme.read_text(encoding="utf-8") if readme.is_file() else ""
+    match = re.search(r"^## 变量\n(.*?)(?=^## |\Z)", text, re.MULTILINE | re.DOTALL)
+    return set(re.findall(r"^- `([^`]+)`", match.group(1), re.MULTILINE)) if match else set()
+
+
+def _table_shapes(docx: Path) -> list[tuple[int, int]]:
+    from lxml import (
+        etree,  # lint runs at template set-up only: a cached template's build never loads lxml
+    )
+
+    with zipfile.ZipFile(docx) as z:
+        root = etree.fromstring(z.read("word/document.xml"))
+    body = root.find(f"{W}body")
+    return [
+        (len(tbl.findall(f"{W}tr")), len(tbl.findall(f"{W}tblGrid/{W}gridCol")))
+        for tbl in (body if body is not None else [])
+        if tbl.tag == f"{W}tbl"
+    ]
+
+
+def lint_docx(docx: Path, official: Path | None = None) -> list[str]:
+    """Problems of a template's Word file (placeholders, loops, variables, tables, fonts)."""
+    from lxml import (
+        etree,  # lint runs at template set-up only: a cached template's build never loads lxml
+    )
+
+    problems: list[str] = []
+    try:
+        with zipfile.ZipFile(docx) as z:
+            names = z.namelist()
+            xml = {n: z.read(n) for n in names if re.fullmatch(r"word/(document|header\d*|footer\d*|fontTable)\.xml", n)}
+    except (OSError, zipfile.BadZipFile) as exc:
+        return [f"{docx.name} 不是有效的 Word 文件：{exc}"]
+    if "word/document.xml" not in xml:
+        return [f"{docx.name} 缺少正文（word/document.xml）"]
+    places: list[tuple[str, str]] = []
+    for name in sorted(xml, key=lambda n: (n != "word/document.xml", n)):
+        if name.endswith("fontTable.xml"):
+            continue
+        root = etree.fromstring(xml[name])
+        body = root.find(f"{W}body") if name == "word/document.xml" else root
+        part = "正文" if name == "word/document.xml" else ("页眉" if "header" in name else "页脚")
+        places.extend(_places(body if body is not None else root, part))
+    allowed = _contract_variables()
+    stack: list[tuple[str, str]] = []
+    for where, text in places:
+        if text.count("{{") != text.count("}}") or text.count("{%") != text.count("%}"):
+            problems.append(f"{where}：占位符写法有误：{{{{ }}}} 或 {{% %}} 不成对，可能是在 Word 中被拆开或改坏了")
+            continue
+        for tag in _TAG.findall(text):
+            if any(q in tag for q in _CURLY):
+                problems.append(f"{where}：占位符 {tag} 中有中文引号（“”‘’），应为英文引号")
+                continue
+            if tag.startswith("{{"):
+                try:
+                    jinja2.Environment().parse(tag)
+                except jinja2.TemplateSyntaxError as exc:
+                    problems.append(f"{where}：占位符 {tag} 写法有误（{exc.message}）")
+            elif _FOR.match(tag) or _IF.match(tag):
+                stack.append((where, tag))
+            elif _ENDFOR.match(tag) or _ENDIF.match(tag):
+                opener = _FOR if _ENDFOR.match(tag) else _IF
+                if not any(opener.match(open_tag) for _w, open_tag in stack):
+                    problems.append(f"{where}：{tag} 没有对应的开头")
+                    continue
+                while stack:  # openers of the other kind left open before this end are unclosed
+                    open_where, open_tag = stack.pop()
+                    if opener.match(open_tag):
+                        break
+                    problems.append(f"{open_where}：{open_tag} 没有对应的结尾（endfor / endif）")
+    for where, tag in stack:
+        problems.append(f"{where}：{tag} 没有对应的结尾（endfor / endif）")
+    if not problems and allowed:
+        problems.extend(_unknown_variables(docx, places, allowed))
+    if official is not None and official.resolve() != docx.resolve():
+        mine, theirs = _table_shapes(docx), _table_shapes(official)
+        if len(mine) != len(theirs):
+            problems.append(f"正文有 {len(mine)} 个表格，官方格式应为 {len(theirs)} 个（表格缺失或多出）")
+        for number, (got, want) in enumerate(zip(mine, theirs, strict=False), start=1):
+            if got != want:
+                problems.append(
+                    f"正文第{number}个表格为 {got[0]} 行 {got[1]} 列，官方格式应为 {want[0]} 行 {want[1]} 列"
+                    "（表格被改动或顺序不对）"
+                )
+    if "word/fontTable.xml" in xml:
+        for font in etree.fromstring(xml["word/fontTable.xml"]).findall(f"{W}font"):
+            name = font.get(f"{W}name") or ""
+            if _RARE_FONT.search(name) and font.find(f"{W}altName") is None:
+                problems.append(f"字体「{name}」没有备用字体（w:altName）：没有装这个字体的电脑上会显示成别的字体")
+    return problems
+
+
+def _unknown_variables(docx: Path, places: list[tuple[str, str]], allowed: set[str]) -> list[str]:
+    """Variables the template uses that the contract does not list, each at the first place it appears."""
+    from docxtpl import (
+        DocxTemplate,  # only when linting finds no simpler problem: keeps start-up light
+    )
+
+    helper = DocxTemplate(str(docx))
+    helper.init_docx()
+    try:
+        ast = jinja2.Environment().parse(helper.patch_xml(helper.get_xml()))
+    except jinja2.TemplateSyntaxError as exc:
+        return [f"模板语法错误：{exc.message}"]
+    problems = []
+    for name in sorted(jinja2.meta.find_undeclared_variables(ast) - allowed):
+        word = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
+        where = next((w for w, text in places if any(word.search(t) for t in _TAG.findall(text))), "正文")
+        problems.append(f"{where}：变量「{name}」不在模板约定的变量中（见 official-2021/README.md 的「变量」一节）")
+    return problems
+
+
+def lint_template(folder: Path) -> list[str]:
+    """Every problem of a template folder: rules.yaml (rules.yaml:line) and its Word file."""
+    folder = Path(folder)
+    problems = rule_problems(folder / "rules.yaml") if (folder / "rules.yaml").is_file() else []
+    if problems:
+        return problems
+    spec = load_spec(folder)
+    official = templates_root() / DEFAULT_TEMPLATE / "template.docx"
+    return lint_docx(spec.docx, official if official.is_file() else None)
+
+
+@lru_cache(maxsize=16)
+def require_clean_docx(docx: Path) -> None:
+    """Refuse a Word template whose placeholders, loops, variables or fonts are broken; called at template
+    set-up (once per template content, see render.CompiledTemplate). The comparison of table shapes with the
+    official form belongs to the template folder and is made by `nianbao template check`."""
+    problems = lint_docx(docx)
+    if problems:
+        raise TemplateTrouble(f"模板 {docx} 有问题，不能用来生成报告：\n" + "\n".join(problems))

@@ -1,0 +1,72 @@
+"""Write a .docx (zip) package whose unchanging members were compressed once, not once per report.
+
+`pack_member` deflates one member (level 6, as `zipfile` does with `compresslevel=6`); `write_zip` lays
+the members out exactly as `zipfile.ZipFile.writestr` would (same headers, same central directory, same
+bytes — a test compares them), but copies the already-compressed data as it is. A template's styles,
+theme, fonts, settings and relationships are the same in every report: they are packed when the template
+is compiled and copied raw into each report.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass
+from zipfile import ZIP_DEFLATED, ZipInfo
+
+COMPRESS_LEVEL = 6
+_DATE_TIME = (1980, 1, 1, 0, 0, 0)  # fixed: the same data gives the same file
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
+_END = struct.Struct("<4s4H2LH")
+
+
+@dataclass(frozen=True, slots=True)
+class PackedMember:
+    """One zip member, compressed: its name, CRC-32, sizes and deflated bytes."""
+
+    name: str
+    crc: int
+    size: int
+    deflated: bytes
+
+
+def pack_member(name: str, data: bytes) -> PackedMember:
+    compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+    deflated = compressor.compress(data) + compressor.flush()
+    return PackedMember(name, zlib.crc32(data), len(data), deflated)
+
+
+def _encoded_name(name: str) -> tuple[bytes, int]:
+    """The name's bytes and flag bits, as zipfile records them: ASCII, else UTF-8 with flag bit 11."""
+    try:
+        return name.encode("ascii"), 0
+    except UnicodeEncodeError:
+        return name.encode("utf-8"), 0x800
+
+
+def write_zip(members: list[PackedMember]) -> bytes:
+    """The zip archive of `members`, in order (no zip64: a report is far below 4 GB)."""
+    chunks: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    for member in members:
+        info = ZipInfo(member.name, date_time=_DATE_TIME)
+        info.compress_type = ZIP_DEFLATED
+        info.CRC, info.file_size, info.compress_size = member.crc, member.size, len(member.deflated)
+        info.external_attr = 0o600 << 16  # what zipfile records for a member written from bytes
+        header = info.FileHeader(False)
+        chunks += [header, member.deflated]
+        filename, flags = _encoded_name(member.name)
+        date = (1980 - 1980) << 9 | 1 << 5 | 1
+        central.append(
+            _CENTRAL.pack(
+                b"PK\001\002", info.create_version, info.create_system, info.extract_version, info.reserved,
+                flags, ZIP_DEFLATED, 0, date, member.crc, len(member.deflated), member.size, len(filename),
+                0, 0, 0, info.internal_attr, info.external_attr, offset,
+            )
+            + filename
+        )
+        offset += len(header) + len(member.deflated)
+    directory = b"".join(central)
+    end = _END.pack(b"PK\005\006", 0, 0, len(members), len(members), len(directory), offset, 0)
+    return b"".join(chunks) + directory + end

@@ -1,0 +1,101 @@
+"""The corpus of real published reports (tests/fixtures/real/): each imports exactly as hand-checked.
+
+tools/corpus.py reads each source the way `nianbao import` does and compares every expected number, fact
+and title with expected.yaml. The reports the reader does not yet read exactly are listed below and
+marked as expected failures (strict: one that starts passing must be taken off the list); the floors
+keep what the whole reports already read from slipping back.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import corpus  # noqa: E402
+
+# Not yet read exactly (see `python tools/corpus.py --detail`): mostly facts in shapes the rules miss,
+# and the whole reports' last table cells.
+NOT_YET_EXACT = {
+    "2019-gansu-qingshui-xian",
+    "2019-shanghai-shi-bangongting",
+    "2021-guizhou-hezhang-xian",
+    "2021-guizhou-xixiu-huangla-xiang",
+    "2022-hebei-xinle-matoupu-zhen",
+    "2022-heilongjiang-daoli-jingwei-jiedao",
+    "2022-heilongjiang-wuchang-beiyinhe-zhen",
+    "2022-hunan-taojiang-songmutang-zhen",
+    "2022-neimenggu-guyang-xiashihao-zhen",
+    "2022-shaanxi-xixian-taiping-zhen",
+    "2022-shandong-xihaian-huangdao-jiedao",
+    "2022-shanghai-shi",
+    "2022-shanxi-gaoping-shi-zfbgs",
+    "2022-sichuan-ziyang-tongchenghua-ju",
+    "2023-chongqing-dazu-qu-zfbgs",
+    "2023-heilongjiang-xiangyang-qu-zfbgs",
+    "2023-hubei-qiaokou-qu-zfbgs",
+    "2023-jiangsu-hongze-qu",
+    "2023-sichuan-pengxi-mingfeng-zhen",
+    "2023-tianjin-hongqiao-qu-zfbgs",
+    "2024-guangdong-wuchuan-haibin-jiedao",
+    "2024-jiangsu-hongze-qu",
+    "2024-jiangsu-huaian-shi",
+    "2024-jilin-changchun-shi-zfbgt",
+    "2024-neimenggu-xincheng-donghe-jiedao",
+    "2024-shanghai-kewei-text",
+    "2024-sichuan-zhaohua-yuanba-zhen",
+    "2024-yunnan-zhaotong-shi",
+    "2024-zhejiang-pingyang-fengwo-zhen",
+    "2024-zhejiang-zhuji-lipu-zhen",
+    "2025-hebei-funing-qu-zfbgs",
+    "2025-hubei-qiaokou-qu-zfbgs",
+    "2025-neimenggu-kundulun-shifudonglu-jiedao",
+    "2025-shandong-rongcheng-dongshan-jiedao",
+    "2025-shandong-zhoucun-sichoulu-jiedao",
+    "2025-shanghai-baoshan-qu",
+    "2025-shanghai-qingpu-xujing-zhen",
+    "2025-shanghai-shifu-bangongting-text",
+    "2025-sichuan-wutongqiao-qu",
+    "2025-yunnan-xishan-qu",
+}
+# Whole reports: table numbers read exactly at least this many (of all).
+NUMBER_FLOORS = {
+    "2019-shanghai-shi-bangongting": 44,
+    "2023-jiangsu-hongze-qu": 171,
+    "2024-jiangsu-hongze-qu": 169,
+    "2024-jiangsu-huaian-shi": 197,
+    "2024-shanghai-kewei-text": 177,
+    "2025-shanghai-shifu-bangongting-text": 139,
+}
+ITEMS = corpus.corpus_items()
+
+
+def test_the_corpus_is_there_and_sourced() -> None:
+    assert len(ITEMS) >= 25
+    for folder in ITEMS:
+        assert "url" in (folder / "meta.yaml").read_text(encoding="utf-8"), folder.name
+        assert not any("平潭" in p.read_text(encoding="utf-8", errors="replace") for p in folder.glob("*.yaml"))
+
+
+@pytest.mark.parametrize(
+    "folder",
+    [
+        pytest.param(f, id=f.name, marks=pytest.mark.xfail(strict=True, reason="not yet read exactly"))
+        if f.name in NOT_YET_EXACT else pytest.param(f, id=f.name)
+        for f in ITEMS
+    ],
+)
+def test_imports_exactly(folder: Path) -> None:
+    score = corpus.score(folder)
+    assert score.mismatches == [] and score.tables_wrongly_absent == [], score.mismatches[:5]
+    assert score.false_problems == []
+
+
+@pytest.mark.parametrize("slug", sorted(NUMBER_FLOORS))
+def test_whole_reports_keep_their_numbers(slug: str) -> None:
+    score = corpus.score(corpus.CORPUS / slug)
+    assert score.numbers_exact >= NUMBER_FLOORS[slug], score.mismatches[:5]

@@ -1,0 +1,243 @@
+"""Reports in their published shapes: web pages (encoding, rowspan/colspan, layout tables) and PDFs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nianbao.docx_reader import GridCell, ParagraphBlock, TableBlock
+from nianbao.errors import FileTrouble
+from nianbao.published import decode_html, pdf_blocks, pdf_text, read_html_blocks, read_pdf_blocks
+from nianbao.report_reader import read_report
+
+
+def _texts(grid: list[list[GridCell | None]]) -> list[list[str | None]]:
+    return [[c.text if c else None for c in row] for row in grid]
+
+
+def test_gbk_page_declared_in_meta_is_read_as_gbk() -> None:
+    page = '<html><head><meta charset="gb2312"></head><body><p>街道办事处</p></body></html>'
+    assert decode_html(page.encode("gbk")).count("街道办事处") == 1
+
+
+def test_undeclared_page_falls_back_from_utf8_to_gb18030() -> None:
+    assert "年度报告" in decode_html("<p>年度报告</p>".encode("gb18030"))
+    assert "年度报告" in decode_html("\ufeff<p>年度报告</p>".encode())
+
+
+def test_rowspan_and_colspan_place_cells_on_the_grid(tmp_path: Path) -> None:
+    page = tmp_path / "r.html"
+    page.write_text(
+        "<table><tr><td rowspan=2>甲</td><td colspan=2>乙</td></tr><tr><td>1</td><td>2</td></tr></table>",
+        encoding="utf-8",
+    )
+    table = next(b for b in read_html_blocks(page, "r.html").blocks if isinstance(b, TableBlock))
+    assert _texts(table.grid) == [["甲", "乙", "乙"], ["甲", "1", "2"]]
+    assert table.grid[0][0] is table.grid[1][0]  # one merged cell, not a copy
+
+
+def test_layout_table_is_walked_and_only_inner_tables_are_data(tmp_path: Path) -> None:
+    page = tmp_path / "l.html"
+    page.write_text(
+        "<table><tr><td><p>一、总体情况</p>正文<br>第二行<table><tr><td>规章</td><td>3</td></tr></table>"
+        "</td></tr></table>",
+        encoding="utf-8",
+    )
+    blocks = read_html_blocks(page, "l.html").blocks
+    assert [b.text for b in blocks if isinstance(b, ParagraphBlock)] == ["一、总体情况", "正文", "第二行"]
+    tables = [b for b in blocks if isinstance(b, TableBlock)]
+    assert len(tables) == 1 and _texts(tables[0].grid) == [["规章", "3"]]
+
+
+def test_oversized_page_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import nianbao.published as published
+
+    monkeypatch.setattr(published, "MAX_HTML_BYTES", 10)
+    page = tmp_path / "big.html"
+    page.write_text("<p>" + "字" * 100 + "</p>", encoding="utf-8")
+    with pytest.raises(FileTrouble, match="文件太大"):
+        read_html_blocks(page, "big.html")
+
+
+def test_pdf_lines_join_into_paragraphs_and_page_numbers_drop() -> None:
+    blocks = pdf_blocks(["如对本报告有疑问，请与本机关联系（地址：淮", "安市 1 号）。", "- 2 -", "一、总体情况"], "x")
+    assert [b.text for b in blocks.blocks if isinstance(b, ParagraphBlock)] == [
+        "如对本报告有疑问，请与本机关联系（地址：淮安市1号）。", "一、总体情况"]
+
+
+def test_pdf_one_column_box_is_text_and_a_table_continues_over_the_page() -> None:
+    box = [(GridCell("（二）依申请公开。", 0, 0), 1)]
+    page1 = [(GridCell("三、本年度办理结果", 0, 0), 2), (GridCell("（四）无", 0, 1), 2),
+             (GridCell("1.本机关不掌握", 0, 2), 1), (GridCell("7", 0, 3), 1),
+             (GridCell("2.没有现成信息", 1, 2), 1), (GridCell("1", 1, 3), 1)]
+    page2 = [(GridCell("", 0, 0), 1), (GridCell("法提供", 0, 1), 1),
+             (GridCell("3.补正后", 0, 2), 1), (GridCell("0", 0, 3), 1)]
+    blocks = pdf_blocks([box, page1, "- 3 -", page2], "x").blocks
+    assert isinstance(blocks[0], ParagraphBlock) and blocks[0].text == "（二）依申请公开。"
+    table = blocks[1]
+    assert isinstance(table, TableBlock) and len(blocks) == 2
+    assert _texts(table.grid)[2] == ["三、本年度办理结果", "（四）无法提供", "3.补正后", "0"]
+    assert table.grid[0][1] is table.grid[2][1]
+
+
+def test_pdf_text_closes_layout_gaps() -> None:
+    assert pdf_text("2024 年 1 月\n共 12 件") == "2024年1月共12件"
+
+
+def test_pdf_without_text_layer_is_a_scan(tmp_path: Path) -> None:
+    pdf = tmp_path / "scan.pdf"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>",
+        b"<< /Length 18 >>\nstream\n0 0 100 100 re f\nendstream",
+    ]
+    body, offsets = b"%PDF-1.4\n", []
+    for i, obj in enumerate(objects, 1):
+        offsets.append(len(body))
+        body += f"{i} 0 obj\n".encode() + obj + b"\nendobj\n"
+    xref = len(body)
+    body += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    body += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    body += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    pdf.write_bytes(body)
+    with pytest.raises(FileTrouble, match="扫描件，无法读取文字"):
+        read_pdf_blocks(pdf, "scan.pdf")
+
+
+def test_broken_pdf_is_a_plain_message(tmp_path: Path) -> None:
+    pdf = tmp_path / "broken.pdf"
+    pdf.write_bytes(b"%PDF-1.4\nnot really")
+    with pytest.raises(FileTrouble):
+        read_pdf_blocks(pdf, "broken.pdf")
+
+
+@pytest.mark.parametrize(
+    ("lines", "office", "year"),
+    [
+        (["2019年上海市人民政府办公厅政府信息公开工作年度报告"], "上海市人民政府办公厅", "2019"),
+        (["淮安市人民政府", "2024年政府信息公开工作年度报告"], "淮安市人民政府", "2024"),
+        (["来源：某某区人民政府 发布时间：2024-01-30", "某某街道办事处2023年政府信息公开工作年度报告"],
+         "某某街道办事处", "2023"),
+    ],
+)
+def test_title_forms(tmp_path: Path, lines: list[str], office: str, year: str) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("\n".join([*lines, "一、总体情况", "正文。"]), encoding="utf-8")
+    facts = read_report(source).report.facts
+    assert facts["年度"] == year
+    assert (facts.get("地区", "") + facts["机关"]).endswith(office)
+    assert "来源" not in facts["标题"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "key", "value"),
+    [
+        ("报告电子版可在泰兴市政府网站（http://www.taixing.gov.cn）下载。", "公开网站", "泰兴市政府网站"),
+        ("报告电子版可在泰兴市政府网站（http://www.taixing.gov.cn）下载。", "网址", "http://www.taixing.gov.cn"),
+        ("如对本报告有疑问，请与某某镇人民政府党政办公室联系（电话/传真：0591-1234567）。", "联系电话", "0591-1234567"),
+        ("如对本报告有疑问，请与某某镇人民政府党政办公室联系（电话/传真：0591-1234567）。", "联系机构",
+         "某某镇人民政府党政办公室"),
+        ("联系单位：某某区司法局办公室，联系地址：某某区人民路1号，邮政编码：123456。", "联系机构", "某某区司法局办公室"),
+        ("联系单位：某某区司法局办公室，联系地址：某某区人民路1号，邮政编码：123456。", "地址", "某某区人民路1号"),
+        ("联系单位：某某区司法局办公室，联系地址：某某区人民路1号，邮政编码：123456。", "邮编", "123456"),
+    ],
+)
+def test_facts_are_found_wherever_the_report_states_them(
+    tmp_path: Path, sentence: str, key: str, value: str
+) -> None:
+    source = tmp_path / "r.txt"
+    # No title, and the facts sit in part 一, not in an opening paragraph.
+    source.write_text(f"一、总体情况\n今年工作有序推进。\n{sentence}\n", encoding="utf-8")
+    assert read_report(source).report.facts[key] == value
+
+
+def test_office_and_year_from_the_report_name_quoted_when_there_is_no_title(tmp_path: Path) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("根据《条例》规定，现公布泰兴市珊瑚镇人民政府2022年政府信息公开工作年度报告。\n一、总体情况\n正文。\n",
+                      encoding="utf-8")
+    facts = read_report(source).report.facts
+    assert facts["年度"] == "2022" and facts["机关"] == "珊瑚镇人民政府" and facts["地区"] == "泰兴市"
+
+
+def test_title_broken_over_lines_is_one_title(tmp_path: Path) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("2025 年上海市人民政府办公厅政府信息公开\n工作年度报告\n一、总体情况\n正文。\n", encoding="utf-8")
+    facts = read_report(source).report.facts
+    assert facts["年度"] == "2025" and facts.get("地区", "") + facts["机关"] == "上海市人民政府办公厅"
+
+
+def test_pdf_part_heading_stands_alone() -> None:
+    blocks = pdf_blocks(["五、存在的主要问题及改进情况", "对照上级新要求，还有一些需要加强的地方。"], "x").blocks
+    assert [b.text for b in blocks if isinstance(b, ParagraphBlock)] == [
+        "五、存在的主要问题及改进情况", "对照上级新要求，还有一些需要加强的地方。"]
+
+
+def test_import_scoreboard_counts_what_was_read(tmp_path: Path) -> None:
+    from nianbao.importer import import_report
+
+    source = tmp_path / "r.txt"
+    source.write_text("某某街道办事处2024年政府信息公开工作年度报告\n一、总体情况\n正文。\n", encoding="utf-8")
+    line = import_report(source, tmp_path / "r.yaml").scoreboard()
+    assert line.startswith("导入记分：表格数字读出 0/200，")
+    assert "部分找到 1/6" in line and "待补：" in line and "联系电话" in line
+
+
+def test_missing_section_is_a_placeholder_that_check_lists_once_as_a_to_do(tmp_path: Path) -> None:
+    from nianbao.importer import import_report
+
+    source = tmp_path / "r.txt"
+    source.write_text("某某街道办事处2024年政府信息公开工作年度报告\n一、总体情况\n正文。\n"
+                      "五、存在的主要问题及改进情况\n问题是宣传不够，下一步加强宣传。\n", encoding="utf-8")
+    result = import_report(source, tmp_path / "r.yaml")
+    assert "【待补】" in (tmp_path / "r.yaml").read_text(encoding="utf-8")
+    to_do = [p for p in result.data_problems if p.rule == "待补"]
+    assert to_do and not any(p.is_error for p in to_do)
+    assert not any("改进情况」是空的" in p.message for p in result.data_problems)
+    assert len([p for p in to_do if "改进情况" in p.message]) == 1
+
+
+def test_tab_separated_rows_read_like_pipe_rows(tmp_path: Path) -> None:
+    from tests.conftest import SEED_TEXT
+
+    piped = SEED_TEXT.read_text(encoding="utf-8")
+    tabbed = "\n".join(
+        "\t".join(c.strip() for c in line.split("|")).strip(" ") if "|" in line else line
+        for line in piped.splitlines()
+    )
+    (tmp_path / "tab.txt").write_text(tabbed, encoding="utf-8")
+    from_pipes = read_report(SEED_TEXT).report.cells
+    tabs = read_report(tmp_path / "tab.txt")
+    from_tabs = tabs.report.cells
+    assert {k: c.value for k, c in from_tabs.items()} == {k: c.value for k, c in from_pipes.items()}
+    assert not tabs.report.invalid_cells and not any("没有找到表" in p.message for p in tabs.problems)
+
+
+def test_a_tab_between_words_is_not_a_table(tmp_path: Path) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("某某街道办事处2024年政府信息公开工作年度报告\t发布日期\n一、总体情况\n正文。\n", encoding="utf-8")
+    read = read_report(source)
+    assert not any("表格" in p.message and "不是官方格式" in p.message for p in read.problems)
+
+
+def _table_two(header: str, row: str) -> str:
+    return ("某某街道办事处2019年政府信息公开工作年度报告\n一、总体情况\n正文。\n二、主动公开政府信息情况\n"
+            f"第二十条第（一）项 | | | |\n信息内容 | {header} |\n{row} |\n")
+
+
+def test_a_2019_format_report_gets_one_verdict(tmp_path: Path) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text(_table_two("本年新制作数量 | 本年新公开数量 | 对外公开总数量", "规范性文件 | 3 | 3 | 20"),
+                      encoding="utf-8")
+    problems = read_report(source).problems
+    errors = [p for p in problems if p.is_error]
+    assert len(errors) == 1 and "2019 年试行格式" in errors[0].message and "本年新制作数量" in errors[0].message
+    assert problems[0] is errors[0] and len(problems) > 1  # the rest stay listed, as warnings
+
+
+def test_one_old_label_in_a_current_table_is_not_another_edition(tmp_path: Path) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text(_table_two("本年制发件数 | 本年废止件数 | 现行有效件数", "规范性文件 | 3 | 0 | 20"),
+                      encoding="utf-8")
+    assert not any("2019 年试行格式" in p.message for p in read_report(source).problems)

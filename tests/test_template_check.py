@@ -1,0 +1,102 @@
+"""`nianbao template check`: each way of breaking a template is named in Chinese at its paragraph or table;
+`build` refuses a broken template with the same messages."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from nianbao.cli import cli
+
+from .conftest import ROOT, SEED_DATA
+
+OFFICIAL = ROOT / "templates" / "official-2021"
+
+
+def _broken(tmp_path: Path, part: str, old: str, new: str, count: int = 1) -> Path:
+    """A copy of the official template with `old` replaced by `new` in one part of template.docx."""
+    folder = tmp_path / "mine"
+    shutil.copytree(OFFICIAL, folder)
+    docx = folder / "template.docx"
+    with zipfile.ZipFile(OFFICIAL / "template.docx") as source:
+        items = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(docx, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in items:
+            if info.filename == part:
+                text = data.decode("utf-8")
+                assert old in text, old
+                data = text.replace(old, new, count).encode("utf-8")
+            target.writestr(info, data)
+    return folder
+
+
+def _run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_the_official_template_is_clean():
+    result = _run("template", "check", str(OFFICIAL))
+    assert result.exit_code == 0, result.output
+    assert "没有发现问题" in result.output
+
+
+DOC = "word/document.xml"
+CASES = [
+    pytest.param(DOC, "{{ 标题 }}", "{{ 标题 }", "正文第1段「{% set 机关名, 事由, 其余 =」：占位符写法有误", id="split-placeholder"),
+    pytest.param(DOC, "{{ 标题 }}", "{{ 标题|default(“无”) }}", "中有中文引号", id="curly-quotes"),
+    pytest.param(DOC, "{{ 标题 }}", "{{ 单位名称 }}", "变量「单位名称」不在模板约定的变量中", id="unknown-variable"),
+    pytest.param(DOC, "{%p endfor %}", "", "{%p for 段 in 开头说明 %} 没有对应的结尾", id="unclosed-loop"),
+    pytest.param("word/fontTable.xml", '<w:altName w:val="仿宋"/>', "", "字体「仿宋_GB2312」没有备用字体",
+                 id="font-without-fallback"),
+]
+
+
+@pytest.mark.parametrize(("part", "old", "new", "expected"), CASES)
+def test_a_broken_template_is_named_precisely(tmp_path, part, old, new, expected):
+    folder = _broken(tmp_path, part, old, new)
+    result = _run("template", "check", str(folder))
+    assert result.exit_code == 1
+    assert expected in result.output, result.output
+
+
+def test_a_missing_table_is_named(tmp_path):
+    folder = _broken(tmp_path, DOC, "", "")
+    docx = folder / "template.docx"
+    with zipfile.ZipFile(docx) as z:
+        items = [(i, z.read(i)) for i in z.infolist()]
+    with zipfile.ZipFile(docx, "w") as z:
+        for info, data in items:
+            if info.filename == DOC:
+                text = data.decode("utf-8")
+                # Drop the first table (表二) whole.
+                text = re.sub(r"<w:tbl>.*?</w:tbl>", "", text, count=1, flags=re.DOTALL)
+                data = text.encode("utf-8")
+            z.writestr(info, data)
+    result = _run("template", "check", str(folder))
+    assert result.exit_code == 1
+    assert "正文有 2 个表格，官方格式应为 3 个" in result.output
+
+
+def test_a_bad_rule_is_named_with_its_line(tmp_path):
+    folder = _broken(tmp_path, DOC, "", "")
+    rules = folder / "rules.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("    marker: 【待改写】", "    mark: 【待改写】"),
+                     encoding="utf-8")
+    result = _run("template", "check", str(folder))
+    assert result.exit_code == 1
+    assert re.search(r"rules\.yaml:\d+：规则 待改写（rewrite_marker）没有参数「mark」", result.output)
+
+
+def test_build_refuses_a_broken_template_with_the_same_message(tmp_path):
+    folder = _broken(tmp_path, DOC, "{{ 标题 }}", "{{ 单位名称 }}")
+    data = tmp_path / SEED_DATA.name
+    shutil.copy(SEED_DATA, data)
+    result = _run("build", str(data), "-o", str(tmp_path / "out"), "--template", str(folder))
+    assert result.exit_code == 1, result.output
+    assert "变量「单位名称」不在模板约定的变量中" in result.output
+    assert not list((tmp_path / "out").glob("*.docx")) if (tmp_path / "out").exists() else True
