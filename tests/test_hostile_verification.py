@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -87,3 +92,58 @@ def test_an_existing_output_that_is_a_symlink_to_a_device_is_not_read(tmp_path, 
     assert code == 0, shown
     report = out / "安宁街道2024年政府信息公开工作年度报告.docx"
     assert report.is_file() and not report.is_symlink()
+
+
+def test_sigterm_while_writing_removes_the_half_written_file(tmp_path):
+    """Deterministic: the signal arrives between writing the temporary file and renaming it."""
+    script = textwrap.dedent(
+        f"""
+        import functools, os, signal
+        from pathlib import Path
+        from nianbao.write import exit_on_sigterm, write_atomic
+        signal.signal(signal.SIGTERM, functools.partial(exit_on_sigterm, notice="stopped\\n"))
+        write_atomic(Path({str(tmp_path / "报告.docx")!r}), b"x" * 100_000,
+                     before_rename=lambda: os.kill(os.getpid(), signal.SIGTERM))
+        print("not reached")
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 128 + signal.SIGTERM
+    assert "not reached" not in result.stdout and "stopped" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_a_batch_killed_by_signal_leaves_no_worker_and_no_temporary_file(tmp_path, sig):
+    folder = tmp_path / "区"
+    folder.mkdir()
+    text = SEED.read_text(encoding="utf-8")
+    for i in range(120):
+        (folder / f"机关{i}.yaml").write_text(text.replace("  机关: 安宁街道", f"  机关: 安宁街道{i}"), encoding="utf-8")
+    out = tmp_path / "out"
+    run = subprocess.Popen([sys.executable, "-m", "nianbao", "build", str(folder), "-o", str(out), "-j", "2"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (out.exists() and len(list(out.glob("*.docx"))) >= 3):
+        time.sleep(0.05)
+    workers = [int(p) for p in Path(f"/proc/{run.pid}/task/{run.pid}/children").read_text().split()]
+    run.send_signal(sig)
+    _, stderr = run.communicate(timeout=60)
+    assert run.returncode in (-sig, 128 + sig)  # 143 after the SIGTERM handler cleaned up; -9 when killed
+    assert workers
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_running(p) for p in workers):
+        time.sleep(0.1)
+    assert not any(_running(p) for p in workers), "a worker outlived the killed run"
+    assert sorted(p.name for p in out.iterdir() if p.name.endswith(".tmp")) == []
+    if sig == signal.SIGTERM:
+        assert "已终止（收到终止信号）" in stderr
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
