@@ -147,3 +147,24 @@ def _running(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+@needs_posix
+@pytest.mark.parametrize("kind", ["fifo", "zero"])
+def test_a_defaults_file_that_is_not_a_regular_file_is_said_not_passed_over(tmp_path, monkeypatch, kind):
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "区"
+    folder.mkdir()
+    shutil.copy(SEED, folder / "安宁街道.yaml")
+    _special(folder, "_共同.yaml", kind)
+    code, shown = _run(["build", str(folder), "-o", "out", "-j", "1"])
+    assert code == 1, shown
+    assert NOT_REGULAR in shown
+    assert not list((tmp_path / "out").glob("*.docx"))
+
+
+def test_a_too_large_data_file_says_its_size_with_a_decimal(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "大.yaml").write_bytes(b"a" * 3_000_000)
+    code, shown = _run(["check", "大.yaml"])
+    assert code == 1 and "文件太大（2.9 MB），数据文件不会超过 2 MB" in shown

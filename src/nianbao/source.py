@@ -105,7 +105,7 @@ def read_bytes(path: Path, display: str, what: str, limit: int | None = None) ->
 
 
 def _megabytes(size: int) -> str:
-    return f"{size // 1024 // 1024} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
 
 
 def read_text(path: Path, display: str) -> tuple[str, list[Problem]]:
