@@ -168,3 +168,42 @@ def test_a_too_large_data_file_says_its_size_with_a_decimal(tmp_path, monkeypatc
     (tmp_path / "大.yaml").write_bytes(b"a" * 3_000_000)
     code, shown = _run(["check", "大.yaml"])
     assert code == 1 and "文件太大（2.9 MB），数据文件不会超过 2 MB" in shown
+
+
+def _pdf_with_stream(payload: bytes) -> bytes:
+    import zlib
+
+    compressed = zlib.compress(payload, 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(compressed) + compressed + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_a_pdf_whose_stream_inflates_beyond_the_bound_is_refused_before_pdfminer_reads_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "炸弹.pdf").write_bytes(_pdf_with_stream(b" " * (80 * 1024 * 1024)))  # 80 KB on disk
+    started = time.monotonic()
+    code, shown = _run(["import", "炸弹.pdf", "-o", "导入.yaml"])
+    assert code == 1, shown
+    assert "这份 PDF 中的压缩数据解压后超过 64 MB" in shown
+    assert time.monotonic() - started < 30
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["炸弹.pdf"]
+
+
+def test_the_pdf_stream_bound_leaves_an_ordinary_stream_alone():
+    from nianbao.published import _check_pdf_streams
+
+    _check_pdf_streams(_pdf_with_stream(b"BT /F1 12 Tf (hello) Tj ET\n" * 10_000), "正常.pdf")  # no exception
