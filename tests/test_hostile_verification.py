@@ -207,3 +207,15 @@ def test_the_pdf_stream_bound_leaves_an_ordinary_stream_alone():
     from nianbao.published import _check_pdf_streams
 
     _check_pdf_streams(_pdf_with_stream(b"BT /F1 12 Tf (hello) Tj ET\n" * 10_000), "正常.pdf")  # no exception
+
+
+def test_an_html_table_of_spans_is_bounded(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rows = "".join("<tr>" + '<td colspan="1000" rowspan="1000">1</td>' * 50 + "</tr>" for _ in range(300))
+    (tmp_path / "跨格.html").write_text(f"<html><body><table>{rows}</table></body></html>", encoding="utf-8")
+    started = time.monotonic()
+    code, shown = _run(["import", "跨格.html", "-o", "导入.yaml"])
+    assert code == 1, shown
+    assert "网页中有一个表格超过 100000 格（300 行），不像年报的表格" in shown
+    assert time.monotonic() - started < 30
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["跨格.html"]

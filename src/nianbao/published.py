@@ -28,6 +28,10 @@ from .source import read_bytes
 MAX_HTML_BYTES = 20 * 1024 * 1024
 MAX_PDF_BYTES = 50 * 1024 * 1024
 MAX_PDF_PAGES = 200
+# Grid places of one HTML table (rows times columns, after rowspan and colspan): the official table three
+# has about 300; 100,000 is far beyond any report and keeps a page of spans (rowspan=1000 colspan=1000
+# in every cell) from growing a grid of billions.
+MAX_TABLE_PLACES = 100_000
 # Inflated size of the PDF's compressed streams other than images (page contents, fonts, object streams),
 # measured before pdfminer inflates them whole: a 1 MB PDF can hold a stream of 1 GB of spaces. A real
 # report of 30 pages has a few MB of them.
@@ -111,7 +115,7 @@ def html_blocks(root: Any, display: str) -> DocumentBlocks:
         if tag == "table" and not element.xpath(".//table"):
             flush()
             result.blocks.append(TableBlock(sum(isinstance(b, TableBlock) for b in result.blocks) + 1,
-                                            html_table_grid(element)))
+                                            html_table_grid(element, display)))
         else:
             if tag == "br":
                 line.append("\n")
@@ -136,10 +140,12 @@ def _cell_text(cell: Any) -> str:
     return re.sub(r"\s+", "", cell.text_content() or "").strip()
 
 
-def html_table_grid(table: Any) -> list[list[GridCell | None]]:
-    """Place every <td>/<th> on the grid by its rowspan and colspan (bounded: at most 1,000 each)."""
+def html_table_grid(table: Any, display: str = "") -> list[list[GridCell | None]]:
+    """Place every <td>/<th> on the grid by its rowspan and colspan (bounded: at most 1,000 each, and
+    MAX_TABLE_PLACES places in all)."""
     grid: list[list[GridCell | None]] = []
     rows = [tr for tr in table.iter("tr") if tr.getparent() is not None]
+    places = 0
     for r, tr in enumerate(rows):
         while len(grid) <= r:
             grid.append([])
@@ -151,6 +157,14 @@ def html_table_grid(table: Any) -> list[list[GridCell | None]]:
                 column += 1
             span = _span(td.get("colspan"))
             down = _span(td.get("rowspan"))
+            places += span * min(down, len(rows) - r)
+            if places > MAX_TABLE_PLACES:
+                raise FileTrouble(
+                    f"网页中有一个表格超过 {MAX_TABLE_PLACES} 格（{len(rows)} 行），不像年报的表格"
+                    "（可能是保存网页时带进了别的内容，或是恶意构造的网页），未读取；"
+                    "请只保存年报正文所在的网页，或把正文复制成纯文本后再导入",
+                    display,
+                )
             cell = GridCell(_cell_text(td), r, column, span)
             for dr in range(min(down, len(rows) - r)):
                 while len(grid) <= r + dr:
