@@ -219,3 +219,13 @@ def test_an_html_table_of_spans_is_bounded(tmp_path, monkeypatch):
     assert "网页中有一个表格超过 100000 格（300 行），不像年报的表格" in shown
     assert time.monotonic() - started < 30
     assert sorted(p.name for p in tmp_path.iterdir()) == ["跨格.html"]
+
+
+@pytest.mark.parametrize("name", ["件数-科学记数.yaml", "件数-下划线.yaml", "件数-空格分组.yaml", "件数-十六进制.yaml"])
+def test_an_uncertain_number_gets_no_value_in_its_hint_not_even_as_an_example(tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(Path(__file__).parent / "bad_inputs" / name, tmp_path / name)
+    code, shown = _run(["check", name])
+    assert code == 3
+    hint = next(line for line in shown.splitlines() if "修改办法" in line)
+    assert "改为" not in hint and "1000" not in hint and "16" not in hint, hint
