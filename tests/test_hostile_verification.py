@@ -229,3 +229,13 @@ def test_an_uncertain_number_gets_no_value_in_its_hint_not_even_as_an_example(tm
     assert code == 3
     hint = next(line for line in shown.splitlines() if "修改办法" in line)
     assert "改为" not in hint and "1000" not in hint and "16" not in hint, hint
+
+
+def test_an_output_option_naming_a_file_is_said_in_chinese(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(SEED, tmp_path / "安宁街道.yaml")
+    (tmp_path / "outfile").write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "安宁街道.yaml", "-o", "outfile"], prog_name="nianbao")
+    assert result.exit_code == 2
+    assert "文件夹 'outfile' 是文件，不是文件夹" in result.output
+    assert "Directory" not in result.output

@@ -87,7 +87,8 @@ def read_bytes(path: Path, display: str, what: str, limit: int | None = None) ->
         if stat.S_ISDIR(mode):
             raise FileTrouble(f"这是一个文件夹，不是{what}", display)
         if not stat.S_ISREG(mode):
-            raise FileTrouble(f"这不是保存在磁盘上的普通文件（而是设备、管道或套接字），不能当作{what}读取", display)
+            spaced = f" {what}" if what[:1].isascii() else what  # 当作 Word 文档, 当作数据文件
+            raise FileTrouble(f"这不是保存在磁盘上的普通文件（而是设备、管道或套接字），不能当作{spaced}读取", display)
         with path.open("rb") as handle:
             data = handle.read() if limit is None else handle.read(limit + 1)
         if limit is not None and len(data) > limit:
