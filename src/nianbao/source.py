@@ -150,6 +150,14 @@ def load_source(path: Path) -> SourceFile:
     text, problems = read_text(path, display)
     # Control characters pasted from Word (cell marks, manual line breaks…): YAML refuses most of them
     # and .docx XML cannot hold them. Line breaks of every kind (NEL included) become "\n" first.
+    # A NUL byte is no paste from Word but damage (or a file of another encoding): said, then removed.
+    if "\x00" in text:
+        line = clean_text(text[: text.index("\x00")]).count("\n") + 1
+        problems.append(warning(
+            Location(display, line),
+            f"文件中有 {text.count(chr(0))} 个空字节（NUL），已删除",
+            "文件可能已损坏：请核对这一行的文字，然后用记事本或编辑器“另存为”UTF-8 编码",
+        ))
     text = clean_text(text)
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
