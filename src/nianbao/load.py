@@ -21,6 +21,9 @@ from .model import Cell, Paragraph, ReportData, SubPart
 from .problems import Location, Problem, error, warning
 from .source import Node, SourceFile, load_source
 from .spec import (
+    ABSENT_TABLE,
+    PENDING_RULE,
+    PLACEHOLDER,
     Column,
     Fact,
     Part,
@@ -312,6 +315,8 @@ class _Walker:
         if node.is_empty() or not text:
             self.problems.append(error(node.location, f"{label}是空的", fact.hint or "请填写"))
             return None
+        if text == PLACEHOLDER:
+            return self._pending_fact(fact, node, label)
         if fact.kind == "year":
             return self._year(fact, node, text, label)
         if fact.kind in ("postcode", "phone"):
@@ -346,6 +351,21 @@ class _Walker:
             )
             return None
         return text
+
+    def _pending_fact(self, fact: Fact, node: Node, label: str) -> str | None:
+        """A fact `nianbao import` could not find: a to-do, not an error. Text facts keep the placeholder,
+        so a built report shows it; a year cannot be a placeholder (titles, names and rules need it)."""
+        hint = f"补填「{fact.key}」" + (f"（{fact.hint}）" if fact.hint else "") + f"，写好后删去“{PLACEHOLDER}”"
+        if fact.kind == "year":
+            self.problems.append(
+                error(node.location, f"{label}待补：导入的原报告中没有读出年度，没有年度无法核对和生成", hint,
+                      rule=PENDING_RULE)
+            )
+            return None
+        self.problems.append(
+            warning(node.location, f"{label}待补：导入的原报告中没有读出", hint, rule=PENDING_RULE)
+        )
+        return PLACEHOLDER
 
     def _year(self, fact: Fact, node: Node, text: str, label: str) -> str | None:
         """年度: four ASCII digits, from 2008 (the regulation's first year) to next year, and not before the
@@ -485,6 +505,10 @@ class _Walker:
                 total = column.computed or row.computed
                 self.report.cells[(table.id, row.id, column.id)] = Cell(None if total else _zero(column))
         if node is None or node.is_empty():
+            return
+        if node.kind == "scalar" and normalize_label(node.text) == ABSENT_TABLE:
+            # The source had no such table (check says so once and skips the rules that need it).
+            self.report.absent_tables.add(table.id)
             return
         if node.kind != "map":
             self.problems.append(

@@ -65,6 +65,9 @@ _QUOTED_TITLE = re.compile(
 _REGION_SUFFIX = re.compile(r"^(?P<region>(?:.+?(?:省|自治区|特别行政区|市|自治州|州|盟|地区|区|县|旗))+?)(?P<office>.+)$")
 
 
+MISSING_TABLE_RULE = "缺表"  # a table the document does not have: an error in a finished report
+
+
 @dataclass
 class ReadReport:
     """A document read into report data, with what reading found and the labels seen per row."""
@@ -88,9 +91,132 @@ def read_report(
     shown = display or display_name(path)
     blocks = read_document(path, shown, data)
     spec = load_spec(resolve_template(template, base=path.parent))
+    if blocks.kind != "docx":
+        tables = frozenset(t.key[0] for t in spec.tables)
+        blocks = replace(blocks, blocks=gather_cell_lines(blocks.blocks, _part_bodies(spec), tables))
     read = _Reader(blocks, spec, path).read()
     compute_totals(read.report)
     return read
+
+
+def _part_bodies(spec: Spec) -> dict[str, str]:
+    """The official headings' numeral → words after it (二 → 主动公开政府信息情况)."""
+    keys = [p.key for p in spec.parts if p.key[:1] in _NUMERALS] + [t.key for t in spec.tables]
+    return {k[0]: normalize_label(k.split("、", 1)[1]) for k in keys if "、" in k}
+
+
+# A pasted table cell: a short line without a sentence's full stop. A run of them holding at least this
+# many lines of numbers is a table pasted one cell (or one row split) per line.
+_CELL_LINE_MAX = 45
+_MIN_NUMBER_LINES = 3
+
+
+def is_part_heading(text: str, bodies: dict[str, str]) -> bool:
+    """A line that is one of the report's part headings (not a row label that also starts with 一、 二、…:
+    "四、结转下年度继续办理" is a row of 表三, "四、政府信息公开行政复议、行政诉讼情况" the heading of part 四)."""
+    match = _HEADING.match(normalize_label(text).replace("(", "（").replace(")", "）"))
+    if not match:
+        return False
+    words = normalize_label(match.group(2))
+
+    def ratio(body: str) -> float:
+        return difflib.SequenceMatcher(None, words, body).ratio()
+
+    # Its own numeral's heading, or (in a report that numbers its parts its own way) any heading closely.
+    return (match.group(1) in bodies and ratio(bodies[match.group(1)]) >= 0.6) or \
+        any(ratio(body) >= 0.75 for body in bodies.values())
+
+
+def _value_tokens(text: str) -> tuple[str, list[str]]:
+    """A line split into a label and the run of number-like fields that ends it (either may be empty)."""
+    tokens = text.split()
+    k = len(tokens)
+    while k > 0 and is_value_text(tokens[k - 1]) and tokens[k - 1].strip():
+        k -= 1
+    return " ".join(tokens[:k]), tokens[k:]
+
+
+_PLAIN_NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$")
+
+
+def _is_number_line(text: str) -> bool:
+    """A line ending in numbers as a table prints them (0, 42, 0.092, 1,234), not a date or a "无"."""
+    values = _value_tokens(text.strip())[1]
+    return bool(values) and all(_PLAIN_NUMBER.match(v) for v in values)
+
+
+def gather_cell_lines(
+    blocks: list[ParagraphBlock | TableBlock], bodies: dict[str, str], table_parts: frozenset[str] = frozenset()
+) -> list[ParagraphBlock | TableBlock]:
+    """Tables pasted from a web page one cell per line, or with each row's label on one line and its numbers
+    (separated by spaces or tabs) on the next, made into table blocks: a label line starts a row, the
+    number lines after it are that row's cells, in order. Only a run of short lines (no 。, no part
+    heading) with at least three lines of numbers, or with one right under a table's heading
+    (`table_parts`: the numerals of the parts that are tables), is taken; the rest stays as it was. Numbers are
+    never split or joined: "1 234" stays two cells, and the row reports the wrong count."""
+    out: list[ParagraphBlock | TableBlock] = []
+    run: list[ParagraphBlock] = []
+
+    def cell_like(block: ParagraphBlock | TableBlock) -> bool:
+        if not isinstance(block, ParagraphBlock):
+            return False
+        text = block.text.strip()
+        label = _value_tokens(text)[0]  # a row of numbers may be long; its label may not
+        return bool(text) and "\n" not in text and "。" not in text and len(label) <= _CELL_LINE_MAX \
+            and "年度报告" not in text and not is_part_heading(text, bodies)
+
+    def under_table_heading() -> bool:
+        before = out[-1] if out else None
+        if not isinstance(before, ParagraphBlock) or not is_part_heading(before.text, bodies):
+            return False
+        numeral = normalize_label(before.text)[:1]
+        return numeral in table_parts
+
+    def flush() -> None:
+        numbers = sum(1 for b in run if _is_number_line(b.text))
+        if numbers < _MIN_NUMBER_LINES and not (numbers and under_table_heading()):
+            out.extend(run)
+        else:
+            out.append(_cell_lines_table(run))
+        run.clear()
+
+    for block in blocks:
+        if cell_like(block):
+            assert isinstance(block, ParagraphBlock)
+            run.append(block)
+            continue
+        flush()
+        out.append(block)
+    flush()
+    number = 0
+    for i, block in enumerate(out):
+        if isinstance(block, TableBlock):
+            number += 1
+            if block.number != number:
+                out[i] = replace(block, number=number)
+    return out
+
+
+def _cell_lines_table(lines: list[ParagraphBlock]) -> TableBlock:
+    rows: list[list[str]] = []
+    row_lines: list[int] = []
+    open_row = False  # the last row may still take numbers
+    for block in lines:
+        label, values = _value_tokens(block.text.strip())
+        if label:
+            rows.append([label])
+            row_lines.append(block.line)
+            open_row = True
+        elif not open_row:
+            rows.append([])
+            row_lines.append(block.line)
+            open_row = True
+        rows[-1].extend(values)
+    grid: list[list[GridCell | None]] = [[GridCell(t, r, c) for c, t in enumerate(row)] for r, row in enumerate(rows)]
+    width = max((len(row) for row in grid), default=0)
+    for row in grid:
+        row.extend([None] * (width - len(row)))
+    return TableBlock(0, grid, line=row_lines[0] if row_lines else 0, row_lines=row_lines)
 
 
 def read_document(path: Path, display: str, data: bytes | None = None) -> DocumentBlocks:
@@ -153,7 +279,7 @@ class _Reader:
 
     def _cell_location(self, block: TableBlock, r: int, subject: str) -> Location:
         if self.text_mode:
-            return Location(self.display, block.line + r)
+            return Location(self.display, block.row_lines[r] if r < len(block.row_lines) else block.line + r)
         return Location(f"{self.display} {subject}")
 
     # --- document structure ----------------------------------------------------------------------------
@@ -462,11 +588,12 @@ class _Reader:
             self.report.table_locations.setdefault(table.id, self._where(None, table.id))
             block = assigned.get(table.id)
             if block is None:
+                # Not turned into zeros: the data file marks it 缺失 and `check` skips the rules needing it.
                 self.problems.append(
-                    error(self.report.table_locations[table.id], f"没有找到{table.id}「{table.key}」",
-                          "按官方格式插入这张表格（Word 表格，不能是图片）")
+                    warning(self.report.table_locations[table.id], f"没有找到{table.id}「{table.key}」",
+                            "按官方格式插入这张表格（Word 表格，不能是图片）；导入时这张表写作“缺失”", MISSING_TABLE_RULE)
                 )
-                self.report.invalid_cells.update(k for k in self.report.cells if k[0] == table.id)
+                self.report.absent_tables.add(table.id)
                 continue
             _TableReader(self, table, block).read()
 
@@ -490,6 +617,7 @@ class _TableReader:
         self.report = reader.report
         self.taken: dict[str, int] = {}  # row id → grid row
         self.all_labels = {normalize_label(label) for row in table.rows for label in row.path}
+        self.column_labels = {normalize_label(c.label) for c in table.all_columns()} - self.all_labels
         self.renamed_columns: set[tuple[str, str]] = set()
         self.outdated_seen = False  # a 2019-format table: rows are not guessed by position
 
@@ -512,6 +640,10 @@ class _TableReader:
                 self._check_header_terms(r)
                 continue
             last_was_data = True
+            if labels and all(normalize_label(c.text) in self.column_labels for c in labels):
+                # A column heading in front of the numbers (表四 pasted one cell per line ends its header
+                # with 总计 and then gives all 15 numbers): the numbers have no row label.
+                labels = []
             if labels:
                 row = self._match_row(r, labels, header, previous)
                 if row is None:

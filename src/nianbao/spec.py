@@ -22,6 +22,11 @@ DEFAULT_TEMPLATE = "official-2021"
 # Used only when a template folder has no defaults.yaml; official-2021 states both in its own.
 _TITLE = "{地区}{机关}{年度}年政府信息公开工作年度报告"
 _OUTPUT = "{机关}{年度}年政府信息公开工作年度报告.docx"
+# What `nianbao import` writes where the source said nothing: a fact or a part still to be filled in
+# (`check` lists it once as a to-do, rule 待补), and the value of a table the source did not have.
+PLACEHOLDER = "【待补】"
+ABSENT_TABLE = "缺失"
+PENDING_RULE = "待补"
 
 
 def templates_root() -> Path:
