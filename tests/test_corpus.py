@@ -42,7 +42,6 @@ NOT_YET_EXACT = {
     "2023-tianjin-hongqiao-qu-zfbgs",
     "2024-guangdong-wuchuan-haibin-jiedao",
     "2024-jiangsu-hongze-qu",
-    "2024-jiangsu-huaian-shi",
     "2024-jilin-changchun-shi-zfbgt",
     "2024-neimenggu-xincheng-donghe-jiedao",
     "2024-shanghai-kewei-text",
@@ -62,14 +61,15 @@ NOT_YET_EXACT = {
     "2025-yunnan-xishan-qu",
 }
 # Whole reports: table numbers read exactly at least this many (of all).
+# A number that cannot be read is written 【待补】, never 0: the zeros that used to count by chance in rows
+# and tables the reader could not place (most of the two Shanghai texts) no longer count.
 NUMBER_FLOORS = {
-    "2019-shanghai-shi-bangongting": 44,
-    "2023-jiangsu-hongze-qu": 171,
-    "2024-jiangsu-hongze-qu": 169,
-    "2024-jiangsu-huaian-shi": 197,
-    # 165: a table that is not found is no longer written as zeros, so 表四's zeros no longer count by chance.
-    "2024-shanghai-kewei-text": 165,
-    "2025-shanghai-shifu-bangongting-text": 139,
+    "2019-shanghai-shi-bangongting": 41,
+    "2023-jiangsu-hongze-qu": 157,
+    "2024-jiangsu-hongze-qu": 157,
+    "2024-jiangsu-huaian-shi": 200,
+    "2024-shanghai-kewei-text": 25,
+    "2025-shanghai-shifu-bangongting-text": 18,
 }
 ITEMS = corpus.corpus_items()
 
@@ -99,3 +99,33 @@ def test_imports_exactly(folder: Path) -> None:
 def test_whole_reports_keep_their_numbers(slug: str) -> None:
     score = corpus.score(corpus.CORPUS / slug)
     assert score.numbers_exact >= NUMBER_FLOORS[slug], score.mismatches[:5]
+
+
+@pytest.mark.parametrize("folder", ITEMS, ids=[f.name for f in ITEMS])
+def test_no_number_is_guessed(folder: Path) -> None:
+    """Every number is read exactly or written 【待补】: none is written as another value."""
+    score = corpus.score(folder)
+    assert score.numbers_wrong == 0, [m for m in score.mismatches if "【待补】" not in m][:5]
+
+
+WHOLE_CURRENT = [f for f in ITEMS if (f / "meta.yaml").read_text(encoding="utf-8").count("shape: excerpt") == 0
+                 and "edition: 2019" not in (f / "meta.yaml").read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize(
+    "folder",
+    [
+        pytest.param(f, id=f.name, marks=pytest.mark.xfail(strict=True, reason="not yet read exactly"))
+        if f.name in NOT_YET_EXACT else pytest.param(f, id=f.name)
+        for f in WHOLE_CURRENT
+    ],
+)
+def test_whole_report_imports_checks_and_builds_without_hand_edits(folder: Path, tmp_path: Path) -> None:
+    """A whole report in the current format, read exactly: its data file passes `check` with no error (what
+    the source does not say is a 待补 to-do) and `build` writes the report."""
+    from nianbao import build_file, import_report
+
+    result = import_report(corpus.source_of(folder), tmp_path / "data.yaml")
+    assert [p.message for p in result.data_problems if p.is_error] == []
+    _, docx = build_file(tmp_path / "data.yaml", out_dir=tmp_path / "out")
+    assert docx.is_file()

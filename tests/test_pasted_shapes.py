@@ -98,3 +98,19 @@ def test_a_part_heading_ends_a_pasted_table_but_a_row_label_does_not() -> None:
     assert is_part_heading("三、政府信息公开行政复议和行政诉讼情况", BODIES)  # numbered its own way
     assert not is_part_heading("四、结转下年度继续办理", BODIES)
     assert not is_part_heading("一、本年新收政府信息公开申请数量", BODIES)
+
+
+def test_a_header_box_merged_over_the_rows_below_is_not_a_number(tmp_path: Path) -> None:
+    """A PDF table whose header box is drawn over the rows below: the box's text is not a cell of those rows."""
+    from nianbao.docx_reader import DocumentBlocks, GridCell
+    from nianbao.report_reader import _Reader
+    from nianbao.spec import load_spec, resolve_template
+
+    box = GridCell("第二十条第（六）项信息内容本年处理决定数量", 0, 1, 3)
+    rows = [["第二十条第（六）项"], ["信息内容", "本年处理决定数量"], ["行政处罚", "3985758"], ["行政强制", "88283"]]
+    grid = [[GridCell(t, r, c) for c, t in enumerate(row)] + [box] * (4 - len(row)) for r, row in enumerate(rows)]
+    blocks = DocumentBlocks("pdf", "r.pdf", [ParagraphBlock("二、主动公开政府信息情况"), TableBlock(1, grid)])
+    spec = load_spec(resolve_template(None, base=tmp_path))
+    read = _Reader(blocks, spec, tmp_path / "r.pdf").read()
+    assert read.report.cells[("表二", "行政处罚", "本年处理决定数量")].value == 3985758
+    assert read.report.cells[("表二", "行政强制", "本年处理决定数量")].value == 88283

@@ -165,7 +165,8 @@ def test_title_broken_over_lines_is_one_title(tmp_path: Path) -> None:
     source = tmp_path / "r.txt"
     source.write_text("2025 年上海市人民政府办公厅政府信息公开\n工作年度报告\n一、总体情况\n正文。\n", encoding="utf-8")
     facts = read_report(source).report.facts
-    assert facts["年度"] == "2025" and facts.get("地区", "") + facts["机关"] == "上海市人民政府办公厅"
+    assert facts["年度"] == "2025" and facts["机关"] == "上海市人民政府办公厅"
+    assert facts["地区"] == "上海市"  # its region, said once in the title all the same (spec.region_before)
 
 
 def test_pdf_part_heading_stands_alone() -> None:
@@ -241,3 +242,54 @@ def test_one_old_label_in_a_current_table_is_not_another_edition(tmp_path: Path)
     source.write_text(_table_two("本年制发件数 | 本年废止件数 | 现行有效件数", "规范性文件 | 3 | 0 | 20"),
                       encoding="utf-8")
     assert not any("2019 年试行格式" in p.message for p in read_report(source).problems)
+
+
+@pytest.mark.parametrize(
+    ("office", "mentions", "region"),
+    [
+        ("淮安市人民政府", ["淮安市人民政府办公室", "淮安市翔宇南道1号"], "淮安市"),
+        ("洪泽区人民政府", ["淮安市洪泽区人民政府办公室", ""], "淮安市洪泽区"),
+        ("上海市人民政府办公厅", ["", ""], "上海市"),
+        ("珊瑚镇人民政府", ["泰兴市珊瑚镇人民政府", ""], ""),  # a township: its region is not in its name
+        ("安宁街道", ["泸州市龙马潭区安宁街道党建办", ""], ""),
+    ],
+)
+def test_region_of_a_government_from_its_name_and_contact(office: str, mentions: list[str], region: str) -> None:
+    from nianbao.report_reader import government_region
+
+    assert government_region(office, mentions) == region
+
+
+def test_problems_and_remedies_without_sub_headings_are_split_where_the_remedies_start(tmp_path: Path) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("某某街道办事处2024年政府信息公开工作年度报告\n一、总体情况\n正文。\n"
+                      "五、存在的主要问题及改进情况\n一是政策解读不够。\n二是队伍不稳。\n下一步，我们将加强解读。\n",
+                      encoding="utf-8")
+    read = read_report(source)
+    assert [p.text for p in read.report.paragraphs["存在的主要问题"]] == ["一是政策解读不够。", "二是队伍不稳。"]
+    assert [p.text for p in read.report.paragraphs["改进情况"]] == ["下一步，我们将加强解读。"]
+    assert not any("缺少「（二）改进情况」" in p.message for p in read.problems)
+
+
+def test_text_without_sub_headings_and_no_turn_is_not_a_missing_section(tmp_path: Path) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("某某街道办事处2024年政府信息公开工作年度报告\n一、总体情况\n正文。\n"
+                      "五、存在的主要问题及改进情况\n一是政策解读不够，已加强解读。\n", encoding="utf-8")
+    problems = read_report(source).problems
+    assert not any(p.is_error and "五、存在的主要问题及改进情况" in p.message for p in problems)
+    assert any("没有（一）（二）小标题" in p.message for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("region", "office", "title"),
+    [
+        ("泸州市龙马潭区", "安宁街道", "泸州市龙马潭区安宁街道2024年政府信息公开工作年度报告"),
+        ("上海市", "上海市人民政府办公厅", "上海市人民政府办公厅2024年政府信息公开工作年度报告"),
+        ("淮安市洪泽区", "洪泽区人民政府", "淮安市洪泽区人民政府2024年政府信息公开工作年度报告"),
+    ],
+)
+def test_a_title_never_names_the_region_twice(region: str, office: str, title: str) -> None:
+    from nianbao.spec import load_spec, resolve_template
+
+    spec = load_spec(resolve_template(None, base=Path.cwd()))
+    assert spec.title_for({"地区": region, "机关": office, "年度": "2024"}) == title

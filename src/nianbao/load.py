@@ -178,6 +178,7 @@ class _Walker:
         self.outdated = {normalize_label(t["term"]): t for t in self.spec.outdated_terms()}
         # Labels offered in a "您是否想写" hint: their "missing" problem would repeat the same mistake.
         self.suggested: set[str] = set()
+        self.pending_rows: set[tuple[str, str]] = set()  # table rows holding a 【待补】 number
 
     # --- top level -------------------------------------------------------------------------------------
 
@@ -601,6 +602,16 @@ class _Walker:
 
     def _cell(self, row: Row, column: Column, node: Node) -> None:
         subject = f"{row.table}「{row.display}」行「{column.label}」栏"
+        if node.kind == "scalar" and node.text.strip() == PLACEHOLDER:
+            # A number the import could not read: a to-do (once a row); rules around it are not checked.
+            self.report.invalid_cells.add((row.table, row.id, column.id))
+            if (row.table, row.id) not in self.pending_rows:
+                self.pending_rows.add((row.table, row.id))
+                self.problems.append(
+                    warning(node.location, f"{row.table}「{row.display}」行待补：有导入时没有读出的数（写作“{PLACEHOLDER}”）",
+                            f"对照原报告填写这些数，写好后删去“{PLACEHOLDER}”；有待补的数时不能生成报告", PENDING_RULE)
+                )
+            return
         value = self._number(node, subject, column.kind)
         if value is None and node.kind == "scalar" and not node.is_empty():
             # Reported already; when the intended number is certain (１２, 12件, 1,234) the balance rules

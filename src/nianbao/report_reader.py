@@ -467,6 +467,11 @@ class _Reader:
             office_type = self.spec.office_type_for(facts.get("地区", "") + facts["机关"])
             if office_type is not None:
                 facts["机关类型"] = office_type
+        if "地区" not in facts and "机关" in facts:
+            region = government_region(facts["机关"], [facts.get("联系机构", ""), facts.get("地址", "")])
+            if region:
+                facts["地区"] = region
+                self.report.fact_locations["地区"] = self.report.fact_locations.get("机关", self._where(None, ""))
 
     # --- text parts ------------------------------------------------------------------------------------
 
@@ -528,14 +533,23 @@ class _Reader:
             subheads[0] = (first[0], intro + first[1], first[2])
         without_heads = bool(intro) and not subheads  # content, no sub-headings: not empty, one warning
         if without_heads:
-            subheads = [(part.sections[0].key, intro, None)]
-            self.problems.append(
-                warning(where, f"「{label}」没有（一）（二）小标题，全部文字已放在「{part.sections[0].key}」下",
-                        f"把文字分成「{part.sections[0].key}」和「{part.sections[-1].key}」两节")
-            )
+            at = _turn_to_remedies(intro) if len(part.sections) == 2 else 0
+            if at:
+                subheads = [(part.sections[0].key, intro[:at], None), (part.sections[1].key, intro[at:], None)]
+                self.problems.append(
+                    warning(where, f"「{label}」没有（一）（二）小标题，已从“{shorten(intro[at].text, 12)}”起分为"
+                                   f"「{part.sections[1].key}」", "核对分节；加上（一）（二）小标题最清楚")
+                )
+            else:
+                subheads = [(part.sections[0].key, intro, None)]
+                self.problems.append(
+                    warning(where, f"「{label}」没有（一）（二）小标题，全部文字已放在「{part.sections[0].key}」下",
+                            f"把文字分成「{part.sections[0].key}」和「{part.sections[-1].key}」两节")
+                )
         for index, section in enumerate(part.sections):
             if index >= len(subheads):
-                self.problems.append(error(where, f"「{label}」缺少「{section.key}」", "补充这一小节的内容"))
+                if not without_heads:  # text without sub-headings is said once above, not as a missing section
+                    self.problems.append(error(where, f"「{label}」缺少「{section.key}」", "补充这一小节的内容"))
                 continue
             title, body, head = subheads[index]
             if normalize_label(title) != normalize_label(section.key) and head is not None:
@@ -629,6 +643,9 @@ class _TableReader:
         for r in range(len(block.grid)):
             cells = block.row_cells(r) if not self.reader.text_mode else block.origins(r)
             labels, values = self._split(cells)
+            # A text cell merged down from a row above (a PDF's header box drawn over the rows below it)
+            # is not one of this row's numbers.
+            values = [v for v in values if v.row == r or is_value_text(v.text)]
             is_data = any(v.text.strip() for v in values) or any(
                 normalize_label(c.text) in self.all_labels and c.row == r for c in labels
             ) and bool(values)
@@ -872,6 +889,32 @@ def split_office_name(name: str) -> tuple[str, str]:
     if office.startswith("人民政府") or len(office) < 2:
         return "", name
     return region, office
+
+
+# How the part on improvements usually starts when a report runs problems and remedies together.
+_REMEDIES = re.compile(r"^(?:针对|下一步|下阶段|今后|整改|改进|为此|对此|(?:\d{4}|新的一)年[，,]?\s*(?:我|本)?.{0,8}?将)")
+
+
+def _turn_to_remedies(blocks: list[ParagraphBlock]) -> int:
+    """The index of the first paragraph (not the first) that turns from the problems to the remedies, or 0."""
+    return next((i for i, b in enumerate(blocks) if i and _REMEDIES.match(b.text.strip())), 0)
+
+
+_REGION_CHAIN = re.compile(r"(?:[\u4e00-\u9fff]{1,7}?(?:省|自治区|特别行政区|市|自治州|州|盟|地区|区|县|旗))+")
+
+
+def government_region(office: str, mentions: list[str]) -> str:
+    """The region of a 人民政府 (or of one of its offices) that keeps its region in its name: the name's
+    regional part (`淮安市人民政府` → 淮安市), made complete when the contact office or the address names
+    the region above it (`洪泽区人民政府` with `淮安市洪泽区人民政府办公室` → 淮安市洪泽区). Empty otherwise."""
+    stem = office.split("人民政府", 1)[0] if "人民政府" in office else ""
+    if not stem or not _REGION_CHAIN.fullmatch(stem):
+        return ""
+    for mention in mentions:
+        at = mention.find(stem)
+        if at > 0 and _REGION_CHAIN.fullmatch(mention[:at]):
+            return mention[: at + len(stem)]
+    return stem
 
 
 def strip_number(folded: str) -> str:

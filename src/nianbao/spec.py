@@ -235,7 +235,17 @@ class Spec:
 
 
 def _fill(pattern: str, facts: dict[str, str]) -> str:
-    return pattern.format(地区=facts.get("地区", ""), 机关=facts.get("机关", ""), 年度=facts.get("年度", ""))
+    office = facts.get("机关", "")
+    return pattern.format(地区=region_before(facts.get("地区", ""), office), 机关=office, 年度=facts.get("年度", ""))
+
+
+def region_before(region: str, office: str) -> str:
+    """The part of `region` to print before `office`: a name that already begins with the region, or with
+    its last part (地区 淮安市洪泽区, 机关 洪泽区人民政府), does not get it twice."""
+    for k in range(min(len(region), len(office)), 1, -1):
+        if region.endswith(office[:k]) and office[k - 1] in "省市区县州盟旗":
+            return region[: len(region) - k]
+    return region
 
 
 def resolve_template(name_or_path: str | os.PathLike[str] | None, base: Path | None = None) -> Path:

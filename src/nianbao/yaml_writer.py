@@ -134,7 +134,9 @@ def _table(out: list[str], report: ReportData, table: Table, row_notes: dict[tup
 
 
 def _row_values(report: ReportData, table: Table, row: Row) -> str:
-    values = [format_number(report.value(table.id, row.id, c.id)) for c in row.columns]
+    # A number that could not be read is written as the placeholder, never as a guessed 0.
+    values = [PLACEHOLDER if (table.id, row.id, c.id) in report.invalid_cells
+              else format_number(report.value(table.id, row.id, c.id)) for c in row.columns]
     if len(values) == 1:
         column = row.columns[0]
         comment = f"   # {column.label.replace('（单位：', '，单位：').rstrip('）')}" if column.kind == "amount" else ""
