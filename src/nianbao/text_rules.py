@@ -15,13 +15,25 @@ from functools import lru_cache
 from .model import Number, Paragraph, ReportData
 from .problems import Problem
 from .spec import Rule
+from .values import chinese_number
 
 CellRef = list[str]  # [table id, row id or 组:group, column id]
 
 
+# A number quoted in the text may be written in Chinese numerals (三件, 十二件): every pattern's number
+# group takes them too.
+_NUMBER_GROUP = "(?P<n>\\d+)"
+_NUMBER_OR_NUMERAL = "(?P<n>\\d+|[零〇一二两三四五六七八九十百千]+)"
+
+
 @lru_cache(maxsize=128)
 def _compiled(regex: str) -> re.Pattern[str]:
-    return re.compile(regex)
+    return re.compile(regex.replace(_NUMBER_GROUP, _NUMBER_OR_NUMERAL))
+
+
+def quoted_number(text: str) -> int | None:
+    """A number as the text writes it: 12, or 十二 (None for what is not a number, such as 一些)."""
+    return int(text) if text.isdigit() else chinese_number(text)
 
 
 
@@ -59,16 +71,25 @@ def _paragraphs(report: ReportData) -> Iterator[Paragraph]:
 
 
 def check_text_numbers(report: ReportData, rule: Rule) -> Iterator[Problem]:
+    """Patterns are tried in the order written: a number one pattern has taken (予以公开及部分公开42件, by
+    the combined pattern) is not compared again by a later one (部分公开42件)."""
     for paragraph in _paragraphs(report):
+        taken: set[int] = set()
         for pattern in rule.params["patterns"]:
             for match in _compiled(pattern["regex"]).finditer(paragraph.text):
+                if match.start("n") in taken:
+                    continue
+                taken.add(match.start("n"))
                 yield from _number_problems(report, rule, pattern, paragraph, match)
 
 
 def _number_problems(
     report: ReportData, rule: Rule, pattern: dict, paragraph: Paragraph, match: re.Match[str]  # type: ignore[type-arg]
 ) -> Iterator[Problem]:
-    quoted = int(match.group("n"))
+    number = quoted_number(match.group("n"))
+    if number is None:
+        return
+    quoted = number
     table_value, readable = _sum(report, pattern["cells"])
     if not readable:
         return
