@@ -131,6 +131,18 @@ CASES += [
 ]
 
 
+# 4 new + 1 carried = 3 公开 + 2 不掌握 (5 handled): a share of the new applications differs from one of 办结.
+FIVE_HANDLED = {**BALANCED, NOT_HELD: "1.本机关不掌握相关政府信息: [2, 0, 0, 0, 0, 0]",
+                NEXT: "四、结转下年度继续办理: [0, 0, 0, 0, 0, 0]"}
+CASES += [
+    pytest.param(
+        {**FIVE_HANDLED, PART1_APPLIED: "2024年，共收到政府信息公开申请4件，予以公开3件，占办结总数的75%。"},
+        ["正文“予以公开3件，占办结总数的75%”中的比例与表格不一致：按表格应为 60%（3 ÷ 5）"],
+        id="percentage-of-the-handled",
+    ),
+]
+
+
 def text_warnings(result) -> list[str]:
     return [p.message for p in result.problems if p.rule in ("正文数字与表格一致", "正文说法与表格一致")]
 
@@ -155,6 +167,10 @@ CLEAN = [
     pytest.param(
         {PART1_APPLIED: "2024年，热线办件1708件，约占比20%，无尚未审结案件。"},
         id="other-numbers-and-negated-pending-are-ignored",
+    ),
+    pytest.param(
+        {**FIVE_HANDLED, PART1_APPLIED: "2024年，共收到政府信息公开申请4件，予以公开3件，占新收申请的75%。"},
+        id="percentage-of-the-new-applications-the-text-names",
     ),
     pytest.param(
         {**BALANCED, PART1_APPLIED: TRUE_TEXT.replace("予以公开3件", "予以公开及部分公开3件")},

@@ -71,17 +71,16 @@ def without_tables(rule: Rule, absent: set[str]) -> Rule | None:
     if not absent or not _tables_named(rule.params, absent):
         return rule
     params: dict[str, Any] = {}
+    entries_left = False
     for key, value in rule.params.items():
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            kept = [v for v in value if not _tables_named(v, absent)]
-            if not kept:
-                return None
-            params[key] = kept
+            params[key] = [v for v in value if not _tables_named(v, absent)]
+            entries_left = entries_left or bool(params[key])
         elif _tables_named(value, absent):
             return None
         else:
             params[key] = value
-    return replace(rule, params=params)
+    return replace(rule, params=params) if entries_left else None
 
 
 def _tables_named(value: Any, tables: set[str]) -> set[str]:

@@ -406,7 +406,7 @@ RULE_KINDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "stock_continuity": (frozenset({"table", "rows", "stock", "added", "removed"}), frozenset()),
     "repeated_text": (frozenset(), frozenset({"threshold", "min_chars", "skip_parts"})),
     "rewrite_marker": (frozenset({"marker"}), frozenset()),
-    "text_numbers": (frozenset({"patterns", "message_at_least", "message_percent"}), frozenset()),
+    "text_numbers": (frozenset({"patterns", "message_at_least", "message_percent"}), frozenset({"percent_bases"})),
     "text_claims": (frozenset({"claims"}), frozenset()),
 }
 SEVERITIES = ("error", "warning")

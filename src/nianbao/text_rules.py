@@ -103,7 +103,8 @@ def _number_problems(
     percent = match.groupdict().get("p")
     if percent is None or "percent_of" not in pattern:
         return
-    whole, readable = _sum(report, pattern["percent_of"])
+    base = _percent_base(rule, match, pattern["percent_of"])
+    whole, readable = _sum(report, base)
     if not readable or not whole:
         return
     written = Decimal(percent)
@@ -115,10 +116,20 @@ def _number_problems(
             rule.level, paragraph.location,
             rule.params["message_percent"].format(
                 原文=match.group(0), 应为=shown, 部分=table_value, 总数=whole,
-                总数栏=describe(report, pattern["percent_of"]),
+                总数栏=describe(report, base),
             ),
             rule.hint, rule.id,
         )
+
+
+def _percent_base(rule: Rule, match: re.Match[str], default: list[CellRef]) -> list[CellRef]:
+    """What a percentage is of: the base the text names between 占 and the figure (占新收申请的25% → the
+    new applications; rules.yaml `percent_bases`), else the pattern's `percent_of`."""
+    named = match.groupdict().get("base") or ""
+    for base in rule.params.get("percent_bases", []):
+        if any(word in named for word in base["words"]):
+            return list(base["cells"])
+    return default
 
 
 def check_text_claims(report: ReportData, rule: Rule) -> Iterator[Problem]:
