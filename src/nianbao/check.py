@@ -189,9 +189,11 @@ def _check_aspects(report: ReportData, rule: Rule) -> Iterator[Problem]:
     part = next(p for p in report.spec.parts if p.key == rule.params["part"])
     if part.key not in report.part_locations:
         return
-    titles = normalize_label("".join(s.title for s in report.subparts.get(part.context, [])))
+    # Judged from what the part says: its sub-heads, and its text when a report has no sub-head for an
+    # aspect but writes about it (a part 一 in running paragraphs).
+    said = normalize_label("".join(p.text for p in report.part_paragraphs(part.key)))
     for name, keywords in part.aspects:
-        if not any(normalize_label(k) in titles for k in keywords):
+        if not any(normalize_label(k) in said for k in keywords):
             yield Problem(
                 rule.level,
                 report.part_locations[part.key],
