@@ -9,7 +9,7 @@ import pytest
 from nianbao.docx_reader import GridCell, ParagraphBlock, TableBlock
 from nianbao.errors import FileTrouble
 from nianbao.published import decode_html, pdf_blocks, pdf_text, read_html_blocks, read_pdf_blocks
-from nianbao.report_reader import read_report
+from nianbao.report_reader import full_width_punctuation, read_report
 
 
 def _texts(grid: list[list[GridCell | None]]) -> list[list[str | None]]:
@@ -293,3 +293,48 @@ def test_a_title_never_names_the_region_twice(region: str, office: str, title: s
 
     spec = load_spec(resolve_template(None, base=Path.cwd()))
     assert spec.title_for({"地区": region, "机关": office, "年度": "2024"}) == title
+
+
+@pytest.mark.parametrize(
+    ("sentence", "site", "url"),
+    [
+        ("本报告电子版可在赫章县人民政府门户网站信息公开专栏政府信息公开年报下载(链接:https://www.gzhezhang.gov.cn/a.html)。",
+         "赫章县人民政府门户网站", "https://www.gzhezhang.gov.cn/a.html"),
+        ("报告电子版可在贵州省人民政府网政府信息公开专栏下载(http://www.xixiu.gov.cn/zfxxgk)。",
+         "贵州省人民政府网政府信息公开专栏", "http://www.xixiu.gov.cn/zfxxgk"),
+        ("本年度报告内容可通过可以通过哈尔滨市人民政府门户网站→政府信息公开专栏查阅,网址为:http://a.harbin.gov.cn/col/index.html进行查阅。",
+         "哈尔滨市人民政府门户网站", "http://a.harbin.gov.cn/col/index.html"),
+        ("本报告的电子版可在“青岛西海岸新区政务网”(http://www.xihaian.gov.cn)下载。", "青岛西海岸新区政务网",
+         "http://www.xihaian.gov.cn"),
+        ("本年度报告的电子版可以通过“重庆市大足区人民政府”网站下载(http://www.dazu.gov.cn/)。", "“重庆市大足区人民政府”网站",
+         "http://www.dazu.gov.cn/"),
+        ("本报告的电子版可在西山区人民政府网站(http:// www.kmxs.gov.cn)下载。", "西山区人民政府网站", "http:// www.kmxs.gov.cn"),
+        ("(地址:吴川市海滨街道海港大道南,电话:0759-5550092,吴川市海滨街道办门户网网址:https://www.gdwc.gov.cn/x/index。",
+         "吴川市海滨街道办门户网", "https://www.gdwc.gov.cn/x/index"),
+    ],
+)
+def test_the_site_a_report_is_published_on(sentence: str, site: str, url: str) -> None:
+    from nianbao.report_reader import website_in
+
+    assert website_in(full_width_punctuation(sentence)) == (site, url)
+
+
+def test_a_url_in_other_text_is_not_the_report_site() -> None:
+    from nianbao.report_reader import website_in
+
+    assert website_in("依托政务服务平台(http://zwfw.example.gov.cn)办理事项120件。") is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "office"),
+    [
+        ("如需咨询其他事项,请与赫章县人民政府办公室联系(地址:双河街道小康一路1005号)。", "赫章县人民政府办公室"),
+        ("如对本年度报告有任何疑问,请联系:向阳区人民政府办公室,联系电话:0454-8607012。", "向阳区人民政府办公室"),
+        ("如对本报告有疑问,请联系哈尔滨市道里区经纬街道办事处(联系地址:北安街27号)。", "哈尔滨市道里区经纬街道办事处"),
+        ("如有疑问,请联系五常市背荫河镇政府。", "五常市背荫河镇政府"),
+    ],
+)
+def test_the_contact_office_in_its_usual_sentences(tmp_path: Path, sentence: str, office: str) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text(f"某某街道办事处2024年政府信息公开工作年度报告\n{sentence}\n一、总体情况\n正文。\n", encoding="utf-8")
+    assert read_report(source).report.facts["联系机构"] == office

@@ -44,7 +44,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Facts written in the standard opening paragraph (see the template's default opening).
 _URL = r"(?:https?://)?(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?::\d+)?(?:/[^\s（）()，。；、“”]*)?"
 _OPENING_FACTS: list[tuple[str, re.Pattern[str]]] = [
-    ("公开网站", re.compile(r"报告电子版(?:通过|在)(?P<v>.+?)[（(](?P<url>[^（）()]+)[）)](?:上)?全文公开")),
+    ("公开网站", re.compile(r"(?:报告|年报)电子版(?:通过|在)(?P<v>.+?)[（(](?P<url>[^（）()]+)[）)](?:上)?全文公开")),
     # "……可在泰兴市政府网站（http://www.taixing.gov.cn）下载/查阅" and the like: a site named before its address.
     ("公开网站", re.compile(
         rf"(?:在|通过|登录|访问|于|从)(?P<v>[^，。；、：:（）()\s]{{2,40}}?(?:网站|门户网|政务网|网|专栏|平台))"
@@ -52,6 +52,9 @@ _OPENING_FACTS: list[tuple[str, re.Pattern[str]]] = [
     ("联系机构", re.compile(r"(?:如有疑问|如对本报告有疑问|如有任何疑问|有疑问)[，,]?\s*请(?:与|同|和|联系)(?P<v>[^，。；（）()]+?)联系")),
     ("联系机构", re.compile(r"(?:疑问|意见|建议)[^。]{0,12}?请(?:与|同|和)(?P<v>[^，。；（）()]+?)联系")),
     ("联系机构", re.compile(r"联系(?:单位|机构|部门)[：:]\s*(?P<v>[^，。；,;（）()\s]+)")),
+    # "如需咨询其他事项，请与赫章县人民政府办公室联系" / "如有疑问，请联系：向阳区人民政府办公室，…"
+    ("联系机构", re.compile(r"(?:疑问|咨询|了解|意见|建议)[^。]{0,16}?请(?:与|同|和)(?P<v>[^，。；（）()]+?)联系")),
+    ("联系机构", re.compile(r"(?:疑问|咨询)[^。]{0,16}?请联系[：:]?\s*(?P<v>[^，,。；;（）()\s：:]+?)(?=[（(。，,；;]|$)")),
     ("地址", re.compile(r"(?:联系|通信|通讯|办公)?地址[：:]\s*(?P<v>[^；;，,）)。\s]+)")),
     ("邮编", re.compile(r"邮(?:政)?编(?:码)?[：:]?\s*(?P<v>\d{6})")),
     ("联系电话", re.compile(
@@ -63,6 +66,53 @@ _QUOTED_TITLE = re.compile(
     r"(?:公布|发布|编制|现将|特?向社会公布)(?P<name>[^，。；、《》“”]{2,40}?)(?P<year>\d{4})\s*年度?"
     r"政府信息公开(?:工作)?年度报告")
 _REGION_SUFFIX = re.compile(r"^(?P<region>(?:.+?(?:省|自治区|特别行政区|市|自治州|州|盟|地区|区|县|旗))+?)(?P<office>.+)$")
+
+
+_ANY_URL = re.compile(r"https?://\s?[A-Za-z0-9][A-Za-z0-9_\-./?=&%#:~]*|www\.[A-Za-z0-9_\-./?=&%#:~]+")
+_SITE_TRIGGER = re.compile(r"(?:可在|可以通过|可通过|通过|登录|访问|在)")
+_SITE_STOP = re.compile(r"[，,。；;（(]|(?:下载|查阅|查询|浏览)")
+_SITE_NAMED_BEFORE_URL = re.compile(r"(?P<v>[^，,。；;：:（(\s]{2,40}?(?:网站|网))\s*网址(?:为)?[：:]")
+
+
+def website_in(text: str) -> tuple[str, str] | None:
+    """The site a report's electronic version is published on, and its address, from a sentence that says
+    where the report can be read ("本报告的电子版可在……网站（网址）下载", "……门户网站→……专栏查阅，其网址为：…").
+    The site is what follows 可在/通过… up to its first 网站 (else 专栏, else 网); quotes round the whole name
+    are dropped. None when no sentence names both."""
+    for sentence in re.split(r"[。\n]", text):
+        url = _ANY_URL.search(sentence)
+        if url is None:
+            continue
+        name = ""
+        if re.search(r"电子版|年报|年度报告|报告内容", sentence):
+            name = _site_name(sentence[: url.start()])
+        if not name:
+            named = _SITE_NAMED_BEFORE_URL.search(sentence[: url.start() + 6])
+            name = named.group("v") if named else ""
+        if name:
+            return name, url.group(0).rstrip(".,，、)）")
+    return None
+
+
+def _site_name(before: str) -> str:
+    trigger = _SITE_TRIGGER.search(before)
+    if trigger is None:
+        return ""
+    span = before[trigger.end():]
+    while (again := _SITE_TRIGGER.match(span)) is not None:  # "可通过可以通过……"
+        span = span[again.end():]
+    stop = _SITE_STOP.search(span)
+    span = span[: stop.start()] if stop else span
+    for ending in ("网站", "专栏", "网"):
+        at = span.find(ending)
+        if at >= 2:
+            name = span[: at + len(ending)]
+            if span[at + len(ending): at + len(ending) + 1] == "”":
+                name += "”"
+            if name.startswith("“") and name.endswith("”") and name.count("“") == 1:
+                name = name[1:-1]
+            return name
+    return ""
 
 
 MISSING_TABLE_RULE = "缺表"  # a table the document does not have: an error in a finished report
@@ -238,14 +288,15 @@ def cell_subject(table: Table, row: Row, column: Column) -> str:
 def full_width_punctuation(text: str) -> str:
     """Half-width punctuation in Chinese text, as left by copying out of a PDF, made full-width.
 
-    Commas and colons between digits (1,000 · 12:30) and the colon of a URL stay as they are.
+    Commas and colons between digits (1,000 · 12:30), the colon of a URL and the ? of its query stay as they are.
     """
     if not _CJK.search(text):
         return text
     text = re.sub(r"(?<!\d),|,(?!\d)", "，", text)
     text = re.sub(r"(?<!\d):(?!//)|:(?!\d|//)", "：", text)
-    for half, full in ((";", "；"), ("(", "（"), (")", "）"), ("?", "？"), ("!", "！")):
+    for half, full in ((";", "；"), ("(", "（"), (")", "）"), ("!", "！")):
         text = text.replace(half, full)
+    text = re.sub(r"(?<![A-Za-z0-9/._-])\?|\?(?![A-Za-z0-9])", "？", text)  # not the ? of a URL's query
     return text
 
 
@@ -460,6 +511,11 @@ class _Reader:
             if key == "公开网站":
                 self.report.facts["网址"] = match.group("url").strip()
                 self.report.fact_locations["网址"] = location_of_fact
+        if "公开网站" not in self.report.facts:
+            found = website_in(text)
+            if found is not None:
+                self.report.facts["公开网站"], self.report.facts["网址"] = found
+                self.report.fact_locations["公开网站"] = self.report.fact_locations["网址"] = location
 
     def _derive_facts(self) -> None:
         facts = self.report.facts
