@@ -31,9 +31,14 @@ _HEADING = re.compile(rf"^([{_NUMERALS}]+)、\s*(.{{2,40}})$")
 _SUBHEAD = re.compile(rf"^[（(]\s*([{_NUMERALS}]+)\s*[）)]")
 # A trailing note in brackets, such as （示例数据）, may follow the title proper.
 _TITLE = re.compile(
-    r"^(?P<name>.*?)(?P<year>\d{4})\s*年度?\s*(?P<after>[^，。；：]*?)政府信息公开(?:工作)?年度报告"
+    r"^(?P<name>.*?)(?P<year>\d{4})\s*年度?\s*(?P<after>[^，。；：]*?)(?:政府)?信息公开(?:工作)?(?:年度)?报告"
     r"(?:[（(][^）)]*[）)])?$"
 )
+# A title without its year ("市府东路街道政府信息公开工作年度报告"): the office only.
+_TITLE_WITHOUT_YEAR = re.compile(r"^(?P<name>[^\d，。；：:]{2,40}?)政府信息公开(?:工作)?年度报告$")
+# The statistics period of the opening ("统计期限自2024年1月1日起至2024年12月31日止"): the report's year.
+_PERIOD = re.compile(r"(?P<year>\d{4})\s*年\s*1\s*月\s*1\s*日\s*起?\s*(?:至|到|—|－|-)\s*(?:(?P=year)\s*年\s*)?"
+                     r"12\s*月\s*31\s*日")
 # A line that names a source, a date or a place on the page is not the title even when it quotes it.
 _NOT_TITLE = re.compile(r"来源[：:]|发布(?:时间|日期)|当前位置|浏览次数|索引号|[。；]")
 _OFFICE_LINE = re.compile(r"^[^\s，。；：:0-9]{2,30}$")
@@ -59,11 +64,13 @@ _OPENING_FACTS: list[tuple[str, re.Pattern[str]]] = [
     ("邮编", re.compile(r"邮(?:政)?编(?:码)?[：:]?\s*(?P<v>\d{6})")),
     ("联系电话", re.compile(
         r"(?:联系|咨询)?电话(?:[/／、和及]传真)?(?:号码)?[：:]\s*(?P<v>[（(]?[0-9０-９][0-9０-９\-－—（）() 、/转]*[0-9０-９])")),
+    # "电话0356-5221239" without a colon: only a number with its area code.
+    ("联系电话", re.compile(r"电话\s*(?P<v>0\d{2,3}[-－—]\d{7,8})")),
 ]
 # A report's own name quoted in a paragraph ("现公布泰兴市珊瑚镇人民政府2022年政府信息公开工作年度报告"): the
 # office and the year when the document has no title line.
 _QUOTED_TITLE = re.compile(
-    r"(?:公布|发布|编制|现将|特?向社会公布)(?P<name>[^，。；、《》“”]{2,40}?)(?P<year>\d{4})\s*年度?"
+    r"(?:公布|发布|编制|现将|现公开|特?向社会公布)(?P<name>[^，。；、《》“”]{2,40}?)(?P<year>\d{4})\s*年度?"
     r"政府信息公开(?:工作)?年度报告")
 _REGION_SUFFIX = re.compile(r"^(?P<region>(?:.+?(?:省|自治区|特别行政区|市|自治州|州|盟|地区|区|县|旗))+?)(?P<office>.+)$")
 
@@ -396,11 +403,19 @@ class _Reader:
         # Facts stated anywhere else: before the title, or in a part (first statement wins).
         for block in unplaced + [b for blocks in collected.values() for b in blocks]:
             self._facts_in(block.text, self._where(block, "正文"))
+        opening = [ParagraphBlock(p.text, line=p.location.line or 0) for p in self.result.opening]
         if "年度" not in self.report.facts:
-            for block in unplaced + [b for blocks in collected.values() for b in blocks][:5]:
+            for block in unplaced + opening + [b for blocks in collected.values() for b in blocks][:5]:
                 quoted = _QUOTED_TITLE.search(re.sub(r"\s+", "", block.text))
                 if quoted:
                     self._office_and_year(quoted.group("name"), quoted.group("year"), self._where(block, "正文"))
+                    break
+        if "年度" not in self.report.facts:
+            for block in unplaced + opening + [b for blocks in collected.values() for b in blocks]:
+                period = _PERIOD.search(block.text)
+                if period:
+                    self.report.facts["年度"] = period.group("year")
+                    self.report.fact_locations["年度"] = self._where(block, "统计期限")
                     break
         for part in self.spec.parts:
             if part.kind == "paragraphs" and part.key == "开头说明":
@@ -474,6 +489,14 @@ class _Reader:
             self.problems.append(
                 warning(location, f"标题“{title}”中没有找到年度", "标题应写成“机关名称+YYYY年政府信息公开工作年度报告”")
             )
+            named = _TITLE_WITHOUT_YEAR.match(re.sub(r"\s+", "", title))
+            if named:
+                region, office = split_office_name(named.group("name"))
+                self.report.facts["机关"] = office
+                self.report.fact_locations["机关"] = location
+                if region:
+                    self.report.facts["地区"] = region
+                    self.report.fact_locations["地区"] = location
             return
         self._office_and_year(match.group("name") or match.group("after"), match.group("year"), location)
 
