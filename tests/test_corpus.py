@@ -30,9 +30,7 @@ NOT_YET_EXACT = {
     "2022-shanghai-shi",
     "2022-sichuan-ziyang-tongchenghua-ju",
     "2023-chongqing-dazu-qu-zfbgs",
-    "2023-jiangsu-hongze-qu",
     "2023-sichuan-pengxi-mingfeng-zhen",
-    "2024-jiangsu-hongze-qu",
     "2024-jilin-changchun-shi-zfbgt",
     "2024-neimenggu-xincheng-donghe-jiedao",
     "2024-shanghai-kewei-text",
@@ -56,8 +54,8 @@ NOT_YET_EXACT = {
 # and tables the reader could not place (most of the two Shanghai texts) no longer count.
 NUMBER_FLOORS = {
     "2019-shanghai-shi-bangongting": 41,
-    "2023-jiangsu-hongze-qu": 157,
-    "2024-jiangsu-hongze-qu": 157,
+    "2023-jiangsu-hongze-qu": 179,
+    "2024-jiangsu-hongze-qu": 179,
     "2024-jiangsu-huaian-shi": 200,
     "2024-shanghai-kewei-text": 25,
     "2025-shanghai-shifu-bangongting-text": 18,
@@ -99,8 +97,15 @@ def test_no_number_is_guessed(folder: Path) -> None:
     assert score.numbers_wrong == 0, [m for m in score.mismatches if "【待补】" not in m][:5]
 
 
-WHOLE_CURRENT = [f for f in ITEMS if (f / "meta.yaml").read_text(encoding="utf-8").count("shape: excerpt") == 0
-                 and "edition: 2019" not in (f / "meta.yaml").read_text(encoding="utf-8")]
+def _complete_and_balanced(folder: Path) -> bool:
+    """A whole report in the current format that has every row and balances as published."""
+    meta = (folder / "meta.yaml").read_text(encoding="utf-8")
+    expected = (folder / "expected.yaml").read_text(encoding="utf-8")
+    return "shape: excerpt" not in meta and "edition: 2019" not in meta \
+        and "\n不可读:" not in expected and "\n原表错误:" not in expected
+
+
+WHOLE_CURRENT = [f for f in ITEMS if _complete_and_balanced(f)]
 
 
 @pytest.mark.parametrize(
@@ -112,6 +117,7 @@ WHOLE_CURRENT = [f for f in ITEMS if (f / "meta.yaml").read_text(encoding="utf-8
     ],
 )
 def test_whole_report_imports_checks_and_builds_without_hand_edits(folder: Path, tmp_path: Path) -> None:
+    assert len(WHOLE_CURRENT) >= 3  # huaian, and the two Shanghai texts (not yet read exactly)
     """A whole report in the current format, read exactly: its data file passes `check` with no error (what
     the source does not say is a 待补 to-do) and `build` writes the report."""
     from nianbao import build_file, import_report

@@ -114,3 +114,34 @@ def test_a_header_box_merged_over_the_rows_below_is_not_a_number(tmp_path: Path)
     read = _Reader(blocks, spec, tmp_path / "r.pdf").read()
     assert read.report.cells[("表二", "行政处罚", "本年处理决定数量")].value == 3985758
     assert read.report.cells[("表二", "行政强制", "本年处理决定数量")].value == 88283
+
+
+def _read_pdf_table(tmp_path: Path, heading: str, rows: list[list[str]]):
+    from nianbao.docx_reader import DocumentBlocks, GridCell
+    from nianbao.report_reader import _Reader
+    from nianbao.spec import load_spec, resolve_template
+
+    grid = [[GridCell(t, r, c) for c, t in enumerate(row)] for r, row in enumerate(rows)]
+    blocks = DocumentBlocks("pdf", "r.pdf", [ParagraphBlock(heading), TableBlock(1, grid)])
+    return _Reader(blocks, load_spec(resolve_template(None, base=tmp_path)), tmp_path / "r.pdf").read()
+
+
+def test_a_header_row_with_an_empty_cell_is_not_a_row_of_numbers(tmp_path: Path) -> None:
+    five = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+    read = _read_pdf_table(tmp_path, "四、政府信息公开行政复议、行政诉讼情况", [
+        ["行政复议"] * 5 + ["", "", ""] + ["行政诉讼"] * 7,
+        five + ["未经复议直接起诉"] * 5 + ["复议后起诉"] * 5,
+        five * 3,
+        ["1", "1", "0", "0", "2", "1", "0", "0", "0", "1", "2", "0", "1", "0", "3"],
+    ])
+    values = [read.report.cells[("表四", row, "总计")].value for row in ("行政复议", "直接起诉", "复议后起诉")]
+    assert values == [2, 1, 3] and not read.report.invalid_cells
+
+
+def test_an_empty_label_cell_before_the_numbers_is_not_a_number(tmp_path: Path) -> None:
+    read = _read_pdf_table(tmp_path, "二、主动公开政府信息情况", [
+        ["第二十条第（五）项", "第二十条第（五）项", "第二十条第（五）项"],
+        ["信息内容", "", "本年处理决定数量"],
+        ["行政许可", "", "447228"],
+    ])
+    assert read.report.cells[("表二", "行政许可", "本年处理决定数量")].value == 447228

@@ -725,7 +725,9 @@ class _TableReader:
             # A text cell merged down from a row above (a PDF's header box drawn over the rows below it)
             # is not one of this row's numbers.
             values = [v for v in values if v.row == r or is_value_text(v.text)]
-            is_data = any(v.text.strip() for v in values) or any(
+            # A header row with an empty cell in it ("行政复议 | | 行政诉讼") is not a row of numbers.
+            header_words = any(v.text.strip() and not is_value_text(v.text) for v in values)
+            is_data = not header_words and any(v.text.strip() for v in values) or not header_words and any(
                 normalize_label(c.text) in self.all_labels and c.row == r for c in labels
             ) and bool(values)
             if not is_data:
@@ -856,6 +858,8 @@ class _TableReader:
         row_subject = f"{table.id}「{row.display}」行"
         self.report.row_locations[(table.id, row.id)] = self.reader._cell_location(self.block, r, row_subject)
         columns = list(row.columns)
+        while len(values) > len(columns) and not values[0].text.strip():
+            values = values[1:]  # an empty label cell (a PDF's third label column) before the numbers
         if len(values) != len(columns):
             if len(values) == len(columns) - 1 and columns[-1].computed:
                 columns = columns[:-1]
