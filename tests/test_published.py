@@ -347,3 +347,19 @@ def test_the_contact_office_in_its_usual_sentences(tmp_path: Path, sentence: str
     source = tmp_path / "r.txt"
     source.write_text(f"某某街道办事处2024年政府信息公开工作年度报告\n{sentence}\n一、总体情况\n正文。\n", encoding="utf-8")
     assert read_report(source).report.facts["联系机构"] == office
+
+
+@pytest.mark.parametrize(
+    ("name", "region", "office"),
+    [
+        ("泸州市龙马潭区安宁街道", "泸州市龙马潭区", "安宁街道"),
+        ("泰兴市珊瑚镇人民政府", "泰兴市", "珊瑚镇人民政府"),
+        ("诸暨市浬浦镇人民", "诸暨市", "浬浦镇人民政府"),  # 政府 fused with the title's 政府信息公开
+        ("秦皇岛市抚宁区人民政府办公室", "", "秦皇岛市抚宁区人民政府办公室"),
+        ("硚口区政府办公室", "", "硚口区政府办公室"),
+    ],
+)
+def test_office_names_split_into_region_and_office(name: str, region: str, office: str) -> None:
+    from nianbao.report_reader import split_office_name
+
+    assert split_office_name(name) == (region, office)

@@ -951,6 +951,11 @@ def split_office_name(name: str) -> tuple[str, str]:
     """`泸州市龙马潭区安宁街道` → (`泸州市龙马潭区`, `安宁街道`); a 人民政府 keeps its region in its name,
     except a township's (`泰兴市珊瑚镇人民政府` → `泰兴市`, `珊瑚镇人民政府`): its region is the county above."""
     name = name.strip()
+    if name.endswith("人民"):  # "……镇人民政府信息公开工作年度报告": the office's 政府 fused with the title's
+        name += "政府"
+    if re.search(r"政府办公(?:室|厅)$", name) or re.match(r"^[^市县区旗]{1,8}(?:市|县|区|旗)政府", name):
+        # A government's office (秦皇岛市抚宁区人民政府办公室, 硚口区政府办公室) keeps its region in its name.
+        return "", name
     if name.endswith("人民政府"):
         stem = name[: -len("人民政府")]
         if stem.endswith(("镇", "乡")) and len(stem) > 2:
