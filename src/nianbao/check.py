@@ -15,7 +15,7 @@ from typing import Any
 from .errors import TemplateTrouble
 from .model import Number, Paragraph, ReportData
 from .problems import Location, Problem, warning
-from .spec import ABSENT_TABLE, PENDING_RULE, Rule, normalize_label
+from .spec import ABSENT_TABLE, PENDING_RULE, PLACEHOLDER, Rule, normalize_label
 from .text_rules import check_text_claims, check_text_numbers
 from .totals import BalanceInstance, balance_instances
 from .years import (
@@ -96,6 +96,8 @@ def _tables_named(value: Any, tables: set[str]) -> set[str]:
 
 def _check_balance(report: ReportData, rule: Rule) -> Iterator[Problem]:
     for inst in balance_instances(report, rule):
+        if any(k in report.pending_cells for k in inst.left + inst.right):
+            continue  # a number still 【待补】: its row is listed as a to-do; the sum waits for it
         if any(k in report.invalid_cells for k in inst.left + inst.right):
             # The unreadable number is reported already; its sums would only mislead. Say that this
             # balance was not checked, so the clerk knows to run the check again after fixing it.
@@ -161,6 +163,8 @@ def _check_text_mentions(report: ReportData, rule: Rule) -> Iterator[Problem]:
     if part_key not in report.part_locations:
         return  # the missing part is reported by the loader already
     paragraphs = report.part_paragraphs(part_key)
+    if paragraphs and all(p.text.strip() == PLACEHOLDER for p in paragraphs):
+        return  # the part is still to be written (listed as 待补)
     text = normalize_label("".join(p.text for p in paragraphs))
     if any(normalize_label(k) in text for k in rule.params["keywords"]):
         return

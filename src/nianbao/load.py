@@ -605,6 +605,7 @@ class _Walker:
         if node.kind == "scalar" and node.text.strip() == PLACEHOLDER:
             # A number the import could not read: a to-do (once a row); rules around it are not checked.
             self.report.invalid_cells.add((row.table, row.id, column.id))
+            self.report.pending_cells.add((row.table, row.id, column.id))
             if (row.table, row.id) not in self.pending_rows:
                 self.pending_rows.add((row.table, row.id))
                 self.problems.append(
