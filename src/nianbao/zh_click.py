@@ -59,6 +59,9 @@ _EXACT = {
     "File": "文件",
     "Directory": "文件夹",
     "Path": "路径",
+    "file": "文件",  # click >= 8.2 names the kind in lower case and title-cases it when shown
+    "directory": "文件夹",
+    "path": "路径",
     "integer": "整数",
     "float": "数",
 }
