@@ -42,3 +42,54 @@ def test_path_options_of_the_wrong_kind_are_said_in_chinese(tmp_path):
                  "--rollup", str(tmp_path / "a-folder"))
     assert result.exit_code == 2 and "是文件夹，不是文件" in result.stderr and "File " not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_device_or_a_pipe_is_refused_instead_of_read_for_ever(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
+    (tmp_path / "random.docx").symlink_to("/dev/urandom")
+    os.mkfifo(tmp_path / "pipe.yaml")
+    os.mkfifo(tmp_path / "pipe.xlsx")
+    (tmp_path / "zero.html").symlink_to("/dev/zero")
+    for command, name, kind in [("check", "zero.yaml", "设备文件"), ("check", "pipe.yaml", "命名管道（FIFO）"),
+                                ("check", "random.docx", "设备文件"), ("import", "pipe.xlsx", "命名管道（FIFO）"),
+                                ("import", "zero.html", "设备文件"), ("build", "zero.yaml", "设备文件")]:
+        result = run(command, name, *(["-o", "x.yaml"] if name == "zero.html" else []))
+        assert result.exit_code == 1, result.output
+        assert f"{name} 错误：这是一个{kind}，不是保存在磁盘上的普通文件" in result.stdout + result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["zero.yaml", "random.docx", "pipe.yaml", "pipe.xlsx", "zero.html"])
+
+
+def test_a_defaults_file_that_is_a_pipe_is_said_not_skipped(tmp_path, monkeypatch):
+    import os
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "d"
+    folder.mkdir()
+    shutil.copy(DISTRICT / "红星街道.yaml", folder)
+    os.mkfifo(folder / "_共同.yaml")
+    result = run("check", "d")
+    assert result.exit_code in (1, 3), result.output
+    assert "d/_共同.yaml 错误：这是一个命名管道（FIFO）" in result.stdout + result.stderr
+
+
+def test_bom_crlf_and_utf16_data_files_are_read(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    text = (DISTRICT / "安宁街道.yaml").read_text(encoding="utf-8")
+    (tmp_path / "bom-crlf.yaml").write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    (tmp_path / "utf16.yaml").write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    (tmp_path / "cr.yaml").write_bytes(text.replace("\n", "\r").encode("utf-8"))
+    for name in ("bom-crlf.yaml", "utf16.yaml", "cr.yaml"):
+        result = run("check", name)
+        assert result.exit_code == 0 and "检查通过（0 个错误" in result.output, result.output
+    result = run("build", "bom-crlf.yaml", "-o", "out")
+    assert result.exit_code == 0, result.output
+    import zipfile
+
+    (report,) = (tmp_path / "out").glob("*.docx")
+    with zipfile.ZipFile(report) as archive:
+        assert b"\r" not in archive.read("word/document.xml")

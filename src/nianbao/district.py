@@ -32,7 +32,8 @@ def is_office_file(path: Path) -> bool:
 def defaults_for(path: Path) -> tuple[Path, ...]:
     """The shared defaults file(s) of an office file: `_共同.yaml` in its folder, if present."""
     shared = path.parent / DEFAULTS_FILE
-    return (shared,) if shared.is_file() else ()
+    # Not `is_file()`: a defaults file that is a pipe or a device must be said, not silently left out.
+    return (shared,) if shared.exists() and not shared.is_dir() else ()
 
 
 def previous_year_path(path: Path, year: str) -> Path | None:

@@ -55,7 +55,7 @@ def _read_bytes(path: Path) -> bytes:
     from .docx_reader import read_docx_blocks
 
     try:
-        if path.stat().st_size <= MAX_DOCX_BYTES:
+        if path.stat().st_size <= MAX_DOCX_BYTES and path.is_file():  # not a device or pipe: it could never end
             return path.read_bytes()
     except OSError:
         pass

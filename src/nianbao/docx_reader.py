@@ -20,7 +20,7 @@ from docx import Document
 from lxml import etree
 
 from .errors import FileTrouble
-from .source import read_text
+from .source import read_text, refuse_special_file
 from .wordml import MAX_DOCX_BYTES, not_a_docx_reason, paragraph_text, read_zip_parts, w
 
 _w = w
@@ -87,6 +87,8 @@ def read_blocks(path: Path, display: str, data: bytes | None = None) -> Document
 
 def read_docx_blocks(path: Path, display: str, data: bytes | None = None) -> DocumentBlocks:
     try:
+        if data is None:
+            refuse_special_file(path, display, "Word 文档")
         if data is None and path.stat().st_size > MAX_DOCX_BYTES:
             raise FileTrouble(f"文件太大（超过 {MAX_DOCX_BYTES // (1024 * 1024)} MB），不像一份年报", display)
         raw = data if data is not None else path.read_bytes()

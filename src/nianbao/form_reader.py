@@ -22,7 +22,7 @@ from .form_layout import FACTS_SHEET, TEXT_SHEET, Input, form_layout
 from .load import derive_facts
 from .model import Cell, Number, Paragraph, ReportData, SubPart
 from .problems import Location, Problem, error
-from .source import display_name
+from .source import display_name, refuse_special_file
 from .spec import Spec, load_spec, normalize_label, resolve_template
 from .totals import compute_totals
 from .values import clean_text
@@ -64,6 +64,7 @@ def _read(book: Any, path: Path, display: str, template: Path | str | None) -> t
 
 
 def _open(path: Path, display: str) -> Any:
+    refuse_special_file(path, display, "填报表")
     try:
         size = path.stat().st_size
     except FileNotFoundError:

@@ -30,7 +30,7 @@ def output_state(target: Path) -> OutputState:
     if not target.exists():
         return OutputState.NEW
     try:
-        if target.stat().st_size > MAX_DOCX_BYTES:
+        if target.stat().st_size > MAX_DOCX_BYTES or not target.is_file():  # a pipe or device: never read it
             return OutputState.FOREIGN
         data = target.read_bytes()
         provenance = read_provenance(data)

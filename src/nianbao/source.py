@@ -8,6 +8,8 @@ of each value from the field list. Duplicate keys and explicit tags (``!!python/
 from __future__ import annotations
 
 import codecs
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,20 +70,42 @@ class SourceFile:
 
 def display_name(path: Path) -> str:
     """The path as shown in messages: relative to the working directory when possible."""
+    cwd = Path.cwd()
+    for candidate in (Path(os.path.abspath(path)), path.resolve()):  # a symlink keeps the name it was given
+        try:
+            return str(candidate.relative_to(cwd.resolve()))
+        except ValueError:
+            continue
+    return str(path)
+
+
+def refuse_special_file(path: Path, display: str, what: str) -> None:
+    """Raise FileTrouble when `path` (its symlinks followed) exists but is not a regular file: a device such
+    as /dev/zero or /dev/urandom never ends and a named pipe (FIFO) blocks until someone writes to it, so
+    reading either would hang. A missing file or a folder is left to the caller's own message."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        kind = "命名管道（FIFO）" if stat.S_ISFIFO(mode) else "设备文件" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "特殊文件"
+        raise FileTrouble(f"这是一个{kind}，不是保存在磁盘上的普通文件，无法作为{what}读取（读取它会没有尽头或一直等待）；请给出真正的文件", display)
 
 
 def read_bytes(path: Path, display: str, what: str, limit: int | None = None) -> bytes:
     """A file's bytes, refusing one over `limit`; every OS error said in Chinese (`what` names the kind of file)."""
     try:
+        refuse_special_file(path, display, what)
         if limit is not None:
             size = path.stat().st_size
             if size > limit:
                 raise FileTrouble(f"文件太大（{size // 1024 // 1024} MB），{what}不会超过 {limit // 1024 // 1024} MB",
                                   display)
+            with path.open("rb") as handle:  # bounded even if the file grows while it is read
+                data = handle.read(limit + 1)
+            if len(data) > limit:
+                raise FileTrouble(f"文件太大，{what}不会超过 {limit // 1024 // 1024} MB", display)
+            return data
         return path.read_bytes()
     except FileNotFoundError:
         raise FileTrouble("找不到这个文件，请检查路径和文件名是否正确", display) from None
