@@ -93,3 +93,59 @@ def test_bom_crlf_and_utf16_data_files_are_read(tmp_path, monkeypatch):
     (report,) = (tmp_path / "out").glob("*.docx")
     with zipfile.ZipFile(report) as archive:
         assert b"\r" not in archive.read("word/document.xml")
+
+
+def _form_with(tmp_path: Path, sheet_number: int, cell: str, text: str) -> Path:
+    """A form made by `nianbao form`, with one cell's text replaced (the sheets are written with inline strings)."""
+    import re
+    import zipfile
+
+    assert run("form", str(DISTRICT / "安宁街道.yaml"), "-o", str(tmp_path / "forms")).exit_code == 0
+    (made,) = (tmp_path / "forms").glob("*.xlsx")
+    member = f"xl/worksheets/sheet{sheet_number}.xml"
+    with zipfile.ZipFile(made) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    xml = parts[member].decode("utf-8")
+    match = re.search(rf'(<c r="{cell}"[^>]*t="inlineStr"><is><t[^>]*>)([^<]*)(</t>)', xml)
+    assert match is not None
+    parts[member] = (xml[:match.end(1)] + text + xml[match.start(3):]).encode("utf-8")
+    path = tmp_path / "form.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return path
+
+
+def test_a_form_cell_with_too_much_text_names_the_cell_in_a_short_message(tmp_path):
+    form = _form_with(tmp_path, 2, "B3", "机" * 200_000)  # 基本信息!B3 is 机关
+    result = run("import", str(form), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 3, result.output[:2000]
+    assert "基本信息!B3 错误：单元格中的文字太长（200000 个字符，上限 100000 个）" in result.output
+    assert len(result.output) < 5000  # the cell is not echoed into the message
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_form_whose_office_name_is_too_long_for_a_file_name_names_the_cell(tmp_path):
+    form = _form_with(tmp_path, 2, "B3", "安宁" * 60 + "街道")
+    result = run("import", str(form), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 1, result.output
+    assert "文件名过长" in result.output and "基本信息!B3 的机关名称太长" in result.output
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_a_form_sheet_that_inflates_beyond_the_bound_is_refused(tmp_path):
+    form = _form_with(tmp_path, 6, "B3", "字" * (12 * 1024 * 1024))  # 36 MB of sheet XML from a small file
+    assert form.stat().st_size < 1024 * 1024
+    result = run("import", str(form), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 1, result.output[:2000]
+    assert "文件解压后过大，不是正常的填报表" in result.output
+
+
+def test_long_quoted_values_are_cut_in_every_message():
+    from nianbao.problems import Location, error
+
+    problem = error(Location("a.yaml", 3), "标题应为…，实际为「" + "字" * 10_000 + "」", "如“" + "x" * 500 + "”")
+    assert "（共 10000 个字符）" in problem.message and len(problem.message) < 200
+    assert "（共 500 个字符）" in problem.hint
+    short = error(Location("a.yaml", 3), "「机关」写的是「安宁街道」")
+    assert short.message == "「机关」写的是「安宁街道」"
