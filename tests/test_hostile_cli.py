@@ -149,3 +149,42 @@ def test_long_quoted_values_are_cut_in_every_message():
     assert "（共 500 个字符）" in problem.hint
     short = error(Location("a.yaml", 3), "「机关」写的是「安宁街道」")
     assert short.message == "「机关」写的是「安宁街道」"
+
+
+def _pdf_with_stream(stream: bytes) -> bytes:
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+
+
+def test_a_pdf_whose_stream_inflates_to_a_gigabyte_is_refused(tmp_path, monkeypatch):
+    import zlib
+
+    monkeypatch.chdir(tmp_path)
+    deflater = zlib.compressobj(9)
+    piece = b"BT (A) Tj ET\n" * 80_000  # about 1 MB
+    stream = b"".join(deflater.compress(piece) for _ in range(100)) + deflater.flush()  # 100 MB inflated
+    (tmp_path / "bomb.pdf").write_bytes(_pdf_with_stream(stream))
+    assert (tmp_path / "bomb.pdf").stat().st_size < 1024 * 1024
+    result = run("import", "bomb.pdf", "-o", "out.yaml")
+    assert result.exit_code == 1, result.output
+    assert "bomb.pdf 错误：这份 PDF 中的数据解压后过大（超过 64 MB）" in result.output
+    assert not (tmp_path / "out.yaml").exists()
+
+
+def test_a_web_page_of_nothing_but_tags_is_refused_unparsed(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "wide.html").write_text("<table>" + "<tr><td>1</td></tr>" * 80_000 + "</table>", encoding="utf-8")
+    result = run("import", "wide.html", "-o", "out.yaml")
+    assert result.exit_code == 1, result.output
+    assert "wide.html 错误：网页的标签超过 300,000 个" in result.output
+    assert not (tmp_path / "out.yaml").exists()

@@ -28,6 +28,14 @@ from .source import read_bytes
 MAX_HTML_BYTES = 20 * 1024 * 1024
 MAX_PDF_BYTES = 50 * 1024 * 1024
 MAX_PDF_PAGES = 200
+# A published report page has some thousands of tags (a big portal page some tens of thousands); the HTML
+# parser keeps every element, so a 20 MB page of nothing but tags would cost gigabytes: refused unparsed.
+MAX_HTML_TAGS = 300_000
+# The PDF reader inflates each stream whole: a 3 MB PDF can hold a stream that inflates to gigabytes.
+# Every compressed stream is measured first, in bounded memory.
+MAX_PDF_STREAM_BYTES = 64 * 1024 * 1024
+MAX_PDF_INFLATED_BYTES = 256 * 1024 * 1024
+_PDF_STREAM = re.compile(rb"stream\r?\n")
 SCANNED = "扫描件，无法读取文字：这份 PDF 没有文字层（是扫描或图片）。请找到原报告的网页或 Word 版，或把文字复制成文本后再导入"
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
@@ -74,6 +82,9 @@ def read_html_blocks(path: Path, display: str, raw: bytes | None = None) -> Docu
     from lxml import etree
 
     data = raw if raw is not None else _read_bytes(path, display, MAX_HTML_BYTES)
+    if data.count(b"<") > MAX_HTML_TAGS:
+        raise FileTrouble(f"网页的标签超过 {MAX_HTML_TAGS:,} 个，不像一份年报（可能是整个网站的页面或恶意构造的文件），"
+                          "未读取；请只保存年报所在的那一页", display)
     text = decode_html(data)
     try:
         root = lxml.html.document_fromstring(text) if text.strip() else None
@@ -170,12 +181,42 @@ def _span(value: str | None) -> int:
 # --- PDF ----------------------------------------------------------------------------------------------
 
 
+def _refuse_pdf_bomb(data: bytes, display: str) -> None:
+    """Inflate every Flate stream of the PDF into nothing, in pieces, and refuse the file when one stream or
+    all of them together inflate beyond the bounds (what the PDF reader would otherwise hold in memory)."""
+    import zlib
+
+    total = 0
+    for match in _PDF_STREAM.finditer(data):
+        if data[max(0, match.start() - 3):match.start()] == b"end":
+            continue
+        end = data.find(b"endstream", match.end())
+        if end < 0:
+            end = len(data)
+        inflater = zlib.decompressobj()
+        size = 0
+        try:
+            chunk = inflater.decompress(data[match.end():end], 1024 * 1024)
+            while chunk:
+                size += len(chunk)
+                if size > MAX_PDF_STREAM_BYTES or total + size > MAX_PDF_INFLATED_BYTES:
+                    raise FileTrouble(
+                        "这份 PDF 中的数据解压后过大（超过 "
+                        f"{(MAX_PDF_STREAM_BYTES if size > MAX_PDF_STREAM_BYTES else MAX_PDF_INFLATED_BYTES) // 1024 // 1024} MB），"
+                        "不像一份年报（可能已损坏或是恶意构造的文件），未读取", display)
+                chunk = inflater.decompress(inflater.unconsumed_tail, 1024 * 1024)
+        except zlib.error:
+            pass  # not a Flate stream (or damaged): the PDF reader says what it makes of it
+        total += size
+
+
 def read_pdf_blocks(path: Path, display: str, raw: bytes | None = None) -> DocumentBlocks:
     """A text PDF as blocks. A PDF without text (a scan) raises FileTrouble saying so."""
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
 
     data = raw if raw is not None else _read_bytes(path, display, MAX_PDF_BYTES)
+    _refuse_pdf_bomb(data, display)
     lines: list[str | list[tuple[GridCell, int]]] = []
     characters = 0
     try:
