@@ -188,3 +188,15 @@ def test_a_web_page_of_nothing_but_tags_is_refused_unparsed(tmp_path, monkeypatc
     assert result.exit_code == 1, result.output
     assert "wide.html 错误：网页的标签超过 300,000 个" in result.output
     assert not (tmp_path / "out.yaml").exists()
+
+
+def test_an_invisible_control_character_in_a_name_is_removed_with_a_warning_naming_its_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    text = (DISTRICT / "安宁街道.yaml").read_text(encoding="utf-8")
+    line = next(i for i, row in enumerate(text.splitlines(), start=1) if row.startswith("  机关: "))
+    (tmp_path / "a.yaml").write_text(text.replace("  机关: 安宁街道", "  机关: 安宁\x00街\x01道"), encoding="utf-8")
+    result = run("check", "a.yaml")
+    assert result.exit_code == 0, result.output
+    assert f"a.yaml:{line} 警告：有 2 个看不见的控制字符（第一个是 U+0000），已删除" in result.output
+    result = run("build", "a.yaml", "-o", "out")
+    assert result.exit_code == 0 and (tmp_path / "out" / "安宁街道2024年政府信息公开工作年度报告.docx").is_file()

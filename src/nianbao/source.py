@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,12 +153,29 @@ def read_text(path: Path, display: str) -> tuple[str, list[Problem]]:
     return text, problems
 
 
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffe\uffff]")  # never typed; \x0b \x0c: Word's line/page breaks
+
+
+def _control_characters(text: str, display: str) -> list[Problem]:
+    """One warning naming the first line holding invisible control characters (a NUL, a bell…) that are
+    removed: a name must not change without a word."""
+    found = _INVISIBLE.search(text)
+    if found is None:
+        return []
+    count = len(_INVISIBLE.findall(text))
+    line = text.count("\n", 0, found.start()) + 1
+    return [warning(Location(display, line),
+                    f"有 {count} 个看不见的控制字符（第一个是 U+{ord(found.group()):04X}），已删除",
+                    "这些字符不能写进 Word 文档，多半是复制粘贴带来的；请核对这一行的文字是否完整")]
+
+
 def load_source(path: Path) -> SourceFile:
     """Read and parse one YAML file. File-system trouble raises `FileTrouble`; content trouble is a Problem."""
     display = display_name(path)
     text, problems = read_text(path, display)
     # Control characters pasted from Word (cell marks, manual line breaks…): YAML refuses most of them
     # and .docx XML cannot hold them. Line breaks of every kind (NEL included) become "\n" first.
+    problems.extend(_control_characters(text, display))
     text = clean_text(text)
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
