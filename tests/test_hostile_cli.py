@@ -200,3 +200,22 @@ def test_an_invisible_control_character_in_a_name_is_removed_with_a_warning_nami
     assert f"a.yaml:{line} 警告：有 2 个看不见的控制字符（第一个是 U+0000），已删除" in result.output
     result = run("build", "a.yaml", "-o", "out")
     assert result.exit_code == 0 and (tmp_path / "out" / "安宁街道2024年政府信息公开工作年度报告.docx").is_file()
+
+
+CORPUS = ROOT / "tests" / "bad_inputs"
+
+
+def test_a_template_that_is_a_bomb_damaged_or_not_a_zip_is_said_in_chinese(tmp_path):
+    import shutil
+
+    for bad, expected in [("解压炸弹.docx", "解压后超过 32 MB"), ("正文XML损坏.docx", "word/document.xml 已损坏（第 2 行的 XML 无法解析）"),
+                          ("截断.docx", "不是 zip 压缩包")]:
+        folder = tmp_path / bad / "t"
+        shutil.copytree(ROOT / "templates" / "official-2021", folder)
+        shutil.copy(CORPUS / bad, folder / "template.docx")
+        result = run("template", "check", str(folder))
+        assert result.exit_code == 1 and expected in result.output, result.output
+        out = tmp_path / bad / "out"
+        result = run("build", str(DISTRICT / "安宁街道.yaml"), "-t", str(folder), "-o", str(out))
+        assert result.exit_code == 1 and expected.split("（")[0] in result.output, result.output
+        assert not out.exists() or not list(out.iterdir())
