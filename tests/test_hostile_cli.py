@@ -219,3 +219,20 @@ def test_a_template_that_is_a_bomb_damaged_or_not_a_zip_is_said_in_chinese(tmp_p
         result = run("build", str(DISTRICT / "安宁街道.yaml"), "-t", str(folder), "-o", str(out))
         assert result.exit_code == 1 and expected.split("（")[0] in result.output, result.output
         assert not out.exists() or not list(out.iterdir())
+
+
+def test_when_the_workbook_fails_the_summary_does_not_send_the_clerk_to_it(tmp_path):
+    import shutil
+
+    folder = tmp_path / "d"
+    folder.mkdir()
+    text = (DISTRICT / "安宁街道.yaml").read_text(encoding="utf-8")
+    for number in range(45):  # more offices than the terminal summary lists, all with a warning
+        (folder / f"机关{number}.yaml").write_text(text.replace("  机关: 安宁街道", f"  机关: 示例机关{number}"),
+                                                 encoding="utf-8")
+    shutil.copy(DISTRICT / "_共同.yaml", folder)
+    out = tmp_path / "out"
+    (out / "年报汇总.xlsx").mkdir(parents=True)
+    result = run("build", str(folder), "-o", str(out), "-j", "1")
+    assert result.exit_code == 1, result.output[-3000:]
+    assert "见上面逐个机关的结果" in result.stdout and "见年报汇总.xlsx" not in result.stdout, result.stdout[-1500:]

@@ -172,7 +172,8 @@ def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: b
     if pdfs_failed and exit_code in (EXIT_OK, EXIT_SKIPPED):
         exit_code = EXIT_FILE
     if result.summary_path is not None:
-        print_summary(result.outcomes)  # even when the workbook cannot be written
+        # Even when the workbook cannot be written; then the rest of the list is above, not in the workbook.
+        print_summary(result.outcomes, full_list="上面逐个机关的结果" if result.summary_trouble else SUMMARY_FILE)
         if result.summary_trouble:
             click.echo(result.summary_trouble, err=True)
         else:
