@@ -236,3 +236,15 @@ def test_when_the_workbook_fails_the_summary_does_not_send_the_clerk_to_it(tmp_p
     result = run("build", str(folder), "-o", str(out), "-j", "1")
     assert result.exit_code == 1, result.output[-3000:]
     assert "见上面逐个机关的结果" in result.stdout and "见年报汇总.xlsx" not in result.stdout, result.stdout[-1500:]
+
+
+def test_a_defaults_file_symlinked_to_a_device_is_named_by_its_own_name(tmp_path, monkeypatch):
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "d"
+    folder.mkdir()
+    shutil.copy(DISTRICT / "红星街道.yaml", folder)
+    (folder / "_共同.yaml").symlink_to("/dev/zero")
+    result = run("check", "d")
+    assert "d/_共同.yaml 错误：这是一个设备文件" in result.output and "/dev/zero" not in result.output, result.output
