@@ -14,7 +14,7 @@ from .errors import FileTrouble
 from .load import load_report
 from .model import Paragraph, ReportData
 from .pipeline import CheckResult, check_file
-from .problems import Location, Problem, has_errors, warning
+from .problems import Location, Problem, error, has_errors, warning
 from .provenance import Provenance, read_provenance, sha256_files
 from .source import display_name
 from .values import shorten
@@ -37,7 +37,7 @@ def check_document(
 
     The data file it was built from is found from the report's folder as recorded; `data` names it instead.
     """
-    from .report_reader import read_report
+    from .report_reader import MISSING_TABLE_RULE, read_report
 
     path = Path(path)
     raw = _read_bytes(path)
@@ -45,7 +45,9 @@ def check_document(
     report = read.report
     explicit = previous if previous is not None else _previous_from_provenance(raw, path.parent, data)
     last_year = previous_report(report, explicit)
-    problems = list(read.problems)
+    # A finished report without one of its tables is wrong (an import only marks the table 缺失).
+    problems = [error(p.location, p.message, p.hint.split("；")[0], p.rule) if p.rule == MISSING_TABLE_RULE else p
+                for p in read.problems]
     problems.extend(changes_since_generation(read, raw, data))
     problems.extend(check_report(report, last_year))
     return CheckResult(path, report, problems)
