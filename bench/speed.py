@@ -375,7 +375,8 @@ def environment() -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--offices", default="2000", help="number(s) of synthetic offices, e.g. 200 or 200,5000")
+    parser.add_argument("--offices", nargs="+", default=["2000"],
+                        help="number(s) of synthetic offices: 200, or 200 2000, or 200,5000")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument("--quick", action="store_true", help="N = 200 and 5 rounds (a few minutes)")
     parser.add_argument("--variants", default=",".join(ALL_VARIANTS), help="comma-separated; see the docstring")
@@ -404,7 +405,7 @@ def main() -> None:
             print(json.dumps(line, ensure_ascii=False))
         return
 
-    sizes = [200] if args.quick else [int(x) for x in args.offices.split(",")]
+    sizes = [200] if args.quick else [int(x) for item in args.offices for x in item.split(",") if x]
     rounds = 5 if args.quick else args.rounds
     variants = [v for v in args.variants.split(",") if v and not (args.no_startup and v in STARTUP)]
     unknown = set(variants) - set(ALL_VARIANTS)
