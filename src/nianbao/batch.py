@@ -24,14 +24,14 @@ from .errors import ChecksFailed, FileTrouble, NianbaoError, OutputProtected, Us
 from .model import Number, ReportData
 from .pipeline import CheckResult, check_file, write_report
 from .problems import Location, Problem, error
-from .rollup import SHARED_FACTS, cell_values
-from .same_text import SameTextSettings, TextPlace, settings_for, text_places
 from .source import display_name
-from .spec import Spec
 
 if TYPE_CHECKING:
     import multiprocessing.context
     from concurrent.futures import Future
+
+    from .same_text import SameTextSettings, TextPlace
+    from .spec import Spec
 
 
 class Status(StrEnum):
@@ -67,6 +67,10 @@ _SETTINGS: dict[int, tuple[Spec, SameTextSettings]] = {}
 
 
 def review_data(report: ReportData) -> ReviewData:
+    # Imported here: only a district build needs them (a one-office run does not load them).
+    from .rollup import SHARED_FACTS, cell_values
+    from .same_text import settings_for, text_places
+
     kept = _SETTINGS.get(id(report.spec))
     if kept is None or kept[0] is not report.spec:
         kept = _SETTINGS[id(report.spec)] = (report.spec, settings_for(report.spec))
@@ -262,7 +266,8 @@ def build_office(
         assert result is not None and result.report is not None
         outcome = OfficeOutcome(job.path, result.display, _office_name(result, job), Status.BUILT,
                                 summary_figures(result.report), result.problems,
-                                review=review_data(result.report))
+                                # for the district review; a run on one file (isolate False) has none
+                                review=review_data(result.report) if isolate else None)
         try:
             outcome.target = write_report(result, out_dir, force=force)
         except OutputProtected as exc:
