@@ -133,11 +133,15 @@ class Table:
         return rows
 
     def all_columns(self) -> list[Column]:
-        seen: dict[str, Column] = {}
-        for row in self.rows:
-            for column in row.columns:
-                seen.setdefault(column.id, column)
-        return list(seen.values())
+        # Asked for every balance check of every office: kept, and made again if the rows were replaced.
+        kept = self.__dict__.get("_all_columns")
+        if kept is None or kept[0] is not self.rows or kept[1] != len(self.rows):
+            seen: dict[str, Column] = {}
+            for row in self.rows:
+                for column in row.columns:
+                    seen.setdefault(column.id, column)
+            kept = self.__dict__["_all_columns"] = (self.rows, len(self.rows), tuple(seen.values()))
+        return list(kept[2])
 
 
 @dataclass(frozen=True)
