@@ -1,7 +1,7 @@
 """Fair speed benchmark: nianbao against a plain docxtpl loop, on equal cores, in interleaved rounds.
 
     python bench/speed.py --quick                 # N = 200, 5 rounds: a few minutes
-    python bench/speed.py --offices 2000          # the per-core target (long: the plain loop is slow)
+    python bench/speed.py --offices 200 2000 --plain-rounds 3   # the per-core target (long; see bench/README.md)
     python bench/speed.py --offices 200,5000 --variants nianbao-j2 --no-startup   # memory flat in N?
 
 Every figure comes from a child process run by this script; one JSON line is printed per run, then one
@@ -437,7 +437,8 @@ def main() -> None:
             for n in sizes:
                 folders[f"reports{n}"] = work / f"reports{n}"
                 subprocess.run([sys.executable, "-m", "nianbao", "build", str(folders[f"n{n}"]), "-o",
-                                str(folders[f"reports{n}"])], env=env, check=True, stdout=subprocess.DEVNULL)
+                                str(folders[f"reports{n}"])], env=env, check=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
         plan = [(v, n) for n in sizes for v in variants if v not in STARTUP]
         plan += [(v, 200 if v == "check-200" else 1) for v in variants if v in STARTUP]
         runs: list[dict[str, Any]] = []
