@@ -136,8 +136,11 @@ def _memory_kb(pid: int) -> tuple[int, int]:
 
 def run_measured(command: list[str], env: dict[str, str], sample_s: float, cwd: Path) -> dict[str, Any]:
     """Run `command`, sampling the memory of its process tree; wall, CPU of the tree, peaks, exit code."""
+    # stderr to a file, not a pipe: a district build's warnings (the synthetic offices share their prose:
+    # thousands of same-text lines) would fill a pipe read only at the end, and the child would block.
+    errors = tempfile.TemporaryFile()
     start = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, env=env, cwd=cwd)
     peak_pss = peak_rss = 0
     status = usage = None
     while True:
@@ -152,9 +155,9 @@ def run_measured(command: list[str], env: dict[str, str], sample_s: float, cwd: 
         time.sleep(sample_s)
     wall = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
-    stderr = child.stderr.read().decode("utf-8", "replace") if child.stderr else ""
-    if child.stderr:
-        child.stderr.close()
+    errors.seek(max(0, errors.seek(0, os.SEEK_END) - 2400))
+    stderr = errors.read().decode("utf-8", "replace")
+    errors.close()
     return {"wall_s": round(wall, 4), "cpu_s": round(usage.ru_utime + usage.ru_stime, 4),
             "peak_pss_kb": peak_pss, "peak_rss_sum_kb": peak_rss, "exit": child.returncode,
             "stderr_tail": stderr[-600:] if child.returncode else ""}
