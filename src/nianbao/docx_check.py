@@ -10,13 +10,12 @@ from typing import TYPE_CHECKING
 
 from .check import check_report
 from .district import previous_report, previous_year_path
-from .errors import FileTrouble
 from .load import load_report
 from .model import Paragraph, ReportData
 from .pipeline import CheckResult, check_file
-from .problems import Location, Problem, has_errors, warning
+from .problems import Location, Problem, error, has_errors, warning
 from .provenance import Provenance, read_provenance, sha256_files
-from .source import display_name
+from .source import display_name, read_bytes
 from .values import shorten
 from .wordml import MAX_DOCX_BYTES
 
@@ -37,7 +36,7 @@ def check_document(
 
     The data file it was built from is found from the report's folder as recorded; `data` names it instead.
     """
-    from .report_reader import read_report
+    from .report_reader import MISSING_TABLE_RULE, read_report
 
     path = Path(path)
     raw = _read_bytes(path)
@@ -45,22 +44,16 @@ def check_document(
     report = read.report
     explicit = previous if previous is not None else _previous_from_provenance(raw, path.parent, data)
     last_year = previous_report(report, explicit)
-    problems = list(read.problems)
+    # A finished report without one of its tables is wrong (an import only marks the table 缺失).
+    problems = [error(p.location, p.message, p.hint.split("；")[0], p.rule) if p.rule == MISSING_TABLE_RULE else p
+                for p in read.problems]
     problems.extend(changes_since_generation(read, raw, data))
     problems.extend(check_report(report, last_year))
     return CheckResult(path, report, problems)
 
 
 def _read_bytes(path: Path) -> bytes:
-    from .docx_reader import read_docx_blocks
-
-    try:
-        if path.stat().st_size <= MAX_DOCX_BYTES:
-            return path.read_bytes()
-    except OSError:
-        pass
-    read_docx_blocks(path, display_name(path))  # raises the FileTrouble with the right message
-    raise FileTrouble("读取文件失败", display_name(path))  # pragma: no cover - the line above raises
+    return read_bytes(path, display_name(path), what="Word 文档", limit=MAX_DOCX_BYTES)
 
 
 def _data_files(provenance: Provenance, report_dir: Path, data: Path | str | None) -> list[Path]:
