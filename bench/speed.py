@@ -1,7 +1,7 @@
 """Fair speed benchmark: nianbao against a plain docxtpl loop, on equal cores, in interleaved rounds.
 
     python bench/speed.py --quick                 # N = 200, 5 rounds: a few minutes
-    python bench/speed.py --offices 2000          # the per-core target (long: the plain loop is slow)
+    python bench/speed.py --offices 200 2000 --plain-rounds 3   # the per-core target (long; see bench/README.md)
     python bench/speed.py --offices 200,5000 --variants nianbao-j2 --no-startup   # memory flat in N?
 
 Every figure comes from a child process run by this script; one JSON line is printed per run, then one
@@ -136,8 +136,11 @@ def _memory_kb(pid: int) -> tuple[int, int]:
 
 def run_measured(command: list[str], env: dict[str, str], sample_s: float, cwd: Path) -> dict[str, Any]:
     """Run `command`, sampling the memory of its process tree; wall, CPU of the tree, peaks, exit code."""
+    # stderr to a file, not a pipe: a district build's warnings (the synthetic offices share their prose:
+    # thousands of same-text lines) would fill a pipe read only at the end, and the child would block.
+    errors = tempfile.TemporaryFile()
     start = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, env=env, cwd=cwd)
     peak_pss = peak_rss = 0
     status = usage = None
     while True:
@@ -152,9 +155,9 @@ def run_measured(command: list[str], env: dict[str, str], sample_s: float, cwd: 
         time.sleep(sample_s)
     wall = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
-    stderr = child.stderr.read().decode("utf-8", "replace") if child.stderr else ""
-    if child.stderr:
-        child.stderr.close()
+    errors.seek(max(0, errors.seek(0, os.SEEK_END) - 2400))
+    stderr = errors.read().decode("utf-8", "replace")
+    errors.close()
     return {"wall_s": round(wall, 4), "cpu_s": round(usage.ru_utime + usage.ru_stime, 4),
             "peak_pss_kb": peak_pss, "peak_rss_sum_kb": peak_rss, "exit": child.returncode,
             "stderr_tail": stderr[-600:] if child.returncode else ""}
@@ -375,7 +378,8 @@ def environment() -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--offices", default="2000", help="number(s) of synthetic offices, e.g. 200 or 200,5000")
+    parser.add_argument("--offices", nargs="+", default=["2000"],
+                        help="number(s) of synthetic offices: 200, or 200 2000, or 200,5000")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument("--quick", action="store_true", help="N = 200 and 5 rounds (a few minutes)")
     parser.add_argument("--variants", default=",".join(ALL_VARIANTS), help="comma-separated; see the docstring")
@@ -404,7 +408,7 @@ def main() -> None:
             print(json.dumps(line, ensure_ascii=False))
         return
 
-    sizes = [200] if args.quick else [int(x) for x in args.offices.split(",")]
+    sizes = [200] if args.quick else [int(x) for item in args.offices for x in item.split(",") if x]
     rounds = 5 if args.quick else args.rounds
     variants = [v for v in args.variants.split(",") if v and not (args.no_startup and v in STARTUP)]
     unknown = set(variants) - set(ALL_VARIANTS)
@@ -436,7 +440,8 @@ def main() -> None:
             for n in sizes:
                 folders[f"reports{n}"] = work / f"reports{n}"
                 subprocess.run([sys.executable, "-m", "nianbao", "build", str(folders[f"n{n}"]), "-o",
-                                str(folders[f"reports{n}"])], env=env, check=True, stdout=subprocess.DEVNULL)
+                                str(folders[f"reports{n}"])], env=env, check=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
         plan = [(v, n) for n in sizes for v in variants if v not in STARTUP]
         plan += [(v, 200 if v == "check-200" else 1) for v in variants if v in STARTUP]
         runs: list[dict[str, Any]] = []

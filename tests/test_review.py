@@ -301,3 +301,28 @@ def test_rollup_of_a_single_office_writes_only_the_data_file(tmp_path):
     office, _ = load_report(DISTRICT / "红星街道.yaml")
     assert total is not None and office is not None
     assert {k: total.value(*k) for k in office.cells} == {k: office.value(*k) for k in office.cells}
+
+
+def test_the_review_from_the_workers_data_equals_the_review_from_reading_every_file_again(tmp_path: Path) -> None:
+    import copy
+
+    from nianbao.review import review_district
+    from nianbao.runs import build_paths
+
+    folder = make_district(tmp_path / "2024")
+    result = build_paths([folder], out_dir=tmp_path / "out", jobs=2, write_summary=False)
+    assert sum(o.review is not None for o in result.outcomes) >= 13  # carried back from the worker processes
+    again = copy.deepcopy(result.outcomes)
+    for outcome in again:
+        outcome.review = None  # as an outcome without the workers' data: every data file is read again
+    fast, slow = review_district(result.outcomes), review_district(again)
+    assert fast.total is not None and slow.total is not None
+    assert {k: c.value for k, c in fast.total.cells.items()} == {k: c.value for k, c in slow.total.cells.items()}
+    assert fast.total.facts == slow.total.facts
+    assert (fast.included, fast.excluded, fast.district, fast.year) == (
+        slow.included, slow.excluded, slow.district, slow.year)
+    assert "不平衡街道" in fast.excluded and len(fast.included) >= 13
+    assert [p.format() for p in fast.new_problems] == [p.format() for p in slow.new_problems]
+    assert fast.new_problems  # 雷同街道 copies 红星街道: the comparison really ran
+    assert [o.repeated for o in fast.offices] == [o.repeated for o in slow.offices]
+    assert all(o.review is None for o in result.outcomes)  # dropped once used

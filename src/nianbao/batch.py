@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     import multiprocessing.context
     from concurrent.futures import Future
 
+    from .same_text import SameTextSettings, TextPlace
+    from .spec import Spec
+
 
 class Status(StrEnum):
     BUILT = "已生成"
@@ -48,6 +51,40 @@ class OfficeJob:
 
 
 @dataclass(slots=True)
+class ReviewData:
+    """What the district review needs of one built office, taken where its data was loaded (a worker), so
+    that the review does not read and check every data file a second time: its table cells (in roll-up
+    order), shared facts and paragraphs. Small and picklable; the review drops it once used."""
+
+    office: str
+    year: str
+    template: str  # the template folder: offices of another template are not added up
+    facts: dict[str, str]
+    values: tuple[Number, ...]
+    places: list[TextPlace]
+
+
+_SETTINGS: dict[int, tuple[Spec, SameTextSettings]] = {}
+
+
+def review_data(report: ReportData) -> ReviewData:
+    # Imported here: only a district build needs them (a one-office run does not load them).
+    from .rollup import SHARED_FACTS, cell_values
+    from .same_text import settings_for, text_places
+
+    kept = _SETTINGS.get(id(report.spec))
+    if kept is None or kept[0] is not report.spec:
+        kept = _SETTINGS[id(report.spec)] = (report.spec, settings_for(report.spec))
+    facts = {fact: report.facts[fact] for fact in SHARED_FACTS if fact in report.facts}
+    return ReviewData(report.office, report.year, template_key(report.spec), facts, cell_values(report),
+                      text_places(report, kept[1]))
+
+
+def template_key(spec: Spec) -> str:
+    return os.path.realpath(spec.folder)
+
+
+@dataclass(slots=True)
 class OfficeOutcome:
     """What happened to one office; small and picklable (no report, no document bytes)."""
 
@@ -60,6 +97,7 @@ class OfficeOutcome:
     target: Path | None = None
     note: str = ""  # why it was skipped, or the file trouble that stopped it
     checks_failed: bool = False  # the data failed its checks (exit 3), as opposed to file trouble (exit 1)
+    review: ReviewData | None = None  # a built office's data for the district review (review.py)
 
     @property
     def errors(self) -> int:
@@ -230,7 +268,9 @@ def build_office(
             return failed
         assert result is not None and result.report is not None
         outcome = OfficeOutcome(job.path, result.display, _office_name(result, job), Status.BUILT,
-                                summary_figures(result.report), result.problems)
+                                summary_figures(result.report), result.problems,
+                                # for the district review; a run on one file (isolate False) has none
+                                review=review_data(result.report) if isolate else None)
         try:
             outcome.target = write_report(result, out_dir, force=force)
         except OutputProtected as exc:

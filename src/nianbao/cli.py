@@ -163,8 +163,10 @@ def check(files: tuple[Path, ...], template: str | None, jobs: int | None, previ
 @click.help_option("--help", "-h")
 def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: bool, jobs: int | None,
           pdf: bool, rollup: Path | None) -> None:
+    # The summary workbook is written once, by write_district_outputs below (with the same-text warnings
+    # and the district total sheet), not also here.
     result = build_paths(files, out_dir=out_dir, template=template, force=force, jobs=jobs,
-                         reporter=ConsoleReporter("生成报告"))
+                         reporter=ConsoleReporter("生成报告"), write_summary=False)
     written = [o.target for o in result.outcomes if o.status is Status.BUILT and o.target is not None]
     pdfs_failed = pdf and not _write_pdfs(written)
     if result.summary_path is not None or rollup is not None:

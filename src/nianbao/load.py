@@ -603,6 +603,12 @@ class _Walker:
             self._cell(row, matched, v)
 
     def _cell(self, row: Row, column: Column, node: Node) -> None:
+        key = (row.table, row.id, column.id)
+        text = node.text.strip() if node.kind == "scalar" else ""
+        if column.kind == "count" and 0 < len(text) <= 9 and text.isascii() and text.isdigit():
+            # The usual cell: a plain count below MAX_COUNT, which number_problem accepts as it is.
+            self.report.cells[key] = Cell(int(text), node.location)
+            return
         subject = f"{row.table}「{row.display}」行「{column.label}」栏"
         if node.kind == "scalar" and node.text.strip() == PLACEHOLDER:
             # A number the import could not read: a to-do (once a row); rules around it are not checked.
@@ -620,7 +626,6 @@ class _Walker:
             # Reported already; when the intended number is certain (１２, 12件, 1,234) the balance rules
             # use it, so every other mistake shows in the same round.
             value = certain_number(node.text, column.kind)
-        key = (row.table, row.id, column.id)
         if value is not None:
             self.report.cells[key] = Cell(value, node.location)
         else:

@@ -1,6 +1,8 @@
 """After a district build: what the district office reviews. For the offices of a run this gathers their
-data again (the pool hands back only small outcomes), last year's data where the previous year's folder
-has it, same-text repeats across offices and years, and the roll-up. review_page.py writes it out.
+table cells and paragraphs (taken by the workers as they built each office, batch.ReviewData; only the
+first office's data file is read again here, for its template and the roll-up's shape), last year's data
+where the previous year's folder has it, same-text repeats across offices and years, and the roll-up.
+review_page.py writes it out.
 """
 
 from __future__ import annotations
@@ -9,13 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .batch import OfficeOutcome, Status, summary_figures
+from .batch import OfficeOutcome, Status, summary_figures, template_key
 from .district import defaults_for, previous_year_path
 from .errors import NianbaoError
 from .load import load_report
 from .model import Number, ReportData
 from .problems import Problem
-from .rollup import add_report, sum_reports
+from .rollup import add_report, add_values, sum_reports
 from .same_text import (
     Repeat,
     RepeatGroup,
@@ -77,27 +79,39 @@ def review_district(outcomes: Sequence[OfficeOutcome]) -> DistrictReview:
     settings = None
     # One office at a time: only its paragraphs and the running sums are kept, never every report.
     for index, office in enumerate(review.offices):
-        report = _load(office.outcome.path) if office.outcome.status in TRUSTED else None
-        if report is None:
-            review.excluded.append(office.outcome.office)
-            continue
-        if review.total is None:
-            review.total = sum_reports([report])
-        elif report.spec is not review.total.spec:
-            review.excluded.append(office.outcome.office)  # another template: its cells do not add up
-            continue
+        data, office.outcome.review = office.outcome.review, None  # used once: memory does not pile up
+        trusted = office.outcome.status in TRUSTED
+        if trusted and data is not None and review.total is not None:
+            # Taken where the office was built: its data file is not read and checked a second time.
+            if data.template != template_key(review.total.spec):
+                review.excluded.append(office.outcome.office)  # another template: its cells do not add up
+                continue
+            add_values(review.total, data.values, data.facts)
+            office_name, region, year, office.places = data.office, data.facts.get("地区"), data.year, data.places
         else:
-            add_report(review.total, report)
-        review.included.append(report.office)
-        office.name = report.office
-        review.district = review.district or report.facts.get("地区", "")
-        years.add(report.year)
-        settings = settings or settings_for(report.spec)
-        names.update(filter(None, [report.facts.get("地区"), report.office]))
-        office.places = text_places(report, settings)
-        previous = previous_year_path(office.outcome.path.resolve(), report.year)
+            report = _load(office.outcome.path) if trusted else None
+            if report is None:
+                review.excluded.append(office.outcome.office)
+                continue
+            if review.total is None:
+                review.total = sum_reports([report])
+            elif report.spec is not review.total.spec:
+                review.excluded.append(office.outcome.office)  # another template: its cells do not add up
+                continue
+            else:
+                add_report(review.total, report)
+            settings = settings or settings_for(report.spec)
+            office_name, region, year = report.office, report.facts.get("地区"), report.year
+            office.places = text_places(report, settings)
+        review.included.append(office_name)
+        office.name = office_name
+        review.district = review.district or region or ""
+        years.add(year)
+        names.update(filter(None, [region, office_name]))
+        previous = previous_year_path(office.outcome.path.resolve(), year)
         last = _load(previous) if previous is not None and previous.is_file() else None
         if last is not None and previous is not None:
+            settings = settings or settings_for(last.spec)
             office.last_year = summary_figures(last)
             office.last_year_file = f"{previous.parent.name}/{previous.name}"
             last_year[index] = text_places(last, settings)

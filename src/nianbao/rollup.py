@@ -39,6 +39,23 @@ def sum_reports(reports: Sequence[ReportData], office: str = ROLLUP_OFFICE) -> R
     return total
 
 
+def cell_values(report: ReportData) -> tuple[Number, ...]:
+    """The report's table cells in the order of a roll-up's cells (`sum_reports`): what `add_values` adds."""
+    return tuple(report.value(table.id, row.id, column.id)
+                 for table in report.spec.tables for row in table.rows for column in row.columns)
+
+
+def add_values(total: ReportData, values: Sequence[Number], facts: dict[str, str]) -> None:
+    """`add_report` for an office whose cells were taken by `cell_values` (in another process)."""
+    if len(values) != len(total.cells):
+        raise ValueError("cell values of another template")
+    for cell, value in zip(total.cells.values(), values, strict=True):
+        cell.value = (cell.value or 0) + value
+    for fact in SHARED_FACTS:
+        if fact in total.facts and facts.get(fact) != total.facts[fact]:
+            del total.facts[fact]
+
+
 def add_report(total: ReportData, report: ReportData) -> None:
     """Add one more office (of the same template) to a roll-up made by `sum_reports`, cell by cell; a shared
     fact on which this office differs is dropped."""

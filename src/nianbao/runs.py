@@ -48,11 +48,14 @@ def build_paths(
     jobs: int | None = None,
     reporter: Reporter | None = None,
     summary: bool | None = None,
+    write_summary: bool = True,
 ) -> BatchResult:
     """Check and build every office named by `paths` (files, or folders read non-recursively) into `out_dir`.
 
     One office's trouble never stops the others. With `summary` (by default: when a folder or more than
-    one office was given), the summary spreadsheet (summary.SUMMARY_FILE) is written to `out_dir` too.
+    one office was given), the summary spreadsheet (summary.SUMMARY_FILE) is written to `out_dir` too;
+    with `write_summary=False` only its place is set in the result, for a caller that writes it once with
+    more in it (review_page.write_district_outputs).
     """
     out = Path(out_dir)
     offices, from_folder = find_offices(paths)
@@ -62,6 +65,8 @@ def build_paths(
     result = BatchResult(outcomes, from_folder=from_folder)
     if summary if summary is not None else (from_folder or len(offices) > 1):
         result.summary_path = out / SUMMARY_FILE
+        if not write_summary:
+            return result
         try:
             write_summary_xlsx(outcomes, result.summary_path)
         except NianbaoError as exc:  # the reports are written: say so, and why the workbook is not

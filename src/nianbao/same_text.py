@@ -117,17 +117,43 @@ def fingerprint(text: str, names: Iterable[str], settings: SameTextSettings) -> 
     return _runs(text, _folded_names(names), settings)
 
 
-def _folded_names(names: Iterable[str]) -> tuple[str, ...]:
-    return tuple(sorted({_fold(n) for n in names if n}, key=len, reverse=True))
+class _Names:
+    """The folded names to strip from a paragraph, longest first (as `str.replace` in that order would).
+
+    With thousands of offices, trying every name on every paragraph is quadratic in the district's size;
+    instead the paragraph's substrings of each name length are looked up in a set, and only the names
+    found are replaced, in the same order and with the same result."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.order = tuple(sorted({_fold(n) for n in names if n}, key=len, reverse=True))
+        self.rank = {name: index for index, name in enumerate(self.order)}
+        self.lengths = sorted({len(n) for n in self.order}, reverse=True)
+
+    def strip(self, text: str) -> str:
+        if len(self.order) <= len(self.lengths) * len(text) // 2:  # few names: replacing each is cheaper
+            for name in self.order:
+                text = text.replace(name, "")
+            return text
+        last = -1
+        while True:
+            # The next name, in the longest-first order, that is in the text as it now is.
+            found = [self.rank[piece] for size in self.lengths for i in range(len(text) - size + 1)
+                     if (piece := text[i : i + size]) in self.rank and self.rank[piece] > last]
+            if not found:
+                return text
+            last = min(found)
+            text = text.replace(self.order[last], "")
 
 
-def _runs(text: str, folded_names: Sequence[str], settings: SameTextSettings) -> frozenset[str]:
+def _folded_names(names: Iterable[str]) -> _Names:
+    return _Names(names)
+
+
+def _runs(text: str, folded_names: _Names, settings: SameTextSettings) -> frozenset[str]:
     text = unicodedata.normalize("NFKC", text)
     for pattern in settings.patterns:
         text = pattern.sub("", text)
-    folded = _fold(text)
-    for name in folded_names:
-        folded = folded.replace(name, "")
+    folded = folded_names.strip(_fold(text))
     for phrase in settings.boilerplate:
         folded = folded.replace(phrase, "")
     folded = re.sub(r"\d+", "", folded)

@@ -335,21 +335,35 @@ def _compose_with(composer: type, text: str) -> yaml.Node | None:
         loader.dispose()
 
 
-def _convert(node: yaml.Node, display: str, problems: list[Problem], depth: int = 0) -> Node:
+def _convert(node: yaml.Node, display: str, problems: list[Problem], depth: int = 0,
+             places: dict[int, Location] | None = None) -> Node:
     if depth > MAX_NESTING:
         raise _TooDeep
-    location = Location(display, node.start_mark.line + 1)
+    if places is None:
+        places = {}  # one Location per line: a key and its value share it
+    line = node.start_mark.line + 1
+    location = places.get(line)
+    if location is None:
+        location = places[line] = Location(display, line)
     if node.tag not in _IMPLICIT_TAGS:
         shown = node.tag.replace("tag:yaml.org,2002:", "!!")
         problems.append(
             error(location, f"不支持 YAML 标签「{shown}」", "删除以 ! 开头的标签，直接填写数值或文字")
         )
+    if isinstance(node, yaml.ScalarNode):
+        if len(node.value) > MAX_TEXT_CHARS:
+            problems.append(
+                error(location, f"这段文字太长（{len(node.value)} 个字符，上限 {MAX_TEXT_CHARS} 个）",
+                      "检查是否误粘贴了整份文档；年报每一部分通常只有几千字")
+            )
+            return Node("scalar", location, text="", style=node.style or None)
+        return Node("scalar", location, text=node.value, style=node.style or None)  # libyaml says "" for plain
     if isinstance(node, yaml.MappingNode):
         result = Node("map", location)
         seen: dict[str, Node] = {}
         for key_node, value_node in node.value:
-            key = _convert(key_node, display, problems, depth + 1)
-            value = _convert(value_node, display, problems, depth + 1)
+            key = _convert(key_node, display, problems, depth + 1, places)
+            value = _convert(value_node, display, problems, depth + 1, places)
             if key.kind != "scalar":
                 problems.append(error(key.location, "键名必须是文字", "检查这一行的缩进和冒号"))
                 continue
@@ -369,16 +383,9 @@ def _convert(node: yaml.Node, display: str, problems: list[Problem], depth: int 
             seen[folded] = key
             result.items.append((key, value))
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return Node("seq", location, children=[_convert(c, display, problems, depth + 1) for c in node.value])
-    assert isinstance(node, yaml.ScalarNode)
-    if len(node.value) > MAX_TEXT_CHARS:
-        problems.append(
-            error(location, f"这段文字太长（{len(node.value)} 个字符，上限 {MAX_TEXT_CHARS} 个）",
-                  "检查是否误粘贴了整份文档；年报每一部分通常只有几千字")
-        )
-        return Node("scalar", location, text="", style=node.style or None)
-    return Node("scalar", location, text=node.value, style=node.style or None)  # libyaml says "" for plain
+    assert isinstance(node, yaml.SequenceNode)
+    return Node("seq", location,
+                children=[_convert(c, display, problems, depth + 1, places) for c in node.value])
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, display: str, text: str) -> Problem:

@@ -138,11 +138,15 @@ class Table:
         return rows
 
     def all_columns(self) -> list[Column]:
-        seen: dict[str, Column] = {}
-        for row in self.rows:
-            for column in row.columns:
-                seen.setdefault(column.id, column)
-        return list(seen.values())
+        # Asked for every balance check of every office: kept, and made again if the rows were replaced.
+        kept = self.__dict__.get("_all_columns")
+        if kept is None or kept[0] is not self.rows or kept[1] != len(self.rows):
+            seen: dict[str, Column] = {}
+            for row in self.rows:
+                for column in row.columns:
+                    seen.setdefault(column.id, column)
+            kept = self.__dict__["_all_columns"] = (self.rows, len(self.rows), tuple(seen.values()))
+        return list(kept[2])
 
 
 @dataclass(frozen=True)
@@ -419,10 +423,16 @@ def rule_problems(path: Path) -> list[str]:
 
     Checks each rule's kind, its parameters (unknown or missing) and its severity; the line is the one
     of the offending key, or of the rule when a key is missing."""
+    text = path.read_text(encoding="utf-8")
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        return [f"{path.name}：格式错误：{exc}"]
+        # libyaml when present (it runs at every start: the pure-Python composer took most of a one-office
+        # run's template loading); on an error, the pure-Python composer again, for its message.
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    except yaml.YAMLError:
+        try:
+            root = yaml.compose(text)
+        except yaml.YAMLError as exc:
+            return [f"{path.name}：格式错误：{exc}"]
     name = path.name
     if not isinstance(root, yaml.MappingNode):
         return [f"{name}:1：应为键值结构，含 rules 列表"]

@@ -1,0 +1,36 @@
+"""Stripping office names from a paragraph: the set lookup used for large districts gives exactly what
+replacing every name in turn (longest first) gives."""
+
+from __future__ import annotations
+
+import random
+
+from nianbao.same_text import _fold, _Names
+
+
+def _replace_each(names: _Names, text: str) -> str:
+    for name in names.order:
+        text = text.replace(name, "")
+    return text
+
+
+def test_many_names_are_stripped_as_replacing_each_in_turn_would() -> None:
+    rng = random.Random(14)
+    alphabet = "合成街道镇龙马潭区安宁红星一二"
+    names = _Names({"".join(rng.choice(alphabet) for _ in range(rng.randint(2, 6))) for _ in range(400)}
+                   | {f"合成{n:05d}街道" for n in range(3000)})
+    assert len(names.order) > len(names.lengths) * 60  # texts below are at most 120 characters: the lookup path
+    stripped = 0
+    for _ in range(300):
+        pieces = [rng.choice(names.order) if rng.random() < 0.3 else rng.choice(alphabet) for _ in range(40)]
+        text = _fold("".join(pieces))[:120]
+        expected = _replace_each(names, text)
+        assert names.strip(text) == expected
+        stripped += expected != text
+    assert stripped > 100  # names were really found and removed
+
+
+def test_a_name_formed_by_removing_a_longer_one_is_removed_too() -> None:
+    names = _Names(["龙马潭区红星街道", "安宁"] + [f"合成{n:05d}街道" for n in range(2000)])
+    text = "安龙马潭区红星街道宁开展工作"
+    assert names.strip(text) == _replace_each(names, text) == "开展工作"
