@@ -449,3 +449,26 @@ def test_an_output_path_that_is_a_folder_is_said_so(tmp_path):
         assert "输出路径是一个文件夹" in trouble.message
     else:
         raise AssertionError("no error")
+
+
+def test_stale_temporaries_of_every_report_are_removed_though_the_folder_is_listed_once(tmp_path, monkeypatch):
+    import os
+    import time
+
+    from nianbao import write
+
+    out = tmp_path / "out"
+    out.mkdir()
+    old = time.time() - 3600
+    stale = {name: out / f".{name}.ab12_xyz.tmp" for name in ("甲.docx", "乙.docx", "a.b.docx")}
+    for path in stale.values():
+        path.write_bytes(b"half")
+        os.utime(path, (old, old))
+    listed = []
+    real_scandir = os.scandir
+    monkeypatch.setattr(write.os, "scandir", lambda folder: listed.append(folder) or real_scandir(folder))
+    for name, path in stale.items():
+        write.write_atomic(out / name, b"report")
+        assert not path.exists() and (out / name).read_bytes() == b"report"
+    assert len(listed) == 1
+    assert sorted(p.name for p in out.iterdir()) == ["a.b.docx", "乙.docx", "甲.docx"]

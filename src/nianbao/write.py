@@ -6,6 +6,7 @@ import contextlib
 import errno
 import os
 import re
+import stat
 import tempfile
 import time
 from collections.abc import Callable
@@ -68,23 +69,46 @@ def os_error_text(exc: OSError) -> str:
     return f"{cause}。{advice}"
 
 
+_TEMPORARY = re.compile(r"\.(.+)\.[A-Za-z0-9_]{8}\.tmp")
+_RESCAN_AFTER_SECONDS = 60.0  # well below STALE_AFTER_SECONDS: see _stale_in
+_stale_seen: dict[str, tuple[float, dict[str, list[str]]]] = {}  # folder → (when scanned, name → stale files)
+
+
+def _stale_in(folder: Path) -> dict[str, list[str]]:
+    """The stale temporary files of `folder`, by the name of the file each was for.
+
+    A district run writes thousands of reports into one folder: the folder is listed once a minute, not
+    once per report. A temporary file made after the listing is younger than the listing, so it cannot be
+    stale before the next one (STALE_AFTER_SECONDS is ten times the interval): nothing is missed."""
+    key = os.path.abspath(folder)
+    now = time.time()
+    seen = _stale_seen.get(key)
+    if seen is not None and now - seen[0] < _RESCAN_AFTER_SECONDS:
+        return seen[1]
+    stale: dict[str, list[str]] = {}
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            match = _TEMPORARY.fullmatch(entry.name)
+            if match is None:
+                continue
+            with contextlib.suppress(OSError):
+                if entry.is_file(follow_symlinks=False) and now - entry.stat().st_mtime > STALE_AFTER_SECONDS:
+                    stale.setdefault(match.group(1), []).append(entry.path)
+    _stale_seen[key] = (now, stale)
+    return stale
+
+
 def remove_stale_temporaries(target: Path) -> list[Path]:
     """Remove temporary files of `target` left by a killed run (nianbao's own name pattern, old enough
     that no other run can still be writing them). Returns what was removed."""
-    pattern = re.compile(rf"\.{re.escape(target.name)}\.[A-Za-z0-9_]{{8}}\.tmp")
     removed: list[Path] = []
-    try:
-        entries = list(os.scandir(target.parent))
-    except OSError:
-        return removed
     now = time.time()
-    for entry in entries:
-        if not pattern.fullmatch(entry.name):
-            continue
+    for path in _stale_in(target.parent).pop(target.name, []):
         with contextlib.suppress(OSError):
-            if entry.is_file(follow_symlinks=False) and now - entry.stat().st_mtime > STALE_AFTER_SECONDS:
-                os.unlink(entry.path)
-                removed.append(Path(entry.path))
+            info = os.lstat(path)
+            if stat.S_ISREG(info.st_mode) and now - info.st_mtime > STALE_AFTER_SECONDS:
+                os.unlink(path)
+                removed.append(Path(path))
     return removed
 
 
