@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .model import CellKey, ReportData
-from .spec import Rule, Table
+from .spec import Rule, Spec, Table
 
 
 @dataclass
@@ -26,8 +26,22 @@ class BalanceInstance:
     column_label: str
 
 
+# The equations depend on the template only: made once per rule and process, not once per office.
+_MADE: dict[int, tuple[Rule, Spec, tuple[BalanceInstance, ...]]] = {}
+
+
 def balance_instances(report: ReportData, rule: Rule) -> Iterator[BalanceInstance]:
-    table = report.spec.table(rule.params["table"])
+    """The equations of a balance rule for `report`'s template (read-only: they are shared)."""
+    made = _MADE.get(id(rule))
+    if made is None or made[0] is not rule or made[1] is not report.spec:
+        if len(_MADE) > 4096:  # many templates read in one process (tests): start again
+            _MADE.clear()
+        made = _MADE[id(rule)] = (rule, report.spec, tuple(_make_instances(report.spec, rule)))
+    return iter(made[2])
+
+
+def _make_instances(spec: Spec, rule: Rule) -> Iterator[BalanceInstance]:
+    table = spec.table(rule.params["table"])
     left_refs: list[str] = rule.params["left"]
     right_refs: list[str] = rule.params["right"]
     if rule.params["each"] == "column":
