@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .district import defaults_for
 from .docx_reader import ParagraphBlock, read_docx_blocks
 from .errors import FileTrouble
 from .guard import ensure_absent
@@ -19,9 +20,10 @@ from .pipeline import check_file
 from .problems import Location, Problem, warning
 from .render import build_context, compiled_template
 from .report_reader import read_report
+from .schema import modeline
 from .source import display_name
 from .spec import normalize_label
-from .write import write_atomic
+from .write import write_atomic, write_schema_beside
 from .yaml_writer import report_to_yaml
 
 PLACEHOLDER = "【待补】"
@@ -84,7 +86,9 @@ def import_report(
         f"运行 nianbao build {display_name(target)} 生成 Word 报告。",
         "表格中没写的栏目按 0 计；“总计”一栏和（七）总计可以不写，由工具自动计算并核对。",
     ]
-    text = report_to_yaml(report, header=header, row_notes=row_notes)
+    partial = bool(defaults_for(target))  # the district's shared file completes the facts
+    write_schema_beside(report.spec, target, partial)
+    text = report_to_yaml(report, header=header, row_notes=row_notes, schema=modeline(report.spec, partial))
     write_atomic(target, text.encode("utf-8"))
     result = ImportResult(report.source, target, report, problems)
     # The same verdict as `nianbao check` on the written file (district defaults, last year's data).

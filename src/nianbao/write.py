@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import FileTrouble
+from .schema import schema_file_name, schema_text
+from .spec import Spec
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
@@ -100,3 +102,18 @@ def write_atomic(target: Path, data: bytes, before_rename: Callable[[], None] | 
         if isinstance(exc, OSError):
             raise FileTrouble(f"无法写入 {target}：{os_error_text(exc)}") from None
         raise
+
+
+def write_schema_beside(spec: Spec, data_file: Path, partial: bool = False) -> Path:
+    """Write the template's JSON Schema beside `data_file` (what its `# yaml-language-server` line names),
+    unless an identical one is already there; its path. `partial`: the schema with nothing required, for
+    a file completed by shared defaults."""
+    target = data_file.parent / schema_file_name(spec, partial)
+    text = schema_text(spec, partial)
+    try:
+        if target.read_text(encoding="utf-8") == text:
+            return target
+    except (OSError, UnicodeDecodeError):
+        pass
+    write_atomic(target, text.encode("utf-8"))
+    return target
