@@ -329,7 +329,7 @@ def schema(template: str | None, output: Path | None, shared: bool) -> None:
     click.echo(f"已写出：{output}")
 
 
-@cli.group(cls=NianbaoGroup, short_help="模板：检查自己的模板。", help="模板相关的命令。")
+@cli.group(cls=NianbaoGroup, short_help="模板：新建、检查自己的模板。", help="模板相关的命令。")
 def template() -> None:
     pass
 
@@ -349,6 +349,23 @@ def template_check(folder: Path) -> None:
     if problems:
         raise failure(f"模板有 {len(problems)} 个问题", EXIT_FILE)
     click.echo(f"模板 {folder} 没有发现问题")
+
+
+@template.command("new", short_help="以现有模板为上级，新建一个自己的模板文件夹。", help="新建模板文件夹（默认 templates/名称）："
+                  "复制上级模板的 template.docx 供修改，并写 模板.yaml 记下上级模板。字段、规则和默认设置沿用上级模板，"
+                  "在新文件夹中放 fields.yaml、rules.yaml 或 defaults.yaml 可以逐项覆盖。在数据文件中写“模板: 名称”或用 -t 使用它。")
+@click.argument("name", metavar="名称")
+@click.option("--from", "parent", default="official-2021", show_default=True, metavar="上级模板",
+              help="上级模板的名称或文件夹路径。")
+@click.option("--output", "-o", "output", default=None, metavar="文件夹", type=click.Path(path_type=Path, file_okay=False),
+              help="新模板放在这个文件夹；默认 templates/名称。")
+@click.help_option("--help", "-h")
+def template_new(name: str, parent: str, output: Path | None) -> None:
+    from .template_new import new_template
+
+    folder = new_template(name, parent, output)
+    click.echo(f"已新建模板：{folder}（上级模板：{parent}）")
+    click.echo(f"在 Word/WPS 中修改 {folder / 'template.docx'}，然后运行 nianbao template check {folder}")
 
 
 def main() -> None:

@@ -385,6 +385,6 @@ def render_report(report: ReportData, report_dir: Path | None = None) -> bytes:
         data_hash=sha256_files(report.source_paths),
         template_hash=template.hash,
         sources=tuple(relative_source(p, report_dir) for p in report.source_paths),
-        template_name=report.spec.docx.parent.name,
+        template_name=report.spec.folder.name,
     )
     return template.render(build_context(report), title=report.facts.get("标题", ""), provenance=provenance)
