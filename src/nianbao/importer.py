@@ -18,6 +18,7 @@ from .guard import ensure_absent
 from .model import Paragraph, ReportData
 from .pipeline import check_file
 from .problems import Location, Problem, warning
+from .provenance import read_provenance, report_template
 from .render import build_context, compiled_template
 from .report_reader import read_report
 from .schema import modeline
@@ -64,9 +65,18 @@ def import_report(
     ensure_absent(target, force=force)
     if target.suffix.lower() not in (".yaml", ".yml"):
         raise FileTrouble(f"输出文件 {display_name(target)} 应以 .yaml 结尾")
+    problems: list[Problem] = []
+    if template is None and source.suffix.lower() == ".docx" and source.is_file():
+        # A report nianbao built from a template of its own is read with that template's wording.
+        try:
+            provenance = read_provenance(source)
+        except FileTrouble:
+            provenance = None  # read_report says what is wrong with the file
+        template, trouble = report_template(provenance, source)
+        problems.extend(trouble)
     read = read_report(source, template=template)
     report = read.report
-    problems = list(read.problems)
+    problems[:0] = read.problems
     where = read.opening[0].location if read.opening else Location(report.source)
     for fact in report.spec.facts:
         if fact.required and fact.key not in report.facts:

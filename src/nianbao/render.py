@@ -36,7 +36,7 @@ from .provenance import (
 from .spec import Spec
 from .template_lint import require_clean_docx
 from .values import format_number
-from .wordml import W_NS
+from .wordml import W_NS, fonts_used, restore_font_fallbacks
 from .zippack import PackedMember, pack_member, write_zip
 
 DOCUMENT_PART = "word/document.xml"
@@ -107,6 +107,7 @@ class CompiledTemplate:
         except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
             raise TemplateTrouble(f"无法打开 Word 模板 {self.path}：{exc}") from None
         self.hash = hashlib.sha256(raw).hexdigest()
+        self.parts = _with_font_fallbacks(self.parts)
         # The parts to patch so that docProps/custom.xml is declared: the same for every render.
         self._by_name = {info.filename: data for info, data in self.parts}
         self._custom_part_declarations = custom_part_declarations(self._by_name)
@@ -258,6 +259,19 @@ def _parse_checked(xml: bytes) -> Any:
         return etree.fromstring(xml)
     except etree.XMLSyntaxError as exc:
         raise TemplateTrouble(f"生成的文档内容不是有效的 XML：{exc}") from None
+
+
+def _with_font_fallbacks(parts: list[tuple[zipfile.ZipInfo, bytes]]) -> list[tuple[zipfile.ZipInfo, bytes]]:
+    """The package with the fallbacks of the official fonts in its font table (a template re-saved by
+    LibreOffice has lost them; see wordml.FONT_FALLBACKS)."""
+    by_name = {info.filename: data for info, data in parts}
+    table = by_name.get("word/fontTable.xml")
+    if table is None:
+        return parts
+    fixed = restore_font_fallbacks(table, fonts_used(by_name))
+    if fixed is table:
+        return parts
+    return [(info, fixed if info.filename == "word/fontTable.xml" else data) for info, data in parts]
 
 
 def _prepare(path: Path, parts: list[tuple[zipfile.ZipInfo, bytes]]) -> dict[str, Any]:

@@ -13,10 +13,11 @@ from collections.abc import Iterable
 import yaml
 
 from .model import Paragraph, ReportData
-from .spec import Row, Table
+from .spec import DEFAULT_TEMPLATE, Row, Table
 from .values import format_number
 
 FACTS_KEY = "基本信息"
+TEMPLATE_KEY = "模板"
 INDENT = "  "
 
 
@@ -35,6 +36,10 @@ def report_to_yaml(
     out: list[str] = [schema] if schema else []
     out.extend(f"# {line}" if line else "#" for line in header)
     if out:
+        out.append("")
+    if report.spec.folder.name != DEFAULT_TEMPLATE:
+        # The template the data was read with (a folder name: found beside the data, in templates/).
+        out.append(f"{TEMPLATE_KEY}: {_scalar(report.spec.folder.name)}")
         out.append("")
     out.append(f"{FACTS_KEY}:")
     for fact in report.spec.facts:
