@@ -63,6 +63,7 @@ def test_a_broken_template_is_named_precisely(tmp_path, part, old, new, expected
     result = _run("template", "check", str(folder))
     assert result.exit_code == 1
     assert expected in result.output, result.output
+    assert "模板有 1 个问题" in result.output, result.output  # one mistake, one message
 
 
 def test_a_missing_table_is_named(tmp_path):
@@ -90,7 +91,8 @@ def test_a_bad_rule_is_named_with_its_line(tmp_path):
                      encoding="utf-8")
     result = _run("template", "check", str(folder))
     assert result.exit_code == 1
-    assert re.search(r"rules\.yaml:\d+：规则 待改写（rewrite_marker）没有参数「mark」", result.output)
+    assert re.search(r"rules\.yaml:\d+：规则 待改写（rewrite_marker）没有参数「mark」，应为「marker」", result.output)
+    assert "模板有 1 个问题" in result.output, result.output
 
 
 def test_build_refuses_a_broken_template_with_the_same_message(tmp_path):

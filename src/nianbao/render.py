@@ -383,9 +383,18 @@ def _set_core_title(core_xml: str, title: str) -> str:
     return core_xml.replace("</cp:coreProperties>", f"<dc:title>{safe}</dc:title></cp:coreProperties>")
 
 
-@lru_cache(maxsize=8)
 def compiled_template(docx_path: Path) -> CompiledTemplate:
-    """One compiled template per process and path."""
+    """One compiled template per process, path and file stamp (a template edited while the process runs,
+    as `check` of a report whose template changed, is compiled again)."""
+    try:
+        stat = Path(docx_path).stat()
+    except OSError:
+        return _compiled(docx_path, 0, 0)  # CompiledTemplate raises the proper TemplateTrouble
+    return _compiled(docx_path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _compiled(docx_path: Path, mtime_ns: int, size: int) -> CompiledTemplate:
     return CompiledTemplate(docx_path)
 
 

@@ -6,6 +6,7 @@ Nothing here knows the official format by heart: `fields.yaml`, `rules.yaml` and
 
 from __future__ import annotations
 
+import difflib
 import os
 import unicodedata
 from dataclasses import dataclass, field
@@ -523,8 +524,18 @@ def rule_problems(path: Path) -> list[str]:
             continue
         required, optional = RULE_KINDS[kind]
         allowed = required | optional | _COMMON_REQUIRED | _COMMON_OPTIONAL
+        missing_keys = sorted((required | _COMMON_REQUIRED) - set(keys))
+        misspelt: set[str] = set()  # a missing parameter written with a slip: one message, not two
         for key, (key_node, value_node) in keys.items():
             if key not in allowed:
+                close = difflib.get_close_matches(key, [k for k in missing_keys if k not in misspelt], n=1, cutoff=0.6)
+                if close:
+                    misspelt.add(close[0])
+                    problems.append(
+                        f"{name}:{key_node.start_mark.line + 1}：规则 {rule_id}（{kind}）没有参数「{key}」，"
+                        f"应为「{close[0]}」"
+                    )
+                    continue
                 problems.append(
                     f"{name}:{key_node.start_mark.line + 1}：规则 {rule_id}（{kind}）没有参数「{key}」；"
                     f"可用的参数：{'、'.join(sorted(allowed - {'id', 'kind'}))}"
@@ -534,7 +545,7 @@ def rule_problems(path: Path) -> list[str]:
                     f"{name}:{value_node.start_mark.line + 1}：规则 {rule_id} 的严重程度（severity）"
                     f"「{getattr(value_node, 'value', '')}」应为 error（错误）或 warning（提醒）"
                 )
-        for missing in sorted((required | _COMMON_REQUIRED) - set(keys)):
+        for missing in (k for k in missing_keys if k not in misspelt):
             problems.append(f"{name}:{line}：规则 {rule_id}（{kind}）缺少参数「{missing}」")
     return problems
 
