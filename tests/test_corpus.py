@@ -23,36 +23,19 @@ import corpus  # noqa: E402
 NOT_YET_EXACT = {
     "2019-gansu-qingshui-xian",
     "2019-shanghai-shi-bangongting",
-    "2021-guizhou-hezhang-xian",
-    "2021-guizhou-xixiu-huangla-xiang",
     "2022-hebei-xinle-matoupu-zhen",
     "2022-heilongjiang-daoli-jingwei-jiedao",
-    "2022-heilongjiang-wuchang-beiyinhe-zhen",
     "2022-hunan-taojiang-songmutang-zhen",
-    "2022-neimenggu-guyang-xiashihao-zhen",
-    "2022-shaanxi-xixian-taiping-zhen",
     "2022-shandong-xihaian-huangdao-jiedao",
     "2022-shanghai-shi",
-    "2022-shanxi-gaoping-shi-zfbgs",
     "2022-sichuan-ziyang-tongchenghua-ju",
-    "2023-chongqing-dazu-qu-zfbgs",
-    "2023-heilongjiang-xiangyang-qu-zfbgs",
-    "2023-hubei-qiaokou-qu-zfbgs",
-    "2023-jiangsu-hongze-qu",
     "2023-sichuan-pengxi-mingfeng-zhen",
-    "2023-tianjin-hongqiao-qu-zfbgs",
-    "2024-guangdong-wuchuan-haibin-jiedao",
-    "2024-jiangsu-hongze-qu",
-    "2024-jiangsu-huaian-shi",
     "2024-jilin-changchun-shi-zfbgt",
     "2024-neimenggu-xincheng-donghe-jiedao",
     "2024-shanghai-kewei-text",
     "2024-sichuan-zhaohua-yuanba-zhen",
     "2024-yunnan-zhaotong-shi",
     "2024-zhejiang-pingyang-fengwo-zhen",
-    "2024-zhejiang-zhuji-lipu-zhen",
-    "2025-hebei-funing-qu-zfbgs",
-    "2025-hubei-qiaokou-qu-zfbgs",
     "2025-neimenggu-kundulun-shifudonglu-jiedao",
     "2025-shandong-rongcheng-dongshan-jiedao",
     "2025-shandong-zhoucun-sichoulu-jiedao",
@@ -63,13 +46,15 @@ NOT_YET_EXACT = {
     "2025-yunnan-xishan-qu",
 }
 # Whole reports: table numbers read exactly at least this many (of all).
+# A number that cannot be read is written 【待补】, never 0: the zeros that used to count by chance in rows
+# and tables the reader could not place (most of the two Shanghai texts) no longer count.
 NUMBER_FLOORS = {
-    "2019-shanghai-shi-bangongting": 44,
-    "2023-jiangsu-hongze-qu": 171,
-    "2024-jiangsu-hongze-qu": 169,
-    "2024-jiangsu-huaian-shi": 197,
-    "2024-shanghai-kewei-text": 177,
-    "2025-shanghai-shifu-bangongting-text": 139,
+    "2019-shanghai-shi-bangongting": 41,
+    "2023-jiangsu-hongze-qu": 179,
+    "2024-jiangsu-hongze-qu": 179,
+    "2024-jiangsu-huaian-shi": 200,
+    "2024-shanghai-kewei-text": 25,
+    "2025-shanghai-shifu-bangongting-text": 18,
 }
 ITEMS = corpus.corpus_items()
 
@@ -99,3 +84,41 @@ def test_imports_exactly(folder: Path) -> None:
 def test_whole_reports_keep_their_numbers(slug: str) -> None:
     score = corpus.score(corpus.CORPUS / slug)
     assert score.numbers_exact >= NUMBER_FLOORS[slug], score.mismatches[:5]
+
+
+@pytest.mark.parametrize("folder", ITEMS, ids=[f.name for f in ITEMS])
+def test_no_number_is_guessed(folder: Path) -> None:
+    """Every number is read exactly or written 【待补】: none is written as another value."""
+    score = corpus.score(folder)
+    assert score.numbers_wrong == 0, [m for m in score.mismatches if "【待补】" not in m][:5]
+
+
+def _complete_and_balanced(folder: Path) -> bool:
+    """A whole report in the current format that has every row and balances as published."""
+    meta = (folder / "meta.yaml").read_text(encoding="utf-8")
+    expected = (folder / "expected.yaml").read_text(encoding="utf-8")
+    return "shape: excerpt" not in meta and "edition: 2019" not in meta \
+        and "\n不可读:" not in expected and "\n原表错误:" not in expected
+
+
+WHOLE_CURRENT = [f for f in ITEMS if _complete_and_balanced(f)]
+
+
+@pytest.mark.parametrize(
+    "folder",
+    [
+        pytest.param(f, id=f.name, marks=pytest.mark.xfail(strict=True, reason="not yet read exactly"))
+        if f.name in NOT_YET_EXACT else pytest.param(f, id=f.name)
+        for f in WHOLE_CURRENT
+    ],
+)
+def test_whole_report_imports_checks_and_builds_without_hand_edits(folder: Path, tmp_path: Path) -> None:
+    assert len(WHOLE_CURRENT) >= 3  # huaian, and the two Shanghai texts (not yet read exactly)
+    """A whole report in the current format, read exactly: its data file passes `check` with no error (what
+    the source does not say is a 待补 to-do) and `build` writes the report."""
+    from nianbao import build_file, import_report
+
+    result = import_report(corpus.source_of(folder), tmp_path / "data.yaml")
+    assert [p.message for p in result.data_problems if p.is_error] == []
+    _, docx = build_file(tmp_path / "data.yaml", out_dir=tmp_path / "out")
+    assert docx.is_file()

@@ -9,7 +9,7 @@ import pytest
 from nianbao.docx_reader import GridCell, ParagraphBlock, TableBlock
 from nianbao.errors import FileTrouble
 from nianbao.published import decode_html, pdf_blocks, pdf_text, read_html_blocks, read_pdf_blocks
-from nianbao.report_reader import read_report
+from nianbao.report_reader import full_width_punctuation, read_report
 
 
 def _texts(grid: list[list[GridCell | None]]) -> list[list[str | None]]:
@@ -120,6 +120,11 @@ def test_broken_pdf_is_a_plain_message(tmp_path: Path) -> None:
         (["淮安市人民政府", "2024年政府信息公开工作年度报告"], "淮安市人民政府", "2024"),
         (["来源：某某区人民政府 发布时间：2024-01-30", "某某街道办事处2023年政府信息公开工作年度报告"],
          "某某街道办事处", "2023"),
+        (["下湿壕镇政府2022年信息公开工作年度报告"], "下湿壕镇政府", "2022"),
+        (["红桥区人民政府办公室2023年政府信息公开工作报告"], "红桥区人民政府办公室", "2023"),
+        # no year in the title: the office from it, the year from the statistics period
+        (["市府东路街道政府信息公开工作年度报告", "本报告所列数据统计期限为2025年1月1日至2025年12月31日。"],
+         "市府东路街道", "2025"),
     ],
 )
 def test_title_forms(tmp_path: Path, lines: list[str], office: str, year: str) -> None:
@@ -142,6 +147,10 @@ def test_title_forms(tmp_path: Path, lines: list[str], office: str, year: str) -
         ("联系单位：某某区司法局办公室，联系地址：某某区人民路1号，邮政编码：123456。", "联系机构", "某某区司法局办公室"),
         ("联系单位：某某区司法局办公室，联系地址：某某区人民路1号，邮政编码：123456。", "地址", "某某区人民路1号"),
         ("联系单位：某某区司法局办公室，联系地址：某某区人民路1号，邮政编码：123456。", "邮编", "123456"),
+        ("请与某某市人民政府办公室信息科联系（地址：长平西街46号，电话0356-5221239）。", "联系电话", "0356-5221239"),
+        ("本报告中所列数据的统计期限自2023年1月1日起至12月31日止。", "年度", "2023"),
+        ("本年度报告中所列数据的统计期限从2025年1月1日到12月31日止。", "年度", "2025"),
+        ("根据规定，现公开区人民政府办公室2023年政府信息公开工作年度报告。", "机关", "区人民政府办公室"),
     ],
 )
 def test_facts_are_found_wherever_the_report_states_them(
@@ -165,7 +174,8 @@ def test_title_broken_over_lines_is_one_title(tmp_path: Path) -> None:
     source = tmp_path / "r.txt"
     source.write_text("2025 年上海市人民政府办公厅政府信息公开\n工作年度报告\n一、总体情况\n正文。\n", encoding="utf-8")
     facts = read_report(source).report.facts
-    assert facts["年度"] == "2025" and facts.get("地区", "") + facts["机关"] == "上海市人民政府办公厅"
+    assert facts["年度"] == "2025" and facts["机关"] == "上海市人民政府办公厅"
+    assert facts["地区"] == "上海市"  # its region, said once in the title all the same (spec.region_before)
 
 
 def test_pdf_part_heading_stands_alone() -> None:
@@ -241,3 +251,115 @@ def test_one_old_label_in_a_current_table_is_not_another_edition(tmp_path: Path)
     source.write_text(_table_two("本年制发件数 | 本年废止件数 | 现行有效件数", "规范性文件 | 3 | 0 | 20"),
                       encoding="utf-8")
     assert not any("2019 年试行格式" in p.message for p in read_report(source).problems)
+
+
+@pytest.mark.parametrize(
+    ("office", "mentions", "region"),
+    [
+        ("淮安市人民政府", ["淮安市人民政府办公室", "淮安市翔宇南道1号"], "淮安市"),
+        ("洪泽区人民政府", ["淮安市洪泽区人民政府办公室", ""], "淮安市洪泽区"),
+        ("上海市人民政府办公厅", ["", ""], "上海市"),
+        ("珊瑚镇人民政府", ["泰兴市珊瑚镇人民政府", ""], ""),  # a township: its region is not in its name
+        ("安宁街道", ["泸州市龙马潭区安宁街道党建办", ""], ""),
+    ],
+)
+def test_region_of_a_government_from_its_name_and_contact(office: str, mentions: list[str], region: str) -> None:
+    from nianbao.report_reader import government_region
+
+    assert government_region(office, mentions) == region
+
+
+def test_problems_and_remedies_without_sub_headings_are_split_where_the_remedies_start(tmp_path: Path) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("某某街道办事处2024年政府信息公开工作年度报告\n一、总体情况\n正文。\n"
+                      "五、存在的主要问题及改进情况\n一是政策解读不够。\n二是队伍不稳。\n下一步，我们将加强解读。\n",
+                      encoding="utf-8")
+    read = read_report(source)
+    assert [p.text for p in read.report.paragraphs["存在的主要问题"]] == ["一是政策解读不够。", "二是队伍不稳。"]
+    assert [p.text for p in read.report.paragraphs["改进情况"]] == ["下一步，我们将加强解读。"]
+    assert not any("缺少「（二）改进情况」" in p.message for p in read.problems)
+
+
+def test_text_without_sub_headings_and_no_turn_is_not_a_missing_section(tmp_path: Path) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("某某街道办事处2024年政府信息公开工作年度报告\n一、总体情况\n正文。\n"
+                      "五、存在的主要问题及改进情况\n一是政策解读不够，已加强解读。\n", encoding="utf-8")
+    problems = read_report(source).problems
+    assert not any(p.is_error and "五、存在的主要问题及改进情况" in p.message for p in problems)
+    assert any("没有（一）（二）小标题" in p.message for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("region", "office", "title"),
+    [
+        ("泸州市龙马潭区", "安宁街道", "泸州市龙马潭区安宁街道2024年政府信息公开工作年度报告"),
+        ("上海市", "上海市人民政府办公厅", "上海市人民政府办公厅2024年政府信息公开工作年度报告"),
+        ("淮安市洪泽区", "洪泽区人民政府", "淮安市洪泽区人民政府2024年政府信息公开工作年度报告"),
+    ],
+)
+def test_a_title_never_names_the_region_twice(region: str, office: str, title: str) -> None:
+    from nianbao.spec import load_spec, resolve_template
+
+    spec = load_spec(resolve_template(None, base=Path.cwd()))
+    assert spec.title_for({"地区": region, "机关": office, "年度": "2024"}) == title
+
+
+@pytest.mark.parametrize(
+    ("sentence", "site", "url"),
+    [
+        ("本报告电子版可在赫章县人民政府门户网站信息公开专栏政府信息公开年报下载(链接:https://www.gzhezhang.gov.cn/a.html)。",
+         "赫章县人民政府门户网站", "https://www.gzhezhang.gov.cn/a.html"),
+        ("报告电子版可在贵州省人民政府网政府信息公开专栏下载(http://www.xixiu.gov.cn/zfxxgk)。",
+         "贵州省人民政府网政府信息公开专栏", "http://www.xixiu.gov.cn/zfxxgk"),
+        ("本年度报告内容可通过可以通过哈尔滨市人民政府门户网站→政府信息公开专栏查阅,网址为:http://a.harbin.gov.cn/col/index.html进行查阅。",
+         "哈尔滨市人民政府门户网站", "http://a.harbin.gov.cn/col/index.html"),
+        ("本报告的电子版可在“青岛西海岸新区政务网”(http://www.xihaian.gov.cn)下载。", "青岛西海岸新区政务网",
+         "http://www.xihaian.gov.cn"),
+        ("本年度报告的电子版可以通过“重庆市大足区人民政府”网站下载(http://www.dazu.gov.cn/)。", "“重庆市大足区人民政府”网站",
+         "http://www.dazu.gov.cn/"),
+        ("本报告的电子版可在西山区人民政府网站(http:// www.kmxs.gov.cn)下载。", "西山区人民政府网站", "http:// www.kmxs.gov.cn"),
+        ("(地址:吴川市海滨街道海港大道南,电话:0759-5550092,吴川市海滨街道办门户网网址:https://www.gdwc.gov.cn/x/index。",
+         "吴川市海滨街道办门户网", "https://www.gdwc.gov.cn/x/index"),
+    ],
+)
+def test_the_site_a_report_is_published_on(sentence: str, site: str, url: str) -> None:
+    from nianbao.report_reader import website_in
+
+    assert website_in(full_width_punctuation(sentence)) == (site, url)
+
+
+def test_a_url_in_other_text_is_not_the_report_site() -> None:
+    from nianbao.report_reader import website_in
+
+    assert website_in("依托政务服务平台(http://zwfw.example.gov.cn)办理事项120件。") is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "office"),
+    [
+        ("如需咨询其他事项,请与赫章县人民政府办公室联系(地址:双河街道小康一路1005号)。", "赫章县人民政府办公室"),
+        ("如对本年度报告有任何疑问,请联系:向阳区人民政府办公室,联系电话:0454-8607012。", "向阳区人民政府办公室"),
+        ("如对本报告有疑问,请联系哈尔滨市道里区经纬街道办事处(联系地址:北安街27号)。", "哈尔滨市道里区经纬街道办事处"),
+        ("如有疑问,请联系五常市背荫河镇政府。", "五常市背荫河镇政府"),
+    ],
+)
+def test_the_contact_office_in_its_usual_sentences(tmp_path: Path, sentence: str, office: str) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text(f"某某街道办事处2024年政府信息公开工作年度报告\n{sentence}\n一、总体情况\n正文。\n", encoding="utf-8")
+    assert read_report(source).report.facts["联系机构"] == office
+
+
+@pytest.mark.parametrize(
+    ("name", "region", "office"),
+    [
+        ("泸州市龙马潭区安宁街道", "泸州市龙马潭区", "安宁街道"),
+        ("泰兴市珊瑚镇人民政府", "泰兴市", "珊瑚镇人民政府"),
+        ("诸暨市浬浦镇人民", "诸暨市", "浬浦镇人民政府"),  # 政府 fused with the title's 政府信息公开
+        ("秦皇岛市抚宁区人民政府办公室", "", "秦皇岛市抚宁区人民政府办公室"),
+        ("硚口区政府办公室", "", "硚口区政府办公室"),
+    ],
+)
+def test_office_names_split_into_region_and_office(name: str, region: str, office: str) -> None:
+    from nianbao.report_reader import split_office_name
+
+    assert split_office_name(name) == (region, office)

@@ -77,10 +77,11 @@ FAILING = [
         id="rule12-2019-row-as-key",
     ),
     pytest.param(
-        {"  （五）监督保障情况: |": "  （五）其他情况: |"},
+        {"  （五）监督保障情况: |": "  （五）其他情况: |", "做好政府信息主动公开监督工作，": "",
+         "加强对工作人员政府信息公开工作的监督检查和日常指导，": "", "切实做好监督管理": "切实做好各项工作"},
         "一、总体情况:",
         "警告：第一部分「总体情况」没有写到“监督保障”方面",
-        id="aspects-missing",
+        id="aspects-missing-from-heads-and-text",
     ),
 ]
 
@@ -127,6 +128,8 @@ PASSING = [
         },
         id="rule10-fee-notice-mentioned",
     ),
+    # The five aspects are judged from what part 一 says, not only from its sub-heads.
+    pytest.param({"  （五）监督保障情况: |": "  （五）其他情况: |"}, id="aspects-in-the-text-without-a-sub-head"),
 ]
 
 

@@ -106,6 +106,43 @@ CASES = [
 ]
 
 
+CASES += [
+    pytest.param(
+        {**BALANCED, PART1_APPLIED: TRUE_TEXT.replace("予以公开3件，占比75%", "予以公开及部分公开4件，占比75%")},
+        # once, against the sum of both rows (not again by the 部分公开 pattern); 75% is right for 3 of 4
+        ["正文“予以公开及部分公开4件，占比75%”与表格不一致：表三「（一）予以公开」「（二）部分公开」两行「总计」栏之和为 3"],
+        id="combined-open-and-partly-open-once",
+    ),
+    pytest.param(
+        {REVIEW: "行政复议: [1, 0, 0, 0]", PART1_APPLIED: "2024年，发生政府信息公开行政复议和行政诉讼案件2件。"},
+        ["正文“行政复议和行政诉讼案件2件”与表格不一致：表四「行政复议」「行政诉讼」各项「总计」栏之和为 1"],
+        id="combined-review-and-suit-once",
+    ),
+    pytest.param(
+        {**BALANCED, PART1_APPLIED: TRUE_TEXT.replace("申请4件", "申请五件")},
+        ["正文“收到政府信息公开申请五件”与表格不一致：表三「一、本年新收政府信息公开申请数量」行「总计」栏为 4"],
+        id="chinese-numerals",
+    ),
+    pytest.param(
+        {PART1_APPLIED: "2024年，本机关现行有效行政规范性文件393件。"},
+        ["正文“现行有效行政规范性文件393件”与表格不一致：表二「第二十条第（一）项 行政规范性文件」行「现行有效件数」栏为 0"],
+        id="table-two-stock-quoted",
+    ),
+]
+
+
+# 4 new + 1 carried = 3 公开 + 2 不掌握 (5 handled): a share of the new applications differs from one of 办结.
+FIVE_HANDLED = {**BALANCED, NOT_HELD: "1.本机关不掌握相关政府信息: [2, 0, 0, 0, 0, 0]",
+                NEXT: "四、结转下年度继续办理: [0, 0, 0, 0, 0, 0]"}
+CASES += [
+    pytest.param(
+        {**FIVE_HANDLED, PART1_APPLIED: "2024年，共收到政府信息公开申请4件，予以公开3件，占办结总数的75%。"},
+        ["正文“予以公开3件，占办结总数的75%”中的比例与表格不一致：按表格应为 60%（3 ÷ 5）"],
+        id="percentage-of-the-handled",
+    ),
+]
+
+
 def text_warnings(result) -> list[str]:
     return [p.message for p in result.problems if p.rule in ("正文数字与表格一致", "正文说法与表格一致")]
 
@@ -130,6 +167,23 @@ CLEAN = [
     pytest.param(
         {PART1_APPLIED: "2024年，热线办件1708件，约占比20%，无尚未审结案件。"},
         id="other-numbers-and-negated-pending-are-ignored",
+    ),
+    pytest.param(
+        {**FIVE_HANDLED, PART1_APPLIED: "2024年，共收到政府信息公开申请4件，予以公开3件，占新收申请的75%。"},
+        id="percentage-of-the-new-applications-the-text-names",
+    ),
+    pytest.param(
+        {**BALANCED, PART1_APPLIED: TRUE_TEXT.replace("予以公开3件", "予以公开及部分公开3件")},
+        id="combined-phrase-against-the-sum",
+    ),
+    pytest.param(
+        {**BALANCED, PART1_APPLIED: TRUE_TEXT.replace("申请4件", "申请四件").replace("上年结转1件", "上年结转一件")},
+        id="chinese-numerals-that-agree",
+    ),
+    pytest.param(
+        {REVIEW: "行政复议: [1, 0, 0, 0]", SUIT: "未经复议直接起诉: [1, 0, 0, 0]",
+         PART1_APPLIED: "2024年，发生政府信息公开行政复议和诉讼案件2件，均获维持。"},
+        id="review-and-suit-together-against-their-sum",
     ),
 ]
 

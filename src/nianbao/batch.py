@@ -175,6 +175,7 @@ def _trouble(job: OfficeJob, exc: NianbaoError, result: CheckResult | None = Non
         Status.FAILED,
         problems=result.problems if result else [],
         note=exc.format(),
+        checks_failed=isinstance(exc, ChecksFailed),  # e.g. a table still 缺失: the data, not a file
     )
 
 

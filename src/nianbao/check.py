@@ -9,11 +9,13 @@ and never opens a file. All problems are collected; nothing here writes a file.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import Any
 
 from .errors import TemplateTrouble
 from .model import Number, Paragraph, ReportData
 from .problems import Location, Problem, warning
-from .spec import Rule, normalize_label
+from .spec import ABSENT_TABLE, PENDING_RULE, PLACEHOLDER, Rule, normalize_label
 from .text_rules import check_text_claims, check_text_numbers
 from .totals import BalanceInstance, balance_instances
 from .years import (
@@ -28,7 +30,16 @@ def check_report(report: ReportData, previous: ReportData | None = None) -> list
     """Every problem the rules find in `report`; `previous` is last year's report of the same office
     (district.previous_report finds it), or None when there is none at hand."""
     problems: list[Problem] = []
-    for rule in report.spec.rules:
+    absent = set(report.absent_tables)
+    skipped: dict[str, list[str]] = {table: [] for table in sorted(absent)}
+    for written in report.spec.rules:
+        rule_absent = absent | (previous.absent_tables if previous is not None and written.kind in _YEAR_CHECKS
+                                else set())
+        rule = without_tables(written, rule_absent)
+        for table in sorted(_tables_named(written.params, rule_absent) & set(skipped)):
+            skipped[table].append(written.id)
+        if rule is None:
+            continue
         if rule.kind in _YEAR_CHECKS:
             problems.extend(_YEAR_CHECKS[rule.kind](report, rule, previous))
             continue
@@ -36,12 +47,57 @@ def check_report(report: ReportData, previous: ReportData | None = None) -> list
         if check is None:
             raise TemplateTrouble(f"rules.yaml 的规则 {rule.id} 的类型「{rule.kind}」无法识别")
         problems.extend(check(report, rule))
+    for table_id, rule_ids in skipped.items():
+        problems.append(absent_table_problem(report, table_id, rule_ids))
     # Several rules may meet the same fact (e.g. last year's file is of the wrong year): say it once.
     return list(dict.fromkeys(problems))
 
 
+def absent_table_problem(report: ReportData, table_id: str, rule_ids: list[str]) -> Problem:
+    """The one line for a table the source did not have: a to-do, and which checks were left out."""
+    table = report.spec.table(table_id)
+    skipped = f"；依赖它的核对已略过：{'、'.join(rule_ids)}" if rule_ids else ""
+    return warning(
+        report.table_locations.get(table_id, Location(report.source)),
+        f"{table_id}「{table.key}」待补：数据文件中写作“{ABSENT_TABLE}”（原报告中没有这张表）{skipped}",
+        f"按实际数据填写这张表，写好后删去“{ABSENT_TABLE}”；缺表的报告不能生成",
+        PENDING_RULE,
+    )
+
+
+def without_tables(rule: Rule, absent: set[str]) -> Rule | None:
+    """`rule` as it can run without the `absent` tables: itself when it needs none of them; for a rule made
+    of entries (text patterns, claims), only the entries that need none; None when nothing is left."""
+    if not absent or not _tables_named(rule.params, absent):
+        return rule
+    params: dict[str, Any] = {}
+    entries_left = False
+    for key, value in rule.params.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            params[key] = [v for v in value if not _tables_named(v, absent)]
+            entries_left = entries_left or bool(params[key])
+        elif _tables_named(value, absent):
+            return None
+        else:
+            params[key] = value
+    return replace(rule, params=params) if entries_left else None
+
+
+def _tables_named(value: Any, tables: set[str]) -> set[str]:
+    """The table ids among `tables` that `value` (a rule's settings, nested) names anywhere."""
+    if isinstance(value, str):
+        return {value} & tables
+    if isinstance(value, dict):
+        return set().union(*(_tables_named(v, tables) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_tables_named(v, tables) for v in value)) if value else set()
+    return set()
+
+
 def _check_balance(report: ReportData, rule: Rule) -> Iterator[Problem]:
     for inst in balance_instances(report, rule):
+        if any(k in report.pending_cells for k in inst.left + inst.right):
+            continue  # a number still 【待补】: its row is listed as a to-do; the sum waits for it
         if any(k in report.invalid_cells for k in inst.left + inst.right):
             # The unreadable number is reported already; its sums would only mislead. Say that this
             # balance was not checked, so the clerk knows to run the check again after fixing it.
@@ -107,6 +163,8 @@ def _check_text_mentions(report: ReportData, rule: Rule) -> Iterator[Problem]:
     if part_key not in report.part_locations:
         return  # the missing part is reported by the loader already
     paragraphs = report.part_paragraphs(part_key)
+    if paragraphs and all(p.text.strip() == PLACEHOLDER for p in paragraphs):
+        return  # the part is still to be written (listed as 待补)
     text = normalize_label("".join(p.text for p in paragraphs))
     if any(normalize_label(k) in text for k in rule.params["keywords"]):
         return
@@ -135,9 +193,11 @@ def _check_aspects(report: ReportData, rule: Rule) -> Iterator[Problem]:
     part = next(p for p in report.spec.parts if p.key == rule.params["part"])
     if part.key not in report.part_locations:
         return
-    titles = normalize_label("".join(s.title for s in report.subparts.get(part.context, [])))
+    # Judged from what the part says: its sub-heads, and its text when a report has no sub-head for an
+    # aspect but writes about it (a part 一 in running paragraphs).
+    said = normalize_label("".join(p.text for p in report.part_paragraphs(part.key)))
     for name, keywords in part.aspects:
-        if not any(normalize_label(k) in titles for k in keywords):
+        if not any(normalize_label(k) in said for k in keywords):
             yield Problem(
                 rule.level,
                 report.part_locations[part.key],

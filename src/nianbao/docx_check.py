@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import difflib
 import re
+import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -16,7 +18,7 @@ from .errors import FileTrouble
 from .load import load_report
 from .model import Paragraph, ReportData
 from .pipeline import CheckResult, check_file
-from .problems import Location, Problem, has_errors, warning
+from .problems import Location, Problem, error, has_errors, warning
 from .provenance import Provenance, read_provenance, report_template, sha256_files
 from .source import display_name
 from .values import shorten
@@ -42,23 +44,34 @@ def check_document(
 
     The data file it was built from is found from the report's folder as recorded; `data` names it instead.
     """
-    from .report_reader import read_report
+    from .report_reader import MISSING_TABLE_RULE, read_report
 
     path = Path(path)
     raw = _read_bytes(path)
     problems: list[Problem] = []
     if template is None:
-        template, trouble = report_template(read_provenance(raw), path, data)
+        template, trouble = report_template(_provenance_or_none(raw), path, data)
         problems.extend(trouble)
     read = read_report(path, data=raw, template=template)
     report = read.report
     explicit = previous if previous is not None else _previous_from_provenance(raw, path.parent, data)
     last_year = previous_report(report, explicit)
     changes = changes_since_generation(read, raw, data, template)
-    problems[:0] = _fold_into_template_change(read.problems, changes)
+    # A finished report without one of its tables is wrong (an import only marks the table 缺失).
+    problems[:0] = [error(p.location, p.message, p.hint.split("；")[0], p.rule) if p.rule == MISSING_TABLE_RULE else p
+                    for p in _fold_into_template_change(read.problems, changes)]
     problems.extend(changes)
     problems.extend(check_report(report, last_year))
     return CheckResult(path, report, problems)
+
+
+def _provenance_or_none(raw: bytes) -> Provenance | None:
+    """The report's provenance, or None when the file cannot be read as a package (read_report then says
+    what is wrong with it, in Chinese)."""
+    try:
+        return read_provenance(raw)
+    except (FileTrouble, zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, zlib.error):
+        return None
 
 
 def _fold_into_template_change(read_problems: list[Problem], changes: list[Problem]) -> list[Problem]:

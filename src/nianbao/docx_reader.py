@@ -43,6 +43,7 @@ class TableBlock:
     number: int  # 1-based, in document order
     grid: list[list[GridCell | None]]
     line: int = 0  # plain text: the line of the first row
+    row_lines: list[int] = field(default_factory=list)  # plain text: each row's line, when rows span lines
 
     def origins(self, r: int) -> list[GridCell]:
         """The cells of grid row r that start in that row, once each, left to right."""

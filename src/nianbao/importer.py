@@ -8,6 +8,8 @@ reported. The file is written atomically and an existing file is only replaced w
 
 from __future__ import annotations
 
+import zipfile
+import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,11 +25,9 @@ from .render import build_context, compiled_template
 from .report_reader import read_report
 from .schema import modeline
 from .source import display_name
-from .spec import normalize_label
+from .spec import ABSENT_TABLE, PLACEHOLDER, normalize_label
 from .write import write_atomic, write_schema_beside
 from .yaml_writer import report_to_yaml
-
-PLACEHOLDER = "【待补】"
 
 
 @dataclass
@@ -45,7 +45,7 @@ class ImportResult:
         """One line: numbers read of all table cells, facts and parts found, lines that could not be placed."""
         report = self.report
         cells = [k for k in report.cells if k[0] in {t.id for t in report.spec.tables}]
-        read = sum(k not in report.invalid_cells for k in cells)
+        read = sum(k not in report.invalid_cells and k[0] not in report.absent_tables for k in cells)
         facts = [f.key for f in report.spec.facts if f.required]
         missing = [f for f in facts if f not in report.facts]
         parts = [p.key for p in report.spec.parts if p.key[:1] in "一二三四五六七八九十"]
@@ -70,7 +70,7 @@ def import_report(
         # A report nianbao built from a template of its own is read with that template's wording.
         try:
             provenance = read_provenance(source)
-        except FileTrouble:
+        except (FileTrouble, zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, zlib.error):
             provenance = None  # read_report says what is wrong with the file
         template, trouble = report_template(provenance, source)
         problems.extend(trouble)
@@ -78,27 +78,29 @@ def import_report(
     report = read.report
     problems[:0] = read.problems
     where = read.opening[0].location if read.opening else Location(report.source)
-    for fact in report.spec.facts:
-        if fact.required and fact.key not in report.facts:
-            problems.append(
-                warning(where, f"没有从报告中读出「{fact.key}」，已在数据文件中留空",
-                        f"在数据文件的「基本信息」中补填「{fact.key}」" + (f"（{fact.hint}）" if fact.hint else ""))
-            )
+    missing_facts = [f for f in report.spec.facts if f.required and f.key not in report.facts]
+    for fact in missing_facts:
+        problems.append(
+            warning(where, f"没有从报告中读出「{fact.key}」，数据文件中写作“{PLACEHOLDER}”",
+                    f"在数据文件的「基本信息」中补填「{fact.key}」" + (f"（{fact.hint}）" if fact.hint else ""))
+        )
     _mark_missing_text(report)
     if read.opening and _is_standard_opening(report):
         report.paragraphs["开头说明"] = []
     row_notes = {
-        (table, row): "导入时这一行有无法读取的数，已按 0 写入，请对照原报告核对"
+        (table, row): f"导入时这一行有无法读取的数，写作“{PLACEHOLDER}”：请对照原报告填写"
         for table, row, _ in sorted(report.invalid_cells)
     }
     header = [
         f"{report.facts.get('标题', report.source)}的数据，由 nianbao import 从 {report.source} 导入。",
         f"运行 nianbao build {display_name(target)} 生成 Word 报告。",
         "表格中没写的栏目按 0 计；“总计”一栏和（七）总计可以不写，由工具自动计算并核对。",
+        f"“{PLACEHOLDER}”是原报告中没有读出的内容，“{ABSENT_TABLE}”是原报告中没有的表格：补填后删去（nianbao check 会列出）。",
     ]
+    written = replace(report, facts={**report.facts, **{f.key: PLACEHOLDER for f in missing_facts}})
     partial = bool(defaults_for(target))  # the district's shared file completes the facts
     write_schema_beside(report.spec, target, partial)
-    text = report_to_yaml(report, header=header, row_notes=row_notes, schema=modeline(report.spec, partial))
+    text = report_to_yaml(written, header=header, row_notes=row_notes, schema=modeline(report.spec, partial))
     write_atomic(target, text.encode("utf-8"))
     result = ImportResult(report.source, target, report, problems)
     # The same verdict as `nianbao check` on the written file (district defaults, last year's data).
@@ -122,7 +124,8 @@ def _mark_missing_text(report: ReportData) -> None:
 
 def _table_found(report: ReportData, key: str) -> bool:
     table = next((t for t in report.spec.tables if t.key == key), None)
-    return table is not None and any(k[0] == table.id and k not in report.invalid_cells for k in report.cells)
+    return table is not None and table.id not in report.absent_tables and \
+        any(k[0] == table.id and k not in report.invalid_cells for k in report.cells)
 
 
 def _is_standard_opening(report: ReportData) -> bool:

@@ -21,6 +21,9 @@ from .model import Cell, Paragraph, ReportData, SubPart
 from .problems import Location, Problem, error, warning
 from .source import Node, SourceFile, load_source
 from .spec import (
+    ABSENT_TABLE,
+    PENDING_RULE,
+    PLACEHOLDER,
     Column,
     Fact,
     Part,
@@ -175,6 +178,7 @@ class _Walker:
         self.outdated = {normalize_label(t["term"]): t for t in self.spec.outdated_terms()}
         # Labels offered in a "您是否想写" hint: their "missing" problem would repeat the same mistake.
         self.suggested: set[str] = set()
+        self.pending_rows: set[tuple[str, str]] = set()  # table rows holding a 【待补】 number
 
     # --- top level -------------------------------------------------------------------------------------
 
@@ -312,6 +316,8 @@ class _Walker:
         if node.is_empty() or not text:
             self.problems.append(error(node.location, f"{label}是空的", fact.hint or "请填写"))
             return None
+        if text == PLACEHOLDER:
+            return self._pending_fact(fact, node, label)
         if fact.kind == "year":
             return self._year(fact, node, text, label)
         if fact.kind in ("postcode", "phone"):
@@ -346,6 +352,21 @@ class _Walker:
             )
             return None
         return text
+
+    def _pending_fact(self, fact: Fact, node: Node, label: str) -> str | None:
+        """A fact `nianbao import` could not find: a to-do, not an error. Text facts keep the placeholder,
+        so a built report shows it; a year cannot be a placeholder (titles, names and rules need it)."""
+        hint = f"补填「{fact.key}」" + (f"（{fact.hint}）" if fact.hint else "") + f"，写好后删去“{PLACEHOLDER}”"
+        if fact.kind == "year":
+            self.problems.append(
+                error(node.location, f"{label}待补：导入的原报告中没有读出年度，没有年度无法核对和生成", hint,
+                      rule=PENDING_RULE)
+            )
+            return None
+        self.problems.append(
+            warning(node.location, f"{label}待补：导入的原报告中没有读出", hint, rule=PENDING_RULE)
+        )
+        return PLACEHOLDER
 
     def _year(self, fact: Fact, node: Node, text: str, label: str) -> str | None:
         """年度: four ASCII digits, from 2008 (the regulation's first year) to next year, and not before the
@@ -486,6 +507,10 @@ class _Walker:
                 self.report.cells[(table.id, row.id, column.id)] = Cell(None if total else _zero(column))
         if node is None or node.is_empty():
             return
+        if node.kind == "scalar" and normalize_label(node.text) == ABSENT_TABLE:
+            # The source had no such table (check says so once and skips the rules that need it).
+            self.report.absent_tables.add(table.id)
+            return
         if node.kind != "map":
             self.problems.append(
                 error(node.location, f"「{table.key}」下应为表格各行（“行名: 数值”），实际是{node.describe()}",
@@ -577,6 +602,17 @@ class _Walker:
 
     def _cell(self, row: Row, column: Column, node: Node) -> None:
         subject = f"{row.table}「{row.display}」行「{column.label}」栏"
+        if node.kind == "scalar" and node.text.strip() == PLACEHOLDER:
+            # A number the import could not read: a to-do (once a row); rules around it are not checked.
+            self.report.invalid_cells.add((row.table, row.id, column.id))
+            self.report.pending_cells.add((row.table, row.id, column.id))
+            if (row.table, row.id) not in self.pending_rows:
+                self.pending_rows.add((row.table, row.id))
+                self.problems.append(
+                    warning(node.location, f"{row.table}「{row.display}」行待补：有导入时没有读出的数（写作“{PLACEHOLDER}”）",
+                            f"对照原报告填写这些数，写好后删去“{PLACEHOLDER}”；有待补的数时不能生成报告", PENDING_RULE)
+                )
+            return
         value = self._number(node, subject, column.kind)
         if value is None and node.kind == "scalar" and not node.is_empty():
             # Reported already; when the intended number is certain (１２, 12件, 1,234) the balance rules

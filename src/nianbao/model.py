@@ -53,6 +53,12 @@ class ReportData:
     table_locations: dict[str, Location] = field(default_factory=dict)
     source_paths: list[Path] = field(default_factory=list)
     invalid_cells: set[CellKey] = field(default_factory=set)  # written, but not a valid number
+    # Tables the source did not have (written `表三: 缺失`): their cells hold 0 only so that nothing
+    # breaks; rules that need them are skipped and a report with one cannot be built.
+    absent_tables: set[str] = field(default_factory=set)
+    # Cells written 【待补】 (a number the import could not read): also in invalid_cells; listed once a row
+    # as a to-do, so the balance rules around them wait silently.
+    pending_cells: set[CellKey] = field(default_factory=set)
 
     @property
     def office(self) -> str:

@@ -16,8 +16,9 @@ from .errors import ChecksFailed, FileTrouble
 from .guard import ensure_replaceable
 from .load import load_report
 from .model import ReportData
-from .problems import Location, Problem, has_errors
+from .problems import Location, Problem, error, has_errors
 from .source import display_name
+from .spec import ABSENT_TABLE, PENDING_RULE, PLACEHOLDER
 from .write import safe_file_name, write_atomic
 
 
@@ -92,6 +93,17 @@ def write_report(result: CheckResult, out_dir: Path | str = "out", force: bool =
     guard.py) if the existing output must be kept. Returns the path written."""
     if not result.ok or result.report is None:
         raise ChecksFailed(f"{result.display} 有错误，未生成报告", result.problems)
+    if result.report.absent_tables or result.report.invalid_cells:
+        # A report cannot be published without its tables or with numbers still to be filled in (to-dos
+        # in `check`: a table written 缺失, a number written 【待补】).
+        absent = sorted(result.report.absent_tables)
+        what = f"{'、'.join(absent)}待补（写作“{ABSENT_TABLE}”），缺表的报告不能生成" if absent else \
+            f"表格中还有待补的数（写作“{PLACEHOLDER}”）"
+        pending = [p for p in result.problems if p.rule == PENDING_RULE and p.message.startswith("表")]
+        raise ChecksFailed(
+            f"{result.display} 中{what}，未生成报告",
+            [error(p.location, p.message, p.hint, p.rule) for p in pending],
+        )
     from .render import render_report  # Jinja only for building: `check` starts without it
 
     target = output_path(result.report, Path(out_dir))

@@ -40,9 +40,14 @@ _HEADING = re.compile(rf"^([{_NUMERALS}]+)、\s*(.{{2,40}})$")
 _SUBHEAD = re.compile(rf"^[（(]\s*([{_NUMERALS}]+)\s*[）)]")
 # A trailing note in brackets, such as （示例数据）, may follow the title proper.
 _TITLE = re.compile(
-    r"^(?P<name>.*?)(?P<year>\d{4})\s*年度?\s*(?P<after>[^，。；：]*?)政府信息公开(?:工作)?年度报告"
+    r"^(?P<name>.*?)(?P<year>\d{4})\s*年度?\s*(?P<after>[^，。；：]*?)(?:政府)?信息公开(?:工作)?(?:年度)?报告"
     r"(?:[（(][^）)]*[）)])?$"
 )
+# A title without its year ("市府东路街道政府信息公开工作年度报告"): the office only.
+_TITLE_WITHOUT_YEAR = re.compile(r"^(?P<name>[^\d，。；：:]{2,40}?)政府信息公开(?:工作)?年度报告$")
+# The statistics period of the opening ("统计期限自2024年1月1日起至2024年12月31日止"): the report's year.
+_PERIOD = re.compile(r"(?P<year>\d{4})\s*年\s*1\s*月\s*1\s*日\s*起?\s*(?:至|到|—|－|-)\s*(?:(?P=year)\s*年\s*)?"
+                     r"12\s*月\s*31\s*日")
 # A line that names a source, a date or a place on the page is not the title even when it quotes it.
 _NOT_TITLE = re.compile(r"来源[：:]|发布(?:时间|日期)|当前位置|浏览次数|索引号|[。；]")
 _OFFICE_LINE = re.compile(r"^[^\s，。；：:0-9]{2,30}$")
@@ -53,7 +58,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Facts written in the standard opening paragraph (see the template's default opening).
 _URL = r"(?:https?://)?(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?::\d+)?(?:/[^\s（）()，。；、“”]*)?"
 _OPENING_FACTS: list[tuple[str, re.Pattern[str]]] = [
-    ("公开网站", re.compile(r"报告电子版(?:通过|在)(?P<v>.+?)[（(](?P<url>[^（）()]+)[）)](?:上)?全文公开")),
+    ("公开网站", re.compile(r"(?:报告|年报)电子版(?:通过|在)(?P<v>.+?)[（(](?P<url>[^（）()]+)[）)](?:上)?全文公开")),
     # "……可在泰兴市政府网站（http://www.taixing.gov.cn）下载/查阅" and the like: a site named before its address.
     ("公开网站", re.compile(
         rf"(?:在|通过|登录|访问|于|从)(?P<v>[^，。；、：:（）()\s]{{2,40}}?(?:网站|门户网|政务网|网|专栏|平台))"
@@ -61,17 +66,72 @@ _OPENING_FACTS: list[tuple[str, re.Pattern[str]]] = [
     ("联系机构", re.compile(r"(?:如有疑问|如对本报告有疑问|如有任何疑问|有疑问)[，,]?\s*请(?:与|同|和|联系)(?P<v>[^，。；（）()]+?)联系")),
     ("联系机构", re.compile(r"(?:疑问|意见|建议)[^。]{0,12}?请(?:与|同|和)(?P<v>[^，。；（）()]+?)联系")),
     ("联系机构", re.compile(r"联系(?:单位|机构|部门)[：:]\s*(?P<v>[^，。；,;（）()\s]+)")),
+    # "如需咨询其他事项，请与赫章县人民政府办公室联系" / "如有疑问，请联系：向阳区人民政府办公室，…"
+    ("联系机构", re.compile(r"(?:疑问|咨询|了解|意见|建议)[^。]{0,16}?请(?:与|同|和)(?P<v>[^，。；（）()]+?)联系")),
+    ("联系机构", re.compile(r"(?:疑问|咨询)[^。]{0,16}?请联系[：:]?\s*(?P<v>[^，,。；;（）()\s：:]+?)(?=[（(。，,；;]|$)")),
     ("地址", re.compile(r"(?:联系|通信|通讯|办公)?地址[：:]\s*(?P<v>[^；;，,）)。\s]+)")),
     ("邮编", re.compile(r"邮(?:政)?编(?:码)?[：:]?\s*(?P<v>\d{6})")),
     ("联系电话", re.compile(
         r"(?:联系|咨询)?电话(?:[/／、和及]传真)?(?:号码)?[：:]\s*(?P<v>[（(]?[0-9０-９][0-9０-９\-－—（）() 、/转]*[0-9０-９])")),
+    # "电话0356-5221239" without a colon: only a number with its area code.
+    ("联系电话", re.compile(r"电话\s*(?P<v>0\d{2,3}[-－—]\d{7,8})")),
 ]
 # A report's own name quoted in a paragraph ("现公布泰兴市珊瑚镇人民政府2022年政府信息公开工作年度报告"): the
 # office and the year when the document has no title line.
 _QUOTED_TITLE = re.compile(
-    r"(?:公布|发布|编制|现将|特?向社会公布)(?P<name>[^，。；、《》“”]{2,40}?)(?P<year>\d{4})\s*年度?"
+    r"(?:公布|发布|编制|现将|现公开|特?向社会公布)(?P<name>[^，。；、《》“”]{2,40}?)(?P<year>\d{4})\s*年度?"
     r"政府信息公开(?:工作)?年度报告")
 _REGION_SUFFIX = re.compile(r"^(?P<region>(?:.+?(?:省|自治区|特别行政区|市|自治州|州|盟|地区|区|县|旗))+?)(?P<office>.+)$")
+
+
+_ANY_URL = re.compile(r"https?://\s?[A-Za-z0-9][A-Za-z0-9_\-./?=&%#:~]*|www\.[A-Za-z0-9_\-./?=&%#:~]+")
+_SITE_TRIGGER = re.compile(r"(?:可在|可以通过|可通过|通过|登录|访问|在)")
+_SITE_STOP = re.compile(r"[，,。；;（(]|(?:下载|查阅|查询|浏览)")
+_SITE_NAMED_BEFORE_URL = re.compile(r"(?P<v>[^，,。；;：:（(\s]{2,40}?(?:网站|网))\s*网址(?:为)?[：:]")
+
+
+def website_in(text: str) -> tuple[str, str] | None:
+    """The site a report's electronic version is published on, and its address, from a sentence that says
+    where the report can be read ("本报告的电子版可在……网站（网址）下载", "……门户网站→……专栏查阅，其网址为：…").
+    The site is what follows 可在/通过… up to its first 网站 (else 专栏, else 网); quotes round the whole name
+    are dropped. None when no sentence names both."""
+    for sentence in re.split(r"[。\n]", text):
+        url = _ANY_URL.search(sentence)
+        if url is None:
+            continue
+        name = ""
+        if re.search(r"电子版|年报|年度报告|报告内容", sentence):
+            name = _site_name(sentence[: url.start()])
+        if not name:
+            named = _SITE_NAMED_BEFORE_URL.search(sentence[: url.start() + 6])
+            name = named.group("v") if named else ""
+        if name:
+            return name, url.group(0).rstrip(".,，、)）")
+    return None
+
+
+def _site_name(before: str) -> str:
+    trigger = _SITE_TRIGGER.search(before)
+    if trigger is None:
+        return ""
+    span = before[trigger.end():]
+    while (again := _SITE_TRIGGER.match(span)) is not None:  # "可通过可以通过……"
+        span = span[again.end():]
+    stop = _SITE_STOP.search(span)
+    span = span[: stop.start()] if stop else span
+    for ending in ("网站", "专栏", "网"):
+        at = span.find(ending)
+        if at >= 2:
+            name = span[: at + len(ending)]
+            if span[at + len(ending): at + len(ending) + 1] == "”":
+                name += "”"
+            if name.startswith("“") and name.endswith("”") and name.count("“") == 1:
+                name = name[1:-1]
+            return name
+    return ""
+
+
+MISSING_TABLE_RULE = "缺表"  # a table the document does not have: an error in a finished report
 
 
 @dataclass
@@ -97,6 +157,9 @@ def read_report(
     shown = display or display_name(path)
     blocks = read_document(path, shown, data)
     spec = load_spec(resolve_template(template, base=path.parent))
+    if blocks.kind != "docx":
+        tables = frozenset(t.key[0] for t in spec.tables)
+        blocks = replace(blocks, blocks=gather_cell_lines(blocks.blocks, _part_bodies(spec), tables))
     read = _Reader(blocks, spec, path).read()
     compute_totals(read.report)
     return read
@@ -124,6 +187,126 @@ def _fixed_texts(docx: Path, mtime_ns: int, size: int) -> frozenset[str]:
     )
 
 
+def _part_bodies(spec: Spec) -> dict[str, str]:
+    """The official headings' numeral → words after it (二 → 主动公开政府信息情况)."""
+    keys = [p.key for p in spec.parts if p.key[:1] in _NUMERALS] + [t.key for t in spec.tables]
+    return {k[0]: normalize_label(k.split("、", 1)[1]) for k in keys if "、" in k}
+
+
+# A pasted table cell: a short line without a sentence's full stop. A run of them holding at least this
+# many lines of numbers is a table pasted one cell (or one row split) per line.
+_CELL_LINE_MAX = 45
+_MIN_NUMBER_LINES = 3
+
+
+def is_part_heading(text: str, bodies: dict[str, str]) -> bool:
+    """A line that is one of the report's part headings (not a row label that also starts with 一、 二、…:
+    "四、结转下年度继续办理" is a row of 表三, "四、政府信息公开行政复议、行政诉讼情况" the heading of part 四)."""
+    match = _HEADING.match(normalize_label(text).replace("(", "（").replace(")", "）"))
+    if not match:
+        return False
+    words = normalize_label(match.group(2))
+
+    def ratio(body: str) -> float:
+        return difflib.SequenceMatcher(None, words, body).ratio()
+
+    # Its own numeral's heading, or (in a report that numbers its parts its own way) any heading closely.
+    return (match.group(1) in bodies and ratio(bodies[match.group(1)]) >= 0.6) or \
+        any(ratio(body) >= 0.75 for body in bodies.values())
+
+
+def _value_tokens(text: str) -> tuple[str, list[str]]:
+    """A line split into a label and the run of number-like fields that ends it (either may be empty)."""
+    tokens = text.split()
+    k = len(tokens)
+    while k > 0 and is_value_text(tokens[k - 1]) and tokens[k - 1].strip():
+        k -= 1
+    return " ".join(tokens[:k]), tokens[k:]
+
+
+_PLAIN_NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$")
+
+
+def _is_number_line(text: str) -> bool:
+    """A line ending in numbers as a table prints them (0, 42, 0.092, 1,234), not a date or a "无"."""
+    values = _value_tokens(text.strip())[1]
+    return bool(values) and all(_PLAIN_NUMBER.match(v) for v in values)
+
+
+def gather_cell_lines(
+    blocks: list[ParagraphBlock | TableBlock], bodies: dict[str, str], table_parts: frozenset[str] = frozenset()
+) -> list[ParagraphBlock | TableBlock]:
+    """Tables pasted from a web page one cell per line, or with each row's label on one line and its numbers
+    (separated by spaces or tabs) on the next, made into table blocks: a label line starts a row, the
+    number lines after it are that row's cells, in order. Only a run of short lines (no 。, no part
+    heading) with at least three lines of numbers, or with one right under a table's heading
+    (`table_parts`: the numerals of the parts that are tables), is taken; the rest stays as it was. Numbers are
+    never split or joined: "1 234" stays two cells, and the row reports the wrong count."""
+    out: list[ParagraphBlock | TableBlock] = []
+    run: list[ParagraphBlock] = []
+
+    def cell_like(block: ParagraphBlock | TableBlock) -> bool:
+        if not isinstance(block, ParagraphBlock):
+            return False
+        text = block.text.strip()
+        label = _value_tokens(text)[0]  # a row of numbers may be long; its label may not
+        return bool(text) and "\n" not in text and "。" not in text and len(label) <= _CELL_LINE_MAX \
+            and "年度报告" not in text and not is_part_heading(text, bodies)
+
+    def under_table_heading() -> bool:
+        before = out[-1] if out else None
+        if not isinstance(before, ParagraphBlock) or not is_part_heading(before.text, bodies):
+            return False
+        numeral = normalize_label(before.text)[:1]
+        return numeral in table_parts
+
+    def flush() -> None:
+        numbers = sum(1 for b in run if _is_number_line(b.text))
+        if numbers < _MIN_NUMBER_LINES and not (numbers and under_table_heading()):
+            out.extend(run)
+        else:
+            out.append(_cell_lines_table(run))
+        run.clear()
+
+    for block in blocks:
+        if cell_like(block):
+            assert isinstance(block, ParagraphBlock)
+            run.append(block)
+            continue
+        flush()
+        out.append(block)
+    flush()
+    number = 0
+    for i, block in enumerate(out):
+        if isinstance(block, TableBlock):
+            number += 1
+            if block.number != number:
+                out[i] = replace(block, number=number)
+    return out
+
+
+def _cell_lines_table(lines: list[ParagraphBlock]) -> TableBlock:
+    rows: list[list[str]] = []
+    row_lines: list[int] = []
+    open_row = False  # the last row may still take numbers
+    for block in lines:
+        label, values = _value_tokens(block.text.strip())
+        if label:
+            rows.append([label])
+            row_lines.append(block.line)
+            open_row = True
+        elif not open_row:
+            rows.append([])
+            row_lines.append(block.line)
+            open_row = True
+        rows[-1].extend(values)
+    grid: list[list[GridCell | None]] = [[GridCell(t, r, c) for c, t in enumerate(row)] for r, row in enumerate(rows)]
+    width = max((len(row) for row in grid), default=0)
+    for row in grid:
+        row.extend([None] * (width - len(row)))
+    return TableBlock(0, grid, line=row_lines[0] if row_lines else 0, row_lines=row_lines)
+
+
 def read_document(path: Path, display: str, data: bytes | None = None) -> DocumentBlocks:
     """Blocks of a report in any shape it is published in, chosen by the file's suffix (or its first bytes)."""
     suffix = path.suffix.lower()
@@ -143,14 +326,15 @@ def cell_subject(table: Table, row: Row, column: Column) -> str:
 def full_width_punctuation(text: str) -> str:
     """Half-width punctuation in Chinese text, as left by copying out of a PDF, made full-width.
 
-    Commas and colons between digits (1,000 · 12:30) and the colon of a URL stay as they are.
+    Commas and colons between digits (1,000 · 12:30), the colon of a URL and the ? of its query stay as they are.
     """
     if not _CJK.search(text):
         return text
     text = re.sub(r"(?<!\d),|,(?!\d)", "，", text)
     text = re.sub(r"(?<!\d):(?!//)|:(?!\d|//)", "：", text)
-    for half, full in ((";", "；"), ("(", "（"), (")", "）"), ("?", "？"), ("!", "！")):
+    for half, full in ((";", "；"), ("(", "（"), (")", "）"), ("!", "！")):
         text = text.replace(half, full)
+    text = re.sub(r"(?<![A-Za-z0-9/._-])\?|\?(?![A-Za-z0-9])", "？", text)  # not the ? of a URL's query
     return text
 
 
@@ -184,7 +368,7 @@ class _Reader:
 
     def _cell_location(self, block: TableBlock, r: int, subject: str) -> Location:
         if self.text_mode:
-            return Location(self.display, block.line + r)
+            return Location(self.display, block.row_lines[r] if r < len(block.row_lines) else block.line + r)
         return Location(f"{self.display} {subject}")
 
     # --- document structure ----------------------------------------------------------------------------
@@ -253,11 +437,19 @@ class _Reader:
         # Facts stated anywhere else: before the title, or in a part (first statement wins).
         for block in unplaced + [b for blocks in collected.values() for b in blocks]:
             self._facts_in(block.text, self._where(block, "正文"))
+        opening = [ParagraphBlock(p.text, line=p.location.line or 0) for p in self.result.opening]
         if "年度" not in self.report.facts:
-            for block in unplaced + [b for blocks in collected.values() for b in blocks][:5]:
+            for block in unplaced + opening + [b for blocks in collected.values() for b in blocks][:5]:
                 quoted = _QUOTED_TITLE.search(re.sub(r"\s+", "", block.text))
                 if quoted:
                     self._office_and_year(quoted.group("name"), quoted.group("year"), self._where(block, "正文"))
+                    break
+        if "年度" not in self.report.facts:
+            for block in unplaced + opening + [b for blocks in collected.values() for b in blocks]:
+                period = _PERIOD.search(block.text)
+                if period:
+                    self.report.facts["年度"] = period.group("year")
+                    self.report.fact_locations["年度"] = self._where(block, "统计期限")
                     break
         for part in self.spec.parts:
             if part.kind == "paragraphs" and part.key == "开头说明":
@@ -331,6 +523,14 @@ class _Reader:
             self.problems.append(
                 warning(location, f"标题“{title}”中没有找到年度", "标题应写成“机关名称+YYYY年政府信息公开工作年度报告”")
             )
+            named = _TITLE_WITHOUT_YEAR.match(re.sub(r"\s+", "", title))
+            if named:
+                region, office = split_office_name(named.group("name"))
+                self.report.facts["机关"] = office
+                self.report.fact_locations["机关"] = location
+                if region:
+                    self.report.facts["地区"] = region
+                    self.report.fact_locations["地区"] = location
             return
         self._office_and_year(match.group("name") or match.group("after"), match.group("year"), location)
 
@@ -368,6 +568,11 @@ class _Reader:
             if key == "公开网站":
                 self.report.facts["网址"] = match.group("url").strip()
                 self.report.fact_locations["网址"] = location_of_fact
+        if "公开网站" not in self.report.facts:
+            found = website_in(text)
+            if found is not None:
+                self.report.facts["公开网站"], self.report.facts["网址"] = found
+                self.report.fact_locations["公开网站"] = self.report.fact_locations["网址"] = location
 
     def _derive_facts(self) -> None:
         facts = self.report.facts
@@ -375,6 +580,11 @@ class _Reader:
             office_type = self.spec.office_type_for(facts.get("地区", "") + facts["机关"])
             if office_type is not None:
                 facts["机关类型"] = office_type
+        if "地区" not in facts and "机关" in facts:
+            region = government_region(facts["机关"], [facts.get("联系机构", ""), facts.get("地址", "")])
+            if region:
+                facts["地区"] = region
+                self.report.fact_locations["地区"] = self.report.fact_locations.get("机关", self._where(None, ""))
 
     # --- text parts ------------------------------------------------------------------------------------
 
@@ -436,14 +646,23 @@ class _Reader:
             subheads[0] = (first[0], intro + first[1], first[2])
         without_heads = bool(intro) and not subheads  # content, no sub-headings: not empty, one warning
         if without_heads:
-            subheads = [(part.sections[0].key, intro, None)]
-            self.problems.append(
-                warning(where, f"「{label}」没有（一）（二）小标题，全部文字已放在「{part.sections[0].key}」下",
-                        f"把文字分成「{part.sections[0].key}」和「{part.sections[-1].key}」两节")
-            )
+            at = _turn_to_remedies(intro) if len(part.sections) == 2 else 0
+            if at:
+                subheads = [(part.sections[0].key, intro[:at], None), (part.sections[1].key, intro[at:], None)]
+                self.problems.append(
+                    warning(where, f"「{label}」没有（一）（二）小标题，已从“{shorten(intro[at].text, 12)}”起分为"
+                                   f"「{part.sections[1].key}」", "核对分节；加上（一）（二）小标题最清楚")
+                )
+            else:
+                subheads = [(part.sections[0].key, intro, None)]
+                self.problems.append(
+                    warning(where, f"「{label}」没有（一）（二）小标题，全部文字已放在「{part.sections[0].key}」下",
+                            f"把文字分成「{part.sections[0].key}」和「{part.sections[-1].key}」两节")
+                )
         for index, section in enumerate(part.sections):
             if index >= len(subheads):
-                self.problems.append(error(where, f"「{label}」缺少「{section.key}」", "补充这一小节的内容"))
+                if not without_heads:  # text without sub-headings is said once above, not as a missing section
+                    self.problems.append(error(where, f"「{label}」缺少「{section.key}」", "补充这一小节的内容"))
                 continue
             title, body, head = subheads[index]
             if normalize_label(title) != normalize_label(section.key) and head is not None:
@@ -496,11 +715,12 @@ class _Reader:
             self.report.table_locations.setdefault(table.id, self._where(None, table.id))
             block = assigned.get(table.id)
             if block is None:
+                # Not turned into zeros: the data file marks it 缺失 and `check` skips the rules needing it.
                 self.problems.append(
-                    error(self.report.table_locations[table.id], f"没有找到{table.id}「{table.key}」",
-                          "按官方格式插入这张表格（Word 表格，不能是图片）")
+                    warning(self.report.table_locations[table.id], f"没有找到{table.id}「{table.key}」",
+                            "按官方格式插入这张表格（Word 表格，不能是图片）；导入时这张表写作“缺失”", MISSING_TABLE_RULE)
                 )
-                self.report.invalid_cells.update(k for k in self.report.cells if k[0] == table.id)
+                self.report.absent_tables.add(table.id)
                 continue
             _TableReader(self, table, block).read()
 
@@ -524,6 +744,7 @@ class _TableReader:
         self.report = reader.report
         self.taken: dict[str, int] = {}  # row id → grid row
         self.all_labels = {normalize_label(label) for row in table.rows for label in row.path}
+        self.column_labels = {normalize_label(c.label) for c in table.all_columns()} - self.all_labels
         self.renamed_columns: set[tuple[str, str]] = set()
         self.outdated_seen = False  # a 2019-format table: rows are not guessed by position
 
@@ -535,7 +756,12 @@ class _TableReader:
         for r in range(len(block.grid)):
             cells = block.row_cells(r) if not self.reader.text_mode else block.origins(r)
             labels, values = self._split(cells)
-            is_data = any(v.text.strip() for v in values) or any(
+            # A text cell merged down from a row above (a PDF's header box drawn over the rows below it)
+            # is not one of this row's numbers.
+            values = [v for v in values if v.row == r or is_value_text(v.text)]
+            # A header row with an empty cell in it ("行政复议 | | 行政诉讼") is not a row of numbers.
+            header_words = any(v.text.strip() and not is_value_text(v.text) for v in values)
+            is_data = not header_words and any(v.text.strip() for v in values) or not header_words and any(
                 normalize_label(c.text) in self.all_labels and c.row == r for c in labels
             ) and bool(values)
             if not is_data:
@@ -546,6 +772,10 @@ class _TableReader:
                 self._check_header_terms(r)
                 continue
             last_was_data = True
+            if labels and all(normalize_label(c.text) in self.column_labels for c in labels):
+                # A column heading in front of the numbers (表四 pasted one cell per line ends its header
+                # with 总计 and then gives all 15 numbers): the numbers have no row label.
+                labels = []
             if labels:
                 row = self._match_row(r, labels, header, previous)
                 if row is None:
@@ -662,6 +892,8 @@ class _TableReader:
         row_subject = f"{table.id}「{row.display}」行"
         self.report.row_locations[(table.id, row.id)] = self.reader._cell_location(self.block, r, row_subject)
         columns = list(row.columns)
+        while len(values) > len(columns) and not values[0].text.strip():
+            values = values[1:]  # an empty label cell (a PDF's third label column) before the numbers
         if len(values) != len(columns):
             if len(values) == len(columns) - 1 and columns[-1].computed:
                 columns = columns[:-1]
@@ -753,6 +985,11 @@ def split_office_name(name: str) -> tuple[str, str]:
     """`泸州市龙马潭区安宁街道` → (`泸州市龙马潭区`, `安宁街道`); a 人民政府 keeps its region in its name,
     except a township's (`泰兴市珊瑚镇人民政府` → `泰兴市`, `珊瑚镇人民政府`): its region is the county above."""
     name = name.strip()
+    if name.endswith("人民"):  # "……镇人民政府信息公开工作年度报告": the office's 政府 fused with the title's
+        name += "政府"
+    if re.search(r"政府办公(?:室|厅)$", name) or re.match(r"^[^市县区旗]{1,8}(?:市|县|区|旗)政府", name):
+        # A government's office (秦皇岛市抚宁区人民政府办公室, 硚口区政府办公室) keeps its region in its name.
+        return "", name
     if name.endswith("人民政府"):
         stem = name[: -len("人民政府")]
         if stem.endswith(("镇", "乡")) and len(stem) > 2:
@@ -774,6 +1011,32 @@ def split_office_name(name: str) -> tuple[str, str]:
     if office.startswith("人民政府") or len(office) < 2:
         return "", name
     return region, office
+
+
+# How the part on improvements usually starts when a report runs problems and remedies together.
+_REMEDIES = re.compile(r"^(?:针对|下一步|下阶段|今后|整改|改进|为此|对此|(?:\d{4}|新的一)年[，,]?\s*(?:我|本)?.{0,8}?将)")
+
+
+def _turn_to_remedies(blocks: list[ParagraphBlock]) -> int:
+    """The index of the first paragraph (not the first) that turns from the problems to the remedies, or 0."""
+    return next((i for i, b in enumerate(blocks) if i and _REMEDIES.match(b.text.strip())), 0)
+
+
+_REGION_CHAIN = re.compile(r"(?:[\u4e00-\u9fff]{1,7}?(?:省|自治区|特别行政区|市|自治州|州|盟|地区|区|县|旗))+")
+
+
+def government_region(office: str, mentions: list[str]) -> str:
+    """The region of a 人民政府 (or of one of its offices) that keeps its region in its name: the name's
+    regional part (`淮安市人民政府` → 淮安市), made complete when the contact office or the address names
+    the region above it (`洪泽区人民政府` with `淮安市洪泽区人民政府办公室` → 淮安市洪泽区). Empty otherwise."""
+    stem = office.split("人民政府", 1)[0] if "人民政府" in office else ""
+    if not stem or not _REGION_CHAIN.fullmatch(stem):
+        return ""
+    for mention in mentions:
+        at = mention.find(stem)
+        if at > 0 and _REGION_CHAIN.fullmatch(mention[:at]):
+            return mention[: at + len(stem)]
+    return stem
 
 
 def strip_number(folded: str) -> str:

@@ -23,6 +23,11 @@ DEFAULT_TEMPLATE = "official-2021"
 # Used only when a template folder has no defaults.yaml; official-2021 states both in its own.
 _TITLE = "{地区}{机关}{年度}年政府信息公开工作年度报告"
 _OUTPUT = "{机关}{年度}年政府信息公开工作年度报告.docx"
+# What `nianbao import` writes where the source said nothing: a fact or a part still to be filled in
+# (`check` lists it once as a to-do, rule 待补), and the value of a table the source did not have.
+PLACEHOLDER = "【待补】"
+ABSENT_TABLE = "缺失"
+PENDING_RULE = "待补"
 
 
 def templates_root() -> Path:
@@ -231,7 +236,17 @@ class Spec:
 
 
 def _fill(pattern: str, facts: dict[str, str]) -> str:
-    return pattern.format(地区=facts.get("地区", ""), 机关=facts.get("机关", ""), 年度=facts.get("年度", ""))
+    office = facts.get("机关", "")
+    return pattern.format(地区=region_before(facts.get("地区", ""), office), 机关=office, 年度=facts.get("年度", ""))
+
+
+def region_before(region: str, office: str) -> str:
+    """The part of `region` to print before `office`: a name that already begins with the region, or with
+    its last part (地区 淮安市洪泽区, 机关 洪泽区人民政府), does not get it twice."""
+    for k in range(min(len(region), len(office)), 1, -1):
+        if region.endswith(office[:k]) and office[k - 1] in "省市区县州盟旗":
+            return region[: len(region) - k]
+    return region
 
 
 def resolve_template(name_or_path: str | os.PathLike[str] | None, base: Path | None = None) -> Path:
@@ -482,7 +497,7 @@ RULE_KINDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "stock_continuity": (frozenset({"table", "rows", "stock", "added", "removed"}), frozenset()),
     "repeated_text": (frozenset(), frozenset({"threshold", "min_chars", "skip_parts"})),
     "rewrite_marker": (frozenset({"marker"}), frozenset()),
-    "text_numbers": (frozenset({"patterns", "message_at_least", "message_percent"}), frozenset()),
+    "text_numbers": (frozenset({"patterns", "message_at_least", "message_percent"}), frozenset({"percent_bases"})),
     "text_claims": (frozenset({"claims"}), frozenset()),
 }
 SEVERITIES = ("error", "warning")

@@ -15,13 +15,25 @@ from functools import lru_cache
 from .model import Number, Paragraph, ReportData
 from .problems import Problem
 from .spec import Rule
+from .values import chinese_number
 
 CellRef = list[str]  # [table id, row id or 组:group, column id]
 
 
+# A number quoted in the text may be written in Chinese numerals (三件, 十二件): every pattern's number
+# group takes them too.
+_NUMBER_GROUP = "(?P<n>\\d+)"
+_NUMBER_OR_NUMERAL = "(?P<n>\\d+|[零〇一二两三四五六七八九十百千]+)"
+
+
 @lru_cache(maxsize=128)
 def _compiled(regex: str) -> re.Pattern[str]:
-    return re.compile(regex)
+    return re.compile(regex.replace(_NUMBER_GROUP, _NUMBER_OR_NUMERAL))
+
+
+def quoted_number(text: str) -> int | None:
+    """A number as the text writes it: 12, or 十二 (None for what is not a number, such as 一些)."""
+    return int(text) if text.isdigit() else chinese_number(text)
 
 
 
@@ -59,16 +71,25 @@ def _paragraphs(report: ReportData) -> Iterator[Paragraph]:
 
 
 def check_text_numbers(report: ReportData, rule: Rule) -> Iterator[Problem]:
+    """Patterns are tried in the order written: a number one pattern has taken (予以公开及部分公开42件, by
+    the combined pattern) is not compared again by a later one (部分公开42件)."""
     for paragraph in _paragraphs(report):
+        taken: set[int] = set()
         for pattern in rule.params["patterns"]:
             for match in _compiled(pattern["regex"]).finditer(paragraph.text):
+                if match.start("n") in taken:
+                    continue
+                taken.add(match.start("n"))
                 yield from _number_problems(report, rule, pattern, paragraph, match)
 
 
 def _number_problems(
     report: ReportData, rule: Rule, pattern: dict, paragraph: Paragraph, match: re.Match[str]  # type: ignore[type-arg]
 ) -> Iterator[Problem]:
-    quoted = int(match.group("n"))
+    number = quoted_number(match.group("n"))
+    if number is None:
+        return
+    quoted = number
     table_value, readable = _sum(report, pattern["cells"])
     if not readable:
         return
@@ -82,7 +103,8 @@ def _number_problems(
     percent = match.groupdict().get("p")
     if percent is None or "percent_of" not in pattern:
         return
-    whole, readable = _sum(report, pattern["percent_of"])
+    base = _percent_base(rule, match, pattern["percent_of"])
+    whole, readable = _sum(report, base)
     if not readable or not whole:
         return
     written = Decimal(percent)
@@ -94,10 +116,20 @@ def _number_problems(
             rule.level, paragraph.location,
             rule.params["message_percent"].format(
                 原文=match.group(0), 应为=shown, 部分=table_value, 总数=whole,
-                总数栏=describe(report, pattern["percent_of"]),
+                总数栏=describe(report, base),
             ),
             rule.hint, rule.id,
         )
+
+
+def _percent_base(rule: Rule, match: re.Match[str], default: list[CellRef]) -> list[CellRef]:
+    """What a percentage is of: the base the text names between 占 and the figure (占新收申请的25% → the
+    new applications; rules.yaml `percent_bases`), else the pattern's `percent_of`."""
+    named = match.groupdict().get("base") or ""
+    for base in rule.params.get("percent_bases", []):
+        if any(word in named for word in base["words"]):
+            return list(base["cells"])
+    return default
 
 
 def check_text_claims(report: ReportData, rule: Rule) -> Iterator[Problem]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import yaml
 
 from .model import Paragraph, ReportData
-from .spec import DEFAULT_TEMPLATE, Row, Table
+from .spec import ABSENT_TABLE, DEFAULT_TEMPLATE, PLACEHOLDER, Row, Table
 from .values import format_number
 
 FACTS_KEY = "基本信息"
@@ -46,7 +46,10 @@ def report_to_yaml(
         value = report.facts.get(fact.key)
         if value is None or not _writes_fact(report, fact.key, value):
             continue
-        out.append(f"{INDENT}{_key(fact.key)}: {_scalar(value)}")
+        line = f"{INDENT}{_key(fact.key)}: {_scalar(value)}"
+        if value == PLACEHOLDER:
+            line += f"   # 原报告中没有读出，请补填{('：' + fact.hint) if fact.hint else ''}"
+        out.append(line)
     out.append("")
     spec = report.spec
     tables = {t.key[0]: t for t in spec.tables}
@@ -111,6 +114,11 @@ def _block(out: list[str], key: str, paragraphs: list[Paragraph], indent: str) -
 
 
 def _table(out: list[str], report: ReportData, table: Table, row_notes: dict[tuple[str, str], str]) -> None:
+    if table.id in report.absent_tables:
+        # Never zeros for a table that was not there: marked, and `check` lists it as a to-do.
+        out.append(f"# 原报告中没有{table.id}：按实际数据逐行填写后删去“{ABSENT_TABLE}”（缺表的报告不能生成）")
+        out.append(f"{_key(table.key)}: {ABSENT_TABLE}")
+        return
     out.append(f"{_key(table.key)}:")
     if table.columns and len(table.columns) > 1:
         labels = "、".join(c.label for c in table.columns)
@@ -134,7 +142,9 @@ def _table(out: list[str], report: ReportData, table: Table, row_notes: dict[tup
 
 
 def _row_values(report: ReportData, table: Table, row: Row) -> str:
-    values = [format_number(report.value(table.id, row.id, c.id)) for c in row.columns]
+    # A number that could not be read is written as the placeholder, never as a guessed 0.
+    values = [PLACEHOLDER if (table.id, row.id, c.id) in report.invalid_cells
+              else format_number(report.value(table.id, row.id, c.id)) for c in row.columns]
     if len(values) == 1:
         column = row.columns[0]
         comment = f"   # {column.label.replace('（单位：', '，单位：').rstrip('）')}" if column.kind == "amount" else ""
