@@ -27,7 +27,8 @@ def test_bad_input(name, tmp_path, monkeypatch):
     case = EXPECTED[name]
     monkeypatch.chdir(tmp_path)
     shutil.copy(CORPUS / name, tmp_path / name)
-    args = [case["command"], name] + (["-o", "out"] if case["command"] == "build" else [])
+    outputs = {"build": ["-o", "out"], "import": ["-o", "导入.yaml"]}
+    args = [case["command"], name] + outputs.get(case["command"], [])
     result = CliRunner().invoke(cli, args, prog_name="nianbao")
     shown = result.stdout + result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit), shown

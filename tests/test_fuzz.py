@@ -71,6 +71,7 @@ def test_mutated_data_never_tracebacks_or_writes_a_report_with_errors(tmp_path_f
     check_code, _ = _run(["check", str(data)], directory)
     build_code, _ = _run(["build", str(data), "-o", str(out)], directory)
     written = list(out.glob("*.docx")) if out.exists() else []
+    assert not list(directory.rglob("*.tmp"))  # no half-written file left behind
     assert check_code in (0, 1, 3) and build_code in (0, 1, 3)
     if check_code != 0:
         assert build_code != 0 and written == []  # never a .docx from data with an error

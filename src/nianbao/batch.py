@@ -25,6 +25,7 @@ from .model import Number, ReportData
 from .pipeline import CheckResult, check_file, write_report
 from .problems import Location, Problem, error
 from .source import display_name
+from .write import exit_on_sigterm
 
 if TYPE_CHECKING:
     import multiprocessing.context
@@ -305,6 +306,8 @@ def die_with_parent(parent: int) -> None:
 
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    # SIGTERM (from the kernel when the run died, or from anyone) removes the half-written report first.
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
     if not _alive(parent):
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent,), name="nianbao-parent-watch", daemon=True).start()

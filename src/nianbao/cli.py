@@ -5,8 +5,10 @@ Exit codes: 0 ok (warnings allowed), 1 file or template trouble, 2 usage error, 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,9 @@ from .progress import ConsoleReporter
 from .runs import build_paths, check_paths
 from .summary import SUMMARY_FILE, print_summary
 from .version import __version__
+from .write import exit_on_sigterm
+
+TERMINATED = "\n已终止（收到终止信号）；写了一半的文件已删除，已生成的报告保留\n"
 
 # Each command imports what only it needs (Word reading, import, new year, PDF) when it runs: a
 # one-office build or check starts without loading them.
@@ -369,4 +374,8 @@ def template_new(name: str, parent: str, output: Path | None) -> None:
 
 
 def main() -> None:
+    # SIGTERM to the run (alone): its half-written files are removed and it says so; its workers follow it
+    # (see batch.die_with_parent) and remove theirs. The default action would leave .tmp files behind.
+    with contextlib.suppress(ValueError, OSError):  # not the main thread, or no such signal here
+        signal.signal(signal.SIGTERM, functools.partial(exit_on_sigterm, notice=TERMINATED))
     cli(prog_name="nianbao")

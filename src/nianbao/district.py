@@ -32,7 +32,9 @@ def is_office_file(path: Path) -> bool:
 def defaults_for(path: Path) -> tuple[Path, ...]:
     """The shared defaults file(s) of an office file: `_共同.yaml` in its folder, if present."""
     shared = path.parent / DEFAULTS_FILE
-    return (shared,) if shared.is_file() else ()
+    # Anything by that name counts (a FIFO, a symlink to a device or to nothing): reading it then says
+    # what is wrong, rather than the offices being built without their shared settings.
+    return (shared,) if shared.is_file() or shared.is_symlink() or shared.exists() else ()
 
 
 def previous_year_path(path: Path, year: str) -> Path | None:

@@ -20,7 +20,7 @@ from .model import Paragraph, ReportData
 from .pipeline import CheckResult, check_file
 from .problems import Location, Problem, error, has_errors, warning
 from .provenance import Provenance, read_provenance, report_template, sha256_files
-from .source import display_name
+from .source import display_name, read_bytes
 from .values import shorten
 from .wordml import MAX_DOCX_BYTES
 
@@ -88,15 +88,7 @@ def _fold_into_template_change(read_problems: list[Problem], changes: list[Probl
 
 
 def _read_bytes(path: Path) -> bytes:
-    from .docx_reader import read_docx_blocks
-
-    try:
-        if path.stat().st_size <= MAX_DOCX_BYTES:
-            return path.read_bytes()
-    except OSError:
-        pass
-    read_docx_blocks(path, display_name(path))  # raises the FileTrouble with the right message
-    raise FileTrouble("读取文件失败", display_name(path))  # pragma: no cover - the line above raises
+    return read_bytes(path, display_name(path), what="Word 文档", limit=MAX_DOCX_BYTES)
 
 
 def _data_files(provenance: Provenance, report_dir: Path, data: Path | str | None) -> list[Path]:

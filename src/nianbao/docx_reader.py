@@ -20,7 +20,7 @@ from docx import Document
 from lxml import etree
 
 from .errors import FileTrouble
-from .source import read_text
+from .source import read_bytes, read_text
 from .wordml import MAX_DOCX_BYTES, not_a_docx_reason, paragraph_text, read_zip_parts, w
 
 _w = w
@@ -87,18 +87,7 @@ def read_blocks(path: Path, display: str, data: bytes | None = None) -> Document
 
 
 def read_docx_blocks(path: Path, display: str, data: bytes | None = None) -> DocumentBlocks:
-    try:
-        if data is None and path.stat().st_size > MAX_DOCX_BYTES:
-            raise FileTrouble(f"文件太大（超过 {MAX_DOCX_BYTES // (1024 * 1024)} MB），不像一份年报", display)
-        raw = data if data is not None else path.read_bytes()
-    except FileNotFoundError:
-        raise FileTrouble("找不到这个文件，请检查路径和文件名是否正确", display) from None
-    except IsADirectoryError:
-        raise FileTrouble("这是一个文件夹，不是 Word 文档", display) from None
-    except PermissionError:
-        raise FileTrouble("没有权限读取这个文件", display) from None
-    except OSError as exc:
-        raise FileTrouble(f"读取文件失败：{exc.strerror or exc}", display) from None
+    raw = data if data is not None else read_bytes(path, display, what="Word 文档", limit=MAX_DOCX_BYTES)
     reason = not_a_docx_reason(raw)
     if reason is not None:
         raise FileTrouble(reason, display)

@@ -9,6 +9,7 @@ a number typed over it is read as given (and checked). Problems point at `表格
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from decimal import Decimal, InvalidOperation
@@ -22,7 +23,7 @@ from .form_layout import FACTS_SHEET, TEXT_SHEET, Input, form_layout
 from .load import derive_facts
 from .model import Cell, Number, Paragraph, ReportData, SubPart
 from .problems import Location, Problem, error
-from .source import display_name
+from .source import display_name, read_bytes
 from .spec import Spec, load_spec, normalize_label, resolve_template
 from .totals import compute_totals
 from .values import clean_text
@@ -64,22 +65,18 @@ def _read(book: Any, path: Path, display: str, template: Path | str | None) -> t
 
 
 def _open(path: Path, display: str) -> Any:
+    if not path.exists() and not path.is_symlink():
+        raise FileTrouble("找不到这个填报表，请检查文件名和路径", display)
+    # Bounded, and only from a regular file (a FIFO or /dev/zero would hang or fill the memory).
+    raw = read_bytes(path, display, what="填报表", limit=MAX_FILE_BYTES)
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise FileTrouble("找不到这个填报表，请检查文件名和路径", display) from None
-    except OSError as exc:
-        raise FileTrouble(f"无法读取：{exc.strerror or exc}", display) from None
-    if size > MAX_FILE_BYTES:
-        raise FileTrouble(f"文件太大（{size // 1024 // 1024} MB），填报表不会超过 {MAX_FILE_BYTES // 1024 // 1024} MB", display)
-    try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             members = archive.infolist()
             if len(members) > MAX_MEMBERS or sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
                 raise FileTrouble("文件解压后过大，不是正常的填报表", display)
         # Read-only: cells are streamed without their styles (4 times faster); each sheet is read once into a
         # Grid, bounded in rows and columns, so a sheet padded with a million rows costs nothing.
-        return load_workbook(path, data_only=False, read_only=True)
+        return load_workbook(io.BytesIO(raw), data_only=False, read_only=True)
     except FileTrouble:
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .errors import FileTrouble, OutputProtected
 from .provenance import content_hash, package_hash, read_docx_parts, read_provenance
-from .source import display_name
+from .source import display_name, read_bytes
 from .wordml import MAX_DOCX_BYTES, read_zip_parts
 
 
@@ -30,9 +30,8 @@ def output_state(target: Path) -> OutputState:
     if not target.exists():
         return OutputState.NEW
     try:
-        if target.stat().st_size > MAX_DOCX_BYTES:
-            return OutputState.FOREIGN
-        data = target.read_bytes()
+        # Bounded, and never from a FIFO or a device (a FileTrouble, so FOREIGN: nothing nianbao made).
+        data = read_bytes(target, display_name(target), what="Word 文档", limit=MAX_DOCX_BYTES)
         provenance = read_provenance(data)
         if provenance is None:
             return OutputState.FOREIGN

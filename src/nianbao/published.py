@@ -28,6 +28,17 @@ from .source import read_bytes
 MAX_HTML_BYTES = 20 * 1024 * 1024
 MAX_PDF_BYTES = 50 * 1024 * 1024
 MAX_PDF_PAGES = 200
+# Grid places of one HTML table (rows times columns, after rowspan and colspan): the official table three
+# has about 300; 100,000 is far beyond any report and keeps a page of spans (rowspan=1000 colspan=1000
+# in every cell) from growing a grid of billions.
+MAX_TABLE_PLACES = 100_000
+# Inflated size of the PDF's compressed streams other than images (page contents, fonts, object streams),
+# measured before pdfminer inflates them whole: a 1 MB PDF can hold a stream of 1 GB of spaces. A real
+# report of 30 pages has a few MB of them.
+MAX_PDF_STREAM_BYTES = 64 * 1024 * 1024
+MAX_PDF_INFLATED_BYTES = 256 * 1024 * 1024
+_PDF_STREAM = re.compile(rb"(?<!end)stream\r?\n")
+_PDF_OBJ = re.compile(rb"\d+\s+\d+\s+obj\b")
 SCANNED = "扫描件，无法读取文字：这份 PDF 没有文字层（是扫描或图片）。请找到原报告的网页或 Word 版，或把文字复制成文本后再导入"
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
@@ -104,7 +115,7 @@ def html_blocks(root: Any, display: str) -> DocumentBlocks:
         if tag == "table" and not element.xpath(".//table"):
             flush()
             result.blocks.append(TableBlock(sum(isinstance(b, TableBlock) for b in result.blocks) + 1,
-                                            html_table_grid(element)))
+                                            html_table_grid(element, display)))
         else:
             if tag == "br":
                 line.append("\n")
@@ -129,10 +140,12 @@ def _cell_text(cell: Any) -> str:
     return re.sub(r"\s+", "", cell.text_content() or "").strip()
 
 
-def html_table_grid(table: Any) -> list[list[GridCell | None]]:
-    """Place every <td>/<th> on the grid by its rowspan and colspan (bounded: at most 1,000 each)."""
+def html_table_grid(table: Any, display: str = "") -> list[list[GridCell | None]]:
+    """Place every <td>/<th> on the grid by its rowspan and colspan (bounded: at most 1,000 each, and
+    MAX_TABLE_PLACES places in all)."""
     grid: list[list[GridCell | None]] = []
     rows = [tr for tr in table.iter("tr") if tr.getparent() is not None]
+    places = 0
     for r, tr in enumerate(rows):
         while len(grid) <= r:
             grid.append([])
@@ -144,6 +157,14 @@ def html_table_grid(table: Any) -> list[list[GridCell | None]]:
                 column += 1
             span = _span(td.get("colspan"))
             down = _span(td.get("rowspan"))
+            places += span * min(down, len(rows) - r)
+            if places > MAX_TABLE_PLACES:
+                raise FileTrouble(
+                    f"网页中有一个表格超过 {MAX_TABLE_PLACES} 格（{len(rows)} 行），不像年报的表格"
+                    "（可能是保存网页时带进了别的内容，或是恶意构造的网页），未读取；"
+                    "请只保存年报正文所在的网页，或把正文复制成纯文本后再导入",
+                    display,
+                )
             cell = GridCell(_cell_text(td), r, column, span)
             for dr in range(min(down, len(rows) - r)):
                 while len(grid) <= r + dr:
@@ -176,6 +197,7 @@ def read_pdf_blocks(path: Path, display: str, raw: bytes | None = None) -> Docum
     from pdfminer.pdfparser import PDFSyntaxError
 
     data = raw if raw is not None else _read_bytes(path, display, MAX_PDF_BYTES)
+    _check_pdf_streams(data, display)
     lines: list[str | list[tuple[GridCell, int]]] = []
     characters = 0
     try:
@@ -216,6 +238,43 @@ def read_pdf_blocks(path: Path, display: str, raw: bytes | None = None) -> Docum
 _PAGE_NUMBER = re.compile(r"^[-—－–\s]*\d{1,3}[-—－–\s]*$|^第\s*\d+\s*页(?:\s*[，,/共]\s*共?\s*\d+\s*页)?$")
 _PART_HEADING = re.compile(r"^[一二三四五六七八九十]+、")
 _STARTS_BLOCK = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、]|第[一二三四五六七八九十]+)")
+
+
+def _check_pdf_streams(data: bytes, display: str) -> None:
+    """Refuse a PDF whose Flate streams (images aside) inflate beyond the bounds, measuring each one in
+    1 MB steps so that the check itself costs little memory and stops at the bound."""
+    import zlib
+
+    view = memoryview(data)
+    total = 0
+    for match in _PDF_STREAM.finditer(data):
+        head_start = max(0, match.start() - 4096)
+        objects = list(_PDF_OBJ.finditer(data, head_start, match.start()))
+        head = data[objects[-1].end() if objects else head_start : match.start()]
+        if b"/FlateDecode" not in head or b"/Image" in head:
+            continue
+        inflater = zlib.decompressobj()
+        size = 0
+        position = match.end()
+        try:
+            while position < len(data) and not inflater.eof:
+                pending: bytes | memoryview = view[position : position + 65536]
+                position += 65536
+                while pending:
+                    size += len(inflater.decompress(pending, 1024 * 1024))
+                    if size > MAX_PDF_STREAM_BYTES or total + size > MAX_PDF_INFLATED_BYTES:
+                        raise FileTrouble(
+                            "这份 PDF 中的压缩数据解压后超过 "
+                            f"{(MAX_PDF_STREAM_BYTES if size > MAX_PDF_STREAM_BYTES else MAX_PDF_INFLATED_BYTES) // (1024 * 1024)} MB，"
+                            "超出了正常年报的范围（可能已损坏或是恶意构造的文件），未读取",
+                            display,
+                        )
+                    pending = inflater.unconsumed_tail
+                    if inflater.eof:
+                        break
+        except zlib.error:
+            pass  # not what pdfminer will inflate either, or damaged: pdfminer says what it can
+        total += size
 
 
 def pdf_blocks(items: list[str | list[tuple[GridCell, int]]], display: str) -> DocumentBlocks:

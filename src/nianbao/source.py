@@ -8,6 +8,7 @@ of each value from the field list. Duplicate keys and explicit tags (``!!python/
 from __future__ import annotations
 
 import codecs
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,14 +76,25 @@ def display_name(path: Path) -> str:
 
 
 def read_bytes(path: Path, display: str, what: str, limit: int | None = None) -> bytes:
-    """A file's bytes, refusing one over `limit`; every OS error said in Chinese (`what` names the kind of file)."""
+    """A file's bytes, refusing one over `limit`; every OS error said in Chinese (`what` names the kind of file).
+
+    Only a regular file is read: a FIFO would block forever and a device such as /dev/zero (a symlink to
+    it, say) reports size 0 and never ends. The read itself stops after `limit` bytes, so a file that
+    grows, or whose size was misreported, costs at most that much memory.
+    """
     try:
-        if limit is not None:
-            size = path.stat().st_size
-            if size > limit:
-                raise FileTrouble(f"文件太大（{size // 1024 // 1024} MB），{what}不会超过 {limit // 1024 // 1024} MB",
-                                  display)
-        return path.read_bytes()
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise FileTrouble(f"这是一个文件夹，不是{what}", display)
+        if not stat.S_ISREG(mode):
+            spaced = f" {what}" if what[:1].isascii() else what  # 当作 Word 文档, 当作数据文件
+            raise FileTrouble(f"这不是保存在磁盘上的普通文件（而是设备、管道或套接字），不能当作{spaced}读取", display)
+        with path.open("rb") as handle:
+            data = handle.read() if limit is None else handle.read(limit + 1)
+        if limit is not None and len(data) > limit:
+            size = max(len(data), path.stat().st_size)
+            raise FileTrouble(f"文件太大（{_megabytes(size)}），{what}不会超过 {limit // 1024 // 1024} MB", display)
+        return data
     except FileNotFoundError:
         raise FileTrouble("找不到这个文件，请检查路径和文件名是否正确", display) from None
     except IsADirectoryError:
@@ -91,6 +103,10 @@ def read_bytes(path: Path, display: str, what: str, limit: int | None = None) ->
         raise FileTrouble("没有权限读取这个文件", display) from None
     except OSError as exc:
         raise FileTrouble(f"读取文件失败：{exc.strerror or exc}", display) from None
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
 
 
 def read_text(path: Path, display: str) -> tuple[str, list[Problem]]:
@@ -134,6 +150,14 @@ def load_source(path: Path) -> SourceFile:
     text, problems = read_text(path, display)
     # Control characters pasted from Word (cell marks, manual line breaks…): YAML refuses most of them
     # and .docx XML cannot hold them. Line breaks of every kind (NEL included) become "\n" first.
+    # A NUL byte is no paste from Word but damage (or a file of another encoding): said, then removed.
+    if "\x00" in text:
+        line = clean_text(text[: text.index("\x00")]).count("\n") + 1
+        problems.append(warning(
+            Location(display, line),
+            f"文件中有 {text.count(chr(0))} 个空字节（NUL），已删除",
+            "文件可能已损坏：请核对这一行的文字，然后用记事本或编辑器“另存为”UTF-8 编码",
+        ))
     text = clean_text(text)
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()

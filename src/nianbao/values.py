@@ -110,7 +110,7 @@ def number_problem(text: str, where: Location, subject: str, kind: str) -> Probl
             return error(where, f"{subject}{shown}不是纯数字", f"只填数字，不要带单位或文字：改为 {format_number(certain)}"
                          + (f"（单位为{unit}）" if kind == "amount" else ""))
         return error(where, f"{subject}{shown}不是纯数字",
-                     "只填阿拉伯数字，如 1000：不要带单位或文字，不要用科学记数法、下划线、空格或十六进制")
+                     "只填阿拉伯数字，如 0、12、305：不要带单位或文字，不要用科学记数法、下划线、空格或十六进制")
     if all(c in _CHINESE_DIGITS for c in text):
         number = chinese_number(text)
         fix = f"改为 {number}" if number is not None else "用阿拉伯数字填写"

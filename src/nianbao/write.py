@@ -48,6 +48,22 @@ _CAUSES = {
 STALE_AFTER_SECONDS = 600
 
 
+# The temporary files this process is writing now: a SIGTERM removes them before the process exits
+# (the default action would leave them behind; a killed worker of a batch gets SIGTERM from the kernel).
+_WRITING: set[str] = set()
+
+
+def exit_on_sigterm(signum: int, _frame: object, notice: str = "") -> None:
+    """SIGTERM handler: remove this process's temporary files, say `notice` (if any), and exit at once."""
+    for name in list(_WRITING):
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+    if notice:
+        with contextlib.suppress(OSError):
+            os.write(2, notice.encode("utf-8"))
+    os._exit(128 + signum)
+
+
 def os_error_text(exc: OSError) -> str:
     """An OS error in the user's words: the cause in Chinese, then what to do."""
     cause, advice = _CAUSES.get(exc.errno or 0, (f"系统错误：{exc.strerror or exc}", "检查输出文件夹后再试"))
@@ -86,6 +102,7 @@ def write_atomic(target: Path, data: bytes, before_rename: Callable[[], None] | 
         fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
         raise FileTrouble(f"无法在 {target.parent} 中写文件：{os_error_text(exc)}") from None
+    _WRITING.add(temp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -102,6 +119,8 @@ def write_atomic(target: Path, data: bytes, before_rename: Callable[[], None] | 
         if isinstance(exc, OSError):
             raise FileTrouble(f"无法写入 {target}：{os_error_text(exc)}") from None
         raise
+    finally:
+        _WRITING.discard(temp_name)
 
 
 def write_schema_beside(spec: Spec, data_file: Path, partial: bool = False) -> Path:
@@ -110,10 +129,12 @@ def write_schema_beside(spec: Spec, data_file: Path, partial: bool = False) -> P
     a file completed by shared defaults."""
     target = data_file.parent / schema_file_name(spec, partial)
     text = schema_text(spec, partial)
+    data = text.encode("utf-8")
     try:
-        if target.read_text(encoding="utf-8") == text:
+        # Only a regular file of about the right size is read (never a FIFO or a device left there).
+        if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
             return target
-    except (OSError, UnicodeDecodeError):
+    except OSError:
         pass
-    write_atomic(target, text.encode("utf-8"))
+    write_atomic(target, data)
     return target

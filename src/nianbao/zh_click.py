@@ -59,6 +59,9 @@ _EXACT = {
     "File": "文件",
     "Directory": "文件夹",
     "Path": "路径",
+    "file": "文件",  # click.Path names its kind with _("directory") and prints it .title()d
+    "directory": "文件夹",
+    "path": "路径",
     "integer": "整数",
     "float": "数",
 }
