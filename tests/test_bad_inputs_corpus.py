@@ -28,7 +28,7 @@ def test_bad_input(name, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     shutil.copy(CORPUS / name, tmp_path / name)
     outputs = {"build": ["-o", "out"], "import": ["-o", "导入.yaml"]}
-    args = [case["command"], name] + outputs.get(case["command"], [])
+    args = [case["command"], name] + case.get("args", outputs.get(case["command"], []))
     result = CliRunner().invoke(cli, args, prog_name="nianbao")
     shown = result.stdout + result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit), shown

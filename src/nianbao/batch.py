@@ -77,6 +77,7 @@ class BatchResult:
     from_folder: bool = False
 
     summary_trouble: str = ""  # why the summary workbook could not be written
+    output_troubles: list[str] = field(default_factory=list)  # the review page or roll-up that could not be written
 
     @property
     def skipped(self) -> list[OfficeOutcome]:
@@ -88,7 +89,7 @@ class BatchResult:
         workbook), else 4 (EXIT_SKIPPED) if an existing report was kept instead of regenerated, else 0."""
         if any(o.checks_failed for o in self.outcomes):
             return ChecksFailed.exit_code
-        if any(o.status is Status.FAILED for o in self.outcomes) or self.summary_trouble:
+        if any(o.status is Status.FAILED for o in self.outcomes) or self.summary_trouble or self.output_troubles:
             return FileTrouble.exit_code
         if self.skipped:
             return EXIT_SKIPPED

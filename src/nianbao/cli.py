@@ -177,16 +177,20 @@ def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: b
     if pdfs_failed and exit_code in (EXIT_OK, EXIT_SKIPPED):
         exit_code = EXIT_FILE
     if result.summary_path is not None:
-        print_summary(result.outcomes)  # even when the workbook cannot be written
+        # Even when the workbook cannot be written; then the rest of the list is above, not in the workbook.
+        print_summary(result.outcomes, full_list="上面逐个机关的结果" if result.summary_trouble else SUMMARY_FILE)
         if result.summary_trouble:
             click.echo(result.summary_trouble, err=True)
         else:
             click.echo(f"汇总表：{result.summary_path}")
         from .review_page import REVIEW_PAGE
 
-        click.echo(f"审阅页：{out_dir / REVIEW_PAGE}")
-    if rollup is not None:
+        if not any(REVIEW_PAGE in trouble for trouble in result.output_troubles):
+            click.echo(f"审阅页：{out_dir / REVIEW_PAGE}")
+    if rollup is not None and not any(str(rollup) in trouble for trouble in result.output_troubles):
         click.echo(f"汇总数据文件：{rollup}")
+    for trouble in result.output_troubles:
+        click.echo(trouble, err=True)
     if result.skipped:  # the last line: a script (exit code 4) and a person both learn a report is stale
         click.echo(f"注意：有 {len(result.skipped)} 份报告生成后被修改过或不是本工具生成，已跳过、未更新"
                    f"（退出码 {EXIT_SKIPPED}）；确认要替换请加 --force", err=True)

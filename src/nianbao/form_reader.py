@@ -17,19 +17,21 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from .errors import FileTrouble
 from .form_layout import FACTS_SHEET, TEXT_SHEET, Input, form_layout
 from .load import derive_facts
 from .model import Cell, Number, Paragraph, ReportData, SubPart
 from .problems import Location, Problem, error
-from .source import display_name, read_bytes
+from .source import MAX_TEXT_CHARS, display_name, read_bytes
 from .spec import Spec, load_spec, normalize_label, resolve_template
 from .totals import compute_totals
 from .values import clean_text
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # a filled form inflates to well under 1 MB
+MAX_PART_BYTES = 32 * 1024 * 1024  # one sheet: 32 MB of XML is some millions of characters of text
 MAX_MEMBERS = 2000
 MAX_TEXT_ROWS = 500
 _REGENERATE = "请不要增删行列或改动栏目名称；可以用 nianbao form 重新生成填报表，把数字和文字抄回去"
@@ -72,7 +74,8 @@ def _open(path: Path, display: str) -> Any:
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             members = archive.infolist()
-            if len(members) > MAX_MEMBERS or sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
+            if (len(members) > MAX_MEMBERS or sum(m.file_size for m in members) > MAX_UNPACKED_BYTES
+                    or any(m.file_size > MAX_PART_BYTES for m in members)):
                 raise FileTrouble("文件解压后过大，不是正常的填报表", display)
         # Read-only: cells are streamed without their styles (4 times faster); each sheet is read once into a
         # Grid, bounded in rows and columns, so a sheet padded with a million rows costs nothing.
@@ -102,10 +105,14 @@ class Grid:
 
     def __init__(self, sheet: Any, max_row: int = MAX_TEXT_ROWS, max_col: int = 40) -> None:
         self.values: dict[tuple[int, int], Any] = {}
+        self.too_long: list[tuple[int, int, int]] = []  # (row, column, characters) of cells cut to MAX_TEXT_CHARS
         self.max_row = 0
         for r, row in enumerate(sheet.iter_rows(max_row=max_row, max_col=max_col, values_only=True), start=1):
             for c, value in enumerate(row, start=1):
                 if value is not None:
+                    if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
+                        self.too_long.append((r, c, len(value)))
+                        value = value[:MAX_TEXT_CHARS]
                     self.values[(r, c)] = value
                     self.max_row = r
 
@@ -131,10 +138,19 @@ class _Reader:
     def at(self, sheet: str, cell_ref: str) -> Location:
         return Location(f"{self.display} {sheet}!{cell_ref}")
 
+    def grid(self, sheet: str, **bounds: int) -> Grid:
+        """A sheet's values; a cell over MAX_TEXT_CHARS is an error naming it (and is read cut short)."""
+        grid = Grid(self.book[sheet], **bounds)
+        for row, column, length in grid.too_long:
+            self.problems.append(error(self.at(sheet, f"{get_column_letter(column)}{row}"),
+                                       f"单元格中的文字太长（{length} 个字符，上限 {MAX_TEXT_CHARS} 个）",
+                                       "检查是否误粘贴了整份文档；年报每一部分通常只有几千字"))
+        return grid
+
     # --- facts ------------------------------------------------------------------------------------------
 
     def facts(self) -> None:
-        sheet = Grid(self.book[FACTS_SHEET], max_row=200)
+        sheet = self.grid(FACTS_SHEET, max_row=200)
         by_label = {normalize_label(f.key): f for f in self.spec.facts}
         seen: set[str] = set()
         for row in range(2, min(sheet.max_row, 200) + 1):
@@ -174,7 +190,7 @@ class _Reader:
 
     def tables(self) -> None:
         for table in form_layout(self.spec).tables:
-            sheet = Grid(self.book[table.sheet], max_row=table.last_row + 5)
+            sheet = self.grid(table.sheet, max_row=table.last_row + 5)
             self.report.table_locations[table.table_id] = self.at(table.sheet, "A1")
             moved = False
             for label in table.labels:
@@ -213,7 +229,7 @@ class _Reader:
     # --- text parts ---------------------------------------------------------------------------------------
 
     def texts(self) -> None:
-        sheet = Grid(self.book[TEXT_SHEET])
+        sheet = self.grid(TEXT_SHEET)
         parts = {normalize_label(p.key): p for p in self.spec.parts}
         found_sections: set[str] = set()
         for row in range(2, min(sheet.max_row, MAX_TEXT_ROWS) + 1):

@@ -9,6 +9,7 @@ full-/half-width punctuation, so `(一)予以公开` finds `（一）予以公�
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -116,7 +117,8 @@ def _shared_source(path: Path) -> SourceFile:
         stat = path.stat()
     except OSError:
         return load_source(path)  # raises the proper FileTrouble
-    return _cached_source(path.resolve(), stat.st_mtime_ns, stat.st_size, Path.cwd())
+    # Keyed on the absolute path as given, not resolved: a symlinked defaults file keeps its own name in messages.
+    return _cached_source(Path(os.path.abspath(path)), stat.st_mtime_ns, stat.st_size, Path.cwd())
 
 
 @lru_cache(maxsize=64)

@@ -2,8 +2,39 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
+
+# A value quoted in a message (a heading, a name, a cell) is shown in full up to this many characters;
+# beyond it, its start and its length: a 40-million-character cell must not become a 120 MB message.
+MAX_QUOTED_CHARS = 80
+MAX_MESSAGE_CHARS = 2000
+_OPENERS = re.compile("[「“]")
+_CLOSERS = re.compile("[」”]")
+
+
+def bounded_message(text: str) -> str:
+    """`text` with over-long quoted values cut to their start and length, and the whole kept under
+    MAX_MESSAGE_CHARS. One linear pass (no regular-expression backtracking on a hostile cell)."""
+    if len(text) <= MAX_QUOTED_CHARS:
+        return text
+    parts: list[str] = []
+    start = 0
+    while True:
+        opener = _OPENERS.search(text, start)
+        closer = _CLOSERS.search(text, opener.end()) if opener else None
+        if opener is None or closer is None:
+            parts.append(text[start:])
+            break
+        inner = text[opener.end():closer.start()]
+        if len(inner) > MAX_QUOTED_CHARS:
+            parts.append(f"{text[start:opener.end()]}{inner[:40]}…{closer.group()}（共 {len(inner)} 个字符）")
+        else:
+            parts.append(text[start:closer.end()])
+        start = closer.end()
+    text = "".join(parts)
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[:MAX_MESSAGE_CHARS] + "……（消息过长，已截断）"
 
 
 class Severity(StrEnum):
@@ -35,6 +66,10 @@ class Problem:
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", bounded_message(self.message))
+        object.__setattr__(self, "hint", bounded_message(self.hint))
 
     def format(self) -> str:
         text = f"{self.location} {self.severity.value}：{self.message}"

@@ -39,6 +39,9 @@ MAX_PDF_STREAM_BYTES = 64 * 1024 * 1024
 MAX_PDF_INFLATED_BYTES = 256 * 1024 * 1024
 _PDF_STREAM = re.compile(rb"(?<!end)stream\r?\n")
 _PDF_OBJ = re.compile(rb"\d+\s+\d+\s+obj\b")
+# A published report page has some thousands of tags (a big portal page some tens of thousands); the HTML
+# parser keeps every element, so a 20 MB page of nothing but tags would cost gigabytes: refused unparsed.
+MAX_HTML_TAGS = 300_000
 SCANNED = "扫描件，无法读取文字：这份 PDF 没有文字层（是扫描或图片）。请找到原报告的网页或 Word 版，或把文字复制成文本后再导入"
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
@@ -85,6 +88,9 @@ def read_html_blocks(path: Path, display: str, raw: bytes | None = None) -> Docu
     from lxml import etree
 
     data = raw if raw is not None else _read_bytes(path, display, MAX_HTML_BYTES)
+    if data.count(b"<") > MAX_HTML_TAGS:
+        raise FileTrouble(f"网页的标签超过 {MAX_HTML_TAGS:,} 个，不像一份年报（可能是整个网站的页面或恶意构造的文件），"
+                          "未读取；请只保存年报所在的那一页", display)
     text = decode_html(data)
     try:
         root = lxml.html.document_fromstring(text) if text.strip() else None

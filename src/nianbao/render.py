@@ -20,7 +20,7 @@ from typing import Any
 import jinja2
 
 from . import template_cache
-from .errors import TemplateTrouble
+from .errors import FileTrouble, TemplateTrouble
 from .model import Paragraph, ReportData
 from .provenance import (
     Provenance,
@@ -36,7 +36,7 @@ from .provenance import (
 from .spec import Spec
 from .template_lint import require_clean_docx
 from .values import format_number
-from .wordml import W_NS, fonts_used, restore_font_fallbacks
+from .wordml import W_NS, fonts_used, read_zip_parts, restore_font_fallbacks
 from .zippack import PackedMember, pack_member, write_zip
 
 DOCUMENT_PART = "word/document.xml"
@@ -100,11 +100,19 @@ class CompiledTemplate:
         self.path = Path(docx_path)
         try:
             raw = self.path.read_bytes()
+            read_zip_parts(raw, keep=False)  # within the reading bounds before every part is inflated
             with zipfile.ZipFile(io.BytesIO(raw)) as archive:
                 self.parts: list[tuple[zipfile.ZipInfo, bytes]] = [
                     (info, archive.read(info)) for info in archive.infolist()
                 ]
-        except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        except FileTrouble as trouble:
+            raise TemplateTrouble(f"无法使用 Word 模板 {self.path}：{trouble.message}") from None
+        except zipfile.BadZipFile:
+            raise TemplateTrouble(f"无法打开 Word 模板 {self.path}：不是有效的 .docx（不是 zip 压缩包，可能是 .doc、"
+                                  "设置了密码或已损坏），请在 Word 中另存为 .docx") from None
+        except OSError as exc:
+            raise TemplateTrouble(f"无法打开 Word 模板 {self.path}：{exc.strerror or exc}") from None
+        except (KeyError, ValueError) as exc:
             raise TemplateTrouble(f"无法打开 Word 模板 {self.path}：{exc}") from None
         self.hash = hashlib.sha256(raw).hexdigest()
         self.parts = _with_font_fallbacks(self.parts)

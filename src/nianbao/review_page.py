@@ -318,10 +318,18 @@ def write_district_outputs(result: BatchResult, out_dir: Path | str, rollup: Pat
             result.summary_trouble = exc.format()
         except OSError as exc:
             result.summary_trouble = f"错误：无法写入汇总表 {result.summary_path}：{os_error_text(exc)}"
+    # A page or roll-up that cannot be written (disk full, a folder in the way) is recorded, not raised:
+    # the reports are written, and the caller still prints the summary table before saying why.
     if page:
-        write_atomic(out / REVIEW_PAGE, render_review_page(review, out).encode("utf-8"))
+        try:
+            write_atomic(out / REVIEW_PAGE, render_review_page(review, out).encode("utf-8"))
+        except NianbaoError as exc:
+            result.output_troubles.append(exc.format())
     if rollup is not None:
         if review.total is None:
             raise FileTrouble("没有通过检查的机关，无法生成汇总数据文件", display_name(Path(rollup)))
-        write_atomic(Path(rollup), rollup_text(review).encode("utf-8"))
+        try:
+            write_atomic(Path(rollup), rollup_text(review).encode("utf-8"))
+        except NianbaoError as exc:
+            result.output_troubles.append(exc.format())
     return review

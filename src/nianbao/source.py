@@ -8,6 +8,8 @@ of each value from the field list. Duplicate keys and explicit tags (``!!python/
 from __future__ import annotations
 
 import codecs
+import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,10 +71,26 @@ class SourceFile:
 
 def display_name(path: Path) -> str:
     """The path as shown in messages: relative to the working directory when possible."""
+    cwd = Path.cwd()
+    for candidate in (Path(os.path.abspath(path)), path.resolve()):  # a symlink keeps the name it was given
+        try:
+            return str(candidate.relative_to(cwd.resolve()))
+        except ValueError:
+            continue
+    return str(path)
+
+
+def refuse_special_file(path: Path, display: str, what: str) -> None:
+    """Raise FileTrouble when `path` (its symlinks followed) exists but is not a regular file: a device such
+    as /dev/zero or /dev/urandom never ends and a named pipe (FIFO) blocks until someone writes to it, so
+    reading either would hang. A missing file or a folder is left to the caller's own message."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        kind = "命名管道（FIFO）" if stat.S_ISFIFO(mode) else "设备文件" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "特殊文件"
+        raise FileTrouble(f"这是一个{kind}，不是保存在磁盘上的普通文件，无法作为{what}读取（读取它会没有尽头或一直等待）；请给出真正的文件", display)
 
 
 def read_bytes(path: Path, display: str, what: str, limit: int | None = None) -> bytes:
@@ -86,10 +104,8 @@ def read_bytes(path: Path, display: str, what: str, limit: int | None = None) ->
         mode = path.stat().st_mode
         if stat.S_ISDIR(mode):
             raise FileTrouble(f"这是一个文件夹，不是{what}", display)
-        if not stat.S_ISREG(mode):
-            spaced = f" {what}" if what[:1].isascii() else what  # 当作 Word 文档, 当作数据文件
-            raise FileTrouble(f"这不是保存在磁盘上的普通文件（而是设备、管道或套接字），不能当作{spaced}读取", display)
-        with path.open("rb") as handle:
+        refuse_special_file(path, display, what)
+        with path.open("rb") as handle:  # bounded even if the file grows while it is read
             data = handle.read() if limit is None else handle.read(limit + 1)
         if limit is not None and len(data) > limit:
             size = max(len(data), path.stat().st_size)
@@ -144,6 +160,22 @@ def read_text(path: Path, display: str) -> tuple[str, list[Problem]]:
     return text, problems
 
 
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffe\uffff]")  # never typed; \x0b \x0c: Word's line/page breaks
+
+
+def _control_characters(text: str, display: str) -> list[Problem]:
+    """One warning naming the first line holding invisible control characters (a NUL, a bell…) that are
+    removed: a name must not change without a word."""
+    found = _INVISIBLE.search(text)
+    if found is None:
+        return []
+    count = len(_INVISIBLE.findall(text))
+    line = text.count("\n", 0, found.start()) + 1
+    return [warning(Location(display, line),
+                    f"有 {count} 个看不见的控制字符（第一个是 U+{ord(found.group()):04X}），已删除",
+                    "这些字符不能写进 Word 文档，多半是复制粘贴带来的；请核对这一行的文字是否完整")]
+
+
 def load_source(path: Path) -> SourceFile:
     """Read and parse one YAML file. File-system trouble raises `FileTrouble`; content trouble is a Problem."""
     display = display_name(path)
@@ -158,6 +190,7 @@ def load_source(path: Path) -> SourceFile:
             f"文件中有 {text.count(chr(0))} 个空字节（NUL），已删除",
             "文件可能已损坏：请核对这一行的文字，然后用记事本或编辑器“另存为”UTF-8 编码",
         ))
+    problems.extend(_control_characters(text.replace("\x00", ""), display))
     text = clean_text(text)
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()

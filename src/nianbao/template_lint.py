@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 import jinja2
 import jinja2.meta
 
-from .errors import TemplateTrouble
+from .errors import FileTrouble, TemplateTrouble
 from .spec import DEFAULT_TEMPLATE, load_spec, rule_problems, templates_root
-from .wordml import FONT_FALLBACKS
+from .wordml import FONT_FALLBACKS, read_zip_parts
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -86,6 +86,13 @@ def lint_docx(docx: Path, official: Path | None = None) -> list[str]:
 
     problems: list[str] = []
     try:
+        read_zip_parts(docx.read_bytes(), keep=False)  # the reading bounds first: a template can be a bomb
+    except FileTrouble as trouble:
+        return [f"模板 {docx.name}：{trouble.message}"]
+    except (OSError, zipfile.BadZipFile):
+        return [f"模板 {docx.name} 不是有效的 Word 文档（.docx）：不是 zip 压缩包（可能是 .doc、设置了密码或已损坏），"
+                "请在 Word 中另存为 .docx"]
+    try:
         with zipfile.ZipFile(docx) as z:
             names = z.namelist()
             xml = {n: z.read(n) for n in names if re.fullmatch(r"word/(document|header\d*|footer\d*|fontTable)\.xml", n)}
@@ -97,7 +104,10 @@ def lint_docx(docx: Path, official: Path | None = None) -> list[str]:
     for name in sorted(xml, key=lambda n: (n != "word/document.xml", n)):
         if name.endswith("fontTable.xml"):
             continue
-        root = etree.fromstring(xml[name])
+        try:
+            root = etree.fromstring(xml[name])
+        except etree.XMLSyntaxError as exc:
+            return [f"模板 {docx.name} 的 {name} 已损坏（第 {exc.lineno} 行的 XML 无法解析），请在 Word 中打开后另存为 .docx"]
         body = root.find(f"{W}body") if name == "word/document.xml" else root
         part = "正文" if name == "word/document.xml" else ("页眉" if "header" in name else "页脚")
         places.extend(_places(body if body is not None else root, part))
