@@ -872,12 +872,22 @@ def table_three() -> etree._Element:
     return make_table(widths, rows, TABLE_TEXT_SMALL, min_height=mm(5))
 
 
+LO_STEP_TWIPS = 7  # see table_four
+
 RESULT_KEYS = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
 
 
 def table_four() -> etree._Element:
     """四、政府信息公开行政复议、行政诉讼情况: 3 header rows and one row of 15 numbers."""
-    widths = [TYPE_AREA_WIDTH // 15] * 15
+    # LibreOffice keeps a table's column boundaries in steps of 1/10000 of the table's width; a boundary off
+    # those steps moves by a twip on a re-save, and 15 equal columns (a header cell over 5 of them) came
+    # back as 16, one split into 588 + 1. At 8750 twips a step is 0.875 twip, so columns in whole multiples
+    # of 7 twips put every boundary on a step: 1250 sevens, 83 a column, the 5 left over to each group's
+    # 总计 column and to the 尚未审结 column of the first two.
+    units = [83] * 15
+    for column in (3, 4, 8, 9, 14):
+        units[column] += 1
+    widths = [LO_STEP_TWIPS * u for u in units]
     rows = [
         Row([head("行政复议", span=5), head("行政诉讼", span=10)], header=True),
         Row(

@@ -317,7 +317,30 @@ def _write_pdfs(docx_files: list[Path]) -> bool:
     return not result.failed
 
 
-@cli.group(cls=NianbaoGroup, short_help="模板：检查自己的模板。", help="模板相关的命令。")
+@cli.command(short_help="输出数据文件的 JSON Schema，供编辑器提示和检查。", help="输出模板的数据文件 JSON Schema（Draft 7）："
+             "官方栏目名作键，每项带说明（单位、这一行的含义），写错的键、类型和缺少的部分在编辑器中即时标出。"
+             "nianbao new 和 nianbao import 写出的数据文件第一行 “# yaml-language-server: $schema=…” 指向放在同一文件夹中的这个文件。"
+             "\n\n表格勾稽关系等仍由 nianbao check 核对。")
+@_template_option
+@click.option("--output", "-o", "output", default=None, metavar="文件", type=click.Path(dir_okay=False, path_type=Path),
+              help="写到这个文件；不给时输出到屏幕。")
+@click.option("--shared", is_flag=True, default=False,
+              help="共同设置文件（如 _共同.yaml）用的版本：各项都不是必填。")
+@click.help_option("--help", "-h")
+def schema(template: str | None, output: Path | None, shared: bool) -> None:
+    from .schema import schema_text
+    from .spec import load_spec, resolve_template
+    from .write import write_atomic
+
+    text = schema_text(load_spec(resolve_template(template, base=Path.cwd())), partial=shared)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    write_atomic(output, text.encode("utf-8"))
+    click.echo(f"已写出：{output}")
+
+
+@cli.group(cls=NianbaoGroup, short_help="模板：新建、检查自己的模板。", help="模板相关的命令。")
 def template() -> None:
     pass
 
@@ -337,6 +360,23 @@ def template_check(folder: Path) -> None:
     if problems:
         raise failure(f"模板有 {len(problems)} 个问题", EXIT_FILE)
     click.echo(f"模板 {folder} 没有发现问题")
+
+
+@template.command("new", short_help="以现有模板为上级，新建一个自己的模板文件夹。", help="新建模板文件夹（默认 templates/名称）："
+                  "复制上级模板的 template.docx 供修改，并写 模板.yaml 记下上级模板。字段、规则和默认设置沿用上级模板，"
+                  "在新文件夹中放 fields.yaml、rules.yaml 或 defaults.yaml 可以逐项覆盖。在数据文件中写“模板: 名称”或用 -t 使用它。")
+@click.argument("name", metavar="名称")
+@click.option("--from", "parent", default="official-2021", show_default=True, metavar="上级模板",
+              help="上级模板的名称或文件夹路径。")
+@click.option("--output", "-o", "output", default=None, metavar="文件夹", type=click.Path(path_type=Path, file_okay=False),
+              help="新模板放在这个文件夹；默认 templates/名称。")
+@click.help_option("--help", "-h")
+def template_new(name: str, parent: str, output: Path | None) -> None:
+    from .template_new import new_template
+
+    folder = new_template(name, parent, output)
+    click.echo(f"已新建模板：{folder}（上级模板：{parent}）")
+    click.echo(f"在 Word/WPS 中修改 {folder / 'template.docx'}，然后运行 nianbao template check {folder}")
 
 
 def main() -> None:

@@ -4,17 +4,22 @@ list what was changed after generation, by re-rendering its data in memory and c
 from __future__ import annotations
 
 import difflib
+import re
+import zipfile
+import zlib
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .check import check_report
 from .district import previous_report, previous_year_path
+from .errors import FileTrouble
 from .load import load_report
 from .model import Paragraph, ReportData
 from .pipeline import CheckResult, check_file
 from .problems import Location, Problem, error, has_errors, warning
-from .provenance import Provenance, read_provenance, sha256_files
+from .provenance import Provenance, read_provenance, report_template, sha256_files
 from .source import display_name, read_bytes
 from .values import shorten
 from .wordml import MAX_DOCX_BYTES
@@ -26,6 +31,9 @@ if TYPE_CHECKING:
 # a data file (`nianbao check data.yaml`) does not pay for them at start-up.
 
 CHANGE_RULE = "生成后修改"
+TEMPLATE_CHANGED = "生成这份报告之后模板"
+BEFORE_TITLE = "报告标题之前"
+_STRAY_TEXT = re.compile("文字“(.*)”不属于")
 
 
 def check_document(
@@ -40,16 +48,43 @@ def check_document(
 
     path = Path(path)
     raw = _read_bytes(path)
+    problems: list[Problem] = []
+    if template is None:
+        template, trouble = report_template(_provenance_or_none(raw), path, data)
+        problems.extend(trouble)
     read = read_report(path, data=raw, template=template)
     report = read.report
     explicit = previous if previous is not None else _previous_from_provenance(raw, path.parent, data)
     last_year = previous_report(report, explicit)
+    changes = changes_since_generation(read, raw, data, template)
     # A finished report without one of its tables is wrong (an import only marks the table 缺失).
-    problems = [error(p.location, p.message, p.hint.split("；")[0], p.rule) if p.rule == MISSING_TABLE_RULE else p
-                for p in read.problems]
-    problems.extend(changes_since_generation(read, raw, data))
+    problems[:0] = [error(p.location, p.message, p.hint.split("；")[0], p.rule) if p.rule == MISSING_TABLE_RULE else p
+                    for p in _fold_into_template_change(read.problems, changes)]
+    problems.extend(changes)
     problems.extend(check_report(report, last_year))
     return CheckResult(path, report, problems)
+
+
+def _provenance_or_none(raw: bytes) -> Provenance | None:
+    """The report's provenance, or None when the file cannot be read as a package (read_report then says
+    what is wrong with it, in Chinese)."""
+    try:
+        return read_provenance(raw)
+    except (FileTrouble, zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, zlib.error):
+        return None
+
+
+def _fold_into_template_change(read_problems: list[Problem], changes: list[Problem]) -> list[Problem]:
+    """When the template changed since generation, text above the title that the template no longer has
+    is the old template's (a letterhead): said once, in the template-change warning, not as stray text."""
+    at = next((i for i, p in enumerate(changes) if p.message.startswith(TEMPLATE_CHANGED)), None)
+    if at is None:
+        return read_problems
+    stray = [p for p in read_problems if p.location.file.endswith(BEFORE_TITLE)]
+    if stray:
+        texts = "、".join(f"“{m.group(1)}”" for p in stray if (m := _STRAY_TEXT.search(p.message)))
+        changes[at] = replace(changes[at], message=changes[at].message + f"；标题之前的{texts}是原模板的文字")
+    return [p for p in read_problems if p not in stray]
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -77,7 +112,9 @@ def _previous_from_provenance(raw: bytes, report_dir: Path, data: Path | str | N
     return candidate if candidate is not None and candidate.is_file() else None
 
 
-def changes_since_generation(read: ReadReport, raw: bytes, data: Path | str | None = None) -> list[Problem]:
+def changes_since_generation(
+    read: ReadReport, raw: bytes, data: Path | str | None = None, template: Path | str | None = None
+) -> list[Problem]:
     """What differs between the document and what nianbao would build from the data it was built from."""
     from .render import compiled_template, render_report
     from .report_reader import read_report
@@ -98,12 +135,14 @@ def changes_since_generation(read: ReadReport, raw: bytes, data: Path | str | No
     if sha256_files(sources) != provenance.data_hash:
         problems.append(warning(doc, f"数据文件 {office} 在生成这份报告之后改动过，下面按现在的数据文件列出不同之处",
                                 "用 nianbao build 重新生成报告，或把报告中的修改同步到数据文件", CHANGE_RULE))
-    original, load_problems = load_report(sources[-1], defaults=sources[:-1])
+    original, load_problems = load_report(sources[-1], defaults=sources[:-1], template=template)
     if original is None or has_errors(load_problems):
         problems.append(warning(doc, f"数据文件 {office} 现在有错误，无法和报告比较", f"运行 nianbao check {office} 查看"))
         return problems
     if provenance.template_hash and provenance.template_hash != compiled_template(original.spec.docx).hash:
-        problems.append(warning(doc, "生成这份报告之后模板更新过，固定文字的不同可能来自模板", "", CHANGE_RULE))
+        problems.append(warning(
+            doc, f"{TEMPLATE_CHANGED}「{original.spec.folder.name}」更新过，固定文字的不同可能来自模板",
+            f"用 nianbao build 按现在的模板（{original.spec.docx.name}）重新生成报告", CHANGE_RULE))
     rebuilt = read_report(read.report.path, data=render_report(original), display=read.report.source)
     problems.extend(_cell_changes(read.report, original))
     problems.extend(_label_changes(read, rebuilt))

@@ -12,14 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .check import check_report
-from .district import previous_report
+from .district import defaults_for, previous_report
 from .errors import FileTrouble, NianbaoError
 from .form_reader import read_form
 from .model import ReportData
 from .pipeline import MAX_NAME_BYTES
 from .problems import Location, Problem, error, has_errors
+from .schema import modeline
 from .source import display_name
-from .write import safe_file_name, write_atomic
+from .write import safe_file_name, write_atomic, write_schema_beside
 from .yaml_writer import report_to_yaml
 
 FORM_SUFFIX = ".xlsx"
@@ -67,7 +68,10 @@ def import_form(source: Path | str, target: Path | str | None = None, force: boo
         f"{report.facts.get('标题', report.office)}的数据，由 nianbao import 从填报表 {source.name} 读入。",
         f"运行 nianbao build {display_name(path)} 生成 Word 报告。",
     ]
-    write_atomic(path, report_to_yaml(report, header=header).encode("utf-8"))
+    partial = bool(defaults_for(path))  # the district's shared file completes the facts
+    write_schema_beside(report.spec, path, partial)
+    text = report_to_yaml(report, header=header, schema=modeline(report.spec, partial))
+    write_atomic(path, text.encode("utf-8"))
     result.target = path
     return result
 

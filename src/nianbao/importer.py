@@ -8,20 +8,25 @@ reported. The file is written atomically and an existing file is only replaced w
 
 from __future__ import annotations
 
+import zipfile
+import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .district import defaults_for
 from .docx_reader import ParagraphBlock, read_docx_blocks
 from .errors import FileTrouble
 from .guard import ensure_absent
 from .model import Paragraph, ReportData
 from .pipeline import check_file
 from .problems import Location, Problem, warning
+from .provenance import read_provenance, report_template
 from .render import build_context, compiled_template
 from .report_reader import read_report
+from .schema import modeline
 from .source import display_name
 from .spec import ABSENT_TABLE, PLACEHOLDER, normalize_label
-from .write import write_atomic
+from .write import write_atomic, write_schema_beside
 from .yaml_writer import report_to_yaml
 
 
@@ -60,9 +65,18 @@ def import_report(
     ensure_absent(target, force=force)
     if target.suffix.lower() not in (".yaml", ".yml"):
         raise FileTrouble(f"输出文件 {display_name(target)} 应以 .yaml 结尾")
+    problems: list[Problem] = []
+    if template is None and source.suffix.lower() == ".docx" and source.is_file():
+        # A report nianbao built from a template of its own is read with that template's wording.
+        try:
+            provenance = read_provenance(source)
+        except (FileTrouble, zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, zlib.error):
+            provenance = None  # read_report says what is wrong with the file
+        template, trouble = report_template(provenance, source)
+        problems.extend(trouble)
     read = read_report(source, template=template)
     report = read.report
-    problems = list(read.problems)
+    problems[:0] = read.problems
     where = read.opening[0].location if read.opening else Location(report.source)
     missing_facts = [f for f in report.spec.facts if f.required and f.key not in report.facts]
     for fact in missing_facts:
@@ -84,7 +98,9 @@ def import_report(
         f"“{PLACEHOLDER}”是原报告中没有读出的内容，“{ABSENT_TABLE}”是原报告中没有的表格：补填后删去（nianbao check 会列出）。",
     ]
     written = replace(report, facts={**report.facts, **{f.key: PLACEHOLDER for f in missing_facts}})
-    text = report_to_yaml(written, header=header, row_notes=row_notes)
+    partial = bool(defaults_for(target))  # the district's shared file completes the facts
+    write_schema_beside(report.spec, target, partial)
+    text = report_to_yaml(written, header=header, row_notes=row_notes, schema=modeline(report.spec, partial))
     write_atomic(target, text.encode("utf-8"))
     result = ImportResult(report.source, target, report, problems)
     # The same verdict as `nianbao check` on the written file (district defaults, last year's data).

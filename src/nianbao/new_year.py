@@ -18,8 +18,9 @@ from .guard import ensure_absent
 from .load import load_report
 from .model import Cell, ReportData
 from .problems import has_errors
+from .schema import modeline
 from .source import display_name
-from .write import write_atomic
+from .write import write_atomic, write_schema_beside
 from .yaml_writer import report_to_yaml
 from .years import REWRITE_MARKER
 
@@ -91,9 +92,13 @@ def new_year_file(
         "“二、上年结转”已按上年“四、结转下年度继续办理”填好，其余数字都是 0，请逐项填写。",
         f"运行 nianbao check {display_name(target)} 检查，nianbao build {display_name(target)} 生成 Word 报告。",
     ]
-    text = report_to_yaml(new, header=header, notes=notes, row_notes=row_notes)
+    shared = defaults_for(previous_path)
+    partial = bool(shared)  # the shared file completes the office's facts
+    write_schema_beside(new.spec, target, partial)
+    text = report_to_yaml(new, header=header, notes=notes, row_notes=row_notes,
+                          schema=modeline(new.spec, partial))
     write_atomic(target, text.encode("utf-8"))
-    result.defaults_written = _carry_defaults(defaults_for(previous_path), target.parent, last.year, year)
+    result.defaults_written = _carry_defaults(shared, target.parent, last.year, year)
     return result
 
 

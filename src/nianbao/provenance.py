@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .errors import TemplateTrouble
+from .problems import Location, Problem, warning
+from .source import display_name
+from .spec import resolve_template
 from .version import __version__
 from .wordml import paragraph_text, read_zip_parts, w
 
@@ -217,3 +221,31 @@ def _add_custom_relationship(rels: bytes) -> bytes:
         'Target="docProps/custom.xml"/>'
     )
     return text.replace("</Relationships>", rel + "</Relationships>").encode("utf-8")
+
+
+def report_template(
+    provenance: Provenance | None, path: Path, data: Path | str | None = None
+) -> tuple[Path | None, list[Problem]]:
+    """The template folder a generated report was built from (its `nianbao.template`, a folder name):
+    looked for beside its data file (`data`, else the one recorded) and in a `templates/` folder there,
+    beside the report, then among the shipped templates. None (the data's own choice) when the report does
+    not say; a warning when the named template is nowhere to be found."""
+    if provenance is None or not provenance.template_name:
+        return None, []
+    name = provenance.template_name
+    bases = []
+    if data is not None:
+        bases.append(Path(data).parent)
+    elif provenance.sources:
+        bases.append(provenance.source_paths(path.parent)[-1].parent)
+    bases.append(path.parent)
+    for base in bases:
+        try:
+            return resolve_template(name, base=base), []
+        except TemplateTrouble:
+            continue
+    return None, [warning(
+        Location(display_name(path)),
+        f"找不到生成这份报告所用的模板「{name}」，按数据文件指定的模板（或 official-2021）读取",
+        f"把模板文件夹「{name}」放在数据文件旁边的 templates/ 文件夹中，或用 -t 模板文件夹 指出它",
+    )]

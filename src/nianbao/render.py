@@ -36,7 +36,7 @@ from .provenance import (
 from .spec import Spec
 from .template_lint import require_clean_docx
 from .values import format_number
-from .wordml import W_NS, read_zip_parts
+from .wordml import W_NS, fonts_used, read_zip_parts, restore_font_fallbacks
 from .zippack import PackedMember, pack_member, write_zip
 
 DOCUMENT_PART = "word/document.xml"
@@ -115,6 +115,7 @@ class CompiledTemplate:
         except (KeyError, ValueError) as exc:
             raise TemplateTrouble(f"无法打开 Word 模板 {self.path}：{exc}") from None
         self.hash = hashlib.sha256(raw).hexdigest()
+        self.parts = _with_font_fallbacks(self.parts)
         # The parts to patch so that docProps/custom.xml is declared: the same for every render.
         self._by_name = {info.filename: data for info, data in self.parts}
         self._custom_part_declarations = custom_part_declarations(self._by_name)
@@ -268,6 +269,19 @@ def _parse_checked(xml: bytes) -> Any:
         raise TemplateTrouble(f"生成的文档内容不是有效的 XML：{exc}") from None
 
 
+def _with_font_fallbacks(parts: list[tuple[zipfile.ZipInfo, bytes]]) -> list[tuple[zipfile.ZipInfo, bytes]]:
+    """The package with the fallbacks of the official fonts in its font table (a template re-saved by
+    LibreOffice has lost them; see wordml.FONT_FALLBACKS)."""
+    by_name = {info.filename: data for info, data in parts}
+    table = by_name.get("word/fontTable.xml")
+    if table is None:
+        return parts
+    fixed = restore_font_fallbacks(table, fonts_used(by_name))
+    if fixed is table:
+        return parts
+    return [(info, fixed if info.filename == "word/fontTable.xml" else data) for info, data in parts]
+
+
 def _prepare(path: Path, parts: list[tuple[zipfile.ZipInfo, bytes]]) -> dict[str, Any]:
     """What docxtpl would render from: the body as python-docx serialises it, after `patch_xml`; the
     document's head and tail; the headers and footers holding placeholders, patched."""
@@ -377,9 +391,18 @@ def _set_core_title(core_xml: str, title: str) -> str:
     return core_xml.replace("</cp:coreProperties>", f"<dc:title>{safe}</dc:title></cp:coreProperties>")
 
 
-@lru_cache(maxsize=8)
 def compiled_template(docx_path: Path) -> CompiledTemplate:
-    """One compiled template per process and path."""
+    """One compiled template per process, path and file stamp (a template edited while the process runs,
+    as `check` of a report whose template changed, is compiled again)."""
+    try:
+        stat = Path(docx_path).stat()
+    except OSError:
+        return _compiled(docx_path, 0, 0)  # CompiledTemplate raises the proper TemplateTrouble
+    return _compiled(docx_path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _compiled(docx_path: Path, mtime_ns: int, size: int) -> CompiledTemplate:
     return CompiledTemplate(docx_path)
 
 
@@ -393,6 +416,6 @@ def render_report(report: ReportData, report_dir: Path | None = None) -> bytes:
         data_hash=sha256_files(report.source_paths),
         template_hash=template.hash,
         sources=tuple(relative_source(p, report_dir) for p in report.source_paths),
-        template_name=report.spec.docx.parent.name,
+        template_name=report.spec.folder.name,
     )
     return template.render(build_context(report), title=report.facts.get("标题", ""), provenance=provenance)

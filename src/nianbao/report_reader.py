@@ -14,9 +14,18 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
-from .docx_reader import DocumentBlocks, GridCell, ParagraphBlock, TableBlock, read_blocks
+from .docx_reader import (
+    DocumentBlocks,
+    GridCell,
+    ParagraphBlock,
+    TableBlock,
+    read_blocks,
+    read_docx_blocks,
+)
+from .errors import FileTrouble
 from .model import Cell, CellKey, Paragraph, ReportData, SubPart
 from .problems import Location, Problem, Severity, error, warning
 from .published import read_html_blocks, read_pdf_blocks
@@ -154,6 +163,28 @@ def read_report(
     read = _Reader(blocks, spec, path).read()
     compute_totals(read.report)
     return read
+
+
+def template_fixed_texts(docx: Path) -> frozenset[str]:
+    """The paragraphs of a Word template that hold no placeholder (folded): text every report of the
+    template carries, such as a letterhead above the title."""
+    try:
+        stat = docx.stat()
+    except OSError:
+        return frozenset()
+    return _fixed_texts(docx, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=16)
+def _fixed_texts(docx: Path, mtime_ns: int, size: int) -> frozenset[str]:
+    try:
+        blocks = read_docx_blocks(docx, docx.name)
+    except FileTrouble:
+        return frozenset()
+    return frozenset(
+        normalize_label(b.text) for b in blocks.blocks
+        if isinstance(b, ParagraphBlock) and b.text.strip() and "{{" not in b.text and "{%" not in b.text
+    )
 
 
 def _part_bodies(spec: Spec) -> dict[str, str]:
@@ -389,7 +420,10 @@ class _Reader:
             collected.setdefault(current, []).extend(
                 ParagraphBlock(line.strip(), block.style, block.line) for line in text.split("\n") if line.strip()
             )
+        fixed = template_fixed_texts(self.spec.docx) if not self.text_mode else frozenset()
         for block in unplaced:
+            if normalize_label(block.text) in fixed:
+                continue  # the template's own text (a letterhead): not part of the report, not an edit
             self.problems.append(
                 warning(self._where(block, "报告标题之前"), f"标题之前的文字“{shorten(block.text)}”不属于报告的任何部分，已略过",
                         "报告应以标题开头；发文字号、附件说明等不属于年度报告正文")

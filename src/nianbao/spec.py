@@ -6,6 +6,7 @@ Nothing here knows the official format by heart: `fields.yaml`, `rules.yaml` and
 
 from __future__ import annotations
 
+import difflib
 import os
 import unicodedata
 from dataclasses import dataclass, field
@@ -268,23 +269,113 @@ def resolve_template(name_or_path: str | os.PathLike[str] | None, base: Path | N
     named = templates_root() / str(name_or_path)
     if named.is_dir():
         return named.resolve()
-    available = sorted(p.name for p in templates_root().glob("*") if (p / "fields.yaml").is_file())
+    available = sorted(p.name for p in templates_root().glob("*")
+                       if (p / "fields.yaml").is_file() or (p / PARENT_FILE).is_file())
     raise TemplateTrouble(
         f"找不到模板「{name_or_path}」。可用的模板：{'、'.join(available) or '无'}"
     )
 
 
+PARENT_FILE = "模板.yaml"  # in a derived template folder: which template it builds on
+PARENT_KEY = "上级模板"
+NAME_KEY = "名称"
+DISABLE_KEY = "停用规则"  # rules.yaml of a derived template: ids of inherited rules it switches off
+MAX_TEMPLATE_DEPTH = 8
+_LIST_IDS = {"facts": "key", "parts": "key", "tables": "id"}
+
+
+def template_chain(folder: Path) -> list[Path]:
+    """The folder, its parent template (模板.yaml `上级模板`), that one's parent…, nearest first.
+
+    A parent is a template name or a path relative to the derived folder's own folder; a missing parent,
+    a cycle or a chain deeper than MAX_TEMPLATE_DEPTH is a TemplateTrouble in Chinese."""
+    chain = [Path(folder).resolve()]
+    while (chain[-1] / PARENT_FILE).is_file():
+        own = _read_yaml(chain[-1] / PARENT_FILE)
+        parent_name = own.get(PARENT_KEY)
+        if not isinstance(parent_name, str) or not parent_name.strip():
+            raise TemplateTrouble(f"{chain[-1] / PARENT_FILE} 应写明「{PARENT_KEY}」，如 {PARENT_KEY}: {DEFAULT_TEMPLATE}")
+        try:
+            parent = resolve_template(parent_name.strip(), base=chain[-1].parent)
+        except TemplateTrouble as exc:
+            raise TemplateTrouble(
+                f"模板「{chain[-1].name}」的上级模板「{parent_name}」找不到（{chain[-1] / PARENT_FILE}）。{exc.message}"
+            ) from None
+        if parent in chain:
+            loop = " → ".join(p.name for p in [*chain, parent])
+            raise TemplateTrouble(f"模板的上级模板绕成了一个圈：{loop}；请修改其中一个 {PARENT_FILE}")
+        chain.append(parent)
+        if len(chain) > MAX_TEMPLATE_DEPTH:
+            raise TemplateTrouble(
+                f"模板「{chain[0].name}」的上级模板超过 {MAX_TEMPLATE_DEPTH} 层，请直接以 {DEFAULT_TEMPLATE} 为上级"
+            )
+    return chain
+
+
+def _merge_fields(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """fields.yaml of a derived template over its parent's: facts and parts by `key`, tables by `id`
+    (an entry with a known key replaces the inherited one, a new key is added at the end), column sets by
+    name, every other top-level key replaced."""
+    merged = dict(base)
+    for key, value in over.items():
+        inherited = base.get(key)
+        if key in _LIST_IDS and isinstance(value, list) and isinstance(inherited, list):
+            merged[key] = _merge_by(inherited, value, _LIST_IDS[key])
+        elif key == "column_sets" and isinstance(value, dict) and isinstance(inherited, dict):
+            merged[key] = {**inherited, **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def _merge_by(base: list[Any], over: list[Any], ident: str) -> list[Any]:
+    items = list(base)
+    index = {item.get(ident): i for i, item in enumerate(items) if isinstance(item, dict)}
+    for item in over:
+        key = item.get(ident) if isinstance(item, dict) else None
+        if key is not None and key in index:
+            items[index[key]] = item
+        else:
+            items.append(item)
+    return items
+
+
+def _template_docs(folder: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], Path, str]:
+    """fields, rules and defaults of a template folder with everything inherited from its parents merged
+    in, the Word file (the nearest folder's) and the name (模板.yaml `名称`, else the nearest fields.yaml)."""
+    chain = template_chain(folder)
+    fields_doc: dict[str, Any] = {}
+    rules: list[Any] = []
+    defaults: dict[str, Any] = {}
+    name = ""
+    for member in reversed(chain):  # the root template first
+        if (member / "fields.yaml").is_file() or member == chain[-1]:
+            fields_doc = _merge_fields(fields_doc, _read_yaml(member / "fields.yaml"))
+            name = str(fields_doc.get("name", name or member.name))
+        if (member / "rules.yaml").is_file() or member == chain[-1]:
+            _validate_rules(member / "rules.yaml")
+            own = _read_yaml(member / "rules.yaml")
+            off = own.get(DISABLE_KEY) or []
+            rules = [r for r in rules if not (isinstance(r, dict) and r.get("id") in off)]
+            rules = _merge_by(rules, own.get("rules") or [], "id")
+        if (member / "defaults.yaml").is_file():
+            defaults = {**defaults, **_read_yaml(member / "defaults.yaml")}
+        if (member / PARENT_FILE).is_file():
+            own_name = _read_yaml(member / PARENT_FILE).get(NAME_KEY)
+            if isinstance(own_name, str) and own_name.strip():
+                name = own_name.strip()
+    docx_name = str(fields_doc.get("template", "template.docx"))
+    docx = next((m / docx_name for m in chain if (m / docx_name).is_file()), chain[0] / docx_name)
+    return fields_doc, {"rules": rules}, defaults, docx, name
+
+
 @lru_cache(maxsize=16)
 def load_spec(folder: Path) -> Spec:
-    """Read a template folder. Cached: the spec is read once per process."""
+    """Read a template folder (with what it inherits from its parent templates). Cached: the spec is read
+    once per process."""
     folder = Path(folder)
-    fields_doc = _read_yaml(folder / "fields.yaml")
-    rules_doc = _read_yaml(folder / "rules.yaml")
-    _validate_rules(folder / "rules.yaml")
-    defaults_path = folder / "defaults.yaml"
-    defaults = _read_yaml(defaults_path) if defaults_path.exists() else {}
+    fields_doc, rules_doc, defaults, docx, name = _template_docs(folder)
     try:
-        docx = folder / fields_doc.get("template", "template.docx")
         facts = [
             Fact(
                 key=f["key"],
@@ -320,7 +411,7 @@ def load_spec(folder: Path) -> Spec:
         raise TemplateTrouble(f"模板文件夹 {folder} 的 fields.yaml 或 rules.yaml 不完整：{exc}") from None
     if not docx.is_file():
         raise TemplateTrouble(f"模板文件夹 {folder} 中找不到 Word 模板 {docx.name}")
-    spec = Spec(folder, fields_doc.get("name", folder.name), docx, facts, parts, tables, rules, defaults)
+    spec = Spec(folder, name, docx, facts, parts, tables, rules, defaults)
     _check_rule_refs(spec)
     return spec
 
@@ -458,8 +549,18 @@ def rule_problems(path: Path) -> list[str]:
             continue
         required, optional = RULE_KINDS[kind]
         allowed = required | optional | _COMMON_REQUIRED | _COMMON_OPTIONAL
+        missing_keys = sorted((required | _COMMON_REQUIRED) - set(keys))
+        misspelt: set[str] = set()  # a missing parameter written with a slip: one message, not two
         for key, (key_node, value_node) in keys.items():
             if key not in allowed:
+                close = difflib.get_close_matches(key, [k for k in missing_keys if k not in misspelt], n=1, cutoff=0.6)
+                if close:
+                    misspelt.add(close[0])
+                    problems.append(
+                        f"{name}:{key_node.start_mark.line + 1}：规则 {rule_id}（{kind}）没有参数「{key}」，"
+                        f"应为「{close[0]}」"
+                    )
+                    continue
                 problems.append(
                     f"{name}:{key_node.start_mark.line + 1}：规则 {rule_id}（{kind}）没有参数「{key}」；"
                     f"可用的参数：{'、'.join(sorted(allowed - {'id', 'kind'}))}"
@@ -469,7 +570,7 @@ def rule_problems(path: Path) -> list[str]:
                     f"{name}:{value_node.start_mark.line + 1}：规则 {rule_id} 的严重程度（severity）"
                     f"「{getattr(value_node, 'value', '')}」应为 error（错误）或 warning（提醒）"
                 )
-        for missing in sorted((required | _COMMON_REQUIRED) - set(keys)):
+        for missing in (k for k in missing_keys if k not in misspelt):
             problems.append(f"{name}:{line}：规则 {rule_id}（{kind}）缺少参数「{missing}」")
     return problems
 

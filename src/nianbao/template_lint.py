@@ -17,7 +17,7 @@ import jinja2.meta
 
 from .errors import FileTrouble, TemplateTrouble
 from .spec import DEFAULT_TEMPLATE, load_spec, rule_problems, templates_root
-from .wordml import read_zip_parts
+from .wordml import FONT_FALLBACKS, read_zip_parts
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -153,9 +153,11 @@ def lint_docx(docx: Path, official: Path | None = None) -> list[str]:
                     "（表格被改动或顺序不对）"
                 )
     if "word/fontTable.xml" in xml:
+        # The official fonts of wordml.FONT_FALLBACKS get their fallback at build time (LibreOffice drops
+        # every w:altName on a re-save); any other rare font must bring its own.
         for font in etree.fromstring(xml["word/fontTable.xml"]).findall(f"{W}font"):
             name = font.get(f"{W}name") or ""
-            if _RARE_FONT.search(name) and font.find(f"{W}altName") is None:
+            if _RARE_FONT.search(name) and name not in FONT_FALLBACKS and font.find(f"{W}altName") is None:
                 problems.append(f"字体「{name}」没有备用字体（w:altName）：没有装这个字体的电脑上会显示成别的字体")
     return problems
 

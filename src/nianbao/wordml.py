@@ -4,6 +4,7 @@ one way to read what a paragraph shows."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 import zlib
 from collections.abc import Iterable
@@ -109,3 +110,58 @@ def read_zip_parts(data: bytes, names: Iterable[str] | None = None, keep: bool =
             if keep:
                 result[info.filename] = b"".join(chunks)
     return result
+
+
+# Official fonts few computers have, and the common font Word shows instead (w:altName in the font
+# table). LibreOffice drops every w:altName (and the font-table entries of fonts only styles use) when it
+# re-saves a .docx; a build puts them back (`restore_font_fallbacks`), so `template check` asks for a
+# fallback only for rare fonts not listed here.
+FONT_FALLBACKS = {
+    "方正小标宋简体": "宋体",
+    "方正小标宋_GBK": "宋体",
+    "仿宋_GB2312": "仿宋",
+    "方正仿宋_GBK": "仿宋",
+    "楷体_GB2312": "楷体",
+    "方正楷体_GBK": "楷体",
+    "方正黑体_GBK": "黑体",
+}
+_FONT_REF = re.compile(r'w:(?:eastAsia|ascii|hAnsi|cs)="([^"]+)"')
+_FONT_ENTRY = re.compile(r'<w:font w:name="([^"]+)"(?: [^>]*)?(?:/>|>.*?</w:font>)', re.DOTALL)
+
+
+def fonts_used(parts: dict[str, bytes]) -> set[str]:
+    """Font names the styles, the body, headers and footers ask for (w:rFonts)."""
+    used: set[str] = set()
+    for name, data in parts.items():
+        if re.fullmatch(r"word/(document|styles|header\d*|footer\d*)\.xml", name):
+            used.update(_FONT_REF.findall(data.decode("utf-8", "replace")))
+    return used
+
+
+def restore_font_fallbacks(font_table: bytes, used: set[str]) -> bytes:
+    """The font table with a w:altName for each font of FONT_FALLBACKS that lacks one, and an entry for
+    each such font in `used` that the table does not list. Unchanged (the same bytes) when nothing lacks."""
+    text = font_table.decode("utf-8")
+    listed = set()
+
+    def fix(match: re.Match[str]) -> str:
+        name, entry = match.group(1), match.group(0)
+        listed.add(name)
+        alt = FONT_FALLBACKS.get(name)
+        if alt is None or "<w:altName" in entry:
+            return entry
+        if entry.endswith("/>") and "</w:font>" not in entry:
+            return entry[:-2] + f'><w:altName w:val="{alt}"/></w:font>'
+        head_end = entry.index(">") + 1
+        return entry[:head_end] + f'<w:altName w:val="{alt}"/>' + entry[head_end:]
+
+    fixed = _FONT_ENTRY.sub(fix, text)
+    missing = sorted(name for name in used if name in FONT_FALLBACKS and name not in listed)
+    if missing and "</w:fonts>" in fixed:
+        added = "".join(
+            f'<w:font w:name="{name}"><w:altName w:val="{FONT_FALLBACKS[name]}"/><w:charset w:val="86"/>'
+            '<w:family w:val="auto"/><w:pitch w:val="variable"/></w:font>'
+            for name in missing
+        )
+        fixed = fixed.replace("</w:fonts>", added + "</w:fonts>", 1)
+    return font_table if fixed == text else fixed.encode("utf-8")

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import FileTrouble
+from .schema import schema_file_name, schema_text
+from .spec import Spec
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
@@ -143,3 +145,20 @@ def write_atomic(target: Path, data: bytes, before_rename: Callable[[], None] | 
         raise
     finally:
         _WRITING.discard(temp_name)
+
+
+def write_schema_beside(spec: Spec, data_file: Path, partial: bool = False) -> Path:
+    """Write the template's JSON Schema beside `data_file` (what its `# yaml-language-server` line names),
+    unless an identical one is already there; its path. `partial`: the schema with nothing required, for
+    a file completed by shared defaults."""
+    target = data_file.parent / schema_file_name(spec, partial)
+    text = schema_text(spec, partial)
+    data = text.encode("utf-8")
+    try:
+        # Only a regular file of about the right size is read (never a FIFO or a device left there).
+        if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
+            return target
+    except OSError:
+        pass
+    write_atomic(target, data)
+    return target

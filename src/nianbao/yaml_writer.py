@@ -13,10 +13,11 @@ from collections.abc import Iterable
 import yaml
 
 from .model import Paragraph, ReportData
-from .spec import ABSENT_TABLE, PLACEHOLDER, Row, Table
+from .spec import ABSENT_TABLE, DEFAULT_TEMPLATE, PLACEHOLDER, Row, Table
 from .values import format_number
 
 FACTS_KEY = "基本信息"
+TEMPLATE_KEY = "模板"
 INDENT = "  "
 
 
@@ -25,13 +26,20 @@ def report_to_yaml(
     header: Iterable[str] = (),
     notes: dict[str, str] | None = None,
     row_notes: dict[tuple[str, str], str] | None = None,
+    schema: str | None = None,
 ) -> str:
     """The data file text. `header`: comment lines on top; `notes`: a comment above a part or sub-part key
-    (keyed by the key as written); `row_notes`: a comment above a table row, keyed by (table id, row id)."""
+    (keyed by the key as written); `row_notes`: a comment above a table row, keyed by (table id, row id);
+    `schema`: the `# yaml-language-server: $schema=…` line that starts the file (schema.modeline)."""
     notes = notes or {}
     row_notes = row_notes or {}
-    out: list[str] = [f"# {line}" if line else "#" for line in header]
+    out: list[str] = [schema] if schema else []
+    out.extend(f"# {line}" if line else "#" for line in header)
     if out:
+        out.append("")
+    if report.spec.folder.name != DEFAULT_TEMPLATE:
+        # The template the data was read with (a folder name: found beside the data, in templates/).
+        out.append(f"{TEMPLATE_KEY}: {_scalar(report.spec.folder.name)}")
         out.append("")
     out.append(f"{FACTS_KEY}:")
     for fact in report.spec.facts:
