@@ -25,7 +25,7 @@ from .model import Number, ReportData
 from .pipeline import CheckResult, check_file, write_report
 from .problems import Location, Problem, error
 from .source import display_name
-from .write import exit_on_sigterm
+from .write import exit_on_sigterm, os_error_text
 
 if TYPE_CHECKING:
     import multiprocessing.context
@@ -116,6 +116,12 @@ class BatchResult:
 
     summary_trouble: str = ""  # why the summary workbook could not be written
     output_troubles: list[str] = field(default_factory=list)  # the review page or roll-up that could not be written
+
+    def summary_failed(self, exc: NianbaoError | OSError) -> None:
+        """Record why the summary workbook could not be written: the reports are written all the same, and
+        the caller says why after the summary table (exit code 1)."""
+        self.summary_trouble = (exc.format() if isinstance(exc, NianbaoError)
+                                else f"错误：无法写入汇总表 {self.summary_path}：{os_error_text(exc)}")
 
     @property
     def skipped(self) -> list[OfficeOutcome]:

@@ -28,7 +28,7 @@ from .same_text import TextPlace
 from .source import display_name
 from .summary import status_counts, write_summary_xlsx
 from .version import __version__
-from .write import os_error_text, write_atomic
+from .write import write_atomic
 from .yaml_writer import report_to_yaml
 
 REVIEW_PAGE = "index.html"
@@ -309,15 +309,13 @@ def write_district_outputs(result: BatchResult, out_dir: Path | str, rollup: Pat
     out = Path(out_dir)
     review = review_district(result.outcomes)
     if result.summary_path is not None and not result.summary_trouble:
-        # Written again: the same-text warnings found above belong in it, and the district total sheet.
+        # With the same-text warnings found above, and the district total sheet.
         try:
             write_summary_xlsx(result.outcomes, result.summary_path)
             if review.total is not None:
                 write_total_sheet(result.summary_path, review.total, review.included)
-        except NianbaoError as exc:  # the reports are written: the caller says why the workbook is not
-            result.summary_trouble = exc.format()
-        except OSError as exc:
-            result.summary_trouble = f"错误：无法写入汇总表 {result.summary_path}：{os_error_text(exc)}"
+        except (NianbaoError, OSError) as exc:
+            result.summary_failed(exc)
     # A page or roll-up that cannot be written (disk full, a folder in the way) is recorded, not raised:
     # the reports are written, and the caller still prints the summary table before saying why.
     if page:

@@ -23,7 +23,6 @@ from .batch import (
 from .errors import NianbaoError
 from .pipeline import check_file
 from .summary import SUMMARY_FILE, write_summary_xlsx
-from .write import os_error_text
 
 
 def check_paths(
@@ -69,8 +68,6 @@ def build_paths(
             return result
         try:
             write_summary_xlsx(outcomes, result.summary_path)
-        except NianbaoError as exc:  # the reports are written: say so, and why the workbook is not
-            result.summary_trouble = exc.format()
-        except OSError as exc:
-            result.summary_trouble = f"错误：无法写入汇总表 {result.summary_path}：{os_error_text(exc)}"
+        except (NianbaoError, OSError) as exc:
+            result.summary_failed(exc)
     return result
