@@ -45,6 +45,11 @@ NOT_YET_EXACT = {
     "2025-sichuan-wutongqiao-qu",
     "2025-yunnan-xishan-qu",
 }
+# Whole current-format reports whose import → check → build does not pass yet (a fact or a table cell the
+# reader misses); a report can pass this while a fact is still not found (NOT_YET_EXACT).
+WHOLE_NOT_YET = {
+    "2025-shanghai-shifu-bangongting-text",
+}
 # Whole reports: table numbers read exactly at least this many (of all).
 # A number that cannot be read is written 【待补】, never 0: the zeros that used to count by chance in rows
 # and tables the reader could not place (most of the two Shanghai texts) no longer count.
@@ -53,8 +58,8 @@ NUMBER_FLOORS = {
     "2023-jiangsu-hongze-qu": 179,
     "2024-jiangsu-hongze-qu": 179,
     "2024-jiangsu-huaian-shi": 200,
-    "2024-shanghai-kewei-text": 25,
-    "2025-shanghai-shifu-bangongting-text": 18,
+    "2024-shanghai-kewei-text": 200,
+    "2025-shanghai-shifu-bangongting-text": 194,
 }
 ITEMS = corpus.corpus_items()
 
@@ -108,14 +113,14 @@ WHOLE_CURRENT = [f for f in ITEMS if _complete_and_balanced(f)]
     "folder",
     [
         pytest.param(f, id=f.name, marks=pytest.mark.xfail(strict=True, reason="not yet read exactly"))
-        if f.name in NOT_YET_EXACT else pytest.param(f, id=f.name)
+        if f.name in WHOLE_NOT_YET else pytest.param(f, id=f.name)
         for f in WHOLE_CURRENT
     ],
 )
 def test_whole_report_imports_checks_and_builds_without_hand_edits(folder: Path, tmp_path: Path) -> None:
-    assert len(WHOLE_CURRENT) >= 3  # huaian, and the two Shanghai texts (not yet read exactly)
     """A whole report in the current format, read exactly: its data file passes `check` with no error (what
     the source does not say is a 待补 to-do) and `build` writes the report."""
+    assert len(WHOLE_CURRENT) >= 3  # huaian, and the two Shanghai texts
     from nianbao import build_file, import_report
 
     result = import_report(corpus.source_of(folder), tmp_path / "data.yaml")

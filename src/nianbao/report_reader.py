@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
@@ -31,6 +30,8 @@ from .problems import Location, Problem, Severity, error, warning
 from .published import read_html_blocks, read_pdf_blocks
 from .source import display_name
 from .spec import Column, Part, Row, Spec, Table, load_spec, normalize_label, resolve_template
+from .text_tables import identify_table as _identify
+from .text_tables import is_page_footer, is_part_heading, is_value_text, join_table_regions
 from .totals import compute_totals
 from .values import full_width_enumeration, number_problem, read_number, shorten
 
@@ -51,8 +52,6 @@ _PERIOD = re.compile(r"(?P<year>\d{4})\s*年\s*1\s*月\s*1\s*日\s*起?\s*(?:至
 # A line that names a source, a date or a place on the page is not the title even when it quotes it.
 _NOT_TITLE = re.compile(r"来源[：:]|发布(?:时间|日期)|当前位置|浏览次数|索引号|[。；]")
 _OFFICE_LINE = re.compile(r"^[^\s，。；：:0-9]{2,30}$")
-_VALUE_WORDS = {"", "无", "没有", "/", "／", "—", "-", "－", "——", "空"}
-_VALUE_LIKE = re.compile(r"^[-−－]?\s*[\d.,，]+\s*(?:件|万元|元|个|条)?$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # Facts written in the standard opening paragraph (see the template's default opening).
@@ -157,10 +156,15 @@ def read_report(
     shown = display or display_name(path)
     blocks = read_document(path, shown, data)
     spec = load_spec(resolve_template(template, base=path.parent))
+    notes: list[Problem] = []
     if blocks.kind != "docx":
         tables = frozenset(t.key[0] for t in spec.tables)
-        blocks = replace(blocks, blocks=gather_cell_lines(blocks.blocks, _part_bodies(spec), tables))
-    read = _Reader(blocks, spec, path).read()
+        bodies = _part_bodies(spec)
+        gathered = gather_cell_lines(blocks.blocks, bodies, tables)
+        if blocks.kind == "text":
+            gathered, notes = join_table_regions(gathered, spec, bodies, shown)
+        blocks = replace(blocks, blocks=gathered)
+    read = _Reader(blocks, spec, path, notes).read()
     compute_totals(read.report)
     return read
 
@@ -197,22 +201,6 @@ def _part_bodies(spec: Spec) -> dict[str, str]:
 # many lines of numbers is a table pasted one cell (or one row split) per line.
 _CELL_LINE_MAX = 45
 _MIN_NUMBER_LINES = 3
-
-
-def is_part_heading(text: str, bodies: dict[str, str]) -> bool:
-    """A line that is one of the report's part headings (not a row label that also starts with 一、 二、…:
-    "四、结转下年度继续办理" is a row of 表三, "四、政府信息公开行政复议、行政诉讼情况" the heading of part 四)."""
-    match = _HEADING.match(normalize_label(text).replace("(", "（").replace(")", "）"))
-    if not match:
-        return False
-    words = normalize_label(match.group(2))
-
-    def ratio(body: str) -> float:
-        return difflib.SequenceMatcher(None, words, body).ratio()
-
-    # Its own numeral's heading, or (in a report that numbers its parts its own way) any heading closely.
-    return (match.group(1) in bodies and ratio(bodies[match.group(1)]) >= 0.6) or \
-        any(ratio(body) >= 0.75 for body in bodies.values())
 
 
 def _value_tokens(text: str) -> tuple[str, list[str]]:
@@ -269,6 +257,8 @@ def gather_cell_lines(
         run.clear()
 
     for block in blocks:
+        if run and isinstance(block, ParagraphBlock) and is_page_footer(block.text):
+            continue  # a page's footer ("— 4 —") inside a pasted table: page furniture, not cells
         if cell_like(block):
             assert isinstance(block, ParagraphBlock)
             run.append(block)
@@ -338,16 +328,8 @@ def full_width_punctuation(text: str) -> str:
     return text
 
 
-def is_value_text(text: str) -> bool:
-    """True for what a number cell may hold, valid or not: digits, blanks, "无", "/", "—", Chinese numerals."""
-    folded = unicodedata.normalize("NFKC", text).strip()
-    if folded in _VALUE_WORDS or _VALUE_LIKE.match(folded):
-        return True
-    return bool(folded) and all(c in "零〇一二两三四五六七八九十百千万" for c in folded) and len(folded) <= 4
-
-
 class _Reader:
-    def __init__(self, blocks: DocumentBlocks, spec: Spec, path: Path) -> None:
+    def __init__(self, blocks: DocumentBlocks, spec: Spec, path: Path, notes: list[Problem] | None = None) -> None:
         self.blocks = blocks
         self.spec = spec
         self.display = blocks.display
@@ -357,6 +339,7 @@ class _Reader:
         )
         self.result = ReadReport(self.report)
         self.problems = self.result.problems
+        self.problems.extend(notes or [])  # what joining a broken pasted table could not place
         self.outdated = spec.outdated_terms()
 
     # --- locations -------------------------------------------------------------------------------------
@@ -695,7 +678,8 @@ class _Reader:
     ) -> None:
         assigned: dict[str, TableBlock] = {}
         for table in self.spec.tables:
-            block = by_part.get(table.key)
+            # A table joined under its own heading knows it; else the table under the part, else by content.
+            block = next((b for b in tables if b.heading == table.key), None) or by_part.get(table.key)
             if block is None or _identify(block) not in (None, table.id):
                 block = next((b for b in tables if _identify(b) == table.id and b not in assigned.values()), None)
             if block is not None:
@@ -897,6 +881,8 @@ class _TableReader:
         if len(values) != len(columns):
             if len(values) == len(columns) - 1 and columns[-1].computed:
                 columns = columns[:-1]
+                # The total left out is computed from its parts (compute_totals), not left at 0.
+                self.report.cells[(table.id, row.id, row.columns[-1].id)] = Cell(None)
             else:
                 self.reader.problems.append(
                     error(self.report.row_locations[(table.id, row.id)],
@@ -943,18 +929,6 @@ class _TableReader:
                     f"{self.table.id}的栏目「{lowest}」不是官方名称「{column.label}」",
                     f"改为官方名称「{column.label}」", OUTDATED_RULE)
         )
-
-
-def _identify(block: TableBlock) -> str | None:
-    """Which official table a block is, by its content."""
-    text = normalize_label("".join(c.text for row in block.grid for c in row if c is not None))
-    if "第二十条" in text:
-        return "表二"
-    if "申请人" in text or "本年新收" in text or "本年度办理结果" in text:
-        return "表三"
-    if "行政复议" in text and "行政诉讼" in text:
-        return "表四"
-    return None
 
 
 def _join_title_lines(blocks: list[ParagraphBlock | TableBlock]) -> list[ParagraphBlock | TableBlock]:
