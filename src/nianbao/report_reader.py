@@ -53,6 +53,7 @@ _PERIOD = re.compile(r"(?P<year>\d{4})\s*年\s*1\s*月\s*1\s*日\s*起?\s*(?:至
 _NOT_TITLE = re.compile(r"来源[：:]|发布(?:时间|日期)|当前位置|浏览次数|索引号|[。；]")
 _OFFICE_LINE = re.compile(r"^[^\s，。；：:0-9]{2,30}$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_NOTE = re.compile(r"^[（(][^（()）]*[）)]$")  # a whole label in brackets: a note, unless it is a row's label
 
 # Facts written in the standard opening paragraph (see the template's default opening).
 _URL = r"(?:https?://)?(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?::\d+)?(?:/[^\s（）()，。；、“”]*)?"
@@ -822,6 +823,13 @@ class _TableReader:
             self.reader.result.row_labels[(self.table.id, best.id)] = texts[-1]
             return best
         location = self.reader._cell_location(self.block, r, f"{self.table.id}「{texts[-1]}」行")
+        refused = self._not_a_row(last)
+        if refused:
+            self.reader.problems.append(
+                warning(location, f"{self.table.id}中“{texts[-1]}”{refused}，同一行的数字不能确定属于哪一行哪一栏，没有读取",
+                        f"对照原表格，在数据文件中把这些数填到{self.table.id}对应的行")
+            )
+            return None
         term = self.reader.outdated_term(texts[-1])
         free = [x for x in self.table.rows if x.id not in self.taken]
         row: Row | None = None
@@ -853,6 +861,19 @@ class _TableReader:
             return None
         self.reader.result.row_labels[(self.table.id, row.id)] = texts[-1]
         return row
+
+    def _not_a_row(self, folded: str) -> str:
+        """Why a label that names no free row must not be read as some other row (empty when it may be):
+        the heading of a group of rows (第二十条第（一）项, （三）不予公开), a note in brackets that held a
+        number (“（其中修订16件）”, a cell's note pushed out of the table), or a row already read."""
+        leaves = {normalize_label(x) for row in self.table.rows for x in (row.label, *row.aliases)}
+        if folded in self.all_labels and folded not in leaves:
+            return "是一组行的标题，不是一行"
+        if _NOTE.match(folded) and re.search(r"\d", folded):
+            return "是单元格里的注释，不是行名"
+        if folded in leaves:
+            return "这一行前面已经读过"
+        return ""
 
     def _place_unlabelled(self, r: int, values: list[GridCell], header: list[int]) -> None:
         """A row of numbers only (table 四): the values of every remaining row, in order."""
