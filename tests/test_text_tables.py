@@ -241,3 +241,38 @@ def test_a_group_heading_or_a_note_with_numbers_is_not_read_as_some_row(tmp_path
     messages = [p.message for p in read.problems]
     assert any("“第二十条第（一）项”是一组行的标题" in m for m in messages)
     assert any("“（其中修订 16 件）”是单元格里的注释" in m for m in messages)
+
+
+def test_a_row_with_more_numbers_than_columns_is_read_by_its_header_labels(tmp_path: Path) -> None:
+    """A 2019 表二 row "行政许可 | 上一年项目数量 | 本年增/减 | 处理决定数量": the number under the label that
+    stands for the row's one column (处理决定数量 → 本年处理决定数量) is read, the others are listed."""
+    page = """<html><body><p>示例街道2019年政府信息公开工作年度报告</p><p>二、主动公开政府信息情况</p><table>
+    <tr><td colspan="4">第二十条第（五）项</td></tr>
+    <tr><td>信息内容</td><td>上一年项目数量</td><td>本年增/减</td><td>处理决定数量</td></tr>
+    <tr><td>行政许可</td><td>5</td><td>2</td><td>17</td></tr>
+    <tr><td colspan="4">第二十条第（六）项</td></tr>
+    <tr><td>信息内容</td><td>上一年项目数量</td><td>本年增/减</td><td>处理决定数量</td></tr>
+    <tr><td>行政处罚</td><td>1</td><td>0</td><td>3</td></tr>
+    <tr><td>行政强制</td><td>4</td><td>6</td><td>8</td></tr>
+    </table></body></html>"""
+    path = tmp_path / "old.html"
+    path.write_text(page, encoding="utf-8")
+    read = read_report(path)
+    cells = read.report.cells
+    assert [cells[("表二", r, "本年处理决定数量")].value for r in ("行政许可", "行政处罚", "行政强制")] == [17, 3, 8]
+    listed = [p.message for p in read.problems if "在现行格式中没有对应的栏" in p.message]
+    assert listed[0] == ("表二「第二十条第（五）项 行政许可」行按栏目「处理决定数量」读取；"
+                         "其余 2 个数（上一年项目数量 5、本年增/减 2）在现行格式中没有对应的栏，没有导入")
+    assert len(listed) == 3
+
+
+def test_a_row_with_more_numbers_and_no_matching_header_is_not_read(tmp_path: Path) -> None:
+    page = """<html><body><p>二、主动公开政府信息情况</p><table>
+    <tr><td colspan="4">第二十条第（五）项</td></tr>
+    <tr><td>信息内容</td><td>上一年项目数量</td><td>本年增/减</td><td>其他数量</td></tr>
+    <tr><td>行政许可</td><td>5</td><td>2</td><td>17</td></tr>
+    </table></body></html>"""
+    path = tmp_path / "old.html"
+    path.write_text(page, encoding="utf-8")
+    read = read_report(path)
+    assert ("表二", "行政许可", "本年处理决定数量") in read.report.invalid_cells

@@ -899,6 +899,8 @@ class _TableReader:
         columns = list(row.columns)
         while len(values) > len(columns) and not values[0].text.strip():
             values = values[1:]  # an empty label cell (a PDF's third label column) before the numbers
+        if len(values) != len(columns) and (chosen := self._by_header(r, row, values, header)) is not None:
+            values = chosen
         if len(values) != len(columns):
             if len(values) == len(columns) - 1 and columns[-1].computed:
                 columns = columns[:-1]
@@ -926,6 +928,40 @@ class _TableReader:
                 self.report.cells[key] = Cell(0, location)
                 continue
             self.report.cells[key] = Cell(read_number(cell.text, column.kind), location)
+
+    def _by_header(self, r: int, row: Row, values: list[GridCell], header: list[int]) -> list[GridCell] | None:
+        """A row with more numbers than columns (a 2019 table: 上一年项目数量 | 本年增/减 | 处理决定数量): the
+        numbers under the header labels that are this row's columns (by name, or by the outdated term that
+        stands for it), one for each column; the others are listed as not imported. None when a column has
+        no number, or more than one, under its label."""
+        if not header:
+            return None
+
+        def label_above(cell: GridCell) -> str:
+            above = [self.block.grid[h][cell.column] for h in header]
+            texts = [c.text for c in above if c is not None and c.text.strip()]
+            return texts[-1] if texts else ""
+
+        def stands_for(text: str) -> str:
+            term = self.reader.outdated_term(text)
+            return normalize_label(term["use"] if term is not None else text)
+
+        chosen: list[GridCell] = []
+        for column in row.columns:
+            under = [v for v in values if stands_for(label_above(v)) == normalize_label(column.label)]
+            if len(under) != 1:
+                return None
+            chosen.append(under[0])
+        left = [v for v in values if v not in chosen]
+        where = self.reader._cell_location(self.block, r, f"{self.table.id}「{row.display}」行")
+        self.reader.problems.append(
+            warning(where, f"{self.table.id}「{row.display}」行按栏目"
+                           f"「{'」「'.join(label_above(c) for c in chosen)}」读取；"
+                           f"其余 {len(left)} 个数（{'、'.join(f'{label_above(c)} {c.text}' for c in left)}）"
+                           "在现行格式中没有对应的栏，没有导入",
+                    "现行格式（国办公开办函〔2021〕30号）只有这一栏；核对导入的数字", OUTDATED_RULE)
+        )
+        return chosen
 
     def _check_column_label(
         self, r: int, row: Row, column: Column, cell: GridCell, header: list[int], location: Location
