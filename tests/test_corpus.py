@@ -47,7 +47,7 @@ NOT_YET_EXACT = {
 # Whole current-format reports whose import → check → build does not pass yet (a fact or a table cell the
 # reader misses); a report can pass this while a fact is still not found (NOT_YET_EXACT).
 WHOLE_NOT_YET = {
-    "2025-shanghai-shifu-bangongting-text",
+    "2025-shanghai-shifu-bangongting-text",  # 表二（一）: two cells the PDF extraction pulled out of the table
 }
 # Whole reports: table numbers read exactly at least this many (of all).
 # A number that cannot be read is written 【待补】, never 0: the zeros that used to count by chance in rows

@@ -276,3 +276,32 @@ def test_a_row_with_more_numbers_and_no_matching_header_is_not_read(tmp_path: Pa
     path.write_text(page, encoding="utf-8")
     read = read_report(path)
     assert ("表二", "行政许可", "本年处理决定数量") in read.report.invalid_cells
+
+
+def test_a_row_label_fused_with_a_parent_fragment_in_one_cell_anchors_its_row(tmp_path: Path) -> None:
+    """"| 予公开5.属于三类内部事务信息 | …": the official label inside the cell names the row; the rows without
+    a label around it are placed by order."""
+    lines = list(HEADER)
+    for i, (label, values) in enumerate(zip(LABELS, ROWS, strict=True)):
+        if label.startswith("5.属于三类"):
+            lines.append(_pipe("予公开" + label, *values))
+        elif i in (7, 9):
+            lines.append(_pipe(*values))
+        else:
+            lines.append(_pipe(label, *values))
+    path = _report(tmp_path, lines)
+    assert _table3(path) == ROWS
+    assert _invalid3(path) == set()
+
+
+def test_a_cell_holding_two_row_labels_names_no_row(tmp_path: Path) -> None:
+    lines = list(HEADER)
+    for i, (label, values) in enumerate(zip(LABELS, ROWS, strict=True)):
+        if i == 8:
+            lines.append(_pipe(LABELS[8] + LABELS[12], *values))  # which of the two is not certain
+        elif i in (7, 9):
+            lines.append(_pipe(*values))
+        else:
+            lines.append(_pipe(label, *values))
+    path = _report(tmp_path, lines)
+    assert _table3(path) == ROWS  # three rows without a usable label, three official rows: in order

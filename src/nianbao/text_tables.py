@@ -214,6 +214,8 @@ def place_by_order(
         if not values or not any(v.strip() for v in values):
             continue
         named = {i for label in labels for i in by_label.get(normalize_label(label), [])}
+        if not named:  # the label inside a cell with a parent's fragment ("予公开5.属于三类内部事务信息")
+            named = {i for label in labels for i in _labels_inside(normalize_label(label), by_label)}
         anchor = named.pop() if len(named) == 1 else None
         clean = len(values) == width and all(_PLAIN_NUMBER.match(v.strip()) for v in values)
         numbered.append(_NumberRow(index, labels, values, anchor, clean))
@@ -250,7 +252,8 @@ def place_by_order(
             out_rows.append(texts)
         elif entry.anchor is not None:
             # Only the official label: a parent's fragment beside it ("（三）不") is not another row's name.
-            label = next(t for t in entry.labels if entry.anchor in by_label.get(normalize_label(t), []))
+            label = next((t for t in entry.labels if entry.anchor in by_label.get(normalize_label(t), [])),
+                         table.rows[entry.anchor].label)
             out_rows.append([label, *entry.values])
         elif index in placed:
             out_rows.append([table.rows[placed[index]].label, *entry.values])
@@ -266,6 +269,12 @@ def place_by_order(
             continue
         out_lines.append(lines[index])
     return out_rows, out_lines, problems
+
+
+def _labels_inside(folded: str, by_label: dict[str, list[int]]) -> set[int]:
+    """The rows whose official label stands inside a label cell with other text (at least a few characters
+    long, so that a short label is not found inside a longer one by chance)."""
+    return {i for label, rows in by_label.items() if len(label) >= 4 and label in folded for i in rows}
 
 
 def _balances(numbered: list[_NumberRow], placed: dict[int, int], table: Table, spec: Spec) -> bool:
