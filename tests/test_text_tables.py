@@ -305,3 +305,21 @@ def test_a_cell_holding_two_row_labels_names_no_row(tmp_path: Path) -> None:
             lines.append(_pipe(label, *values))
     path = _report(tmp_path, lines)
     assert _table3(path) == ROWS  # three rows without a usable label, three official rows: in order
+
+
+def test_prose_after_a_table_ends_it_a_note_under_it_does_not() -> None:
+    """A table in part 五 or 六 after 表四 (a report without the heading of part 五) is not a piece of 表四;
+    the note under 表四 ("注：……。") does not end it."""
+    blocks = [
+        ParagraphBlock("四、政府信息公开行政复议、行政诉讼情况", line=1),
+        _block(1, 2, ["维持", "纠正", "结果", "审结"]),
+        ParagraphBlock("注：行政复议、行政诉讼数量含上年度结转数量。", line=3),
+        _block(2, 4, [str(n) for n in range(15)]),
+        ParagraphBlock("（一）主要问题", line=5),
+        ParagraphBlock("本机关办理的人大代表建议如下表。", line=6),
+        _block(3, 7, ["人大代表建议", "12"]),
+    ]
+    out, _ = join_table_regions(blocks, SPEC, BODIES, "x.txt")
+    tables = [b for b in out if isinstance(b, TableBlock)]
+    assert [t.heading for t in tables] == ["四、政府信息公开行政复议、行政诉讼情况", ""]
+    assert len(tables[0].grid) == 2

@@ -6,8 +6,9 @@ and by label fragments the extraction pushed out of the table ("（三）不" / 
 drift away from their numbers, while the numbers of a row stay together and the rows keep their
 printed order. Two general rules follow from that:
 
-1. Everything under a table's heading (up to the next part heading) that looks like a piece of that
-   table is one table: the pieces are joined in order (`join_table_regions`).
+1. Everything under a table's heading (up to the next part heading, or the first sentence of prose after
+   it) that looks like a piece of that table is one table: the pieces are joined in order
+   (`join_table_regions`).
 2. In a table whose rows all have the same columns (表三), a row of numbers whose label is an official
    row label anchors that row; rows of numbers without a usable label between two anchors are given,
    in order, to the official rows between them — only when there are exactly as many of them as there
@@ -128,7 +129,12 @@ def join_table_regions(
     regions: list[tuple[Table, int, int]] = []
     current: tuple[Table, int] | None = None
     for index, block in enumerate(out):
-        if not isinstance(block, ParagraphBlock) or not is_part_heading(block.text, bodies):
+        if not isinstance(block, ParagraphBlock):
+            continue
+        if current is not None and _ends_table(block.text):
+            regions.append((current[0], current[1], index))
+            current = None
+        if not is_part_heading(block.text, bodies):
             continue
         if current is not None:
             regions.append((current[0], current[1], index))
@@ -173,6 +179,12 @@ def join_table_regions(
             if block.number != number:
                 out[i] = replace(block, number=number)
     return out, problems
+
+
+def _ends_table(text: str) -> bool:
+    """A sentence (it has a full stop) is prose after the table, not a piece of it; a note under the table
+    ("注：行政复议、行政诉讼数量含上年度结转数量。") is not."""
+    return "。" in text and not re.match(r"^(?:注|说明|备注)\s*[：:]", text.strip())
 
 
 def _equal_rows(table: Table) -> bool:
