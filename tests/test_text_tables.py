@@ -195,7 +195,26 @@ def test_pieces_under_a_table_heading_join_and_know_their_table() -> None:
     assert [[c.text for c in row if c] for row in tables[0].grid] == [
         ["维持", "纠正", "结果", "审结"], [str(n) for n in range(15)]]
     assert tables[0].row_lines == [2, 4] and [t.number for t in tables] == [1, 2]
-    assert problems == []
+    assert problems == [] and not any(isinstance(b, ParagraphBlock) and "5" in b.text for b in out)
+
+
+def test_lines_among_the_pieces_are_listed_once_not_read_as_text() -> None:
+    """Label fragments a PDF extraction pushed out of the table ("（三）不" / "予公开") are the table's
+    debris: listed in one line, not left as paragraphs of some part; prose after the table stays."""
+    blocks = [
+        ParagraphBlock("三、收到和处理政府信息公开申请情况", line=1),
+        _block(1, 2, ["一、本年新收政府信息公开申请数量", *"1000001"]),
+        ParagraphBlock("（三）不", line=3),
+        ParagraphBlock("予公开", line=4),
+        ParagraphBlock("## 表三：收到和处理政府信息公开申请情况", line=5),
+        _block(2, 6, ["二、上年结转政府信息公开申请数量", *"0000000"]),
+        ParagraphBlock("（一）主要问题", line=7),
+    ]
+    out, problems = join_table_regions(blocks, SPEC, BODIES, "x.txt")
+    assert [b.text for b in out if isinstance(b, ParagraphBlock)] == ["三、收到和处理政府信息公开申请情况", "（一）主要问题"]
+    assert [(p.location.line, p.message) for p in problems if "已略过" in p.message] == [
+        (3, "表三的各段之间有 3 行文字不是表格的行（被挤出表格的行名残片、拆散的表头等），"
+            "已略过：“（三）不”“予公开”“## 表三：收到和处理政府信息公开申请情况”")]
 
 
 def test_table_four_under_its_own_numbering_is_read_not_absent(tmp_path: Path) -> None:

@@ -169,9 +169,22 @@ def join_table_regions(
         first = pieces[0]
         assert isinstance(first, TableBlock)
         joined = TableBlock(first.number, _grid(rows), line=first.line, row_lines=lines, heading=table.key)
-        for i in reversed(members[1:]):
+        # The lines among the pieces are the table's debris (label fragments pushed out of it, its header
+        # broken into words, page numbers, a tool's "## 表三：…"): listed once, not read as text of a part.
+        debris = [i for i in range(start, members[-1]) if isinstance(out[i], ParagraphBlock)
+                  and not _NOTE_UNDER_TABLE.match(out[i].text.strip())]  # type: ignore[union-attr]
+        listed = [i for i in debris if not is_page_footer(out[i].text)]  # type: ignore[union-attr]
+        if listed:  # a page number is page furniture: dropped without a word
+            shown = "”“".join(out[i].text for i in listed[:3])  # type: ignore[union-attr]
+            problems.append(warning(
+                Location(display, out[listed[0]].line),  # type: ignore[union-attr]
+                f"{table.id}的各段之间有 {len(listed)} 行文字不是表格的行（被挤出表格的行名残片、拆散的表头等），"
+                f"已略过：“{shown}”{'等' if len(listed) > 3 else ''}",
+                f"对照原表格核对{table.id}；表格中的数字已按行名和次序读取，放不准的另有列出",
+            ))
+        for i in reversed(sorted(set(members[1:]) | set(debris))):
             del out[i]
-        out[members[0]] = joined
+        out[members[0] - sum(1 for i in debris if i < members[0])] = joined
     number = 0
     for i, block in enumerate(out):
         if isinstance(block, TableBlock):
@@ -181,10 +194,13 @@ def join_table_regions(
     return out, problems
 
 
+_NOTE_UNDER_TABLE = re.compile(r"^(?:注|说明|备注)\s*[：:]")
+
+
 def _ends_table(text: str) -> bool:
     """A sentence (it has a full stop) is prose after the table, not a piece of it; a note under the table
     ("注：行政复议、行政诉讼数量含上年度结转数量。") is not."""
-    return "。" in text and not re.match(r"^(?:注|说明|备注)\s*[：:]", text.strip())
+    return "。" in text and not _NOTE_UNDER_TABLE.match(text.strip())
 
 
 def _equal_rows(table: Table) -> bool:
