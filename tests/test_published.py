@@ -357,9 +357,58 @@ def test_the_contact_office_in_its_usual_sentences(tmp_path: Path, sentence: str
         ("诸暨市浬浦镇人民", "诸暨市", "浬浦镇人民政府"),  # 政府 fused with the title's 政府信息公开
         ("秦皇岛市抚宁区人民政府办公室", "", "秦皇岛市抚宁区人民政府办公室"),
         ("硚口区政府办公室", "", "硚口区政府办公室"),
+        ("西山区", "西山区", ""),  # a report named after its region: the office is not named
+        ("广东省广州市", "广东省广州市", ""),
+        ("某某市某某区人民政府某某街道办事处", "某某市某某区", "某某街道办事处"),  # a street under its district's name
+        ("某某县人民政府某某镇人民政府", "某某县", "某某镇人民政府"),
+        ("上海市科委", "上海市", "上海市科委"),  # a department keeps its region in its name
+        ("某某市同城化发展工作局", "某某市", "某某市同城化发展工作局"),
+        ("某某县发展和改革委员会", "某某县", "某某县发展和改革委员会"),
+        ("某某区某某街道", "某某区", "某某街道"),  # 街道 is no department, whatever it ends with
     ],
 )
 def test_office_names_split_into_region_and_office(name: str, region: str, office: str) -> None:
     from nianbao.report_reader import split_office_name
 
     assert split_office_name(name) == (region, office)
+
+
+@pytest.mark.parametrize(
+    ("place", "text", "formal"),
+    [
+        ("上海市青浦区徐泾镇", "由上海市青浦区徐泾镇人民政府编制。", "上海市青浦区徐泾镇人民政府"),
+        ("上海市", "本年度报告电子版可从上海市人民政府网站下载。", "上海市人民政府"),
+        ("上海市青浦区徐泾镇", "徐泾镇持续以《条例》为遵循。", ""),  # the text never names its 人民政府
+        ("某某街道", "某某街道人民政府", ""),  # a street office is no 人民政府
+    ],
+)
+def test_the_text_decides_whether_a_titles_government_is_the_offices(place: str, text: str, formal: str) -> None:
+    from nianbao.report_reader import formal_government_name
+
+    assert formal_government_name(place, text) == formal
+
+
+@pytest.mark.parametrize(
+    ("lines", "facts"),
+    [
+        # "正文" put above the text by a PDF converter is neither the title nor part of it
+        (["正文", "2024 年某某市科委政府信息公开工作", "年度报告"], {"地区": "某某市", "机关": "某某市科委", "年度": "2024"}),
+        (["## 目录", "某某县某某镇2024年政府信息公开工作年度报告"], {"地区": "某某县", "机关": "某某镇", "年度": "2024"}),
+        # the title's 政府 is the office's when the text names the place's 人民政府
+        (["2025年某某市某某区某某镇政府信息公开工作年度报告", "本报告由某某市某某区某某镇人民政府编制。"],
+         {"地区": "某某市某某区", "机关": "某某镇人民政府", "年度": "2025"}),
+        (["某某区2025年度政府信息公开工作年度报告", "本报告综合全区各级行政机关情况编制。"], {"地区": "某某区", "年度": "2025"}),
+    ],
+)
+def test_office_region_and_year_from_the_title(tmp_path: Path, lines: list[str], facts: dict[str, str]) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("\n".join([*lines, "一、总体情况", "正文。", ""]), encoding="utf-8")
+    got = read_report(source).report.facts
+    assert {k: got.get(k) for k in ("地区", "机关", "年度")} == {"地区": None, "机关": None, **facts}
+
+
+def test_a_tool_heading_is_never_a_title() -> None:
+    from nianbao.report_reader import is_tool_heading
+
+    assert [is_tool_heading(t) for t in ("正文", "## 目录", "###", "目录：", "正文如下", "2024年年度报告")] == [
+        True, True, True, True, False, False]

@@ -40,7 +40,7 @@ _HEADING = re.compile(rf"^([{_NUMERALS}]+)、\s*(.{{2,40}})$")
 _SUBHEAD = re.compile(rf"^[（(]\s*([{_NUMERALS}]+)\s*[）)]")
 # A trailing note in brackets, such as （示例数据）, may follow the title proper.
 _TITLE = re.compile(
-    r"^(?P<name>.*?)(?P<year>\d{4})\s*年度?\s*(?P<after>[^，。；：]*?)(?:政府)?信息公开(?:工作)?(?:年度)?报告"
+    r"^(?P<name>.*?)(?P<year>\d{4})\s*年度?\s*(?P<after>[^，。；：]*?)(?P<gov>政府)?信息公开(?:工作)?(?:年度)?报告"
     r"(?:[（(][^）)]*[）)])?$"
 )
 # A title without its year ("市府东路街道政府信息公开工作年度报告"): the office only.
@@ -51,6 +51,17 @@ _PERIOD = re.compile(r"(?P<year>\d{4})\s*年\s*1\s*月\s*1\s*日\s*起?\s*(?:至
 # A line that names a source, a date or a place on the page is not the title even when it quotes it.
 _NOT_TITLE = re.compile(r"来源[：:]|发布(?:时间|日期)|当前位置|浏览次数|索引号|[。；]")
 _OFFICE_LINE = re.compile(r"^[^\s，。；：:0-9]{2,30}$")
+# Headings a conversion tool or a page template puts above a report ("正文", "目录", a Markdown "## …"):
+# never a title, never part of one.
+_TOOL_HEADINGS = {"正文", "目录", "全文", "原文", "附件", "文章正文", "正文内容", "打印", "关闭", "字号"}
+
+
+def is_tool_heading(text: str) -> bool:
+    """True for a line a converter or a web page inserts above a report, not written by the office."""
+    folded = re.sub(r"\s+", "", re.sub(r"^#+", "", text.strip()))
+    return folded in _TOOL_HEADINGS or folded.rstrip("：:") in _TOOL_HEADINGS or not folded and "#" in text
+
+
 _VALUE_WORDS = {"", "无", "没有", "/", "／", "—", "-", "－", "——", "空"}
 _VALUE_LIKE = re.compile(r"^[-−－]?\s*[\d.,，]+\s*(?:件|万元|元|个|条)?$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -358,6 +369,8 @@ class _Reader:
         self.result = ReadReport(self.report)
         self.problems = self.result.problems
         self.outdated = spec.outdated_terms()
+        self._place_before_government = ""  # a title's place whose 政府 may be the office's (see _title)
+        self._texts: list[str] = []  # every paragraph's text, for facts stated anywhere
 
     # --- locations -------------------------------------------------------------------------------------
 
@@ -391,11 +404,12 @@ class _Reader:
                 continue
             text = full_width_punctuation(block.text) if self.blocks.kind != "docx" else block.text
             block = ParagraphBlock(text, block.style, block.line)
+            self._texts.append(text)
             if not seen_title:
                 match = _TITLE.match(normalize_label(text).replace("(", "（").replace(")", "）"))
                 if match or ("年度报告" in text and len(text) <= 60 and not _NOT_TITLE.search(text)):
                     if match and not (match.group("name") or match.group("after")) and unplaced \
-                            and _OFFICE_LINE.match(unplaced[-1].text):
+                            and _OFFICE_LINE.match(unplaced[-1].text) and not is_tool_heading(unplaced[-1].text):
                         # The office's name printed on the line above the year line is part of the title.
                         block = ParagraphBlock(unplaced.pop().text + text, block.style, block.line)
                     self._title(block)
@@ -526,13 +540,17 @@ class _Reader:
             named = _TITLE_WITHOUT_YEAR.match(re.sub(r"\s+", "", title))
             if named:
                 region, office = split_office_name(named.group("name"))
-                self.report.facts["机关"] = office
-                self.report.fact_locations["机关"] = location
+                if office:
+                    self.report.facts["机关"] = office
+                    self.report.fact_locations["机关"] = location
                 if region:
                     self.report.facts["地区"] = region
                     self.report.fact_locations["地区"] = location
             return
         self._office_and_year(match.group("name") or match.group("after"), match.group("year"), location)
+        if match.group("after") and match.group("gov"):
+            # "2022年上海市政府信息公开工作年度报告": 上海市政府 or 上海市 + 政府信息公开 — decided by the text.
+            self._place_before_government = match.group("after")
 
     def _office_and_year(self, name: str, year: str, location: Location) -> None:
         self.report.facts["年度"] = year
@@ -576,6 +594,13 @@ class _Reader:
 
     def _derive_facts(self) -> None:
         facts = self.report.facts
+        if self._place_before_government:
+            formal = formal_government_name(self._place_before_government, "\n".join(self._texts))
+            if formal:
+                region, office = split_office_name(formal)
+                facts["机关"] = office
+                if region:
+                    facts["地区"] = region
         if "机关" in facts and "机关类型" not in facts:
             office_type = self.spec.office_type_for(facts.get("地区", "") + facts["机关"])
             if office_type is not None:
@@ -964,7 +989,9 @@ def _join_title_lines(blocks: list[ParagraphBlock | TableBlock]) -> list[Paragra
     for i in range(min(len(out), 20)):
         for n in (2, 3):
             group = out[i:i + n]
-            if len(group) < n or not all(isinstance(b, ParagraphBlock) and len(b.text) <= 40 for b in group):
+            if len(group) < n or not all(
+                isinstance(b, ParagraphBlock) and len(b.text) <= 40 and not is_tool_heading(b.text) for b in group
+            ):
                 continue
             texts = [b.text for b in group if isinstance(b, ParagraphBlock)]
             if any(_TITLE.match(_title_key(t)) for t in texts):
@@ -990,6 +1017,12 @@ def split_office_name(name: str) -> tuple[str, str]:
     if re.search(r"政府办公(?:室|厅)$", name) or re.match(r"^[^市县区旗]{1,8}(?:市|县|区|旗)政府", name):
         # A government's office (秦皇岛市抚宁区人民政府办公室, 硚口区政府办公室) keeps its region in its name.
         return "", name
+    if _REGION_CHAIN.fullmatch(name):
+        return name, ""  # a report named after a region (西山区, 上海市): the region; the office is not named
+    street = re.fullmatch(rf"(?P<region>{_REGION_CHAIN.pattern})人民政府(?P<office>.{{2,20}}?{_OWN_OFFICE})", name)
+    if street:
+        # 淄博市周村区人民政府丝绸路街道办事处: a street office named under the district government above it.
+        return street.group("region"), street.group("office")
     if name.endswith("人民政府"):
         stem = name[: -len("人民政府")]
         if stem.endswith(("镇", "乡")) and len(stem) > 2:
@@ -1010,7 +1043,24 @@ def split_office_name(name: str) -> tuple[str, str]:
         office = more.group("office")
     if office.startswith("人民政府") or len(office) < 2:
         return "", name
+    if _DEPARTMENT.search(office) and not re.search(r"街道|镇|乡", office):
+        return region, name  # a department (上海市科委, 资阳市同城化发展工作局) keeps its region in its name
     return region, office
+
+
+# How the name of a street office or a township's government ends.
+_OWN_OFFICE = r"(?:街道办事处|街道|镇人民政府|乡人民政府|镇政府|乡政府|镇|乡)"
+# How the name of a government department ends.
+_DEPARTMENT = re.compile(r"(?:局|委|委员会|厅|办公室|办|署)$")
+
+
+def formal_government_name(place: str, text: str) -> str:
+    """`上海市青浦区徐泾镇` and a text that writes 上海市青浦区徐泾镇人民政府 → that name; "" when the text never
+    names the place's 人民政府. A title "…徐泾镇政府信息公开工作年度报告" may mean 徐泾镇政府 + 信息公开 or
+    徐泾镇 + 政府信息公开: only the text can tell."""
+    if not place or place.endswith(("人民政府", "政府")) or not re.search(r"(?:省|自治区|市|州|盟|区|县|旗|镇|乡)$", place):
+        return ""
+    return f"{place}人民政府" if f"{place}人民政府" in text else ""
 
 
 # How the part on improvements usually starts when a report runs problems and remedies together.
