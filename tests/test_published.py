@@ -412,3 +412,35 @@ def test_a_tool_heading_is_never_a_title() -> None:
 
     assert [is_tool_heading(t) for t in ("正文", "## 目录", "###", "目录：", "正文如下", "2024年年度报告")] == [
         True, True, True, True, False, False]
+
+
+@pytest.mark.parametrize(
+    ("lines", "title", "office"),
+    [
+        # a page's headline, then the report's own title printed over two lines: the printed title wins
+        (["某某镇人民政府2024年度政府信息公开工作年度报告", "某某镇人民政府", "2024年政府信息公开工作年度报告"],
+         "某某镇人民政府2024年政府信息公开工作年度报告", "某某镇人民政府"),
+        (["2024年政府信息公开工作年度报告", "某某县某某镇人民政府", "2024年政府信息公开工作年度报告"],
+         "某某县某某镇人民政府2024年政府信息公开工作年度报告", "某某镇人民政府"),
+        # another year's title further down is not this report's title
+        (["某某街道2024年政府信息公开工作年度报告", "某某街道2023年政府信息公开工作年度报告"],
+         "某某街道2024年政府信息公开工作年度报告", "某某街道"),
+    ],
+)
+def test_the_documents_own_title_under_a_page_headline(tmp_path: Path, lines: list[str], title: str, office: str) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("\n".join([*lines, "本报告依据条例编制。", "一、总体情况", "正文。", ""]), encoding="utf-8")
+    read = read_report(source)
+    assert (read.report.facts["标题"], read.report.facts["机关"]) == (title, office)
+    if "2023年" not in "".join(lines):  # the repeated title is not kept as a paragraph of the opening
+        assert [p.text for p in read.opening] == ["本报告依据条例编制。"]
+
+
+def test_a_page_copied_as_one_line_keeps_its_title_and_first_heading(tmp_path: Path) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("某某县人民政府2019年 政府信息公开工作年度报告 一、总体情况 2019年，某某县推进公开。\n",
+                      encoding="utf-8")
+    read = read_report(source)
+    facts = read.report.facts
+    assert (facts["标题"], facts["机关"], facts["年度"]) == ("某某县人民政府2019年 政府信息公开工作年度报告", "某某县人民政府", "2019")
+    assert [p.text for p in read.report.paragraphs["总体情况"]] == ["2019年，某某县推进公开。"]

@@ -396,7 +396,10 @@ class _Reader:
         tables: list[TableBlock] = []
         tables_by_part: dict[str, TableBlock] = {}
         numeral_now = 0
-        for block in _join_title_lines(self.blocks.blocks):
+        title_open = False  # right after the title: the document's own title may follow the page's headline
+        held: list[ParagraphBlock] = []  # an office line held there, in case a year line completes it
+        heading_keys = [key for key, _ in headings]
+        for block in _join_title_lines(_split_run_in_title(self.blocks.blocks, heading_keys)):
             if isinstance(block, TableBlock):
                 tables.append(block)
                 if current is not None and current in {t.key for t in self.spec.tables}:
@@ -405,6 +408,17 @@ class _Reader:
             text = full_width_punctuation(block.text) if self.blocks.kind != "docx" else block.text
             block = ParagraphBlock(text, block.style, block.line)
             self._texts.append(text)
+            if title_open:
+                retitled = self._document_title(held, block)
+                if retitled is not None:
+                    held.clear()
+                    continue
+                if _OFFICE_LINE.match(text) and not held and not _HEADING.match(text) and not _SUBHEAD.match(text):
+                    held.append(block)
+                    continue
+                title_open = False
+                collected.setdefault("", []).extend(held)
+                held.clear()
             if not seen_title:
                 match = _TITLE.match(normalize_label(text).replace("(", "（").replace(")", "）"))
                 if match or ("年度报告" in text and len(text) <= 60 and not _NOT_TITLE.search(text)):
@@ -413,7 +427,7 @@ class _Reader:
                         # The office's name printed on the line above the year line is part of the title.
                         block = ParagraphBlock(unplaced.pop().text + text, block.style, block.line)
                     self._title(block)
-                    seen_title = True
+                    seen_title = title_open = True
                     current = ""
                     continue
                 if current is None:
@@ -551,6 +565,25 @@ class _Reader:
         if match.group("after") and match.group("gov"):
             # "2022年上海市政府信息公开工作年度报告": 上海市政府 or 上海市 + 政府信息公开 — decided by the text.
             self._place_before_government = match.group("after")
+
+    def _document_title(self, held: list[ParagraphBlock], block: ParagraphBlock) -> ParagraphBlock | None:
+        """A web page often prints its headline above the report's own title (马头铺镇人民政府2022年度… over
+        马头铺镇人民政府 / 2022年…): the title the document prints, right under the headline and of the same
+        year, is the report's title. The block that became the title, or None."""
+        match = _TITLE.match(_title_key(block.text))
+        if match is None or match.group("year") != self.report.facts.get("年度") or _NOT_TITLE.search(block.text):
+            return None
+        if not (match.group("name") or match.group("after")):
+            if not held:
+                return None
+            block = ParagraphBlock(held[0].text + block.text, held[0].style, held[0].line)
+        elif held:
+            return None
+        for key in ("标题", "机关", "地区", "年度"):
+            self.report.facts.pop(key, None)
+        self._place_before_government = ""
+        self._title(block)
+        return block
 
     def _office_and_year(self, name: str, year: str, location: Location) -> None:
         self.report.facts["年度"] = year
@@ -1002,6 +1035,28 @@ def _join_title_lines(blocks: list[ParagraphBlock | TableBlock]) -> list[Paragra
                 out[i:i + n] = [ParagraphBlock("".join(t.strip() for t in texts), first.style, first.line)]
                 return out
     return out
+
+
+def _split_run_in_title(blocks: list[ParagraphBlock | TableBlock], heading_keys: list[str]) -> list[ParagraphBlock | TableBlock]:
+    """A page copied as one line ("清水县人民政府2019年 政府信息公开工作年度报告 一、总体情况 2019年，…"): the title,
+    and an official part heading run in after it, on lines of their own. Only among the first lines."""
+    out = list(blocks)
+    for i, block in enumerate(out[:5]):
+        if not isinstance(block, ParagraphBlock):
+            continue
+        run_in = _RUN_IN_TITLE.match(block.text.strip())
+        if run_in is None or not _TITLE.match(_title_key(run_in.group("title"))):
+            continue
+        lines, rest = [run_in.group("title")], run_in.group("rest")
+        key = next((k for k in heading_keys if rest.startswith(k) and rest[len(k): len(k) + 1].isspace()), None)
+        if key is not None:
+            lines, rest = [*lines, key], rest[len(key):].strip()
+        out[i:i + 1] = [ParagraphBlock(t, block.style, block.line) for t in [*lines, rest]]
+        break
+    return out
+
+
+_RUN_IN_TITLE = re.compile(r"^(?P<title>[^。；\n]{4,60}?信息公开(?:工作)?(?:年度)?报告)[ \t\u3000]+(?P<rest>\S.*)$", re.S)
 
 
 def _title_key(text: str) -> str:
