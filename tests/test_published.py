@@ -444,3 +444,100 @@ def test_a_page_copied_as_one_line_keeps_its_title_and_first_heading(tmp_path: P
     facts = read.report.facts
     assert (facts["标题"], facts["机关"], facts["年度"]) == ("某某县人民政府2019年 政府信息公开工作年度报告", "某某县人民政府", "2019")
     assert [p.text for p in read.report.paragraphs["总体情况"]] == ["2019年，某某县推进公开。"]
+
+
+@pytest.mark.parametrize(
+    ("contact", "office"),
+    [
+        ("某某街道办事处政府信息公开领导小组办公室", "某某街道办事处"),
+        ("某某镇公共服务办公室", "某某镇"),
+        ("某某市某某区某某街道", "某某市某某区某某街道"),
+        ("某某街道办事处", "某某街道办事处"),
+        ("某某区人民政府办公室", ""),  # a district's office answers for its streets too: not the office
+        ("某某县乡村振兴局", ""),
+    ],
+)
+def test_the_office_a_contact_office_belongs_to(contact: str, office: str) -> None:
+    from nianbao.report_reader import own_office_of_unit
+
+    assert own_office_of_unit(contact) == office
+
+
+@pytest.mark.parametrize(
+    ("region", "office", "mentions", "expected"),
+    [
+        ("道里区", "经纬街道办事处", ["哈尔滨市道里区经纬街道办事处", ""], ("哈尔滨市道里区", "经纬街道办事处")),
+        ("", "某某街道", ["某某区某某街道党群服务中心"], ("某某区", "某某街道")),
+        ("某某市", "某化某坝镇人民政府", ["某某市某化区某坝镇党政综合办公室"], ("某某市某化区", "某坝镇人民政府")),
+        ("", "某卧镇", ["某卧镇公共服务办公室", "", "某阳县某卧镇人民政府信息公开网站"], ("某阳县", "某卧镇")),
+        ("泰兴市", "珊瑚镇人民政府", ["泰兴市珊瑚镇人民政府"], ("泰兴市", "珊瑚镇人民政府")),
+        ("甲县", "某镇", ["乙县某镇人民政府"], ("甲县", "某镇")),  # another county's 某镇: not this one
+        ("", "某某区人民政府", ["某某市某某区人民政府办公室"], ("", "某某区人民政府")),  # governments: elsewhere
+    ],
+)
+def test_a_streets_region_completed_from_where_the_text_writes_it(
+    region: str, office: str, mentions: list[str], expected: tuple[str, str]
+) -> None:
+    from nianbao.report_reader import region_from_mentions
+
+    assert region_from_mentions(region, office, mentions) == expected
+
+
+@pytest.mark.parametrize(
+    ("lines", "facts"),
+    [
+        # the report's name opening a paragraph
+        (["某某市同城化发展工作局2022年政府信息公开工作年度报告（以下简称年报）是根据条例编制。"],
+         {"机关": "某某市同城化发展工作局", "地区": "某某市", "年度": "2022"}),
+        # a name copied from last year's report: the statistics period gives the year
+        (["现向社会公布某某县某某镇人民政府2023年政府信息公开工作年度报告。本报告数据统计期限自2024年1月1日至2024年12月31日止。"],
+         {"机关": "某某镇人民政府", "地区": "某某县", "年度": "2024"}),
+        # a period that starts when the office was set up
+        (["因某某市某某区某某街道办事处于2024年5月28日成立，故本报告所列数据的统计期限自2024年5月28日起至2024年12月31日止。"
+          "如对本年度报告有疑问，请与某某市某某区某某街道联系。"],
+         {"机关": "某某街道办事处", "地区": "某某市某某区", "年度": "2024"}),
+        # the office that compiled it
+        (["本报告由某卧镇结合有关统计数据编制。本年度报告中所列数据的统计期限自2024年1月1日起至2024年12月31日止。"],
+         {"机关": "某卧镇", "年度": "2024"}),
+        # a government's office compiled it: the government's report or the office's own — only the region is stated
+        (["本年度报告由某某市某某区人民政府办公室编制。所列数据的统计期限自2025年1月1日起至2025年12月31日止。"],
+         {"地区": "某某市某某区", "年度": "2025"}),
+    ],
+)
+def test_office_and_year_of_a_report_without_a_title(tmp_path: Path, lines: list[str], facts: dict[str, str]) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("\n".join([*lines, "一、总体情况", "全年主动公开信息80条。", ""]), encoding="utf-8")
+    got = read_report(source).report.facts
+    assert {k: got.get(k) for k in ("地区", "机关", "年度")} == {"地区": None, "机关": None, "年度": None, **facts}
+
+
+@pytest.mark.parametrize(
+    ("first", "facts"),
+    [
+        ("2024年，某某市人民政府办公厅坚持以习近平新时代中国特色社会主义思想为指导。", {"机关": "某某市人民政府办公厅", "年度": "2024"}),
+        ("2025年，我区坚持以人民为中心的发展思想。", {"年度": "2025"}),
+        ("2025年，某某市坚持以人民为中心的发展思想。", {"年度": "2025"}),  # a place is no office
+        ("全年主动公开信息80条。", {}),
+    ],
+)
+def test_office_and_year_part_one_opens_with(tmp_path: Path, first: str, facts: dict[str, str]) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text(f"本年度报告根据条例编制。\n一、总体情况\n{first}\n", encoding="utf-8")
+    read = read_report(source)
+    got = read.report.facts
+    assert {k: got.get(k) for k in ("机关", "年度")} == {"机关": None, "年度": None, **facts}
+    assert [p.text for p in read.opening] == ["本年度报告根据条例编制。"]  # no title: the text opens the report
+    assert any("没有找到报告标题" in p.message for p in read.problems)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "address"),
+    [
+        ("我镇依申请公开政府信息接收地址为某某县某某镇人民政府党政办公室；邮编：629111。", "某某县某某镇人民政府党政办公室"),
+        ("网站地址为http://www.example.gov.cn，欢迎访问。", None),
+    ],
+)
+def test_an_address_written_with_wei(tmp_path: Path, sentence: str, address: str | None) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text(f"某某镇2024年政府信息公开工作年度报告\n{sentence}\n一、总体情况\n正文。\n", encoding="utf-8")
+    assert read_report(source).report.facts.get("地址") == address

@@ -46,7 +46,7 @@ _TITLE = re.compile(
 # A title without its year ("市府东路街道政府信息公开工作年度报告"): the office only.
 _TITLE_WITHOUT_YEAR = re.compile(r"^(?P<name>[^\d，。；：:]{2,40}?)政府信息公开(?:工作)?年度报告$")
 # The statistics period of the opening ("统计期限自2024年1月1日起至2024年12月31日止"): the report's year.
-_PERIOD = re.compile(r"(?P<year>\d{4})\s*年\s*1\s*月\s*1\s*日\s*起?\s*(?:至|到|—|－|-)\s*(?:(?P=year)\s*年\s*)?"
+_PERIOD = re.compile(r"(?P<year>\d{4})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*起?\s*(?:至|到|—|－|-)\s*(?:(?P=year)\s*年\s*)?"
                      r"12\s*月\s*31\s*日")
 # A line that names a source, a date or a place on the page is not the title even when it quotes it.
 _NOT_TITLE = re.compile(r"来源[：:]|发布(?:时间|日期)|当前位置|浏览次数|索引号|[。；]")
@@ -81,6 +81,8 @@ _OPENING_FACTS: list[tuple[str, re.Pattern[str]]] = [
     ("联系机构", re.compile(r"(?:疑问|咨询|了解|意见|建议)[^。]{0,16}?请(?:与|同|和)(?P<v>[^，。；（）()]+?)联系")),
     ("联系机构", re.compile(r"(?:疑问|咨询)[^。]{0,16}?请联系[：:]?\s*(?P<v>[^，,。；;（）()\s：:]+?)(?=[（(。，,；;]|$)")),
     ("地址", re.compile(r"(?:联系|通信|通讯|办公)?地址[：:]\s*(?P<v>[^；;，,）)。\s]+)")),
+    # "接收地址为蓬溪县鸣凤镇人民政府党政办公室；" — never a site's or a mailbox's address.
+    ("地址", re.compile(r"(?<![网站箱件])地址(?:为|是)\s*(?P<v>(?![A-Za-z0-9])[^；;，,）)。\s]+)")),
     ("邮编", re.compile(r"邮(?:政)?编(?:码)?[：:]?\s*(?P<v>\d{6})")),
     ("联系电话", re.compile(
         r"(?:联系|咨询)?电话(?:[/／、和及]传真)?(?:号码)?[：:]\s*(?P<v>[（(]?[0-9０-９][0-9０-９\-－—（）() 、/转]*[0-9０-９])")),
@@ -92,6 +94,20 @@ _OPENING_FACTS: list[tuple[str, re.Pattern[str]]] = [
 _QUOTED_TITLE = re.compile(
     r"(?:公布|发布|编制|现将|现公开|特?向社会公布)(?P<name>[^，。；、《》“”]{2,40}?)(?P<year>\d{4})\s*年度?"
     r"政府信息公开(?:工作)?年度报告")
+# A paragraph that opens with the report's name ("资阳市同城化发展工作局2022年政府信息公开工作年度报告（以下简称年报）是…").
+_TITLE_OPENING_SENTENCE = re.compile(
+    r"^(?P<name>[^，。；、《》“”]{1,40}?(?:局|委|委员会|厅|办公室|办事处|人民政府|政府|街道|镇|乡|区|县|市|旗|州|省))"
+    r"(?P<year>\d{4})年度?政府信息公开(?:工作)?年度报告")
+# "由马头铺镇人民政府综合全年政务信息公开工作编制而成", "由凤卧镇结合有关统计数据编制": the office that compiled it.
+_COMPILED_BY = re.compile(
+    r"由(?P<v>[^，。；、（）()“”《》]{1,30}?(?:街道办事处|人民政府办公厅|人民政府办公室|人民政府|街道|镇|乡|局|委员会|委))"
+    r"(?=结合|综合|根据|依据|按照|汇总|负责|组织|编制|编写|制作)")
+# Part 一 opening with its office as the subject ("2024年，长春市人民政府办公厅坚持以…").
+_OFFICE_OPENING = re.compile(
+    r"^(?:\d{4}年(?:度)?[，,]?)?(?P<v>[^，。；、“”《》0-9]{2,30}?(?:人民政府办公厅|人民政府办公室|人民政府|街道办事处|局|委员会))"
+    r"(?:\d{4}年)?(?:坚持|深入|认真|始终|紧紧|全面|严格|持续|积极|扎实|以|在)")
+# Part 一 opening with the year it reports on ("2025年，我区坚持…", "2024年至今，我街道…").
+_YEAR_OPENING = re.compile(r"^(?P<year>\d{4})\s*年(?:度)?(?:[，,]|以来|至今|全年|，)")
 _REGION_SUFFIX = re.compile(r"^(?P<region>(?:.+?(?:省|自治区|特别行政区|市|自治州|州|盟|地区|区|县|旗))+?)(?P<office>.+)$")
 
 
@@ -390,7 +406,7 @@ class _Reader:
         headings = self._headings()
         parts_by_numeral = {numeral: key for key, numeral in headings}
         current: str | None = None  # part key, table key, or "" for the opening
-        seen_title = False
+        seen_title = untitled = False
         unplaced: list[ParagraphBlock] = []
         collected: dict[str, list[ParagraphBlock]] = {}
         tables: list[TableBlock] = []
@@ -430,9 +446,15 @@ class _Reader:
                     seen_title = title_open = True
                     current = ""
                     continue
-                if current is None:
+                if current is None and not self._is_first_part_heading(text, parts_by_numeral):
                     unplaced.append(block)
                     continue
+                if current is None:
+                    # No title: the report starts with its opening, and part 一 comes where its heading is.
+                    seen_title, untitled, current = True, True, ""
+                    collected.setdefault("", []).extend(
+                        b for b in unplaced if normalize_label(b.text) not in self._fixed_texts())
+                    unplaced.clear()
             heading = _HEADING.match(text)
             if heading and "。" not in text:
                 number = _NUMERALS.index(heading.group(1)[0]) + 1 if len(heading.group(1)) == 1 else 0
@@ -456,7 +478,7 @@ class _Reader:
                 warning(self._where(block, "报告标题之前"), f"标题之前的文字“{shorten(block.text)}”不属于报告的任何部分，已略过",
                         "报告应以标题开头；发文字号、附件说明等不属于年度报告正文")
             )
-        if not seen_title:
+        if not seen_title or untitled:
             self.problems.append(
                 warning(self._where(None, ""), "没有找到报告标题（“……年政府信息公开工作年度报告”）",
                         "在报告开头写明标题，如“泸州市龙马潭区安宁街道2024年政府信息公开工作年度报告”")
@@ -466,19 +488,8 @@ class _Reader:
         for block in unplaced + [b for blocks in collected.values() for b in blocks]:
             self._facts_in(block.text, self._where(block, "正文"))
         opening = [ParagraphBlock(p.text, line=p.location.line or 0) for p in self.result.opening]
-        if "年度" not in self.report.facts:
-            for block in unplaced + opening + [b for blocks in collected.values() for b in blocks][:5]:
-                quoted = _QUOTED_TITLE.search(re.sub(r"\s+", "", block.text))
-                if quoted:
-                    self._office_and_year(quoted.group("name"), quoted.group("year"), self._where(block, "正文"))
-                    break
-        if "年度" not in self.report.facts:
-            for block in unplaced + opening + [b for blocks in collected.values() for b in blocks]:
-                period = _PERIOD.search(block.text)
-                if period:
-                    self.report.facts["年度"] = period.group("year")
-                    self.report.fact_locations["年度"] = self._where(block, "统计期限")
-                    break
+        part_one = collected.get(parts_by_numeral.get(1, ""), [])
+        self._facts_without_title(unplaced + opening, [b for blocks in collected.values() for b in blocks], part_one)
         for part in self.spec.parts:
             if part.kind == "paragraphs" and part.key == "开头说明":
                 continue
@@ -566,6 +577,14 @@ class _Reader:
             # "2022年上海市政府信息公开工作年度报告": 上海市政府 or 上海市 + 政府信息公开 — decided by the text.
             self._place_before_government = match.group("after")
 
+    def _is_first_part_heading(self, text: str, parts_by_numeral: dict[int, str]) -> bool:
+        heading = _HEADING.match(text)
+        return bool(heading and "。" not in text and heading.group(1) == "一" and 1 in parts_by_numeral
+                    and normalize_label(text) == normalize_label(parts_by_numeral[1]))
+
+    def _fixed_texts(self) -> frozenset[str]:
+        return template_fixed_texts(self.spec.docx) if not self.text_mode else frozenset()
+
     def _document_title(self, held: list[ParagraphBlock], block: ParagraphBlock) -> ParagraphBlock | None:
         """A web page often prints its headline above the report's own title (马头铺镇人民政府2022年度… over
         马头铺镇人民政府 / 2022年…): the title the document prints, right under the headline and of the same
@@ -625,6 +644,78 @@ class _Reader:
                 self.report.facts["公开网站"], self.report.facts["网址"] = found
                 self.report.fact_locations["公开网站"] = self.report.fact_locations["网址"] = location
 
+    def _facts_without_title(
+        self, front: list[ParagraphBlock], body: list[ParagraphBlock], part_one: list[ParagraphBlock]
+    ) -> None:
+        """Office and year when the title does not give them, from what the text states, most direct first:
+        the report's name quoted in a sentence (its year yields to the statistics period when they differ:
+        a name copied from last year's report), the statistics period, the office that compiled the report,
+        the contact office, the office part 一 opens with; the year part 一 opens with last."""
+        facts = self.report.facts
+        period_year, period_block = "", None
+        for block in front + body:
+            period = _PERIOD.search(block.text)
+            if period:
+                period_year, period_block = period.group("year"), block
+                break
+        if "年度" not in facts:
+            for block in (front + body)[: len(front) + 5]:
+                folded = re.sub(r"\s+", "", block.text)
+                quoted = _QUOTED_TITLE.search(folded) or _TITLE_OPENING_SENTENCE.match(folded)
+                if quoted:
+                    self._office_and_year(quoted.group("name"), quoted.group("year"), self._where(block, "正文"))
+                    if period_year and period_year != quoted.group("year"):
+                        facts["年度"] = period_year
+                        self.report.fact_locations["年度"] = self._where(period_block, "统计期限")
+                    break
+        if "年度" not in facts and period_block is not None:
+            facts["年度"] = period_year
+            self.report.fact_locations["年度"] = self._where(period_block, "统计期限")
+        if "机关" not in facts:
+            found = self._office_stated(front, part_one)
+            if found is not None:
+                name, where, from_contact = found
+                region, office = split_office_name(name)
+                if from_contact:
+                    office = formal_office_name(region, office, "\n".join(self._texts))
+                if office:
+                    facts["机关"] = office
+                    self.report.fact_locations["机关"] = where
+                if region and "地区" not in facts:
+                    facts["地区"] = region
+                    self.report.fact_locations["地区"] = where
+        if "年度" not in facts and part_one:
+            opens = _YEAR_OPENING.match(part_one[0].text.strip())
+            if opens:
+                facts["年度"] = opens.group("year")
+                self.report.fact_locations["年度"] = self._where(part_one[0], "第一部分开头")
+
+    def _office_stated(
+        self, front: list[ParagraphBlock], part_one: list[ParagraphBlock]
+    ) -> tuple[str, Location, bool] | None:
+        """The office a report without a usable title names: (name, where, whether from the contact office)."""
+        for block in front:
+            compiled = _COMPILED_BY.search(re.sub(r"\s+", "", block.text))
+            if compiled:
+                name = compiled.group("v")
+                if re.search(r"政府办公(?:室|厅)$", name):
+                    # A government's office compiles its government's report as well as its own: which one
+                    # this is, the text does not say. Only the region is stated.
+                    region = government_region(name.replace("办公室", "").replace("办公厅", ""), [])
+                    if region and "地区" not in self.report.facts:
+                        self.report.facts["地区"] = region
+                        self.report.fact_locations["地区"] = self._where(block, "编制机关")
+                    break
+                return name, self._where(block, "编制机关"), False
+        contact = own_office_of_unit(self.report.facts.get("联系机构", ""))
+        if contact:
+            return contact, self.report.fact_locations.get("联系机构", self._where(None, "")), True
+        if part_one:
+            subject = _OFFICE_OPENING.match(re.sub(r"\s+", "", part_one[0].text))
+            if subject:
+                return subject.group("v"), self._where(part_one[0], "第一部分开头"), False
+        return None
+
     def _derive_facts(self) -> None:
         facts = self.report.facts
         if self._place_before_government:
@@ -643,6 +734,12 @@ class _Reader:
             if region:
                 facts["地区"] = region
                 self.report.fact_locations["地区"] = self.report.fact_locations.get("机关", self._where(None, ""))
+        if "机关" in facts:
+            mentions = [facts.get(k, "") for k in ("联系机构", "地址", "公开网站")]
+            region, office = region_from_mentions(facts.get("地区", ""), facts["机关"], mentions)
+            if region != facts.get("地区", ""):
+                facts["地区"], facts["机关"] = region, office
+                self.report.fact_locations["地区"] = self.report.fact_locations.get("联系机构", self._where(None, ""))
 
     # --- text parts ------------------------------------------------------------------------------------
 
@@ -1107,6 +1204,60 @@ def split_office_name(name: str) -> tuple[str, str]:
 _OWN_OFFICE = r"(?:街道办事处|街道|镇人民政府|乡人民政府|镇政府|乡政府|镇|乡)"
 # How the name of a government department ends.
 _DEPARTMENT = re.compile(r"(?:局|委|委员会|厅|办公室|办|署)$")
+
+
+_OWN_OFFICE_IN_UNIT = re.compile(r"^(?P<office>[\u4e00-\u9fff]{2,20}?(?:街道办事处|镇人民政府|乡人民政府|镇政府|乡政府|街道|镇|乡))")
+_UNIT = re.compile(r"(?:办公室|办|科|股|中心|小组|站|所)$")
+
+
+def own_office_of_unit(contact: str) -> str:
+    """The street office or township a contact office belongs to (黄岛街道办事处政府信息公开领导小组办公室 →
+    黄岛街道办事处, 凤卧镇公共服务办公室 → 凤卧镇), or the contact itself when it is one; "" for any other
+    contact — a district's office (某某区人民政府办公室) is often the contact for its streets' reports."""
+    found = _OWN_OFFICE_IN_UNIT.match(contact)
+    if found is None:
+        return ""
+    rest = contact[found.end():]
+    if rest.startswith(("办事处", "人民政府")):
+        return ""  # cut inside the name
+    return found.group("office") if not rest or _UNIT.search(rest) else ""
+
+
+def formal_office_name(region: str, office: str, text: str) -> str:
+    """A street office or township named bare (东河街道) in its full form when the text writes that form with its
+    region (呼和浩特市新城区东河街道办事处): the contact office is often a short form of the name."""
+    full = {"街道": "办事处", "镇": "人民政府", "乡": "人民政府"}
+    for bare, organ in full.items():
+        if office.endswith(bare) and f"{region}{office}{organ}" in text:
+            return office + organ
+    return office
+
+
+_REGION_PREFIX = re.compile(r"^(?:[\u4e00-\u9fff]{1,7}?(?:省|自治区|特别行政区|市|自治州|州|盟|地区|区|县|旗))+")
+
+
+def region_from_mentions(region: str, office: str, mentions: list[str]) -> tuple[str, str]:
+    """A street office's or township's region made complete from a contact office, address or site that
+    writes it with its region: 道里区 / 经纬街道办事处 with 哈尔滨市道里区经纬街道办事处 → 哈尔滨市道里区; a
+    district short-named inside the office (广元市 / 昭化元坝镇人民政府 with 广元市昭化区元坝镇…) moves to the
+    region (广元市昭化区 / 元坝镇人民政府). Unchanged when no mention writes the region of the office's place."""
+    place = re.sub(r"(?:人民政府|政府|办事处)$", "", office)
+    if not re.search(r"(?:街道|镇|乡)$", place):
+        return region, office
+    for mention in mentions:
+        chain = _REGION_PREFIX.match(mention)
+        if chain is None:
+            continue
+        stated, rest = chain.group(0), mention[chain.end():]
+        tail = next((place[i:] for i in range(len(place) - 1) if rest.startswith(place[i:])), "")
+        if len(tail) < 2 or not re.search(r"(?:街道|镇|乡)$", tail):
+            continue
+        short = place[: len(place) - len(tail)]
+        if short and short not in stated[len(region):] or region and region not in stated:
+            continue
+        if len(stated) > len(region):
+            return stated, office[len(short):]
+    return region, office
 
 
 def formal_government_name(place: str, text: str) -> str:
