@@ -541,3 +541,12 @@ def test_an_address_written_with_wei(tmp_path: Path, sentence: str, address: str
     source = tmp_path / "r.txt"
     source.write_text(f"某某镇2024年政府信息公开工作年度报告\n{sentence}\n一、总体情况\n正文。\n", encoding="utf-8")
     assert read_report(source).report.facts.get("地址") == address
+
+
+def test_page_information_under_the_title_is_not_the_opening(tmp_path: Path) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("某某镇2024年政府信息公开工作年度报告\n来源：某某镇 发布时间：2025-01-19 16:43 浏览次数： 字体：[ ] 打印\n"
+                      "本报告依据条例编制。\n一、总体情况\n正文。\n", encoding="utf-8")
+    read = read_report(source)
+    assert [p.text for p in read.opening] == ["本报告依据条例编制。"]
+    assert any("网页信息" in p.message and not p.is_error for p in read.problems)

@@ -50,6 +50,8 @@ _PERIOD = re.compile(r"(?P<year>\d{4})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*�
                      r"12\s*月\s*31\s*日")
 # A line that names a source, a date or a place on the page is not the title even when it quotes it.
 _NOT_TITLE = re.compile(r"来源[：:]|发布(?:时间|日期)|当前位置|浏览次数|索引号|[。；]")
+# What a web page prints under a report's headline: never part of the report.
+_PAGE_FURNITURE = re.compile(r"来源[：:]|发布(?:时间|日期|机构)[：:]|浏览次数|访问量|字体[：:]|字号[：:]|打印本页|关闭窗口|【打印】")
 _OFFICE_LINE = re.compile(r"^[^\s，。；：:0-9]{2,30}$")
 # Headings a conversion tool or a page template puts above a report ("正文", "目录", a Markdown "## …"):
 # never a title, never part of one.
@@ -428,6 +430,12 @@ class _Reader:
                 retitled = self._document_title(held, block)
                 if retitled is not None:
                     held.clear()
+                    continue
+                if _PAGE_FURNITURE.search(text) and "。" not in text and len(text) <= 120:
+                    self.problems.append(
+                        warning(self._where(block, "标题之后"), f"网页信息“{shorten(text)}”不属于报告正文，已略过",
+                                "发布时间、来源、浏览次数等是网页上的信息，不必写进年度报告")
+                    )
                     continue
                 if _OFFICE_LINE.match(text) and not held and not _HEADING.match(text) and not _SUBHEAD.match(text):
                     held.append(block)
