@@ -422,6 +422,9 @@ def test_a_tool_heading_is_never_a_title() -> None:
          "某某镇人民政府2024年政府信息公开工作年度报告", "某某镇人民政府"),
         (["2024年政府信息公开工作年度报告", "某某县某某镇人民政府", "2024年政府信息公开工作年度报告"],
          "某某县某某镇人民政府2024年政府信息公开工作年度报告", "某某镇人民政府"),
+        # the title printed again without its office: a repeat, not a paragraph of the opening
+        (["某某市某意乡", "2021年政府信息公开工作年度报告", "2021年政府信息公开工作年度报告"],
+         "某某市某意乡2021年政府信息公开工作年度报告", "某意乡"),
         # another year's title further down is not this report's title
         (["某某街道2024年政府信息公开工作年度报告", "某某街道2023年政府信息公开工作年度报告"],
          "某某街道2024年政府信息公开工作年度报告", "某某街道"),
@@ -499,6 +502,10 @@ def test_a_streets_region_completed_from_where_the_text_writes_it(
         # the office that compiled it
         (["本报告由某卧镇结合有关统计数据编制。本年度报告中所列数据的统计期限自2024年1月1日起至2024年12月31日止。"],
          {"机关": "某卧镇", "年度": "2024"}),
+        # the name quoted year first, or as a 工作情况报告 / 工作报告
+        (["特向社会公布2024年某生乡人民政府政府信息公开工作情况报告。请与某生乡人民政府联系（地址：某滨县某生乡某生村）。"],
+         {"机关": "某生乡人民政府", "地区": "某滨县", "年度": "2024"}),
+        (["现公布某票市某皋乡人民政府2024年度政府信息公开工作报告。"], {"机关": "某皋乡人民政府", "地区": "某票市", "年度": "2024"}),
         # a government's office compiled it: the government's report or the office's own — only the region is stated
         (["本年度报告由某某市某某区人民政府办公室编制。所列数据的统计期限自2025年1月1日起至2025年12月31日止。"],
          {"地区": "某某市某某区", "年度": "2025"}),

@@ -95,11 +95,15 @@ _OPENING_FACTS: list[tuple[str, re.Pattern[str]]] = [
 # office and the year when the document has no title line.
 _QUOTED_TITLE = re.compile(
     r"(?:公布|发布|编制|现将|现公开|特?向社会公布)(?P<name>[^，。；、《》“”]{2,40}?)(?P<year>\d{4})\s*年度?"
-    r"政府信息公开(?:工作)?年度报告")
+    r"政府信息公开(?:工作)?(?:年度|情况)?报告")
+# The same, year first ("特向社会公布2024年连生乡人民政府政府信息公开工作情况报告").
+_QUOTED_TITLE_YEAR_FIRST = re.compile(
+    r"(?:公布|发布|编制|现将|现公开|特?向社会公布)(?P<year>\d{4})\s*年度?(?P<name>[^，。；、《》“”\d]{2,40}?)"
+    r"政府信息公开(?:工作)?(?:年度|情况)?报告")
 # A paragraph that opens with the report's name ("资阳市同城化发展工作局2022年政府信息公开工作年度报告（以下简称年报）是…").
 _TITLE_OPENING_SENTENCE = re.compile(
     r"^(?P<name>[^，。；、《》“”]{1,40}?(?:局|委|委员会|厅|办公室|办事处|人民政府|政府|街道|镇|乡|区|县|市|旗|州|省))"
-    r"(?P<year>\d{4})年度?政府信息公开(?:工作)?年度报告")
+    r"(?P<year>\d{4})年度?政府信息公开(?:工作)?(?:年度|情况)?报告")
 # "由马头铺镇人民政府综合全年政务信息公开工作编制而成", "由凤卧镇结合有关统计数据编制": the office that compiled it.
 _COMPILED_BY = re.compile(
     r"由(?P<v>[^，。；、（）()“”《》]{1,30}?(?:街道办事处|人民政府办公厅|人民政府办公室|人民政府|街道|镇|乡|局|委员会|委))"
@@ -596,13 +600,14 @@ class _Reader:
     def _document_title(self, held: list[ParagraphBlock], block: ParagraphBlock) -> ParagraphBlock | None:
         """A web page often prints its headline above the report's own title (马头铺镇人民政府2022年度… over
         马头铺镇人民政府 / 2022年…): the title the document prints, right under the headline and of the same
-        year, is the report's title. The block that became the title, or None."""
+        year, is the report's title; the title printed again without its office is a repeat, not the opening.
+        The block that became (or repeated) the title, or None."""
         match = _TITLE.match(_title_key(block.text))
         if match is None or match.group("year") != self.report.facts.get("年度") or _NOT_TITLE.search(block.text):
             return None
         if not (match.group("name") or match.group("after")):
             if not held:
-                return None
+                return block
             block = ParagraphBlock(held[0].text + block.text, held[0].style, held[0].line)
         elif held:
             return None
@@ -669,7 +674,8 @@ class _Reader:
         if "年度" not in facts:
             for block in (front + body)[: len(front) + 5]:
                 folded = re.sub(r"\s+", "", block.text)
-                quoted = _QUOTED_TITLE.search(folded) or _TITLE_OPENING_SENTENCE.match(folded)
+                quoted = (_QUOTED_TITLE.search(folded) or _QUOTED_TITLE_YEAR_FIRST.search(folded)
+                          or _TITLE_OPENING_SENTENCE.match(folded))
                 if quoted:
                     self._office_and_year(quoted.group("name"), quoted.group("year"), self._where(block, "正文"))
                     if period_year and period_year != quoted.group("year"):
