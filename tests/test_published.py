@@ -398,6 +398,10 @@ def test_the_text_decides_whether_a_titles_government_is_the_offices(place: str,
         (["2025年某某市某某区某某镇政府信息公开工作年度报告", "本报告由某某市某某区某某镇人民政府编制。"],
          {"地区": "某某市某某区", "机关": "某某镇人民政府", "年度": "2025"}),
         (["某某区2025年度政府信息公开工作年度报告", "本报告综合全区各级行政机关情况编制。"], {"地区": "某某区", "年度": "2025"}),
+        # what wraps a title is not part of it
+        (["《某某区2024年政府信息公开工作年度报告》"], {"地区": "某某区", "年度": "2024"}),
+        (["## 某某县某某镇2024年政府信息公开工作年度报告"], {"地区": "某某县", "机关": "某某镇", "年度": "2024"}),
+        (["某某县人民政府关于2024年政府信息公开工作年度报告"], {"地区": "某某县", "机关": "某某县人民政府", "年度": "2024"}),
     ],
 )
 def test_office_region_and_year_from_the_title(tmp_path: Path, lines: list[str], facts: dict[str, str]) -> None:
@@ -557,3 +561,9 @@ def test_page_information_under_the_title_is_not_the_opening(tmp_path: Path) -> 
     read = read_report(source)
     assert [p.text for p in read.opening] == ["本报告依据条例编制。"]
     assert any("网页信息" in p.message and not p.is_error for p in read.problems)
+
+
+def test_a_title_is_kept_without_what_wraps_it(tmp_path: Path) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("《某某区2024年政府信息公开工作年度报告》\n一、总体情况\n正文。\n", encoding="utf-8")
+    assert read_report(source).report.facts["标题"] == "某某区2024年政府信息公开工作年度报告"

@@ -565,7 +565,7 @@ class _Reader:
     # --- title and opening -----------------------------------------------------------------------------
 
     def _title(self, block: ParagraphBlock) -> None:
-        title = "".join(block.text.split("\n")).strip()  # a title broken over lines is one title
+        title = bare_title("".join(block.text.split("\n")))  # a title broken over lines is one title
         location = self._where(block, "标题")
         self.report.facts["标题"] = title
         self.report.fact_locations["标题"] = location
@@ -620,7 +620,7 @@ class _Reader:
     def _office_and_year(self, name: str, year: str, location: Location) -> None:
         self.report.facts["年度"] = year
         self.report.fact_locations["年度"] = location
-        region, office = split_office_name(name)
+        region, office = split_office_name(re.sub(r"关于$", "", name))  # "某某县人民政府关于2024年…报告"
         if office:
             self.report.facts["机关"] = office
             self.report.fact_locations["机关"] = location
@@ -1168,6 +1168,15 @@ def _split_run_in_title(blocks: list[ParagraphBlock | TableBlock], heading_keys:
 
 
 _RUN_IN_TITLE = re.compile(r"^(?P<title>[^。；\n]{4,60}?信息公开(?:工作)?(?:年度)?报告)[ \t\u3000]+(?P<rest>\S.*)$", re.S)
+
+
+def bare_title(text: str) -> str:
+    """A title without what wraps it: a Markdown heading's #, the book-title marks 《》 or quotes round it."""
+    text = re.sub(r"^#+\s*", "", text.strip())
+    for left, right in (("《", "》"), ("“", "”"), ("\"", "\"")):
+        if text.startswith(left) and text.endswith(right) and text.count(left) == 1:
+            text = text[1:-1].strip()
+    return text
 
 
 def _title_key(text: str) -> str:
