@@ -141,6 +141,24 @@ def test_a_form_sheet_that_inflates_beyond_the_bound_is_refused(tmp_path):
     assert "文件解压后过大，不是正常的填报表" in result.output
 
 
+def test_a_form_whose_zip_understates_a_sheet_size_is_refused_without_inflating_it(tmp_path):
+    """The bound is checked on the declared sizes; zipfile stops inflating a member at its declared size
+    (and then fails its CRC), so a zip that lies about its sizes cannot inflate past the bound either."""
+    import struct
+    import zipfile
+
+    form = _form_with(tmp_path, 6, "B3", "字" * (12 * 1024 * 1024))
+    with zipfile.ZipFile(form) as archive:
+        real = max(i.file_size for i in archive.infolist())
+    raw = form.read_bytes()
+    assert raw.count(struct.pack("<I", real)) == 2  # local header and central directory
+    form.write_bytes(raw.replace(struct.pack("<I", real), struct.pack("<I", 4096)))
+    result = run("import", str(form), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 1, result.output[:2000]
+    assert "不是有效的 .xlsx 文件" in result.output
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
 def test_long_quoted_values_are_cut_in_every_message():
     from nianbao.problems import Location, error
 
