@@ -567,3 +567,12 @@ def test_a_title_is_kept_without_what_wraps_it(tmp_path: Path) -> None:
     source = tmp_path / "r.txt"
     source.write_text("《某某区2024年政府信息公开工作年度报告》\n一、总体情况\n正文。\n", encoding="utf-8")
     assert read_report(source).report.facts["标题"] == "某某区2024年政府信息公开工作年度报告"
+
+
+def test_a_report_without_a_title_keeps_its_opening_but_not_the_page_around_it(tmp_path: Path) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("当前位置：首页 > 政府信息公开 > 年报\n发布时间：2025-01-20\n本报告依据条例编制。\n一、总体情况\n正文。\n",
+                      encoding="utf-8")
+    read = read_report(source)
+    assert [p.text for p in read.opening] == ["本报告依据条例编制。"]
+    assert sum("已略过" in p.message for p in read.problems) == 2

@@ -58,6 +58,12 @@ _OFFICE_LINE = re.compile(r"^[^\s，。；：:0-9]{2,30}$")
 _TOOL_HEADINGS = {"正文", "目录", "全文", "原文", "附件", "文章正文", "正文内容", "打印", "关闭", "字号"}
 
 
+def _is_page_line(text: str) -> bool:
+    """A line of the web page around a report (breadcrumbs, source and date, font size), not of the report."""
+    return ("。" not in text and len(text) <= 120
+            and bool(_PAGE_FURNITURE.search(text) or re.search(r"当前位置|所在的?位置|索引号|首页\s*[>＞]", text)))
+
+
 def is_tool_heading(text: str) -> bool:
     """True for a line a converter or a web page inserts above a report, not written by the office."""
     folded = re.sub(r"\s+", "", re.sub(r"^#+", "", text.strip()))
@@ -464,9 +470,9 @@ class _Reader:
                 if current is None:
                     # No title: the report starts with its opening, and part 一 comes where its heading is.
                     seen_title, untitled, current = True, True, ""
-                    collected.setdefault("", []).extend(
-                        b for b in unplaced if normalize_label(b.text) not in self._fixed_texts())
-                    unplaced.clear()
+                    page = [b for b in unplaced if _is_page_line(b.text) or normalize_label(b.text) in self._fixed_texts()]
+                    collected.setdefault("", []).extend(b for b in unplaced if b not in page)
+                    unplaced[:] = page  # still listed as skipped below
             heading = _HEADING.match(text)
             if heading and "。" not in text:
                 number = _NUMERALS.index(heading.group(1)[0]) + 1 if len(heading.group(1)) == 1 else 0
