@@ -576,3 +576,12 @@ def test_a_report_without_a_title_keeps_its_opening_but_not_the_page_around_it(t
     read = read_report(source)
     assert [p.text for p in read.opening] == ["本报告依据条例编制。"]
     assert sum("已略过" in p.message for p in read.problems) == 2
+
+
+@pytest.mark.parametrize("heading", ["一、总体情况", "一、政府信息公开总体情况", "一、总体情况："])
+def test_part_one_of_a_report_without_a_title(tmp_path: Path, heading: str) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text(f"本报告依据条例编制。\n{heading}\n全年主动公开信息80条。\n", encoding="utf-8")
+    read = read_report(source)
+    assert [p.text for p in read.opening] == ["本报告依据条例编制。"]
+    assert not any("缺少第一部分" in p.message for p in read.problems)

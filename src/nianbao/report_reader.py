@@ -597,8 +597,9 @@ class _Reader:
 
     def _is_first_part_heading(self, text: str, parts_by_numeral: dict[int, str]) -> bool:
         heading = _HEADING.match(text)
+        # "一、总体情况", "一、政府信息公开总体情况", "一、总体情况：": the official words, however worded around
         return bool(heading and "。" not in text and heading.group(1) == "一" and 1 in parts_by_numeral
-                    and normalize_label(text) == normalize_label(parts_by_numeral[1]))
+                    and normalize_label(parts_by_numeral[1])[2:] in normalize_label(text))
 
     def _fixed_texts(self) -> frozenset[str]:
         return template_fixed_texts(self.spec.docx) if not self.text_mode else frozenset()
