@@ -320,6 +320,8 @@ def test_a_title_never_names_the_region_twice(region: str, office: str, title: s
         ("本报告的电子版可在西山区人民政府网站(http:// www.kmxs.gov.cn)下载。", "西山区人民政府网站", "http:// www.kmxs.gov.cn"),
         ("(地址:吴川市海滨街道海港大道南,电话:0759-5550092,吴川市海滨街道办门户网网址:https://www.gdwc.gov.cn/x/index。",
          "吴川市海滨街道办门户网", "https://www.gdwc.gov.cn/x/index"),
+        ("本报告全文在某某市人民政府门户网站“中国某某”(http://www.example.gov.cn/)公布,欢迎查阅。",
+         "某某市人民政府门户网站", "http://www.example.gov.cn/"),
     ],
 )
 def test_the_site_a_report_is_published_on(sentence: str, site: str, url: str) -> None:
@@ -341,6 +343,8 @@ def test_a_url_in_other_text_is_not_the_report_site() -> None:
         ("如对本年度报告有任何疑问,请联系:向阳区人民政府办公室,联系电话:0454-8607012。", "向阳区人民政府办公室"),
         ("如对本报告有疑问,请联系哈尔滨市道里区经纬街道办事处(联系地址:北安街27号)。", "哈尔滨市道里区经纬街道办事处"),
         ("如有疑问,请联系五常市背荫河镇政府。", "五常市背荫河镇政府"),
+        ("如对本报告有疑问,可通过门户网站的意见箱反映或直接与某某市人民政府办公室政府信息公开中心联系(地址:花园路1号)。",
+         "某某市人民政府办公室政府信息公开中心"),
     ],
 )
 def test_the_contact_office_in_its_usual_sentences(tmp_path: Path, sentence: str, office: str) -> None:

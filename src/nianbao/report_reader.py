@@ -85,6 +85,8 @@ _OPENING_FACTS: list[tuple[str, re.Pattern[str]]] = [
     ("联系机构", re.compile(r"(?:如有疑问|如对本报告有疑问|如有任何疑问|有疑问)[，,]?\s*请(?:与|同|和|联系)(?P<v>[^，。；（）()]+?)联系")),
     ("联系机构", re.compile(r"(?:疑问|意见|建议)[^。]{0,12}?请(?:与|同|和)(?P<v>[^，。；（）()]+?)联系")),
     ("联系机构", re.compile(r"联系(?:单位|机构|部门)[：:]\s*(?P<v>[^，。；,;（）()\s]+)")),
+    # "如对本报告有疑问，可通过……意见箱反映或直接与丽水市人民政府办公室政府信息公开中心联系"
+    ("联系机构", re.compile(r"(?:疑问|咨询)[^。]{0,60}?(?:直接|可|请)(?:与|同|和)(?P<v>[^，。；（）()]+?)联系")),
     # "如需咨询其他事项，请与赫章县人民政府办公室联系" / "如有疑问，请联系：向阳区人民政府办公室，…"
     ("联系机构", re.compile(r"(?:疑问|咨询|了解|意见|建议)[^。]{0,16}?请(?:与|同|和)(?P<v>[^，。；（）()]+?)联系")),
     ("联系机构", re.compile(r"(?:疑问|咨询)[^。]{0,16}?请联系[：:]?\s*(?P<v>[^，,。；;（）()\s：:]+?)(?=[（(。，,；;]|$)")),
@@ -139,7 +141,7 @@ def website_in(text: str) -> tuple[str, str] | None:
         if url is None:
             continue
         name = ""
-        if re.search(r"电子版|年报|年度报告|报告内容", sentence):
+        if re.search(r"电子版|年报|年度报告|报告内容|报告全文|本报告", sentence):
             name = _site_name(sentence[: url.start()])
         if not name:
             named = _SITE_NAMED_BEFORE_URL.search(sentence[: url.start() + 6])
