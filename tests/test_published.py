@@ -589,3 +589,15 @@ def test_part_one_of_a_report_without_a_title(tmp_path: Path, heading: str) -> N
     read = read_report(source)
     assert [p.text for p in read.opening] == ["本报告依据条例编制。"]
     assert not any("缺少第一部分" in p.message for p in read.problems)
+
+
+def test_a_pages_metadata_box_under_the_headline_is_not_the_opening(tmp_path: Path) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("某某县2023年度政府信息公开工作年度报告\n索引号\n620700112/2024-00208\n文号\n发布机构\n市政务服务中心\n"
+                      "生成日期\n2024-01-31 15:23:36\n是否有效\n某某县2023年度政府信息公开工作情况的报告\n"
+                      "2023年我县全面推进政府信息公开工作。\n一、总体情况\n正文。\n", encoding="utf-8")
+    read = read_report(source)
+    assert [p.text for p in read.opening] == ["2023年我县全面推进政府信息公开工作。"]
+    assert read.report.facts["标题"] == "某某县2023年度政府信息公开工作情况的报告"  # the document's own title
+    assert [p.message for p in read.problems if "网页信息" in p.message] == [
+        "标题下的网页信息“索引号”“620700112/2024-00208”“文号”等 8 行不属于报告正文，已略过"]

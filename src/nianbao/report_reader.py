@@ -40,7 +40,7 @@ _HEADING = re.compile(rf"^([{_NUMERALS}]+)、\s*(.{{2,40}})$")
 _SUBHEAD = re.compile(rf"^[（(]\s*([{_NUMERALS}]+)\s*[）)]")
 # A trailing note in brackets, such as （示例数据）, may follow the title proper.
 _TITLE = re.compile(
-    r"^(?P<name>.*?)(?P<year>\d{4})\s*年度?\s*(?P<after>[^，。；：]*?)(?P<gov>政府)?信息公开(?:工作)?(?:年度)?报告"
+    r"^(?P<name>.*?)(?P<year>\d{4})\s*年度?\s*(?P<after>[^，。；：]*?)(?P<gov>政府)?信息公开(?:工作)?(?:年度|情况的?)?报告"
     r"(?:[（(][^）)]*[）)])?$"
 )
 # A title without its year ("市府东路街道政府信息公开工作年度报告"): the office only.
@@ -62,6 +62,18 @@ def _is_page_line(text: str) -> bool:
     """A line of the web page around a report (breadcrumbs, source and date, font size), not of the report."""
     return ("。" not in text and len(text) <= 120
             and bool(_PAGE_FURNITURE.search(text) or re.search(r"当前位置|所在的?位置|索引号|首页\s*[>＞]", text)))
+
+
+# The labels of the metadata box a government web page prints under a headline, each with its value.
+_PAGE_FIELDS = {"索引号", "文号", "发文字号", "关键词", "主题词", "发布机构", "发文机关", "公开形式", "公开方式", "责任部门",
+                "生成日期", "成文日期", "发文日期", "发布日期", "是否有效", "有效性", "分类", "主题分类", "公开目录", "名称",
+                "信息来源", "体裁分类", "组配分类", "公开时限", "公开范围"}
+_CJK_SENTENCE = re.compile(r"[。；，]")
+
+
+def _is_page_field(text: str) -> bool:
+    """A label of a web page's metadata box on a line of its own ("索引号", "发布机构：")."""
+    return re.sub(r"\s+", "", text).rstrip("：:") in _PAGE_FIELDS
 
 
 def is_tool_heading(text: str) -> bool:
@@ -428,6 +440,8 @@ class _Reader:
         numeral_now = 0
         title_open = False  # right after the title: the document's own title may follow the page's headline
         held: list[ParagraphBlock] = []  # an office line held there, in case a year line completes it
+        after_page_field = False  # the line before was a label of the page's metadata (索引号, 发布机构 …)
+        page_lines: list[ParagraphBlock] = []  # the web page's lines under the title, skipped
         heading_keys = [key for key, _ in headings]
         for block in _join_title_lines(_split_run_in_title(self.blocks.blocks, heading_keys)):
             if isinstance(block, TableBlock):
@@ -443,11 +457,10 @@ class _Reader:
                 if retitled is not None:
                     held.clear()
                     continue
-                if _PAGE_FURNITURE.search(text) and "。" not in text and len(text) <= 120:
-                    self.problems.append(
-                        warning(self._where(block, "标题之后"), f"网页信息“{shorten(text)}”不属于报告正文，已略过",
-                                "发布时间、来源、浏览次数等是网页上的信息，不必写进年度报告")
-                    )
+                field_value = after_page_field and len(text) <= 40 and not _CJK_SENTENCE.search(text)
+                after_page_field = _is_page_field(text)
+                if after_page_field or field_value or _PAGE_FURNITURE.search(text) and "。" not in text and len(text) <= 120:
+                    page_lines.append(block)
                     continue
                 if _OFFICE_LINE.match(text) and not held and not _HEADING.match(text) and not _SUBHEAD.match(text):
                     held.append(block)
@@ -497,6 +510,13 @@ class _Reader:
             self.problems.append(
                 warning(self._where(block, "报告标题之前"), f"标题之前的文字“{shorten(block.text)}”不属于报告的任何部分，已略过",
                         "报告应以标题开头；发文字号、附件说明等不属于年度报告正文")
+            )
+        if page_lines:
+            shown = "”“".join(shorten(b.text) for b in page_lines[:3])
+            more = f"等 {len(page_lines)} 行" if len(page_lines) > 3 else ""
+            self.problems.append(
+                warning(self._where(page_lines[0], "标题之后"), f"标题下的网页信息“{shown}”{more}不属于报告正文，已略过",
+                        "发布时间、来源、索引号等是网页上的信息，不必写进年度报告")
             )
         if not seen_title or untitled:
             self.problems.append(
