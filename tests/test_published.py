@@ -601,3 +601,17 @@ def test_a_pages_metadata_box_under_the_headline_is_not_the_opening(tmp_path: Pa
     assert read.report.facts["标题"] == "某某县2023年度政府信息公开工作情况的报告"  # the document's own title
     assert [p.message for p in read.problems if "网页信息" in p.message] == [
         "标题下的网页信息“索引号”“620700112/2024-00208”“文号”等 8 行不属于报告正文，已略过"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "telephone"),
+    [
+        ("如对本报告有疑问，请与某某街道党政办联系，联系方式：0571-86624908。", "0571-86624908"),
+        ("联系方式：13800138000。", "13800138000"),
+        ("联系方式：某某路1号。", None),  # not a telephone number
+    ],
+)
+def test_a_telephone_given_as_the_contact(tmp_path: Path, sentence: str, telephone: str | None) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text(f"某某镇2024年政府信息公开工作年度报告\n{sentence}\n一、总体情况\n正文。\n", encoding="utf-8")
+    assert read_report(source).report.facts.get("联系电话") == telephone

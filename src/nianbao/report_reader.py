@@ -110,6 +110,8 @@ _OPENING_FACTS: list[tuple[str, re.Pattern[str]]] = [
         r"(?:联系|咨询)?电话(?:[/／、和及]传真)?(?:号码)?[：:]\s*(?P<v>[（(]?[0-9０-９][0-9０-９\-－—（）() 、/转]*[0-9０-９])")),
     # "电话0356-5221239" without a colon: only a number with its area code.
     ("联系电话", re.compile(r"电话\s*(?P<v>0\d{2,3}[-－—]\d{7,8})")),
+    # "联系方式：0571-86624908": only a telephone number (with its area code, or a mobile number).
+    ("联系电话", re.compile(r"联系方式[：:]?\s*(?P<v>0\d{2,3}[-－—]\d{7,8}|1\d{10})(?!\d)")),
 ]
 # A report's own name quoted in a paragraph ("现公布泰兴市珊瑚镇人民政府2022年政府信息公开工作年度报告"): the
 # office and the year when the document has no title line.
