@@ -487,7 +487,8 @@ class _Reader:
                 if current is None:
                     # No title: the report starts with its opening, and part 一 comes where its heading is.
                     seen_title, untitled, current = True, True, ""
-                    page = [b for b in unplaced if _is_page_line(b.text) or normalize_label(b.text) in self._fixed_texts()]
+                    fixed_texts = self._fixed_texts()
+                    page = [b for b in unplaced if _is_page_line(b.text) or normalize_label(b.text) in fixed_texts]
                     collected.setdefault("", []).extend(b for b in unplaced if b not in page)
                     unplaced[:] = page  # still listed as skipped below
             heading = _HEADING.match(text)
