@@ -369,6 +369,9 @@ def test_the_contact_office_in_its_usual_sentences(tmp_path: Path, sentence: str
         ("某某市同城化发展工作局", "某某市", "某某市同城化发展工作局"),
         ("某某县发展和改革委员会", "某某县", "某某县发展和改革委员会"),
         ("某某区某某街道", "某某区", "某某街道"),  # 街道 is no department, whatever it ends with
+        ("某某县住房和城乡建设局", "某某县", "某某县住房和城乡建设局"),
+        ("某某县乡村振兴局", "某某县", "某某县乡村振兴局"),
+        ("某某区某某街道党政办", "某某区", "某某街道党政办"),  # a street's own unit keeps the street's region apart
     ],
 )
 def test_office_names_split_into_region_and_office(name: str, region: str, office: str) -> None:

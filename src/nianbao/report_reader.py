@@ -1250,7 +1250,7 @@ def split_office_name(name: str) -> tuple[str, str]:
         office = more.group("office")
     if office.startswith("人民政府") or len(office) < 2:
         return "", name
-    if _DEPARTMENT.search(office) and not re.search(r"街道|镇|乡", office):
+    if _DEPARTMENT.search(office) and not _TOWNSHIP_UNIT.search(office):
         return region, name  # a department (上海市科委, 资阳市同城化发展工作局) keeps its region in its name
     return region, office
 
@@ -1259,6 +1259,8 @@ def split_office_name(name: str) -> tuple[str, str]:
 _OWN_OFFICE = r"(?:街道办事处|街道|镇人民政府|乡人民政府|镇政府|乡政府|镇|乡)"
 # How the name of a government department ends.
 _DEPARTMENT = re.compile(r"(?:局|委|委员会|厅|办公室|办|署)$")
+# A street office's or township's own unit (安宁街道党政办), not a department (城乡建设局, 乡村振兴局).
+_TOWNSHIP_UNIT = re.compile(r"[\u4e00-\u9fff]{2}(?:街道|镇|乡)(?=办|党|人民|政府|综合|公共)")
 
 
 _OWN_OFFICE_IN_UNIT = re.compile(r"^(?P<office>[\u4e00-\u9fff]{2,20}?(?:街道办事处|镇人民政府|乡人民政府|镇政府|乡政府|街道|镇|乡))")
