@@ -8,17 +8,16 @@ repeats naming both places, and the district roll-up in the shape of tables 二,
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 from pathlib import Path, PurePath
+from typing import Any
 from urllib.parse import quote
-
-from openpyxl import load_workbook
 
 from .batch import BatchResult, Status
 from .errors import FileTrouble, NianbaoError
 from .form_layout import stacked_layout, table_layout
-from .form_writer import workbook_bytes, write_table
+from .form_writer import write_table
 from .model import Number, ReportData
 from .problems import Location
 from .render import format_number
@@ -26,7 +25,7 @@ from .review import DistrictReview, OfficeReview, review_district
 from .rollup import with_placeholder_texts
 from .same_text import TextPlace
 from .source import display_name
-from .summary import status_counts, write_summary_xlsx
+from .summary import status_counts, whole_sheet, write_summary_xlsx
 from .version import __version__
 from .write import write_atomic
 from .yaml_writer import report_to_yaml
@@ -275,19 +274,19 @@ def _official_table(report: ReportData, table_id: str) -> str:
     return "\n".join(html)
 
 
-def write_total_sheet(path: Path, total: ReportData, included: Sequence[str]) -> None:
-    """Add the district total sheet (tables 二, 三, 四 in the official shape) to the summary workbook."""
-    try:
-        book = load_workbook(path)
-    except (OSError, ValueError, KeyError) as exc:
-        raise FileTrouble(f"无法读取刚写出的汇总表：{exc}", display_name(path)) from None
-    sheet = book.create_sheet(TOTAL_SHEET, 1)
-    layout = stacked_layout(total.spec, TOTAL_SHEET)
-    for table in layout.tables:
-        write_table(sheet, table, total, editable=False)
-    last = layout.tables[-1].last_row + 2
-    sheet.cell(last, 1, f"以上为 {len(included)} 个机关（{'、'.join(included)}）的数据之和，有错误的机关不计入。")
-    write_atomic(path, workbook_bytes(book))
+def total_sheet(total: ReportData, included: Sequence[str]) -> Callable[[Any], None]:
+    """What adds the district total sheet (tables 二, 三, 四 in the official shape) to the summary workbook,
+    as its second sheet, while the workbook is written (it is not read back)."""
+
+    def add(book: Any) -> None:
+        sheet = whole_sheet(book, TOTAL_SHEET, 1)
+        layout = stacked_layout(total.spec, TOTAL_SHEET)
+        for table in layout.tables:
+            write_table(sheet, table, total, editable=False)
+        last = layout.tables[-1].last_row + 2
+        sheet.cell(last, 1, f"以上为 {len(included)} 个机关（{'、'.join(included)}）的数据之和，有错误的机关不计入。")
+
+    return add
 
 
 def rollup_text(review: DistrictReview) -> str:
@@ -311,9 +310,8 @@ def write_district_outputs(result: BatchResult, out_dir: Path | str, rollup: Pat
     if result.summary_path is not None and not result.summary_trouble:
         # With the same-text warnings found above, and the district total sheet.
         try:
-            write_summary_xlsx(result.outcomes, result.summary_path)
-            if review.total is not None:
-                write_total_sheet(result.summary_path, review.total, review.included)
+            add = total_sheet(review.total, review.included) if review.total is not None else None
+            write_summary_xlsx(result.outcomes, result.summary_path, add_sheets=add)
         except (NianbaoError, OSError) as exc:
             result.summary_failed(exc)
     # A page or roll-up that cannot be written (disk full, a folder in the way) is recorded, not raised:
