@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
@@ -114,6 +115,34 @@ def tidy_font_order(data: bytes) -> bytes:
                 content = etree.tostring(styles, xml_declaration=True, encoding="UTF-8", standalone=True)
             target.writestr(item, content)
     return out.getvalue()
+
+
+def streamed_copy(book: Workbook, sheet: Worksheet, index: int) -> None:
+    """Add `sheet` (an ordinary worksheet made with `book` as its parent but not in it) to the write-only
+    `book` at `index`, cell by cell with the same values and styles, and with its merged ranges, conditional
+    formats, data validations, column widths and row heights.
+
+    So a small laid-out sheet (write_table) joins a streamed workbook without the workbook being saved,
+    read back and saved again."""
+    target = book.create_sheet(sheet.title, index)
+    for name in ("merged_cells", "conditional_formatting", "data_validations", "sheet_properties", "page_setup",
+                 "protection", "views"):
+        setattr(target, name, getattr(sheet, name))
+    target.column_dimensions.update(sheet.column_dimensions)
+    target.row_dimensions.update(sheet.row_dimensions)
+    rows: dict[int, dict[int, Any]] = {}
+    for (row, column), cell in sheet._cells.items():
+        rows.setdefault(row, {})[column] = cell
+    for row in range(1, max([*rows, *sheet.row_dimensions, 0]) + 1):
+        cells = rows.get(row, {})
+        values: list[Any] = [None] * max(cells, default=0)
+        for column, cell in cells.items():
+            if cell.value is None and not cell.has_style:
+                continue
+            copied = WriteOnlyCell(target, value=cell.value)
+            copied._style = cell._style
+            values[column - 1] = copied
+        target.append(values)
 
 
 # --- the official tables ---------------------------------------------------------------------------------

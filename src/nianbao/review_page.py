@@ -11,14 +11,13 @@ import os
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path, PurePath
+from typing import Any
 from urllib.parse import quote
-
-from openpyxl import load_workbook
 
 from .batch import BatchResult, Status
 from .errors import FileTrouble, NianbaoError
 from .form_layout import stacked_layout, table_layout
-from .form_writer import workbook_bytes, write_table
+from .form_writer import streamed_copy, workbook_bytes, write_table
 from .model import Number, ReportData
 from .problems import Location
 from .render import format_number
@@ -26,7 +25,7 @@ from .review import DistrictReview, OfficeReview, review_district
 from .rollup import with_placeholder_texts
 from .same_text import TextPlace
 from .source import display_name
-from .summary import status_counts, write_summary_xlsx
+from .summary import status_counts, summary_workbook
 from .version import __version__
 from .write import write_atomic
 from .yaml_writer import report_to_yaml
@@ -275,19 +274,18 @@ def _official_table(report: ReportData, table_id: str) -> str:
     return "\n".join(html)
 
 
-def write_total_sheet(path: Path, total: ReportData, included: Sequence[str]) -> None:
-    """Add the district total sheet (tables 二, 三, 四 in the official shape) to the summary workbook."""
-    try:
-        book = load_workbook(path)
-    except (OSError, ValueError, KeyError) as exc:
-        raise FileTrouble(f"无法读取刚写出的汇总表：{exc}", display_name(path)) from None
-    sheet = book.create_sheet(TOTAL_SHEET, 1)
+def add_total_sheet(book: Any, total: ReportData, included: Sequence[str]) -> None:
+    """Add the district total sheet (tables 二, 三, 四 in the official shape) to the summary workbook
+    (summary.summary_workbook, write-only) as its second sheet."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    sheet = Worksheet(book, TOTAL_SHEET)  # laid out here, then streamed into the book
     layout = stacked_layout(total.spec, TOTAL_SHEET)
     for table in layout.tables:
         write_table(sheet, table, total, editable=False)
     last = layout.tables[-1].last_row + 2
     sheet.cell(last, 1, f"以上为 {len(included)} 个机关（{'、'.join(included)}）的数据之和，有错误的机关不计入。")
-    write_atomic(path, workbook_bytes(book))
+    streamed_copy(book, sheet, 1)
 
 
 def rollup_text(review: DistrictReview) -> str:
@@ -311,9 +309,10 @@ def write_district_outputs(result: BatchResult, out_dir: Path | str, rollup: Pat
     if result.summary_path is not None and not result.summary_trouble:
         # With the same-text warnings found above, and the district total sheet.
         try:
-            write_summary_xlsx(result.outcomes, result.summary_path)
+            book = summary_workbook(result.outcomes)
             if review.total is not None:
-                write_total_sheet(result.summary_path, review.total, review.included)
+                add_total_sheet(book, review.total, review.included)
+            write_atomic(result.summary_path, workbook_bytes(book))
         except (NianbaoError, OSError) as exc:
             result.summary_failed(exc)
     # A page or roll-up that cannot be written (disk full, a folder in the way) is recorded, not raised:

@@ -102,11 +102,18 @@ def print_summary(outcomes: Sequence[OfficeOutcome], title: str = "生成汇总"
 
 
 def write_summary_xlsx(outcomes: Sequence[OfficeOutcome], path: Path) -> None:
-    """Write the summary spreadsheet atomically: sheet 汇总 (as on the terminal, plus the data and output
+    """Write the summary spreadsheet atomically (summary_workbook)."""
+    buffer = io.BytesIO()
+    summary_workbook(outcomes).save(buffer)
+    write_atomic(path, buffer.getvalue())
+
+
+def summary_workbook(outcomes: Sequence[OfficeOutcome]) -> Any:
+    """The summary spreadsheet, not yet saved: sheet 汇总 (as on the terminal, plus the data and output
     files) and sheet 问题清单 (every error and warning with its place and how to fix it).
 
-    The workbook is written in openpyxl's streaming (write-only) mode, so its memory does not grow with
-    the number of offices.
+    The workbook is in openpyxl's streaming (write-only) mode, so its memory does not grow with the number
+    of offices; a caller may add sheets before saving it (review_page adds the district total).
     """
     # openpyxl only when a spreadsheet is written (a one-office build or check does not need it).
     from openpyxl import Workbook
@@ -145,10 +152,7 @@ def write_summary_xlsx(outcomes: Sequence[OfficeOutcome], path: Path) -> None:
         for problem in outcome.problems:
             problems.append([outcome.office, str(problem.location), problem.severity.value, problem.message,
                              problem.hint])
-
-    buffer = io.BytesIO()
-    book.save(buffer)
-    write_atomic(path, buffer.getvalue())
+    return book
 
 
 def _styled(sheet: Any, values: Sequence[Any], **style: Any) -> list[Any]:
