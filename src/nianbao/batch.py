@@ -25,6 +25,7 @@ from .model import Number, ReportData
 from .pipeline import CheckResult, check_file, write_report
 from .problems import Location, Problem, error
 from .source import display_name
+from .spec import resolved_path
 from .write import exit_on_sigterm, os_error_text
 
 if TYPE_CHECKING:
@@ -185,7 +186,7 @@ def find_offices(paths: Iterable[Path | str]) -> tuple[list[OfficeJob], bool]:
                 )
             files = [path]  # a missing file is reported as that office's trouble
         for file in files:
-            key = file.resolve()
+            key = resolved_path(file)
             if key not in seen:
                 seen.add(key)
                 if file.parent not in shared:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import TemplateTrouble
 from .problems import Location, Problem, warning
 from .source import display_name
-from .spec import resolve_template
+from .spec import resolve_template, resolved_path
 from .version import __version__
 from .wordml import paragraph_text, read_zip_parts, w
 
@@ -82,7 +82,7 @@ class Provenance:
 def relative_source(path: Path, report_dir: Path | None) -> str:
     """`path` as recorded in a report written to `report_dir`: relative with "/", else its bare name."""
     if report_dir is not None:
-        source, folder = path.resolve(), report_dir.resolve()
+        source, folder = resolved_path(path), resolved_path(report_dir)
         try:
             common = Path(os.path.commonpath([source, folder]))
         except ValueError:  # another drive on Windows

@@ -25,6 +25,7 @@ from .review import DistrictReview, OfficeReview, review_district
 from .rollup import with_placeholder_texts
 from .same_text import TextPlace
 from .source import display_name
+from .spec import resolved_path
 from .summary import status_counts, summary_workbook
 from .version import __version__
 from .write import write_atomic
@@ -182,7 +183,7 @@ def _links(target: Path | None, out_dir: Path) -> str:
 
 
 def _href(path: Path, out_dir: Path) -> str:
-    relative = os.path.relpath(path.resolve(), out_dir.resolve())
+    relative = os.path.relpath(resolved_path(path), resolved_path(out_dir))
     return escape(quote(relative.replace(os.sep, "/")))
 
 

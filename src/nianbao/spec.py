@@ -38,10 +38,37 @@ def templates_root() -> Path:
         return Path(env)
     # The package's own folder (what importlib.resources.files gives for an installed, unzipped package,
     # without importing importlib.resources at start-up).
-    packaged = Path(__file__).resolve().parent / "templates"
+    here = _package_folder()
+    packaged = here / "templates"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / "templates"
+    return here.parents[1] / "templates"
+
+
+@lru_cache(maxsize=1)
+def _package_folder() -> Path:
+    """This package's folder, resolved once (it does not move while the process runs)."""
+    return Path(__file__).resolve().parent
+
+
+@lru_cache(maxsize=512)
+def _resolved_folder(folder: str) -> str:
+    return os.path.realpath(folder)
+
+
+def resolved_path(path: Path) -> Path:
+    """`path.resolve()`, with the resolution of its folder remembered for the process: the hundreds of data
+    files of a district share a few folders, and resolving walks every component of a path with a system
+    call. The file itself is still looked at each time (it may be a symlink); a path with `..` in it is
+    resolved in full, since `..` after a symlink is not the lexical parent."""
+    text = os.fspath(path)
+    if ".." in text:
+        return Path(os.path.realpath(text))
+    absolute = os.path.abspath(text)
+    folder, name = os.path.split(absolute)
+    if not name or os.path.islink(absolute):
+        return Path(os.path.realpath(absolute))
+    return Path(os.path.join(_resolved_folder(folder), name))
 
 
 def normalize_label(text: str) -> str:
@@ -268,7 +295,7 @@ def resolve_template(name_or_path: str | os.PathLike[str] | None, base: Path | N
         return candidate.resolve()
     named = templates_root() / str(name_or_path)
     if named.is_dir():
-        return named.resolve()
+        return resolved_path(named)
     available = sorted(p.name for p in templates_root().glob("*")
                        if (p / "fields.yaml").is_file() or (p / PARENT_FILE).is_file())
     raise TemplateTrouble(
