@@ -59,7 +59,11 @@ def test_an_uncertain_cell_says_what_could_not_be_balanced(variant, typed):
     errors = [p for p in result.problems if p.is_error]
     assert len(errors) == 1 and "不是纯数字" in errors[0].message
     assert "改为" not in errors[0].hint  # no value is offered when it is not certain
-    assert any("本栏/本行因该单元格无法核对" in p.message for p in result.problems if not p.is_error)
+    [unchecked] = [p for p in result.problems if not p.is_error]
+    assert unchecked.message == (
+        "表三「一、本年新收政府信息公开申请数量」行「自然人」栏没有可用的数（见上面的错误），用到它的 2 项核对没有做："
+        "表三纵向勾稽（「自然人」栏）、表三行合计（「一、本年新收政府信息公开申请数量」行）")
+    assert unchecked.location.line == errors[0].location.line  # at the cell, once, not once per sum
 
 
 def test_a_quoted_number_is_shown_quoted_once(variant):

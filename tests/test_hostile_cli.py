@@ -141,6 +141,24 @@ def test_a_form_sheet_that_inflates_beyond_the_bound_is_refused(tmp_path):
     assert "文件解压后过大，不是正常的填报表" in result.output
 
 
+def test_a_form_whose_zip_understates_a_sheet_size_is_refused_without_inflating_it(tmp_path):
+    """The bound is checked on the declared sizes; zipfile stops inflating a member at its declared size
+    (and then fails its CRC), so a zip that lies about its sizes cannot inflate past the bound either."""
+    import struct
+    import zipfile
+
+    form = _form_with(tmp_path, 6, "B3", "字" * (12 * 1024 * 1024))
+    with zipfile.ZipFile(form) as archive:
+        real = max(i.file_size for i in archive.infolist())
+    raw = form.read_bytes()
+    assert raw.count(struct.pack("<I", real)) == 2  # local header and central directory
+    form.write_bytes(raw.replace(struct.pack("<I", real), struct.pack("<I", 4096)))
+    result = run("import", str(form), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 1, result.output[:2000]
+    assert "不是有效的 .xlsx 文件" in result.output
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
 def test_long_quoted_values_are_cut_in_every_message():
     from nianbao.problems import Location, error
 
@@ -249,3 +267,31 @@ def test_a_defaults_file_symlinked_to_a_device_is_named_by_its_own_name(tmp_path
     (folder / "_共同.yaml").symlink_to("/dev/zero")
     result = run("check", "d")
     assert "d/_共同.yaml 错误：这是一个设备文件" in result.output and "/dev/zero" not in result.output, result.output
+
+
+def test_a_template_folder_missing_or_with_an_unreadable_yaml_file_is_said_in_chinese(tmp_path):
+    import shutil
+
+    for name, damage, expected in [
+        ("rules.yaml", "delete", "模板文件夹缺少 rules.yaml"),
+        ("fields.yaml", "delete", "模板文件夹缺少 fields.yaml"),
+        ("rules.yaml", "folder", "是一个文件夹"),
+        ("rules.yaml", "gbk", "不是 UTF-8 编码"),
+    ]:
+        folder = tmp_path / f"{name}-{damage}" / "t"
+        shutil.copytree(ROOT / "templates" / "official-2021", folder)
+        target = folder / name
+        text = target.read_text(encoding="utf-8")
+        target.unlink()
+        if damage == "folder":
+            target.mkdir()
+        elif damage == "gbk":
+            target.write_bytes(("# 规则\n" + text).encode("gbk", errors="replace"))
+        for args in (["check", "-t", str(folder), str(DISTRICT / "安宁街道.yaml")],
+                     ["template", "check", str(folder)]):
+            result = run(*args)
+            assert result.exit_code == 1 and expected in result.output, (args, result.output)
+        out = tmp_path / f"{name}-{damage}" / "out"
+        result = run("build", str(DISTRICT / "安宁街道.yaml"), "-t", str(folder), "-o", str(out))
+        assert result.exit_code == 1 and expected in result.output, result.output
+        assert not out.exists() or not list(out.iterdir())

@@ -309,6 +309,21 @@ def test_rollup_of_a_single_office_writes_only_the_data_file(tmp_path):
     assert {k: total.value(*k) for k in office.cells} == {k: office.value(*k) for k in office.cells}
 
 
+def test_rollup_when_no_office_passes_says_so_after_the_summary_with_the_offices_exit_code(tmp_path):
+    folder = tmp_path / "区"
+    folder.mkdir()
+    shutil.copy(ROOT / "tests" / "bad_inputs" / "不平衡.yaml", folder / "甲街道.yaml")
+    shutil.copy(ROOT / "tests" / "bad_inputs" / "不平衡.yaml", folder / "乙街道.yaml")
+    rollup = tmp_path / "汇总.yaml"
+    result = CliRunner().invoke(cli, ["build", str(folder), "-o", str(tmp_path / "out"), "--rollup", str(rollup)])
+    assert result.exit_code == 3, result.output  # the offices' data failed; not an internal or file error
+    assert "程序内部错误" not in result.output and "Traceback" not in result.output
+    said = result.stderr.rindex("没有通过检查的机关，未生成汇总数据文件；先改正上面各机关的错误，再运行一次")
+    assert "合计（2）" in result.stdout and "汇总数据文件：" not in result.stdout
+    assert said > result.stderr.rindex("有错误，未生成报告")
+    assert not rollup.exists()
+
+
 def test_the_review_from_the_workers_data_equals_the_review_from_reading_every_file_again(tmp_path: Path) -> None:
     import copy
 

@@ -51,6 +51,7 @@ def check_report(report: ReportData, previous: ReportData | None = None) -> list
         problems.extend(check(report, rule))
     for table_id, rule_ids in skipped.items():
         problems.append(absent_table_problem(report, table_id, rule_ids))
+    problems.extend(unchecked_balances(report, absent))
     # Several rules may meet the same fact (e.g. last year's file is of the wrong year): say it once.
     return list(dict.fromkeys(problems))
 
@@ -101,15 +102,7 @@ def _check_balance(report: ReportData, rule: Rule) -> Iterator[Problem]:
         if any(k in report.pending_cells for k in inst.left + inst.right):
             continue  # a number still 【待补】: its row is listed as a to-do; the sum waits for it
         if any(k in report.invalid_cells for k in inst.left + inst.right):
-            # The unreadable number is reported already; its sums would only mislead. Say that this
-            # balance was not checked, so the clerk knows to run the check again after fixing it.
-            yield warning(
-                _anchor(report, inst),
-                f"{inst.table.id}{_where(inst)}的核对（{rule.id}）：本栏/本行因该单元格无法核对（其中有无法识别的数）",
-                "改正上面报告的单元格后再检查一次",
-                rule.id,
-            )
-            continue
+            continue  # the unreadable number is reported already; unchecked_balances says what waits for it
         left = sum(report.value(*k) for k in inst.left)
         right = sum(report.value(*k) for k in inst.right)
         if left == right:
@@ -118,6 +111,35 @@ def _check_balance(report: ReportData, rule: Rule) -> Iterator[Problem]:
             表=inst.table.id, 行=inst.row_label, 列=inst.column_label, 左=left, 右=right
         )
         yield Problem(rule.level, _anchor(report, inst), message, rule.hint, rule.id)
+
+
+def unchecked_balances(report: ReportData, absent: set[str]) -> list[Problem]:
+    """One warning per number that could not be read (reported already as an error), naming every sum
+    left unchecked because of it, so the clerk knows to check again after fixing it. Numbers still
+    【待补】 are listed as to-dos instead."""
+    unreadable = report.invalid_cells - report.pending_cells
+    if not unreadable:
+        return []
+    waiting: dict[tuple[str, str, str], list[str]] = {}
+    for written in report.spec.rules:
+        rule = without_tables(written, absent) if written.kind == "balance" else None
+        if rule is None:
+            continue
+        for inst in balance_instances(report, rule):
+            for key in dict.fromkeys(inst.left + inst.right):
+                if key in unreadable and not any(k in report.pending_cells for k in inst.left + inst.right):
+                    waiting.setdefault(key, []).append(f"{rule.id}（{_where(inst)}）")
+    problems = []
+    for (table_id, row_id, column_id), sums in sorted(waiting.items()):
+        row = report.spec.table(table_id).row(row_id)
+        column = next((c.label for c in row.columns if c.id == column_id), column_id)
+        problems.append(warning(
+            report.where(table_id, row_id, column_id),
+            f"{table_id}「{row.display}」行「{column}」栏没有可用的数（见上面的错误），用到它的 {len(sums)} 项核对没有做：{'、'.join(sums)}",
+            "改正这个单元格后再检查一次",
+            "无法核对",
+        ))
+    return problems
 
 
 def _where(inst: BalanceInstance) -> str:

@@ -189,8 +189,8 @@ def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: b
 
         if not any(REVIEW_PAGE in trouble for trouble in result.output_troubles):
             click.echo(f"审阅页：{out_dir / REVIEW_PAGE}")
-    if rollup is not None and not any(str(rollup) in trouble for trouble in result.output_troubles):
-        click.echo(f"汇总数据文件：{rollup}")
+    if result.rollup_written is not None:
+        click.echo(f"汇总数据文件：{result.rollup_written}")
     for trouble in result.output_troubles:
         click.echo(trouble, err=True)
     if result.skipped:  # the last line: a script (exit code 4) and a person both learn a report is stale

@@ -92,9 +92,6 @@ class TableLayout:
     statuses: list[Status] = field(default_factory=list)
     last_row: int = 0
 
-    def input_at(self) -> dict[CellKey, Input]:
-        return {i.key: i for i in self.inputs}
-
 
 def table_layout(spec: Spec, table_id: str, sheet: str, top: int = 1) -> TableLayout:
     """The layout of one official table, title at row `top`, status line below it, the table from top+3."""

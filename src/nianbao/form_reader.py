@@ -73,6 +73,8 @@ def _open(path: Path, display: str) -> Any:
     raw = read_bytes(path, display, what="填报表", limit=MAX_FILE_BYTES)
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            # Declared sizes suffice: zipfile never inflates a member past its declared size (a zip that
+            # understates one fails its CRC check as BadZipFile; tests/test_hostile_cli.py).
             members = archive.infolist()
             if (len(members) > MAX_MEMBERS or sum(m.file_size for m in members) > MAX_UNPACKED_BYTES
                     or any(m.file_size > MAX_PART_BYTES for m in members)):

@@ -325,9 +325,15 @@ def write_district_outputs(result: BatchResult, out_dir: Path | str, rollup: Pat
             result.output_troubles.append(exc.format())
     if rollup is not None:
         if review.total is None:
-            raise FileTrouble("没有通过检查的机关，无法生成汇总数据文件", display_name(Path(rollup)))
-        try:
-            write_atomic(Path(rollup), rollup_text(review).encode("utf-8"))
-        except NianbaoError as exc:
-            result.output_troubles.append(exc.format())
+            # Said after the summary table, like any output that could not be written; the exit code stays
+            # the one of the offices (3 when their data failed the checks).
+            result.output_troubles.append(FileTrouble(
+                "没有通过检查的机关，未生成汇总数据文件；先改正上面各机关的错误，再运行一次",
+                display_name(Path(rollup))).format())
+        else:
+            try:
+                write_atomic(Path(rollup), rollup_text(review).encode("utf-8"))
+                result.rollup_written = Path(rollup)
+            except NianbaoError as exc:
+                result.output_troubles.append(exc.format())
     return review

@@ -443,13 +443,27 @@ def load_spec(folder: Path) -> Spec:
     return spec
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _read_template_text(path: Path) -> str:
+    """A template folder's YAML file as text; a missing or unreadable file is one Chinese TemplateTrouble."""
     try:
-        with path.open(encoding="utf-8") as fh:
-            # libyaml when present: the same result as yaml.safe_load, about ten times faster.
-            doc = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise TemplateTrouble(f"模板文件夹缺少 {path.name}：{path}") from None
+    except IsADirectoryError:
+        raise TemplateTrouble(f"模板文件 {path} 是一个文件夹，应为文本文件") from None
+    except PermissionError:
+        raise TemplateTrouble(f"没有读取模板文件 {path} 的权限：请检查文件权限") from None
+    except UnicodeDecodeError:
+        raise TemplateTrouble(f"模板文件 {path} 不是 UTF-8 编码：请用 UTF-8 保存") from None
+    except OSError as exc:
+        raise TemplateTrouble(f"无法读取模板文件 {path}（系统错误代码 {exc.errno}）") from None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    text = _read_template_text(path)
+    try:
+        # libyaml when present: the same result as yaml.safe_load, about ten times faster.
+        doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     except yaml.YAMLError as exc:
         raise TemplateTrouble(f"模板文件 {path} 格式错误：{exc}") from None
     if not isinstance(doc, dict):
@@ -541,7 +555,7 @@ def rule_problems(path: Path) -> list[str]:
 
     Checks each rule's kind, its parameters (unknown or missing) and its severity; the line is the one
     of the offending key, or of the rule when a key is missing."""
-    text = path.read_text(encoding="utf-8")
+    text = _read_template_text(path)
     try:
         # libyaml when present (it runs at every start: the pure-Python composer took most of a one-office
         # run's template loading); on an error, the pure-Python composer again, for its message.

@@ -31,12 +31,6 @@ def summary_header(outcomes: Sequence[OfficeOutcome]) -> list[str]:
     return ["机关", "状态", *figure_labels(outcomes), "错误", "警告"]
 
 
-def summary_rows(outcomes: Sequence[OfficeOutcome]) -> list[list[str | Number | None]]:
-    """One row per office (figures blank when its data failed), then a 合计 row over the offices with figures."""
-    labels = figure_labels(outcomes)
-    return [*(_office_row(o, labels) for o in outcomes), _total_row(outcomes, labels)]
-
-
 def _office_row(outcome: OfficeOutcome, labels: list[str]) -> list[str | Number | None]:
     figures: list[str | Number | None] = [outcome.figures.get(label) for label in labels]
     return [outcome.office, outcome.status.value, *figures, outcome.errors, outcome.warnings]
