@@ -147,6 +147,21 @@ def test_atomic_write_cleans_up_on_keyboard_interrupt(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_atomic_write_of_pieces_writes_them_in_order_or_leaves_nothing(tmp_path):
+    target = tmp_path / "审阅页.html"
+    write_atomic(target, (piece.encode("utf-8") for piece in ["<p>", "一", "</p>\n"]))
+    assert target.read_text(encoding="utf-8") == "<p>一</p>\n"
+
+    def broken():
+        yield b"half of a new page"
+        raise TemplateTrouble("页面生成出错")
+
+    with pytest.raises(TemplateTrouble):
+        write_atomic(target, broken())
+    assert target.read_text(encoding="utf-8") == "<p>一</p>\n"  # the old file kept, no temporary left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["审阅页.html"]
+
+
 def test_build_with_errors_writes_nothing(variant, tmp_path):
     variant.replace("行政复议: [0, 0, 0, 0, 0]", "行政复议: [1, 0, 0, 0, 2]")
     variant.replace("未发生因政府信息公开提起的行政复议和行政诉讼情况", "依法办理行政复议和行政诉讼")

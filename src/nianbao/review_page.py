@@ -8,7 +8,7 @@ repeats naming both places, and the district roll-up in the shape of tables 二,
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from html import escape
 from pathlib import Path, PurePath
 from typing import Any
@@ -89,9 +89,15 @@ _SCRIPT = """
 
 
 def render_review_page(review: DistrictReview, out_dir: Path) -> str:
+    return "".join(review_page_chunks(review, out_dir))
+
+
+def review_page_chunks(review: DistrictReview, out_dir: Path) -> Iterator[str]:
+    """The review page in pieces, one office row at a time, so that it is written as it is made: a page of
+    thousands of offices is never held whole in memory (nor twice, as text and as its UTF-8 bytes)."""
     title = f"{review.district}{review.year}年政府信息公开工作年度报告 审阅页".strip()
     outcomes = [o.outcome for o in review.offices]
-    parts = [
+    head = [
         "<!DOCTYPE html>",
         '<html lang="zh-CN"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -102,14 +108,12 @@ def render_review_page(review: DistrictReview, out_dir: Path) -> str:
         f"由 nianbao {escape(__version__)} 生成；本页不需要网络，可直接从共享文件夹打开。</p>",
         _nav(),
         '<section id="offices"><h2>各机关</h2>',
-        _office_table(review, out_dir),
-        "</section>",
-        _same_text(review),
-        _rollup(review),
-        f"<script>{_SCRIPT}</script>",
-        "</body></html>",
     ]
-    return "\n".join(parts) + "\n"
+    yield "\n".join(head) + "\n"
+    for row in _office_table(review, out_dir):
+        yield row + "\n"
+    yield "\n".join(["</section>", _same_text(review), _rollup(review), f"<script>{_SCRIPT}</script>",
+                     "</body></html>"]) + "\n"
 
 
 def _nav() -> str:
@@ -122,14 +126,14 @@ def _nav() -> str:
             '<span id="shown"></span></nav>')
 
 
-def _office_table(review: DistrictReview, out_dir: Path) -> str:
+def _office_table(review: DistrictReview, out_dir: Path) -> Iterator[str]:
+    """The table of offices, line by line (the page joins the lines with newlines)."""
     labels = review.figure_labels
     head = "".join(f"<th>{escape(h)}</th>" for h in ["机关", "状态", *labels, "错误", "警告", "雷同", "报告"])
-    rows = [f"<table><thead><tr>{head}</tr></thead><tbody>"]
+    yield f"<table><thead><tr>{head}</tr></thead><tbody>"
     for number, office in enumerate(review.offices, start=1):
-        rows.append(_office_row(office, number, labels, out_dir))
-    rows.append("</tbody></table>")
-    return "\n".join(rows)
+        yield _office_row(office, number, labels, out_dir)
+    yield "</tbody></table>"
 
 
 def _office_row(office: OfficeReview, number: int, labels: list[str], out_dir: Path) -> str:
@@ -320,7 +324,7 @@ def write_district_outputs(result: BatchResult, out_dir: Path | str, rollup: Pat
     # the reports are written, and the caller still prints the summary table before saying why.
     if page:
         try:
-            write_atomic(out / REVIEW_PAGE, render_review_page(review, out).encode("utf-8"))
+            write_atomic(out / REVIEW_PAGE, (chunk.encode("utf-8") for chunk in review_page_chunks(review, out)))
         except NianbaoError as exc:
             result.output_troubles.append(exc.format())
     if rollup is not None:

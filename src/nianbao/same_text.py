@@ -201,7 +201,10 @@ class SameTextFinder:
             for place in places:
                 runs = _runs(place.text, folded, self.settings)
                 if runs:
-                    identical.setdefault(runs, []).append(_Indexed(place, index, runs))
+                    # Paragraphs that fold to the same runs share one set: a text copied by every office
+                    # is held once, not once per office (memory flat in the number of offices).
+                    members = identical.setdefault(runs, [])
+                    members.append(_Indexed(place, index, members[0].runs if members else runs))
         repeats: list[Repeat] = []
         for members in identical.values() if self.settings.threshold <= 1 else ():
             first = members[0]

@@ -9,7 +9,7 @@ import re
 import stat
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .errors import FileTrouble
@@ -114,8 +114,9 @@ def remove_stale_temporaries(target: Path) -> list[Path]:
     return removed
 
 
-def write_atomic(target: Path, data: bytes, before_rename: Callable[[], None] | None = None) -> None:
-    """Write `data` to a temporary file beside `target`, then rename it into place.
+def write_atomic(target: Path, data: bytes | Iterable[bytes], before_rename: Callable[[], None] | None = None) -> None:
+    """Write `data` (bytes, or pieces of bytes written as they come) to a temporary file beside `target`,
+    then rename it into place. If making the pieces raises, the temporary file is removed.
 
     `before_rename` runs just before the rename (e.g. the overwrite check again): if it raises, the
     temporary file is removed and `target` is left as it is.
@@ -129,7 +130,11 @@ def write_atomic(target: Path, data: bytes, before_rename: Callable[[], None] | 
     _WRITING.add(temp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if isinstance(data, bytes | bytearray | memoryview):
+                handle.write(data)
+            else:
+                for chunk in data:
+                    handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         # mkstemp makes the file 0600: give it the mode of the file it replaces, else what the umask gives.
