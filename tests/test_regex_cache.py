@@ -62,7 +62,9 @@ def test_a_damaged_entry_is_only_a_miss(cache):
     for damage in (b"", b"{not json", b'{"sources": ["x"], "programs": []}',
                    # a program the engine refuses (its validator): not a crash, a recompilation
                    json.dumps({"sources": sources, "programs": [[32, [1, 2, 3], 0, {}, []],
-                                                                [32, [9, 9], 1, {"n": 1}, [None, "n"]]]}).encode()):
+                                                                [32, [9, 9], 1, {"n": 1}, [None, "n"]]]}).encode(),
+                   json.dumps({"sources": sources, "programs": [[32, ["x"], 0, {}, []],
+                                                                [32, [1.5], 1, {"n": 1}, [None, "n"]]]}).encode()):
         for entry in _entries(cache):
             entry.write_bytes(damage)
         assert compile_patterns(sources) == [re.compile(s) for s in sources]

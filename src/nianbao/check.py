@@ -86,6 +86,8 @@ def without_tables(rule: Rule, absent: set[str]) -> Rule | None:
 
 def _tables_named(value: Any, tables: set[str]) -> set[str]:
     """The table ids among `tables` that `value` (a rule's settings, nested) names anywhere."""
+    if not tables:  # the usual case, every table present: no need to walk the settings
+        return set()
     if isinstance(value, str):
         return {value} & tables
     if isinstance(value, dict):

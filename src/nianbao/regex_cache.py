@@ -91,8 +91,10 @@ def _program(source: str) -> list[Any] | None:
 def _rebuild(source: str, program: list[Any]) -> re.Pattern[str]:
     flags, code, groups, groupindex, indexgroup = program
     if not (isinstance(flags, int) and isinstance(groups, int) and isinstance(groupindex, dict)
-            and all(isinstance(c, int) for c in code)):
+            and isinstance(code, list)):
         raise ValueError("not a compiled pattern")
+    # The engine's constructor refuses a code list that is not all integers (TypeError) and validates
+    # the program itself (RuntimeError "invalid SRE code").
     pattern = _sre.compile(source, flags, code, groups, groupindex, tuple(indexgroup))
     if not isinstance(pattern, re.Pattern):
         raise ValueError("not a compiled pattern")
