@@ -39,6 +39,12 @@ def templates_root() -> Path:
     env = os.environ.get("NIANBAO_TEMPLATES")
     if env:
         return Path(env)
+    return _shipped_templates()
+
+
+@lru_cache(maxsize=1)
+def _shipped_templates() -> Path:
+    """Found once per process (asked for every office of a district run)."""
     # The package's own folder (what importlib.resources.files gives for an installed, unzipped package,
     # without importing importlib.resources at start-up).
     packaged = Path(__file__).resolve().parent / "templates"
