@@ -122,7 +122,7 @@ class CompiledTemplate:
         prepared = template_cache.load_prepared(self.hash)
         if prepared is None:
             # Template set-up: lint once per template content; a broken template is refused and never cached.
-            require_clean_docx(self.path)
+            require_clean_docx(self.path, self.hash)
             prepared = _prepare(self.path, self.parts)
             template_cache.store_prepared(self.hash, prepared)
         self._head: str = prepared["head"]
