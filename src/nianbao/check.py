@@ -98,10 +98,11 @@ def _tables_named(value: Any, tables: set[str]) -> set[str]:
 
 
 def _check_balance(report: ReportData, rule: Rule) -> Iterator[Problem]:
+    pending, invalid = report.pending_cells, report.invalid_cells  # both usually empty: no search then
     for inst in balance_instances(report, rule):
-        if any(k in report.pending_cells for k in inst.left + inst.right):
+        if pending and any(k in pending for k in inst.left + inst.right):
             continue  # a number still 【待补】: its row is listed as a to-do; the sum waits for it
-        if any(k in report.invalid_cells for k in inst.left + inst.right):
+        if invalid and any(k in invalid for k in inst.left + inst.right):
             continue  # the unreadable number is reported already; unchecked_balances says what waits for it
         left = sum(report.value(*k) for k in inst.left)
         right = sum(report.value(*k) for k in inst.right)
