@@ -3,7 +3,7 @@ is compiled afresh."""
 
 from __future__ import annotations
 
-import json
+import marshal
 import re
 from pathlib import Path
 
@@ -31,7 +31,7 @@ def _template_patterns() -> list[str]:
 
 
 def _entries(cache: Path) -> list[Path]:
-    return sorted((cache / "regex").glob("*.json"))
+    return sorted((cache / "regex").glob("*.marshal"))
 
 
 def test_patterns_from_the_cache_are_re_compiles(cache):
@@ -59,12 +59,12 @@ def test_a_changed_pattern_is_compiled_afresh(cache):
 def test_a_damaged_entry_is_only_a_miss(cache):
     sources = ["[零〇一二两三四五六七八九十百千]+件", r"(?P<n>\d+)"]
     compile_patterns(sources)
-    for damage in (b"", b"{not json", b'{"sources": ["x"], "programs": []}',
+    for damage in (b"", b"{not marshal", marshal.dumps({"sources": ["x"], "programs": []}), marshal.dumps([1, 2]),
                    # a program the engine refuses (its validator): not a crash, a recompilation
-                   json.dumps({"sources": sources, "programs": [[32, [1, 2, 3], 0, {}, []],
-                                                                [32, [9, 9], 1, {"n": 1}, [None, "n"]]]}).encode(),
-                   json.dumps({"sources": sources, "programs": [[32, ["x"], 0, {}, []],
-                                                                [32, [1.5], 1, {"n": 1}, [None, "n"]]]}).encode()):
+                   marshal.dumps({"sources": sources, "programs": [[32, [1, 2, 3], 0, {}, []],
+                                                                   [32, [9, 9], 1, {"n": 1}, [None, "n"]]]}),
+                   marshal.dumps({"sources": sources, "programs": [[32, ["x"], 0, {}, []],
+                                                                   [32, [1.5], 1, {"n": 1}, [None, "n"]]]})):
         for entry in _entries(cache):
             entry.write_bytes(damage)
         assert compile_patterns(sources) == [re.compile(s) for s in sources]

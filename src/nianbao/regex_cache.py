@@ -4,7 +4,8 @@ The text-against-tables patterns of rules.yaml are long and full of Chinese char
 them took about 20 ms of every one-office run (each CJK class makes `re` build a 64 K bitmap). What `re`
 compiles them to (the program CPython's regex engine runs) is stored in the nianbao cache, keyed by the
 SHA-256 of the pattern texts, this module's source, nianbao's and Python's versions and the engine's
-magic number, and turned back into patterns with the engine's own constructor.
+magic number (as `marshal` data, which is tied to the Python version like the key), and turned back into
+patterns with the engine's own constructor.
 
 A program is stored only after the pattern rebuilt from it has been compared with `re.compile`'s
 (patterns compare equal only when their flags, text and whole program are the same), so an entry never
@@ -16,7 +17,7 @@ the ordinary way.
 from __future__ import annotations
 
 import hashlib
-import json
+import marshal
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,7 +47,11 @@ def compile_patterns(sources: Sequence[str]) -> list[re.Pattern[str]]:
         if program is None or not _same(_rebuild(source, program), pattern):
             return compiled  # this interpreter's engine is not the one this module knows: no entry
         programs.append(program)
-    write_quietly(path, json.dumps({"sources": list(sources), "programs": programs}).encode("utf-8"))
+    try:
+        data = marshal.dumps({"sources": list(sources), "programs": programs})
+    except ValueError:  # pragma: no cover - only plain values are stored
+        return compiled
+    write_quietly(path, data)
     return compiled
 
 
@@ -58,7 +63,7 @@ def _entry_path(sources: Sequence[str]) -> Path | None:
     digest.update(f"|sre {getattr(_sre, 'MAGIC', '?')} {getattr(_sre, 'CODESIZE', '?')}".encode())
     for source in sources:
         digest.update(b"\0" + source.encode("utf-8", "surrogatepass"))
-    return folder / "regex" / f"{digest.hexdigest()}.json"
+    return folder / "regex" / f"{digest.hexdigest()}.marshal"
 
 
 def _load(path: Path, sources: Sequence[str]) -> list[re.Pattern[str]] | None:
@@ -66,7 +71,7 @@ def _load(path: Path, sources: Sequence[str]) -> list[re.Pattern[str]] | None:
     if data is None:
         return None
     try:
-        entry = json.loads(data)
+        entry = marshal.loads(data)  # plain lists, ints and strings, written by this module
         if entry["sources"] != list(sources) or len(entry["programs"]) != len(sources):
             return None
         return [_rebuild(source, program) for source, program in zip(sources, entry["programs"], strict=True)]
@@ -83,7 +88,9 @@ def _program(source: str) -> list[Any] | None:
         indexgroup: list[str | None] = [None] * state.groups
         for name, index in state.groupdict.items():
             indexgroup[index] = name
-        return [state.flags, list(code), state.groups - 1, dict(state.groupdict), indexgroup]
+        # Plain ints: the compiler's opcodes are an int subclass, which marshal does not take.
+        return [int(state.flags), [int(c) for c in code], state.groups - 1,
+                {str(k): int(v) for k, v in state.groupdict.items()}, indexgroup]
     except Exception:  # noqa: BLE001 - an engine this module does not know: compile the ordinary way
         return None
 
