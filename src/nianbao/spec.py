@@ -6,7 +6,6 @@ Nothing here knows the official format by heart: `fields.yaml`, `rules.yaml` and
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 import pickle
@@ -653,6 +652,7 @@ def rule_problems(path: Path) -> list[str]:
         misspelt: set[str] = set()  # a missing parameter written with a slip: one message, not two
         for key, (key_node, value_node) in keys.items():
             if key not in allowed:
+                import difflib  # only here: not loaded at start-up
                 close = difflib.get_close_matches(key, [k for k in missing_keys if k not in misspelt], n=1, cutoff=0.6)
                 if close:
                     misspelt.add(close[0])
