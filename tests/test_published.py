@@ -363,3 +363,63 @@ def test_office_names_split_into_region_and_office(name: str, region: str, offic
     from nianbao.report_reader import split_office_name
 
     assert split_office_name(name) == (region, office)
+
+
+_T3_HEAD = (
+    '<table><tr><td colspan="3" rowspan="2">（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td>'
+    '<td colspan="7">申请人情况</td></tr><tr><td>自然人</td><td>商业企业</td><td>科研机构</td><td>社会公益组织</td>'
+    "<td>法律服务机构</td><td>其他</td><td>总计</td></tr>"
+)
+
+
+def _t3_row(label: str, values: list[str], label_cells: int = 3) -> str:
+    return f'<tr><td colspan="{label_cells}">{label}</td>' + "".join(f"<td>{v}</td>" for v in values) + "</tr>"
+
+
+def test_numbers_printed_with_thousands_commas_or_full_width_digits_are_read_exactly(tmp_path: Path) -> None:
+    page = tmp_path / "p.html"
+    page.write_text(
+        "<p>某某区人民政府2024年政府信息公开工作年度报告</p><p>三、收到和处理政府信息公开申请情况</p>" + _T3_HEAD
+        + _t3_row("一、本年新收政府信息公开申请数量", ["3,001", "５３", "0", "0", "61件", "4", "3,119"]) + "</table>",
+        encoding="utf-8",
+    )
+    read = read_report(page)
+    cells = read.report.cells
+    assert [cells[("表三", "新收", c)].value for c in ("自然人", "商业企业", "法律服务机构", "总计")] == [3001, 53, 61, 3119]
+    assert not any(k[1] == "新收" for k in read.report.invalid_cells)
+    assert any("写作“3,001”，读作 3001" in p.message and not p.is_error for p in read.problems)
+    # "十二" or "3.001" is not certain: the cell stays unread (【待补】 in the data file), never guessed.
+    page.write_text(page.read_text(encoding="utf-8").replace("3,001", "3.001"), encoding="utf-8")
+    assert ("表三", "新收", "自然人") in read_report(page).report.invalid_cells
+
+
+def test_a_table_split_in_two_by_a_page_break_is_read_as_one(tmp_path: Path) -> None:
+    page = tmp_path / "s.html"
+    rows = [
+        _t3_row("一、本年新收政府信息公开申请数量", ["5", "1", "0", "0", "0", "0", "6"]),
+        _t3_row("二、上年结转政府信息公开申请数量", ["0"] * 7),
+    ]
+    rest = _t3_row("四、结转下年度继续办理", ["1", "0", "0", "0", "0", "0", "1"], label_cells=2)  # one label column cut off
+    page.write_text(
+        "<p>某某街道2024年政府信息公开工作年度报告</p><p>三、收到和处理政府信息公开申请情况</p>" + _T3_HEAD
+        + "".join(rows) + "</table><p>&nbsp;</p><table>" + rest + "</table>"
+        "<p>四、政府信息公开行政复议、行政诉讼情况</p>"
+        "<table><tr><td colspan=5>行政复议</td><td colspan=10>行政诉讼</td></tr></table>"
+        "<table><tr>" + "<td>0</td>" * 15 + "</tr></table>",  # 表四's numbers cut off its header
+        encoding="utf-8",
+    )
+    read = read_report(page)
+    assert read.report.cells[("表三", "结转下年", "自然人")].value == 1
+    assert ("表三", "结转下年", "自然人") not in read.report.invalid_cells
+    assert "表四" not in read.report.absent_tables
+    assert not any("不是官方格式" in p.message for p in read.problems)
+
+
+def test_a_second_table_that_starts_again_is_not_a_continuation(tmp_path: Path) -> None:
+    page = tmp_path / "twice.html"
+    first = _T3_HEAD + _t3_row("一、本年新收政府信息公开申请数量", ["5", "1", "0", "0", "0", "0", "6"]) + "</table>"
+    page.write_text("<p>某某街道2024年政府信息公开工作年度报告</p><p>三、收到和处理政府信息公开申请情况</p>"
+                    + first + first.replace(">5<", ">7<"), encoding="utf-8")
+    read = read_report(page)
+    assert read.report.cells[("表三", "新收", "自然人")].value == 5
+    assert any("第2个表格不是官方格式" in p.message for p in read.problems)

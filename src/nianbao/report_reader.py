@@ -32,7 +32,7 @@ from .published import read_html_blocks, read_pdf_blocks
 from .source import display_name
 from .spec import Column, Part, Row, Spec, Table, load_spec, normalize_label, resolve_template
 from .totals import compute_totals
-from .values import full_width_enumeration, number_problem, read_number, shorten
+from .values import certain_number, full_width_enumeration, number_problem, read_number, shorten
 
 OUTDATED_RULE = "旧格式和改动的栏目"
 _NUMERALS = "一二三四五六七八九十"
@@ -383,14 +383,20 @@ class _Reader:
         tables: list[TableBlock] = []
         tables_by_part: dict[str, TableBlock] = {}
         numeral_now = 0
+        after_table = False  # nothing but tables (and empty lines) since the last table
         for block in _join_title_lines(self.blocks.blocks):
             if isinstance(block, TableBlock):
+                if after_table and tables and continues_table(tables[-1], block, self.spec):
+                    join_tables(tables[-1], block)
+                    continue
+                after_table = True
                 tables.append(block)
                 if current is not None and current in {t.key for t in self.spec.tables}:
                     tables_by_part.setdefault(current, block)
                 continue
             text = full_width_punctuation(block.text) if self.blocks.kind != "docx" else block.text
             block = ParagraphBlock(text, block.style, block.line)
+            after_table = after_table and not text.strip()
             if not seen_title:
                 match = _TITLE.match(normalize_label(text).replace("(", "（").replace(")", "）"))
                 if match or ("年度报告" in text and len(text) <= 60 and not _NOT_TITLE.search(text)):
@@ -914,6 +920,16 @@ class _TableReader:
             problem = number_problem(cell.text, location, subject, column.kind)
             key: CellKey = (table.id, row.id, column.id)
             if problem is not None:
+                certain = certain_number(cell.text, column.kind)
+                if certain is not None:
+                    # Printed as a published table prints it (3,001 · １２ · 12件): the number is certain, so
+                    # it is read, and the way it is written is only a warning.
+                    self.reader.problems.append(
+                        warning(location, f"{subject}写作“{shorten(cell.text.strip())}”，读作 {certain}",
+                                "表格中只写半角数字：不加千位逗号、单位或引号")
+                    )
+                    self.report.cells[key] = Cell(certain, location)
+                    continue
                 self.reader.problems.append(problem)
                 self.report.invalid_cells.add(key)
                 self.report.cells[key] = Cell(0, location)
@@ -943,6 +959,44 @@ class _TableReader:
                     f"{self.table.id}的栏目「{lowest}」不是官方名称「{column.label}」",
                     f"改为官方名称「{column.label}」", OUTDATED_RULE)
         )
+
+
+def continues_table(before: TableBlock, block: TableBlock, spec: Spec) -> bool:
+    """True when `block`, right after the table `before`, is the rest of it: a table split in two by a page
+    break (a saved Word page, a pasted table), whose rows carry official row labels of the table `before`
+    is, that names no other table and does not start that table again (its first row label is not there)."""
+    identity = _identify(before)
+    table = next((t for t in spec.tables if t.id == identity), None)
+    if table is None or not table.rows or _identify(block) not in (None, identity):
+        return False
+    labels = {normalize_label(x) for row in table.rows for x in (row.label, *row.aliases)}
+    texts = {normalize_label(c.text) for cells in block.grid for c in cells if c is not None and c.text.strip()}
+    only_numbers = bool(texts) and all(is_value_text(t) for t in texts)  # 表四's row of numbers cut off its header
+    return (only_numbers or bool(texts & labels)) and normalize_label(table.rows[0].path[0]) not in texts
+
+
+def join_tables(before: TableBlock, block: TableBlock) -> None:
+    """Add the rows of `block` below the rows of `before`. The numbers stand in the last columns of both
+    parts, so a part with fewer columns (a merged label column cut off by the break) is aligned on the right."""
+    base = len(before.grid)
+    width = max(len(before.grid[0]) if before.grid else 0, len(block.grid[0]) if block.grid else 0)
+    shift = width - (len(block.grid[0]) if block.grid else 0)
+    for row in before.grid:
+        row.extend([None] * (width - len(row)))
+    moved: dict[int, GridCell] = {}
+    for cells in block.grid:
+        new_row: list[GridCell | None] = [None] * shift
+        for cell in cells:
+            if cell is None:
+                new_row.append(None)
+                continue
+            if id(cell) not in moved:
+                moved[id(cell)] = GridCell(cell.text, base + cell.row, cell.column + shift, cell.span)
+            new_row.append(moved[id(cell)])
+        before.grid.append(new_row)
+    if before.row_lines or block.row_lines:
+        before.row_lines = (before.row_lines or [before.line + i for i in range(base)]) + \
+            (block.row_lines or [block.line + i for i in range(len(block.grid))])
 
 
 def _identify(block: TableBlock) -> str | None:
