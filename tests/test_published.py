@@ -423,3 +423,27 @@ def test_a_second_table_that_starts_again_is_not_a_continuation(tmp_path: Path) 
     read = read_report(page)
     assert read.report.cells[("表三", "新收", "自然人")].value == 5
     assert any("第2个表格不是官方格式" in p.message for p in read.problems)
+
+
+def test_empty_cells_in_front_of_a_row_label_are_a_merge_not_numbers(tmp_path: Path) -> None:
+    """A page converted without rowspan writes the merged label cells as empty cells."""
+    page = tmp_path / "u.html"
+    page.write_text(
+        "<p>某某街道2024年政府信息公开工作年度报告</p><p>三、收到和处理政府信息公开申请情况</p>" + _T3_HEAD
+        + "<tr><td>三、本年度办理结果</td><td>（三）不予公开</td><td>1.属于国家秘密</td>" + "<td>0</td>" * 7 + "</tr>"
+        + "<tr><td></td><td></td><td>2.其他法律行政法规禁止公开</td><td>3</td>" + "<td>0</td>" * 5 + "<td>3</td></tr>"
+        + "<tr><td></td><td></td><td></td>" + "<td>0</td>" * 7 + "</tr>"  # no label at all: not placed by guess
+        + "</table>",
+        encoding="utf-8",
+    )
+    read = read_report(page)
+    assert read.report.cells[("表三", "法律法规禁止", "自然人")].value == 3
+    assert ("表三", "法律法规禁止", "自然人") not in read.report.invalid_cells
+    assert any("没有行名" in p.message for p in read.problems)
+
+
+def test_page_declared_in_the_wrong_encoding_is_read_in_the_one_its_bytes_fit() -> None:
+    gbk_labelled_utf8 = '<html><head><meta charset="utf-8"></head><body><p>街道办事处年度报告</p></body></html>'
+    assert "街道办事处年度报告" in decode_html(gbk_labelled_utf8.encode("gbk"))
+    utf8_labelled_gbk = gbk_labelled_utf8.replace("utf-8", "gb2312")
+    assert "街道办事处年度报告" in decode_html(utf8_labelled_gbk.encode("utf-8"))

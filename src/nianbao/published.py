@@ -1,7 +1,8 @@
 """Read a report in the shapes it is published in — a saved web page (.html/.htm) or a PDF — into blocks.
 
 Web pages: the encoding is the one the page declares (BOM, ``<meta charset>``; GB2312/GBK read as their
-superset GB18030), else UTF-8, else GB18030. Paragraphs are the page's block elements and ``<br>`` lines;
+superset GB18030), else UTF-8, else GB18030; a page whose bytes do not fit its declared encoding but fit
+UTF-8 or GB18030 is read in the one they fit. Paragraphs are the page's block elements and ``<br>`` lines;
 tables are read from the HTML table structure with ``rowspan``/``colspan`` onto a grid, exactly as a Word
 table's merges are. A table holding other tables is page layout: only the innermost tables are data.
 
@@ -72,10 +73,27 @@ def decode_html(raw: bytes) -> str:
         name = declared.group(1).decode("ascii").lower()
         if name in ("gb2312", "gbk", "gb_2312-80", "x-gbk", "cp936", "gb18030"):
             name = "gb18030"  # the superset: pages labelled GB2312 often hold GBK characters
+            try:
+                # Chinese text in GBK is almost never valid UTF-8: a page that is, was saved as UTF-8
+                # under its old label (GB18030 would read it without an error, as nonsense).
+                return raw.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
         try:
-            return raw.decode(name, errors="replace")
+            text = raw.decode(name, errors="replace")
         except LookupError:
-            pass
+            text = None
+        if text is not None:
+            if "\ufffd" not in text:
+                return text
+            # Declared wrongly (a GBK page saved under a UTF-8 label, or the reverse): the encoding that
+            # reads every byte is the page's.
+            for other in ("utf-8", "gb18030"):
+                try:
+                    return raw.decode(other)
+                except UnicodeDecodeError:
+                    continue
+            return text
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

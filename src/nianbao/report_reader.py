@@ -799,6 +799,11 @@ class _TableReader:
                 self.report.invalid_cells.update((self.table.id, row.id, c.id) for c in row.columns)
 
     def _split(self, cells: list[GridCell]) -> tuple[list[GridCell], list[GridCell]]:
+        start = next((i for i, cell in enumerate(cells) if cell.text.strip()), len(cells))
+        if 0 < start < len(cells) and not is_value_text(cells[start].text):
+            # Empty cells in front of the row's label: a merged label written as empty cells (a page
+            # converted without rowspan), not numbers.
+            cells = cells[start:]
         for index, cell in enumerate(cells):
             if is_value_text(cell.text):
                 return cells[:index], cells[index:]
