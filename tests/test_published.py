@@ -447,3 +447,22 @@ def test_page_declared_in_the_wrong_encoding_is_read_in_the_one_its_bytes_fit() 
     assert "街道办事处年度报告" in decode_html(gbk_labelled_utf8.encode("gbk"))
     utf8_labelled_gbk = gbk_labelled_utf8.replace("utf-8", "gb2312")
     assert "街道办事处年度报告" in decode_html(utf8_labelled_gbk.encode("utf-8"))
+
+
+def test_a_header_fragment_in_front_of_numbers_is_not_placed_as_a_row_by_position(tmp_path: Path) -> None:
+    """Text copied out of a PDF scrambles 表四's vertical headings: a piece of one ("结", "审结") is left in front
+    of a run of numbers. Those numbers are not read into the next free row by position (a guess): the row
+    is reported as not recognised and its cells stay 【待补】."""
+    scrambled = [
+        "四、政府信息公开行政复议、行政诉讼情况", "行政复议", "行政诉讼", "未经复议直接起诉", "结果", "结果", "其他结",
+        "尚未", "维持", "纠正", "果", "审结", "总计", "7", "6", "17", "3", "结 果", "结果", "其他", "复议后起诉",
+        "尚未", "结果", "结果", "其他", "尚未审", "维持", "纠正", "结果", "结", "12", "1", "1", "6", "总计", "33",
+        "维持", "纠正", "结果", "审结", "13", "4", "8", "1", "26", "总计", "20", "五、存在的主要问题及改进情况", "无。",
+    ]
+    text = tmp_path / "pasted.txt"
+    text.write_text("某某市人民政府2024年政府信息公开工作年度报告\n" + "\n\n".join(scrambled) + "\n", encoding="utf-8")
+    read = read_report(text)
+    for row in ("行政复议", "直接起诉", "复议后起诉"):
+        key = ("表四", row, "结果维持")
+        assert key in read.report.invalid_cells or read.report.cells[key].value not in (12, 13), row
+    assert any("无法识别的一行「结」" in p.message for p in read.problems)

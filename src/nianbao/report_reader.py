@@ -867,6 +867,10 @@ class _TableReader:
                 row = next((x for x in following if x.id not in self.taken), None)
             elif free:
                 row = free[0]
+            if row is not None and not close and not _resembles(last, row):
+                # Placing a row by its position alone is a guess unless its label is at least like the
+                # official one: a header fragment ("结", "审结") left in front of numbers is not a row.
+                row = None
             if row is not None:
                 self.reader.problems.append(
                     warning(location, f"{self.table.id}的行名「{texts[-1]}」不是官方名称，读作「{row.display}」",
@@ -1002,6 +1006,18 @@ def join_tables(before: TableBlock, block: TableBlock) -> None:
     if before.row_lines or block.row_lines:
         before.row_lines = (before.row_lines or [before.line + i for i in range(base)]) + \
             (block.row_lines or [block.line + i for i in range(len(block.grid))])
+
+
+def _resembles(label: str, row: Row) -> bool:
+    """True when a row label not in the official wording still shares most of its words with the row's
+    official label (at least two characters, and half of its own), numbering and punctuation aside."""
+    def words(text: str) -> set[str]:
+        return {c for c in strip_number(normalize_label(text)) if c.isalnum() and not c.isdigit()}
+
+    own = words(label)
+    official = set().union(*(words(t) for t in (row.label, *row.aliases, *row.path)))
+    shared = own & official
+    return len(shared) >= 2 and 2 * len(shared) >= len(own)
 
 
 def _identify(block: TableBlock) -> str | None:
