@@ -451,8 +451,8 @@ def test_page_declared_in_the_wrong_encoding_is_read_in_the_one_its_bytes_fit() 
 
 def test_a_header_fragment_in_front_of_numbers_is_not_placed_as_a_row_by_position(tmp_path: Path) -> None:
     """Text copied out of a PDF scrambles 表四's vertical headings: a piece of one ("结", "审结") is left in front
-    of a run of numbers. Those numbers are not read into the next free row by position (a guess): the row
-    is reported as not recognised and its cells stay 【待补】."""
+    of a run of numbers. Those numbers are not read into the next free row by position (a guess): they are
+    reported as not read and the cells stay 【待补】."""
     scrambled = [
         "四、政府信息公开行政复议、行政诉讼情况", "行政复议", "行政诉讼", "未经复议直接起诉", "结果", "结果", "其他结",
         "尚未", "维持", "纠正", "果", "审结", "总计", "7", "6", "17", "3", "结 果", "结果", "其他", "复议后起诉",
@@ -465,4 +465,27 @@ def test_a_header_fragment_in_front_of_numbers_is_not_placed_as_a_row_by_positio
     for row in ("行政复议", "直接起诉", "复议后起诉"):
         key = ("表四", row, "结果维持")
         assert key in read.report.invalid_cells or read.report.cells[key].value not in (12, 13), row
-    assert any("无法识别的一行「结」" in p.message for p in read.problems)
+    assert any("没有行名" in p.message and "没有读取" in p.message for p in read.problems)
+
+
+def test_table_four_from_a_pdf_text_layout_reads_its_one_row_of_numbers(tmp_path: Path) -> None:
+    """Text laid out as a PDF prints 表四: the vertical headings end in a line of heading pieces, then the
+    15 numbers. Heading pieces are not a row label: the numbers fill the three rows in order."""
+    text = tmp_path / "layout.txt"
+    text.write_text(
+        "某某区人民政府2023年政府信息公开工作年度报告\n"
+        "     四、政府信息公开行政复议、行政诉讼情况\n"
+        "          行政复议                              行政诉讼\n\n"
+        "                              未经复议直接起诉                  复议后起诉\n\n"
+        "结果   结果     其他   尚未\n"
+        "                    总 计 结果 结果 其他       尚未     结果 结果 其他 尚未\n"
+        "维持   纠正     结果   审结                                               总计\n"
+        "                                          总 计\n"
+        "                        维持 纠正 结果       审结     维持 纠正 结果 审结\n\n\n"
+        "9    1      0   0    10   2    0   1   0    3   4   0     0   1   5\n\n"
+        "     五、存在的主要问题及改进情况\n无。\n",
+        encoding="utf-8",
+    )
+    cells = read_report(text).report.cells
+    assert [cells[("表四", row, "结果维持")].value for row in ("行政复议", "直接起诉", "复议后起诉")] == [9, 2, 4]
+    assert cells[("表四", "复议后起诉", "总计")].value == 5

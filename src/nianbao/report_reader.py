@@ -778,9 +778,10 @@ class _TableReader:
                 self._check_header_terms(r)
                 continue
             last_was_data = True
-            if labels and all(normalize_label(c.text) in self.column_labels for c in labels):
+            if labels and all(self._heading_words(c.text) for c in labels):
                 # A column heading in front of the numbers (表四 pasted one cell per line ends its header
-                # with 总计 and then gives all 15 numbers): the numbers have no row label.
+                # with 总计 and then gives all 15 numbers; a PDF's text layout leaves the last line of its
+                # vertical headings, "维持 纠正 结果 审结", there): the numbers have no row label.
                 labels = []
             if labels:
                 row = self._match_row(r, labels, header, previous)
@@ -797,6 +798,15 @@ class _TableReader:
                     error(where, f"{self.table.id}缺少「{row.display}」行", f"按官方格式补上「{row.label}」这一行")
                 )
                 self.report.invalid_cells.update((self.table.id, row.id, c.id) for c in row.columns)
+
+    def _heading_words(self, text: str) -> bool:
+        """True when `text` is a column heading or only pieces of column headings (words of a heading
+        broken over lines), and no row's label."""
+        words = [normalize_label(w) for w in text.split()]
+        return bool(words) and all(
+            w and w not in self.all_labels and (w in self.column_labels or any(w in c for c in self.column_labels))
+            for w in words
+        )
 
     def _split(self, cells: list[GridCell]) -> tuple[list[GridCell], list[GridCell]]:
         start = next((i for i, cell in enumerate(cells) if cell.text.strip()), len(cells))
