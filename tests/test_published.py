@@ -489,3 +489,26 @@ def test_table_four_from_a_pdf_text_layout_reads_its_one_row_of_numbers(tmp_path
     cells = read_report(text).report.cells
     assert [cells[("表四", row, "结果维持")].value for row in ("行政复议", "直接起诉", "复议后起诉")] == [9, 2, 4]
     assert cells[("表四", "复议后起诉", "总计")].value == 5
+
+
+def test_a_copied_table_whose_one_cell_rows_lost_their_tabs_is_one_table(tmp_path: Path) -> None:
+    """Copying 表二 from a web page gives tab-separated rows, but its one-cell rows ("第二十条第（五）项",
+    merged over the table's width) come out as lines without tabs: they are rows of the table, not breaks."""
+    text = tmp_path / "copied.txt"
+    text.write_text(
+        "某某县人民政府2024年政府信息公开工作年度报告\n二、主动公开政府信息情况\n"
+        "第二十条第（一）项\n信息内容\t本年制发件数\t本年废止件数\t现行有效件数\n规章\t0\t0\t0\n行政规范性文件\t2\t1\t30\n"
+        "第二十条第（五）项\n信息内容\t本年处理决定数量\n行政许可\t1,203\n"
+        "第二十条第（六）项\n信息内容\t本年处理决定数量\n行政处罚\t56\n行政强制\t0\n"
+        "第二十条第（八）项\n信息内容\t本年收费金额（单位：万元）\n行政事业性收费\t12.5\n"
+        "三、收到和处理政府信息公开申请情况\n",
+        encoding="utf-8",
+    )
+    read = read_report(text)
+    cells = read.report.cells
+    assert cells[("表二", "行政规范性文件", "现行有效件数")].value == 30
+    assert cells[("表二", "行政许可", "本年处理决定数量")].value == 1203
+    assert cells[("表二", "行政处罚", "本年处理决定数量")].value == 56
+    assert str(cells[("表二", "行政事业性收费", "本年收费金额")].value) == "12.5"
+    assert not any(k[0] == "表二" for k in read.report.invalid_cells)
+    assert not any("不是官方格式" in p.message for p in read.problems)

@@ -383,20 +383,14 @@ class _Reader:
         tables: list[TableBlock] = []
         tables_by_part: dict[str, TableBlock] = {}
         numeral_now = 0
-        after_table = False  # nothing but tables (and empty lines) since the last table
-        for block in _join_title_lines(self.blocks.blocks):
+        for block in join_split_tables(_join_title_lines(self.blocks.blocks), self.spec):
             if isinstance(block, TableBlock):
-                if after_table and tables and continues_table(tables[-1], block, self.spec):
-                    join_tables(tables[-1], block)
-                    continue
-                after_table = True
                 tables.append(block)
                 if current is not None and current in {t.key for t in self.spec.tables}:
                     tables_by_part.setdefault(current, block)
                 continue
             text = full_width_punctuation(block.text) if self.blocks.kind != "docx" else block.text
             block = ParagraphBlock(text, block.style, block.line)
-            after_table = after_table and not text.strip()
             if not seen_title:
                 match = _TITLE.match(normalize_label(text).replace("(", "（").replace(")", "）"))
                 if match or ("年度报告" in text and len(text) <= 60 and not _NOT_TITLE.search(text)):
@@ -978,6 +972,61 @@ class _TableReader:
                     f"{self.table.id}的栏目「{lowest}」不是官方名称「{column.label}」",
                     f"改为官方名称「{column.label}」", OUTDATED_RULE)
         )
+
+
+def join_split_tables(blocks: list[ParagraphBlock | TableBlock], spec: Spec) -> list[ParagraphBlock | TableBlock]:
+    """Tables split by a page break joined again (see `continues_table`). Between the parts there may be
+    empty lines and lines that are a label of the table's rows on their own ("第二十条第（五）项", a row of
+    one merged cell that a copied table gives as a line without tabs): those become rows of the table."""
+    out: list[ParagraphBlock | TableBlock] = []
+    labels = {normalize_label(p) for t in spec.tables for row in t.rows for p in row.path}
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        i += 1
+        if isinstance(block, TableBlock) and _identify(block) is None and out \
+                and isinstance(out[-1], ParagraphBlock) and normalize_label(out[-1].text) in labels:
+            # The table's first row, one merged cell, given as a line of its own.
+            first = out.pop()
+            assert isinstance(first, ParagraphBlock)
+            head = TableBlock(block.number, [[GridCell(first.text.strip(), 0, 0)]], line=first.line,
+                              row_lines=[first.line] if block.row_lines else [])
+            join_tables(head, block)
+            block = head
+        out.append(block)
+        if not isinstance(block, TableBlock):
+            continue
+        table = next((t for t in spec.tables if t.id == _identify(block)), None)
+        if table is None:
+            continue
+        paths = {normalize_label(p) for row in table.rows for p in row.path}
+        while True:
+            j = i
+            between: list[str] = []
+            while j < len(blocks) and isinstance(blocks[j], ParagraphBlock):
+                text = blocks[j].text.strip()  # type: ignore[union-attr]
+                if text and normalize_label(text) not in paths:
+                    break
+                if text:
+                    between.append(text)
+                j += 1
+            if j >= len(blocks) or not isinstance(blocks[j], TableBlock):
+                break
+            part = blocks[j]
+            assert isinstance(part, TableBlock)
+            if not continues_table(block, part, spec):
+                break
+            for text in between:
+                join_tables(block, TableBlock(0, [[GridCell(text, 0, 0)]]))
+            join_tables(block, part)
+            i = j + 1
+    number = 0
+    for k, item in enumerate(out):
+        if isinstance(item, TableBlock):
+            number += 1
+            if item.number != number:
+                out[k] = replace(item, number=number)
+    return out
 
 
 def continues_table(before: TableBlock, block: TableBlock, spec: Spec) -> bool:
