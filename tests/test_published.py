@@ -512,3 +512,39 @@ def test_a_copied_table_whose_one_cell_rows_lost_their_tabs_is_one_table(tmp_pat
     assert str(cells[("表二", "行政事业性收费", "本年收费金额")].value) == "12.5"
     assert not any(k[0] == "表二" for k in read.report.invalid_cells)
     assert not any("不是官方格式" in p.message for p in read.problems)
+
+
+def _pasted_table_three(tmp_path: Path, rows: list[str]) -> Path:
+    text = tmp_path / "pasted.txt"
+    text.write_text(
+        "某某区人民政府2023年政府信息公开工作年度报告\n三、收到和处理政府信息公开申请情况\n"
+        "申请人情况\n自然人 商业企业 科研机构 社会公益组织 法律服务机构 其他 总计\n"
+        "一、本年新收政府信息公开申请数量 14 0 0 0 0 0 14\n" + "\n".join(rows) + "\n四、政府信息公开行政复议、行政诉讼情况\n",
+        encoding="utf-8",
+    )
+    return text
+
+
+def test_numbers_copied_out_of_a_pdf_above_their_label_are_not_read_into_another_row(tmp_path: Path) -> None:
+    """Copied out of a PDF, a row's numbers can come out on the line above its label and the group label
+    below it: "10 … 10 / 1.本机关不掌握… / （四）无法提供 / 3 … 3 / 2.没有现成…". The 3s are not 1.'s numbers and
+    the group label is not a row: both rows stay 【待补】, never 3 by position. A page number is no row."""
+    read = read_report(_pasted_table_three(tmp_path, [
+        "8.属于行政查询事项 0 0 0 0 0 0 0", "10 0 0 0 0 0 10", "1.本机关不掌握相关政府信息", "（四）无法提供",
+        "3 0 0 0 0 0 3", "2.没有现成信息需要另行制作", "- 3 -", "3.补正后申请内容仍不明确 0 0 0 0 0 0 0",
+    ]))
+    cells, unread = read.report.cells, read.report.invalid_cells
+    for row in ("不掌握", "另行制作"):
+        key = ("表三", row, "自然人")
+        assert key in unread or cells[key].value not in (3,), row
+    assert cells[("表三", "仍不明确", "自然人")].value == 0 and ("表三", "仍不明确", "自然人") not in unread
+    assert not any("「- 3 -」" in p.message or "「-」" in p.message for p in read.problems)
+
+
+def test_a_row_given_twice_is_not_read_as_the_next_row(tmp_path: Path) -> None:
+    read = read_report(_pasted_table_three(tmp_path, [
+        "（一）予以公开 5 0 0 0 0 0 5", "（一）予以公开 9 0 0 0 0 0 9", "（三）不予公开 1.属于国家秘密 0 0 0 0 0 0 0",
+    ]))
+    assert read.report.cells[("表三", "予以公开", "自然人")].value == 5
+    partly = ("表三", "部分公开", "自然人")
+    assert partly in read.report.invalid_cells or read.report.cells[partly].value != 9

@@ -159,7 +159,9 @@ def read_report(
     spec = load_spec(resolve_template(template, base=path.parent))
     if blocks.kind != "docx":
         tables = frozenset(t.key[0] for t in spec.tables)
-        blocks = replace(blocks, blocks=gather_cell_lines(blocks.blocks, _part_bodies(spec), tables))
+        # A page number copied out of a PDF ("- 3 -", "第3页") is not part of the report.
+        kept = [b for b in blocks.blocks if not (isinstance(b, ParagraphBlock) and _PAGE_LINE.match(b.text.strip()))]
+        blocks = replace(blocks, blocks=gather_cell_lines(kept, _part_bodies(spec), tables))
     read = _Reader(blocks, spec, path).read()
     compute_totals(read.report)
     return read
@@ -196,6 +198,7 @@ def _part_bodies(spec: Spec) -> dict[str, str]:
 # A pasted table cell: a short line without a sentence's full stop. A run of them holding at least this
 # many lines of numbers is a table pasted one cell (or one row split) per line.
 _CELL_LINE_MAX = 45
+_PAGE_LINE = re.compile(r"^[-—－–]+\s*\d{1,3}\s*[-—－–]+$|^第\s*\d{1,3}\s*页(?:\s*[，,/]?\s*共\s*\d{1,3}\s*页)?$")
 _MIN_NUMBER_LINES = 3
 
 
@@ -744,6 +747,8 @@ class _TableReader:
         self.report = reader.report
         self.taken: dict[str, int] = {}  # row id → grid row
         self.all_labels = {normalize_label(label) for row in table.rows for label in row.path}
+        # Every row's own official label: one seen again (a row given twice) is no other row's renamed label.
+        self.row_labels = {normalize_label(x) for row in table.rows for x in (row.label, *row.aliases)}
         self.column_labels = {normalize_label(c.label) for c in table.all_columns()} - self.all_labels
         self.renamed_columns: set[tuple[str, str]] = set()
         self.outdated_seen = False  # a 2019-format table: rows are not guessed by position
@@ -871,7 +876,7 @@ class _TableReader:
                 row = next((x for x in following if x.id not in self.taken), None)
             elif free:
                 row = free[0]
-            if row is not None and not close and not _resembles(last, row):
+            if row is not None and (last in self.row_labels or not close and not _resembles(last, row)):
                 # Placing a row by its position alone is a guess unless its label is at least like the
                 # official one: a header fragment ("结", "审结") left in front of numbers is not a row.
                 row = None
@@ -1068,15 +1073,19 @@ def join_tables(before: TableBlock, block: TableBlock) -> None:
 
 
 def _resembles(label: str, row: Row) -> bool:
-    """True when a row label not in the official wording still shares most of its words with the row's
-    official label (at least two characters, and half of its own), numbering and punctuation aside."""
+    """True when a row label not in the official wording still shares most of its words with the row's own
+    official label (at least two characters, and more than half of its own), numbering and punctuation
+    aside. The group label above it ("（四）无法提供") is not the row's label."""
     def words(text: str) -> set[str]:
         return {c for c in strip_number(normalize_label(text)) if c.isalnum() and not c.isdigit()}
 
+    folded = normalize_label(label)
+    if any(len(x) >= 2 and x in folded for x in (strip_number(normalize_label(t)) for t in (row.label, *row.aliases))):
+        return True  # the label with more text run into it ("行政许可第二十条第（六）项", a PDF's cells joined)
     own = words(label)
-    official = set().union(*(words(t) for t in (row.label, *row.aliases, *row.path)))
+    official = set().union(*(words(t) for t in (row.label, *row.aliases)))
     shared = own & official
-    return len(shared) >= 2 and 2 * len(shared) >= len(own)
+    return len(shared) >= 2 and 2 * len(shared) > len(own)
 
 
 def _identify(block: TableBlock) -> str | None:
