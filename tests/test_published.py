@@ -548,3 +548,16 @@ def test_a_row_given_twice_is_not_read_as_the_next_row(tmp_path: Path) -> None:
     assert read.report.cells[("表三", "予以公开", "自然人")].value == 5
     partly = ("表三", "部分公开", "自然人")
     assert partly in read.report.invalid_cells or read.report.cells[partly].value != 9
+
+
+def test_an_xhtml_page_with_an_xml_declaration_is_read(tmp_path: Path) -> None:
+    page = tmp_path / "x.html"
+    page.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.1//EN" '
+        '"http://www.w3.org/TR/xhtml11/DTD/xhtml11.dtd"><html xmlns="http://www.w3.org/1999/xhtml"><body>'
+        "<p>一、总体情况</p><table><tr><td>规章</td><td>3</td></tr></table></body></html>",
+        encoding="utf-8",
+    )
+    blocks = read_html_blocks(page, "x.html").blocks
+    assert [b.text for b in blocks if isinstance(b, ParagraphBlock)] == ["一、总体情况"]
+    assert [_texts(b.grid) for b in blocks if isinstance(b, TableBlock)] == [[["规章", "3"]]]

@@ -45,6 +45,7 @@ _PDF_OBJ = re.compile(rb"\d+\s+\d+\s+obj\b")
 MAX_HTML_TAGS = 300_000
 SCANNED = "扫描件，无法读取文字：这份 PDF 没有文字层（是扫描或图片）。请找到原报告的网页或 Word 版，或把文字复制成文本后再导入"
 
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
 _BLOCK_TAGS = {
     "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article", "header",
@@ -109,7 +110,8 @@ def read_html_blocks(path: Path, display: str, raw: bytes | None = None) -> Docu
     if data.count(b"<") > MAX_HTML_TAGS:
         raise FileTrouble(f"网页的标签超过 {MAX_HTML_TAGS:,} 个，不像一份年报（可能是整个网站的页面或恶意构造的文件），"
                           "未读取；请只保存年报所在的那一页", display)
-    text = decode_html(data)
+    # An XHTML page starts with an XML declaration, which the parser refuses in decoded text.
+    text = _XML_DECLARATION.sub("", decode_html(data), count=1)
     try:
         root = lxml.html.document_fromstring(text) if text.strip() else None
     except (etree.ParserError, ValueError):
