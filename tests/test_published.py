@@ -320,6 +320,8 @@ def test_a_title_never_names_the_region_twice(region: str, office: str, title: s
         ("本报告的电子版可在西山区人民政府网站(http:// www.kmxs.gov.cn)下载。", "西山区人民政府网站", "http:// www.kmxs.gov.cn"),
         ("(地址:吴川市海滨街道海港大道南,电话:0759-5550092,吴川市海滨街道办门户网网址:https://www.gdwc.gov.cn/x/index。",
          "吴川市海滨街道办门户网", "https://www.gdwc.gov.cn/x/index"),
+        ("本报告全文在某某市人民政府门户网站“中国某某”(http://www.example.gov.cn/)公布,欢迎查阅。",
+         "某某市人民政府门户网站", "http://www.example.gov.cn/"),
     ],
 )
 def test_the_site_a_report_is_published_on(sentence: str, site: str, url: str) -> None:
@@ -341,6 +343,8 @@ def test_a_url_in_other_text_is_not_the_report_site() -> None:
         ("如对本年度报告有任何疑问,请联系:向阳区人民政府办公室,联系电话:0454-8607012。", "向阳区人民政府办公室"),
         ("如对本报告有疑问,请联系哈尔滨市道里区经纬街道办事处(联系地址:北安街27号)。", "哈尔滨市道里区经纬街道办事处"),
         ("如有疑问,请联系五常市背荫河镇政府。", "五常市背荫河镇政府"),
+        ("如对本报告有疑问,可通过门户网站的意见箱反映或直接与某某市人民政府办公室政府信息公开中心联系(地址:花园路1号)。",
+         "某某市人民政府办公室政府信息公开中心"),
     ],
 )
 def test_the_contact_office_in_its_usual_sentences(tmp_path: Path, sentence: str, office: str) -> None:
@@ -357,6 +361,17 @@ def test_the_contact_office_in_its_usual_sentences(tmp_path: Path, sentence: str
         ("诸暨市浬浦镇人民", "诸暨市", "浬浦镇人民政府"),  # 政府 fused with the title's 政府信息公开
         ("秦皇岛市抚宁区人民政府办公室", "", "秦皇岛市抚宁区人民政府办公室"),
         ("硚口区政府办公室", "", "硚口区政府办公室"),
+        ("西山区", "西山区", ""),  # a report named after its region: the office is not named
+        ("广东省广州市", "广东省广州市", ""),
+        ("某某市某某区人民政府某某街道办事处", "某某市某某区", "某某街道办事处"),  # a street under its district's name
+        ("某某县人民政府某某镇人民政府", "某某县", "某某镇人民政府"),
+        ("上海市科委", "上海市", "上海市科委"),  # a department keeps its region in its name
+        ("某某市同城化发展工作局", "某某市", "某某市同城化发展工作局"),
+        ("某某县发展和改革委员会", "某某县", "某某县发展和改革委员会"),
+        ("某某区某某街道", "某某区", "某某街道"),  # 街道 is no department, whatever it ends with
+        ("某某县住房和城乡建设局", "某某县", "某某县住房和城乡建设局"),
+        ("某某县乡村振兴局", "某某县", "某某县乡村振兴局"),
+        ("某某区某某街道党政办", "某某区", "某某街道党政办"),  # a street's own unit keeps the street's region apart
     ],
 )
 def test_office_names_split_into_region_and_office(name: str, region: str, office: str) -> None:
@@ -561,3 +576,243 @@ def test_an_xhtml_page_with_an_xml_declaration_is_read(tmp_path: Path) -> None:
     blocks = read_html_blocks(page, "x.html").blocks
     assert [b.text for b in blocks if isinstance(b, ParagraphBlock)] == ["一、总体情况"]
     assert [_texts(b.grid) for b in blocks if isinstance(b, TableBlock)] == [[["规章", "3"]]]
+
+
+@pytest.mark.parametrize(
+    ("place", "text", "formal"),
+    [
+        ("上海市青浦区徐泾镇", "由上海市青浦区徐泾镇人民政府编制。", "上海市青浦区徐泾镇人民政府"),
+        ("上海市", "本年度报告电子版可从上海市人民政府网站下载。", "上海市人民政府"),
+        ("上海市青浦区徐泾镇", "徐泾镇持续以《条例》为遵循。", ""),  # the text never names its 人民政府
+        ("某某街道", "某某街道人民政府", ""),  # a street office is no 人民政府
+    ],
+)
+def test_the_text_decides_whether_a_titles_government_is_the_offices(place: str, text: str, formal: str) -> None:
+    from nianbao.report_reader import formal_government_name
+
+    assert formal_government_name(place, text) == formal
+
+
+@pytest.mark.parametrize(
+    ("lines", "facts"),
+    [
+        # "正文" put above the text by a PDF converter is neither the title nor part of it
+        (["正文", "2024 年某某市科委政府信息公开工作", "年度报告"], {"地区": "某某市", "机关": "某某市科委", "年度": "2024"}),
+        (["## 目录", "某某县某某镇2024年政府信息公开工作年度报告"], {"地区": "某某县", "机关": "某某镇", "年度": "2024"}),
+        # the title's 政府 is the office's when the text names the place's 人民政府
+        (["2025年某某市某某区某某镇政府信息公开工作年度报告", "本报告由某某市某某区某某镇人民政府编制。"],
+         {"地区": "某某市某某区", "机关": "某某镇人民政府", "年度": "2025"}),
+        (["某某区2025年度政府信息公开工作年度报告", "本报告综合全区各级行政机关情况编制。"], {"地区": "某某区", "年度": "2025"}),
+        # what wraps a title is not part of it
+        (["《某某区2024年政府信息公开工作年度报告》"], {"地区": "某某区", "年度": "2024"}),
+        (["## 某某县某某镇2024年政府信息公开工作年度报告"], {"地区": "某某县", "机关": "某某镇", "年度": "2024"}),
+        (["某某县人民政府关于2024年政府信息公开工作年度报告"], {"地区": "某某县", "机关": "某某县人民政府", "年度": "2024"}),
+    ],
+)
+def test_office_region_and_year_from_the_title(tmp_path: Path, lines: list[str], facts: dict[str, str]) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("\n".join([*lines, "一、总体情况", "正文。", ""]), encoding="utf-8")
+    got = read_report(source).report.facts
+    assert {k: got.get(k) for k in ("地区", "机关", "年度")} == {"地区": None, "机关": None, **facts}
+
+
+def test_a_tool_heading_is_never_a_title() -> None:
+    from nianbao.report_reader import is_tool_heading
+
+    assert [is_tool_heading(t) for t in ("正文", "## 目录", "###", "目录：", "正文如下", "2024年年度报告")] == [
+        True, True, True, True, False, False]
+
+
+@pytest.mark.parametrize(
+    ("lines", "title", "office"),
+    [
+        # a page's headline, then the report's own title printed over two lines: the printed title wins
+        (["某某镇人民政府2024年度政府信息公开工作年度报告", "某某镇人民政府", "2024年政府信息公开工作年度报告"],
+         "某某镇人民政府2024年政府信息公开工作年度报告", "某某镇人民政府"),
+        (["2024年政府信息公开工作年度报告", "某某县某某镇人民政府", "2024年政府信息公开工作年度报告"],
+         "某某县某某镇人民政府2024年政府信息公开工作年度报告", "某某镇人民政府"),
+        # the title printed again without its office: a repeat, not a paragraph of the opening
+        (["某某市某意乡", "2021年政府信息公开工作年度报告", "2021年政府信息公开工作年度报告"],
+         "某某市某意乡2021年政府信息公开工作年度报告", "某意乡"),
+        # another year's title further down is not this report's title
+        (["某某街道2024年政府信息公开工作年度报告", "某某街道2023年政府信息公开工作年度报告"],
+         "某某街道2024年政府信息公开工作年度报告", "某某街道"),
+    ],
+)
+def test_the_documents_own_title_under_a_page_headline(tmp_path: Path, lines: list[str], title: str, office: str) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("\n".join([*lines, "本报告依据条例编制。", "一、总体情况", "正文。", ""]), encoding="utf-8")
+    read = read_report(source)
+    assert (read.report.facts["标题"], read.report.facts["机关"]) == (title, office)
+    if "2023年" not in "".join(lines):  # the repeated title is not kept as a paragraph of the opening
+        assert [p.text for p in read.opening] == ["本报告依据条例编制。"]
+
+
+def test_a_page_copied_as_one_line_keeps_its_title_and_first_heading(tmp_path: Path) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("某某县人民政府2019年 政府信息公开工作年度报告 一、总体情况 2019年，某某县推进公开。\n",
+                      encoding="utf-8")
+    read = read_report(source)
+    facts = read.report.facts
+    assert (facts["标题"], facts["机关"], facts["年度"]) == ("某某县人民政府2019年 政府信息公开工作年度报告", "某某县人民政府", "2019")
+    assert [p.text for p in read.report.paragraphs["总体情况"]] == ["2019年，某某县推进公开。"]
+
+
+@pytest.mark.parametrize(
+    ("contact", "office"),
+    [
+        ("某某街道办事处政府信息公开领导小组办公室", "某某街道办事处"),
+        ("某某镇公共服务办公室", "某某镇"),
+        ("某某市某某区某某街道", "某某市某某区某某街道"),
+        ("某某街道办事处", "某某街道办事处"),
+        ("某某区人民政府办公室", ""),  # a district's office answers for its streets too: not the office
+        ("某某县乡村振兴局", ""),
+    ],
+)
+def test_the_office_a_contact_office_belongs_to(contact: str, office: str) -> None:
+    from nianbao.report_reader import own_office_of_unit
+
+    assert own_office_of_unit(contact) == office
+
+
+@pytest.mark.parametrize(
+    ("region", "office", "mentions", "expected"),
+    [
+        ("道里区", "经纬街道办事处", ["哈尔滨市道里区经纬街道办事处", ""], ("哈尔滨市道里区", "经纬街道办事处")),
+        ("", "某某街道", ["某某区某某街道党群服务中心"], ("某某区", "某某街道")),
+        ("某某市", "某化某坝镇人民政府", ["某某市某化区某坝镇党政综合办公室"], ("某某市某化区", "某坝镇人民政府")),
+        ("", "某卧镇", ["某卧镇公共服务办公室", "", "某阳县某卧镇人民政府信息公开网站"], ("某阳县", "某卧镇")),
+        ("泰兴市", "珊瑚镇人民政府", ["泰兴市珊瑚镇人民政府"], ("泰兴市", "珊瑚镇人民政府")),
+        ("甲县", "某镇", ["乙县某镇人民政府"], ("甲县", "某镇")),  # another county's 某镇: not this one
+        ("", "某某区人民政府", ["某某市某某区人民政府办公室"], ("", "某某区人民政府")),  # governments: elsewhere
+    ],
+)
+def test_a_streets_region_completed_from_where_the_text_writes_it(
+    region: str, office: str, mentions: list[str], expected: tuple[str, str]
+) -> None:
+    from nianbao.report_reader import region_from_mentions
+
+    assert region_from_mentions(region, office, mentions) == expected
+
+
+@pytest.mark.parametrize(
+    ("lines", "facts"),
+    [
+        # the report's name opening a paragraph
+        (["某某市同城化发展工作局2022年政府信息公开工作年度报告（以下简称年报）是根据条例编制。"],
+         {"机关": "某某市同城化发展工作局", "地区": "某某市", "年度": "2022"}),
+        # a name copied from last year's report: the statistics period gives the year
+        (["现向社会公布某某县某某镇人民政府2023年政府信息公开工作年度报告。本报告数据统计期限自2024年1月1日至2024年12月31日止。"],
+         {"机关": "某某镇人民政府", "地区": "某某县", "年度": "2024"}),
+        # a period that starts when the office was set up
+        (["因某某市某某区某某街道办事处于2024年5月28日成立，故本报告所列数据的统计期限自2024年5月28日起至2024年12月31日止。"
+          "如对本年度报告有疑问，请与某某市某某区某某街道联系。"],
+         {"机关": "某某街道办事处", "地区": "某某市某某区", "年度": "2024"}),
+        # the office that compiled it
+        (["本报告由某卧镇结合有关统计数据编制。本年度报告中所列数据的统计期限自2024年1月1日起至2024年12月31日止。"],
+         {"机关": "某卧镇", "年度": "2024"}),
+        # the name quoted year first, or as a 工作情况报告 / 工作报告
+        (["特向社会公布2024年某生乡人民政府政府信息公开工作情况报告。请与某生乡人民政府联系（地址：某滨县某生乡某生村）。"],
+         {"机关": "某生乡人民政府", "地区": "某滨县", "年度": "2024"}),
+        (["现公布某票市某皋乡人民政府2024年度政府信息公开工作报告。"], {"机关": "某皋乡人民政府", "地区": "某票市", "年度": "2024"}),
+        # a government's office compiled it: the government's report or the office's own — only the region is stated
+        (["本年度报告由某某市某某区人民政府办公室编制。所列数据的统计期限自2025年1月1日起至2025年12月31日止。"],
+         {"地区": "某某市某某区", "年度": "2025"}),
+    ],
+)
+def test_office_and_year_of_a_report_without_a_title(tmp_path: Path, lines: list[str], facts: dict[str, str]) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("\n".join([*lines, "一、总体情况", "全年主动公开信息80条。", ""]), encoding="utf-8")
+    got = read_report(source).report.facts
+    assert {k: got.get(k) for k in ("地区", "机关", "年度")} == {"地区": None, "机关": None, "年度": None, **facts}
+
+
+@pytest.mark.parametrize(
+    ("first", "facts"),
+    [
+        ("2024年，某某市人民政府办公厅坚持以习近平新时代中国特色社会主义思想为指导。", {"机关": "某某市人民政府办公厅", "年度": "2024"}),
+        ("2025年，我区坚持以人民为中心的发展思想。", {"年度": "2025"}),
+        ("2025年，某某市坚持以人民为中心的发展思想。", {"年度": "2025"}),  # a place is no office
+        ("全年主动公开信息80条。", {}),
+    ],
+)
+def test_office_and_year_part_one_opens_with(tmp_path: Path, first: str, facts: dict[str, str]) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text(f"本年度报告根据条例编制。\n一、总体情况\n{first}\n", encoding="utf-8")
+    read = read_report(source)
+    got = read.report.facts
+    assert {k: got.get(k) for k in ("机关", "年度")} == {"机关": None, "年度": None, **facts}
+    assert [p.text for p in read.opening] == ["本年度报告根据条例编制。"]  # no title: the text opens the report
+    assert any("没有找到报告标题" in p.message for p in read.problems)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "address"),
+    [
+        ("我镇依申请公开政府信息接收地址为某某县某某镇人民政府党政办公室；邮编：629111。", "某某县某某镇人民政府党政办公室"),
+        ("网站地址为http://www.example.gov.cn，欢迎访问。", None),
+    ],
+)
+def test_an_address_written_with_wei(tmp_path: Path, sentence: str, address: str | None) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text(f"某某镇2024年政府信息公开工作年度报告\n{sentence}\n一、总体情况\n正文。\n", encoding="utf-8")
+    assert read_report(source).report.facts.get("地址") == address
+
+
+def test_page_information_under_the_title_is_not_the_opening(tmp_path: Path) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("某某镇2024年政府信息公开工作年度报告\n来源：某某镇 发布时间：2025-01-19 16:43 浏览次数： 字体：[ ] 打印\n"
+                      "本报告依据条例编制。\n一、总体情况\n正文。\n", encoding="utf-8")
+    read = read_report(source)
+    assert [p.text for p in read.opening] == ["本报告依据条例编制。"]
+    assert any("网页信息" in p.message and not p.is_error for p in read.problems)
+
+
+def test_a_title_is_kept_without_what_wraps_it(tmp_path: Path) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("《某某区2024年政府信息公开工作年度报告》\n一、总体情况\n正文。\n", encoding="utf-8")
+    assert read_report(source).report.facts["标题"] == "某某区2024年政府信息公开工作年度报告"
+
+
+def test_a_report_without_a_title_keeps_its_opening_but_not_the_page_around_it(tmp_path: Path) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("当前位置：首页 > 政府信息公开 > 年报\n发布时间：2025-01-20\n本报告依据条例编制。\n一、总体情况\n正文。\n",
+                      encoding="utf-8")
+    read = read_report(source)
+    assert [p.text for p in read.opening] == ["本报告依据条例编制。"]
+    assert sum("已略过" in p.message for p in read.problems) == 2
+
+
+@pytest.mark.parametrize("heading", ["一、总体情况", "一、政府信息公开总体情况", "一、总体情况："])
+def test_part_one_of_a_report_without_a_title(tmp_path: Path, heading: str) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text(f"本报告依据条例编制。\n{heading}\n全年主动公开信息80条。\n", encoding="utf-8")
+    read = read_report(source)
+    assert [p.text for p in read.opening] == ["本报告依据条例编制。"]
+    assert not any("缺少第一部分" in p.message for p in read.problems)
+
+
+def test_a_pages_metadata_box_under_the_headline_is_not_the_opening(tmp_path: Path) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text("某某县2023年度政府信息公开工作年度报告\n索引号\n620700112/2024-00208\n文号\n发布机构\n市政务服务中心\n"
+                      "生成日期\n2024-01-31 15:23:36\n是否有效\n某某县2023年度政府信息公开工作情况的报告\n"
+                      "2023年我县全面推进政府信息公开工作。\n一、总体情况\n正文。\n", encoding="utf-8")
+    read = read_report(source)
+    assert [p.text for p in read.opening] == ["2023年我县全面推进政府信息公开工作。"]
+    assert read.report.facts["标题"] == "某某县2023年度政府信息公开工作情况的报告"  # the document's own title
+    assert [p.message for p in read.problems if "网页信息" in p.message] == [
+        "标题下的网页信息“索引号”“620700112/2024-00208”“文号”等 8 行不属于报告正文，已略过"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "telephone"),
+    [
+        ("如对本报告有疑问，请与某某街道党政办联系，联系方式：0571-86624908。", "0571-86624908"),
+        ("联系方式：13800138000。", "13800138000"),
+        ("联系方式：某某路1号。", None),  # not a telephone number
+    ],
+)
+def test_a_telephone_given_as_the_contact(tmp_path: Path, sentence: str, telephone: str | None) -> None:
+    source = tmp_path / "r.txt"
+    source.write_text(f"某某镇2024年政府信息公开工作年度报告\n{sentence}\n一、总体情况\n正文。\n", encoding="utf-8")
+    assert read_report(source).report.facts.get("联系电话") == telephone

@@ -40,17 +40,48 @@ _HEADING = re.compile(rf"^([{_NUMERALS}]+)、\s*(.{{2,40}})$")
 _SUBHEAD = re.compile(rf"^[（(]\s*([{_NUMERALS}]+)\s*[）)]")
 # A trailing note in brackets, such as （示例数据）, may follow the title proper.
 _TITLE = re.compile(
-    r"^(?P<name>.*?)(?P<year>\d{4})\s*年度?\s*(?P<after>[^，。；：]*?)(?:政府)?信息公开(?:工作)?(?:年度)?报告"
+    r"^(?P<name>.*?)(?P<year>\d{4})\s*年度?\s*(?P<after>[^，。；：]*?)(?P<gov>政府)?信息公开(?:工作)?(?:年度|情况的?)?报告"
     r"(?:[（(][^）)]*[）)])?$"
 )
 # A title without its year ("市府东路街道政府信息公开工作年度报告"): the office only.
 _TITLE_WITHOUT_YEAR = re.compile(r"^(?P<name>[^\d，。；：:]{2,40}?)政府信息公开(?:工作)?年度报告$")
 # The statistics period of the opening ("统计期限自2024年1月1日起至2024年12月31日止"): the report's year.
-_PERIOD = re.compile(r"(?P<year>\d{4})\s*年\s*1\s*月\s*1\s*日\s*起?\s*(?:至|到|—|－|-)\s*(?:(?P=year)\s*年\s*)?"
+_PERIOD = re.compile(r"(?P<year>\d{4})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*起?\s*(?:至|到|—|－|-)\s*(?:(?P=year)\s*年\s*)?"
                      r"12\s*月\s*31\s*日")
 # A line that names a source, a date or a place on the page is not the title even when it quotes it.
 _NOT_TITLE = re.compile(r"来源[：:]|发布(?:时间|日期)|当前位置|浏览次数|索引号|[。；]")
+# What a web page prints under a report's headline: never part of the report.
+_PAGE_FURNITURE = re.compile(r"来源[：:]|发布(?:时间|日期|机构)[：:]|浏览次数|访问量|字体[：:]|字号[：:]|打印本页|关闭窗口|【打印】")
 _OFFICE_LINE = re.compile(r"^[^\s，。；：:0-9]{2,30}$")
+# Headings a conversion tool or a page template puts above a report ("正文", "目录", a Markdown "## …"):
+# never a title, never part of one.
+_TOOL_HEADINGS = {"正文", "目录", "全文", "原文", "附件", "文章正文", "正文内容", "打印", "关闭", "字号"}
+
+
+def _is_page_line(text: str) -> bool:
+    """A line of the web page around a report (breadcrumbs, source and date, font size), not of the report."""
+    return ("。" not in text and len(text) <= 120
+            and bool(_PAGE_FURNITURE.search(text) or re.search(r"当前位置|所在的?位置|索引号|首页\s*[>＞]", text)))
+
+
+# The labels of the metadata box a government web page prints under a headline, each with its value.
+_PAGE_FIELDS = {"索引号", "文号", "发文字号", "关键词", "主题词", "发布机构", "发文机关", "公开形式", "公开方式", "责任部门",
+                "生成日期", "成文日期", "发文日期", "发布日期", "是否有效", "有效性", "分类", "主题分类", "公开目录", "名称",
+                "信息来源", "体裁分类", "组配分类", "公开时限", "公开范围"}
+_CJK_SENTENCE = re.compile(r"[。；，]")
+
+
+def _is_page_field(text: str) -> bool:
+    """A label of a web page's metadata box on a line of its own ("索引号", "发布机构：")."""
+    return re.sub(r"\s+", "", text).rstrip("：:") in _PAGE_FIELDS
+
+
+def is_tool_heading(text: str) -> bool:
+    """True for a line a converter or a web page inserts above a report, not written by the office."""
+    folded = re.sub(r"\s+", "", re.sub(r"^#+", "", text.strip()))
+    return folded in _TOOL_HEADINGS or folded.rstrip("：:") in _TOOL_HEADINGS or not folded and "#" in text
+
+
 _VALUE_WORDS = {"", "无", "没有", "/", "／", "—", "-", "－", "——", "空"}
 _VALUE_LIKE = re.compile(r"^[-−－]?\s*[\d.,，]+\s*(?:件|万元|元|个|条)?$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -66,21 +97,45 @@ _OPENING_FACTS: list[tuple[str, re.Pattern[str]]] = [
     ("联系机构", re.compile(r"(?:如有疑问|如对本报告有疑问|如有任何疑问|有疑问)[，,]?\s*请(?:与|同|和|联系)(?P<v>[^，。；（）()]+?)联系")),
     ("联系机构", re.compile(r"(?:疑问|意见|建议)[^。]{0,12}?请(?:与|同|和)(?P<v>[^，。；（）()]+?)联系")),
     ("联系机构", re.compile(r"联系(?:单位|机构|部门)[：:]\s*(?P<v>[^，。；,;（）()\s]+)")),
+    # "如对本报告有疑问，可通过……意见箱反映或直接与丽水市人民政府办公室政府信息公开中心联系"
+    ("联系机构", re.compile(r"(?:疑问|咨询)[^。]{0,60}?(?:直接|可|请)(?:与|同|和)(?P<v>[^，。；（）()]+?)联系")),
     # "如需咨询其他事项，请与赫章县人民政府办公室联系" / "如有疑问，请联系：向阳区人民政府办公室，…"
     ("联系机构", re.compile(r"(?:疑问|咨询|了解|意见|建议)[^。]{0,16}?请(?:与|同|和)(?P<v>[^，。；（）()]+?)联系")),
     ("联系机构", re.compile(r"(?:疑问|咨询)[^。]{0,16}?请联系[：:]?\s*(?P<v>[^，,。；;（）()\s：:]+?)(?=[（(。，,；;]|$)")),
     ("地址", re.compile(r"(?:联系|通信|通讯|办公)?地址[：:]\s*(?P<v>[^；;，,）)。\s]+)")),
+    # "接收地址为蓬溪县鸣凤镇人民政府党政办公室；" — never a site's or a mailbox's address.
+    ("地址", re.compile(r"(?<![网站箱件])地址(?:为|是)\s*(?P<v>(?![A-Za-z0-9])[^；;，,）)。\s]+)")),
     ("邮编", re.compile(r"邮(?:政)?编(?:码)?[：:]?\s*(?P<v>\d{6})")),
     ("联系电话", re.compile(
         r"(?:联系|咨询)?电话(?:[/／、和及]传真)?(?:号码)?[：:]\s*(?P<v>[（(]?[0-9０-９][0-9０-９\-－—（）() 、/转]*[0-9０-９])")),
     # "电话0356-5221239" without a colon: only a number with its area code.
     ("联系电话", re.compile(r"电话\s*(?P<v>0\d{2,3}[-－—]\d{7,8})")),
+    # "联系方式：0571-86624908": only a telephone number (with its area code, or a mobile number).
+    ("联系电话", re.compile(r"联系方式[：:]?\s*(?P<v>0\d{2,3}[-－—]\d{7,8}|1\d{10})(?!\d)")),
 ]
 # A report's own name quoted in a paragraph ("现公布泰兴市珊瑚镇人民政府2022年政府信息公开工作年度报告"): the
 # office and the year when the document has no title line.
 _QUOTED_TITLE = re.compile(
     r"(?:公布|发布|编制|现将|现公开|特?向社会公布)(?P<name>[^，。；、《》“”]{2,40}?)(?P<year>\d{4})\s*年度?"
-    r"政府信息公开(?:工作)?年度报告")
+    r"政府信息公开(?:工作)?(?:年度|情况)?报告")
+# The same, year first ("特向社会公布2024年连生乡人民政府政府信息公开工作情况报告").
+_QUOTED_TITLE_YEAR_FIRST = re.compile(
+    r"(?:公布|发布|编制|现将|现公开|特?向社会公布)(?P<year>\d{4})\s*年度?(?P<name>[^，。；、《》“”\d]{2,40}?)"
+    r"政府信息公开(?:工作)?(?:年度|情况)?报告")
+# A paragraph that opens with the report's name ("资阳市同城化发展工作局2022年政府信息公开工作年度报告（以下简称年报）是…").
+_TITLE_OPENING_SENTENCE = re.compile(
+    r"^(?P<name>[^，。；、《》“”]{1,40}?(?:局|委|委员会|厅|办公室|办事处|人民政府|政府|街道|镇|乡|区|县|市|旗|州|省))"
+    r"(?P<year>\d{4})年度?政府信息公开(?:工作)?(?:年度|情况)?报告")
+# "由马头铺镇人民政府综合全年政务信息公开工作编制而成", "由凤卧镇结合有关统计数据编制": the office that compiled it.
+_COMPILED_BY = re.compile(
+    r"由(?P<v>[^，。；、（）()“”《》]{1,30}?(?:街道办事处|人民政府办公厅|人民政府办公室|人民政府|街道|镇|乡|局|委员会|委))"
+    r"(?=结合|综合|根据|依据|按照|汇总|负责|组织|编制|编写|制作)")
+# Part 一 opening with its office as the subject ("2024年，长春市人民政府办公厅坚持以…").
+_OFFICE_OPENING = re.compile(
+    r"^(?:\d{4}年(?:度)?[，,]?)?(?P<v>[^，。；、“”《》0-9]{2,30}?(?:人民政府办公厅|人民政府办公室|人民政府|街道办事处|局|委员会))"
+    r"(?:\d{4}年)?(?:坚持|深入|认真|始终|紧紧|全面|严格|持续|积极|扎实|以|在)")
+# Part 一 opening with the year it reports on ("2025年，我区坚持…", "2024年至今，我街道…").
+_YEAR_OPENING = re.compile(r"^(?P<year>\d{4})\s*年(?:度)?(?:[，,]|以来|至今|全年|，)")
 _REGION_SUFFIX = re.compile(r"^(?P<region>(?:.+?(?:省|自治区|特别行政区|市|自治州|州|盟|地区|区|县|旗))+?)(?P<office>.+)$")
 
 
@@ -100,7 +155,7 @@ def website_in(text: str) -> tuple[str, str] | None:
         if url is None:
             continue
         name = ""
-        if re.search(r"电子版|年报|年度报告|报告内容", sentence):
+        if re.search(r"电子版|年报|年度报告|报告内容|报告全文|本报告", sentence):
             name = _site_name(sentence[: url.start()])
         if not name:
             named = _SITE_NAMED_BEFORE_URL.search(sentence[: url.start() + 6])
@@ -361,6 +416,8 @@ class _Reader:
         self.result = ReadReport(self.report)
         self.problems = self.result.problems
         self.outdated = spec.outdated_terms()
+        self._place_before_government = ""  # a title's place whose 政府 may be the office's (see _title)
+        self._texts: list[str] = []  # every paragraph's text, for facts stated anywhere
 
     # --- locations -------------------------------------------------------------------------------------
 
@@ -380,13 +437,19 @@ class _Reader:
         headings = self._headings()
         parts_by_numeral = {numeral: key for key, numeral in headings}
         current: str | None = None  # part key, table key, or "" for the opening
-        seen_title = False
+        seen_title = untitled = False
         unplaced: list[ParagraphBlock] = []
         collected: dict[str, list[ParagraphBlock]] = {}
         tables: list[TableBlock] = []
         tables_by_part: dict[str, TableBlock] = {}
         numeral_now = 0
-        for block in join_split_tables(_join_title_lines(self.blocks.blocks), self.spec):
+        title_open = False  # right after the title: the document's own title may follow the page's headline
+        held: list[ParagraphBlock] = []  # an office line held there, in case a year line completes it
+        after_page_field = False  # the line before was a label of the page's metadata (索引号, 发布机构 …)
+        page_lines: list[ParagraphBlock] = []  # the web page's lines under the title, skipped
+        heading_keys = [key for key, _ in headings]
+        blocks = _join_title_lines(_split_run_in_title(self.blocks.blocks, heading_keys))
+        for block in join_split_tables(blocks, self.spec):
             if isinstance(block, TableBlock):
                 tables.append(block)
                 if current is not None and current in {t.key for t in self.spec.tables}:
@@ -394,20 +457,44 @@ class _Reader:
                 continue
             text = full_width_punctuation(block.text) if self.blocks.kind != "docx" else block.text
             block = ParagraphBlock(text, block.style, block.line)
+            self._texts.append(text)
+            if title_open:
+                retitled = self._document_title(held, block)
+                if retitled is not None:
+                    held.clear()
+                    continue
+                field_value = after_page_field and len(text) <= 40 and not _CJK_SENTENCE.search(text)
+                after_page_field = _is_page_field(text)
+                if after_page_field or field_value or _PAGE_FURNITURE.search(text) and "。" not in text and len(text) <= 120:
+                    page_lines.append(block)
+                    continue
+                if _OFFICE_LINE.match(text) and not held and not _HEADING.match(text) and not _SUBHEAD.match(text):
+                    held.append(block)
+                    continue
+                title_open = False
+                collected.setdefault("", []).extend(held)
+                held.clear()
             if not seen_title:
                 match = _TITLE.match(normalize_label(text).replace("(", "（").replace(")", "）"))
                 if match or ("年度报告" in text and len(text) <= 60 and not _NOT_TITLE.search(text)):
                     if match and not (match.group("name") or match.group("after")) and unplaced \
-                            and _OFFICE_LINE.match(unplaced[-1].text):
+                            and _OFFICE_LINE.match(unplaced[-1].text) and not is_tool_heading(unplaced[-1].text):
                         # The office's name printed on the line above the year line is part of the title.
                         block = ParagraphBlock(unplaced.pop().text + text, block.style, block.line)
                     self._title(block)
-                    seen_title = True
+                    seen_title = title_open = True
                     current = ""
                     continue
-                if current is None:
+                if current is None and not self._is_first_part_heading(text, parts_by_numeral):
                     unplaced.append(block)
                     continue
+                if current is None:
+                    # No title: the report starts with its opening, and part 一 comes where its heading is.
+                    seen_title, untitled, current = True, True, ""
+                    fixed_texts = self._fixed_texts()
+                    page = [b for b in unplaced if _is_page_line(b.text) or normalize_label(b.text) in fixed_texts]
+                    collected.setdefault("", []).extend(b for b in unplaced if b not in page)
+                    unplaced[:] = page  # still listed as skipped below
             heading = _HEADING.match(text)
             if heading and "。" not in text:
                 number = _NUMERALS.index(heading.group(1)[0]) + 1 if len(heading.group(1)) == 1 else 0
@@ -431,7 +518,14 @@ class _Reader:
                 warning(self._where(block, "报告标题之前"), f"标题之前的文字“{shorten(block.text)}”不属于报告的任何部分，已略过",
                         "报告应以标题开头；发文字号、附件说明等不属于年度报告正文")
             )
-        if not seen_title:
+        if page_lines:
+            shown = "”“".join(shorten(b.text) for b in page_lines[:3])
+            more = f"等 {len(page_lines)} 行" if len(page_lines) > 3 else ""
+            self.problems.append(
+                warning(self._where(page_lines[0], "标题之后"), f"标题下的网页信息“{shown}”{more}不属于报告正文，已略过",
+                        "发布时间、来源、索引号等是网页上的信息，不必写进年度报告")
+            )
+        if not seen_title or untitled:
             self.problems.append(
                 warning(self._where(None, ""), "没有找到报告标题（“……年政府信息公开工作年度报告”）",
                         "在报告开头写明标题，如“泸州市龙马潭区安宁街道2024年政府信息公开工作年度报告”")
@@ -441,19 +535,8 @@ class _Reader:
         for block in unplaced + [b for blocks in collected.values() for b in blocks]:
             self._facts_in(block.text, self._where(block, "正文"))
         opening = [ParagraphBlock(p.text, line=p.location.line or 0) for p in self.result.opening]
-        if "年度" not in self.report.facts:
-            for block in unplaced + opening + [b for blocks in collected.values() for b in blocks][:5]:
-                quoted = _QUOTED_TITLE.search(re.sub(r"\s+", "", block.text))
-                if quoted:
-                    self._office_and_year(quoted.group("name"), quoted.group("year"), self._where(block, "正文"))
-                    break
-        if "年度" not in self.report.facts:
-            for block in unplaced + opening + [b for blocks in collected.values() for b in blocks]:
-                period = _PERIOD.search(block.text)
-                if period:
-                    self.report.facts["年度"] = period.group("year")
-                    self.report.fact_locations["年度"] = self._where(block, "统计期限")
-                    break
+        part_one = collected.get(parts_by_numeral.get(1, ""), [])
+        self._facts_without_title(unplaced + opening, [b for blocks in collected.values() for b in blocks], part_one)
         for part in self.spec.parts:
             if part.kind == "paragraphs" and part.key == "开头说明":
                 continue
@@ -517,7 +600,7 @@ class _Reader:
     # --- title and opening -----------------------------------------------------------------------------
 
     def _title(self, block: ParagraphBlock) -> None:
-        title = "".join(block.text.split("\n")).strip()  # a title broken over lines is one title
+        title = bare_title("".join(block.text.split("\n")))  # a title broken over lines is one title
         location = self._where(block, "标题")
         self.report.facts["标题"] = title
         self.report.fact_locations["标题"] = location
@@ -529,18 +612,51 @@ class _Reader:
             named = _TITLE_WITHOUT_YEAR.match(re.sub(r"\s+", "", title))
             if named:
                 region, office = split_office_name(named.group("name"))
-                self.report.facts["机关"] = office
-                self.report.fact_locations["机关"] = location
+                if office:
+                    self.report.facts["机关"] = office
+                    self.report.fact_locations["机关"] = location
                 if region:
                     self.report.facts["地区"] = region
                     self.report.fact_locations["地区"] = location
             return
         self._office_and_year(match.group("name") or match.group("after"), match.group("year"), location)
+        if match.group("after") and match.group("gov"):
+            # "2022年上海市政府信息公开工作年度报告": 上海市政府 or 上海市 + 政府信息公开 — decided by the text.
+            self._place_before_government = match.group("after")
+
+    def _is_first_part_heading(self, text: str, parts_by_numeral: dict[int, str]) -> bool:
+        heading = _HEADING.match(text)
+        # "一、总体情况", "一、政府信息公开总体情况", "一、总体情况：": the official words, however worded around
+        return bool(heading and "。" not in text and heading.group(1) == "一" and 1 in parts_by_numeral
+                    and normalize_label(parts_by_numeral[1])[2:] in normalize_label(text))
+
+    def _fixed_texts(self) -> frozenset[str]:
+        return template_fixed_texts(self.spec.docx) if not self.text_mode else frozenset()
+
+    def _document_title(self, held: list[ParagraphBlock], block: ParagraphBlock) -> ParagraphBlock | None:
+        """A web page often prints its headline above the report's own title (马头铺镇人民政府2022年度… over
+        马头铺镇人民政府 / 2022年…): the title the document prints, right under the headline and of the same
+        year, is the report's title; the title printed again without its office is a repeat, not the opening.
+        The block that became (or repeated) the title, or None."""
+        match = _TITLE.match(_title_key(block.text))
+        if match is None or match.group("year") != self.report.facts.get("年度") or _NOT_TITLE.search(block.text):
+            return None
+        if not (match.group("name") or match.group("after")):
+            if not held:
+                return block
+            block = ParagraphBlock(held[0].text + block.text, held[0].style, held[0].line)
+        elif held:
+            return None
+        for key in ("标题", "机关", "地区", "年度"):
+            self.report.facts.pop(key, None)
+        self._place_before_government = ""
+        self._title(block)
+        return block
 
     def _office_and_year(self, name: str, year: str, location: Location) -> None:
         self.report.facts["年度"] = year
         self.report.fact_locations["年度"] = location
-        region, office = split_office_name(name)
+        region, office = split_office_name(re.sub(r"关于$", "", name))  # "某某县人民政府关于2024年…报告"
         if office:
             self.report.facts["机关"] = office
             self.report.fact_locations["机关"] = location
@@ -577,8 +693,88 @@ class _Reader:
                 self.report.facts["公开网站"], self.report.facts["网址"] = found
                 self.report.fact_locations["公开网站"] = self.report.fact_locations["网址"] = location
 
+    def _facts_without_title(
+        self, front: list[ParagraphBlock], body: list[ParagraphBlock], part_one: list[ParagraphBlock]
+    ) -> None:
+        """Office and year when the title does not give them, from what the text states, most direct first:
+        the report's name quoted in a sentence (its year yields to the statistics period when they differ:
+        a name copied from last year's report), the statistics period, the office that compiled the report,
+        the contact office, the office part 一 opens with; the year part 一 opens with last."""
+        facts = self.report.facts
+        period_year, period_block = "", None
+        for block in front + body:
+            period = _PERIOD.search(block.text)
+            if period:
+                period_year, period_block = period.group("year"), block
+                break
+        if "年度" not in facts:
+            for block in (front + body)[: len(front) + 5]:
+                folded = re.sub(r"\s+", "", block.text)
+                quoted = (_QUOTED_TITLE.search(folded) or _QUOTED_TITLE_YEAR_FIRST.search(folded)
+                          or _TITLE_OPENING_SENTENCE.match(folded))
+                if quoted:
+                    self._office_and_year(quoted.group("name"), quoted.group("year"), self._where(block, "正文"))
+                    if period_year and period_year != quoted.group("year"):
+                        facts["年度"] = period_year
+                        self.report.fact_locations["年度"] = self._where(period_block, "统计期限")
+                    break
+        if "年度" not in facts and period_block is not None:
+            facts["年度"] = period_year
+            self.report.fact_locations["年度"] = self._where(period_block, "统计期限")
+        if "机关" not in facts:
+            found = self._office_stated(front, part_one)
+            if found is not None:
+                name, where, from_contact = found
+                region, office = split_office_name(name)
+                if from_contact:
+                    office = formal_office_name(region, office, "\n".join(self._texts))
+                if office:
+                    facts["机关"] = office
+                    self.report.fact_locations["机关"] = where
+                if region and "地区" not in facts:
+                    facts["地区"] = region
+                    self.report.fact_locations["地区"] = where
+        if "年度" not in facts and part_one:
+            opens = _YEAR_OPENING.match(part_one[0].text.strip())
+            if opens:
+                facts["年度"] = opens.group("year")
+                self.report.fact_locations["年度"] = self._where(part_one[0], "第一部分开头")
+
+    def _office_stated(
+        self, front: list[ParagraphBlock], part_one: list[ParagraphBlock]
+    ) -> tuple[str, Location, bool] | None:
+        """The office a report without a usable title names: (name, where, whether from the contact office)."""
+        for block in front:
+            compiled = _COMPILED_BY.search(re.sub(r"\s+", "", block.text))
+            if compiled:
+                name = compiled.group("v")
+                if re.search(r"政府办公(?:室|厅)$", name):
+                    # A government's office compiles its government's report as well as its own: which one
+                    # this is, the text does not say. Only the region is stated.
+                    region = government_region(name.replace("办公室", "").replace("办公厅", ""), [])
+                    if region and "地区" not in self.report.facts:
+                        self.report.facts["地区"] = region
+                        self.report.fact_locations["地区"] = self._where(block, "编制机关")
+                    break
+                return name, self._where(block, "编制机关"), False
+        contact = own_office_of_unit(self.report.facts.get("联系机构", ""))
+        if contact:
+            return contact, self.report.fact_locations.get("联系机构", self._where(None, "")), True
+        if part_one:
+            subject = _OFFICE_OPENING.match(re.sub(r"\s+", "", part_one[0].text))
+            if subject:
+                return subject.group("v"), self._where(part_one[0], "第一部分开头"), False
+        return None
+
     def _derive_facts(self) -> None:
         facts = self.report.facts
+        if self._place_before_government:
+            formal = formal_government_name(self._place_before_government, "\n".join(self._texts))
+            if formal:
+                region, office = split_office_name(formal)
+                facts["机关"] = office
+                if region:
+                    facts["地区"] = region
         if "机关" in facts and "机关类型" not in facts:
             office_type = self.spec.office_type_for(facts.get("地区", "") + facts["机关"])
             if office_type is not None:
@@ -588,6 +784,12 @@ class _Reader:
             if region:
                 facts["地区"] = region
                 self.report.fact_locations["地区"] = self.report.fact_locations.get("机关", self._where(None, ""))
+        if "机关" in facts:
+            mentions = [facts.get(k, "") for k in ("联系机构", "地址", "公开网站")]
+            region, office = region_from_mentions(facts.get("地区", ""), facts["机关"], mentions)
+            if region != facts.get("地区", ""):
+                facts["地区"], facts["机关"] = region, office
+                self.report.fact_locations["地区"] = self.report.fact_locations.get("联系机构", self._where(None, ""))
 
     # --- text parts ------------------------------------------------------------------------------------
 
@@ -1107,7 +1309,9 @@ def _join_title_lines(blocks: list[ParagraphBlock | TableBlock]) -> list[Paragra
     for i in range(min(len(out), 20)):
         for n in (2, 3):
             group = out[i:i + n]
-            if len(group) < n or not all(isinstance(b, ParagraphBlock) and len(b.text) <= 40 for b in group):
+            if len(group) < n or not all(
+                isinstance(b, ParagraphBlock) and len(b.text) <= 40 and not is_tool_heading(b.text) for b in group
+            ):
                 continue
             texts = [b.text for b in group if isinstance(b, ParagraphBlock)]
             if any(_TITLE.match(_title_key(t)) for t in texts):
@@ -1118,6 +1322,37 @@ def _join_title_lines(blocks: list[ParagraphBlock | TableBlock]) -> list[Paragra
                 out[i:i + n] = [ParagraphBlock("".join(t.strip() for t in texts), first.style, first.line)]
                 return out
     return out
+
+
+def _split_run_in_title(blocks: list[ParagraphBlock | TableBlock], heading_keys: list[str]) -> list[ParagraphBlock | TableBlock]:
+    """A page copied as one line ("清水县人民政府2019年 政府信息公开工作年度报告 一、总体情况 2019年，…"): the title,
+    and an official part heading run in after it, on lines of their own. Only among the first lines."""
+    out = list(blocks)
+    for i, block in enumerate(out[:5]):
+        if not isinstance(block, ParagraphBlock):
+            continue
+        run_in = _RUN_IN_TITLE.match(block.text.strip())
+        if run_in is None or not _TITLE.match(_title_key(run_in.group("title"))):
+            continue
+        lines, rest = [run_in.group("title")], run_in.group("rest")
+        key = next((k for k in heading_keys if rest.startswith(k) and rest[len(k): len(k) + 1].isspace()), None)
+        if key is not None:
+            lines, rest = [*lines, key], rest[len(key):].strip()
+        out[i:i + 1] = [ParagraphBlock(t, block.style, block.line) for t in [*lines, rest]]
+        break
+    return out
+
+
+_RUN_IN_TITLE = re.compile(r"^(?P<title>[^。；\n]{4,60}?信息公开(?:工作)?(?:年度)?报告)[ \t\u3000]+(?P<rest>\S.*)$", re.S)
+
+
+def bare_title(text: str) -> str:
+    """A title without what wraps it: a Markdown heading's #, the book-title marks 《》 or quotes round it."""
+    text = re.sub(r"^#+\s*", "", text.strip())
+    for left, right in (("《", "》"), ("“", "”"), ("\"", "\"")):
+        if text.startswith(left) and text.endswith(right) and text.count(left) == 1:
+            text = text[1:-1].strip()
+    return text
 
 
 def _title_key(text: str) -> str:
@@ -1133,6 +1368,12 @@ def split_office_name(name: str) -> tuple[str, str]:
     if re.search(r"政府办公(?:室|厅)$", name) or re.match(r"^[^市县区旗]{1,8}(?:市|县|区|旗)政府", name):
         # A government's office (秦皇岛市抚宁区人民政府办公室, 硚口区政府办公室) keeps its region in its name.
         return "", name
+    if _REGION_CHAIN.fullmatch(name):
+        return name, ""  # a report named after a region (西山区, 上海市): the region; the office is not named
+    street = re.fullmatch(rf"(?P<region>{_REGION_CHAIN.pattern})人民政府(?P<office>.{{2,20}}?{_OWN_OFFICE})", name)
+    if street:
+        # 淄博市周村区人民政府丝绸路街道办事处: a street office named under the district government above it.
+        return street.group("region"), street.group("office")
     if name.endswith("人民政府"):
         stem = name[: -len("人民政府")]
         if stem.endswith(("镇", "乡")) and len(stem) > 2:
@@ -1153,7 +1394,80 @@ def split_office_name(name: str) -> tuple[str, str]:
         office = more.group("office")
     if office.startswith("人民政府") or len(office) < 2:
         return "", name
+    if _DEPARTMENT.search(office) and not _TOWNSHIP_UNIT.search(office):
+        return region, name  # a department (上海市科委, 资阳市同城化发展工作局) keeps its region in its name
     return region, office
+
+
+# How the name of a street office or a township's government ends.
+_OWN_OFFICE = r"(?:街道办事处|街道|镇人民政府|乡人民政府|镇政府|乡政府|镇|乡)"
+# How the name of a government department ends.
+_DEPARTMENT = re.compile(r"(?:局|委|委员会|厅|办公室|办|署)$")
+# A street office's or township's own unit (安宁街道党政办), not a department (城乡建设局, 乡村振兴局).
+_TOWNSHIP_UNIT = re.compile(r"[\u4e00-\u9fff]{2}(?:街道|镇|乡)(?=办|党|人民|政府|综合|公共)")
+
+
+_OWN_OFFICE_IN_UNIT = re.compile(r"^(?P<office>[\u4e00-\u9fff]{2,20}?(?:街道办事处|镇人民政府|乡人民政府|镇政府|乡政府|街道|镇|乡))")
+_UNIT = re.compile(r"(?:办公室|办|科|股|中心|小组|站|所)$")
+
+
+def own_office_of_unit(contact: str) -> str:
+    """The street office or township a contact office belongs to (黄岛街道办事处政府信息公开领导小组办公室 →
+    黄岛街道办事处, 凤卧镇公共服务办公室 → 凤卧镇), or the contact itself when it is one; "" for any other
+    contact — a district's office (某某区人民政府办公室) is often the contact for its streets' reports."""
+    found = _OWN_OFFICE_IN_UNIT.match(contact)
+    if found is None:
+        return ""
+    rest = contact[found.end():]
+    if rest.startswith(("办事处", "人民政府")):
+        return ""  # cut inside the name
+    return found.group("office") if not rest or _UNIT.search(rest) else ""
+
+
+def formal_office_name(region: str, office: str, text: str) -> str:
+    """A street office or township named bare (东河街道) in its full form when the text writes that form with its
+    region (呼和浩特市新城区东河街道办事处): the contact office is often a short form of the name."""
+    full = {"街道": "办事处", "镇": "人民政府", "乡": "人民政府"}
+    for bare, organ in full.items():
+        if office.endswith(bare) and f"{region}{office}{organ}" in text:
+            return office + organ
+    return office
+
+
+_REGION_PREFIX = re.compile(r"^(?:[\u4e00-\u9fff]{1,7}?(?:省|自治区|特别行政区|市|自治州|州|盟|地区|区|县|旗))+")
+
+
+def region_from_mentions(region: str, office: str, mentions: list[str]) -> tuple[str, str]:
+    """A street office's or township's region made complete from a contact office, address or site that
+    writes it with its region: 道里区 / 经纬街道办事处 with 哈尔滨市道里区经纬街道办事处 → 哈尔滨市道里区; a
+    district short-named inside the office (广元市 / 昭化元坝镇人民政府 with 广元市昭化区元坝镇…) moves to the
+    region (广元市昭化区 / 元坝镇人民政府). Unchanged when no mention writes the region of the office's place."""
+    place = re.sub(r"(?:人民政府|政府|办事处)$", "", office)
+    if not re.search(r"(?:街道|镇|乡)$", place):
+        return region, office
+    for mention in mentions:
+        chain = _REGION_PREFIX.match(mention)
+        if chain is None:
+            continue
+        stated, rest = chain.group(0), mention[chain.end():]
+        tail = next((place[i:] for i in range(len(place) - 1) if rest.startswith(place[i:])), "")
+        if len(tail) < 2 or not re.search(r"(?:街道|镇|乡)$", tail):
+            continue
+        short = place[: len(place) - len(tail)]
+        if short and short not in stated[len(region):] or region and region not in stated:
+            continue
+        if len(stated) > len(region):
+            return stated, office[len(short):]
+    return region, office
+
+
+def formal_government_name(place: str, text: str) -> str:
+    """`上海市青浦区徐泾镇` and a text that writes 上海市青浦区徐泾镇人民政府 → that name; "" when the text never
+    names the place's 人民政府. A title "…徐泾镇政府信息公开工作年度报告" may mean 徐泾镇政府 + 信息公开 or
+    徐泾镇 + 政府信息公开: only the text can tell."""
+    if not place or place.endswith(("人民政府", "政府")) or not re.search(r"(?:省|自治区|市|州|盟|区|县|旗|镇|乡)$", place):
+        return ""
+    return f"{place}人民政府" if f"{place}人民政府" in text else ""
 
 
 # How the part on improvements usually starts when a report runs problems and remedies together.
