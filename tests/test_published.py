@@ -816,3 +816,23 @@ def test_a_telephone_given_as_the_contact(tmp_path: Path, sentence: str, telepho
     source = tmp_path / "r.txt"
     source.write_text(f"某某镇2024年政府信息公开工作年度报告\n{sentence}\n一、总体情况\n正文。\n", encoding="utf-8")
     assert read_report(source).report.facts.get("联系电话") == telephone
+
+
+def test_an_empty_cell_padding_a_row_after_its_numbers_is_not_a_number(tmp_path: Path) -> None:
+    """A web page saved from Word pads rows that end short with an empty cell (width 0, no border)."""
+    page = tmp_path / "w.html"
+    page.write_text(
+        "<p>某某街道2024年政府信息公开工作年度报告</p><p>三、收到和处理政府信息公开申请情况</p>" + _T3_HEAD
+        + _t3_row("一、本年新收政府信息公开申请数量", ["5", "1", "0", "0", "0", "0", "6", "&nbsp;"])
+        + _t3_row("二、上年结转政府信息公开申请数量", ["0", "", "0", "0", "0", "0", "0", ""]) + "</table>"
+        "<p>四、政府信息公开行政复议、行政诉讼情况</p><table><tr><td colspan=5>行政复议</td><td colspan=10>行政诉讼</td>"
+        "</tr><tr>" + "<td>1</td>" * 15 + "<td></td></tr></table>",
+        encoding="utf-8",
+    )
+    read = read_report(page)
+    assert read.report.cells[("表三", "新收", "总计")].value == 6
+    assert not any(k[1] == "新收" for k in read.report.invalid_cells)
+    # A blank inside the row stays a blank: that cell is unread, the others are read where they stand.
+    assert ("表三", "结转", "商业企业") in read.report.invalid_cells
+    assert read.report.cells[("表三", "结转", "自然人")].value == 0
+    assert read.report.cells[("表四", "复议后起诉", "总计")].value == 1

@@ -1100,6 +1100,8 @@ class _TableReader:
         """A row of numbers only (table 四): the values of every remaining row, in order."""
         free = [row for row in self.table.rows if row.id not in self.taken]
         wanted = sum(len(row.columns) for row in free)
+        while len(values) > wanted and not values[-1].text.strip():
+            values = values[:-1]  # an empty cell padding the row (see _place)
         if len(values) != wanted or not free:
             location = self.reader._cell_location(self.block, r, f"{self.table.id}第{r + 1}行")
             self.reader.problems.append(
@@ -1120,6 +1122,8 @@ class _TableReader:
         columns = list(row.columns)
         while len(values) > len(columns) and not values[0].text.strip():
             values = values[1:]  # an empty label cell (a PDF's third label column) before the numbers
+        while len(values) > len(columns) and not values[-1].text.strip():
+            values = values[:-1]  # an empty cell after them (Word's web page pads short rows with one)
         if len(values) != len(columns):
             if len(values) == len(columns) - 1 and columns[-1].computed:
                 columns = columns[:-1]
