@@ -836,3 +836,21 @@ def test_an_empty_cell_padding_a_row_after_its_numbers_is_not_a_number(tmp_path:
     assert ("表三", "结转", "商业企业") in read.report.invalid_cells
     assert read.report.cells[("表三", "结转", "自然人")].value == 0
     assert read.report.cells[("表四", "复议后起诉", "总计")].value == 1
+
+
+def test_in_text_whose_cells_came_out_of_order_a_row_that_does_not_add_up_is_not_read(tmp_path: Path) -> None:
+    """Copied out of a PDF in drawing order, "4.无正当理由大量反复申请" is followed by 7 numbers of other rows
+    (0 0 0 1 0 67 6). Where the table's text is visibly out of order (runs of numbers that fit no row), a row
+    whose 总计 is not the sum of its numbers is not read; in ordered text the same row is read as printed."""
+    scrambled = _pasted_table_three(tmp_path, [
+        "（五）不予处理", "1.信访举报投诉类申请 56 6 0", "2.重复申请 25 0 0 0", "3.要求提供公开出版物 0 0 0 0",
+        "4.无正当理由大量反复申请 0 0 0 1 0 67 6", "5.要求行政机关确认或重新出具已获取信息 1 0 0 0 0 0 1",
+    ])
+    read = read_report(scrambled)
+    assert ("表三", "大量反复", "总计") in read.report.invalid_cells
+    assert read.report.cells[("表三", "确认信息", "总计")].value == 1  # adds up: read
+    assert any("文字顺序已经错乱" in p.message for p in read.problems)
+    ordered = _pasted_table_three(tmp_path, ["（五）不予处理 4.无正当理由大量反复申请 0 0 0 1 0 67 6"])
+    kept = read_report(ordered)
+    assert kept.report.cells[("表三", "大量反复", "其他")].value == 67  # as printed; `check` reports the sum
+    assert ("表三", "大量反复", "总计") not in kept.report.invalid_cells

@@ -954,6 +954,7 @@ class _TableReader:
         self.column_labels = {normalize_label(c.label) for c in table.all_columns()} - self.all_labels
         self.renamed_columns: set[tuple[str, str]] = set()
         self.outdated_seen = False  # a 2019-format table: rows are not guessed by position
+        self.disorder = 0  # rows of numbers that fit no row: text whose cells came out of order
 
     def read(self) -> None:
         block = self.block
@@ -992,6 +993,8 @@ class _TableReader:
                 self._place(r, row, values, header)
             else:
                 self._place_unlabelled(r, values, header)
+        if self.reader.text_mode and self.disorder >= 2:
+            self._drop_unbalanced_rows()
         for row in self.table.rows:
             if row.id not in self.taken:
                 where = self.report.table_locations[self.table.id]
@@ -999,6 +1002,29 @@ class _TableReader:
                     error(where, f"{self.table.id}缺少「{row.display}」行", f"按官方格式补上「{row.label}」这一行")
                 )
                 self.report.invalid_cells.update((self.table.id, row.id, c.id) for c in row.columns)
+
+    def _drop_unbalanced_rows(self) -> None:
+        """In text whose table cells came out of order (copied out of a PDF in the order its text was
+        drawn), a label can be followed by as many numbers as its row has that are not its own. A row whose
+        总计 is not the sum of its other numbers is then taken for such a run, not read: its cells are 待补."""
+        for row in self.table.rows:
+            total = next((c for c in row.columns if c.computed), None)
+            keys = [(self.table.id, row.id, c.id) for c in row.columns]
+            if total is None or row.id not in self.taken or any(k in self.report.invalid_cells for k in keys):
+                continue
+            values = [self.report.cells[k].value if k in self.report.cells else None for k in keys]
+            if any(v is None for v in values):
+                continue  # a total left out is computed, not compared
+            given = values[row.columns.index(total)]
+            if sum(v for v, c in zip(values, row.columns, strict=True) if c is not total and v is not None) == given:
+                continue
+            self.report.invalid_cells.update(keys)
+            self.reader.problems.append(
+                warning(self.report.row_locations[(self.table.id, row.id)],
+                        f"{self.table.id}「{row.display}」行的数字与“{total.label}”不符，而这张表格的文字顺序已经错乱"
+                        "（从 PDF 复制的文字常这样），这些数可能属于别的行，没有读取",
+                        "对照原报告填写这一行；或者改为导入原报告的网页、Word 或 PDF 文件")
+            )
 
     def _heading_words(self, text: str) -> bool:
         """True when `text` is a column heading or only pieces of column headings (words of a heading
@@ -1103,6 +1129,7 @@ class _TableReader:
         while len(values) > wanted and not values[-1].text.strip():
             values = values[:-1]  # an empty cell padding the row (see _place)
         if len(values) != wanted or not free:
+            self.disorder += 1
             location = self.reader._cell_location(self.block, r, f"{self.table.id}第{r + 1}行")
             self.reader.problems.append(
                 warning(location, f"{self.table.id}第{r + 1}行没有行名，有 {len(values)} 个数，无法对应到表格的行，没有读取",
@@ -1128,6 +1155,7 @@ class _TableReader:
             if len(values) == len(columns) - 1 and columns[-1].computed:
                 columns = columns[:-1]
             else:
+                self.disorder += 1
                 self.reader.problems.append(
                     error(self.report.row_locations[(table.id, row.id)],
                           f"{row_subject}应有 {len(row.columns)} 个数（{'、'.join(c.label for c in row.columns)}），"
