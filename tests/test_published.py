@@ -854,3 +854,14 @@ def test_in_text_whose_cells_came_out_of_order_a_row_that_does_not_add_up_is_not
     kept = read_report(ordered)
     assert kept.report.cells[("表三", "大量反复", "其他")].value == 67  # as printed; `check` reports the sum
     assert ("表三", "大量反复", "总计") not in kept.report.invalid_cells
+
+
+def test_a_number_run_into_its_label_is_split_off_and_a_row_one_number_short_is_not_guessed(tmp_path: Path) -> None:
+    """A PDF's text layer can close the gap between a label and its first number ("秘密2 0 0 0 0 0 2"); and
+    copied text drops a blank cell wherever it stood, so a row of six numbers cannot be placed by position."""
+    read = read_report(_pasted_table_three(tmp_path, [
+        "（三）不予公开 1.属于国家秘密2 0 0 0 0 0 2", "2.其他法律行政法规禁止公开 3 0 0 0 0 3",
+    ]))
+    cells, unread = read.report.cells, read.report.invalid_cells
+    assert [cells[("表三", "国家秘密", c)].value for c in ("自然人", "其他", "总计")] == [2, 0, 2]
+    assert ("表三", "法律法规禁止", "自然人") in unread and ("表三", "法律法规禁止", "其他") in unread

@@ -279,7 +279,16 @@ def _value_tokens(text: str) -> tuple[str, list[str]]:
     k = len(tokens)
     while k > 0 and is_value_text(tokens[k - 1]) and tokens[k - 1].strip():
         k -= 1
+    if 0 < k < len(tokens):
+        glued = _GLUED_NUMBER.match(tokens[k - 1])
+        if glued:
+            # "1.属于国家秘密2 0 0 0 0 0 2": the first number run into the label (a PDF's text layer with
+            # the gap between them closed). No official row label ends in a digit.
+            tokens[k - 1 : k] = [glued.group(1), glued.group(2)]
     return " ".join(tokens[:k]), tokens[k:]
+
+
+_GLUED_NUMBER = re.compile(r"^(.*[\u4e00-\u9fff”）)])(\d+(?:\.\d+)?)$")
 
 
 _PLAIN_NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$")
@@ -1152,7 +1161,10 @@ class _TableReader:
         while len(values) > len(columns) and not values[-1].text.strip():
             values = values[:-1]  # an empty cell after them (Word's web page pads short rows with one)
         if len(values) != len(columns):
-            if len(values) == len(columns) - 1 and columns[-1].computed:
+            # A Word table's row without its 总计 cell leaves the total to be computed. In text, a PDF or a
+            # web page one number fewer is ambiguous: a blank cell vanishes wherever it stood (copied text
+            # drops it), so the numbers cannot be placed without guessing which one is missing.
+            if len(values) == len(columns) - 1 and columns[-1].computed and self.reader.blocks.kind == "docx":
                 columns = columns[:-1]
             else:
                 self.disorder += 1
