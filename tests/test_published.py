@@ -865,3 +865,13 @@ def test_a_number_run_into_its_label_is_split_off_and_a_row_one_number_short_is_
     cells, unread = read.report.cells, read.report.invalid_cells
     assert [cells[("表三", "国家秘密", c)].value for c in ("自然人", "其他", "总计")] == [2, 0, 2]
     assert ("表三", "法律法规禁止", "自然人") in unread and ("表三", "法律法规禁止", "其他") in unread
+
+
+def test_pdf_table_rows_drawn_without_ruling_lines_stand_alone() -> None:
+    """A table printed without ruling lines reaches the reader as text lines: a line ending in numbers
+    apart is a row, never joined to the lines around it; prose ending in one number still joins."""
+    lines = ["第二十条第（一）项", "信息内容 本年制发件数 本年废止件数 现行有效件数", "规章 1 0 11",
+             "行政规范性文件 8 26 66", "2024年全市共收到申请", "3119件。"]
+    texts = [b.text for b in pdf_blocks(lines, "x").blocks if isinstance(b, ParagraphBlock)]
+    assert texts == ["第二十条第（一）项信息内容本年制发件数本年废止件数现行有效件数", "规章1 0 11", "行政规范性文件8 26 66",
+                     "2024年全市共收到申请3119件。"]

@@ -307,7 +307,8 @@ def pdf_blocks(items: list[str | list[tuple[GridCell, int]]], display: str) -> D
     """Lines and tables (their cells placed on a grid) in reading order → paragraphs and tables.
 
     A line continues the paragraph before it unless that one ended a sentence or this one starts a
-    heading; page numbers ("- 3 -") are dropped; a table directly after a table (only page furniture
+    heading; a line ending in numbers apart ("规章 1 0 11", a table drawn without ruling lines) stands
+    alone; page numbers ("- 3 -") are dropped; a table directly after a table (only page furniture
     between) continues it. A one-column "table" is a framed text box: its lines are text."""
     result = DocumentBlocks("pdf", display)
     paragraph: list[str] = []
@@ -321,9 +322,12 @@ def pdf_blocks(items: list[str | list[tuple[GridCell, int]]], display: str) -> D
         line = line.strip()
         if not line or _PAGE_NUMBER.match(line):
             return
-        if paragraph and (_STARTS_BLOCK.match(line) or paragraph[-1].rstrip().endswith(_SENTENCE_END)):
+        row = bool(_NUMBER_ROW.search(line))  # a table row drawn without ruling lines: "规章 1 0 11"
+        if paragraph and (row or _STARTS_BLOCK.match(line) or paragraph[-1].rstrip().endswith(_SENTENCE_END)):
             flush()
         paragraph.append(line)
+        if row:
+            flush()
         if line.endswith("年度报告") or (_PART_HEADING.match(line) and len(line) <= 24 and "。" not in line):
             flush()  # a title line or a part heading ("五、存在的主要问题及改进情况") stands alone
 
@@ -413,6 +417,8 @@ def _append_cells(block: TableBlock, cells: list[tuple[GridCell, int]]) -> None:
 
 
 _NUMBER = re.compile(r"^[-\d.,，]+$")
+# A line ending in two or more numbers apart ("规章 1 0 11", "3001 53 0 0 61 4 3119"): a table row, not prose.
+_NUMBER_ROW = re.compile(r"(?:^|\s)\d[\d.,]*(?:\s+\d[\d.,]*)+\s*$")
 _STARTS_LABEL = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、])")
 
 
