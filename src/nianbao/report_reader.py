@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
@@ -31,6 +30,8 @@ from .problems import Location, Problem, Severity, error, warning
 from .published import read_html_blocks, read_pdf_blocks
 from .source import display_name
 from .spec import Column, Part, Row, Spec, Table, load_spec, normalize_label, resolve_template
+from .text_tables import identify_table as _identify
+from .text_tables import is_page_footer, is_part_heading, is_value_text, join_table_regions
 from .totals import compute_totals
 from .values import certain_number, full_width_enumeration, number_problem, read_number, shorten
 
@@ -82,9 +83,8 @@ def is_tool_heading(text: str) -> bool:
     return folded in _TOOL_HEADINGS or folded.rstrip("：:") in _TOOL_HEADINGS or not folded and "#" in text
 
 
-_VALUE_WORDS = {"", "无", "没有", "/", "／", "—", "-", "－", "——", "空"}
-_VALUE_LIKE = re.compile(r"^[-−－]?\s*[\d.,，]+\s*(?:件|万元|元|个|条)?$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_NOTE = re.compile(r"^[（(][^（()）]*[）)]$")  # a whole label in brackets: a note, unless it is a row's label
 
 # Facts written in the standard opening paragraph (see the template's default opening).
 _URL = r"(?:https?://)?(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?::\d+)?(?:/[^\s（）()，。；、“”]*)?"
@@ -212,12 +212,17 @@ def read_report(
     shown = display or display_name(path)
     blocks = read_document(path, shown, data)
     spec = load_spec(resolve_template(template, base=path.parent))
+    notes: list[Problem] = []
     if blocks.kind != "docx":
         tables = frozenset(t.key[0] for t in spec.tables)
+        bodies = _part_bodies(spec)
         # A page number copied out of a PDF ("- 3 -", "第3页") is not part of the report.
         kept = [b for b in blocks.blocks if not (isinstance(b, ParagraphBlock) and _PAGE_LINE.match(b.text.strip()))]
-        blocks = replace(blocks, blocks=gather_cell_lines(kept, _part_bodies(spec), tables))
-    read = _Reader(blocks, spec, path).read()
+        gathered = gather_cell_lines(kept, bodies, tables)
+        if blocks.kind == "text":
+            gathered, notes = join_table_regions(gathered, spec, bodies, shown)
+        blocks = replace(blocks, blocks=gathered)
+    read = _Reader(blocks, spec, path, notes).read()
     compute_totals(read.report)
     return read
 
@@ -255,22 +260,6 @@ def _part_bodies(spec: Spec) -> dict[str, str]:
 _CELL_LINE_MAX = 45
 _PAGE_LINE = re.compile(r"^[-—－–]+\s*\d{1,3}\s*[-—－–]+$|^第\s*\d{1,3}\s*页(?:\s*[，,/]?\s*共\s*\d{1,3}\s*页)?$")
 _MIN_NUMBER_LINES = 3
-
-
-def is_part_heading(text: str, bodies: dict[str, str]) -> bool:
-    """A line that is one of the report's part headings (not a row label that also starts with 一、 二、…:
-    "四、结转下年度继续办理" is a row of 表三, "四、政府信息公开行政复议、行政诉讼情况" the heading of part 四)."""
-    match = _HEADING.match(normalize_label(text).replace("(", "（").replace(")", "）"))
-    if not match:
-        return False
-    words = normalize_label(match.group(2))
-
-    def ratio(body: str) -> float:
-        return difflib.SequenceMatcher(None, words, body).ratio()
-
-    # Its own numeral's heading, or (in a report that numbers its parts its own way) any heading closely.
-    return (match.group(1) in bodies and ratio(bodies[match.group(1)]) >= 0.6) or \
-        any(ratio(body) >= 0.75 for body in bodies.values())
 
 
 def _value_tokens(text: str) -> tuple[str, list[str]]:
@@ -336,6 +325,8 @@ def gather_cell_lines(
         run.clear()
 
     for block in blocks:
+        if run and isinstance(block, ParagraphBlock) and is_page_footer(block.text):
+            continue  # a page's footer ("— 4 —") inside a pasted table: page furniture, not cells
         if cell_like(block):
             assert isinstance(block, ParagraphBlock)
             run.append(block)
@@ -371,7 +362,7 @@ def _cell_lines_table(lines: list[ParagraphBlock]) -> TableBlock:
     width = max((len(row) for row in grid), default=0)
     for row in grid:
         row.extend([None] * (width - len(row)))
-    return TableBlock(0, grid, line=row_lines[0] if row_lines else 0, row_lines=row_lines)
+    return TableBlock(0, grid, line=row_lines[0] if row_lines else 0, row_lines=row_lines, loose=True)
 
 
 def read_document(path: Path, display: str, data: bytes | None = None) -> DocumentBlocks:
@@ -405,16 +396,8 @@ def full_width_punctuation(text: str) -> str:
     return text
 
 
-def is_value_text(text: str) -> bool:
-    """True for what a number cell may hold, valid or not: digits, blanks, "无", "/", "—", Chinese numerals."""
-    folded = unicodedata.normalize("NFKC", text).strip()
-    if folded in _VALUE_WORDS or _VALUE_LIKE.match(folded):
-        return True
-    return bool(folded) and all(c in "零〇一二两三四五六七八九十百千万" for c in folded) and len(folded) <= 4
-
-
 class _Reader:
-    def __init__(self, blocks: DocumentBlocks, spec: Spec, path: Path) -> None:
+    def __init__(self, blocks: DocumentBlocks, spec: Spec, path: Path, notes: list[Problem] | None = None) -> None:
         self.blocks = blocks
         self.spec = spec
         self.display = blocks.display
@@ -424,6 +407,7 @@ class _Reader:
         )
         self.result = ReadReport(self.report)
         self.problems = self.result.problems
+        self.problems.extend(notes or [])  # what joining a broken pasted table could not place
         self.outdated = spec.outdated_terms()
         self._place_before_government = ""  # a title's place whose 政府 may be the office's (see _title)
         self._texts: list[str] = []  # every paragraph's text, for facts stated anywhere
@@ -909,7 +893,8 @@ class _Reader:
     ) -> None:
         assigned: dict[str, TableBlock] = {}
         for table in self.spec.tables:
-            block = by_part.get(table.key)
+            # A table joined under its own heading knows it; else the table under the part, else by content.
+            block = next((b for b in tables if b.heading == table.key), None) or by_part.get(table.key)
             if block is None or _identify(block) not in (None, table.id):
                 block = next((b for b in tables if _identify(b) == table.id and b not in assigned.values()), None)
             if block is not None:
@@ -1095,6 +1080,13 @@ class _TableReader:
             self.reader.result.row_labels[(self.table.id, best.id)] = texts[-1]
             return best
         location = self.reader._cell_location(self.block, r, f"{self.table.id}「{texts[-1]}」行")
+        refused = self._not_a_row(last)
+        if refused:
+            self.reader.problems.append(
+                warning(location, f"{self.table.id}中“{texts[-1]}”{refused}，同一行的数字不能确定属于哪一行哪一栏，没有读取",
+                        f"对照原表格，在数据文件中把这些数填到{self.table.id}对应的行")
+            )
+            return None
         term = self.reader.outdated_term(texts[-1])
         free = [x for x in self.table.rows if x.id not in self.taken]
         row: Row | None = None
@@ -1131,6 +1123,19 @@ class _TableReader:
         self.reader.result.row_labels[(self.table.id, row.id)] = texts[-1]
         return row
 
+    def _not_a_row(self, folded: str) -> str:
+        """Why a label that names no free row must not be read as some other row (empty when it may be):
+        the heading of a group of rows (第二十条第（一）项, （三）不予公开), a note in brackets that held a
+        number (“（其中修订16件）”, a cell's note pushed out of the table), or a row already read."""
+        leaves = {normalize_label(x) for row in self.table.rows for x in (row.label, *row.aliases)}
+        if folded in self.all_labels and folded not in leaves:
+            return "是一组行的标题，不是一行"
+        if _NOTE.match(folded) and re.search(r"\d", folded):
+            return "是单元格里的注释，不是行名"
+        if folded in leaves:
+            return "这一行前面已经读过"
+        return ""
+
     def _place_unlabelled(self, r: int, values: list[GridCell], header: list[int]) -> None:
         """A row of numbers only (table 四): the values of every remaining row, in order."""
         free = [row for row in self.table.rows if row.id not in self.taken]
@@ -1160,12 +1165,16 @@ class _TableReader:
             values = values[1:]  # an empty label cell (a PDF's third label column) before the numbers
         while len(values) > len(columns) and not values[-1].text.strip():
             values = values[:-1]  # an empty cell after them (Word's web page pads short rows with one)
+        if len(values) != len(columns) and (chosen := self._by_header(r, row, values, header)) is not None:
+            values = chosen
         if len(values) != len(columns):
-            # A Word table's row without its 总计 cell leaves the total to be computed. In text, a PDF or a
-            # web page one number fewer is ambiguous: a blank cell vanishes wherever it stood (copied text
-            # drops it), so the numbers cannot be placed without guessing which one is missing.
-            if len(values) == len(columns) - 1 and columns[-1].computed and self.reader.blocks.kind == "docx":
+            # A row without its 总计 cell leaves the total to be computed. In a table made of loose lines (one
+            # cell per line, numbers apart) one number fewer is ambiguous: a blank cell vanishes wherever it
+            # stood, so the numbers cannot be placed without guessing which one is missing.
+            if len(values) == len(columns) - 1 and columns[-1].computed and not self.block.loose:
                 columns = columns[:-1]
+                # The total left out is computed from its parts (compute_totals), not left at 0.
+                self.report.cells[(table.id, row.id, row.columns[-1].id)] = Cell(None)
             else:
                 self.disorder += 1
                 self.reader.problems.append(
@@ -1199,6 +1208,40 @@ class _TableReader:
                 self.report.cells[key] = Cell(0, location)
                 continue
             self.report.cells[key] = Cell(read_number(cell.text, column.kind), location)
+
+    def _by_header(self, r: int, row: Row, values: list[GridCell], header: list[int]) -> list[GridCell] | None:
+        """A row with more numbers than columns (a 2019 table: 上一年项目数量 | 本年增/减 | 处理决定数量): the
+        numbers under the header labels that are this row's columns (by name, or by the outdated term that
+        stands for it), one for each column; the others are listed as not imported. None when a column has
+        no number, or more than one, under its label."""
+        if not header:
+            return None
+
+        def label_above(cell: GridCell) -> str:
+            above = [self.block.grid[h][cell.column] for h in header]
+            texts = [c.text for c in above if c is not None and c.text.strip()]
+            return texts[-1] if texts else ""
+
+        def stands_for(text: str) -> str:
+            term = self.reader.outdated_term(text)
+            return normalize_label(term["use"] if term is not None else text)
+
+        chosen: list[GridCell] = []
+        for column in row.columns:
+            under = [v for v in values if stands_for(label_above(v)) == normalize_label(column.label)]
+            if len(under) != 1:
+                return None
+            chosen.append(under[0])
+        left = [v for v in values if v not in chosen]
+        where = self.reader._cell_location(self.block, r, f"{self.table.id}「{row.display}」行")
+        self.reader.problems.append(
+            warning(where, f"{self.table.id}「{row.display}」行按栏目"
+                           f"「{'」「'.join(label_above(c) for c in chosen)}」读取；"
+                           f"其余 {len(left)} 个数（{'、'.join(f'{label_above(c)} {c.text}' for c in left)}）"
+                           "在现行格式中没有对应的栏，没有导入",
+                    "现行格式（国办公开办函〔2021〕30号）只有这一栏；核对导入的数字", OUTDATED_RULE)
+        )
+        return chosen
 
     def _check_column_label(
         self, r: int, row: Row, column: Column, cell: GridCell, header: list[int], location: Location
@@ -1298,6 +1341,7 @@ def join_tables(before: TableBlock, block: TableBlock) -> None:
     """Add the rows of `block` below the rows of `before`. The numbers stand in the last columns of both
     parts, so a part with fewer columns (a merged label column cut off by the break) is aligned on the right."""
     base = len(before.grid)
+    before.loose = before.loose or block.loose
     width = max(len(before.grid[0]) if before.grid else 0, len(block.grid[0]) if block.grid else 0)
     shift = width - (len(block.grid[0]) if block.grid else 0)
     for row in before.grid:
@@ -1332,18 +1376,6 @@ def _resembles(label: str, row: Row) -> bool:
     official = set().union(*(words(t) for t in (row.label, *row.aliases)))
     shared = own & official
     return len(shared) >= 2 and 2 * len(shared) > len(own)
-
-
-def _identify(block: TableBlock) -> str | None:
-    """Which official table a block is, by its content."""
-    text = normalize_label("".join(c.text for row in block.grid for c in row if c is not None))
-    if "第二十条" in text:
-        return "表二"
-    if "申请人" in text or "本年新收" in text or "本年度办理结果" in text:
-        return "表三"
-    if "行政复议" in text and "行政诉讼" in text:
-        return "表四"
-    return None
 
 
 def _join_title_lines(blocks: list[ParagraphBlock | TableBlock]) -> list[ParagraphBlock | TableBlock]:
