@@ -170,3 +170,18 @@ def test_build_with_errors_writes_nothing(variant, tmp_path):
         build_file(variant.write(), out_dir=out)
     assert len(info.value.problems) == 1
     assert not out.exists()
+
+
+def test_a_template_broken_in_place_is_linted_again_in_the_same_process(tmp_path, monkeypatch):
+    # The lint verdict is kept per content: a good template at a path, then a broken one at the same path
+    # (as a clerk saving over it while a long run or a library user keeps going), is refused.
+    from nianbao.render import compiled_template
+
+    monkeypatch.setenv("NIANBAO_CACHE", "0")  # every set-up prepares the template afresh
+    template = make_split_template(tmp_path / "in-place.docx", [("{{ 机关 }}", False)])
+    assert reader_view(compiled_template(template).render({"机关": "安宁街道"}))[0] == ["安宁街道"]
+    # A variable the contract does not list: only the lint refuses it before any report is rendered.
+    make_split_template(tmp_path / "in-place.docx", [("{{ 机关 }}{{ 不在约定中的变量 }}", False)])
+    os.utime(template, ns=(template.stat().st_atime_ns, template.stat().st_mtime_ns + 10**9))
+    with pytest.raises(TemplateTrouble, match="不在约定中的变量"):
+        compiled_template(template)

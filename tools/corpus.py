@@ -161,7 +161,9 @@ def _false_problems(read: Any, expected: dict[str, Any], meta: dict[str, Any]) -
     edition = str(expected.get("版本") or meta.get("edition") or "")
     # 不可读 entries name a table, a row and maybe a column, then a note in brackets: the row label is
     # the text after the table id, without the note, and without a trailing column name.
-    unreadable_rows = [re.sub(r"（[^（）]*）$", "", str(e)).split(" ")[-1] for e in expected.get("不可读") or []]
+    # The note may hold brackets of its own ("（原表无此行，（六）其他处理只有一行合计…）").
+    unreadable_rows = [re.sub(r"（(?:[^（）]|（[^（）]*）)*）$", "", str(e)).split(" ")[-1]
+                       for e in expected.get("不可读") or []]
     out = []
     for problem in problems:
         if not problem.is_error:

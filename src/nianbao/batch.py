@@ -404,7 +404,10 @@ def _run_in_pool(
 ) -> list[OfficeOutcome]:
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    from . import render  # noqa: F401 - loaded once here, before the workers fork, not once per worker
+    if task is build_office or any(office.path.suffix.lower() == ".docx" for office in offices):
+        # Loaded once here, before the workers fork, not once per worker; a check of data files never
+        # renders, and starts its workers without Jinja.
+        from . import render  # noqa: F401
 
     total = len(offices)
     results: list[OfficeOutcome | None] = [None] * total

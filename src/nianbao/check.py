@@ -88,6 +88,8 @@ def without_tables(rule: Rule, absent: set[str]) -> Rule | None:
 
 def _tables_named(value: Any, tables: set[str]) -> set[str]:
     """The table ids among `tables` that `value` (a rule's settings, nested) names anywhere."""
+    if not tables:  # the usual case, every table present: no need to walk the settings
+        return set()
     if isinstance(value, str):
         return {value} & tables
     if isinstance(value, dict):
@@ -98,10 +100,11 @@ def _tables_named(value: Any, tables: set[str]) -> set[str]:
 
 
 def _check_balance(report: ReportData, rule: Rule) -> Iterator[Problem]:
+    pending, invalid = report.pending_cells, report.invalid_cells  # both usually empty: no search then
     for inst in balance_instances(report, rule):
-        if any(k in report.pending_cells for k in inst.left + inst.right):
+        if pending and any(k in pending for k in inst.left + inst.right):
             continue  # a number still 【待补】: its row is listed as a to-do; the sum waits for it
-        if any(k in report.invalid_cells for k in inst.left + inst.right):
+        if invalid and any(k in invalid for k in inst.left + inst.right):
             continue  # the unreadable number is reported already; unchecked_balances says what waits for it
         left = sum(report.value(*k) for k in inst.left)
         right = sum(report.value(*k) for k in inst.right)
