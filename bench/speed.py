@@ -37,8 +37,8 @@ What is measured, per run:
   imports; CPU of the child and its reaped workers).
 
 Conditions: the children run as after a normal installation, with compiled bytecode kept
-(PYTHONDONTWRITEBYTECODE is removed from their environment) and nianbao's template cache in its default
-place (the first run fills it). The machine may be shared with other people's work, so absolute times drift between runs.
+(PYTHONDONTWRITEBYTECODE is removed from their environment) and nianbao's caches (prepared template, template
+spec, compiled text patterns) in their default place (the first run fills them). The machine may be shared with other people's work, so absolute times drift between runs.
 The variants are therefore run in interleaved rounds (every round runs each variant once, in a rotating
 order) and compared by the median; CPU-time ratios are preferred to wall-clock ratios because CPU time is
 less disturbed by other processes competing for the cores. ``paired_*`` ratios are medians of the ratios

@@ -110,3 +110,26 @@ def test_whole_report_imports_checks_and_builds_without_hand_edits(folder: Path,
     assert [p.message for p in result.data_problems if p.is_error] == []
     _, docx = build_file(tmp_path / "data.yaml", out_dir=tmp_path / "out")
     assert docx.is_file()
+
+
+PDF_ITEMS = [f for f in ITEMS if corpus.source_of(f).suffix == ".pdf"]
+
+
+@pytest.mark.parametrize("folder", PDF_ITEMS, ids=[f.name for f in PDF_ITEMS])
+def test_text_copied_out_of_a_real_pdf_has_no_number_guessed(folder: Path, tmp_path: Path) -> None:
+    """The text a clerk copies out of a published PDF (its text in reading order, as pdfplumber gives it)
+    puts some numbers above their labels and a group label between: every number is read as printed or
+    left 【待补】, none read into another row; most are read."""
+    import shutil
+
+    pdfplumber = pytest.importorskip("pdfplumber")
+    with pdfplumber.open(corpus.source_of(folder)) as pdf:
+        text = "\n".join(page.extract_text() or "" for page in pdf.pages)
+    item = tmp_path / folder.name
+    item.mkdir()
+    (item / "source.txt").write_text(text, encoding="utf-8")
+    for name in ("expected.yaml", "meta.yaml"):
+        shutil.copy(folder / name, item / name)
+    score = corpus.score(item)
+    assert score.numbers_wrong == 0, [m for m in score.mismatches if "【待补】" not in m][:5]
+    assert score.numbers_exact * 3 >= score.numbers * 2

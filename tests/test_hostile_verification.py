@@ -239,3 +239,25 @@ def test_an_output_option_naming_a_file_is_said_in_chinese(tmp_path, monkeypatch
     assert result.exit_code == 2
     assert "文件夹 'outfile' 是文件，不是文件夹" in result.output
     assert "Directory" not in result.output
+
+
+def test_a_temporary_file_is_registered_for_removal_before_it_exists(tmp_path, monkeypatch):
+    """A SIGTERM between the creation of the temporary file and its registration would leave it behind:
+    the name is registered first, so the handler always finds what exists."""
+    from nianbao import write
+
+    real_open = os.open
+    seen: list[tuple[str, bool, bool]] = []
+
+    def watching_open(name, flags, mode=0o777, **kwargs):
+        fd = real_open(name, flags, mode, **kwargs)
+        if str(name).endswith(".tmp"):
+            seen.append((str(name), str(name) in write._WRITING, os.path.exists(name)))
+        return fd
+
+    monkeypatch.setattr(write.os, "open", watching_open)
+    write.write_atomic(tmp_path / "报告.docx", b"data")
+    assert len(seen) == 1 and seen[0][1:] == (True, True), seen
+    assert write._TEMPORARY.fullmatch(Path(seen[0][0]).name)
+    assert (tmp_path / "报告.docx").read_bytes() == b"data"
+    assert not write._WRITING and [p.name for p in tmp_path.iterdir()] == ["报告.docx"]

@@ -147,6 +147,21 @@ def test_atomic_write_cleans_up_on_keyboard_interrupt(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_atomic_write_of_pieces_writes_them_in_order_or_leaves_nothing(tmp_path):
+    target = tmp_path / "审阅页.html"
+    write_atomic(target, (piece.encode("utf-8") for piece in ["<p>", "一", "</p>\n"]))
+    assert target.read_text(encoding="utf-8") == "<p>一</p>\n"
+
+    def broken():
+        yield b"half of a new page"
+        raise TemplateTrouble("页面生成出错")
+
+    with pytest.raises(TemplateTrouble):
+        write_atomic(target, broken())
+    assert target.read_text(encoding="utf-8") == "<p>一</p>\n"  # the old file kept, no temporary left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["审阅页.html"]
+
+
 def test_build_with_errors_writes_nothing(variant, tmp_path):
     variant.replace("行政复议: [0, 0, 0, 0, 0]", "行政复议: [1, 0, 0, 0, 2]")
     variant.replace("未发生因政府信息公开提起的行政复议和行政诉讼情况", "依法办理行政复议和行政诉讼")
@@ -155,3 +170,18 @@ def test_build_with_errors_writes_nothing(variant, tmp_path):
         build_file(variant.write(), out_dir=out)
     assert len(info.value.problems) == 1
     assert not out.exists()
+
+
+def test_a_template_broken_in_place_is_linted_again_in_the_same_process(tmp_path, monkeypatch):
+    # The lint verdict is kept per content: a good template at a path, then a broken one at the same path
+    # (as a clerk saving over it while a long run or a library user keeps going), is refused.
+    from nianbao.render import compiled_template
+
+    monkeypatch.setenv("NIANBAO_CACHE", "0")  # every set-up prepares the template afresh
+    template = make_split_template(tmp_path / "in-place.docx", [("{{ 机关 }}", False)])
+    assert reader_view(compiled_template(template).render({"机关": "安宁街道"}))[0] == ["安宁街道"]
+    # A variable the contract does not list: only the lint refuses it before any report is rendered.
+    make_split_template(tmp_path / "in-place.docx", [("{{ 机关 }}{{ 不在约定中的变量 }}", False)])
+    os.utime(template, ns=(template.stat().st_atime_ns, template.stat().st_mtime_ns + 10**9))
+    with pytest.raises(TemplateTrouble, match="不在约定中的变量"):
+        compiled_template(template)

@@ -116,6 +116,12 @@ def test_summary_workbook_gains_the_district_total_sheet_in_official_shape(built
     merged = {str(r) for r in sheet.merged_cells.ranges}
     corner = next(lb for lb in three.labels if lb.text.startswith("（本列数据"))
     assert f"{corner.ref}:C{corner.row + 2}" in merged
+    # Styles, status colours, widths and heights are kept though the sheet is streamed into the workbook.
+    assert sheet.cell(three.title_row, 1).style == "nb标题"
+    assert sheet.cell(three.labels[0].row, three.labels[0].column).border.left.style == "thin"
+    assert len(list(sheet.conditional_formatting)) > 0
+    assert sheet.column_dimensions["C"].width == 30
+    assert sheet.row_dimensions[three.status_row + 2].height == 30
 
 
 def test_summary_workbook_passes_the_open_xml_schema_check(built):

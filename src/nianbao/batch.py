@@ -25,6 +25,7 @@ from .model import Number, ReportData
 from .pipeline import CheckResult, check_file, write_report
 from .problems import Location, Problem, error
 from .source import display_name
+from .spec import resolved_path
 from .write import exit_on_sigterm, os_error_text
 
 if TYPE_CHECKING:
@@ -186,7 +187,7 @@ def find_offices(paths: Iterable[Path | str]) -> tuple[list[OfficeJob], bool]:
                 )
             files = [path]  # a missing file is reported as that office's trouble
         for file in files:
-            key = file.resolve()
+            key = resolved_path(file)
             if key not in seen:
                 seen.add(key)
                 if file.parent not in shared:
@@ -403,7 +404,10 @@ def _run_in_pool(
 ) -> list[OfficeOutcome]:
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    from . import render  # noqa: F401 - loaded once here, before the workers fork, not once per worker
+    if task is build_office or any(office.path.suffix.lower() == ".docx" for office in offices):
+        # Loaded once here, before the workers fork, not once per worker; a check of data files never
+        # renders, and starts its workers without Jinja.
+        from . import render  # noqa: F401
 
     total = len(offices)
     results: list[OfficeOutcome | None] = [None] * total

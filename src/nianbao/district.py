@@ -20,6 +20,7 @@ from .errors import FileTrouble
 from .load import load_report
 from .model import ReportData
 from .source import display_name
+from .spec import resolved_path
 
 DEFAULTS_FILE = "_共同.yaml"
 DATA_SUFFIXES = (".yaml", ".yml")
@@ -39,7 +40,7 @@ def defaults_for(path: Path) -> tuple[Path, ...]:
 
 def previous_year_path(path: Path, year: str) -> Path | None:
     """`…/2024/安宁街道.yaml` → `…/2023/安宁街道.yaml`, when the folder is named after the year."""
-    folder = path.parent.resolve()  # `nianbao check .` inside the year's folder: its name is not in the path
+    folder = resolved_path(path.parent)  # `nianbao check .` inside the year's folder: its name is not in the path
     if not re.fullmatch(r"\d{4}", year) or folder.name != year:
         return None
     return folder.parent / str(int(year) - 1) / path.name

@@ -3,7 +3,6 @@ list what was changed after generation, by re-rendering its data in memory and c
 
 from __future__ import annotations
 
-import difflib
 import re
 import zipfile
 import zlib
@@ -203,6 +202,7 @@ def _paragraph_changes(document: ReadReport, rebuilt: ReadReport, original: Repo
     data_lines = {p.text: p.location for ps in original.paragraphs.values() for p in ps}
     data_lines.update({p.text: p.location for subs in original.subparts.values() for s in subs for p in s.paragraphs})
     problems = []
+    import difflib  # only here: not loaded at start-up
     matcher = difflib.SequenceMatcher(None, [p.text for p in was], [p.text for p in now], autojunk=False)
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
         if op == "equal":

@@ -44,6 +44,7 @@ class TableBlock:
     grid: list[list[GridCell | None]]
     line: int = 0  # plain text: the line of the first row
     row_lines: list[int] = field(default_factory=list)  # plain text: each row's line, when rows span lines
+    loose: bool = False  # built from loose lines (one cell per line, numbers apart): a blank cell left no trace
     heading: str = ""  # plain text: the official heading of the table it was found under, when known
 
     def origins(self, r: int) -> list[GridCell]:

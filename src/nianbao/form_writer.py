@@ -11,6 +11,7 @@ pre-filled from the data file. Sheet protection has no password: it only keeps l
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
@@ -46,6 +48,7 @@ from .model import CellKey, ReportData
 from .problems import Problem
 from .source import display_name
 from .write import safe_file_name, write_atomic
+from .zippack import PackedMember, pack_member, write_zip
 
 FORM_NAME = "{机关}{年度}年报填报表.xlsx"
 FONT = "宋体"
@@ -106,14 +109,63 @@ def tidy_font_order(data: bytes) -> bytes:
     for font in styles.iter(f"{_MAIN_NS}font"):
         children = sorted(font, key=lambda child: rank.get(child.tag, len(rank)))
         font[:] = children
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            content = source.read(item.filename)
-            if item.filename == "xl/styles.xml":
-                content = etree.tostring(styles, xml_declaration=True, encoding="UTF-8", standalone=True)
-            target.writestr(item, content)
-    return out.getvalue()
+    members = []
+    for item in source.infolist():
+        if item.filename == "xl/styles.xml":
+            content = etree.tostring(styles, xml_declaration=True, encoding="UTF-8", standalone=True)
+            members.append(pack_member(item.filename, content))
+        else:
+            # The other members as they were compressed: a summary of thousands of offices is not
+            # inflated and deflated again (nor held inflated in memory) only to reorder the fonts.
+            members.append(_packed_as_is(data, item) or pack_member(item.filename, source.read(item)))
+    return write_zip(members)
+
+
+_LOCAL_HEADER = struct.Struct("<4s22x2H")  # signature, then the name and extra field lengths
+
+
+def _packed_as_is(archive: bytes, item: zipfile.ZipInfo) -> PackedMember | None:
+    """A deflated member's compressed bytes, taken from `archive` without inflating them (None when the
+    member is not simply deflated, or its local header is not where the directory says)."""
+    if item.compress_type != zipfile.ZIP_DEFLATED or item.flag_bits & 0x1:  # not deflated, or encrypted
+        return None
+    start = item.header_offset
+    signature, name_length, extra_length = _LOCAL_HEADER.unpack_from(archive, start)
+    if signature != b"PK\003\004":
+        return None
+    begin = start + _LOCAL_HEADER.size + name_length + extra_length
+    deflated = archive[begin : begin + item.compress_size]
+    if len(deflated) != item.compress_size:
+        return None
+    return PackedMember(item.filename, item.CRC, item.file_size, deflated)
+
+
+def streamed_copy(book: Workbook, sheet: Worksheet, index: int) -> None:
+    """Add `sheet` (an ordinary worksheet made with `book` as its parent but not in it) to the write-only
+    `book` at `index`, cell by cell with the same values and styles, and with its merged ranges, conditional
+    formats, data validations, column widths and row heights.
+
+    So a small laid-out sheet (write_table) joins a streamed workbook without the workbook being saved,
+    read back and saved again."""
+    target = book.create_sheet(sheet.title, index)
+    for name in ("merged_cells", "conditional_formatting", "data_validations", "sheet_properties", "page_setup",
+                 "protection", "views"):
+        setattr(target, name, getattr(sheet, name))
+    target.column_dimensions.update(sheet.column_dimensions)
+    target.row_dimensions.update(sheet.row_dimensions)
+    rows: dict[int, dict[int, Any]] = {}
+    for (row, column), cell in sheet._cells.items():
+        rows.setdefault(row, {})[column] = cell
+    for row in range(1, max([*rows, *sheet.row_dimensions, 0]) + 1):
+        cells = rows.get(row, {})
+        values: list[Any] = [None] * max(cells, default=0)
+        for column, cell in cells.items():
+            if cell.value is None and not cell.has_style:
+                continue
+            copied = WriteOnlyCell(target, value=cell.value)
+            copied._style = cell._style
+            values[column - 1] = copied
+        target.append(values)
 
 
 # --- the official tables ---------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ full-/half-width punctuation, so `(一)予以公开` finds `（一）予以公�
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import unicodedata
@@ -162,6 +161,7 @@ def did_you_mean(key: str, candidates: Iterable[str]) -> str:
     """A hint naming the closest official label, or listing what may be written here."""
     options = list(dict.fromkeys(candidates))
     folded = {normalize_label(c): c for c in options}
+    import difflib  # only here: not loaded at start-up
     close = difflib.get_close_matches(normalize_label(key), list(folded), n=1, cutoff=0.5)
     if close:
         return f"您是否想写「{folded[close[0]]}」？"

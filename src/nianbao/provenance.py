@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import TemplateTrouble
 from .problems import Location, Problem, warning
 from .source import display_name
-from .spec import resolve_template
+from .spec import resolve_template, resolved_path
 from .version import __version__
 from .wordml import paragraph_text, read_zip_parts, w
 
@@ -82,7 +82,7 @@ class Provenance:
 def relative_source(path: Path, report_dir: Path | None) -> str:
     """`path` as recorded in a report written to `report_dir`: relative with "/", else its bare name."""
     if report_dir is not None:
-        source, folder = path.resolve(), report_dir.resolve()
+        source, folder = resolved_path(path), resolved_path(report_dir)
         try:
             common = Path(os.path.commonpath([source, folder]))
         except ValueError:  # another drive on Windows
@@ -155,18 +155,56 @@ def custom_properties(path_or_bytes: Path | bytes) -> dict[str, str]:
     parts = read_docx_parts(path_or_bytes, "docProps/custom.xml")
     if "docProps/custom.xml" not in parts:
         return {}
-    # The standard library's expat-based reader: this small part does not need lxml, and a run that only
-    # looks at its existing outputs does not load it. Malformed properties are no properties.
-    from xml.etree import ElementTree
+    # Read with expat itself (no lxml, and not ElementTree either: a rebuild reads its old output's
+    # properties at start-up). Malformed properties are no properties.
+    return _read_custom_properties(parts["docProps/custom.xml"])
 
+
+def _read_custom_properties(xml: bytes) -> dict[str, str]:
+    """name → text of every <property> child of the root (in the custom-properties namespace): the text of
+    its first child element up to that element's own first child, "" when it has none — what
+    ElementTree's `findall("{ns}property")` and `next(iter(prop)).text` give."""
+    import pyexpat
+
+    property_tag = f"{_CUSTOM_NS}}}property"
+    result: dict[str, str] = {}
+    depth = 0
+    name: str | None = None  # the property being read (depth 2)
+    value: list[str] | None = None  # the text of its first child, while it is being read
+    seen_value = False
+
+    def start(tag: str, attributes: dict[str, str]) -> None:
+        nonlocal depth, name, value, seen_value
+        depth += 1
+        if depth == 2:
+            name, value, seen_value = (attributes.get("name", "") if tag == property_tag else None), None, False
+            if name is not None:
+                result[name] = ""
+        elif depth == 3 and name is not None and not seen_value:
+            value, seen_value = [], True
+        elif depth == 4 and value is not None:  # the value's text ends at its first child element
+            result[name or ""] = "".join(value)
+            value = None
+
+    def end(tag: str) -> None:
+        nonlocal depth, value
+        if depth == 3 and value is not None:
+            result[name or ""] = "".join(value)
+            value = None
+        depth -= 1
+
+    def text(data: str) -> None:
+        if value is not None and depth == 3:
+            value.append(data)
+
+    parser = pyexpat.ParserCreate(namespace_separator="}")
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
     try:
-        root = ElementTree.fromstring(parts["docProps/custom.xml"])
-    except ElementTree.ParseError:
+        parser.Parse(xml, True)
+    except pyexpat.ExpatError:
         return {}
-    result = {}
-    for prop in root.findall(f"{{{_CUSTOM_NS}}}property"):
-        value = next(iter(prop), None)
-        result[prop.get("name", "")] = (value.text or "") if value is not None else ""
     return result
 
 

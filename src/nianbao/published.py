@@ -1,7 +1,8 @@
 """Read a report in the shapes it is published in — a saved web page (.html/.htm) or a PDF — into blocks.
 
 Web pages: the encoding is the one the page declares (BOM, ``<meta charset>``; GB2312/GBK read as their
-superset GB18030), else UTF-8, else GB18030. Paragraphs are the page's block elements and ``<br>`` lines;
+superset GB18030), else UTF-8, else GB18030; a page whose bytes do not fit its declared encoding but fit
+UTF-8 or GB18030 is read in the one they fit. Paragraphs are the page's block elements and ``<br>`` lines;
 tables are read from the HTML table structure with ``rowspan``/``colspan`` onto a grid, exactly as a Word
 table's merges are. A table holding other tables is page layout: only the innermost tables are data.
 
@@ -44,6 +45,7 @@ _PDF_OBJ = re.compile(rb"\d+\s+\d+\s+obj\b")
 MAX_HTML_TAGS = 300_000
 SCANNED = "扫描件，无法读取文字：这份 PDF 没有文字层（是扫描或图片）。请找到原报告的网页或 Word 版，或把文字复制成文本后再导入"
 
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
 _BLOCK_TAGS = {
     "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article", "header",
@@ -72,10 +74,27 @@ def decode_html(raw: bytes) -> str:
         name = declared.group(1).decode("ascii").lower()
         if name in ("gb2312", "gbk", "gb_2312-80", "x-gbk", "cp936", "gb18030"):
             name = "gb18030"  # the superset: pages labelled GB2312 often hold GBK characters
+            try:
+                # Chinese text in GBK is almost never valid UTF-8: a page that is, was saved as UTF-8
+                # under its old label (GB18030 would read it without an error, as nonsense).
+                return raw.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
         try:
-            return raw.decode(name, errors="replace")
+            text = raw.decode(name, errors="replace")
         except LookupError:
-            pass
+            text = None
+        if text is not None:
+            if "\ufffd" not in text:
+                return text
+            # Declared wrongly (a GBK page saved under a UTF-8 label, or the reverse): the encoding that
+            # reads every byte is the page's.
+            for other in ("utf-8", "gb18030"):
+                try:
+                    return raw.decode(other)
+                except UnicodeDecodeError:
+                    continue
+            return text
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -91,7 +110,8 @@ def read_html_blocks(path: Path, display: str, raw: bytes | None = None) -> Docu
     if data.count(b"<") > MAX_HTML_TAGS:
         raise FileTrouble(f"网页的标签超过 {MAX_HTML_TAGS:,} 个，不像一份年报（可能是整个网站的页面或恶意构造的文件），"
                           "未读取；请只保存年报所在的那一页", display)
-    text = decode_html(data)
+    # An XHTML page starts with an XML declaration, which the parser refuses in decoded text.
+    text = _XML_DECLARATION.sub("", decode_html(data), count=1)
     try:
         root = lxml.html.document_fromstring(text) if text.strip() else None
     except (etree.ParserError, ValueError):
@@ -287,7 +307,8 @@ def pdf_blocks(items: list[str | list[tuple[GridCell, int]]], display: str) -> D
     """Lines and tables (their cells placed on a grid) in reading order → paragraphs and tables.
 
     A line continues the paragraph before it unless that one ended a sentence or this one starts a
-    heading; page numbers ("- 3 -") are dropped; a table directly after a table (only page furniture
+    heading; a line ending in numbers apart ("规章 1 0 11", a table drawn without ruling lines) stands
+    alone; page numbers ("- 3 -") are dropped; a table directly after a table (only page furniture
     between) continues it. A one-column "table" is a framed text box: its lines are text."""
     result = DocumentBlocks("pdf", display)
     paragraph: list[str] = []
@@ -301,9 +322,12 @@ def pdf_blocks(items: list[str | list[tuple[GridCell, int]]], display: str) -> D
         line = line.strip()
         if not line or _PAGE_NUMBER.match(line):
             return
-        if paragraph and (_STARTS_BLOCK.match(line) or paragraph[-1].rstrip().endswith(_SENTENCE_END)):
+        row = bool(_NUMBER_ROW.search(line))  # a table row drawn without ruling lines: "规章 1 0 11"
+        if paragraph and (row or _STARTS_BLOCK.match(line) or paragraph[-1].rstrip().endswith(_SENTENCE_END)):
             flush()
         paragraph.append(line)
+        if row:
+            flush()
         if line.endswith("年度报告") or (_PART_HEADING.match(line) and len(line) <= 24 and "。" not in line):
             flush()  # a title line or a part heading ("五、存在的主要问题及改进情况") stands alone
 
@@ -393,6 +417,8 @@ def _append_cells(block: TableBlock, cells: list[tuple[GridCell, int]]) -> None:
 
 
 _NUMBER = re.compile(r"^[-\d.,，]+$")
+# A line ending in two or more numbers apart ("规章 1 0 11", "3001 53 0 0 61 4 3119"): a table row, not prose.
+_NUMBER_ROW = re.compile(r"(?:^|\s)\d[\d.,]*(?:\s+\d[\d.,]*)+\s*$")
 _STARTS_LABEL = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、])")
 
 

@@ -34,7 +34,6 @@ from .provenance import (
     text_hash,
 )
 from .spec import Spec
-from .template_lint import require_clean_docx
 from .values import format_number
 from .wordml import W_NS, fonts_used, read_zip_parts, restore_font_fallbacks
 from .zippack import PackedMember, pack_member, write_zip
@@ -122,7 +121,10 @@ class CompiledTemplate:
         prepared = template_cache.load_prepared(self.hash)
         if prepared is None:
             # Template set-up: lint once per template content; a broken template is refused and never cached.
-            require_clean_docx(self.path)
+            # (Imported here: a run that finds the template prepared in the cache needs no lint.)
+            from .template_lint import require_clean_docx
+
+            require_clean_docx(self.path, self.hash)
             prepared = _prepare(self.path, self.parts)
             template_cache.store_prepared(self.hash, prepared)
         self._head: str = prepared["head"]

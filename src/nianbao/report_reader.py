@@ -33,7 +33,7 @@ from .spec import Column, Part, Row, Spec, Table, load_spec, normalize_label, re
 from .text_tables import identify_table as _identify
 from .text_tables import is_page_footer, is_part_heading, is_value_text, join_table_regions
 from .totals import compute_totals
-from .values import full_width_enumeration, number_problem, read_number, shorten
+from .values import certain_number, full_width_enumeration, number_problem, read_number, shorten
 
 OUTDATED_RULE = "旧格式和改动的栏目"
 _NUMERALS = "一二三四五六七八九十"
@@ -216,7 +216,9 @@ def read_report(
     if blocks.kind != "docx":
         tables = frozenset(t.key[0] for t in spec.tables)
         bodies = _part_bodies(spec)
-        gathered = gather_cell_lines(blocks.blocks, bodies, tables)
+        # A page number copied out of a PDF ("- 3 -", "第3页") is not part of the report.
+        kept = [b for b in blocks.blocks if not (isinstance(b, ParagraphBlock) and _PAGE_LINE.match(b.text.strip()))]
+        gathered = gather_cell_lines(kept, bodies, tables)
         if blocks.kind == "text":
             gathered, notes = join_table_regions(gathered, spec, bodies, shown)
         blocks = replace(blocks, blocks=gathered)
@@ -256,6 +258,7 @@ def _part_bodies(spec: Spec) -> dict[str, str]:
 # A pasted table cell: a short line without a sentence's full stop. A run of them holding at least this
 # many lines of numbers is a table pasted one cell (or one row split) per line.
 _CELL_LINE_MAX = 45
+_PAGE_LINE = re.compile(r"^[-—－–]+\s*\d{1,3}\s*[-—－–]+$|^第\s*\d{1,3}\s*页(?:\s*[，,/]?\s*共\s*\d{1,3}\s*页)?$")
 _MIN_NUMBER_LINES = 3
 
 
@@ -265,7 +268,16 @@ def _value_tokens(text: str) -> tuple[str, list[str]]:
     k = len(tokens)
     while k > 0 and is_value_text(tokens[k - 1]) and tokens[k - 1].strip():
         k -= 1
+    if 0 < k < len(tokens):
+        glued = _GLUED_NUMBER.match(tokens[k - 1])
+        if glued:
+            # "1.属于国家秘密2 0 0 0 0 0 2": the first number run into the label (a PDF's text layer with
+            # the gap between them closed). No official row label ends in a digit.
+            tokens[k - 1 : k] = [glued.group(1), glued.group(2)]
     return " ".join(tokens[:k]), tokens[k:]
+
+
+_GLUED_NUMBER = re.compile(r"^(.*[\u4e00-\u9fff”）)])(\d+(?:\.\d+)?)$")
 
 
 _PLAIN_NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$")
@@ -350,7 +362,7 @@ def _cell_lines_table(lines: list[ParagraphBlock]) -> TableBlock:
     width = max((len(row) for row in grid), default=0)
     for row in grid:
         row.extend([None] * (width - len(row)))
-    return TableBlock(0, grid, line=row_lines[0] if row_lines else 0, row_lines=row_lines)
+    return TableBlock(0, grid, line=row_lines[0] if row_lines else 0, row_lines=row_lines, loose=True)
 
 
 def read_document(path: Path, display: str, data: bytes | None = None) -> DocumentBlocks:
@@ -429,7 +441,8 @@ class _Reader:
         after_page_field = False  # the line before was a label of the page's metadata (索引号, 发布机构 …)
         page_lines: list[ParagraphBlock] = []  # the web page's lines under the title, skipped
         heading_keys = [key for key, _ in headings]
-        for block in _join_title_lines(_split_run_in_title(self.blocks.blocks, heading_keys)):
+        blocks = _join_title_lines(_split_run_in_title(self.blocks.blocks, heading_keys))
+        for block in join_split_tables(blocks, self.spec):
             if isinstance(block, TableBlock):
                 tables.append(block)
                 if current is not None and current in {t.key for t in self.spec.tables}:
@@ -930,9 +943,12 @@ class _TableReader:
         self.report = reader.report
         self.taken: dict[str, int] = {}  # row id → grid row
         self.all_labels = {normalize_label(label) for row in table.rows for label in row.path}
+        # Every row's own official label: one seen again (a row given twice) is no other row's renamed label.
+        self.row_labels = {normalize_label(x) for row in table.rows for x in (row.label, *row.aliases)}
         self.column_labels = {normalize_label(c.label) for c in table.all_columns()} - self.all_labels
         self.renamed_columns: set[tuple[str, str]] = set()
         self.outdated_seen = False  # a 2019-format table: rows are not guessed by position
+        self.disorder = 0  # rows of numbers that fit no row: text whose cells came out of order
 
     def read(self) -> None:
         block = self.block
@@ -958,9 +974,10 @@ class _TableReader:
                 self._check_header_terms(r)
                 continue
             last_was_data = True
-            if labels and all(normalize_label(c.text) in self.column_labels for c in labels):
+            if labels and all(self._heading_words(c.text) for c in labels):
                 # A column heading in front of the numbers (表四 pasted one cell per line ends its header
-                # with 总计 and then gives all 15 numbers): the numbers have no row label.
+                # with 总计 and then gives all 15 numbers; a PDF's text layout leaves the last line of its
+                # vertical headings, "维持 纠正 结果 审结", there): the numbers have no row label.
                 labels = []
             if labels:
                 row = self._match_row(r, labels, header, previous)
@@ -970,6 +987,8 @@ class _TableReader:
                 self._place(r, row, values, header)
             else:
                 self._place_unlabelled(r, values, header)
+        if self.reader.text_mode and self.disorder >= 2:
+            self._drop_unbalanced_rows()
         for row in self.table.rows:
             if row.id not in self.taken:
                 where = self.report.table_locations[self.table.id]
@@ -978,7 +997,44 @@ class _TableReader:
                 )
                 self.report.invalid_cells.update((self.table.id, row.id, c.id) for c in row.columns)
 
+    def _drop_unbalanced_rows(self) -> None:
+        """In text whose table cells came out of order (copied out of a PDF in the order its text was
+        drawn), a label can be followed by as many numbers as its row has that are not its own. A row whose
+        总计 is not the sum of its other numbers is then taken for such a run, not read: its cells are 待补."""
+        for row in self.table.rows:
+            total = next((c for c in row.columns if c.computed), None)
+            keys = [(self.table.id, row.id, c.id) for c in row.columns]
+            if total is None or row.id not in self.taken or any(k in self.report.invalid_cells for k in keys):
+                continue
+            values = [self.report.cells[k].value if k in self.report.cells else None for k in keys]
+            if any(v is None for v in values):
+                continue  # a total left out is computed, not compared
+            given = values[row.columns.index(total)]
+            if sum(v for v, c in zip(values, row.columns, strict=True) if c is not total and v is not None) == given:
+                continue
+            self.report.invalid_cells.update(keys)
+            self.reader.problems.append(
+                warning(self.report.row_locations[(self.table.id, row.id)],
+                        f"{self.table.id}「{row.display}」行的数字与“{total.label}”不符，而这张表格的文字顺序已经错乱"
+                        "（从 PDF 复制的文字常这样），这些数可能属于别的行，没有读取",
+                        "对照原报告填写这一行；或者改为导入原报告的网页、Word 或 PDF 文件")
+            )
+
+    def _heading_words(self, text: str) -> bool:
+        """True when `text` is a column heading or only pieces of column headings (words of a heading
+        broken over lines), and no row's label."""
+        words = [normalize_label(w) for w in text.split()]
+        return bool(words) and all(
+            w and w not in self.all_labels and (w in self.column_labels or any(w in c for c in self.column_labels))
+            for w in words
+        )
+
     def _split(self, cells: list[GridCell]) -> tuple[list[GridCell], list[GridCell]]:
+        start = next((i for i, cell in enumerate(cells) if cell.text.strip()), len(cells))
+        if 0 < start < len(cells) and not is_value_text(cells[start].text):
+            # Empty cells in front of the row's label: a merged label written as empty cells (a page
+            # converted without rowspan), not numbers.
+            cells = cells[start:]
         for index, cell in enumerate(cells):
             if is_value_text(cell.text):
                 return cells[:index], cells[index:]
@@ -1049,6 +1105,10 @@ class _TableReader:
                 row = next((x for x in following if x.id not in self.taken), None)
             elif free:
                 row = free[0]
+            if row is not None and (last in self.row_labels or not close and not _resembles(last, row)):
+                # Placing a row by its position alone is a guess unless its label is at least like the
+                # official one: a header fragment ("结", "审结") left in front of numbers is not a row.
+                row = None
             if row is not None:
                 self.reader.problems.append(
                     warning(location, f"{self.table.id}的行名「{texts[-1]}」不是官方名称，读作「{row.display}」",
@@ -1080,7 +1140,10 @@ class _TableReader:
         """A row of numbers only (table 四): the values of every remaining row, in order."""
         free = [row for row in self.table.rows if row.id not in self.taken]
         wanted = sum(len(row.columns) for row in free)
+        while len(values) > wanted and not values[-1].text.strip():
+            values = values[:-1]  # an empty cell padding the row (see _place)
         if len(values) != wanted or not free:
+            self.disorder += 1
             location = self.reader._cell_location(self.block, r, f"{self.table.id}第{r + 1}行")
             self.reader.problems.append(
                 warning(location, f"{self.table.id}第{r + 1}行没有行名，有 {len(values)} 个数，无法对应到表格的行，没有读取",
@@ -1100,14 +1163,20 @@ class _TableReader:
         columns = list(row.columns)
         while len(values) > len(columns) and not values[0].text.strip():
             values = values[1:]  # an empty label cell (a PDF's third label column) before the numbers
+        while len(values) > len(columns) and not values[-1].text.strip():
+            values = values[:-1]  # an empty cell after them (Word's web page pads short rows with one)
         if len(values) != len(columns) and (chosen := self._by_header(r, row, values, header)) is not None:
             values = chosen
         if len(values) != len(columns):
-            if len(values) == len(columns) - 1 and columns[-1].computed:
+            # A row without its 总计 cell leaves the total to be computed. In a table made of loose lines (one
+            # cell per line, numbers apart) one number fewer is ambiguous: a blank cell vanishes wherever it
+            # stood, so the numbers cannot be placed without guessing which one is missing.
+            if len(values) == len(columns) - 1 and columns[-1].computed and not self.block.loose:
                 columns = columns[:-1]
                 # The total left out is computed from its parts (compute_totals), not left at 0.
                 self.report.cells[(table.id, row.id, row.columns[-1].id)] = Cell(None)
             else:
+                self.disorder += 1
                 self.reader.problems.append(
                     error(self.report.row_locations[(table.id, row.id)],
                           f"{row_subject}应有 {len(row.columns)} 个数（{'、'.join(c.label for c in row.columns)}），"
@@ -1124,6 +1193,16 @@ class _TableReader:
             problem = number_problem(cell.text, location, subject, column.kind)
             key: CellKey = (table.id, row.id, column.id)
             if problem is not None:
+                certain = certain_number(cell.text, column.kind)
+                if certain is not None:
+                    # Printed as a published table prints it (3,001 · １２ · 12件): the number is certain, so
+                    # it is read, and the way it is written is only a warning.
+                    self.reader.problems.append(
+                        warning(location, f"{subject}写作“{shorten(cell.text.strip())}”，读作 {certain}",
+                                "表格中只写半角数字：不加千位逗号、单位或引号")
+                    )
+                    self.report.cells[key] = Cell(certain, location)
+                    continue
                 self.reader.problems.append(problem)
                 self.report.invalid_cells.add(key)
                 self.report.cells[key] = Cell(0, location)
@@ -1187,6 +1266,116 @@ class _TableReader:
                     f"{self.table.id}的栏目「{lowest}」不是官方名称「{column.label}」",
                     f"改为官方名称「{column.label}」", OUTDATED_RULE)
         )
+
+
+def join_split_tables(blocks: list[ParagraphBlock | TableBlock], spec: Spec) -> list[ParagraphBlock | TableBlock]:
+    """Tables split by a page break joined again (see `continues_table`). Between the parts there may be
+    empty lines and lines that are a label of the table's rows on their own ("第二十条第（五）项", a row of
+    one merged cell that a copied table gives as a line without tabs): those become rows of the table."""
+    out: list[ParagraphBlock | TableBlock] = []
+    labels = {normalize_label(p) for t in spec.tables for row in t.rows for p in row.path}
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        i += 1
+        if isinstance(block, TableBlock) and _identify(block) is None and out \
+                and isinstance(out[-1], ParagraphBlock) and normalize_label(out[-1].text) in labels:
+            # The table's first row, one merged cell, given as a line of its own.
+            first = out.pop()
+            assert isinstance(first, ParagraphBlock)
+            head = TableBlock(block.number, [[GridCell(first.text.strip(), 0, 0)]], line=first.line,
+                              row_lines=[first.line] if block.row_lines else [])
+            join_tables(head, block)
+            block = head
+        out.append(block)
+        if not isinstance(block, TableBlock):
+            continue
+        table = next((t for t in spec.tables if t.id == _identify(block)), None)
+        if table is None:
+            continue
+        paths = {normalize_label(p) for row in table.rows for p in row.path}
+        while True:
+            j = i
+            between: list[str] = []
+            while j < len(blocks) and isinstance(blocks[j], ParagraphBlock):
+                text = blocks[j].text.strip()  # type: ignore[union-attr]
+                if text and normalize_label(text) not in paths:
+                    break
+                if text:
+                    between.append(text)
+                j += 1
+            if j >= len(blocks) or not isinstance(blocks[j], TableBlock):
+                break
+            part = blocks[j]
+            assert isinstance(part, TableBlock)
+            if not continues_table(block, part, spec):
+                break
+            for text in between:
+                join_tables(block, TableBlock(0, [[GridCell(text, 0, 0)]]))
+            join_tables(block, part)
+            i = j + 1
+    number = 0
+    for k, item in enumerate(out):
+        if isinstance(item, TableBlock):
+            number += 1
+            if item.number != number:
+                out[k] = replace(item, number=number)
+    return out
+
+
+def continues_table(before: TableBlock, block: TableBlock, spec: Spec) -> bool:
+    """True when `block`, right after the table `before`, is the rest of it: a table split in two by a page
+    break (a saved Word page, a pasted table), whose rows carry official row labels of the table `before`
+    is, that names no other table and does not start that table again (its first row label is not there)."""
+    identity = _identify(before)
+    table = next((t for t in spec.tables if t.id == identity), None)
+    if table is None or not table.rows or _identify(block) not in (None, identity):
+        return False
+    labels = {normalize_label(x) for row in table.rows for x in (row.label, *row.aliases)}
+    texts = {normalize_label(c.text) for cells in block.grid for c in cells if c is not None and c.text.strip()}
+    only_numbers = bool(texts) and all(is_value_text(t) for t in texts)  # 表四's row of numbers cut off its header
+    return (only_numbers or bool(texts & labels)) and normalize_label(table.rows[0].path[0]) not in texts
+
+
+def join_tables(before: TableBlock, block: TableBlock) -> None:
+    """Add the rows of `block` below the rows of `before`. The numbers stand in the last columns of both
+    parts, so a part with fewer columns (a merged label column cut off by the break) is aligned on the right."""
+    base = len(before.grid)
+    before.loose = before.loose or block.loose
+    width = max(len(before.grid[0]) if before.grid else 0, len(block.grid[0]) if block.grid else 0)
+    shift = width - (len(block.grid[0]) if block.grid else 0)
+    for row in before.grid:
+        row.extend([None] * (width - len(row)))
+    moved: dict[int, GridCell] = {}
+    for cells in block.grid:
+        new_row: list[GridCell | None] = [None] * shift
+        for cell in cells:
+            if cell is None:
+                new_row.append(None)
+                continue
+            if id(cell) not in moved:
+                moved[id(cell)] = GridCell(cell.text, base + cell.row, cell.column + shift, cell.span)
+            new_row.append(moved[id(cell)])
+        before.grid.append(new_row)
+    if before.row_lines or block.row_lines:
+        before.row_lines = (before.row_lines or [before.line + i for i in range(base)]) + \
+            (block.row_lines or [block.line + i for i in range(len(block.grid))])
+
+
+def _resembles(label: str, row: Row) -> bool:
+    """True when a row label not in the official wording still shares most of its words with the row's own
+    official label (at least two characters, and more than half of its own), numbering and punctuation
+    aside. The group label above it ("（四）无法提供") is not the row's label."""
+    def words(text: str) -> set[str]:
+        return {c for c in strip_number(normalize_label(text)) if c.isalnum() and not c.isdigit()}
+
+    folded = normalize_label(label)
+    if any(len(x) >= 2 and x in folded for x in (strip_number(normalize_label(t)) for t in (row.label, *row.aliases))):
+        return True  # the label with more text run into it ("行政许可第二十条第（六）项", a PDF's cells joined)
+    own = words(label)
+    official = set().union(*(words(t) for t in (row.label, *row.aliases)))
+    shared = own & official
+    return len(shared) >= 2 and 2 * len(shared) > len(own)
 
 
 def _join_title_lines(blocks: list[ParagraphBlock | TableBlock]) -> list[ParagraphBlock | TableBlock]:

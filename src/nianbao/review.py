@@ -28,6 +28,7 @@ from .same_text import (
     settings_for,
     text_places,
 )
+from .spec import resolved_path
 
 TRUSTED = (Status.BUILT, Status.SKIPPED, Status.PASSED)
 
@@ -108,7 +109,7 @@ def review_district(outcomes: Sequence[OfficeOutcome]) -> DistrictReview:
         review.district = review.district or region or ""
         years.add(year)
         names.update(filter(None, [region, office_name]))
-        previous = previous_year_path(office.outcome.path.resolve(), year)
+        previous = previous_year_path(resolved_path(office.outcome.path), year)
         last = _load(previous) if previous is not None and previous.is_file() else None
         if last is not None and previous is not None:
             settings = settings or settings_for(last.spec)

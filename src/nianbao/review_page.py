@@ -8,7 +8,7 @@ repeats naming both places, and the district roll-up in the shape of tables 二,
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from html import escape
 from pathlib import Path, PurePath
 from typing import Any
@@ -17,7 +17,7 @@ from urllib.parse import quote
 from .batch import BatchResult, Status
 from .errors import FileTrouble, NianbaoError
 from .form_layout import stacked_layout, table_layout
-from .form_writer import write_table
+from .form_writer import streamed_copy, workbook_bytes, write_table
 from .model import Number, ReportData
 from .problems import Location
 from .render import format_number
@@ -25,7 +25,8 @@ from .review import DistrictReview, OfficeReview, review_district
 from .rollup import with_placeholder_texts
 from .same_text import TextPlace
 from .source import display_name
-from .summary import status_counts, whole_sheet, write_summary_xlsx
+from .spec import resolved_path
+from .summary import status_counts, summary_workbook
 from .version import __version__
 from .write import write_atomic
 from .yaml_writer import report_to_yaml
@@ -88,11 +89,12 @@ _SCRIPT = """
 
 
 def render_review_page(review: DistrictReview, out_dir: Path) -> str:
-    return "".join(review_page_pieces(review, out_dir))
+    return "".join(review_page_chunks(review, out_dir))
 
 
-def review_page_pieces(review: DistrictReview, out_dir: Path) -> Iterator[str]:
-    """The page in pieces (one per office row), so that it is written out without being held whole."""
+def review_page_chunks(review: DistrictReview, out_dir: Path) -> Iterator[str]:
+    """The review page in pieces, one office row at a time, so that it is written as it is made: a page of
+    thousands of offices is never held whole in memory (nor twice, as text and as its UTF-8 bytes)."""
     title = f"{review.district}{review.year}年政府信息公开工作年度报告 审阅页".strip()
     outcomes = [o.outcome for o in review.offices]
     head = [
@@ -125,6 +127,7 @@ def _nav() -> str:
 
 
 def _office_table(review: DistrictReview, out_dir: Path) -> Iterator[str]:
+    """The table of offices, line by line (the page joins the lines with newlines)."""
     labels = review.figure_labels
     head = "".join(f"<th>{escape(h)}</th>" for h in ["机关", "状态", *labels, "错误", "警告", "雷同", "报告"])
     yield f"<table><thead><tr>{head}</tr></thead><tbody>"
@@ -184,7 +187,7 @@ def _links(target: Path | None, out_dir: Path) -> str:
 
 
 def _href(path: Path, out_dir: Path) -> str:
-    relative = os.path.relpath(path.resolve(), out_dir.resolve())
+    relative = os.path.relpath(resolved_path(path), resolved_path(out_dir))
     return escape(quote(relative.replace(os.sep, "/")))
 
 
@@ -276,19 +279,18 @@ def _official_table(report: ReportData, table_id: str) -> str:
     return "\n".join(html)
 
 
-def total_sheet(total: ReportData, included: Sequence[str]) -> Callable[[Any], None]:
-    """What adds the district total sheet (tables 二, 三, 四 in the official shape) to the summary workbook,
-    as its second sheet, while the workbook is written (it is not read back)."""
+def add_total_sheet(book: Any, total: ReportData, included: Sequence[str]) -> None:
+    """Add the district total sheet (tables 二, 三, 四 in the official shape) to the summary workbook
+    (summary.summary_workbook, write-only) as its second sheet."""
+    from openpyxl.worksheet.worksheet import Worksheet
 
-    def add(book: Any) -> None:
-        sheet = whole_sheet(book, TOTAL_SHEET, 1)
-        layout = stacked_layout(total.spec, TOTAL_SHEET)
-        for table in layout.tables:
-            write_table(sheet, table, total, editable=False)
-        last = layout.tables[-1].last_row + 2
-        sheet.cell(last, 1, f"以上为 {len(included)} 个机关（{'、'.join(included)}）的数据之和，有错误的机关不计入。")
-
-    return add
+    sheet = Worksheet(book, TOTAL_SHEET)  # laid out here, then streamed into the book
+    layout = stacked_layout(total.spec, TOTAL_SHEET)
+    for table in layout.tables:
+        write_table(sheet, table, total, editable=False)
+    last = layout.tables[-1].last_row + 2
+    sheet.cell(last, 1, f"以上为 {len(included)} 个机关（{'、'.join(included)}）的数据之和，有错误的机关不计入。")
+    streamed_copy(book, sheet, 1)
 
 
 def rollup_text(review: DistrictReview) -> str:
@@ -312,15 +314,17 @@ def write_district_outputs(result: BatchResult, out_dir: Path | str, rollup: Pat
     if result.summary_path is not None and not result.summary_trouble:
         # With the same-text warnings found above, and the district total sheet.
         try:
-            add = total_sheet(review.total, review.included) if review.total is not None else None
-            write_summary_xlsx(result.outcomes, result.summary_path, add_sheets=add)
+            book = summary_workbook(result.outcomes)
+            if review.total is not None:
+                add_total_sheet(book, review.total, review.included)
+            write_atomic(result.summary_path, workbook_bytes(book))
         except (NianbaoError, OSError) as exc:
             result.summary_failed(exc)
     # A page or roll-up that cannot be written (disk full, a folder in the way) is recorded, not raised:
     # the reports are written, and the caller still prints the summary table before saying why.
     if page:
         try:
-            write_atomic(out / REVIEW_PAGE, (piece.encode("utf-8") for piece in review_page_pieces(review, out)))
+            write_atomic(out / REVIEW_PAGE, (chunk.encode("utf-8") for chunk in review_page_chunks(review, out)))
         except NianbaoError as exc:
             result.output_troubles.append(exc.format())
     if rollup is not None:

@@ -201,9 +201,9 @@ class SameTextFinder:
             for place in places:
                 runs = _runs(place.text, folded, self.settings)
                 if runs:
+                    # Paragraphs that fold to the same runs share one set: a text copied by every office
+                    # is held once, not once per office (memory flat in the number of offices).
                     members = identical.setdefault(runs, [])
-                    # Paragraphs left identical share one set of runs (a text copied by every office is
-                    # held once, not once per office).
                     members.append(_Indexed(place, index, members[0].runs if members else runs))
         repeats: list[Repeat] = []
         for members in identical.values() if self.settings.threshold <= 1 else ():

@@ -13,7 +13,6 @@ punctuation, spaces) are flagged by the editor although `nianbao check` accepts 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .spec import Column, Fact, Part, Row, Spec, Table, strip_enumeration
@@ -72,6 +71,8 @@ def data_schema(spec: Spec, partial: bool = False) -> Schema:
 
 
 def schema_text(spec: Spec, partial: bool = False) -> str:
+    import json  # only when a schema is written: not loaded at start-up
+
     return json.dumps(data_schema(spec, partial), ensure_ascii=False, indent=2) + "\n"
 
 

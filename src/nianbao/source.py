@@ -19,7 +19,7 @@ import yaml
 
 from .errors import FileTrouble
 from .problems import Location, Problem, error, warning
-from .spec import normalize_label
+from .spec import normalize_label, resolved_path
 from .values import clean_text
 from .wordml import not_a_docx_reason
 
@@ -71,10 +71,10 @@ class SourceFile:
 
 def display_name(path: Path) -> str:
     """The path as shown in messages: relative to the working directory when possible."""
-    cwd = Path.cwd()
-    for candidate in (Path(os.path.abspath(path)), path.resolve()):  # a symlink keeps the name it was given
+    cwd = resolved_path(Path.cwd())
+    for candidate in (Path(os.path.abspath(path)), resolved_path(path)):  # a symlink keeps the name it was given
         try:
-            return str(candidate.relative_to(cwd.resolve()))
+            return str(candidate.relative_to(cwd))
         except ValueError:
             continue
     return str(path)

@@ -6,16 +6,18 @@ Nothing here knows the official format by heart: `fields.yaml`, `rules.yaml` and
 
 from __future__ import annotations
 
-import difflib
+import hashlib
 import os
+import pickle
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
+from .disk_cache import cache_dir, code_mark, read_quietly, write_quietly
 from .errors import TemplateTrouble
 from .problems import Severity
 
@@ -36,12 +38,45 @@ def templates_root() -> Path:
     env = os.environ.get("NIANBAO_TEMPLATES")
     if env:
         return Path(env)
+    return _shipped_templates()
+
+
+@lru_cache(maxsize=1)
+def _shipped_templates() -> Path:
+    """Found once per process (asked for every office of a district run)."""
     # The package's own folder (what importlib.resources.files gives for an installed, unzipped package,
     # without importing importlib.resources at start-up).
-    packaged = Path(__file__).resolve().parent / "templates"
+    here = _package_folder()
+    packaged = here / "templates"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / "templates"
+    return here.parents[1] / "templates"
+
+
+@lru_cache(maxsize=1)
+def _package_folder() -> Path:
+    """This package's folder, resolved once (it does not move while the process runs)."""
+    return Path(__file__).resolve().parent
+
+
+@lru_cache(maxsize=512)
+def _resolved_folder(folder: str) -> str:
+    return os.path.realpath(folder)
+
+
+def resolved_path(path: Path) -> Path:
+    """`path.resolve()`, with the resolution of its folder remembered for the process: the hundreds of data
+    files of a district share a few folders, and resolving walks every component of a path with a system
+    call. The file itself is still looked at each time (it may be a symlink); a path with `..` in it is
+    resolved in full, since `..` after a symlink is not the lexical parent."""
+    text = os.fspath(path)
+    if ".." in text:
+        return Path(os.path.realpath(text))
+    absolute = os.path.abspath(text)
+    folder, name = os.path.split(absolute)
+    if not name or os.path.islink(absolute):
+        return Path(os.path.realpath(absolute))
+    return Path(os.path.join(_resolved_folder(folder), name))
 
 
 def normalize_label(text: str) -> str:
@@ -79,16 +114,16 @@ def strip_enumeration(label: str) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class Column:
+# The template's immutable parts are named tuples, not frozen dataclasses: the same fields, equality and
+# hashing, and created several times faster at start-up (every run imports this module).
+class Column(NamedTuple):
     id: str
     label: str
     computed: bool = False
     kind: str = "count"  # "count": non-negative integer; "amount": non-negative decimal
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     table: str
     id: str
     path: tuple[str, ...]
@@ -107,8 +142,7 @@ class Row:
         return " ".join(self.path[-2:])
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):
     id: str
     label: str
     columns: tuple[Column, ...] = ()
@@ -150,8 +184,7 @@ class Table:
         return list(kept[2])
 
 
-@dataclass(frozen=True)
-class Fact:
+class Fact(NamedTuple):
     key: str
     required: bool = False
     kind: str = "text"  # text, year, postcode, phone
@@ -160,14 +193,12 @@ class Fact:
     since: int = 0  # kind year: the first year the template's format applies to (0: any year)
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     key: str
     context: str
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):
     key: str
     kind: str  # paragraphs, subparts, sections
     context: str = ""
@@ -268,7 +299,7 @@ def resolve_template(name_or_path: str | os.PathLike[str] | None, base: Path | N
         return candidate.resolve()
     named = templates_root() / str(name_or_path)
     if named.is_dir():
-        return named.resolve()
+        return resolved_path(named)
     available = sorted(p.name for p in templates_root().glob("*")
                        if (p / "fields.yaml").is_file() or (p / PARENT_FILE).is_file())
     raise TemplateTrouble(
@@ -340,10 +371,9 @@ def _merge_by(base: list[Any], over: list[Any], ident: str) -> list[Any]:
     return items
 
 
-def _template_docs(folder: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], Path, str]:
+def _template_docs(chain: list[Path]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], str, str]:
     """fields, rules and defaults of a template folder with everything inherited from its parents merged
-    in, the Word file (the nearest folder's) and the name (模板.yaml `名称`, else the nearest fields.yaml)."""
-    chain = template_chain(folder)
+    in, the Word file's name and the template's name (模板.yaml `名称`, else the nearest fields.yaml)."""
     fields_doc: dict[str, Any] = {}
     rules: list[Any] = []
     defaults: dict[str, Any] = {}
@@ -365,16 +395,37 @@ def _template_docs(folder: Path) -> tuple[dict[str, Any], dict[str, Any], dict[s
             if isinstance(own_name, str) and own_name.strip():
                 name = own_name.strip()
     docx_name = str(fields_doc.get("template", "template.docx"))
+    return fields_doc, {"rules": rules}, defaults, docx_name, name
+
+
+def _docx_path(folder: Path, chain: list[Path], docx_name: str) -> Path:
+    """The Word file of a template: the nearest folder's of the chain that has one."""
     docx = next((m / docx_name for m in chain if (m / docx_name).is_file()), chain[0] / docx_name)
-    return fields_doc, {"rules": rules}, defaults, docx, name
+    if not docx.is_file():
+        raise TemplateTrouble(f"模板文件夹 {folder} 中找不到 Word 模板 {docx.name}")
+    return docx
 
 
 @lru_cache(maxsize=16)
 def load_spec(folder: Path) -> Spec:
     """Read a template folder (with what it inherits from its parent templates). Cached: the spec is read
-    once per process."""
+    once per process, and kept on disk under the content of its files (see `_spec_key`) for the next."""
     folder = Path(folder)
-    fields_doc, rules_doc, defaults, docx, name = _template_docs(folder)
+    chain = template_chain(folder)
+    key = _spec_key(folder, chain)
+    cached = _cached_spec(key)
+    if cached is not None:
+        spec, docx_name = cached
+        spec.docx = _docx_path(folder, chain, docx_name)
+        return spec
+    spec, docx_name = _read_spec(folder, chain)
+    if key is not None:
+        _store_spec(key, spec, docx_name)
+    return spec
+
+
+def _read_spec(folder: Path, chain: list[Path]) -> tuple[Spec, str]:
+    fields_doc, rules_doc, defaults, docx_name, name = _template_docs(chain)
     try:
         facts = [
             Fact(
@@ -409,11 +460,72 @@ def load_spec(folder: Path) -> Spec:
         ]
     except (KeyError, TypeError, ValueError) as exc:
         raise TemplateTrouble(f"模板文件夹 {folder} 的 fields.yaml 或 rules.yaml 不完整：{exc}") from None
-    if not docx.is_file():
-        raise TemplateTrouble(f"模板文件夹 {folder} 中找不到 Word 模板 {docx.name}")
-    spec = Spec(folder, name, docx, facts, parts, tables, rules, defaults)
+    spec = Spec(folder, name, _docx_path(folder, chain, docx_name), facts, parts, tables, rules, defaults)
     _check_rule_refs(spec)
-    return spec
+    return spec, docx_name
+
+
+# The files of a template folder that `_template_docs` reads: the spec cache keys on their content.
+_SPEC_FILES = ("fields.yaml", "rules.yaml", "defaults.yaml", PARENT_FILE)
+
+
+def _spec_key(folder: Path, chain: list[Path]) -> str | None:
+    """The disk cache key of a template's spec: the SHA-256 of the folder as given, every folder of its chain
+    with the bytes of each of its spec files (or that it has none), nianbao's and Python's versions and
+    this module's source. None when caching is off or a file cannot be read (the spec is then read as
+    usual, which says what is wrong)."""
+    if cache_dir() is None:
+        return None
+    digest = hashlib.sha256(code_mark(__file__).encode())
+    digest.update(b"\0" + os.fsencode(str(folder)))
+    for member in chain:
+        digest.update(b"\0" + os.fsencode(str(member)))
+        for name in _SPEC_FILES:
+            path = member / name
+            if not path.is_file():
+                digest.update(b"\0-")
+                continue
+            try:
+                data = path.read_bytes()
+            except OSError:
+                return None
+            digest.update(b"\0" + hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def _spec_path(key: str) -> Path | None:
+    folder = cache_dir()
+    return None if folder is None else folder / "spec" / f"{key}.pickle"
+
+
+def _cached_spec(key: str | None) -> tuple[Spec, str] | None:
+    """The spec stored under `key` and its Word file's name, or None. The entry is one the cache itself
+    wrote into the user's own cache folder (pickle, like Jinja's bytecode cache there)."""
+    path = _spec_path(key) if key is not None else None
+    data = read_quietly(path) if path is not None else None
+    if data is None:
+        return None
+    try:
+        entry = pickle.loads(data)  # noqa: S301 - our own entry, found under the hash of its content
+    except Exception:  # noqa: BLE001 - a damaged or foreign entry is only a cache miss
+        return None
+    if (not isinstance(entry, tuple) or len(entry) != 3 or entry[0] != key or not isinstance(entry[1], Spec)
+            or not isinstance(entry[2], str)):
+        return None
+    return entry[1], entry[2]
+
+
+def _store_spec(key: str, spec: Spec, docx_name: str) -> None:
+    path = _spec_path(key)
+    if path is None:
+        return
+    try:
+        data = pickle.dumps((key, spec, docx_name), protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return
+    write_quietly(path, data)
+
+
 
 
 def _read_template_text(path: Path) -> str:
@@ -567,6 +679,7 @@ def rule_problems(path: Path) -> list[str]:
         misspelt: set[str] = set()  # a missing parameter written with a slip: one message, not two
         for key, (key_node, value_node) in keys.items():
             if key not in allowed:
+                import difflib  # only here: not loaded at start-up
                 close = difflib.get_close_matches(key, [k for k in missing_keys if k not in misspelt], n=1, cutoff=0.6)
                 if close:
                     misspelt.add(close[0])

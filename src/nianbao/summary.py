@@ -4,7 +4,7 @@ spreadsheet (年报汇总.xlsx in the output folder) with a second sheet listing
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -95,14 +95,19 @@ def print_summary(outcomes: Sequence[OfficeOutcome], title: str = "生成汇总"
     console.print(table)
 
 
-def write_summary_xlsx(outcomes: Sequence[OfficeOutcome], path: Path,
-                       add_sheets: Callable[[Any], None] | None = None) -> None:
-    """Write the summary spreadsheet atomically: sheet 汇总 (as on the terminal, plus the data and output
+def write_summary_xlsx(outcomes: Sequence[OfficeOutcome], path: Path) -> None:
+    """Write the summary spreadsheet atomically (summary_workbook)."""
+    buffer = io.BytesIO()
+    summary_workbook(outcomes).save(buffer)
+    write_atomic(path, buffer.getvalue())
+
+
+def summary_workbook(outcomes: Sequence[OfficeOutcome]) -> Any:
+    """The summary spreadsheet, not yet saved: sheet 汇总 (as on the terminal, plus the data and output
     files) and sheet 问题清单 (every error and warning with its place and how to fix it).
 
-    The workbook is written in openpyxl's streaming (write-only) mode, so its memory does not grow with
-    the number of offices. `add_sheets(book)` may add small ordinary sheets (`whole_sheet`) to it, such as
-    the district total sheet: the workbook is never read back to add them.
+    The workbook is in openpyxl's streaming (write-only) mode, so its memory does not grow with the number
+    of offices; a caller may add sheets before saving it (review_page adds the district total).
     """
     # openpyxl only when a spreadsheet is written (a one-office build or check does not need it).
     from openpyxl import Workbook
@@ -141,37 +146,7 @@ def write_summary_xlsx(outcomes: Sequence[OfficeOutcome], path: Path,
         for problem in outcome.problems:
             problems.append([outcome.office, str(problem.location), problem.severity.value, problem.message,
                              problem.hint])
-
-    if add_sheets is not None:
-        add_sheets(book)
-    from .form_writer import tidy_font_order  # the fonts' children in the schema's order
-
-    buffer = io.BytesIO()
-    book.save(buffer)
-    write_atomic(path, tidy_font_order(buffer.getvalue()))
-
-
-def whole_sheet(book: Any, title: str, index: int) -> Any:
-    """An ordinary openpyxl sheet (cells addressed freely, merged cells, styles, validations) inside a
-    write-only workbook, at `index`; it is written whole when the workbook is saved. For small sheets only."""
-    from openpyxl.worksheet._writer import WorksheetWriter
-    from openpyxl.worksheet.worksheet import Worksheet
-
-    class WholeSheet(Worksheet):  # type: ignore[misc]
-        # A write-only workbook asks each sheet whether it is closed and takes its writer.
-        _writer: Any = None
-
-        @property
-        def closed(self) -> bool:
-            return self._writer is not None
-
-        def close(self) -> None:
-            self._writer = WorksheetWriter(self)
-            self._writer.write()
-
-    sheet = WholeSheet(book, title)
-    book._add_sheet(sheet, index)
-    return sheet
+    return book
 
 
 def _styled(sheet: Any, values: Sequence[Any], **style: Any) -> list[Any]:

@@ -7,9 +7,9 @@ Two things are kept, both keyed by content so that a changed template can never 
 * Jinja's compiled code, in Jinja's own `FileSystemBytecodeCache`, which checks the source's checksum and
   the Python version of every entry.
 
-Where: $NIANBAO_CACHE_DIR, else $XDG_CACHE_HOME/nianbao, else ~/.cache/nianbao. `NIANBAO_CACHE=0`
-switches it off. The cache is only a shortcut: an entry that cannot be read or written, or does not look
-right, is ignored and the template is prepared from scratch.
+Where: see disk_cache (`NIANBAO_CACHE_DIR`; `NIANBAO_CACHE=0` switches it off). The cache is only a
+shortcut: an entry that cannot be read or written, or does not look right, is ignored and the template is
+prepared from scratch.
 """
 
 from __future__ import annotations
@@ -17,27 +17,18 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from .disk_cache import cache_dir, write_quietly
 from .version import __version__
+
+__all__ = ["cache_dir", "environment", "load_prepared", "store_prepared"]
 
 _PREPARED_KEYS = {"head": str, "tail": str, "body": str, "extra": dict, "fix_tables": bool,
                   "unescape_markers": bool}
-
-
-def cache_dir() -> Path | None:
-    """The cache folder, or None when caching is switched off."""
-    if os.environ.get("NIANBAO_CACHE", "").strip().lower() in ("0", "off", "no", "false"):
-        return None
-    explicit = os.environ.get("NIANBAO_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "nianbao"
 
 
 def _libraries_key() -> str:
@@ -93,21 +84,7 @@ def store_prepared(template_hash: str, prepared: dict[str, Any]) -> None:
     if path is None:
         return
     text = json.dumps({"template_hash": template_hash, "prepared": prepared}, ensure_ascii=False)
-    _write_quietly(path, text.encode("utf-8"))
-
-
-def _write_quietly(path: Path, data: bytes) -> None:
-    temp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temp, path)
-    except OSError:
-        if temp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
+    write_quietly(path, text.encode("utf-8"))
 
 
 class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):

@@ -194,10 +194,13 @@ def lint_template(folder: Path) -> list[str]:
 
 
 @lru_cache(maxsize=16)
-def require_clean_docx(docx: Path) -> None:
+def require_clean_docx(docx: Path, content_hash: str) -> None:
     """Refuse a Word template whose placeholders, loops, variables or fonts are broken; called at template
     set-up (once per template content, see render.CompiledTemplate). The comparison of table shapes with the
-    official form belongs to the template folder and is made by `nianbao template check`."""
+    official form belongs to the template folder and is made by `nianbao template check`.
+
+    `content_hash` is the SHA-256 of the file as the caller read it: the verdict is remembered per content,
+    so a template changed in place while the process runs is linted again (not passed on its path)."""
     problems = lint_docx(docx)
     if problems:
         raise TemplateTrouble(f"模板 {docx} 有问题，不能用来生成报告：\n" + "\n".join(problems))

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from decimal import Decimal
-from functools import lru_cache
 
 from .model import Number, Paragraph, ReportData
 from .problems import Problem
+from .regex_cache import compile_patterns
 from .spec import Rule
 from .values import chinese_number
 
@@ -26,9 +26,17 @@ _NUMBER_GROUP = "(?P<n>\\d+)"
 _NUMBER_OR_NUMERAL = "(?P<n>\\d+|[零〇一二两三四五六七八九十百千]+)"
 
 
-@lru_cache(maxsize=128)
-def _compiled(regex: str) -> re.Pattern[str]:
-    return re.compile(regex.replace(_NUMBER_GROUP, _NUMBER_OR_NUMERAL))
+_PATTERNS: dict[str, re.Pattern[str]] = {}  # one template's patterns per run, in practice
+
+
+def _compiled_all(regexes: list[str]) -> list[re.Pattern[str]]:
+    """The rule's patterns compiled, all at once the first time (from the disk cache when they have been
+    compiled before: see regex_cache), then from memory."""
+    missing = list(dict.fromkeys(r for r in regexes if r not in _PATTERNS))
+    if missing:
+        compiled = compile_patterns([r.replace(_NUMBER_GROUP, _NUMBER_OR_NUMERAL) for r in missing])
+        _PATTERNS.update(zip(missing, compiled, strict=True))
+    return [_PATTERNS[r] for r in regexes]
 
 
 def quoted_number(text: str) -> int | None:
@@ -73,10 +81,12 @@ def _paragraphs(report: ReportData) -> Iterator[Paragraph]:
 def check_text_numbers(report: ReportData, rule: Rule) -> Iterator[Problem]:
     """Patterns are tried in the order written: a number one pattern has taken (予以公开及部分公开42件, by
     the combined pattern) is not compared again by a later one (部分公开42件)."""
+    patterns = rule.params["patterns"]
+    compiled = _compiled_all([pattern["regex"] for pattern in patterns])
     for paragraph in _paragraphs(report):
         taken: set[int] = set()
-        for pattern in rule.params["patterns"]:
-            for match in _compiled(pattern["regex"]).finditer(paragraph.text):
+        for pattern, regex in zip(patterns, compiled, strict=True):
+            for match in regex.finditer(paragraph.text):
                 if match.start("n") in taken:
                     continue
                 taken.add(match.start("n"))
@@ -133,9 +143,11 @@ def _percent_base(rule: Rule, match: re.Match[str], default: list[CellRef]) -> l
 
 
 def check_text_claims(report: ReportData, rule: Rule) -> Iterator[Problem]:
+    claims = rule.params["claims"]
+    compiled = _compiled_all([claim["regex"] for claim in claims])
     for paragraph in _paragraphs(report):
-        for claim in rule.params["claims"]:
-            match = _compiled(claim["regex"]).search(paragraph.text)
+        for claim, regex in zip(claims, compiled, strict=True):
+            match = regex.search(paragraph.text)
             if match is None:
                 continue
             value, readable = _sum(report, claim["cells"])

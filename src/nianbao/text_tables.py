@@ -168,7 +168,8 @@ def join_table_regions(
             problems.extend(found)
         first = pieces[0]
         assert isinstance(first, TableBlock)
-        joined = TableBlock(first.number, _grid(rows), line=first.line, row_lines=lines, heading=table.key)
+        joined = TableBlock(first.number, _grid(rows), line=first.line, row_lines=lines, heading=table.key,
+                            loose=any(isinstance(p, TableBlock) and p.loose for p in pieces))
         # The lines among the pieces are the table's debris (label fragments pushed out of it, its header
         # broken into words, page numbers, a tool's "## 表三：…"): listed once, not read as text of a part.
         debris = [i for i in range(start, members[-1]) if isinstance(out[i], ParagraphBlock)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import errno
 import os
 import re
 import stat
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -114,9 +114,33 @@ def remove_stale_temporaries(target: Path) -> list[Path]:
     return removed
 
 
+def _create_temporary(target: Path) -> tuple[int, str]:
+    """A new temporary file beside `target` (mode 0600), named like tempfile.mkstemp's.
+
+    The name is registered in _WRITING *before* the file is created, so a SIGTERM arriving at any moment
+    (even between the creation and the return) finds it and removes it: no half-written file is left."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        name = os.path.join(target.parent, f".{target.name}.{base64.b32encode(os.urandom(5)).decode().lower()}.tmp")
+        _WRITING.add(name)
+        try:
+            return os.open(name, flags, 0o600), name
+        except FileExistsError:
+            _WRITING.discard(name)
+        except OSError:
+            _WRITING.discard(name)
+            raise
+        except BaseException:  # interrupted (Ctrl+C) around the creation: the random name is ours if it exists
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+            _WRITING.discard(name)
+            raise
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(target.parent))
+
+
 def write_atomic(target: Path, data: bytes | Iterable[bytes], before_rename: Callable[[], None] | None = None) -> None:
-    """Write `data` (bytes, or pieces of it written one after another) to a temporary file beside `target`,
-    then rename it into place.
+    """Write `data` (bytes, or pieces of bytes written as they come) to a temporary file beside `target`,
+    then rename it into place. If making the pieces raises, the temporary file is removed.
 
     `before_rename` runs just before the rename (e.g. the overwrite check again): if it raises, the
     temporary file is removed and `target` is left as it is.
@@ -124,16 +148,16 @@ def write_atomic(target: Path, data: bytes | Iterable[bytes], before_rename: Cal
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(target)
-        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, temp_name = _create_temporary(target)
     except OSError as exc:
         raise FileTrouble(f"无法在 {target.parent} 中写文件：{os_error_text(exc)}") from None
-    _WRITING.add(temp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            if isinstance(data, bytes | bytearray):
+            if isinstance(data, bytes | bytearray | memoryview):
                 handle.write(data)
             else:
-                handle.writelines(data)
+                for chunk in data:
+                    handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         # mkstemp makes the file 0600: give it the mode of the file it replaces, else what the umask gives.

@@ -9,7 +9,6 @@ yet rewritten).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
 from .model import ReportData
@@ -83,6 +82,7 @@ def check_stock_continuity(report: ReportData, rule: Rule, previous: ReportData 
 
 def similarity(this_year: str, last_year: str) -> float:
     """difflib's ratio of two texts (0–1), without its junk heuristic (it would skip common characters)."""
+    import difflib  # only here: not loaded at start-up
     return difflib.SequenceMatcher(None, last_year, this_year, autojunk=False).ratio()
 
 

@@ -1,0 +1,131 @@
+"""The template spec kept on disk between runs: the same spec as a fresh reading, and a changed template
+file (fields, rules, defaults, or a parent's) is always picked up."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nianbao.errors import TemplateTrouble
+from nianbao.spec import load_spec
+
+from .conftest import ROOT
+
+OFFICIAL = ROOT / "templates" / "official-2021"
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("NIANBAO_CACHE_DIR", str(folder))
+    load_spec.cache_clear()
+    yield folder
+    load_spec.cache_clear()
+
+
+def _fresh(folder: Path, monkeypatch: pytest.MonkeyPatch):
+    load_spec.cache_clear()
+    monkeypatch.setenv("NIANBAO_CACHE", "0")
+    try:
+        return load_spec(folder)
+    finally:
+        monkeypatch.delenv("NIANBAO_CACHE")
+        load_spec.cache_clear()
+
+
+def _template(tmp_path: Path) -> Path:
+    folder = tmp_path / "mine"
+    shutil.copytree(OFFICIAL, folder)
+    return folder
+
+
+def _reload(folder: Path):
+    load_spec.cache_clear()
+    return load_spec(folder)
+
+
+def test_the_cached_spec_is_the_fresh_one(cache, tmp_path, monkeypatch):
+    folder = _template(tmp_path)
+    first = _reload(folder)
+    assert list((cache / "spec").glob("*.pickle")), "the first reading stores the spec"
+    second = _reload(folder)
+    assert second is not first  # read back from disk, not the process's own copy
+    assert second == first == _fresh(folder, monkeypatch)
+    assert second.docx == folder.resolve() / "template.docx"
+
+
+def test_a_changed_rules_or_fields_file_is_picked_up(cache, tmp_path):
+    folder = _template(tmp_path)
+    before = _reload(folder)
+    rules = folder / "rules.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("表三「{列}」列：第一项", "改过的表三「{列}」列：第一项", 1),
+                     encoding="utf-8")
+    after = _reload(folder)
+    assert any(r.message.startswith("改过的表三") for r in after.rules)
+    assert not any(r.message.startswith("改过的表三") for r in before.rules)
+
+    fields = folder / "fields.yaml"
+    fields.write_text(fields.read_text(encoding="utf-8").replace("label: 商业企业}", "label: 商业企业（改）}", 1),
+                      encoding="utf-8")
+    labels = {c.label for t in _reload(folder).tables for c in t.all_columns()}
+    assert "商业企业（改）" in labels
+
+    defaults = folder / "defaults.yaml"
+    defaults.write_text(defaults.read_text(encoding="utf-8") + "\nextra_setting_for_test: 1\n", encoding="utf-8")
+    assert _reload(folder).defaults["extra_setting_for_test"] == 1
+
+
+def test_a_rules_file_broken_after_caching_is_refused(cache, tmp_path):
+    folder = _template(tmp_path)
+    _reload(folder)
+    (folder / "rules.yaml").write_text("rules:\n  - {id: x, kind: 没有这种, message: m}\n", encoding="utf-8")
+    with pytest.raises(TemplateTrouble, match="rules.yaml"):
+        _reload(folder)
+
+
+def test_a_derived_template_sees_its_parents_change(cache, tmp_path):
+    parent = _template(tmp_path)
+    child = tmp_path / "child"
+    child.mkdir()
+    (child / "模板.yaml").write_text(f"上级模板: {parent}\n名称: 子模板\n", encoding="utf-8")
+    assert _reload(child).name == "子模板"
+    rules = parent / "rules.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("表三「{列}」列：第一项", "父改：第一项", 1),
+                     encoding="utf-8")
+    assert any(r.message.startswith("父改") for r in _reload(child).rules)
+    # The Word file comes from the nearest folder that has one: a copy added to the child is used at once.
+    shutil.copy(parent / "template.docx", child / "template.docx")
+    assert _reload(child).docx == child.resolve() / "template.docx"
+    (child / "template.docx").unlink()
+    (parent / "template.docx").unlink()
+    with pytest.raises(TemplateTrouble, match="找不到 Word 模板"):
+        _reload(child)
+
+
+def test_a_damaged_entry_is_only_a_miss(cache, tmp_path, monkeypatch):
+    folder = _template(tmp_path)
+    expected = _reload(folder)
+    for entry in (cache / "spec").glob("*.pickle"):
+        entry.write_bytes(b"\x80\x05garbage")
+    assert _reload(folder) == expected
+    for entry in (cache / "spec").glob("*.pickle"):
+        entry.write_bytes(b"")
+    assert _reload(folder) == expected == _fresh(folder, monkeypatch)
+
+
+def test_processes_filling_the_cache_at_once_all_get_the_spec(cache, tmp_path):
+    folder = _template(tmp_path)
+    script = ("import sys; from nianbao.spec import load_spec; "
+              "s = load_spec(sys.argv[1]); print(len(s.rules), len(s.tables), s.name)")
+    runs = [subprocess.Popen([sys.executable, "-c", script, str(folder)], stdout=subprocess.PIPE, text=True)
+            for _ in range(4)]
+    outputs = {run.communicate(timeout=120)[0] for run in runs}
+    assert all(run.returncode == 0 for run in runs)
+    expected = _reload(folder)
+    assert outputs == {f"{len(expected.rules)} {len(expected.tables)} {expected.name}\n"}
+    assert len(list((cache / "spec").glob("*.pickle"))) == 1
+    assert not list((cache / "spec").glob(".*.tmp")), "no temporary file left behind"
