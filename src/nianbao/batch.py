@@ -76,9 +76,14 @@ def review_data(report: ReportData) -> ReviewData:
     kept = _SETTINGS.get(id(report.spec))
     if kept is None or kept[0] is not report.spec:
         kept = _SETTINGS[id(report.spec)] = (report.spec, settings_for(report.spec))
-    facts = {fact: report.facts[fact] for fact in SHARED_FACTS if fact in report.facts}
+    # The shared facts (地区, 年度, ...) are the same for most offices of a district: held once (sys.intern).
+    facts = {fact: _shared(report.facts[fact]) for fact in SHARED_FACTS if fact in report.facts}
     return ReviewData(report.office, report.year, template_key(report.spec), facts, cell_values(report),
                       text_places(report, kept[1]))
+
+
+def _shared(value: str) -> str:
+    return sys.intern(value) if isinstance(value, str) else value
 
 
 def template_key(spec: Spec) -> str:

@@ -13,6 +13,7 @@ compared. Rules here are handed their data; they never open a file.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -53,7 +54,7 @@ def settings_for(spec: Spec) -> SameTextSettings:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TextPlace:
     """One paragraph of one office's report: whose, which part, where it was written, and its text."""
 
@@ -90,7 +91,9 @@ def text_places(report: ReportData, settings: SameTextSettings) -> list[TextPlac
         for number, paragraph in enumerate(paragraphs, start=1):
             text = getattr(paragraph, "text", "")
             where = getattr(paragraph, "location", Location(report.source))
-            places.append(TextPlace(report.office, report.year, f"{label}第{number}段" if many else label, where, text))
+            # The part's name is the same for every office: held once (sys.intern), not once per office.
+            part = sys.intern(f"{label}第{number}段" if many else label)
+            places.append(TextPlace(report.office, report.year, part, where, text))
 
     for part in report.spec.parts:
         if part.key in settings.skip_parts:
