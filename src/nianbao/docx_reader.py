@@ -13,7 +13,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from docx import Document
@@ -69,6 +69,17 @@ class ParagraphBlock:
     text: str
     style: str = ""  # paragraph style id in a .docx ("Heading1"); empty for plain text
     line: int = 0  # plain text: the line number
+
+
+def renumber_tables(blocks: list[ParagraphBlock | TableBlock]) -> list[ParagraphBlock | TableBlock]:
+    """`blocks` with the tables numbered 1, 2, … in order again (after tables were joined or split), in place."""
+    number = 0
+    for i, block in enumerate(blocks):
+        if isinstance(block, TableBlock):
+            number += 1
+            if block.number != number:
+                blocks[i] = replace(block, number=number)
+    return blocks
 
 
 @dataclass

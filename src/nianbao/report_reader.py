@@ -23,6 +23,7 @@ from .docx_reader import (
     TableBlock,
     read_blocks,
     read_docx_blocks,
+    renumber_tables,
 )
 from .errors import FileTrouble
 from .model import Cell, CellKey, Paragraph, ReportData, SubPart
@@ -334,13 +335,7 @@ def gather_cell_lines(
         flush()
         out.append(block)
     flush()
-    number = 0
-    for i, block in enumerate(out):
-        if isinstance(block, TableBlock):
-            number += 1
-            if block.number != number:
-                out[i] = replace(block, number=number)
-    return out
+    return renumber_tables(out)
 
 
 def _cell_lines_table(lines: list[ParagraphBlock]) -> TableBlock:
@@ -1314,13 +1309,7 @@ def join_split_tables(blocks: list[ParagraphBlock | TableBlock], spec: Spec) -> 
                 join_tables(block, TableBlock(0, [[GridCell(text, 0, 0)]]))
             join_tables(block, part)
             i = j + 1
-    number = 0
-    for k, item in enumerate(out):
-        if isinstance(item, TableBlock):
-            number += 1
-            if item.number != number:
-                out[k] = replace(item, number=number)
-    return out
+    return renumber_tables(out)
 
 
 def continues_table(before: TableBlock, block: TableBlock, spec: Spec) -> bool:

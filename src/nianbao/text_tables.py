@@ -23,9 +23,9 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from .docx_reader import GridCell, ParagraphBlock, TableBlock
+from .docx_reader import GridCell, ParagraphBlock, TableBlock, renumber_tables
 from .problems import Location, Problem, warning
 from .spec import Spec, Table, normalize_label
 
@@ -186,13 +186,7 @@ def join_table_regions(
         for i in reversed(sorted(set(members[1:]) | set(debris))):
             del out[i]
         out[members[0] - sum(1 for i in debris if i < members[0])] = joined
-    number = 0
-    for i, block in enumerate(out):
-        if isinstance(block, TableBlock):
-            number += 1
-            if block.number != number:
-                out[i] = replace(block, number=number)
-    return out, problems
+    return renumber_tables(out), problems
 
 
 _NOTE_UNDER_TABLE = re.compile(r"^(?:注|说明|备注)\s*[：:]")
