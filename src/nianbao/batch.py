@@ -122,6 +122,7 @@ class BatchResult:
 
     summary_trouble: str = ""  # why the summary workbook could not be written
     output_troubles: list[str] = field(default_factory=list)  # the review page or roll-up that could not be written
+    page_written: Path | None = None  # the review page, once written (write_district_outputs)
     rollup_written: Path | None = None  # the roll-up data file, once written (write_district_outputs)
 
     def summary_failed(self, exc: NianbaoError | OSError) -> None:

@@ -185,10 +185,8 @@ def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: b
             click.echo(result.summary_trouble, err=True)
         else:
             click.echo(f"汇总表：{result.summary_path}")
-        from .review_page import REVIEW_PAGE
-
-        if not any(REVIEW_PAGE in trouble for trouble in result.output_troubles):
-            click.echo(f"审阅页：{out_dir / REVIEW_PAGE}")
+        if result.page_written is not None:
+            click.echo(f"审阅页：{result.page_written}")
     if result.rollup_written is not None:
         click.echo(f"汇总数据文件：{result.rollup_written}")
     for trouble in result.output_troubles:
