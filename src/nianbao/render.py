@@ -131,6 +131,8 @@ class CompiledTemplate:
         self._tail: str = prepared["tail"]
         self._fix_tables: bool = prepared["fix_tables"]
         self._unescape_markers: bool = prepared["unescape_markers"]
+        self._skeleton_checkable = not self._fix_tables and not self._unescape_markers
+        self._skeletons: dict[tuple[str | None, ...], bool] = {}
         # Paragraph texts can be read off the rendered string (see fast_visible_text) unless the body
         # nests paragraphs (text boxes) or holds alternative content: then the slower lxml reading is used.
         self._flat_text = (
@@ -170,10 +172,9 @@ class CompiledTemplate:
         return digest if digest is not None else hashlib.sha256(data).digest()
 
     def _render_part(self, template: jinja2.Template, context: dict[str, Any]) -> str:
-        try:
-            xml = template.render(context)
-        except jinja2.UndefinedError as exc:
-            raise TemplateTrouble(f"Word 模板 {self.path.name} 用到了数据中没有的字段：{exc.message}") from None
+        return self._finish_part("".join(_render_chunks(template, context, self.path.name)))
+
+    def _finish_part(self, xml: str) -> str:
         # docxtpl puts a newline before every <w:p> for Jinja and takes it out after rendering; neither is
         # done here, with the same result (data cannot hold "<w:p": it is escaped).
         if self._unescape_markers:
@@ -182,13 +183,62 @@ class CompiledTemplate:
             xml = _resolve_listing(xml)
         return xml
 
+    def _skeleton_ok(self, chunks: list[str]) -> bool:
+        """True if the body Jinja rendered as `chunks` is known well-formed without parsing it again: as
+        strict as expat on the whole document (ensure_well_formed), and used only where that is proven.
+
+        Jinja yields the template's own text as `str` and every `{{ value }}` as the `Markup` autoescape
+        made of it. The skeleton keeps the template text (and empty values) literally and stands for each
+        other value by its probe. A value must be *plain*: XML characters other than `<`, `>`, `"`, `'`,
+        `]` and the ASCII controls except tab and newline, with `&` only in the five references escaping
+        writes (`&amp; &lt; &gt; &#34; &#39;`). Its probe keeps its tabs and newlines where they are and
+        puts `&amp; --` for each non-empty stretch between them. The skeleton must hold no `<!` or `<?`
+        (no comment, CDATA, DOCTYPE or processing instruction); it goes through the same clean-up as the
+        document (tabs and newlines in <w:t> become Word markup, see _resolve_listing) and is parsed by
+        expat with the template's fixed head and tail, once: the verdict is cached.
+        Why a plain value may stand where its probe passed: `&amp; --` begins with a reference and holds
+        a space, so it is well-formed only in element content or an attribute value (not in a name,
+        between attributes or in a reference), and there a stretch of plain text is well-formed too;
+        being non-empty, it ends an `&…` or `]]` of the text before it as the probe does, and holding no
+        `<`, `>`, `]` or bare `&` it cannot start or complete a tag, a reference or `]]>`. The clean-up
+        finds paragraphs, runs and texts by their tags, which a value cannot contain, so it changes the
+        same tabs and newlines in the same elements in both. A value that is not plain, or a skeleton that
+        fails, sends the whole document to expat."""
+        holes = [c for c in chunks if type(c) is not str and c]
+        if holes:
+            joined = "\x00".join(holes)
+            if joined.count("\x00") != len(holes) - 1 or _NOT_PLAIN.search(joined):
+                return False
+        key = tuple(
+            c if type(c) is str or not c else _listing_probe(c) if "\n" in c or "\t" in c else None
+            for c in chunks
+        )
+        verdict = self._skeletons.get(key)
+        if verdict is None:
+            probe = "".join(_HOLE_PROBE if c is None else c for c in key)
+            verdict = "<!" not in probe and "<?" not in probe
+            if verdict:
+                try:
+                    ensure_well_formed((self._head + self._finish_part(probe) + self._tail).encode("utf-8"))
+                except TemplateTrouble:
+                    verdict = False
+            if len(self._skeletons) >= _SKELETONS_KEPT:
+                self._skeletons.clear()
+            self._skeletons[key] = verdict
+        return verdict
+
     def render_xml(self, context: dict[str, Any]) -> str:
         """The rendered word/document.xml; raises TemplateTrouble if it is not well-formed XML."""
         return self._render_document(context)[0].decode("utf-8")
 
     def _render_document(self, context: dict[str, Any]) -> tuple[bytes, str]:
         """word/document.xml as bytes, checked to be well-formed, and its content fingerprint."""
-        body = self._render_part(self._body, context)
+        chunks = _render_chunks(self._body, context, self.path.name)
+        body = "".join(chunks)
+        # The cheaper, equally strict check of the rendered body (see _skeleton_ok) is not used with the
+        # rare marker clean-up or table fix-up.
+        by_skeleton = self._skeleton_checkable
+        body = self._finish_part(body)
         if self._fix_tables:
             from docxtpl import DocxTemplate
             from lxml import etree
@@ -197,7 +247,8 @@ class CompiledTemplate:
         text = self._head + body + self._tail
         xml = text.encode("utf-8")
         if self._flat_text and "\r" not in text:
-            ensure_well_formed(xml)
+            if not (by_skeleton and self._skeleton_ok(chunks)):
+                ensure_well_formed(xml)
             return xml, text_hash(fast_visible_text(text))
         return xml, content_hash(_parse_checked(xml))
 
@@ -226,6 +277,30 @@ class CompiledTemplate:
         members = [self._member(info.filename, replaced.get(info.filename, data)) for info, data in self.parts]
         members += [pack_member(name, data) for name, data in extra_parts]
         return write_zip(members)
+
+
+# See CompiledTemplate._skeleton_ok. A value is joined to the next one by "\x00" for one search.
+_HOLE_PROBE = "&amp; --"
+_NOT_PLAIN = re.compile("[\x01-\x08\x0b-\x1f<>\"'\\]\ud800-\udfff\ufffe\uffff]|&(?!(?:amp|lt|gt|#34|#39);)")
+_SKELETONS_KEPT = 256
+_TAB_OR_NEWLINE = re.compile("([\t\n])")
+
+
+def _listing_probe(value: str) -> str:
+    """The probe of a plain value holding tabs or newlines: those kept, each stretch between them `&amp; --`."""
+    return "".join(piece if piece in ("\t", "\n") else _HOLE_PROBE if piece else ""
+                   for piece in _TAB_OR_NEWLINE.split(value))
+
+
+def _render_chunks(template: jinja2.Template, context: dict[str, Any], name: str) -> list[str]:
+    """What `template.render(context)` joins: the template's text as `str`, each value as `Markup`."""
+    try:
+        try:
+            return list(template.root_render_func(template.new_context(context)))
+        except Exception:
+            template.environment.handle_exception()  # as Template.render does: the template's traceback
+    except jinja2.UndefinedError as exc:
+        raise TemplateTrouble(f"Word 模板 {name} 用到了数据中没有的字段：{exc.message}") from None
 
 
 # Markup after which paragraph texts are not simply the <w:t> of flat <w:p> elements in order.
