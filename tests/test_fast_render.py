@@ -279,3 +279,22 @@ def test_the_skeleton_check_passes_only_what_expat_passes():
     assert result.report is not None
     compiled = CompiledTemplate(result.report.spec.docx)
     assert compiled._skeleton_ok(_render_chunks(compiled._body, build_context(result.report), "t"))
+
+
+def test_dict_lookup_shortcut_gives_what_jinja_gives():
+    import jinja2
+
+    from nianbao import template_cache
+
+    source = "{{ d.a }}|{{ d.items is callable }}|{{ d.get('a') }}|{{ d['b'].c }}|{{ l.append is callable }}|{{ n.x }}"
+    context = {"d": {"a": "甲&", "items": "shadowed", "b": {"c": 1}}, "l": [1], "n": _Named()}
+    plain = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True).from_string(source)
+    ours = template_cache.environment({"t": source}).get_template("t")
+    assert ours.render(context) == plain.render(context)
+    for missing in ("{{ d.zz }}", "{{ d.a.zz }}"):
+        with pytest.raises(jinja2.UndefinedError):
+            template_cache.environment({"t": missing}).get_template("t").render(context)
+
+
+class _Named(dict):  # a dict subclass keeps Jinja's own order (attribute first)
+    x = "attribute"
