@@ -27,16 +27,17 @@ HOSTILE = [
 ]
 
 
-def test_zip_writer_gives_the_bytes_of_zipfile():
+@pytest.mark.parametrize("level", [6, 1])
+def test_zip_writer_gives_the_bytes_of_zipfile(level):
     members = [("[Content_Types].xml", b"<Types/>" * 50), ("word/document.xml", "正文".encode() * 3000),
                ("word/媒体/图.png", bytes(range(256)) * 10), ("empty.xml", b"")]
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
         for name, data in members:
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, data)
-    assert write_zip([pack_member(name, data) for name, data in members]) == buffer.getvalue()
+            archive.writestr(info, data, compresslevel=level)
+    assert write_zip([pack_member(name, data, level) for name, data in members]) == buffer.getvalue()
 
 
 def _offices() -> list[Path]:

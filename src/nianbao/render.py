@@ -36,7 +36,7 @@ from .provenance import (
 from .spec import Spec
 from .values import format_number
 from .wordml import W_NS, fonts_used, read_zip_parts, restore_font_fallbacks
-from .zippack import PackedMember, pack_member, write_zip
+from .zippack import REPORT_LEVEL, PackedMember, pack_member, write_zip
 
 DOCUMENT_PART = "word/document.xml"
 CORE_PART = "docProps/core.xml"
@@ -165,7 +165,7 @@ class CompiledTemplate:
 
     def _member(self, name: str, data: bytes) -> PackedMember:
         packed = self._packed.get((name, data))
-        return packed if packed is not None else pack_member(name, data)
+        return packed if packed is not None else pack_member(name, data, REPORT_LEVEL)
 
     def _digest(self, name: str, data: bytes) -> bytes:
         digest = self._digests.get((name, data))
@@ -275,7 +275,7 @@ class CompiledTemplate:
             else:
                 extra_parts.append((CUSTOM_PART, custom))
         members = [self._member(info.filename, replaced.get(info.filename, data)) for info, data in self.parts]
-        members += [pack_member(name, data) for name, data in extra_parts]
+        members += [pack_member(name, data, REPORT_LEVEL) for name, data in extra_parts]
         return write_zip(members)
 
 
