@@ -245,10 +245,14 @@ _SKELETON_BODIES = [
     "<w:body><w:p><w:r><w:t>{{ v }}</w:t></w:r><w:hyperlink><w:r><w:t>{{ v }}</w:t></w:r></w:hyperlink></w:p></w:body>",
     "<w:body><w:p><w:r><w:t>x<w:y>{{ v }}</w:y></w:t></w:r></w:p></w:body>",
     '<w:body><w:p><w:r><w:t w:a="{{ v }}">z</w:t></w:r></w:p></w:body>',
+    '<w:body><w:p><w:pPr><w:jc w:val="both"/></w:pPr><w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">{{ v }}'
+    '&amp;{{ v }}</w:t></w:r><w:r><w:tab/><w:t>&lt;{{ xs[0] }}</w:t><w:br/></w:r></w:p><w:p><w:r><w:t>{{ v }}'
+    "</w:t></w:r></w:p>{% for x in xs %}<w:p><w:r><w:t>{{ x }}</w:t></w:r></w:p>{% endfor %}</w:body>",
+    "<w:body><w:p><w:r><w:t>\ue000{{ v }}\ue001</w:t></w:r></w:p></w:body>",
 ]
 _SKELETON_VALUES = ["", "x", "p", "-", "--", "a b", "&", "&amp", ";", "]", "]]", ">", "<", "'", '"', "\x01", "\x0c",
                     "\a", "\t", "\n", "a\nb", "\ta\t", "\n\n", "\r", "\ufffe", "?", "?>", "%", "-->", "]]>", "正文 😀",
-                    "x=\"1\"", "&#1;", "\x00"]
+                    "x=\"1\"", "&#1;", "\x00", "甲\t乙\n丙 & <丁>", "\ue000", "&amp;lt;", "\t&\t\n"]
 
 
 def test_the_skeleton_check_passes_only_what_expat_passes():
@@ -261,7 +265,7 @@ def test_the_skeleton_check_passes_only_what_expat_passes():
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
     head = "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n<w:document xmlns:w=\"urn:w\">"
     tail = "</w:document>"
-    passed = 0
+    passed = planned = 0
     for body in _SKELETON_BODIES:
         template = env.from_string(body)
         compiled = CompiledTemplate.__new__(CompiledTemplate)
@@ -274,12 +278,19 @@ def test_the_skeleton_check_passes_only_what_expat_passes():
                     passed += 1
                     document = head + compiled._finish_part("".join(chunks)) + tail
                     ensure_well_formed(document.encode("utf-8"))  # never raises where the skeleton passed
-    assert passed > 100
-    # The bundled template's ordinary render takes the cheap check.
+                    plan = compiled._skeleton(chunks)
+                    if plan:  # the text read by the skeleton's plan is the text read off the document
+                        planned += 1
+                        assert compiled._planned_text(plan, chunks) == fast_visible_text(document)
+    assert passed > 100 and planned > 100
+    # The bundled template's ordinary render takes the cheap check and reads its text by the plan.
     result = check_file(SEED_DATA)
     assert result.report is not None
     compiled = CompiledTemplate(result.report.spec.docx)
-    assert compiled._skeleton_ok(_render_chunks(compiled._body, build_context(result.report), "t"))
+    chunks = _render_chunks(compiled._body, build_context(result.report), "t")
+    plan = compiled._skeleton(chunks)
+    assert plan
+    assert compiled._planned_text(plan, chunks) == fast_visible_text(compiled.render_xml(build_context(result.report)))
 
 
 def test_dict_lookup_shortcut_gives_what_jinja_gives():

@@ -132,7 +132,8 @@ class CompiledTemplate:
         self._fix_tables: bool = prepared["fix_tables"]
         self._unescape_markers: bool = prepared["unescape_markers"]
         self._skeleton_checkable = not self._fix_tables and not self._unescape_markers
-        self._skeletons: dict[tuple[str | None, ...], bool] = {}
+        # Skeleton → False, or its text plan (see _skeleton).
+        self._skeletons: dict[tuple[str | None, ...], tuple[str | int, ...] | bool] = {}
         # Paragraph texts can be read off the rendered string (see fast_visible_text) unless the body
         # nests paragraphs (text boxes) or holds alternative content: then the slower lxml reading is used.
         self._flat_text = (
@@ -204,11 +205,16 @@ class CompiledTemplate:
         finds paragraphs, runs and texts by their tags, which a value cannot contain, so it changes the
         same tabs and newlines in the same elements in both. A value that is not plain, or a skeleton that
         fails, sends the whole document to expat."""
+        return self._skeleton(chunks) is not None
+
+    def _skeleton(self, chunks: list[str]) -> tuple[str | int, ...] | None:
+        """None unless `chunks` pass the skeleton check (_skeleton_ok); else the skeleton's text plan (see
+        _text_plan), empty if it has none."""
         holes = [c for c in chunks if type(c) is not str and c]
         if holes:
             joined = "\x00".join(holes)
             if joined.count("\x00") != len(holes) - 1 or _NOT_PLAIN.search(joined):
-                return False
+                return None
         key = tuple(
             c if type(c) is str or not c else _listing_probe(c) if "\n" in c or "\t" in c else None
             for c in chunks
@@ -222,10 +228,48 @@ class CompiledTemplate:
                     ensure_well_formed((self._head + self._finish_part(probe) + self._tail).encode("utf-8"))
                 except TemplateTrouble:
                     verdict = False
+            if verdict:
+                verdict = self._text_plan(chunks)
             if len(self._skeletons) >= _SKELETONS_KEPT:
                 self._skeletons.clear()
             self._skeletons[key] = verdict
-        return verdict
+        return None if isinstance(verdict, bool) else verdict
+
+    def _text_plan(self, chunks: list[str]) -> tuple[str | int, ...]:
+        """How fast_visible_text of every document with this skeleton reads: the template's text, and
+        (as its number) each stretch of a value between tabs and newlines (see _stretches), unescaped.
+
+        Read once off the skeleton with a private-use character standing for each stretch: the readings
+        of fast_visible_text look only at tags, which a value cannot contain, so a stretch lands where its
+        stand-in does; the tabs and newlines are kept and cleaned up as in the document; `html.unescape`
+        changes whole references, which never straddle a value and the text around it. Empty (no plan,
+        the document is read whole) if the template text holds such characters, or too many stretches.
+        A test compares the planned reading with fast_visible_text on hostile values."""
+        pieces: list[str] = []
+        count = 0
+        for chunk in chunks:
+            if type(chunk) is str or not chunk:
+                if _STAND_INS.search(chunk):
+                    return ()
+                pieces.append(chunk)
+                continue
+            for piece in _TAB_OR_NEWLINE.split(chunk):
+                if piece in ("\t", "\n"):
+                    pieces.append(piece)
+                elif piece:
+                    pieces.append(chr(_STAND_IN_FIRST + count))
+                    count += 1
+        if count > _STAND_IN_COUNT or _STAND_INS.search(self._head + self._tail):
+            return ()
+        text = fast_visible_text(self._head + self._finish_part("".join(pieces)) + self._tail)
+        plan = tuple(ord(p) - _STAND_IN_FIRST if len(p) == 1 and _STAND_INS.match(p) else p
+                     for p in _STAND_IN_SPLIT.split(text) if p)
+        return plan or ("",)
+
+    def _planned_text(self, plan: tuple[str | int, ...], chunks: list[str]) -> str:
+        """fast_visible_text of the document rendered as `chunks`, by the skeleton's plan (_text_plan)."""
+        stretches = _stretches(chunks)
+        return "".join(p if type(p) is str else _unescape(stretches[p]) for p in plan)  # type: ignore[index]
 
     def render_xml(self, context: dict[str, Any]) -> str:
         """The rendered word/document.xml; raises TemplateTrouble if it is not well-formed XML."""
@@ -247,8 +291,11 @@ class CompiledTemplate:
         text = self._head + body + self._tail
         xml = text.encode("utf-8")
         if self._flat_text and "\r" not in text:
-            if not (by_skeleton and self._skeleton_ok(chunks)):
+            plan = self._skeleton(chunks) if by_skeleton else None
+            if plan is None:
                 ensure_well_formed(xml)
+            if plan:
+                return xml, text_hash(self._planned_text(plan, chunks))
             return xml, text_hash(fast_visible_text(text))
         return xml, content_hash(_parse_checked(xml))
 
@@ -284,6 +331,33 @@ _HOLE_PROBE = "&amp; --"
 _NOT_PLAIN = re.compile("[\x01-\x08\x0b-\x1f<>\"'\\]\ud800-\udfff\ufffe\uffff]|&(?!(?:amp|lt|gt|#34|#39);)")
 _SKELETONS_KEPT = 256
 _TAB_OR_NEWLINE = re.compile("([\t\n])")
+
+
+# Private-use characters stand for the values' stretches when a skeleton's text plan is read.
+_STAND_IN_FIRST, _STAND_IN_COUNT = 0xE000, 6400
+_STAND_INS = re.compile("[\ue000-\uf8ff]")
+_STAND_IN_SPLIT = re.compile("([\ue000-\uf8ff])")
+
+
+def _stretches(chunks: list[str]) -> list[str]:
+    """The values' stretches between tabs and newlines, in order (the numbers of a text plan)."""
+    found: list[str] = []
+    for chunk in chunks:
+        if type(chunk) is str or not chunk:
+            continue
+        if "\n" in chunk or "\t" in chunk:
+            found += [p for p in _TAB_OR_NEWLINE.split(chunk) if p and p not in ("\t", "\n")]
+        else:
+            found.append(chunk)
+    return found
+
+
+def _unescape(text: str) -> str:
+    if "&" not in text:
+        return text
+    import html
+
+    return html.unescape(text)
 
 
 def _listing_probe(value: str) -> str:
