@@ -4,7 +4,6 @@ list what was changed after generation, by re-rendering its data in memory and c
 from __future__ import annotations
 
 import re
-import zipfile
 import zlib
 from collections.abc import Sequence
 from dataclasses import replace
@@ -67,6 +66,8 @@ def check_document(
 def _provenance_or_none(raw: bytes) -> Provenance | None:
     """The report's provenance, or None when the file cannot be read as a package (read_report then says
     what is wrong with it, in Chinese)."""
+    import zipfile  # only for a .docx: `check` of a data file starts without zipfile
+
     try:
         return read_provenance(raw)
     except (FileTrouble, zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, zlib.error):
