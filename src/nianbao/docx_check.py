@@ -17,16 +17,16 @@ from .load import load_report
 from .model import Paragraph, ReportData
 from .pipeline import CheckResult, check_file
 from .problems import Location, Problem, error, has_errors, warning
-from .provenance import Provenance, read_provenance, report_template, sha256_files
 from .source import display_name, read_bytes
 from .values import shorten
 from .wordml import MAX_DOCX_BYTES
 
 if TYPE_CHECKING:
+    from .provenance import Provenance
     from .report_reader import ReadReport
 
-# The Word reading (python-docx, lxml) and the renderer are imported where a .docx is read: `check_any` on
-# a data file (`nianbao check data.yaml`) does not pay for them at start-up.
+# The Word reading (python-docx, lxml), the fingerprints (provenance) and the renderer are imported where a
+# .docx is read: `check_any` on a data file (`nianbao check data.yaml`) does not pay for them at start-up.
 
 CHANGE_RULE = "生成后修改"
 TEMPLATE_CHANGED = "生成这份报告之后模板"
@@ -42,6 +42,7 @@ def check_document(
 
     The data file it was built from is found from the report's folder as recorded; `data` names it instead.
     """
+    from .provenance import report_template
     from .report_reader import MISSING_TABLE_RULE, read_report
 
     path = Path(path)
@@ -67,6 +68,8 @@ def _provenance_or_none(raw: bytes) -> Provenance | None:
     """The report's provenance, or None when the file cannot be read as a package (read_report then says
     what is wrong with it, in Chinese)."""
     import zipfile  # only for a .docx: `check` of a data file starts without zipfile
+
+    from .provenance import read_provenance
 
     try:
         return read_provenance(raw)
@@ -104,6 +107,8 @@ def _data_files(provenance: Provenance, report_dir: Path, data: Path | str | Non
 
 def _previous_from_provenance(raw: bytes, report_dir: Path, data: Path | str | None) -> Path | None:
     """Last year's data of a generated report: beside its office data file, in the previous year's folder."""
+    from .provenance import read_provenance
+
     provenance = read_provenance(raw)
     if provenance is None or not provenance.sources:
         return None
@@ -116,6 +121,7 @@ def changes_since_generation(
     read: ReadReport, raw: bytes, data: Path | str | None = None, template: Path | str | None = None
 ) -> list[Problem]:
     """What differs between the document and what nianbao would build from the data it was built from."""
+    from .provenance import read_provenance, sha256_files
     from .render import compiled_template, render_report
     from .report_reader import read_report
 
