@@ -2,10 +2,11 @@
 
 The text-against-tables patterns of rules.yaml are long and full of Chinese character classes; compiling
 them took about 20 ms of every one-office run (each CJK class makes `re` build a 64 K bitmap). What `re`
-compiles them to (the program CPython's regex engine runs) is stored in the nianbao cache, keyed by the
-SHA-256 of the pattern texts, this module's source, nianbao's and Python's versions and the engine's
-magic number (as `marshal` data, which is tied to the Python version like the key), and turned back into
-patterns with the engine's own constructor.
+compiles them to (the program CPython's regex engine runs) is stored in the nianbao cache (as `marshal`
+data, which is tied to the Python version), with what it is valid for: the pattern texts, this module's
+source, nianbao's and Python's versions and the engine's magic number, all compared whole when the entry
+is read (the file name is only a checksum of the texts: no hashlib, which loads OpenSSL, at start-up).
+Patterns are turned back with the engine's own constructor.
 
 A program is stored only after the pattern rebuilt from it has been compared with `re.compile`'s
 (patterns compare equal only when their flags, text and whole program are the same), so an entry never
@@ -23,10 +24,10 @@ with those flags gets the identical pattern without compiling; any other text is
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import re
 import sys
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,7 @@ def prime_import_patterns() -> None:
     if data is not None:
         try:
             entry = marshal.loads(data)  # plain lists, ints, strings and bytes, written by this module
-            if entry["mark"] == _import_mark():
+            if entry["mark"] == _mark():
                 for (source, flags), program in zip(entry["keys"], entry["programs"], strict=True):
                     if not isinstance(flags, int) or not isinstance(source, str | bytes):
                         raise ValueError("not a pattern key")
@@ -90,7 +91,7 @@ def remember_import_patterns() -> None:
             keys.append([source, flags])
             programs.append(program)
     try:
-        data = marshal.dumps({"mark": _import_mark(), "keys": keys, "programs": programs})
+        data = marshal.dumps({"mark": _mark(), "keys": keys, "programs": programs})
     except ValueError:  # pragma: no cover - only plain values are stored
         return
     write_quietly(path, data)
@@ -107,7 +108,7 @@ def _import_entry_path() -> Path | None:
     return None if folder is None else folder / "import-patterns" / f"{sys.implementation.cache_tag}.marshal"
 
 
-def _import_mark() -> str:
+def _mark() -> str:
     return f"{code_mark(__file__)}|sre {getattr(_sre, 'MAGIC', '?')} {getattr(_sre, 'CODESIZE', '?')}"
 
 
@@ -116,7 +117,8 @@ def compile_patterns(sources: Sequence[str]) -> list[re.Pattern[str]]:
     path = _entry_path(sources)
     if path is None:
         return [re.compile(source) for source in sources]
-    cached = _load(path, sources)
+    mark = _mark()
+    cached = _load(path, sources, mark)
     if cached is not None:
         return cached
     compiled = [re.compile(source) for source in sources]
@@ -127,7 +129,7 @@ def compile_patterns(sources: Sequence[str]) -> list[re.Pattern[str]]:
             return compiled  # this interpreter's engine is not the one this module knows: no entry
         programs.append(program)
     try:
-        data = marshal.dumps({"sources": list(sources), "programs": programs})
+        data = marshal.dumps({"mark": mark, "sources": list(sources), "programs": programs})
     except ValueError:  # pragma: no cover - only plain values are stored
         return compiled
     write_quietly(path, data)
@@ -135,23 +137,23 @@ def compile_patterns(sources: Sequence[str]) -> list[re.Pattern[str]]:
 
 
 def _entry_path(sources: Sequence[str]) -> Path | None:
+    """Where the entry of `sources` is. The entry holds the pattern texts and the code mark, compared whole
+    when it is read, so its name is only a checksum (no hashlib, which loads OpenSSL, at start-up); another
+    entry under the same name is a miss."""
     folder = cache_dir()
     if folder is None or _sre is None:
         return None
-    digest = hashlib.sha256(code_mark(__file__).encode())
-    digest.update(f"|sre {getattr(_sre, 'MAGIC', '?')} {getattr(_sre, 'CODESIZE', '?')}".encode())
-    for source in sources:
-        digest.update(b"\0" + source.encode("utf-8", "surrogatepass"))
-    return folder / "regex" / f"{digest.hexdigest()}.marshal"
+    texts = b"\0".join(source.encode("utf-8", "surrogatepass") for source in sources)
+    return folder / "regex" / f"{zlib.crc32(texts):08x}{zlib.adler32(texts):08x}-{len(sources)}.marshal"
 
 
-def _load(path: Path, sources: Sequence[str]) -> list[re.Pattern[str]] | None:
+def _load(path: Path, sources: Sequence[str], mark: str) -> list[re.Pattern[str]] | None:
     data = read_quietly(path)
     if data is None:
         return None
     try:
         entry = marshal.loads(data)  # plain lists, ints and strings, written by this module
-        if entry["sources"] != list(sources) or len(entry["programs"]) != len(sources):
+        if entry["mark"] != mark or entry["sources"] != list(sources) or len(entry["programs"]) != len(sources):
             return None
         return [_rebuild(source, program) for source, program in zip(sources, entry["programs"], strict=True)]
     except Exception:  # noqa: BLE001 - a damaged or foreign entry is only a cache miss
