@@ -171,3 +171,14 @@ def test_the_second_start_of_the_command_line_compiles_nothing_while_importing(c
             for _ in range(2)]
     assert int(runs[0][0]) > 10  # PyYAML, click and nianbao compile their patterns on a first start
     assert runs[1] == ["0", "1"]
+
+
+def test_two_versions_of_the_code_keep_their_own_import_entries(cache, fresh_re_cache, monkeypatch):
+    """Two checkouts sharing one cache folder do not overwrite each other's entry at every start."""
+    for mark in ("one checkout", "another checkout", "one checkout"):
+        monkeypatch.setattr(regex_cache, "_mark", lambda mark=mark: mark)
+        re.purge()
+        _start_and_import()
+    entries = _import_entries(cache)
+    assert len(entries) == 2
+    assert sorted(marshal.loads(e.read_bytes())["mark"] for e in entries) == ["another checkout", "one checkout"]

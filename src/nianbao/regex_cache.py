@@ -104,8 +104,12 @@ def _re_cache() -> dict[tuple[Any, ...], Any] | None:
 
 
 def _import_entry_path() -> Path | None:
+    """One entry per version of the code (its mark, compared whole when read; the name only separates
+    them), so that several installs or checkouts sharing a cache folder do not overwrite each other's."""
     folder = cache_dir()
-    return None if folder is None else folder / "import-patterns" / f"{sys.implementation.cache_tag}.marshal"
+    if folder is None:
+        return None
+    return folder / "import-patterns" / f"{sys.implementation.cache_tag}-{zlib.crc32(_mark().encode()):08x}.marshal"
 
 
 def _mark() -> str:
