@@ -92,7 +92,7 @@ IMPORT_PATTERNS = [  # PyYAML's reader class, a verbose pattern with groups, a b
 
 
 def _import_entries(cache: Path) -> list[Path]:
-    return sorted((cache / "import-patterns").glob("*.marshal"))
+    return sorted((cache / "known-patterns").glob("*.marshal"))
 
 
 @pytest.fixture
@@ -104,9 +104,9 @@ def fresh_re_cache():
 
 def _start_and_import() -> list[re.Pattern]:
     """One start of the command line, seen from here: prime, 'import' (compile), remember."""
-    regex_cache.prime_import_patterns()
+    regex_cache.prime_known_patterns()
     compiled = [re.compile(source, flags) for source, flags in IMPORT_PATTERNS]
-    regex_cache.remember_import_patterns()
+    regex_cache.remember_compiled_patterns()
     return compiled
 
 
@@ -121,14 +121,14 @@ def test_import_patterns_come_back_from_the_cache_without_compiling(cache, fresh
     def no_compiling(*args: object) -> None:
         raise AssertionError("compiled although the pattern was in the cache")
 
-    regex_cache.prime_import_patterns()
+    regex_cache.prime_known_patterns()
     monkeypatch.setattr(re._compiler, "compile", no_compiling)
     got = [re.compile(source, flags) for source, flags in IMPORT_PATTERNS]
     monkeypatch.undo()
     assert got == expected
     assert [p.groupindex for p in got] == [p.groupindex for p in expected]
     assert got[0].search("ok\x07") is not None and got[1].match("2024-5").group("month") == "5"
-    regex_cache.remember_import_patterns()  # nothing new compiled: nothing written
+    regex_cache.remember_compiled_patterns()  # nothing new compiled: nothing written
     assert entry.stat().st_mtime_ns == written
     # another text, or the same text with other flags, is compiled as always
     assert re.compile(IMPORT_PATTERNS[1][0]).match("2024-5") is None
@@ -151,7 +151,7 @@ def test_a_damaged_or_foreign_import_entry_is_only_a_miss(cache, fresh_re_cache)
 def test_without_a_cache_nothing_is_primed_or_written(cache, fresh_re_cache, monkeypatch):
     monkeypatch.setenv("NIANBAO_CACHE", "0")
     assert _start_and_import() == [re.compile(source, flags) for source, flags in IMPORT_PATTERNS]
-    assert not (cache / "import-patterns").exists()
+    assert not (cache / "known-patterns").exists()
 
 
 def test_the_second_start_of_the_command_line_compiles_nothing_while_importing(cache):
@@ -164,7 +164,7 @@ def test_the_second_start_of_the_command_line_compiles_nothing_while_importing(c
         "    return compile(*args)\n"
         "_compiler.compile = counting\n"
         "import nianbao.cli, yaml\n"
-        "nianbao.regex_cache.remember_import_patterns()\n"
+        "nianbao.regex_cache.remember_compiled_patterns()\n"
         "print(count[0], yaml.reader.Reader.NON_PRINTABLE.search('a\\x07').start())\n"
     )
     runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()

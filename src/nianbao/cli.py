@@ -19,7 +19,7 @@ from .batch import EXIT_SKIPPED, Status
 from .district import DEFAULTS_FILE
 from .errors import ChecksFailed, NianbaoError
 from .progress import ConsoleReporter
-from .regex_cache import remember_import_patterns
+from .regex_cache import remember_compiled_patterns
 from .runs import build_paths, check_paths
 from .summary import SUMMARY_FILE, print_summary
 from .version import __version__
@@ -379,9 +379,11 @@ def template_new(name: str, parent: str, output: Path | None) -> None:
 
 
 def main() -> None:
-    remember_import_patterns()  # what the imports compiled, for the next start (nothing when all came cached)
     # SIGTERM to the run (alone): its half-written files are removed and it says so; its workers follow it
     # (see batch.die_with_parent) and remove theirs. The default action would leave .tmp files behind.
     with contextlib.suppress(ValueError, OSError):  # not the main thread, or no such signal here
         signal.signal(signal.SIGTERM, functools.partial(exit_on_sigterm, notice=TERMINATED))
-    cli(prog_name="nianbao")
+    try:
+        cli(prog_name="nianbao")
+    finally:
+        remember_compiled_patterns()  # what the imports and the command compiled, for the next start

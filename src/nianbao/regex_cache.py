@@ -15,11 +15,12 @@ or damaged entry, an interpreter whose engine is laid out differently) and the p
 the ordinary way.
 
 The same programs also serve the patterns that modules compile while they are imported (PyYAML's reader
-and resolver, click, nianbao's own; about 20 ms of every start, 12 ms of it one character class of
-PyYAML's reader): `prime_import_patterns` puts them, rebuilt from the cache, into `re`'s own cache before
-the imports, keyed as `re` keys them (pattern text and flags), so an import that compiles exactly that text
-with those flags gets the identical pattern without compiling; any other text is compiled as always.
-`remember_import_patterns` records what the imports compiled, for the next start.
+and resolver, click, Jinja's lexer, nianbao's own; about 20 ms of every start, 12 ms of it one character
+class of PyYAML's reader) or while a command runs: `prime_known_patterns` puts them, rebuilt from the
+cache, into `re`'s own cache before the imports, keyed as `re` keys them (pattern type, text and flags),
+so a module that compiles exactly that text with those flags gets the identical pattern without
+compiling; any other text is compiled as always. `remember_compiled_patterns` records, at the end of a
+command, what is in `re`'s cache (at most the last 256 patterns), for the next start.
 """
 
 from __future__ import annotations
@@ -41,17 +42,18 @@ except ImportError:  # pragma: no cover - other interpreters
     _sre = None
 
 
-_IMPORT_ENTRY_LIMIT = 400  # patterns kept for the imports (re's own cache holds 512)
-_primed: set[tuple[Any, ...]] | None = None  # re's cache keys present when priming ran (None: not run)
+_KNOWN_LIMIT = 256  # patterns kept for the next start (re's own cache holds 512)
+_present: set[tuple[Any, ...]] | None = None  # re's cache keys present after priming (None: not run)
+_primed: dict[tuple[Any, ...], list[Any]] = {}  # the keys primed from the entry, with their programs
 
 
-def prime_import_patterns() -> None:
-    """Put the patterns recorded by `remember_import_patterns` into `re`'s cache (quietly nothing on a miss)."""
-    global _primed
+def prime_known_patterns() -> None:
+    """Put the patterns recorded by `remember_compiled_patterns` into `re`'s cache (nothing on a miss)."""
+    global _present
     cache = _re_cache()
     if cache is None:
         return
-    path = _import_entry_path()
+    path = _known_entry_path()
     data = read_quietly(path) if path is not None else None
     if data is not None:
         try:
@@ -60,25 +62,34 @@ def prime_import_patterns() -> None:
                 for (source, flags), program in zip(entry["keys"], entry["programs"], strict=True):
                     if not isinstance(flags, int) or not isinstance(source, str | bytes):
                         raise ValueError("not a pattern key")
-                    cache.setdefault((type(source), source, flags), _rebuild(source, program))
+                    key = (type(source), source, flags)
+                    if key not in cache:
+                        cache[key] = _rebuild(source, program)
+                        _primed[key] = program
         except Exception:  # noqa: BLE001 - a damaged or foreign entry is only a miss
             pass
-    _primed = set(cache)
+    _present = set(cache)
 
 
-def remember_import_patterns() -> None:
-    """Record the patterns compiled since `prime_import_patterns` (with those it primed) for the next start.
+def remember_compiled_patterns() -> None:
+    """Record the patterns in `re`'s cache (those primed, and those compiled since by the imports and the
+    command) for the next start.
 
     Writes only when something new was compiled, so a start that found everything in the cache writes
-    nothing. Each program is stored only after the pattern rebuilt from it equals `re.compile`'s."""
+    nothing. Each new program is stored only after the pattern rebuilt from it equals `re.compile`'s."""
     cache = _re_cache()
-    path = _import_entry_path()
-    if cache is None or path is None or _primed is None or not set(cache) - _primed:
+    path = _known_entry_path()
+    if cache is None or path is None or _present is None or not set(cache) - _present:
         return
     keys, programs = [], []
-    for key, pattern in list(cache.items())[-_IMPORT_ENTRY_LIMIT:]:
+    for key, pattern in list(cache.items())[-_KNOWN_LIMIT:]:
         kind, source, flags = key
         if kind not in (str, bytes) or not isinstance(flags, int) or not isinstance(pattern, re.Pattern):
+            continue
+        program = _primed.get(key)
+        if program is not None:  # checked when it was stored, and what re's cache holds was rebuilt from it
+            keys.append([source, flags])
+            programs.append(program)
             continue
         program = _program(source, flags)
         if program is None:
@@ -103,13 +114,13 @@ def _re_cache() -> dict[tuple[Any, ...], Any] | None:
     return cache if _sre is not None and isinstance(cache, dict) else None
 
 
-def _import_entry_path() -> Path | None:
+def _known_entry_path() -> Path | None:
     """One entry per version of the code (its mark, compared whole when read; the name only separates
     them), so that several installs or checkouts sharing a cache folder do not overwrite each other's."""
     folder = cache_dir()
     if folder is None:
         return None
-    return folder / "import-patterns" / f"{sys.implementation.cache_tag}-{zlib.crc32(_mark().encode()):08x}.marshal"
+    return folder / "known-patterns" / f"{sys.implementation.cache_tag}-{zlib.crc32(_mark().encode()):08x}.marshal"
 
 
 def _mark() -> str:
