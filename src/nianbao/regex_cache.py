@@ -109,9 +109,16 @@ def remember_compiled_patterns() -> None:
 
 
 def _re_cache() -> dict[tuple[Any, ...], Any] | None:
-    """`re`'s cache of compiled patterns (CPython 3.11-3.13: a dict keyed by (type, text, flags)), or None."""
+    """`re`'s cache of compiled patterns (CPython 3.11-3.13: a dict from (type, text, flags) to the pattern),
+    or None when this `re` keeps it otherwise (then nothing is primed or recorded)."""
     cache = getattr(re, "_cache", None)
-    return cache if _sre is not None and isinstance(cache, dict) else None
+    if _sre is None or not isinstance(cache, dict):
+        return None
+    probe = re.compile(_PROBE)  # compiled (or found) through re's cache: it must be there, as that pattern
+    return cache if cache.get((str, _PROBE, 0)) is probe else None
+
+
+_PROBE = "nianbao: is re's cache laid out as this module expects"
 
 
 def _known_entry_path() -> Path | None:
