@@ -12,6 +12,7 @@ from docx import Document
 from nianbao import build_file
 from nianbao.cli import cli
 from nianbao.docx_check import CHANGE_RULE, check_document
+from nianbao.problems import Kind, Severity
 from nianbao.report_reader import read_report
 
 from .handmade import make_report
@@ -189,6 +190,24 @@ def test_renamed_part_heading_and_blank_cell(tmp_path, monkeypatch):
         "南城街道.docx 表四「行政复议」行「结果维持」栏 错误：表四「行政复议」行「结果维持」栏是空的",
         "南城街道.docx 表四「行政复议」行「结果维持」栏 警告：表四「行政复议」行「结果维持」栏没有可用的数（见上面的错误），"
         "用到它的 1 项核对没有做：表四合计（「行政复议」行）",
+    ]
+
+
+def test_missing_table_is_an_error_in_a_finished_report_and_a_to_do_in_an_import(built):
+    document = Document(str(built))
+    table4 = document.tables[2]._tbl
+    table4.getparent().remove(table4)
+    document.save(str(built))
+
+    checked = [p for p in check_document(built).problems if p.kind is Kind.MISSING_TABLE]
+    imported = [p for p in read_report(built).problems if p.kind is Kind.MISSING_TABLE]
+
+    assert [(p.severity, p.message, p.hint) for p in checked] == [
+        (Severity.ERROR, "没有找到表四「四、政府信息公开行政复议、行政诉讼情况」", "按官方格式插入这张表格（Word 表格，不能是图片）"),
+    ]
+    assert [(p.severity, p.message, p.hint) for p in imported] == [
+        (Severity.WARNING, "没有找到表四「四、政府信息公开行政复议、行政诉讼情况」",
+         "按官方格式插入这张表格（Word 表格，不能是图片）；导入时这张表写作“缺失”"),
     ]
 
 

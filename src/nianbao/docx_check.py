@@ -17,7 +17,7 @@ from .errors import FileTrouble
 from .load import load_report
 from .model import Paragraph, ReportData
 from .pipeline import CheckResult, check_file
-from .problems import Location, Problem, error, has_errors, warning
+from .problems import Location, Problem, has_errors, warning
 from .provenance import Provenance, read_provenance, report_template, sha256_files
 from .source import display_name, read_bytes
 from .values import shorten
@@ -43,7 +43,7 @@ def check_document(
 
     The data file it was built from is found from the report's folder as recorded; `data` names it instead.
     """
-    from .report_reader import MISSING_TABLE_RULE, read_report
+    from .report_reader import read_report
 
     path = Path(path)
     raw = _read_bytes(path)
@@ -51,14 +51,12 @@ def check_document(
     if template is None:
         template, trouble = report_template(_provenance_or_none(raw), path, data)
         problems.extend(trouble)
-    read = read_report(path, data=raw, template=template)
+    read = read_report(path, data=raw, template=template, finished=True)
     report = read.report
     explicit = previous if previous is not None else _previous_from_provenance(raw, path.parent, data)
     last_year = previous_report(report, explicit)
     changes = changes_since_generation(read, raw, data, template)
-    # A finished report without one of its tables is wrong (an import only marks the table 缺失).
-    problems[:0] = [error(p.location, p.message, p.hint.split("；")[0], p.rule) if p.rule == MISSING_TABLE_RULE else p
-                    for p in _fold_into_template_change(read.problems, changes)]
+    problems[:0] = _fold_into_template_change(read.problems, changes)
     problems.extend(changes)
     problems.extend(check_report(report, last_year))
     return CheckResult(path, report, problems)

@@ -27,7 +27,7 @@ from .docx_reader import (
 )
 from .errors import FileTrouble
 from .model import Cell, CellKey, Paragraph, ReportData, SubPart
-from .problems import Location, Problem, Severity, error, warning
+from .problems import Kind, Location, Problem, Severity, error, warning
 from .published import read_html_blocks, read_pdf_blocks
 from .source import display_name
 from .spec import Column, Part, Row, Spec, Table, load_spec, normalize_label, resolve_template
@@ -188,6 +188,7 @@ def _site_name(before: str) -> str:
 
 
 MISSING_TABLE_RULE = "缺表"  # a table the document does not have: an error in a finished report
+_MISSING_TABLE_HINT = "按官方格式插入这张表格（Word 表格，不能是图片）"
 
 
 @dataclass
@@ -205,10 +206,13 @@ def read_report(
     data: bytes | None = None,
     template: Path | str | None = None,
     display: str | None = None,
+    finished: bool = False,
 ) -> ReadReport:
     """Read a .docx (or `data`, its bytes) or a plain-text report. FileTrouble if it cannot be opened.
 
-    As with `load.load_report`, totals the document leaves out are computed from their parts."""
+    `finished`: the document is a finished report being checked, so a table it lacks is an error; otherwise
+    (an import) a warning, the table written 缺失. As with `load.load_report`, totals the document leaves out
+    are computed from their parts."""
     path = Path(path)
     shown = display or display_name(path)
     blocks = read_document(path, shown, data)
@@ -223,7 +227,7 @@ def read_report(
         if blocks.kind == "text":
             gathered, notes = join_table_regions(gathered, spec, bodies, shown)
         blocks = replace(blocks, blocks=gathered)
-    read = _Reader(blocks, spec, path, notes).read()
+    read = _Reader(blocks, spec, path, notes, finished).read()
     compute_totals(read.report)
     return read
 
@@ -392,8 +396,11 @@ def full_width_punctuation(text: str) -> str:
 
 
 class _Reader:
-    def __init__(self, blocks: DocumentBlocks, spec: Spec, path: Path, notes: list[Problem] | None = None) -> None:
+    def __init__(
+        self, blocks: DocumentBlocks, spec: Spec, path: Path, notes: list[Problem] | None = None, finished: bool = False,
+    ) -> None:
         self.blocks = blocks
+        self.finished = finished
         self.spec = spec
         self.display = blocks.display
         self.text_mode = blocks.kind == "text"
@@ -909,10 +916,13 @@ class _Reader:
             self.report.table_locations.setdefault(table.id, self._where(None, table.id))
             block = assigned.get(table.id)
             if block is None:
-                # Not turned into zeros: the data file marks it 缺失 and `check` skips the rules needing it.
+                # A finished report without one of its tables is wrong; an import marks it 缺失 instead of
+                # turning it into zeros, and `check` skips the rules needing it.
+                where, missing = self.report.table_locations[table.id], f"没有找到{table.id}「{table.key}」"
                 self.problems.append(
-                    warning(self.report.table_locations[table.id], f"没有找到{table.id}「{table.key}」",
-                            "按官方格式插入这张表格（Word 表格，不能是图片）；导入时这张表写作“缺失”", MISSING_TABLE_RULE)
+                    error(where, missing, _MISSING_TABLE_HINT, MISSING_TABLE_RULE, Kind.MISSING_TABLE) if self.finished
+                    else warning(where, missing, f"{_MISSING_TABLE_HINT}；导入时这张表写作“缺失”", MISSING_TABLE_RULE,
+                                 Kind.MISSING_TABLE)
                 )
                 self.report.absent_tables.add(table.id)
                 continue
