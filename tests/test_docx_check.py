@@ -12,7 +12,7 @@ from docx import Document
 from nianbao import build_file
 from nianbao.cli import cli
 from nianbao.docx_check import CHANGE_RULE, check_document
-from nianbao.problems import Kind, Severity
+from nianbao.problems import Kind, Location, Severity, warning
 from nianbao.report_reader import read_report
 
 from .handmade import make_report
@@ -209,6 +209,29 @@ def test_missing_table_is_an_error_in_a_finished_report_and_a_to_do_in_an_import
         (Severity.WARNING, "没有找到表四「四、政府信息公开行政复议、行政诉讼情况」",
          "按官方格式插入这张表格（Word 表格，不能是图片）；导入时这张表写作“缺失”"),
     ]
+
+
+@pytest.mark.parametrize("said", [
+    "生成这份报告之后模板「区模板」更新过，固定文字的不同可能来自模板",
+    "模板「区模板」在生成之后改过",  # the words may change: the finding is known by its kind
+])
+def test_text_above_the_title_is_folded_into_the_template_change(said):
+    from nianbao.docx_check import _fold_into_template_change
+
+    stray = warning(Location("r.docx 报告标题之前"), "标题之前的文字“某某区人民政府”不属于报告的任何部分，已略过",
+                    kind=Kind.UNPLACED)
+    kept = warning(Location("r.docx 表二"), "没有找到表二「二、主动公开政府信息情况」")
+    changes = [warning(Location("r.docx"), said, kind=Kind.TEMPLATE_CHANGED)]
+    assert _fold_into_template_change([stray, kept], changes) == [kept]
+    assert changes[0].message == said + "；标题之前的“某某区人民政府”是原模板的文字"
+
+
+def test_a_change_not_of_the_template_takes_no_stray_text():
+    from nianbao.docx_check import _fold_into_template_change
+
+    stray = warning(Location("r.docx 报告标题之前"), "标题之前的文字“某某区人民政府”不属于报告的任何部分，已略过")
+    changes = [warning(Location("r.docx"), "生成这份报告之后模板被人提起过")]  # the words, not the kind
+    assert _fold_into_template_change([stray], changes) == [stray]
 
 
 def test_merged_cells_are_read_once_from_the_grid(built):

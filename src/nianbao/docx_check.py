@@ -17,7 +17,7 @@ from .errors import FileTrouble
 from .load import load_report
 from .model import Paragraph, ReportData
 from .pipeline import CheckResult, check_file
-from .problems import Location, Problem, has_errors, warning
+from .problems import Kind, Location, Problem, has_errors, warning
 from .provenance import Provenance, read_provenance, report_template, sha256_files
 from .source import display_name, read_bytes
 from .values import shorten
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 # a data file (`nianbao check data.yaml`) does not pay for them at start-up.
 
 CHANGE_RULE = "生成后修改"
-TEMPLATE_CHANGED = "生成这份报告之后模板"
 BEFORE_TITLE = "报告标题之前"
 _STRAY_TEXT = re.compile("文字“(.*)”不属于")
 
@@ -74,7 +73,7 @@ def _provenance_or_none(raw: bytes) -> Provenance | None:
 def _fold_into_template_change(read_problems: list[Problem], changes: list[Problem]) -> list[Problem]:
     """When the template changed since generation, text above the title that the template no longer has
     is the old template's (a letterhead): said once, in the template-change warning, not as stray text."""
-    at = next((i for i, p in enumerate(changes) if p.message.startswith(TEMPLATE_CHANGED)), None)
+    at = next((i for i, p in enumerate(changes) if p.kind is Kind.TEMPLATE_CHANGED), None)
     if at is None:
         return read_problems
     stray = [p for p in read_problems if p.location.file.endswith(BEFORE_TITLE)]
@@ -138,8 +137,8 @@ def changes_since_generation(
         return problems
     if provenance.template_hash and provenance.template_hash != compiled_template(original.spec.docx).hash:
         problems.append(warning(
-            doc, f"{TEMPLATE_CHANGED}「{original.spec.folder.name}」更新过，固定文字的不同可能来自模板",
-            f"用 nianbao build 按现在的模板（{original.spec.docx.name}）重新生成报告", CHANGE_RULE))
+            doc, f"生成这份报告之后模板「{original.spec.folder.name}」更新过，固定文字的不同可能来自模板",
+            f"用 nianbao build 按现在的模板（{original.spec.docx.name}）重新生成报告", CHANGE_RULE, Kind.TEMPLATE_CHANGED))
     rebuilt = read_report(read.report.path, data=render_report(original), display=read.report.source)
     problems.extend(_cell_changes(read.report, original))
     problems.extend(_label_changes(read, rebuilt))

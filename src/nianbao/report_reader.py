@@ -511,14 +511,14 @@ class _Reader:
                 continue  # the template's own text (a letterhead): not part of the report, not an edit
             self.problems.append(
                 warning(self._where(block, "报告标题之前"), f"标题之前的文字“{shorten(block.text)}”不属于报告的任何部分，已略过",
-                        "报告应以标题开头；发文字号、附件说明等不属于年度报告正文")
+                        "报告应以标题开头；发文字号、附件说明等不属于年度报告正文", kind=Kind.UNPLACED)
             )
         if page_lines:
             shown = "”“".join(shorten(b.text) for b in page_lines[:3])
             more = f"等 {len(page_lines)} 行" if len(page_lines) > 3 else ""
             self.problems.append(
                 warning(self._where(page_lines[0], "标题之后"), f"标题下的网页信息“{shown}”{more}不属于报告正文，已略过",
-                        "发布时间、来源、索引号等是网页上的信息，不必写进年度报告")
+                        "发布时间、来源、索引号等是网页上的信息，不必写进年度报告", kind=Kind.UNPLACED)
             )
         if not seen_title or untitled:
             self.problems.append(
@@ -547,7 +547,7 @@ class _Reader:
             for block in leftover:
                 self.problems.append(
                     warning(self._where(block, f"「{key}」"), f"「{key}」中表格以外的文字“{shorten(block.text)}”无法放入数据，已略过",
-                            "表格部分只应有表格；说明文字请写到第一部分或第六部分")
+                            "表格部分只应有表格；说明文字请写到第一部分或第六部分", kind=Kind.UNPLACED)
                 )
         self._derive_facts()
         self._edition_verdict()
@@ -906,7 +906,7 @@ class _Reader:
                 self.problems.append(
                     warning(self._where(block, f"第{block.number}个表格"),
                             f"第{block.number}个表格不是官方格式的表二、表三或表四，其中的内容没有读取",
-                            "年度报告只应有表二、表三、表四三个表格")
+                            "年度报告只应有表二、表三、表四三个表格", kind=Kind.UNPLACED)
                 )
         for table in self.spec.tables:
             for row in table.rows:
@@ -1022,7 +1022,7 @@ class _TableReader:
                 warning(self.report.row_locations[(self.table.id, row.id)],
                         f"{self.table.id}「{row.display}」行的数字与“{total.label}”不符，而这张表格的文字顺序已经错乱"
                         "（从 PDF 复制的文字常这样），这些数可能属于别的行，没有读取",
-                        "对照原报告填写这一行；或者改为导入原报告的网页、Word 或 PDF 文件")
+                        "对照原报告填写这一行；或者改为导入原报告的网页、Word 或 PDF 文件", kind=Kind.UNPLACED)
             )
 
     def _heading_words(self, text: str) -> bool:
@@ -1089,7 +1089,7 @@ class _TableReader:
         if refused:
             self.reader.problems.append(
                 warning(location, f"{self.table.id}中“{texts[-1]}”{refused}，同一行的数字不能确定属于哪一行哪一栏，没有读取",
-                        f"对照原表格，在数据文件中把这些数填到{self.table.id}对应的行")
+                        f"对照原表格，在数据文件中把这些数填到{self.table.id}对应的行", kind=Kind.UNPLACED)
             )
             return None
         term = self.reader.outdated_term(texts[-1])
@@ -1122,7 +1122,7 @@ class _TableReader:
         if row is None:
             self.reader.problems.append(
                 warning(location, f"{self.table.id}中无法识别的一行「{' '.join(texts)}」，其中的数字没有读取",
-                        "删去这一行，或改用官方格式的行名")
+                        "删去这一行，或改用官方格式的行名", kind=Kind.UNPLACED)
             )
             return None
         self.reader.result.row_labels[(self.table.id, row.id)] = texts[-1]
@@ -1152,7 +1152,7 @@ class _TableReader:
             location = self.reader._cell_location(self.block, r, f"{self.table.id}第{r + 1}行")
             self.reader.problems.append(
                 warning(location, f"{self.table.id}第{r + 1}行没有行名，有 {len(values)} 个数，无法对应到表格的行，没有读取",
-                        "按官方格式填写这张表格")
+                        "按官方格式填写这张表格", kind=Kind.UNPLACED)
             )
             return
         start = 0
