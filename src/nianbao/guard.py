@@ -51,10 +51,8 @@ def output_state(target: Path) -> OutputState:
 
 
 def ensure_replaceable(target: Path, force: bool = False) -> OutputState:
-    """Raise `OutputProtected` unless `target` is new, unchanged since generation, or `force` is set."""
-    if target.is_dir():
-        raise FileTrouble("输出路径是一个文件夹，不能用文件替换它；请换一个输出文件名，或删去（改名）这个文件夹",
-                          display_name(target))
+    """Raise `OutputProtected` unless `target` is new, unchanged since generation, or `force` is set
+    (a folder in its place is write.ensure_writable_name's to say)."""
     state = output_state(target)
     if force or state in (OutputState.NEW, OutputState.UNCHANGED):
         return state
