@@ -505,7 +505,7 @@ class _Reader:
             collected.setdefault(current, []).extend(
                 ParagraphBlock(line.strip(), block.style, block.line) for line in text.split("\n") if line.strip()
             )
-        fixed = template_fixed_texts(self.spec.docx) if not self.text_mode else frozenset()
+        fixed = self._fixed_texts()
         for block in unplaced:
             if normalize_label(block.text) in fixed:
                 continue  # the template's own text (a letterhead): not part of the report, not an edit
