@@ -234,6 +234,49 @@ def test_a_change_not_of_the_template_takes_no_stray_text():
     assert _fold_into_template_change([stray], changes) == [stray]
 
 
+@pytest.fixture
+def inflations(monkeypatch):
+    """Counts, for the bytes of one file, how often a zip archive is opened over them and how often each
+    of its members is inflated."""
+    import io
+    import zipfile
+    from collections import Counter
+
+    seen: dict[str, object] = {"bytes": None, "archives": 0, "members": Counter()}
+    opened, init = zipfile.ZipFile.open, zipfile.ZipFile.__init__
+
+    def watched_init(self, file, *args, **kwargs):
+        init(self, file, *args, **kwargs)
+        self._watched = isinstance(file, io.BytesIO) and file.getvalue() == seen["bytes"]
+        seen["archives"] += self._watched
+
+    def watched_open(self, name, *args, **kwargs):
+        if getattr(self, "_watched", False):
+            seen["members"][getattr(name, "filename", name)] += 1
+        return opened(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", watched_init)
+    monkeypatch.setattr(zipfile.ZipFile, "open", watched_open)
+    return seen
+
+
+@pytest.mark.parametrize("step", ["check", "import", "overwrite guard"])
+def test_each_part_of_the_report_is_inflated_once(built, tmp_path, inflations, step):
+    from nianbao.guard import OutputState, output_state
+    from nianbao.importer import import_report
+
+    inflations["bytes"] = built.read_bytes()
+    if step == "check":
+        assert check_document(built).ok
+    elif step == "import":
+        assert import_report(built, tmp_path / "导入.yaml").report.facts["机关"] == "安宁街道"
+    else:
+        assert output_state(built) is OutputState.UNCHANGED
+    assert inflations["archives"] == 1
+    assert "docProps/custom.xml" in inflations["members"] and "word/document.xml" in inflations["members"]
+    assert max(inflations["members"].values()) == 1, inflations["members"]
+
+
 def test_merged_cells_are_read_once_from_the_grid(built):
     read = read_report(built)
     assert read.row_labels[("表三", "逾期未缴费")] == (

@@ -4,8 +4,6 @@ list what was changed after generation, by re-rendering its data in memory and c
 from __future__ import annotations
 
 import re
-import zipfile
-import zlib
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -13,12 +11,11 @@ from typing import TYPE_CHECKING
 
 from .check import check_report
 from .district import previous_report, previous_year_path
-from .errors import FileTrouble
 from .load import load_report
 from .model import Paragraph, ReportData
 from .pipeline import CheckResult, check_file
 from .problems import Kind, Location, Problem, has_errors, warning
-from .provenance import Provenance, read_provenance, report_template, sha256_files
+from .provenance import Provenance, sha256_files
 from .source import display_name, read_bytes
 from .values import shorten
 from .wordml import MAX_DOCX_BYTES
@@ -42,32 +39,18 @@ def check_document(
 
     The data file it was built from is found from the report's folder as recorded; `data` names it instead.
     """
-    from .report_reader import read_report
+    from .report_reader import read_generated_report
 
     path = Path(path)
-    raw = _read_bytes(path)
-    problems: list[Problem] = []
-    if template is None:
-        template, trouble = report_template(_provenance_or_none(raw), path, data)
-        problems.extend(trouble)
-    read = read_report(path, data=raw, template=template, finished=True)
+    read = read_generated_report(path, data=_read_bytes(path), template=template, data_file=data, finished=True)
     report = read.report
-    explicit = previous if previous is not None else _previous_from_provenance(raw, path.parent, data)
+    explicit = previous if previous is not None else _previous_from_provenance(read.provenance, path.parent, data)
     last_year = previous_report(report, explicit)
-    changes = changes_since_generation(read, raw, data, template)
-    problems[:0] = _fold_into_template_change(read.problems, changes)
+    changes = changes_since_generation(read, data, read.template)
+    problems = list(_fold_into_template_change(read.problems, changes))
     problems.extend(changes)
     problems.extend(check_report(report, last_year))
     return CheckResult(path, report, problems)
-
-
-def _provenance_or_none(raw: bytes) -> Provenance | None:
-    """The report's provenance, or None when the file cannot be read as a package (read_report then says
-    what is wrong with it, in Chinese)."""
-    try:
-        return read_provenance(raw)
-    except (FileTrouble, zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, zlib.error):
-        return None
 
 
 def _fold_into_template_change(read_problems: list[Problem], changes: list[Problem]) -> list[Problem]:
@@ -98,9 +81,10 @@ def _data_files(provenance: Provenance, report_dir: Path, data: Path | str | Non
     return [*shared, office]
 
 
-def _previous_from_provenance(raw: bytes, report_dir: Path, data: Path | str | None) -> Path | None:
+def _previous_from_provenance(
+    provenance: Provenance | None, report_dir: Path, data: Path | str | None
+) -> Path | None:
     """Last year's data of a generated report: beside its office data file, in the previous year's folder."""
-    provenance = read_provenance(raw)
     if provenance is None or not provenance.sources:
         return None
     office = _data_files(provenance, report_dir, data)[-1]
@@ -109,13 +93,14 @@ def _previous_from_provenance(raw: bytes, report_dir: Path, data: Path | str | N
 
 
 def changes_since_generation(
-    read: ReadReport, raw: bytes, data: Path | str | None = None, template: Path | str | None = None
+    read: ReadReport, data: Path | str | None = None, template: Path | str | None = None
 ) -> list[Problem]:
-    """What differs between the document and what nianbao would build from the data it was built from."""
+    """What differs between the document (read by report_reader.read_generated_report, which gives its
+    record) and what nianbao would build from the data it was built from."""
     from .render import compiled_template, render_report
     from .report_reader import read_report
 
-    provenance = read_provenance(raw)
+    provenance = read.provenance
     if provenance is None or not provenance.sources:
         return []
     doc = Location(read.report.source)

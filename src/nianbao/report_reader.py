@@ -28,6 +28,7 @@ from .docx_reader import (
 from .errors import FileTrouble
 from .model import Cell, CellKey, Paragraph, ReportData, SubPart
 from .problems import Kind, Location, Problem, Severity, error, warning
+from .provenance import Provenance, provenance_in, report_template
 from .published import read_html_blocks, read_pdf_blocks
 from .source import display_name
 from .spec import Column, Part, Row, Spec, Table, load_spec, normalize_label, resolve_template
@@ -199,6 +200,8 @@ class ReadReport:
     problems: list[Problem] = field(default_factory=list)
     row_labels: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, row) → label as printed
     opening: list[Paragraph] = field(default_factory=list)  # the opening paragraph(s) as written
+    provenance: Provenance | None = None  # read_generated_report: what a report nianbao built records
+    template: Path | str | None = None  # read_generated_report: the template it was read with (None: the data's)
 
 
 def read_report(
@@ -214,8 +217,30 @@ def read_report(
     (an import) a warning, the table written 缺失. As with `load.load_report`, totals the document leaves out
     are computed from their parts."""
     path = Path(path)
-    shown = display or display_name(path)
-    blocks = read_document(path, shown, data)
+    return _read_blocks(path, read_document(path, display or display_name(path), data), template, finished)
+
+
+def read_generated_report(
+    path: Path | str, data: bytes | None = None, template: Path | str | None = None,
+    data_file: Path | str | None = None, finished: bool = False,
+) -> ReadReport:
+    """`read_report` of a report nianbao may have built, reading each part of the file once: its record
+    (`.provenance`) comes with its text, and when `template` is None the template it records is looked for
+    beside its data file (`data_file`, else the one recorded; see provenance.report_template) and reads it
+    (`.template`); trouble finding that template is the last of `.problems`."""
+    path = Path(path)
+    blocks = read_document(path, display_name(path), data)
+    provenance = provenance_in(blocks.properties) if blocks.kind == "docx" else None
+    trouble: list[Problem] = []
+    if template is None:
+        template, trouble = report_template(provenance, path, data_file)
+    read = _read_blocks(path, blocks, template, finished)
+    read.problems.extend(trouble)
+    read.provenance, read.template = provenance, template
+    return read
+
+
+def _read_blocks(path: Path, blocks: DocumentBlocks, template: Path | str | None, finished: bool) -> ReadReport:
     spec = load_spec(resolve_template(template, base=path.parent))
     notes: list[Problem] = []
     if blocks.kind != "docx":
@@ -225,7 +250,7 @@ def read_report(
         kept = [b for b in blocks.blocks if not (isinstance(b, ParagraphBlock) and _PAGE_LINE.match(b.text.strip()))]
         gathered = gather_cell_lines(kept, bodies, tables)
         if blocks.kind == "text":
-            gathered, notes = join_table_regions(gathered, spec, bodies, shown)
+            gathered, notes = join_table_regions(gathered, spec, bodies, blocks.display)
         blocks = replace(blocks, blocks=gathered)
     read = _Reader(blocks, spec, path, notes, finished).read()
     compute_totals(read.report)
