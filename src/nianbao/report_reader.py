@@ -436,6 +436,7 @@ class _Reader:
         self.problems = self.result.problems
         self.problems.extend(notes or [])  # what joining a broken pasted table could not place
         self.outdated = spec.outdated_terms()
+        self.old_edition_labels: list[str] = []  # table labels of the 2019 trial format, as printed, in order
         self._place_before_government = ""  # a title's place whose 政府 may be the office's (see _title)
         self._texts: list[str] = []  # every paragraph's text, for facts stated anywhere
 
@@ -581,8 +582,7 @@ class _Reader:
     def _edition_verdict(self) -> None:
         """A report in the 2019 trial format: one verdict naming the edition and what differs, first; the
         scattered findings that follow from the other format stay listed, as warnings."""
-        old = [p for p in self.problems if p.rule == OUTDATED_RULE and "2019年试行格式" in p.message]
-        terms = list(dict.fromkeys(re.findall(r"「([^」]+)」是2019年试行格式", " ".join(p.message for p in old))))
+        terms = list(dict.fromkeys(self.old_edition_labels))
         if len(terms) < 2:  # one old label in a current-format table is a label to fix, not another edition
             return
         listed = [p for p in self.problems if p.is_error]
@@ -1080,6 +1080,8 @@ class _TableReader:
         subject = f"{self.table.id}「{text}」"
         outdated_format = str(term.get("why", "")).startswith("2019")
         self.outdated_seen = self.outdated_seen or outdated_format
+        if outdated_format:
+            self.reader.old_edition_labels.append(text)
         make = error if outdated_format else warning
         self.reader.problems.append(
             make(self.reader._cell_location(self.block, r, subject),
