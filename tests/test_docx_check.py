@@ -211,27 +211,37 @@ def test_missing_table_is_an_error_in_a_finished_report_and_a_to_do_in_an_import
     ]
 
 
+@pytest.fixture
+def read_with_letterhead(tmp_path):
+    """A report read with a line above its title that belongs to no part (a letterhead)."""
+    source = tmp_path / "r.txt"
+    source.write_text("某某区人民政府\n某某街道办事处2024年政府信息公开工作年度报告\n一、总体情况\n正文。\n",
+                      encoding="utf-8")
+    return read_report(source)
+
+
 @pytest.mark.parametrize("said", [
     "生成这份报告之后模板「区模板」更新过，固定文字的不同可能来自模板",
     "模板「区模板」在生成之后改过",  # the words may change: the finding is known by its kind
 ])
-def test_text_above_the_title_is_folded_into_the_template_change(said):
+def test_text_above_the_title_is_folded_into_the_template_change(read_with_letterhead, said):
     from nianbao.docx_check import _fold_into_template_change
 
-    stray = warning(Location("r.docx 报告标题之前"), "标题之前的文字“某某区人民政府”不属于报告的任何部分，已略过",
-                    kind=Kind.UNPLACED)
-    kept = warning(Location("r.docx 表二"), "没有找到表二「二、主动公开政府信息情况」")
+    read = read_with_letterhead
+    assert [p.message for p in read.problems if p.kind is Kind.BEFORE_TITLE] == [
+        "标题之前的文字“某某区人民政府”不属于报告的任何部分，已略过"]
     changes = [warning(Location("r.docx"), said, kind=Kind.TEMPLATE_CHANGED)]
-    assert _fold_into_template_change([stray, kept], changes) == [kept]
+    folded = _fold_into_template_change(read, changes)
+    assert folded == [p for p in read.problems if p.kind is not Kind.BEFORE_TITLE] and folded
     assert changes[0].message == said + "；标题之前的“某某区人民政府”是原模板的文字"
 
 
-def test_a_change_not_of_the_template_takes_no_stray_text():
+def test_a_change_not_of_the_template_takes_no_stray_text(read_with_letterhead):
     from nianbao.docx_check import _fold_into_template_change
 
-    stray = warning(Location("r.docx 报告标题之前"), "标题之前的文字“某某区人民政府”不属于报告的任何部分，已略过")
     changes = [warning(Location("r.docx"), "生成这份报告之后模板被人提起过")]  # the words, not the kind
-    assert _fold_into_template_change([stray], changes) == [stray]
+    assert _fold_into_template_change(read_with_letterhead, changes) == read_with_letterhead.problems
+    assert changes[0].message == "生成这份报告之后模板被人提起过"
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ list what was changed after generation, by re-rendering its data in memory and c
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -27,8 +26,6 @@ if TYPE_CHECKING:
 # a data file (`nianbao check data.yaml`) does not pay for them at start-up.
 
 CHANGE_RULE = "生成后修改"
-BEFORE_TITLE = "报告标题之前"
-_STRAY_TEXT = re.compile("文字“(.*)”不属于")
 
 
 def check_document(
@@ -47,23 +44,23 @@ def check_document(
     explicit = previous if previous is not None else _previous_from_provenance(read.provenance, path.parent, data)
     last_year = previous_report(report, explicit)
     changes = changes_since_generation(read, data, read.template)
-    problems = list(_fold_into_template_change(read.problems, changes))
+    problems = list(_fold_into_template_change(read, changes))
     problems.extend(changes)
     problems.extend(check_report(report, last_year))
     return CheckResult(path, report, problems)
 
 
-def _fold_into_template_change(read_problems: list[Problem], changes: list[Problem]) -> list[Problem]:
+def _fold_into_template_change(read: ReadReport, changes: list[Problem]) -> list[Problem]:
     """When the template changed since generation, text above the title that the template no longer has
     is the old template's (a letterhead): said once, in the template-change warning, not as stray text."""
     at = next((i for i, p in enumerate(changes) if p.kind is Kind.TEMPLATE_CHANGED), None)
     if at is None:
-        return read_problems
-    stray = [p for p in read_problems if p.location.file.endswith(BEFORE_TITLE)]
+        return read.problems
+    stray = [p for p in read.problems if p.kind is Kind.BEFORE_TITLE]
     if stray:
-        texts = "、".join(f"“{m.group(1)}”" for p in stray if (m := _STRAY_TEXT.search(p.message)))
+        texts = "、".join(f"“{text}”" for text in read.before_title)
         changes[at] = replace(changes[at], message=changes[at].message + f"；标题之前的{texts}是原模板的文字")
-    return [p for p in read_problems if p not in stray]
+    return [p for p in read.problems if p not in stray]
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -17,7 +17,7 @@ from .errors import FileTrouble
 from .guard import ensure_absent
 from .model import Paragraph, ReportData
 from .pipeline import check_file
-from .problems import Kind, Location, Problem, warning
+from .problems import Location, Problem, warning
 from .render import build_context, compiled_template
 from .report_reader import read_generated_report
 from .schema import modeline
@@ -48,7 +48,7 @@ class ImportResult:
         parts = [p.key for p in report.spec.parts if p.key[:1] in "一二三四五六七八九十"]
         parts += [t.key for t in report.spec.tables]
         found = sum(1 for key in parts if key in report.part_locations or _table_found(report, key))
-        unplaced = sum(1 for p in self.problems if p.kind is Kind.UNPLACED)
+        unplaced = sum(1 for p in self.problems if p.left_out)
         line = (f"导入记分：表格数字读出 {read}/{len(cells)}，基本信息找到 {len(facts) - len(missing)}/{len(facts)}"
                 f"，部分找到 {found}/{len(parts)}，无法放入的文字或表格行 {unplaced} 处")
         return line + (f"（待补：{'、'.join(missing)}）" if missing else "")

@@ -48,6 +48,7 @@ class Kind(StrEnum):
 
     MISSING_TABLE = "missing-table"  # a table the document does not have
     UNPLACED = "unplaced"  # text or numbers of the source that the reader could not place, left out
+    BEFORE_TITLE = "before-title"  # text above a report's title, in no part: left out too (see left_out)
     TEMPLATE_CHANGED = "template-changed"  # the template was updated after the report was generated
 
 
@@ -76,6 +77,11 @@ class Problem:
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
+
+    @property
+    def left_out(self) -> bool:
+        """Something of the source a reader could not place and left out (Kind.UNPLACED, Kind.BEFORE_TITLE)."""
+        return self.kind in (Kind.UNPLACED, Kind.BEFORE_TITLE)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "message", bounded_message(self.message))

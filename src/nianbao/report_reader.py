@@ -200,6 +200,7 @@ class ReadReport:
     problems: list[Problem] = field(default_factory=list)
     row_labels: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, row) → label as printed
     opening: list[Paragraph] = field(default_factory=list)  # the opening paragraph(s) as written
+    before_title: list[str] = field(default_factory=list)  # text above the title left out (Kind.BEFORE_TITLE), shortened
     provenance: Provenance | None = None  # read_generated_report: what a report nianbao built records
     template: Path | str | None = None  # read_generated_report: the template it was read with (None: the data's)
 
@@ -535,9 +536,10 @@ class _Reader:
         for block in unplaced:
             if normalize_label(block.text) in fixed:
                 continue  # the template's own text (a letterhead): not part of the report, not an edit
+            self.result.before_title.append(shorten(block.text))
             self.problems.append(
                 warning(self._where(block, "报告标题之前"), f"标题之前的文字“{shorten(block.text)}”不属于报告的任何部分，已略过",
-                        "报告应以标题开头；发文字号、附件说明等不属于年度报告正文", kind=Kind.UNPLACED)
+                        "报告应以标题开头；发文字号、附件说明等不属于年度报告正文", kind=Kind.BEFORE_TITLE)
             )
         if page_lines:
             shown = "”“".join(shorten(b.text) for b in page_lines[:3])
