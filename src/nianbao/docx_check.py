@@ -14,16 +14,16 @@ from .load import load_report
 from .model import Paragraph, ReportData
 from .pipeline import CheckResult, check_file
 from .problems import Kind, Location, Problem, has_errors, warning
-from .provenance import Provenance, sha256_files
 from .source import display_name, read_bytes
 from .values import shorten
 from .wordml import MAX_DOCX_BYTES
 
 if TYPE_CHECKING:
+    from .provenance import Provenance
     from .report_reader import ReadReport
 
-# The Word reading (python-docx, lxml) and the renderer are imported where a .docx is read: `check_any` on
-# a data file (`nianbao check data.yaml`) does not pay for them at start-up.
+# The Word reading (python-docx, lxml), the fingerprints (provenance) and the renderer are imported where a
+# .docx is read: `check_any` on a data file (`nianbao check data.yaml`) does not pay for them at start-up.
 
 CHANGE_RULE = "生成后修改"
 
@@ -94,6 +94,7 @@ def changes_since_generation(
 ) -> list[Problem]:
     """What differs between the document (read by report_reader.read_generated_report, which gives its
     record) and what nianbao would build from the data it was built from."""
+    from .provenance import sha256_files
     from .render import compiled_template, render_report
     from .report_reader import read_report
 

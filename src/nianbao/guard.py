@@ -8,7 +8,6 @@ unless the caller forces it.
 
 from __future__ import annotations
 
-import zipfile
 from enum import Enum
 from pathlib import Path
 
@@ -29,6 +28,8 @@ def output_state(target: Path) -> OutputState:
     """What is at `target` now, as far as overwriting it is concerned."""
     if not target.exists():
         return OutputState.NEW
+    import zipfile  # only with an existing output: `check` starts without zipfile
+
     try:
         # Bounded, and never from a FIFO or a device (a FileTrouble, so FOREIGN: nothing nianbao made).
         data = read_bytes(target, display_name(target), what="Word 文档", limit=MAX_DOCX_BYTES)

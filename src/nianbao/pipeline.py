@@ -13,7 +13,6 @@ from pathlib import Path
 from .check import check_report
 from .district import defaults_for, previous_report
 from .errors import ChecksFailed
-from .guard import ensure_replaceable
 from .load import load_report
 from .model import ReportData
 from .problems import Location, Problem, error, has_errors
@@ -104,6 +103,7 @@ def write_report(result: CheckResult, out_dir: Path | str = "out", force: bool =
             f"{result.display} 中{what}，未生成报告",
             [error(p.location, p.message, p.hint, p.rule) for p in pending],
         )
+    from .guard import ensure_replaceable  # with the fingerprints (provenance): only for building
     from .render import render_report  # Jinja only for building: `check` starts without it
 
     target = output_path(result.report, Path(out_dir))
