@@ -21,6 +21,7 @@ def bounded_message(text: str) -> str:
         return text
     parts: list[str] = []
     start = 0
+    cut = False
     while True:
         opener = _OPENERS.search(text, start)
         closer = _CLOSERS.search(text, opener.end()) if opener else None
@@ -30,10 +31,12 @@ def bounded_message(text: str) -> str:
         inner = text[opener.end():closer.start()]
         if len(inner) > MAX_QUOTED_CHARS:
             parts.append(f"{text[start:opener.end()]}{inner[:40]}…{closer.group()}（共 {len(inner)} 个字符）")
+            cut = True
         else:
             parts.append(text[start:closer.end()])
         start = closer.end()
-    text = "".join(parts)
+    if cut:  # else the text itself, not a copy: a message shared by many problems stays shared
+        text = "".join(parts)
     return text if len(text) <= MAX_MESSAGE_CHARS else text[:MAX_MESSAGE_CHARS] + "……（消息过长，已截断）"
 
 

@@ -329,14 +329,20 @@ def groups_of(linked: Iterable[tuple[list[int], float]], place: Callable[[int], 
     return across
 
 
-def _names(places: Sequence[TextPlace], limit: int = 3) -> str:
-    shown = "、".join(p.describe() for p in places[:limit])
-    return shown + (f"等 {len(places)} 处" if len(places) > limit else "")
+def _names(places: Sequence[TextPlace], here: TextPlace, limit: int = 3) -> str:
+    """The places of a group other than `here`: the first `limit`, and how many in all (without making the
+    list of all the others for every place of a large group)."""
+    others = [p for p in places[: limit + 1] if p is not here][:limit]
+    shown = "、".join(p.describe() for p in others)
+    return shown + (f"等 {len(places) - 1} 处" if len(places) - 1 > limit else "")
 
 
 def repeat_problems(groups: Iterable[RepeatGroup]) -> dict[str, list[Problem]]:
     """Warnings by office: one per paragraph of a group, naming the other places of the group."""
     result: dict[str, list[Problem]] = {}
+    # Most places of a large group get the same message (the same part, naming the same first places):
+    # one string for all of them, not one per office.
+    messages: dict[str, str] = {}
     hint_other = "各单位的报告应按本单位的实际工作撰写；与其他单位雷同会被扣分（国办公开办函〔2021〕30号）"
     hint_last = "评议时与往年雷同会被扣分：请按本年的实际工作重写这一段"
     for group in groups:
@@ -346,7 +352,7 @@ def repeat_problems(groups: Iterable[RepeatGroup]) -> dict[str, list[Problem]]:
             result.setdefault(here.office, []).append(warning(here.location, message, hint_last, RULE_ID))
             continue
         for here in group.places:
-            others = [p for p in group.places if p is not here]
-            message = f"「{here.part}」与{_names(others)}的文字雷同（相似度 {group.percent}%）"
+            message = f"「{here.part}」与{_names(group.places, here)}的文字雷同（相似度 {group.percent}%）"
+            message = messages.setdefault(message, message)
             result.setdefault(here.office, []).append(warning(here.location, message, hint_other, RULE_ID))
     return result
