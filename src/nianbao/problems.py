@@ -57,9 +57,10 @@ class Location:
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
-    """One finding. `subject` names the table/row/column or part by its official labels."""
+    """One finding. `subject` names the table/row/column or part by its official labels. Slotted, like
+    Location: a district run keeps every office's problems for the summary and the review page."""
 
     severity: Severity
     location: Location
