@@ -21,6 +21,7 @@ def bounded_message(text: str) -> str:
         return text
     parts: list[str] = []
     start = 0
+    cut = False
     while True:
         opener = _OPENERS.search(text, start)
         closer = _CLOSERS.search(text, opener.end()) if opener else None
@@ -30,10 +31,12 @@ def bounded_message(text: str) -> str:
         inner = text[opener.end():closer.start()]
         if len(inner) > MAX_QUOTED_CHARS:
             parts.append(f"{text[start:opener.end()]}{inner[:40]}…{closer.group()}（共 {len(inner)} 个字符）")
+            cut = True
         else:
             parts.append(text[start:closer.end()])
         start = closer.end()
-    text = "".join(parts)
+    if cut:  # else the text itself, not a copy: a message shared by many problems stays shared
+        text = "".join(parts)
     return text if len(text) <= MAX_MESSAGE_CHARS else text[:MAX_MESSAGE_CHARS] + "……（消息过长，已截断）"
 
 
@@ -42,9 +45,20 @@ class Severity(StrEnum):
     WARNING = "警告"
 
 
-@dataclass(frozen=True, order=True)
+class Kind(StrEnum):
+    """What sort of finding a problem is, for code that acts on some of them: chosen by this, never by
+    searching the message text (the words are for people and may change)."""
+
+    MISSING_TABLE = "missing-table"  # a table the document does not have
+    UNPLACED = "unplaced"  # text or numbers of the source that the reader could not place, left out
+    BEFORE_TITLE = "before-title"  # text above a report's title, in no part: left out too (see left_out)
+    TEMPLATE_CHANGED = "template-changed"  # the template was updated after the report was generated
+
+
+@dataclass(frozen=True, order=True, slots=True)
 class Location:
-    """A place in a data file: the path as the user gave it, and a 1-based line (0 = whole file)."""
+    """A place in a data file: the path as the user gave it, and a 1-based line (0 = whole file). Slotted:
+    a district run keeps many (every paragraph reported as the same text, every problem)."""
 
     file: str
     line: int = 0
@@ -53,19 +67,26 @@ class Location:
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
-    """One finding. `subject` names the table/row/column or part by its official labels."""
+    """One finding. `subject` names the table/row/column or part by its official labels. Slotted, like
+    Location: a district run keeps every office's problems for the summary and the review page."""
 
     severity: Severity
     location: Location
     message: str
     hint: str = ""
     rule: str = ""
+    kind: Kind | None = None
 
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
+
+    @property
+    def left_out(self) -> bool:
+        """Something of the source a reader could not place and left out (Kind.UNPLACED, Kind.BEFORE_TITLE)."""
+        return self.kind in (Kind.UNPLACED, Kind.BEFORE_TITLE)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "message", bounded_message(self.message))
@@ -78,12 +99,12 @@ class Problem:
         return text
 
 
-def error(location: Location, message: str, hint: str = "", rule: str = "") -> Problem:
-    return Problem(Severity.ERROR, location, message, hint, rule)
+def error(location: Location, message: str, hint: str = "", rule: str = "", kind: Kind | None = None) -> Problem:
+    return Problem(Severity.ERROR, location, message, hint, rule, kind)
 
 
-def warning(location: Location, message: str, hint: str = "", rule: str = "") -> Problem:
-    return Problem(Severity.WARNING, location, message, hint, rule)
+def warning(location: Location, message: str, hint: str = "", rule: str = "", kind: Kind | None = None) -> Problem:
+    return Problem(Severity.WARNING, location, message, hint, rule, kind)
 
 
 def has_errors(problems: list[Problem]) -> bool:
