@@ -27,16 +27,17 @@ HOSTILE = [
 ]
 
 
-def test_zip_writer_gives_the_bytes_of_zipfile():
+@pytest.mark.parametrize("level", [6, 1])
+def test_zip_writer_gives_the_bytes_of_zipfile(level):
     members = [("[Content_Types].xml", b"<Types/>" * 50), ("word/document.xml", "正文".encode() * 3000),
                ("word/媒体/图.png", bytes(range(256)) * 10), ("empty.xml", b"")]
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
         for name, data in members:
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, data)
-    assert write_zip([pack_member(name, data) for name, data in members]) == buffer.getvalue()
+            archive.writestr(info, data, compresslevel=level)
+    assert write_zip([pack_member(name, data, level) for name, data in members]) == buffer.getvalue()
 
 
 def _offices() -> list[Path]:
@@ -225,3 +226,90 @@ def test_the_properties_of_a_generated_report_are_read_back(tmp_path):
     _, target = build_file(SEED_DATA, out_dir=tmp_path)
     provenance = read_provenance(target)
     assert provenance is not None and provenance.content_hash and provenance.template_hash
+
+
+# Template bodies with a value in every kind of place: text, attribute value, tag and attribute names, between
+# attributes, references, comments, CDATA, processing instructions, next to `]]` and `&`, across a loop.
+_SKELETON_BODIES = [
+    "<w:body><w:p><w:r><w:t>{{ v }}</w:t></w:r></w:p></w:body>",
+    '<w:body><w:p w:x="{{ v }}"><w:r><w:t xml:space="preserve">a{{ v }}b{{ v }}</w:t></w:r></w:p></w:body>',
+    "<w:body><w:{{ v }}/></w:body>",
+    '<w:body><w:p w:a="1"{{ v }}/></w:body>',
+    '<w:body><w:p w:a="1" {{ v }}/></w:body>',
+    "<w:body><w:p>&{{ v }};</w:p></w:body>",
+    "<w:body><w:p>&amp{{ v }}</w:p></w:body>",
+    "<w:body><w:p>]]{{ v }}></w:p></w:body>",
+    "<w:body><w:p>]{{ v }}]></w:p></w:body>",
+    "<w:body><!-- {{ v }} --><w:p/></w:body>",
+    "<w:body><![CDATA[{{ v }}]]><w:p/></w:body>",
+    "<w:body><?pi {{ v }}?><w:p/></w:body>",
+    "<w:body>{% for x in xs %}<w:p><w:r><w:t>{{ x }}</w:t></w:r>{% endfor %}</w:p></w:body>",
+    "<w:body>{% if v %}<w:p>{% endif %}<w:r><w:t>{{ v }}</w:t></w:r></w:p></w:body>",
+    "<w:body><w:p><w:r><w:t>{{ v }}</w:t></w:r><w:hyperlink><w:r><w:t>{{ v }}</w:t></w:r></w:hyperlink></w:p></w:body>",
+    "<w:body><w:p><w:r><w:t>x<w:y>{{ v }}</w:y></w:t></w:r></w:p></w:body>",
+    '<w:body><w:p><w:r><w:t w:a="{{ v }}">z</w:t></w:r></w:p></w:body>',
+    '<w:body><w:p><w:pPr><w:jc w:val="both"/></w:pPr><w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">{{ v }}'
+    '&amp;{{ v }}</w:t></w:r><w:r><w:tab/><w:t>&lt;{{ xs[0] }}</w:t><w:br/></w:r></w:p><w:p><w:r><w:t>{{ v }}'
+    "</w:t></w:r></w:p>{% for x in xs %}<w:p><w:r><w:t>{{ x }}</w:t></w:r></w:p>{% endfor %}</w:body>",
+    "<w:body><w:p><w:r><w:t>\ue000{{ v }}\ue001</w:t></w:r></w:p></w:body>",
+]
+_SKELETON_VALUES = ["", "x", "p", "-", "--", "a b", "&", "&amp", ";", "]", "]]", ">", "<", "'", '"', "\x01", "\x0c",
+                    "\a", "\t", "\n", "a\nb", "\ta\t", "\n\n", "\r", "\ufffe", "?", "?>", "%", "-->", "]]>", "正文 😀",
+                    "x=\"1\"", "&#1;", "\x00", "甲\t乙\n丙 & <丁>", "\ue000", "&amp;lt;", "\t&\t\n"]
+
+
+def test_the_skeleton_check_passes_only_what_expat_passes():
+    """The cheap check of a render (CompiledTemplate._skeleton_ok) is as strict as expat on the whole
+    document: whatever it lets through, expat accepts; and it does let the ordinary cases through."""
+    import jinja2
+
+    from nianbao.render import _render_chunks
+
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+    head = "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n<w:document xmlns:w=\"urn:w\">"
+    tail = "</w:document>"
+    passed = planned = 0
+    for body in _SKELETON_BODIES:
+        template = env.from_string(body)
+        compiled = CompiledTemplate.__new__(CompiledTemplate)
+        compiled._head, compiled._tail, compiled._skeletons = head, tail, {}
+        compiled._unescape_markers = False
+        for value in _SKELETON_VALUES:
+            for context in ({"v": value, "xs": [value]}, {"v": value, "xs": [value, "y", value]}):
+                chunks = _render_chunks(template, context, "t")
+                if compiled._skeleton_ok(chunks):
+                    passed += 1
+                    document = head + compiled._finish_part("".join(chunks)) + tail
+                    ensure_well_formed(document.encode("utf-8"))  # never raises where the skeleton passed
+                    plan = compiled._skeleton(chunks)
+                    if plan:  # the text read by the skeleton's plan is the text read off the document
+                        planned += 1
+                        assert compiled._planned_text(plan, chunks) == fast_visible_text(document)
+    assert passed > 100 and planned > 100
+    # The bundled template's ordinary render takes the cheap check and reads its text by the plan.
+    result = check_file(SEED_DATA)
+    assert result.report is not None
+    compiled = CompiledTemplate(result.report.spec.docx)
+    chunks = _render_chunks(compiled._body, build_context(result.report), "t")
+    plan = compiled._skeleton(chunks)
+    assert plan
+    assert compiled._planned_text(plan, chunks) == fast_visible_text(compiled.render_xml(build_context(result.report)))
+
+
+def test_dict_lookup_shortcut_gives_what_jinja_gives():
+    import jinja2
+
+    from nianbao import template_cache
+
+    source = "{{ d.a }}|{{ d.items is callable }}|{{ d.get('a') }}|{{ d['b'].c }}|{{ l.append is callable }}|{{ n.x }}"
+    context = {"d": {"a": "甲&", "items": "shadowed", "b": {"c": 1}}, "l": [1], "n": _Named()}
+    plain = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True).from_string(source)
+    ours = template_cache.environment({"t": source}).get_template("t")
+    assert ours.render(context) == plain.render(context)
+    for missing in ("{{ d.zz }}", "{{ d.a.zz }}"):
+        with pytest.raises(jinja2.UndefinedError):
+            template_cache.environment({"t": missing}).get_template("t").render(context)
+
+
+class _Named(dict):  # a dict subclass keeps Jinja's own order (attribute first)
+    x = "attribute"

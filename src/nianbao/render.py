@@ -36,7 +36,7 @@ from .provenance import (
 from .spec import Spec
 from .values import format_number
 from .wordml import W_NS, fonts_used, read_zip_parts, restore_font_fallbacks
-from .zippack import PackedMember, pack_member, write_zip
+from .zippack import REPORT_LEVEL, PackedMember, pack_member, write_zip
 
 DOCUMENT_PART = "word/document.xml"
 CORE_PART = "docProps/core.xml"
@@ -131,6 +131,9 @@ class CompiledTemplate:
         self._tail: str = prepared["tail"]
         self._fix_tables: bool = prepared["fix_tables"]
         self._unescape_markers: bool = prepared["unescape_markers"]
+        self._skeleton_checkable = not self._fix_tables and not self._unescape_markers
+        # Skeleton → False, or its text plan (see _skeleton).
+        self._skeletons: dict[tuple[str | None, ...], tuple[str | int, ...] | bool] = {}
         # Paragraph texts can be read off the rendered string (see fast_visible_text) unless the body
         # nests paragraphs (text boxes) or holds alternative content: then the slower lxml reading is used.
         self._flat_text = (
@@ -163,17 +166,16 @@ class CompiledTemplate:
 
     def _member(self, name: str, data: bytes) -> PackedMember:
         packed = self._packed.get((name, data))
-        return packed if packed is not None else pack_member(name, data)
+        return packed if packed is not None else pack_member(name, data, REPORT_LEVEL)
 
     def _digest(self, name: str, data: bytes) -> bytes:
         digest = self._digests.get((name, data))
         return digest if digest is not None else hashlib.sha256(data).digest()
 
     def _render_part(self, template: jinja2.Template, context: dict[str, Any]) -> str:
-        try:
-            xml = template.render(context)
-        except jinja2.UndefinedError as exc:
-            raise TemplateTrouble(f"Word 模板 {self.path.name} 用到了数据中没有的字段：{exc.message}") from None
+        return self._finish_part("".join(_render_chunks(template, context, self.path.name)))
+
+    def _finish_part(self, xml: str) -> str:
         # docxtpl puts a newline before every <w:p> for Jinja and takes it out after rendering; neither is
         # done here, with the same result (data cannot hold "<w:p": it is escaped).
         if self._unescape_markers:
@@ -182,13 +184,105 @@ class CompiledTemplate:
             xml = _resolve_listing(xml)
         return xml
 
+    def _skeleton_ok(self, chunks: list[str]) -> bool:
+        """True if the body Jinja rendered as `chunks` is known well-formed without parsing it again: as
+        strict as expat on the whole document (ensure_well_formed), and used only where that is proven.
+
+        Jinja yields the template's own text as `str` and every `{{ value }}` as the `Markup` autoescape
+        made of it. The skeleton keeps the template text (and empty values) literally and stands for each
+        other value by its probe. A value must be *plain*: XML characters other than `<`, `>`, `"`, `'`,
+        `]` and the ASCII controls except tab and newline, with `&` only in the five references escaping
+        writes (`&amp; &lt; &gt; &#34; &#39;`). Its probe keeps its tabs and newlines where they are and
+        puts `&amp; --` for each non-empty stretch between them. The skeleton must hold no `<!` or `<?`
+        (no comment, CDATA, DOCTYPE or processing instruction); it goes through the same clean-up as the
+        document (tabs and newlines in <w:t> become Word markup, see _resolve_listing) and is parsed by
+        expat with the template's fixed head and tail, once: the verdict is cached.
+        Why a plain value may stand where its probe passed: `&amp; --` begins with a reference and holds
+        a space, so it is well-formed only in element content or an attribute value (not in a name,
+        between attributes or in a reference), and there a stretch of plain text is well-formed too;
+        being non-empty, it ends an `&…` or `]]` of the text before it as the probe does, and holding no
+        `<`, `>`, `]` or bare `&` it cannot start or complete a tag, a reference or `]]>`. The clean-up
+        finds paragraphs, runs and texts by their tags, which a value cannot contain, so it changes the
+        same tabs and newlines in the same elements in both. A value that is not plain, or a skeleton that
+        fails, sends the whole document to expat."""
+        return self._skeleton(chunks) is not None
+
+    def _skeleton(self, chunks: list[str]) -> tuple[str | int, ...] | None:
+        """None unless `chunks` pass the skeleton check (_skeleton_ok); else the skeleton's text plan (see
+        _text_plan), empty if it has none."""
+        holes = [c for c in chunks if type(c) is not str and c]
+        if holes:
+            joined = "\x00".join(holes)
+            if joined.count("\x00") != len(holes) - 1 or _NOT_PLAIN.search(joined):
+                return None
+        key = tuple(
+            c if type(c) is str or not c else _listing_probe(c) if "\n" in c or "\t" in c else None
+            for c in chunks
+        )
+        verdict = self._skeletons.get(key)
+        if verdict is None:
+            probe = "".join(_HOLE_PROBE if c is None else c for c in key)
+            verdict = "<!" not in probe and "<?" not in probe
+            if verdict:
+                try:
+                    ensure_well_formed((self._head + self._finish_part(probe) + self._tail).encode("utf-8"))
+                except TemplateTrouble:
+                    verdict = False
+            if verdict:
+                verdict = self._text_plan(chunks)
+            if len(self._skeletons) >= _SKELETONS_KEPT:
+                self._skeletons.clear()
+            self._skeletons[key] = verdict
+        return None if isinstance(verdict, bool) else verdict
+
+    def _text_plan(self, chunks: list[str]) -> tuple[str | int, ...]:
+        """How fast_visible_text of every document with this skeleton reads: the template's text, and
+        (as its number) each stretch of a value between tabs and newlines (see _stretches), unescaped.
+
+        Read once off the skeleton with a private-use character standing for each stretch: the readings
+        of fast_visible_text look only at tags, which a value cannot contain, so a stretch lands where its
+        stand-in does; the tabs and newlines are kept and cleaned up as in the document; `html.unescape`
+        changes whole references, which never straddle a value and the text around it. Empty (no plan,
+        the document is read whole) if the template text holds such characters, or too many stretches.
+        A test compares the planned reading with fast_visible_text on hostile values."""
+        pieces: list[str] = []
+        count = 0
+        for chunk in chunks:
+            if type(chunk) is str or not chunk:
+                if _STAND_INS.search(chunk):
+                    return ()
+                pieces.append(chunk)
+                continue
+            for piece in _TAB_OR_NEWLINE.split(chunk):
+                if piece in ("\t", "\n"):
+                    pieces.append(piece)
+                elif piece:
+                    pieces.append(chr(_STAND_IN_FIRST + count))
+                    count += 1
+        if count > _STAND_IN_COUNT or _STAND_INS.search(self._head + self._tail):
+            return ()
+        text = fast_visible_text(self._head + self._finish_part("".join(pieces)) + self._tail)
+        plan = tuple(ord(p) - _STAND_IN_FIRST if len(p) == 1 and _STAND_INS.match(p) else p
+                     for p in _STAND_IN_SPLIT.split(text) if p)
+        return plan or ("",)
+
+    def _planned_text(self, plan: tuple[str | int, ...], chunks: list[str]) -> str:
+        """fast_visible_text of the document rendered as `chunks`, by the skeleton's plan (_text_plan)."""
+        stretches = _stretches(chunks)
+        return "".join(p if type(p) is str else _unescape(stretches[p]) for p in plan)  # type: ignore[index]
+
     def render_xml(self, context: dict[str, Any]) -> str:
         """The rendered word/document.xml; raises TemplateTrouble if it is not well-formed XML."""
         return self._render_document(context)[0].decode("utf-8")
 
     def _render_document(self, context: dict[str, Any]) -> tuple[bytes, str]:
         """word/document.xml as bytes, checked to be well-formed, and its content fingerprint."""
-        body = self._render_part(self._body, context)
+        chunks = _render_chunks(self._body, context, self.path.name)
+        body = "".join(chunks)
+        # The cheaper, equally strict check of the rendered body (see _skeleton_ok) is not used with the
+        # rare marker clean-up or table fix-up.
+        by_skeleton = self._skeleton_checkable
+        body = self._finish_part(body)
         if self._fix_tables:
             from docxtpl import DocxTemplate
             from lxml import etree
@@ -197,7 +291,11 @@ class CompiledTemplate:
         text = self._head + body + self._tail
         xml = text.encode("utf-8")
         if self._flat_text and "\r" not in text:
-            ensure_well_formed(xml)
+            plan = self._skeleton(chunks) if by_skeleton else None
+            if plan is None:
+                ensure_well_formed(xml)
+            if plan:
+                return xml, text_hash(self._planned_text(plan, chunks))
             return xml, text_hash(fast_visible_text(text))
         return xml, content_hash(_parse_checked(xml))
 
@@ -224,8 +322,59 @@ class CompiledTemplate:
             else:
                 extra_parts.append((CUSTOM_PART, custom))
         members = [self._member(info.filename, replaced.get(info.filename, data)) for info, data in self.parts]
-        members += [pack_member(name, data) for name, data in extra_parts]
+        members += [pack_member(name, data, REPORT_LEVEL) for name, data in extra_parts]
         return write_zip(members)
+
+
+# See CompiledTemplate._skeleton_ok. A value is joined to the next one by "\x00" for one search.
+_HOLE_PROBE = "&amp; --"
+_NOT_PLAIN = re.compile("[\x01-\x08\x0b-\x1f<>\"'\\]\ud800-\udfff\ufffe\uffff]|&(?!(?:amp|lt|gt|#34|#39);)")
+_SKELETONS_KEPT = 256
+_TAB_OR_NEWLINE = re.compile("([\t\n])")
+
+
+# Private-use characters stand for the values' stretches when a skeleton's text plan is read.
+_STAND_IN_FIRST, _STAND_IN_COUNT = 0xE000, 6400
+_STAND_INS = re.compile("[\ue000-\uf8ff]")
+_STAND_IN_SPLIT = re.compile("([\ue000-\uf8ff])")
+
+
+def _stretches(chunks: list[str]) -> list[str]:
+    """The values' stretches between tabs and newlines, in order (the numbers of a text plan)."""
+    found: list[str] = []
+    for chunk in chunks:
+        if type(chunk) is str or not chunk:
+            continue
+        if "\n" in chunk or "\t" in chunk:
+            found += [p for p in _TAB_OR_NEWLINE.split(chunk) if p and p not in ("\t", "\n")]
+        else:
+            found.append(chunk)
+    return found
+
+
+def _unescape(text: str) -> str:
+    if "&" not in text:
+        return text
+    import html
+
+    return html.unescape(text)
+
+
+def _listing_probe(value: str) -> str:
+    """The probe of a plain value holding tabs or newlines: those kept, each stretch between them `&amp; --`."""
+    return "".join(piece if piece in ("\t", "\n") else _HOLE_PROBE if piece else ""
+                   for piece in _TAB_OR_NEWLINE.split(value))
+
+
+def _render_chunks(template: jinja2.Template, context: dict[str, Any], name: str) -> list[str]:
+    """What `template.render(context)` joins: the template's text as `str`, each value as `Markup`."""
+    try:
+        try:
+            return list(template.root_render_func(template.new_context(context)))
+        except Exception:
+            template.environment.handle_exception()  # as Template.render does: the template's traceback
+    except jinja2.UndefinedError as exc:
+        raise TemplateTrouble(f"Word 模板 {name} 用到了数据中没有的字段：{exc.message}") from None
 
 
 # Markup after which paragraph texts are not simply the <w:t> of flat <w:p> elements in order.

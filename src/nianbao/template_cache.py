@@ -99,6 +99,26 @@ class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(jinja2.Environment):
+    """Jinja's environment, with `a.b` on a plain dict looked up without first raising AttributeError.
+
+    Jinja tries the attribute and then the item; on a `dict` (exactly: not a subclass) every name that is
+    not one of dict's own attributes has no attribute, so the item is looked up at once. The result is
+    the same (names like `items` still give the method, a missing key still the undefined); only the
+    caught AttributeError of every `表.行.r1` is spared (a few hundred per report)."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except (KeyError, TypeError):
+                pass
+        return super().getattr(obj, attribute)
+
+
 def environment(sources: dict[str, str]) -> jinja2.Environment:
     """A strict, escaping Jinja environment that serves `sources` by name, with compiled code cached."""
     folder = cache_dir()
@@ -109,7 +129,7 @@ def environment(sources: dict[str, str]) -> jinja2.Environment:
             jinja_folder.mkdir(parents=True, exist_ok=True)
         if jinja_folder.is_dir():
             bytecode_cache = _QuietBytecodeCache(str(jinja_folder))
-    return jinja2.Environment(
+    return _Environment(
         undefined=jinja2.StrictUndefined,
         autoescape=True,
         loader=jinja2.FunctionLoader(lambda name: (sources[name], None, lambda: True) if name in sources else None),

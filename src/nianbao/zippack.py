@@ -1,7 +1,7 @@
 """Write a .docx (zip) package whose unchanging members were compressed once, not once per report.
 
-`pack_member` deflates one member (level 6, as `zipfile` does with `compresslevel=6`); `write_zip` lays
-the members out exactly as `zipfile.ZipFile.writestr` would (same headers, same central directory, same
+`pack_member` deflates one member (level 6 unless told, as `zipfile` does with `compresslevel=6`);
+`write_zip` lays the members out exactly as `zipfile.ZipFile.writestr` would (same headers, same central directory, same
 bytes — a test compares them), but copies the already-compressed data as it is. A template's styles,
 theme, fonts, settings and relationships are the same in every report: they are packed when the template
 is compiled and copied raw into each report.
@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from zipfile import ZIP_DEFLATED, ZipInfo
 
 COMPRESS_LEVEL = 6
+# The members rendered anew for every report (word/document.xml above all) are deflated at level 1: about
+# a third of level 6's CPU for the ~120 KB document (0.34 against 0.9–1.1 ms), 6.8 KB instead of 5.3 KB.
+# The content is the same; the members packed once per template keep level 6.
+REPORT_LEVEL = 1
 _DATE_TIME = (1980, 1, 1, 0, 0, 0)  # fixed: the same data gives the same file
 _CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
 _END = struct.Struct("<4s4H2LH")
@@ -30,8 +34,8 @@ class PackedMember:
     deflated: bytes
 
 
-def pack_member(name: str, data: bytes) -> PackedMember:
-    compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+def pack_member(name: str, data: bytes, level: int = COMPRESS_LEVEL) -> PackedMember:
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
     deflated = compressor.compress(data) + compressor.flush()
     return PackedMember(name, zlib.crc32(data), len(data), deflated)
 
