@@ -552,7 +552,7 @@ class _Walker:
     def _row(self, row: Row, node: Node, by_label: dict[str, Column]) -> None:
         """A row: a mapping column → value, a list of values in column order, or one value for one column."""
         columns = row.columns
-        subject = f"{row.table}「{row.display}」"
+        subject = f"{row.table}「{row.display}」" if node.kind != "seq" else ""  # a list: only on a mistake
         if node.is_empty():
             self.problems.append(
                 error(node.location, f"{subject}是空的", "没有数据的栏目请填 0，或删去这一行（未写的栏目按 0 计）")
@@ -570,8 +570,9 @@ class _Walker:
             return
         if node.kind == "seq":
             values = node.children
-            required = [c for c in columns if not c.computed]
-            if len(values) not in (len(columns), len(required)):
+            required = columns if len(values) == len(columns) else [c for c in columns if not c.computed]
+            if len(values) != len(required):
+                subject = f"{row.table}「{row.display}」"
                 expected = (f"{len(columns)} 个（{'、'.join(c.label for c in columns)}）"
                             if len(required) == len(columns)
                             else f"{len(columns)} 个（含总计）或 {len(required)} 个（不含总计）")
@@ -580,7 +581,14 @@ class _Walker:
                           "按表格栏目顺序填写，没有数据的栏目填 0")
                 )
                 return
+            cells = self.report.cells
             for column, value in zip(columns, values, strict=False):
+                if column.kind == "count" and value.kind == "scalar":
+                    text = value.text.strip()
+                    if 0 < len(text) <= 9 and text.isascii() and text.isdigit():
+                        # The usual cell, as in _cell (inlined: this runs for nearly every cell of a district).
+                        cells[(row.table, row.id, column.id)] = Cell(int(text), value.location)
+                        continue
                 self._cell(row, column, value)
             return
         for k, v in node.items:
