@@ -12,6 +12,7 @@ from docx import Document
 from nianbao import build_file
 from nianbao.cli import cli
 from nianbao.docx_check import CHANGE_RULE, check_document
+from nianbao.problems import Kind, Location, Severity, warning
 from nianbao.report_reader import read_report
 
 from .handmade import make_report
@@ -190,6 +191,100 @@ def test_renamed_part_heading_and_blank_cell(tmp_path, monkeypatch):
         "南城街道.docx 表四「行政复议」行「结果维持」栏 警告：表四「行政复议」行「结果维持」栏没有可用的数（见上面的错误），"
         "用到它的 1 项核对没有做：表四合计（「行政复议」行）",
     ]
+
+
+def test_missing_table_is_an_error_in_a_finished_report_and_a_to_do_in_an_import(built):
+    document = Document(str(built))
+    table4 = document.tables[2]._tbl
+    table4.getparent().remove(table4)
+    document.save(str(built))
+
+    checked = [p for p in check_document(built).problems if p.kind is Kind.MISSING_TABLE]
+    imported = [p for p in read_report(built).problems if p.kind is Kind.MISSING_TABLE]
+
+    assert [(p.severity, p.message, p.hint) for p in checked] == [
+        (Severity.ERROR, "没有找到表四「四、政府信息公开行政复议、行政诉讼情况」", "按官方格式插入这张表格（Word 表格，不能是图片）"),
+    ]
+    assert [(p.severity, p.message, p.hint) for p in imported] == [
+        (Severity.WARNING, "没有找到表四「四、政府信息公开行政复议、行政诉讼情况」",
+         "按官方格式插入这张表格（Word 表格，不能是图片）；导入时这张表写作“缺失”"),
+    ]
+
+
+@pytest.fixture
+def read_with_letterhead(tmp_path):
+    """A report read with a line above its title that belongs to no part (a letterhead)."""
+    source = tmp_path / "r.txt"
+    source.write_text("某某区人民政府\n某某街道办事处2024年政府信息公开工作年度报告\n一、总体情况\n正文。\n",
+                      encoding="utf-8")
+    return read_report(source)
+
+
+@pytest.mark.parametrize("said", [
+    "生成这份报告之后模板「区模板」更新过，固定文字的不同可能来自模板",
+    "模板「区模板」在生成之后改过",  # the words may change: the finding is known by its kind
+])
+def test_text_above_the_title_is_folded_into_the_template_change(read_with_letterhead, said):
+    from nianbao.docx_check import _fold_into_template_change
+
+    read = read_with_letterhead
+    assert [p.message for p in read.problems if p.kind is Kind.BEFORE_TITLE] == [
+        "标题之前的文字“某某区人民政府”不属于报告的任何部分，已略过"]
+    changes = [warning(Location("r.docx"), said, kind=Kind.TEMPLATE_CHANGED)]
+    folded = _fold_into_template_change(read, changes)
+    assert folded == [p for p in read.problems if p.kind is not Kind.BEFORE_TITLE] and folded
+    assert changes[0].message == said + "；标题之前的“某某区人民政府”是原模板的文字"
+
+
+def test_a_change_not_of_the_template_takes_no_stray_text(read_with_letterhead):
+    from nianbao.docx_check import _fold_into_template_change
+
+    changes = [warning(Location("r.docx"), "生成这份报告之后模板被人提起过")]  # the words, not the kind
+    assert _fold_into_template_change(read_with_letterhead, changes) == read_with_letterhead.problems
+    assert changes[0].message == "生成这份报告之后模板被人提起过"
+
+
+@pytest.fixture
+def inflations(monkeypatch):
+    """Counts, for the bytes of one file, how often a zip archive is opened over them and how often each
+    of its members is inflated."""
+    import io
+    import zipfile
+    from collections import Counter
+
+    seen: dict[str, object] = {"bytes": None, "archives": 0, "members": Counter()}
+    opened, init = zipfile.ZipFile.open, zipfile.ZipFile.__init__
+
+    def watched_init(self, file, *args, **kwargs):
+        init(self, file, *args, **kwargs)
+        self._watched = isinstance(file, io.BytesIO) and file.getvalue() == seen["bytes"]
+        seen["archives"] += self._watched
+
+    def watched_open(self, name, *args, **kwargs):
+        if getattr(self, "_watched", False):
+            seen["members"][getattr(name, "filename", name)] += 1
+        return opened(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", watched_init)
+    monkeypatch.setattr(zipfile.ZipFile, "open", watched_open)
+    return seen
+
+
+@pytest.mark.parametrize("step", ["check", "import", "overwrite guard"])
+def test_each_part_of_the_report_is_inflated_once(built, tmp_path, inflations, step):
+    from nianbao.guard import OutputState, output_state
+    from nianbao.importer import import_report
+
+    inflations["bytes"] = built.read_bytes()
+    if step == "check":
+        assert check_document(built).ok
+    elif step == "import":
+        assert import_report(built, tmp_path / "导入.yaml").report.facts["机关"] == "安宁街道"
+    else:
+        assert output_state(built) is OutputState.UNCHANGED
+    assert inflations["archives"] == 1
+    assert "docProps/custom.xml" in inflations["members"] and "word/document.xml" in inflations["members"]
+    assert max(inflations["members"].values()) == 1, inflations["members"]
 
 
 def test_merged_cells_are_read_once_from_the_grid(built):

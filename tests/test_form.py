@@ -142,6 +142,18 @@ def test_tampered_workbook_is_refused_naming_sheet_cell_and_label(district_forms
     assert list(tmp_path.glob("*.yaml")) == []
 
 
+@pytest.mark.parametrize("force", [False, True])
+def test_a_folder_where_the_data_file_goes_is_said_so(district_forms, tmp_path, monkeypatch, force):
+    from nianbao.errors import FileTrouble
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "红星街道.yaml").mkdir()
+    with pytest.raises(FileTrouble) as raised:
+        import_form(form_of(district_forms, "红星街道"), tmp_path, force=force)
+    assert (raised.value.where, raised.value.message) == (
+        "红星街道.yaml", "输出路径是一个文件夹，不能用文件替换它；请换一个输出文件名，或删去（改名）这个文件夹")
+
+
 def test_deleted_row_never_reads_shifted_numbers(district_forms, tmp_path):
     path = _tampered(district_forms, tmp_path, lambda b: b["表三"].delete_rows(12))
     result = import_form(path)

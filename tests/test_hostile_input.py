@@ -206,6 +206,48 @@ def test_damaged_properties_are_foreign_and_force_replaces_them(tmp_path, monkey
     assert check_document(again).report is not None
 
 
+def _moved_main_part(source: Path, target: Path, content_type: str) -> Path:
+    """A copy of the .docx whose main document is word/main.xml of `content_type`, as its package says."""
+    import zipfile
+
+    main = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            name = info.filename
+            if name == "word/document.xml":
+                name = "word/main.xml"
+            elif name == "word/_rels/document.xml.rels":
+                name = "word/_rels/main.xml.rels"
+            elif name == "_rels/.rels":
+                data = data.replace(b'Target="word/document.xml"', b'Target="/word/main.xml"')
+            elif name == "[Content_Types].xml":
+                data = data.replace(b'PartName="/word/document.xml" ContentType="' + main.encode(),
+                                    b'PartName="/word/main.xml" ContentType="' + content_type.encode())
+            out.writestr(name, data)
+    return target
+
+
+def test_the_main_document_is_found_by_the_package_not_by_its_usual_name(tmp_path, monkeypatch):
+    from nianbao import FileTrouble, build_file
+    from nianbao.report_reader import read_report
+
+    monkeypatch.chdir(tmp_path)
+    district = Path(__file__).resolve().parents[1] / "data" / "龙马潭区" / "2024"
+    _, built = build_file(district / "红星街道.yaml", tmp_path / "out")  # an office with numbers in its tables
+    main = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+    moved = _moved_main_part(built, tmp_path / "moved.docx", main)
+    values = [{k: c.value for k, c in read_report(p).report.cells.items()} for p in (moved, built)]
+    assert values[0] == values[1] and any(values[0].values())
+    template = "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
+    try:
+        read_report(_moved_main_part(built, tmp_path / "模板.docx", template))
+    except FileTrouble as trouble:
+        assert trouble.message.startswith("不是有效的 Word 文档（.docx）")
+    else:
+        raise AssertionError("a Word template was read as a report")
+
+
 def test_old_word_odt_and_encrypted_documents_are_named(tmp_path, monkeypatch):
     from nianbao import FileTrouble
 

@@ -194,6 +194,21 @@ def test_import_scoreboard_counts_what_was_read(tmp_path: Path) -> None:
     assert "部分找到 1/6" in line and "待补：" in line and "联系电话" in line
 
 
+def test_import_scoreboard_counts_unplaced_findings_by_kind_not_by_their_words(tmp_path: Path) -> None:
+    from nianbao.importer import import_report
+    from nianbao.problems import Location, warning
+
+    source = tmp_path / "r.txt"
+    source.write_text("附件2\n某某街道办事处2024年政府信息公开工作年度报告\n一、总体情况\n正文。\n", encoding="utf-8")
+    result = import_report(source, tmp_path / "r.yaml")
+    assert [p.message for p in result.problems if p.left_out] == [
+        "标题之前的文字“附件2”不属于报告的任何部分，已略过"]
+    assert "无法放入的文字或表格行 1 处" in result.scoreboard()
+    # A finding that only quotes the words (a heading the clerk wrote) is not something left out.
+    result.problems.append(warning(Location("r.txt", 3), "第一部分的标题是「一、总体情况（附表已略过，没有读取）」"))
+    assert "无法放入的文字或表格行 1 处" in result.scoreboard()
+
+
 def test_missing_section_is_a_placeholder_that_check_lists_once_as_a_to_do(tmp_path: Path) -> None:
     from nianbao.importer import import_report
 

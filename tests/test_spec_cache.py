@@ -129,3 +129,18 @@ def test_processes_filling_the_cache_at_once_all_get_the_spec(cache, tmp_path):
     assert outputs == {f"{len(expected.rules)} {len(expected.tables)} {expected.name}\n"}
     assert len(list((cache / "spec").glob("*.pickle"))) == 1
     assert not list((cache / "spec").glob(".*.tmp")), "no temporary file left behind"
+
+
+def test_two_templates_under_one_entry_name_never_get_each_others_spec(cache, tmp_path, monkeypatch):
+    """The entry's file name is only a checksum of its key; the key inside is compared whole."""
+    import nianbao.spec
+
+    monkeypatch.setattr(nianbao.spec, "_spec_path", lambda key: cache / "spec" / "same-name.pickle")
+    mine = _template(tmp_path)
+    rules = mine / "rules.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("表三「{列}」列：第一项", "改过的表三「{列}」列：第一项", 1),
+                     encoding="utf-8")
+    for _ in range(2):
+        assert any(r.message.startswith("改过的表三") for r in _reload(mine).rules)
+        assert not any(r.message.startswith("改过的表三") for r in _reload(OFFICIAL).rules)
+    assert [p.name for p in (cache / "spec").iterdir()] == ["same-name.pickle"]

@@ -17,7 +17,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from .regex_cache import prime_known_patterns
 from .version import __version__
+
+# Before any other module of the package is imported: the patterns the imports compile come from the cache.
+prime_known_patterns()
 
 _WHERE = {
     "Status": "batch",

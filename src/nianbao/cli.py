@@ -19,6 +19,7 @@ from .batch import EXIT_SKIPPED, Status
 from .district import DEFAULTS_FILE
 from .errors import ChecksFailed, NianbaoError
 from .progress import ConsoleReporter
+from .regex_cache import remember_compiled_patterns
 from .runs import build_paths, check_paths
 from .summary import SUMMARY_FILE, print_summary
 from .version import __version__
@@ -382,4 +383,7 @@ def main() -> None:
     # (see batch.die_with_parent) and remove theirs. The default action would leave .tmp files behind.
     with contextlib.suppress(ValueError, OSError):  # not the main thread, or no such signal here
         signal.signal(signal.SIGTERM, functools.partial(exit_on_sigterm, notice=TERMINATED))
-    cli(prog_name="nianbao")
+    try:
+        cli(prog_name="nianbao")
+    finally:
+        remember_compiled_patterns()  # what the imports and the command compiled, for the next start

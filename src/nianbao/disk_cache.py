@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from .version import __version__
@@ -54,6 +53,8 @@ def read_quietly(path: Path) -> bytes | None:
 
 def write_quietly(path: Path, data: bytes) -> None:
     """Write a cache entry atomically (a temporary file renamed over it); silently skipped on any OS error."""
+    import tempfile  # only when writing: a start that finds its entries does not load it (nor shutil, random)
+
     temp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -3,9 +3,6 @@ list what was changed after generation, by re-rendering its data in memory and c
 
 from __future__ import annotations
 
-import re
-import zipfile
-import zlib
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -13,26 +10,22 @@ from typing import TYPE_CHECKING
 
 from .check import check_report
 from .district import previous_report, previous_year_path
-from .errors import FileTrouble
 from .load import load_report
 from .model import Paragraph, ReportData
 from .pipeline import CheckResult, check_file
-from .problems import Location, Problem, error, has_errors, warning
-from .provenance import Provenance, read_provenance, report_template, sha256_files
+from .problems import Kind, Location, Problem, has_errors, warning
 from .source import display_name, read_bytes
 from .values import shorten
 from .wordml import MAX_DOCX_BYTES
 
 if TYPE_CHECKING:
+    from .provenance import Provenance
     from .report_reader import ReadReport
 
-# The Word reading (python-docx, lxml) and the renderer are imported where a .docx is read: `check_any` on
-# a data file (`nianbao check data.yaml`) does not pay for them at start-up.
+# The Word reading (python-docx, lxml), the fingerprints (provenance) and the renderer are imported where a
+# .docx is read: `check_any` on a data file (`nianbao check data.yaml`) does not pay for them at start-up.
 
 CHANGE_RULE = "生成后修改"
-TEMPLATE_CHANGED = "生成这份报告之后模板"
-BEFORE_TITLE = "报告标题之前"
-_STRAY_TEXT = re.compile("文字“(.*)”不属于")
 
 
 def check_document(
@@ -43,47 +36,31 @@ def check_document(
 
     The data file it was built from is found from the report's folder as recorded; `data` names it instead.
     """
-    from .report_reader import MISSING_TABLE_RULE, read_report
+    from .report_reader import read_generated_report
 
     path = Path(path)
-    raw = _read_bytes(path)
-    problems: list[Problem] = []
-    if template is None:
-        template, trouble = report_template(_provenance_or_none(raw), path, data)
-        problems.extend(trouble)
-    read = read_report(path, data=raw, template=template)
+    read = read_generated_report(path, data=_read_bytes(path), template=template, data_file=data, finished=True)
     report = read.report
-    explicit = previous if previous is not None else _previous_from_provenance(raw, path.parent, data)
+    explicit = previous if previous is not None else _previous_from_provenance(read.provenance, path.parent, data)
     last_year = previous_report(report, explicit)
-    changes = changes_since_generation(read, raw, data, template)
-    # A finished report without one of its tables is wrong (an import only marks the table 缺失).
-    problems[:0] = [error(p.location, p.message, p.hint.split("；")[0], p.rule) if p.rule == MISSING_TABLE_RULE else p
-                    for p in _fold_into_template_change(read.problems, changes)]
+    changes = changes_since_generation(read, data, read.template)
+    problems = list(_fold_into_template_change(read, changes))
     problems.extend(changes)
     problems.extend(check_report(report, last_year))
     return CheckResult(path, report, problems)
 
 
-def _provenance_or_none(raw: bytes) -> Provenance | None:
-    """The report's provenance, or None when the file cannot be read as a package (read_report then says
-    what is wrong with it, in Chinese)."""
-    try:
-        return read_provenance(raw)
-    except (FileTrouble, zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, zlib.error):
-        return None
-
-
-def _fold_into_template_change(read_problems: list[Problem], changes: list[Problem]) -> list[Problem]:
+def _fold_into_template_change(read: ReadReport, changes: list[Problem]) -> list[Problem]:
     """When the template changed since generation, text above the title that the template no longer has
     is the old template's (a letterhead): said once, in the template-change warning, not as stray text."""
-    at = next((i for i, p in enumerate(changes) if p.message.startswith(TEMPLATE_CHANGED)), None)
+    at = next((i for i, p in enumerate(changes) if p.kind is Kind.TEMPLATE_CHANGED), None)
     if at is None:
-        return read_problems
-    stray = [p for p in read_problems if p.location.file.endswith(BEFORE_TITLE)]
+        return read.problems
+    stray = [p for p in read.problems if p.kind is Kind.BEFORE_TITLE]
     if stray:
-        texts = "、".join(f"“{m.group(1)}”" for p in stray if (m := _STRAY_TEXT.search(p.message)))
+        texts = "、".join(f"“{text}”" for text in read.before_title)
         changes[at] = replace(changes[at], message=changes[at].message + f"；标题之前的{texts}是原模板的文字")
-    return [p for p in read_problems if p not in stray]
+    return [p for p in read.problems if p not in stray]
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -101,9 +78,10 @@ def _data_files(provenance: Provenance, report_dir: Path, data: Path | str | Non
     return [*shared, office]
 
 
-def _previous_from_provenance(raw: bytes, report_dir: Path, data: Path | str | None) -> Path | None:
+def _previous_from_provenance(
+    provenance: Provenance | None, report_dir: Path, data: Path | str | None
+) -> Path | None:
     """Last year's data of a generated report: beside its office data file, in the previous year's folder."""
-    provenance = read_provenance(raw)
     if provenance is None or not provenance.sources:
         return None
     office = _data_files(provenance, report_dir, data)[-1]
@@ -112,13 +90,15 @@ def _previous_from_provenance(raw: bytes, report_dir: Path, data: Path | str | N
 
 
 def changes_since_generation(
-    read: ReadReport, raw: bytes, data: Path | str | None = None, template: Path | str | None = None
+    read: ReadReport, data: Path | str | None = None, template: Path | str | None = None
 ) -> list[Problem]:
-    """What differs between the document and what nianbao would build from the data it was built from."""
+    """What differs between the document (read by report_reader.read_generated_report, which gives its
+    record) and what nianbao would build from the data it was built from."""
+    from .provenance import sha256_files
     from .render import compiled_template, render_report
     from .report_reader import read_report
 
-    provenance = read_provenance(raw)
+    provenance = read.provenance
     if provenance is None or not provenance.sources:
         return []
     doc = Location(read.report.source)
@@ -140,8 +120,8 @@ def changes_since_generation(
         return problems
     if provenance.template_hash and provenance.template_hash != compiled_template(original.spec.docx).hash:
         problems.append(warning(
-            doc, f"{TEMPLATE_CHANGED}「{original.spec.folder.name}」更新过，固定文字的不同可能来自模板",
-            f"用 nianbao build 按现在的模板（{original.spec.docx.name}）重新生成报告", CHANGE_RULE))
+            doc, f"生成这份报告之后模板「{original.spec.folder.name}」更新过，固定文字的不同可能来自模板",
+            f"用 nianbao build 按现在的模板（{original.spec.docx.name}）重新生成报告", CHANGE_RULE, Kind.TEMPLATE_CHANGED))
     rebuilt = read_report(read.report.path, data=render_report(original), display=read.report.source)
     problems.extend(_cell_changes(read.report, original))
     problems.extend(_label_changes(read, rebuilt))

@@ -9,14 +9,13 @@ own top-left position. Plain text (a report copied out of a PDF or a web page) h
 
 from __future__ import annotations
 
-import io
+import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from docx import Document
 from lxml import etree
 
 from .errors import FileTrouble
@@ -84,11 +83,13 @@ def renumber_tables(blocks: list[ParagraphBlock | TableBlock]) -> list[Paragraph
 
 @dataclass
 class DocumentBlocks:
-    """A document as blocks in reading order; `kind` is "docx" or "text"."""
+    """A document as blocks in reading order; `kind` is "docx" or "text". `properties`: a .docx's
+    docProps/custom.xml as read with the rest of it (b"" when it has none), for its provenance."""
 
     kind: str
     display: str
     blocks: list[ParagraphBlock | TableBlock] = field(default_factory=list)
+    properties: bytes = b""
 
 
 def read_blocks(path: Path, display: str, data: bytes | None = None) -> DocumentBlocks:
@@ -105,9 +106,9 @@ def read_docx_blocks(path: Path, display: str, data: bytes | None = None) -> Doc
     if reason is not None:
         raise FileTrouble(reason, display)
     try:
-        # Inflate every part once within the bounds (counting while inflating) before python-docx does.
-        read_zip_parts(raw, keep=False)
-        document = Document(io.BytesIO(raw))
+        # Every part inflated once, within the bounds (counted while inflating); the body parsed from that.
+        parts = read_zip_parts(raw)
+        body = _main_document_body(parts)
     except FileTrouble as trouble:
         trouble.where = display
         raise
@@ -124,9 +125,9 @@ def read_docx_blocks(path: Path, display: str, data: bytes | None = None) -> Doc
             "不是有效的 Word 文档（.docx）。如果是 .doc 或 WPS 格式，请在 Word/WPS 中“另存为” .docx 后再试",
             display,
         ) from None
-    result = DocumentBlocks("docx", display)
+    result = DocumentBlocks("docx", display, properties=parts.get(_CUSTOM_PROPERTIES, b""))
     tables = 0
-    for element in _body_elements(document.element.body):
+    for element in _body_elements(body):
         if element.tag == _w("p"):
             text = paragraph_text(element)
             if text.strip():
@@ -135,6 +136,41 @@ def read_docx_blocks(path: Path, display: str, data: bytes | None = None) -> Doc
             tables += 1
             result.blocks.append(TableBlock(tables, table_grid(element)))
     return result
+
+
+_CUSTOM_PROPERTIES = "docProps/custom.xml"
+_OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+_RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_CONTENT_TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_WORD_DOCUMENT = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+
+
+def _main_document_body(parts: dict[str, bytes]) -> etree._Element:
+    """The w:body of the package's main document, found as python-docx finds it: the officeDocument
+    relationship of _rels/.rels, whose content type must be a Word document's (not a template's or a
+    macro document's). KeyError or ValueError when the package is not such a document; lxml's
+    XMLSyntaxError when its XML is malformed (parsed as python-docx parses it: blank text dropped, no
+    entities resolved, no huge text nodes)."""
+    parser = etree.XMLParser(remove_blank_text=True, resolve_entities=False)
+    relationships = etree.fromstring(parts["_rels/.rels"], parser)
+    target = next((r.get("Target", "") for r in relationships.iter(_RELATIONSHIP)
+                   if r.get("Type") == _OFFICE_DOCUMENT), None)
+    if not target:
+        raise KeyError("no main document")
+    name = posixpath.normpath(target).lstrip("/")
+    types = etree.fromstring(parts["[Content_Types].xml"], parser)
+    content_type = next((t.get("ContentType") for t in types.iter(f"{_CONTENT_TYPES}Override")
+                         if t.get("PartName", "").lstrip("/").lower() == name.lower()), None)
+    if content_type is None:
+        extension = posixpath.splitext(name)[1].lstrip(".").lower()
+        content_type = next((t.get("ContentType") for t in types.iter(f"{_CONTENT_TYPES}Default")
+                             if t.get("Extension", "").lower() == extension), None)
+    if content_type != _WORD_DOCUMENT:
+        raise ValueError(f"not a Word document: {content_type}")
+    body = etree.fromstring(parts[name], parser).find(_w("body"))
+    if body is None:
+        raise ValueError("no body")
+    return body
 
 
 def _body_elements(parent: etree._Element) -> Iterator[etree._Element]:

@@ -16,11 +16,10 @@ from .district import defaults_for, previous_report
 from .errors import FileTrouble, NianbaoError
 from .form_reader import read_form
 from .model import ReportData
-from .pipeline import MAX_NAME_BYTES
 from .problems import Location, Problem, error, has_errors
 from .schema import modeline
 from .source import display_name
-from .write import safe_file_name, write_atomic, write_schema_beside
+from .write import ensure_writable_name, safe_file_name, write_atomic, write_schema_beside
 from .yaml_writer import report_to_yaml
 
 FORM_SUFFIX = ".xlsx"
@@ -56,10 +55,8 @@ def import_form(source: Path | str, target: Path | str | None = None, force: boo
         return result
     out = Path(target) if target is not None else source.parent
     path = out if out.suffix.lower() in (".yaml", ".yml") else out / safe_file_name(f"{report.office}.yaml")
-    if len(path.name.encode("utf-8")) > MAX_NAME_BYTES:
-        where = report.fact_locations.get("机关") or Location(display_name(source))
-        raise FileTrouble(f"文件名过长（{len(path.name)} 个字），无法保存：{where} 的机关名称太长；"
-                          "请缩短它（数据文件名由机关名称组成），或用 -o 指定数据文件名")
+    where = report.fact_locations.get("机关") or Location(display_name(source))
+    ensure_writable_name(path, where, "机关名称", "数据文件名由机关名称组成", "，或用 -o 指定数据文件名")
     if path.exists() and not force:
         raise FileTrouble(f"{display_name(path)} 已存在，为免覆盖未写入；确认要替换它，请加 --force")
     report.path = path  # last year's data is found beside the data file (district.previous_report)

@@ -8,12 +8,11 @@ unless the caller forces it.
 
 from __future__ import annotations
 
-import zipfile
 from enum import Enum
 from pathlib import Path
 
 from .errors import FileTrouble, OutputProtected
-from .provenance import content_hash, package_hash, read_docx_parts, read_provenance
+from .provenance import CUSTOM_PROPERTIES_PART, content_hash, package_hash, provenance_in
 from .source import display_name, read_bytes
 from .wordml import MAX_DOCX_BYTES, read_zip_parts
 
@@ -29,17 +28,19 @@ def output_state(target: Path) -> OutputState:
     """What is at `target` now, as far as overwriting it is concerned."""
     if not target.exists():
         return OutputState.NEW
+    import zipfile  # only with an existing output: `check` starts without zipfile
+
     try:
         # Bounded, and never from a FIFO or a device (a FileTrouble, so FOREIGN: nothing nianbao made).
         data = read_bytes(target, display_name(target), what="Word 文档", limit=MAX_DOCX_BYTES)
-        provenance = read_provenance(data)
+        parts = read_zip_parts(data)  # each part inflated once, within the bounds
+        provenance = provenance_in(parts.get(CUSTOM_PROPERTIES_PART, b""))
         if provenance is None:
             return OutputState.FOREIGN
         if provenance.package_hash:
-            same = package_hash(read_zip_parts(data)) == provenance.package_hash
+            same = package_hash(parts) == provenance.package_hash
         elif provenance.content_hash:
-            document = read_docx_parts(data, "word/document.xml").get("word/document.xml", b"")
-            same = content_hash(document) == provenance.content_hash
+            same = content_hash(parts.get("word/document.xml", b"")) == provenance.content_hash
         else:
             return OutputState.FOREIGN
     except (OSError, zipfile.BadZipFile, KeyError, ValueError, RuntimeError, NotImplementedError,
@@ -51,10 +52,8 @@ def output_state(target: Path) -> OutputState:
 
 
 def ensure_replaceable(target: Path, force: bool = False) -> OutputState:
-    """Raise `OutputProtected` unless `target` is new, unchanged since generation, or `force` is set."""
-    if target.is_dir():
-        raise FileTrouble("输出路径是一个文件夹，不能用文件替换它；请换一个输出文件名，或删去（改名）这个文件夹",
-                          display_name(target))
+    """Raise `OutputProtected` unless `target` is new, unchanged since generation, or `force` is set
+    (a folder in its place is write.ensure_writable_name's to say)."""
     state = output_state(target)
     if force or state in (OutputState.NEW, OutputState.UNCHANGED):
         return state

@@ -8,8 +8,6 @@ reported. The file is written atomically and an existing file is only replaced w
 
 from __future__ import annotations
 
-import zipfile
-import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -20,9 +18,8 @@ from .guard import ensure_absent
 from .model import Paragraph, ReportData
 from .pipeline import check_file
 from .problems import Location, Problem, warning
-from .provenance import read_provenance, report_template
 from .render import build_context, compiled_template
-from .report_reader import read_report
+from .report_reader import read_generated_report
 from .schema import modeline
 from .source import display_name
 from .spec import ABSENT_TABLE, PLACEHOLDER, normalize_label
@@ -51,7 +48,7 @@ class ImportResult:
         parts = [p.key for p in report.spec.parts if p.key[:1] in "一二三四五六七八九十"]
         parts += [t.key for t in report.spec.tables]
         found = sum(1 for key in parts if key in report.part_locations or _table_found(report, key))
-        unplaced = sum(1 for p in self.problems if "已略过" in p.message or "没有读取" in p.message)
+        unplaced = sum(1 for p in self.problems if p.left_out)
         line = (f"导入记分：表格数字读出 {read}/{len(cells)}，基本信息找到 {len(facts) - len(missing)}/{len(facts)}"
                 f"，部分找到 {found}/{len(parts)}，无法放入的文字或表格行 {unplaced} 处")
         return line + (f"（待补：{'、'.join(missing)}）" if missing else "")
@@ -65,18 +62,11 @@ def import_report(
     ensure_absent(target, force=force)
     if target.suffix.lower() not in (".yaml", ".yml"):
         raise FileTrouble(f"输出文件 {display_name(target)} 应以 .yaml 结尾")
-    problems: list[Problem] = []
-    if template is None and source.suffix.lower() == ".docx" and source.is_file():
-        # A report nianbao built from a template of its own is read with that template's wording.
-        try:
-            provenance = read_provenance(source)
-        except (FileTrouble, zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, zlib.error):
-            provenance = None  # read_report says what is wrong with the file
-        template, trouble = report_template(provenance, source)
-        problems.extend(trouble)
-    read = read_report(source, template=template)
+    # A report nianbao built from a template of its own is read with that template's wording.
+    read = read_generated_report(source, template=template)
+    template = read.template
     report = read.report
-    problems[:0] = read.problems
+    problems = list(read.problems)
     where = read.opening[0].location if read.opening else Location(report.source)
     missing_facts = [f for f in report.spec.facts if f.required and f.key not in report.facts]
     for fact in missing_facts:

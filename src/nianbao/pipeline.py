@@ -12,14 +12,13 @@ from pathlib import Path
 
 from .check import check_report
 from .district import defaults_for, previous_report
-from .errors import ChecksFailed, FileTrouble
-from .guard import ensure_replaceable
+from .errors import ChecksFailed
 from .load import load_report
 from .model import ReportData
 from .problems import Location, Problem, error, has_errors
 from .source import display_name
 from .spec import ABSENT_TABLE, PENDING_RULE, PLACEHOLDER
-from .write import safe_file_name, write_atomic
+from .write import ensure_writable_name, safe_file_name, write_atomic
 
 
 @dataclass
@@ -104,17 +103,13 @@ def write_report(result: CheckResult, out_dir: Path | str = "out", force: bool =
             f"{result.display} 中{what}，未生成报告",
             [error(p.location, p.message, p.hint, p.rule) for p in pending],
         )
+    from .guard import ensure_replaceable  # with the fingerprints (provenance): only for building
     from .render import render_report  # Jinja only for building: `check` starts without it
 
     target = output_path(result.report, Path(out_dir))
-    if len(target.name.encode("utf-8")) > MAX_NAME_BYTES:
-        facts = result.report.fact_locations
-        where = facts.get("标题") or facts.get("机关") or Location(result.display)
-        raise FileTrouble(
-            f"文件名过长（{len(target.name)} 个字），无法保存：{where} 的机关名称或标题太长；"
-            "请缩短它（报告文件名由机关名称和年度组成）",
-            None,
-        )
+    facts = result.report.fact_locations
+    where = facts.get("标题") or facts.get("机关") or Location(result.display)
+    ensure_writable_name(target, where, "机关名称或标题", "报告文件名由机关名称和年度组成")
     ensure_replaceable(target, force=force)
     seen = _stamp(target)
 
@@ -125,9 +120,6 @@ def write_report(result: CheckResult, out_dir: Path | str = "out", force: bool =
 
     write_atomic(target, render_report(result.report, report_dir=target.parent), before_rename=still_replaceable)
     return target
-
-
-MAX_NAME_BYTES = 255  # a file name on Linux (and NTFS: 255 UTF-16 units, which this also keeps within)
 
 
 def _stamp(target: Path) -> tuple[int, int, int] | None:

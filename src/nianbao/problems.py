@@ -42,6 +42,16 @@ class Severity(StrEnum):
     WARNING = "警告"
 
 
+class Kind(StrEnum):
+    """What sort of finding a problem is, for code that acts on some of them: chosen by this, never by
+    searching the message text (the words are for people and may change)."""
+
+    MISSING_TABLE = "missing-table"  # a table the document does not have
+    UNPLACED = "unplaced"  # text or numbers of the source that the reader could not place, left out
+    BEFORE_TITLE = "before-title"  # text above a report's title, in no part: left out too (see left_out)
+    TEMPLATE_CHANGED = "template-changed"  # the template was updated after the report was generated
+
+
 @dataclass(frozen=True, order=True)
 class Location:
     """A place in a data file: the path as the user gave it, and a 1-based line (0 = whole file)."""
@@ -62,10 +72,16 @@ class Problem:
     message: str
     hint: str = ""
     rule: str = ""
+    kind: Kind | None = None
 
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
+
+    @property
+    def left_out(self) -> bool:
+        """Something of the source a reader could not place and left out (Kind.UNPLACED, Kind.BEFORE_TITLE)."""
+        return self.kind in (Kind.UNPLACED, Kind.BEFORE_TITLE)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "message", bounded_message(self.message))
@@ -78,12 +94,12 @@ class Problem:
         return text
 
 
-def error(location: Location, message: str, hint: str = "", rule: str = "") -> Problem:
-    return Problem(Severity.ERROR, location, message, hint, rule)
+def error(location: Location, message: str, hint: str = "", rule: str = "", kind: Kind | None = None) -> Problem:
+    return Problem(Severity.ERROR, location, message, hint, rule, kind)
 
 
-def warning(location: Location, message: str, hint: str = "", rule: str = "") -> Problem:
-    return Problem(Severity.WARNING, location, message, hint, rule)
+def warning(location: Location, message: str, hint: str = "", rule: str = "", kind: Kind | None = None) -> Problem:
+    return Problem(Severity.WARNING, location, message, hint, rule, kind)
 
 
 def has_errors(problems: list[Problem]) -> bool:

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import TemplateTrouble
 from .problems import Location, Problem, warning
-from .source import display_name
+from .source import display_name, read_bytes
 from .spec import resolve_template, resolved_path
 from .version import __version__
-from .wordml import paragraph_text, read_zip_parts, w
+from .wordml import MAX_DOCX_BYTES, paragraph_text, read_zip_parts, w
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -144,26 +144,34 @@ def package_hash_of_digests(digests: dict[str, bytes]) -> str:
     return digest.hexdigest()
 
 
+CUSTOM_PROPERTIES_PART = "docProps/custom.xml"
+
+
 def read_docx_parts(path_or_bytes: Path | bytes, *names: str) -> dict[str, bytes]:
-    """The named parts that are present, read within the bounds of wordml.read_zip_parts."""
-    data = path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).read_bytes()
+    """The named parts that are present, read within the bounds of wordml.read_zip_parts (a file no
+    larger than a .docx may be)."""
+    if isinstance(path_or_bytes, bytes):
+        data = path_or_bytes
+    else:
+        path = Path(path_or_bytes)
+        data = read_bytes(path, display_name(path), what="Word 文档", limit=MAX_DOCX_BYTES)
     return read_zip_parts(data, names)
 
 
 def custom_properties(path_or_bytes: Path | bytes) -> dict[str, str]:
     """The custom document properties of a .docx (name → text value)."""
-    parts = read_docx_parts(path_or_bytes, "docProps/custom.xml")
-    if "docProps/custom.xml" not in parts:
-        return {}
-    # Read with expat itself (no lxml, and not ElementTree either: a rebuild reads its old output's
-    # properties at start-up). Malformed properties are no properties.
-    return _read_custom_properties(parts["docProps/custom.xml"])
+    parts = read_docx_parts(path_or_bytes, CUSTOM_PROPERTIES_PART)
+    return _read_custom_properties(parts.get(CUSTOM_PROPERTIES_PART, b""))
 
 
 def _read_custom_properties(xml: bytes) -> dict[str, str]:
     """name → text of every <property> child of the root (in the custom-properties namespace): the text of
     its first child element up to that element's own first child, "" when it has none — what
     ElementTree's `findall("{ns}property")` and `next(iter(prop)).text` give."""
+    if not xml:
+        return {}
+    # Read with expat itself (no lxml, and not ElementTree either: a rebuild reads its old output's
+    # properties at start-up). Malformed properties are no properties.
     import pyexpat
 
     property_tag = f"{_CUSTOM_NS}}}property"
@@ -211,6 +219,12 @@ def _read_custom_properties(xml: bytes) -> dict[str, str]:
 def read_provenance(path_or_bytes: Path | bytes) -> Provenance | None:
     """The provenance recorded in a .docx by nianbao, or None for a document nianbao did not make."""
     return Provenance.from_properties(custom_properties(path_or_bytes))
+
+
+def provenance_in(custom_xml: bytes) -> Provenance | None:
+    """The provenance recorded in a document's docProps/custom.xml already read out of its package (b"" when
+    it has none), or None: for a reader that inflates each part once."""
+    return Provenance.from_properties(_read_custom_properties(custom_xml))
 
 
 _FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"

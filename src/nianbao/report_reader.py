@@ -27,7 +27,8 @@ from .docx_reader import (
 )
 from .errors import FileTrouble
 from .model import Cell, CellKey, Paragraph, ReportData, SubPart
-from .problems import Location, Problem, Severity, error, warning
+from .problems import Kind, Location, Problem, Severity, error, warning
+from .provenance import Provenance, provenance_in, report_template
 from .published import read_html_blocks, read_pdf_blocks
 from .source import display_name
 from .spec import Column, Part, Row, Spec, Table, load_spec, normalize_label, resolve_template
@@ -96,12 +97,12 @@ _OPENING_FACTS: list[tuple[str, re.Pattern[str]]] = [
         rf"(?:在|通过|登录|访问|于|从)(?P<v>[^，。；、：:（）()\s]{{2,40}}?(?:网站|门户网|政务网|网|专栏|平台))"
         rf"\s*[（(]\s*(?:网址|链接)?[：:]?\s*(?P<url>{_URL})\s*[）)]")),
     ("联系机构", re.compile(r"(?:如有疑问|如对本报告有疑问|如有任何疑问|有疑问)[，,]?\s*请(?:与|同|和|联系)(?P<v>[^，。；（）()]+?)联系")),
-    ("联系机构", re.compile(r"(?:疑问|意见|建议)[^。]{0,12}?请(?:与|同|和)(?P<v>[^，。；（）()]+?)联系")),
+    # "如需咨询其他事项，请与赫章县人民政府办公室联系" / "对本报告有意见建议，请与……联系"
+    ("联系机构", re.compile(r"(?:疑问|咨询|了解|意见|建议)[^。]{0,16}?请(?:与|同|和)(?P<v>[^，。；（）()]+?)联系")),
     ("联系机构", re.compile(r"联系(?:单位|机构|部门)[：:]\s*(?P<v>[^，。；,;（）()\s]+)")),
     # "如对本报告有疑问，可通过……意见箱反映或直接与丽水市人民政府办公室政府信息公开中心联系"
     ("联系机构", re.compile(r"(?:疑问|咨询)[^。]{0,60}?(?:直接|可|请)(?:与|同|和)(?P<v>[^，。；（）()]+?)联系")),
-    # "如需咨询其他事项，请与赫章县人民政府办公室联系" / "如有疑问，请联系：向阳区人民政府办公室，…"
-    ("联系机构", re.compile(r"(?:疑问|咨询|了解|意见|建议)[^。]{0,16}?请(?:与|同|和)(?P<v>[^，。；（）()]+?)联系")),
+    # "如有疑问，请联系：向阳区人民政府办公室，…"
     ("联系机构", re.compile(r"(?:疑问|咨询)[^。]{0,16}?请联系[：:]?\s*(?P<v>[^，,。；;（）()\s：:]+?)(?=[（(。，,；;]|$)")),
     ("地址", re.compile(r"(?:联系|通信|通讯|办公)?地址[：:]\s*(?P<v>[^；;，,）)。\s]+)")),
     # "接收地址为蓬溪县鸣凤镇人民政府党政办公室；" — never a site's or a mailbox's address.
@@ -188,6 +189,7 @@ def _site_name(before: str) -> str:
 
 
 MISSING_TABLE_RULE = "缺表"  # a table the document does not have: an error in a finished report
+_MISSING_TABLE_HINT = "按官方格式插入这张表格（Word 表格，不能是图片）"
 
 
 @dataclass
@@ -198,6 +200,9 @@ class ReadReport:
     problems: list[Problem] = field(default_factory=list)
     row_labels: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, row) → label as printed
     opening: list[Paragraph] = field(default_factory=list)  # the opening paragraph(s) as written
+    before_title: list[str] = field(default_factory=list)  # text above the title left out (Kind.BEFORE_TITLE), shortened
+    provenance: Provenance | None = None  # read_generated_report: what a report nianbao built records
+    template: Path | str | None = None  # read_generated_report: the template it was read with (None: the data's)
 
 
 def read_report(
@@ -205,13 +210,38 @@ def read_report(
     data: bytes | None = None,
     template: Path | str | None = None,
     display: str | None = None,
+    finished: bool = False,
 ) -> ReadReport:
     """Read a .docx (or `data`, its bytes) or a plain-text report. FileTrouble if it cannot be opened.
 
-    As with `load.load_report`, totals the document leaves out are computed from their parts."""
+    `finished`: the document is a finished report being checked, so a table it lacks is an error; otherwise
+    (an import) a warning, the table written 缺失. As with `load.load_report`, totals the document leaves out
+    are computed from their parts."""
     path = Path(path)
-    shown = display or display_name(path)
-    blocks = read_document(path, shown, data)
+    return _read_blocks(path, read_document(path, display or display_name(path), data), template, finished)
+
+
+def read_generated_report(
+    path: Path | str, data: bytes | None = None, template: Path | str | None = None,
+    data_file: Path | str | None = None, finished: bool = False,
+) -> ReadReport:
+    """`read_report` of a report nianbao may have built, reading each part of the file once: its record
+    (`.provenance`) comes with its text, and when `template` is None the template it records is looked for
+    beside its data file (`data_file`, else the one recorded; see provenance.report_template) and reads it
+    (`.template`); trouble finding that template is the last of `.problems`."""
+    path = Path(path)
+    blocks = read_document(path, display_name(path), data)
+    provenance = provenance_in(blocks.properties) if blocks.kind == "docx" else None
+    trouble: list[Problem] = []
+    if template is None:
+        template, trouble = report_template(provenance, path, data_file)
+    read = _read_blocks(path, blocks, template, finished)
+    read.problems.extend(trouble)
+    read.provenance, read.template = provenance, template
+    return read
+
+
+def _read_blocks(path: Path, blocks: DocumentBlocks, template: Path | str | None, finished: bool) -> ReadReport:
     spec = load_spec(resolve_template(template, base=path.parent))
     notes: list[Problem] = []
     if blocks.kind != "docx":
@@ -221,9 +251,9 @@ def read_report(
         kept = [b for b in blocks.blocks if not (isinstance(b, ParagraphBlock) and _PAGE_LINE.match(b.text.strip()))]
         gathered = gather_cell_lines(kept, bodies, tables)
         if blocks.kind == "text":
-            gathered, notes = join_table_regions(gathered, spec, bodies, shown)
+            gathered, notes = join_table_regions(gathered, spec, bodies, blocks.display)
         blocks = replace(blocks, blocks=gathered)
-    read = _Reader(blocks, spec, path, notes).read()
+    read = _Reader(blocks, spec, path, notes, finished).read()
     compute_totals(read.report)
     return read
 
@@ -392,8 +422,11 @@ def full_width_punctuation(text: str) -> str:
 
 
 class _Reader:
-    def __init__(self, blocks: DocumentBlocks, spec: Spec, path: Path, notes: list[Problem] | None = None) -> None:
+    def __init__(
+        self, blocks: DocumentBlocks, spec: Spec, path: Path, notes: list[Problem] | None = None, finished: bool = False,
+    ) -> None:
         self.blocks = blocks
+        self.finished = finished
         self.spec = spec
         self.display = blocks.display
         self.text_mode = blocks.kind == "text"
@@ -404,6 +437,7 @@ class _Reader:
         self.problems = self.result.problems
         self.problems.extend(notes or [])  # what joining a broken pasted table could not place
         self.outdated = spec.outdated_terms()
+        self.old_edition_labels: list[str] = []  # table labels of the 2019 trial format, as printed, in order
         self._place_before_government = ""  # a title's place whose 政府 may be the office's (see _title)
         self._texts: list[str] = []  # every paragraph's text, for facts stated anywhere
 
@@ -498,20 +532,21 @@ class _Reader:
             collected.setdefault(current, []).extend(
                 ParagraphBlock(line.strip(), block.style, block.line) for line in text.split("\n") if line.strip()
             )
-        fixed = template_fixed_texts(self.spec.docx) if not self.text_mode else frozenset()
+        fixed = self._fixed_texts()
         for block in unplaced:
             if normalize_label(block.text) in fixed:
                 continue  # the template's own text (a letterhead): not part of the report, not an edit
+            self.result.before_title.append(shorten(block.text))
             self.problems.append(
                 warning(self._where(block, "报告标题之前"), f"标题之前的文字“{shorten(block.text)}”不属于报告的任何部分，已略过",
-                        "报告应以标题开头；发文字号、附件说明等不属于年度报告正文")
+                        "报告应以标题开头；发文字号、附件说明等不属于年度报告正文", kind=Kind.BEFORE_TITLE)
             )
         if page_lines:
             shown = "”“".join(shorten(b.text) for b in page_lines[:3])
             more = f"等 {len(page_lines)} 行" if len(page_lines) > 3 else ""
             self.problems.append(
                 warning(self._where(page_lines[0], "标题之后"), f"标题下的网页信息“{shown}”{more}不属于报告正文，已略过",
-                        "发布时间、来源、索引号等是网页上的信息，不必写进年度报告")
+                        "发布时间、来源、索引号等是网页上的信息，不必写进年度报告", kind=Kind.UNPLACED)
             )
         if not seen_title or untitled:
             self.problems.append(
@@ -540,7 +575,7 @@ class _Reader:
             for block in leftover:
                 self.problems.append(
                     warning(self._where(block, f"「{key}」"), f"「{key}」中表格以外的文字“{shorten(block.text)}”无法放入数据，已略过",
-                            "表格部分只应有表格；说明文字请写到第一部分或第六部分")
+                            "表格部分只应有表格；说明文字请写到第一部分或第六部分", kind=Kind.UNPLACED)
                 )
         self._derive_facts()
         self._edition_verdict()
@@ -549,8 +584,7 @@ class _Reader:
     def _edition_verdict(self) -> None:
         """A report in the 2019 trial format: one verdict naming the edition and what differs, first; the
         scattered findings that follow from the other format stay listed, as warnings."""
-        old = [p for p in self.problems if p.rule == OUTDATED_RULE and "2019年试行格式" in p.message]
-        terms = list(dict.fromkeys(re.findall(r"「([^」]+)」是2019年试行格式", " ".join(p.message for p in old))))
+        terms = list(dict.fromkeys(self.old_edition_labels))
         if len(terms) < 2:  # one old label in a current-format table is a label to fix, not another edition
             return
         listed = [p for p in self.problems if p.is_error]
@@ -899,7 +933,7 @@ class _Reader:
                 self.problems.append(
                     warning(self._where(block, f"第{block.number}个表格"),
                             f"第{block.number}个表格不是官方格式的表二、表三或表四，其中的内容没有读取",
-                            "年度报告只应有表二、表三、表四三个表格")
+                            "年度报告只应有表二、表三、表四三个表格", kind=Kind.UNPLACED)
                 )
         for table in self.spec.tables:
             for row in table.rows:
@@ -909,10 +943,13 @@ class _Reader:
             self.report.table_locations.setdefault(table.id, self._where(None, table.id))
             block = assigned.get(table.id)
             if block is None:
-                # Not turned into zeros: the data file marks it 缺失 and `check` skips the rules needing it.
+                # A finished report without one of its tables is wrong; an import marks it 缺失 instead of
+                # turning it into zeros, and `check` skips the rules needing it.
+                where, missing = self.report.table_locations[table.id], f"没有找到{table.id}「{table.key}」"
                 self.problems.append(
-                    warning(self.report.table_locations[table.id], f"没有找到{table.id}「{table.key}」",
-                            "按官方格式插入这张表格（Word 表格，不能是图片）；导入时这张表写作“缺失”", MISSING_TABLE_RULE)
+                    error(where, missing, _MISSING_TABLE_HINT, MISSING_TABLE_RULE, Kind.MISSING_TABLE) if self.finished
+                    else warning(where, missing, f"{_MISSING_TABLE_HINT}；导入时这张表写作“缺失”", MISSING_TABLE_RULE,
+                                 Kind.MISSING_TABLE)
                 )
                 self.report.absent_tables.add(table.id)
                 continue
@@ -1012,7 +1049,7 @@ class _TableReader:
                 warning(self.report.row_locations[(self.table.id, row.id)],
                         f"{self.table.id}「{row.display}」行的数字与“{total.label}”不符，而这张表格的文字顺序已经错乱"
                         "（从 PDF 复制的文字常这样），这些数可能属于别的行，没有读取",
-                        "对照原报告填写这一行；或者改为导入原报告的网页、Word 或 PDF 文件")
+                        "对照原报告填写这一行；或者改为导入原报告的网页、Word 或 PDF 文件", kind=Kind.UNPLACED)
             )
 
     def _heading_words(self, text: str) -> bool:
@@ -1045,6 +1082,8 @@ class _TableReader:
         subject = f"{self.table.id}「{text}」"
         outdated_format = str(term.get("why", "")).startswith("2019")
         self.outdated_seen = self.outdated_seen or outdated_format
+        if outdated_format:
+            self.reader.old_edition_labels.append(text)
         make = error if outdated_format else warning
         self.reader.problems.append(
             make(self.reader._cell_location(self.block, r, subject),
@@ -1079,7 +1118,7 @@ class _TableReader:
         if refused:
             self.reader.problems.append(
                 warning(location, f"{self.table.id}中“{texts[-1]}”{refused}，同一行的数字不能确定属于哪一行哪一栏，没有读取",
-                        f"对照原表格，在数据文件中把这些数填到{self.table.id}对应的行")
+                        f"对照原表格，在数据文件中把这些数填到{self.table.id}对应的行", kind=Kind.UNPLACED)
             )
             return None
         term = self.reader.outdated_term(texts[-1])
@@ -1112,7 +1151,7 @@ class _TableReader:
         if row is None:
             self.reader.problems.append(
                 warning(location, f"{self.table.id}中无法识别的一行「{' '.join(texts)}」，其中的数字没有读取",
-                        "删去这一行，或改用官方格式的行名")
+                        "删去这一行，或改用官方格式的行名", kind=Kind.UNPLACED)
             )
             return None
         self.reader.result.row_labels[(self.table.id, row.id)] = texts[-1]
@@ -1142,7 +1181,7 @@ class _TableReader:
             location = self.reader._cell_location(self.block, r, f"{self.table.id}第{r + 1}行")
             self.reader.problems.append(
                 warning(location, f"{self.table.id}第{r + 1}行没有行名，有 {len(values)} 个数，无法对应到表格的行，没有读取",
-                        "按官方格式填写这张表格")
+                        "按官方格式填写这张表格", kind=Kind.UNPLACED)
             )
             return
         start = 0

@@ -88,17 +88,14 @@ def display_name(path: Path) -> str:
     return str(path)
 
 
-def refuse_special_file(path: Path, display: str, what: str) -> None:
-    """Raise FileTrouble when `path` (its symlinks followed) exists but is not a regular file: a device such
-    as /dev/zero or /dev/urandom never ends and a named pipe (FIFO) blocks until someone writes to it, so
-    reading either would hang. A missing file or a folder is left to the caller's own message."""
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return
-    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
-        kind = "命名管道（FIFO）" if stat.S_ISFIFO(mode) else "设备文件" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "特殊文件"
-        raise FileTrouble(f"这是一个{kind}，不是保存在磁盘上的普通文件，无法作为{what}读取（读取它会没有尽头或一直等待）；请给出真正的文件", display)
+def _special_file(mode: int, display: str, what: str) -> FileTrouble | None:
+    """The trouble with a file of `mode` that exists but is neither a regular file nor a folder: a device
+    such as /dev/zero or /dev/urandom never ends and a named pipe (FIFO) blocks until someone writes to it,
+    so reading either would hang."""
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    kind = "命名管道（FIFO）" if stat.S_ISFIFO(mode) else "设备文件" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "特殊文件"
+    return FileTrouble(f"这是一个{kind}，不是保存在磁盘上的普通文件，无法作为{what}读取（读取它会没有尽头或一直等待）；请给出真正的文件", display)
 
 
 def read_bytes(path: Path, display: str, what: str, limit: int | None = None) -> bytes:
@@ -106,17 +103,20 @@ def read_bytes(path: Path, display: str, what: str, limit: int | None = None) ->
 
     Only a regular file is read: a FIFO would block forever and a device such as /dev/zero (a symlink to
     it, say) reports size 0 and never ends. The read itself stops after `limit` bytes, so a file that
-    grows, or whose size was misreported, costs at most that much memory.
+    grows, or whose size was misreported, costs at most that much memory. The file is looked at once
+    (one stat).
     """
     try:
-        mode = path.stat().st_mode
-        if stat.S_ISDIR(mode):
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
             raise FileTrouble(f"这是一个文件夹，不是{what}", display)
-        refuse_special_file(path, display, what)
+        special = _special_file(info.st_mode, display, what)
+        if special is not None:
+            raise special
         with path.open("rb") as handle:  # bounded even if the file grows while it is read
             data = handle.read() if limit is None else handle.read(limit + 1)
         if limit is not None and len(data) > limit:
-            size = max(len(data), path.stat().st_size)
+            size = max(len(data), info.st_size)
             raise FileTrouble(f"文件太大（{_megabytes(size)}），{what}不会超过 {limit // 1024 // 1024} MB", display)
         return data
     except FileNotFoundError:

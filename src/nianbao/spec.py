@@ -6,10 +6,10 @@ Nothing here knows the official format by heart: `fields.yaml`, `rules.yaml` and
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import unicodedata
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -469,36 +469,38 @@ def _read_spec(folder: Path, chain: list[Path]) -> tuple[Spec, str]:
 _SPEC_FILES = ("fields.yaml", "rules.yaml", "defaults.yaml", PARENT_FILE)
 
 
-def _spec_key(folder: Path, chain: list[Path]) -> str | None:
-    """The disk cache key of a template's spec: the SHA-256 of the folder as given, every folder of its chain
-    with the bytes of each of its spec files (or that it has none), nianbao's and Python's versions and
-    this module's source. None when caching is off or a file cannot be read (the spec is then read as
-    usual, which says what is wrong)."""
+def _spec_key(folder: Path, chain: list[Path]) -> bytes | None:
+    """The disk cache key of a template's spec: nianbao's and Python's versions and this module's source,
+    the folder as given, and every folder of its chain with the whole bytes of each of its spec files (or
+    that it has none). None when caching is off or a file cannot be read (the spec is then read as usual,
+    which says what is wrong).
+
+    The key itself is stored in its entry and compared whole when the entry is read (the files are a few
+    dozen KB), so no digest is needed: the entry's file name is only a checksum of the key, and a
+    different key under the same name is a miss. (hashlib would load OpenSSL at every start of `check`.)"""
     if cache_dir() is None:
         return None
-    digest = hashlib.sha256(code_mark(__file__).encode())
-    digest.update(b"\0" + os.fsencode(str(folder)))
+    parts = [code_mark(__file__).encode(), os.fsencode(str(folder))]
     for member in chain:
-        digest.update(b"\0" + os.fsencode(str(member)))
+        parts.append(os.fsencode(str(member)))
         for name in _SPEC_FILES:
             path = member / name
             if not path.is_file():
-                digest.update(b"\0-")
+                parts.append(b"-")
                 continue
             try:
-                data = path.read_bytes()
+                parts.append(b"+" + path.read_bytes())
             except OSError:
                 return None
-            digest.update(b"\0" + hashlib.sha256(data).digest())
-    return digest.hexdigest()
+    return b"".join(b"%d:%s" % (len(part), part) for part in parts)  # length-prefixed: never ambiguous
 
 
-def _spec_path(key: str) -> Path | None:
+def _spec_path(key: bytes) -> Path | None:
     folder = cache_dir()
-    return None if folder is None else folder / "spec" / f"{key}.pickle"
+    return None if folder is None else folder / "spec" / f"{zlib.crc32(key):08x}{zlib.adler32(key):08x}.pickle"
 
 
-def _cached_spec(key: str | None) -> tuple[Spec, str] | None:
+def _cached_spec(key: bytes | None) -> tuple[Spec, str] | None:
     """The spec stored under `key` and its Word file's name, or None. The entry is one the cache itself
     wrote into the user's own cache folder (pickle, like Jinja's bytecode cache there)."""
     path = _spec_path(key) if key is not None else None
@@ -506,7 +508,7 @@ def _cached_spec(key: str | None) -> tuple[Spec, str] | None:
     if data is None:
         return None
     try:
-        entry = pickle.loads(data)  # noqa: S301 - our own entry, found under the hash of its content
+        entry = pickle.loads(data)  # noqa: S301 - our own entry, in the user's own cache folder
     except Exception:  # noqa: BLE001 - a damaged or foreign entry is only a cache miss
         return None
     if (not isinstance(entry, tuple) or len(entry) != 3 or entry[0] != key or not isinstance(entry[1], Spec)
@@ -515,7 +517,7 @@ def _cached_spec(key: str | None) -> tuple[Spec, str] | None:
     return entry[1], entry[2]
 
 
-def _store_spec(key: str, spec: Spec, docx_name: str) -> None:
+def _store_spec(key: bytes, spec: Spec, docx_name: str) -> None:
     path = _spec_path(key)
     if path is None:
         return

@@ -26,7 +26,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .docx_reader import GridCell, ParagraphBlock, TableBlock, renumber_tables
-from .problems import Location, Problem, warning
+from .problems import Kind, Location, Problem, warning
 from .spec import Spec, Table, normalize_label
 
 _NUMERALS = "一二三四五六七八九十"
@@ -181,7 +181,7 @@ def join_table_regions(
                 Location(display, out[listed[0]].line),  # type: ignore[union-attr]
                 f"{table.id}的各段之间有 {len(listed)} 行文字不是表格的行（被挤出表格的行名残片、拆散的表头等），"
                 f"已略过：“{shown}”{'等' if len(listed) > 3 else ''}",
-                f"对照原表格核对{table.id}；表格中的数字已按行名和次序读取，放不准的另有列出",
+                f"对照原表格核对{table.id}；表格中的数字已按行名和次序读取，放不准的另有列出", kind=Kind.UNPLACED,
             ))
         for i in reversed(sorted(set(members[1:]) | set(debris))):
             del out[i]
@@ -263,7 +263,7 @@ def place_by_order(
             Location(display, lines[min(placed)]),
             f"{table.id}中有 {len(placed)} 行数字与行名在复制时错开了；按先后次序对应后{table.id}不完整或不平衡，"
             "这些行没有读取，写作【待补】",
-            f"对照原表格，在数据文件中把{table.id}这几行的数字填到对应的行",
+            f"对照原表格，在数据文件中把{table.id}这几行的数字填到对应的行", kind=Kind.UNPLACED,
         ))
         placed = {}
     out_rows: list[list[str]] = []
@@ -287,7 +287,7 @@ def place_by_order(
             problems.append(warning(
                 Location(display, lines[index]),
                 f"{table.id}中的一行数字（{' '.join(entry.values)}）不能确定属于哪一行{why}，没有读取",
-                f"对照原表格，在数据文件中把这些数填到{table.id}对应的行",
+                f"对照原表格，在数据文件中把这些数填到{table.id}对应的行", kind=Kind.UNPLACED,
             ))
             continue
         out_lines.append(lines[index])

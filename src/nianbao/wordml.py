@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 import zlib
 from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING
@@ -68,6 +67,8 @@ def not_a_docx_reason(data: bytes) -> str | None:
 
 
 def _read_chunk(stream: IO[bytes], name: str) -> bytes:
+    import zipfile  # loaded by read_zip_parts already; at module level it would cost every `check` start
+
     try:
         return stream.read(_CHUNK)
     except (zlib.error, zipfile.BadZipFile, EOFError):  # bad deflate data, bad CRC, cut short
@@ -85,6 +86,8 @@ def read_zip_parts(data: bytes, names: Iterable[str] | None = None, keep: bool =
     """
     if len(data) > MAX_DOCX_BYTES:
         raise _too_large(f"超过 {MAX_DOCX_BYTES // (1024 * 1024)} MB")
+    import zipfile  # only when a .docx is read: `check` of YAML starts without zipfile (and shutil, bz2, lzma)
+
     wanted = None if names is None else set(names)
     result: dict[str, bytes] = {}
     total = 0

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .errors import FileTrouble
 from .schema import schema_file_name, schema_text
+from .source import display_name
 from .spec import Spec
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
@@ -69,6 +70,21 @@ def os_error_text(exc: OSError) -> str:
     """An OS error in the user's words: the cause in Chinese, then what to do."""
     cause, advice = _CAUSES.get(exc.errno or 0, (f"系统错误：{exc.strerror or exc}", "检查输出文件夹后再试"))
     return f"{cause}。{advice}"
+
+
+MAX_NAME_BYTES = 255  # a file name on Linux (and NTFS: 255 UTF-16 units, which this also keeps within)
+
+
+def ensure_writable_name(target: Path, where: object, named: str, why: str, alternative: str = "") -> None:
+    """Raise FileTrouble before anything is made when `target` cannot be written by its name: a name longer
+    than a file system allows (said as the data that made it: `where` and `named`, the field, `why` the
+    name is made of it, `alternative` another way out), or a folder standing where the file goes. The two
+    troubles ENAMETOOLONG and EISDIR would say at the rename, said early with what to change."""
+    if len(target.name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise FileTrouble(f"{_CAUSES[errno.ENAMETOOLONG][0]}（{len(target.name)} 个字），无法保存：{where} 的{named}太长；"
+                          f"请缩短它（{why}）{alternative}", None)
+    if target.is_dir():
+        raise FileTrouble(f"输出路径是一个文件夹，不能用文件替换它；请{_CAUSES[errno.EISDIR][1]}", display_name(target))
 
 
 _TEMPORARY = re.compile(r"\.(.+)\.[A-Za-z0-9_]{8}\.tmp")
