@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from .district import DATA_SUFFIXES, DEFAULTS_FILE, defaults_for, is_office_file
 from .errors import ChecksFailed, FileTrouble, NianbaoError, OutputProtected, UsageTrouble
@@ -65,6 +66,56 @@ class ReviewData:
     places: list[TextPlace]
 
 
+class ReviewSpill:
+    """Where the review data of a district build's offices wait for the district review: an anonymous
+    temporary file (removed by the system as soon as it is created, so none is left behind whatever happens
+    to the run), one pickled record per office, written as the offices finish. The main process keeps one
+    small `Spilled` handle per office, not the data: its memory does not grow with the number of offices."""
+
+    def __init__(self) -> None:
+        self._file: IO[bytes] | None = None
+
+    def put(self, data: object) -> Spilled:
+        """Keep `data` (or the bytes of its pickle, as a worker sent them) until `Spilled.load`."""
+        blob = data if isinstance(data, bytes) else pickle.dumps(data, pickle.HIGHEST_PROTOCOL)
+        if self._file is None:
+            import tempfile
+            import weakref
+
+            self._file = tempfile.TemporaryFile(prefix="nianbao-review-")
+            # Closed when the last handle goes, also for a library caller that never reviews the run.
+            weakref.finalize(self, self._file.close)
+        self._file.seek(0, os.SEEK_END)
+        offset = self._file.tell()
+        self._file.write(blob)
+        return Spilled(self, offset, len(blob))
+
+    def read(self, offset: int, size: int) -> Any:
+        assert self._file is not None
+        self._file.seek(offset)
+        return pickle.loads(self._file.read(size))
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+@dataclass(frozen=True, slots=True)
+class Spilled:
+    """One record of a `ReviewSpill`."""
+
+    spill: ReviewSpill
+    offset: int
+    size: int
+
+    def load(self) -> Any:
+        return self.spill.read(self.offset, self.size)
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Spilled:
+        return self  # a handle to data that does not change: copies share it
+
+
 _SETTINGS: dict[int, tuple[Spec, SameTextSettings]] = {}
 
 
@@ -103,7 +154,9 @@ class OfficeOutcome:
     target: Path | None = None
     note: str = ""  # why it was skipped, or the file trouble that stopped it
     checks_failed: bool = False  # the data failed its checks (exit 3), as opposed to file trouble (exit 1)
-    review: ReviewData | None = None  # a built office's data for the district review (review.py)
+    # A built office's data for the district review (review.py): made by the worker, pickled there (bytes),
+    # and spilled to a temporary file (Spilled) as it arrives in the main process.
+    review: ReviewData | bytes | Spilled | None = None
 
     @property
     def errors(self) -> int:
@@ -327,15 +380,26 @@ def run_offices(
     """
     total = len(offices)
     jobs = max(1, jobs or default_jobs())
+    spill = ReviewSpill()
     try:
         if jobs == 1 or total <= 1:
             if reporter is not None:
                 reporter.start(total)
-            return _run_here(task, offices, args, reporter)
-        return _run_in_pool(task, offices, args, jobs, reporter)
+            return _run_here(task, offices, args, reporter, spill)
+        return _run_in_pool(task, offices, args, jobs, reporter, spill)
+    except BaseException:
+        spill.close()
+        raise
     finally:
         if reporter is not None:
             reporter.finish()
+
+
+def _gathered(outcome: OfficeOutcome, spill: ReviewSpill) -> OfficeOutcome:
+    """An outcome as the main process keeps it: its review data (if any) spilled to disk."""
+    if outcome.review is not None and not isinstance(outcome.review, Spilled):
+        outcome.review = spill.put(outcome.review)
+    return outcome
 
 
 def _run_here(
@@ -343,10 +407,11 @@ def _run_here(
     offices: Sequence[OfficeJob],
     args: tuple[object, ...],
     reporter: Reporter | None,
+    spill: ReviewSpill,
 ) -> list[OfficeOutcome]:
     outcomes = []
     for office in offices:
-        outcomes.append(task(office, *args))
+        outcomes.append(_gathered(task(office, *args), spill))
         if reporter is not None:
             reporter.office_done(outcomes[-1], len(outcomes), len(offices))
     return outcomes
@@ -407,6 +472,7 @@ def _run_in_pool(
     args: tuple[object, ...],
     jobs: int,
     reporter: Reporter | None,
+    spill: ReviewSpill,
 ) -> list[OfficeOutcome]:
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -446,7 +512,7 @@ def _run_in_pool(
                     # summary labels shared instead of unpickled afresh for every office.
                     outcome.path = offices[start + offset].path
                     outcome.figures = {sys.intern(label): value for label, value in outcome.figures.items()}
-                    results[start + offset] = outcome
+                    results[start + offset] = _gathered(outcome, spill)
                     done += 1
                     if reporter is not None:
                         reporter.office_done(outcome, done, total)
@@ -456,7 +522,13 @@ def _run_in_pool(
 def _run_chunk(
     task: Callable[..., OfficeOutcome], offices: Sequence[OfficeJob], args: tuple[object, ...]
 ) -> list[OfficeOutcome]:
-    return [task(office, *args) for office in offices]
+    outcomes = [task(office, *args) for office in offices]
+    for outcome in outcomes:
+        if isinstance(outcome.review, ReviewData):
+            # Pickled here, in the worker: the main process writes the bytes to its spill file as they are,
+            # without making (and keeping) the objects.
+            outcome.review = pickle.dumps(outcome.review, pickle.HIGHEST_PROTOCOL)
+    return outcomes
 
 
 def flag_shared_targets(outcomes: list[OfficeOutcome]) -> None:

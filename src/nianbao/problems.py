@@ -21,6 +21,7 @@ def bounded_message(text: str) -> str:
         return text
     parts: list[str] = []
     start = 0
+    cut = False
     while True:
         opener = _OPENERS.search(text, start)
         closer = _CLOSERS.search(text, opener.end()) if opener else None
@@ -30,10 +31,12 @@ def bounded_message(text: str) -> str:
         inner = text[opener.end():closer.start()]
         if len(inner) > MAX_QUOTED_CHARS:
             parts.append(f"{text[start:opener.end()]}{inner[:40]}…{closer.group()}（共 {len(inner)} 个字符）")
+            cut = True
         else:
             parts.append(text[start:closer.end()])
         start = closer.end()
-    text = "".join(parts)
+    if cut:  # else the text itself, not a copy: a message shared by many problems stays shared
+        text = "".join(parts)
     return text if len(text) <= MAX_MESSAGE_CHARS else text[:MAX_MESSAGE_CHARS] + "……（消息过长，已截断）"
 
 
@@ -52,9 +55,10 @@ class Kind(StrEnum):
     TEMPLATE_CHANGED = "template-changed"  # the template was updated after the report was generated
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Location:
-    """A place in a data file: the path as the user gave it, and a 1-based line (0 = whole file)."""
+    """A place in a data file: the path as the user gave it, and a 1-based line (0 = whole file). Slotted:
+    a district run keeps many (every paragraph reported as the same text, every problem)."""
 
     file: str
     line: int = 0
@@ -63,9 +67,10 @@ class Location:
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
-    """One finding. `subject` names the table/row/column or part by its official labels."""
+    """One finding. `subject` names the table/row/column or part by its official labels. Slotted, like
+    Location: a district run keeps every office's problems for the summary and the review page."""
 
     severity: Severity
     location: Location

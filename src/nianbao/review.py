@@ -7,11 +7,21 @@ review_page.py writes it out.
 
 from __future__ import annotations
 
+import pickle
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .batch import OfficeOutcome, Status, summary_figures, template_key
+from .batch import (
+    OfficeOutcome,
+    ReviewData,
+    ReviewSpill,
+    Spilled,
+    Status,
+    summary_figures,
+    template_key,
+)
 from .district import defaults_for, previous_year_path
 from .errors import NianbaoError
 from .load import load_report
@@ -19,11 +29,14 @@ from .model import Number, ReportData
 from .problems import Problem
 from .rollup import add_report, add_values, sum_reports
 from .same_text import (
+    PER_OFFICE,
     Repeat,
     RepeatGroup,
     SameTextFinder,
     TextPlace,
     group_repeats,
+    groups_of,
+    link_pairs,
     repeat_problems,
     settings_for,
     text_places,
@@ -42,7 +55,6 @@ class OfficeReview:
     last_year: dict[str, Number] | None = None  # last year's summary figures, when last year's file exists
     last_year_file: str = ""
     repeated: int = 0  # paragraphs of this office that repeat another office's or its last year's
-    places: list[TextPlace] = field(default_factory=list)  # its paragraphs, for the same-text comparison
 
 
 @dataclass
@@ -69,61 +81,72 @@ def _load(path: Path) -> ReportData | None:
 
 
 def review_district(outcomes: Sequence[OfficeOutcome]) -> DistrictReview:
-    """Gather what the review page shows; same-text warnings are added to the outcomes' problems."""
+    """Gather what the review page shows; same-text warnings are added to the outcomes' problems.
+
+    Memory stays flat in the number of offices: the offices' data wait in a temporary file (batch.ReviewSpill)
+    and are read one office at a time, once for the sums and names, once for the same-text check (which keeps
+    only each paragraph's character runs), and once more only for the offices whose paragraphs are reported.
+    """
     labels: dict[str, None] = {}
     for outcome in outcomes:
         labels.update(dict.fromkeys(outcome.figures))
     review = DistrictReview([OfficeReview(o) for o in outcomes], list(labels))
-    last_year: dict[int, list[TextPlace]] = {}
+    spill = ReviewSpill()  # the paragraphs of offices read here (no data from the workers) and of last year
+    this_year: dict[int, Spilled] = {}
+    last_year: dict[int, Spilled] = {}
     names: set[str] = set()
     years: set[str] = set()
     settings = None
-    # One office at a time: only its paragraphs and the running sums are kept, never every report.
-    for index, office in enumerate(review.offices):
-        data, office.outcome.review = office.outcome.review, None  # used once: memory does not pile up
-        trusted = office.outcome.status in TRUSTED
-        if trusted and data is not None and review.total is not None:
-            # Taken where the office was built: its data file is not read and checked a second time.
-            if data.template != template_key(review.total.spec):
-                review.excluded.append(office.outcome.office)  # another template: its cells do not add up
-                continue
-            add_values(review.total, data.values, data.facts)
-            office_name, region, year, office.places = data.office, data.facts.get("地区"), data.year, data.places
-        else:
-            report = _load(office.outcome.path) if trusted else None
-            if report is None:
-                review.excluded.append(office.outcome.office)
-                continue
-            if review.total is None:
-                review.total = sum_reports([report])
-            elif report.spec is not review.total.spec:
-                review.excluded.append(office.outcome.office)  # another template: its cells do not add up
-                continue
+    spills = {spill}
+    try:
+        for index, office in enumerate(review.offices):
+            kept, office.outcome.review = office.outcome.review, None  # used here: memory does not pile up
+            trusted = office.outcome.status in TRUSTED
+            data = _review_data(kept)
+            if isinstance(kept, Spilled):
+                spills.add(kept.spill)
+            if trusted and data is not None and review.total is not None:
+                # Taken where the office was built: its data file is not read and checked a second time.
+                if data.template != template_key(review.total.spec):
+                    review.excluded.append(office.outcome.office)  # another template: its cells do not add up
+                    continue
+                add_values(review.total, data.values, data.facts)
+                office_name, region, year = data.office, data.facts.get("地区"), data.year
+                this_year[index] = kept if isinstance(kept, Spilled) else spill.put(data)
             else:
-                add_report(review.total, report)
-            settings = settings or settings_for(report.spec)
-            office_name, region, year = report.office, report.facts.get("地区"), report.year
-            office.places = text_places(report, settings)
-        review.included.append(office_name)
-        office.name = office_name
-        review.district = review.district or region or ""
-        years.add(year)
-        names.update(filter(None, [region, office_name]))
-        previous = previous_year_path(resolved_path(office.outcome.path), year)
-        last = _load(previous) if previous is not None and previous.is_file() else None
-        if last is not None and previous is not None:
-            settings = settings or settings_for(last.spec)
-            office.last_year = summary_figures(last)
-            office.last_year_file = f"{previous.parent.name}/{previous.name}"
-            last_year[index] = text_places(last, settings)
-    review.year = years.pop() if len(years) == 1 else ""
-    pairs: list[Repeat] = []
-    if settings is not None:
-        finder = SameTextFinder(settings, names)
-        pairs = finder.across_offices([o.places for o in review.offices if o.places])
-        for index, places in last_year.items():
-            pairs += finder.against_last_year(review.offices[index].places, places)
-    review.repeats = group_repeats(pairs)
+                report = _load(office.outcome.path) if trusted else None
+                if report is None:
+                    review.excluded.append(office.outcome.office)
+                    continue
+                if review.total is None:
+                    review.total = sum_reports([report])
+                elif report.spec is not review.total.spec:
+                    review.excluded.append(office.outcome.office)  # another template: its cells do not add up
+                    continue
+                else:
+                    add_report(review.total, report)
+                settings = settings or settings_for(report.spec)
+                office_name, region, year = report.office, report.facts.get("地区"), report.year
+                this_year[index] = spill.put(text_places(report, settings))
+            del data
+            review.included.append(office_name)
+            office.name = office_name
+            review.district = review.district or region or ""
+            years.add(year)
+            names.update(filter(None, [region, office_name]))
+            previous = previous_year_path(resolved_path(office.outcome.path), year)
+            last = _load(previous) if previous is not None and previous.is_file() else None
+            if last is not None and previous is not None:
+                settings = settings or settings_for(last.spec)
+                office.last_year = summary_figures(last)
+                office.last_year_file = f"{previous.parent.name}/{previous.name}"
+                last_year[index] = spill.put(text_places(last, settings))
+        review.year = years.pop() if len(years) == 1 else ""
+        if settings is not None:
+            review.repeats = _repeats(SameTextFinder(settings, names), this_year, last_year)
+    finally:
+        for each in spills:
+            each.close()
     by_office = repeat_problems(review.repeats)
     for office in review.offices:
         added = by_office.get(office.name, []) if office.name else []
@@ -132,5 +155,42 @@ def review_district(outcomes: Sequence[OfficeOutcome]) -> DistrictReview:
         added = [p for p in added if p not in known]
         office.outcome.problems = [*office.outcome.problems, *added]
         review.new_problems += added
-        office.places = []
     return review
+
+
+def _review_data(kept: ReviewData | bytes | Spilled | None) -> ReviewData | None:
+    if isinstance(kept, Spilled):
+        kept = kept.load()
+    if isinstance(kept, bytes):
+        kept = pickle.loads(kept)
+    assert kept is None or isinstance(kept, ReviewData)
+    return kept
+
+
+def _places(spilled: Spilled) -> list[TextPlace]:
+    kept = spilled.load()
+    return kept.places if isinstance(kept, ReviewData) else kept
+
+
+def _repeats(finder: SameTextFinder, this_year: dict[int, Spilled], last_year: dict[int, Spilled]) -> list[RepeatGroup]:
+    """The same-text groups: across offices, then each office against its last year. The offices' paragraphs
+    are read again one office at a time; only those of the paragraphs reported are kept, and a text held by
+    many of them is held once."""
+    linked = link_pairs(finder.pairs_across((index, _places(spilled)) for index, spilled in this_year.items()))
+    wanted: dict[int, set[int]] = {}
+    for keys, _ in linked:
+        for key in keys:
+            wanted.setdefault(key // PER_OFFICE, set()).add(key % PER_OFFICE)
+    texts: dict[str, str] = {}
+    kept: dict[int, TextPlace] = {}
+    last: list[Repeat] = []
+    for index in sorted(wanted.keys() | last_year.keys()):
+        places = _places(this_year[index])
+        for number in wanted.get(index, ()):
+            place = places[number]
+            kept[index * PER_OFFICE + number] = TextPlace(
+                sys.intern(place.office), sys.intern(place.year), sys.intern(place.part), place.location,
+                texts.setdefault(place.text, place.text))
+        if index in last_year:
+            last += finder.against_last_year(places, _places(last_year[index]))
+    return [*groups_of(linked, kept.__getitem__), *group_repeats(last)]

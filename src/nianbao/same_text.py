@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from .model import ReportData
@@ -170,18 +171,16 @@ def _similarity(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
-@dataclass
-class _Indexed:
-    place: TextPlace
-    office: int
-    runs: frozenset[str]
+# A paragraph as the finder keeps it: one int, its office's number * PER_OFFICE + its number in the office
+# (not the paragraph's text and place, which the caller regenerates for the paragraphs reported).
+PER_OFFICE = 1 << 20
 
 
-def _across(one: Sequence[_Indexed], two: Sequence[_Indexed]) -> tuple[_Indexed, _Indexed] | None:
+def _across(one: Sequence[int], two: Sequence[int]) -> tuple[int, int] | None:
     """A paragraph of each set from different offices, if there is such a pair."""
     for a in one:
         for b in two:
-            if a.office != b.office:
+            if a // PER_OFFICE != b // PER_OFFICE:
                 return a, b
     return None
 
@@ -195,45 +194,55 @@ class SameTextFinder:
     names: set[str] = field(default_factory=set)
 
     def across_offices(self, offices: Sequence[Sequence[TextPlace]]) -> list[Repeat]:
-        """Pairs of paragraphs of different offices that are the same text. Paragraphs left identical
-        after folding are measured once (a text copied by every office costs one comparison, not one per
-        pair) and linked in a chain; every paragraph that repeats another is in at least one pair."""
-        folded = _folded_names(self.names | {p.office for places in offices for p in places})
-        identical: dict[frozenset[str], list[_Indexed]] = {}
-        for index, places in enumerate(offices):
-            for place in places:
+        """Pairs of paragraphs of different offices that are the same text (`pairs_across`)."""
+        finder = SameTextFinder(self.settings, self.names | {p.office for places in offices for p in places})
+
+        def place(key: int) -> TextPlace:
+            return offices[key // PER_OFFICE][key % PER_OFFICE]
+
+        return [Repeat(place(a), place(b), similarity, last_year=False)
+                for a, b, similarity in finder.pairs_across(enumerate(offices))]
+
+    def pairs_across(self, offices: Iterable[tuple[int, Sequence[TextPlace]]]) -> Iterator[tuple[int, int, float]]:
+        """Pairs of paragraphs of different offices that are the same text, as paragraph keys (PER_OFFICE),
+        from (office number, paragraphs) read one office at a time: only each paragraph's key and its
+        character runs are kept (a set of runs once for paragraphs that fold to the same runs), never its
+        text. `names` must hold every office's name. Paragraphs left identical after folding are measured
+        once (a text copied by every office costs one comparison, not one per pair) and linked in a chain;
+        every paragraph that repeats another is in at least one pair."""
+        folded = _folded_names(self.names)
+        identical: dict[frozenset[str], array[int]] = {}
+        for index, places in offices:
+            for number, place in enumerate(places):
                 runs = _runs(place.text, folded, self.settings)
                 if runs:
-                    # Paragraphs that fold to the same runs share one set: a text copied by every office
-                    # is held once, not once per office (memory flat in the number of offices).
-                    members = identical.setdefault(runs, [])
-                    members.append(_Indexed(place, index, members[0].runs if members else runs))
-        repeats: list[Repeat] = []
+                    members = identical.get(runs)
+                    if members is None:
+                        members = identical[runs] = array("q")
+                    members.append(index * PER_OFFICE + number)
         for members in identical.values() if self.settings.threshold <= 1 else ():
             first = members[0]
-            anchor = next((m for m in members if m.office != first.office), None)
+            anchor = next((m for m in members if m // PER_OFFICE != first // PER_OFFICE), None)
             for member in members[1:]:
-                partner = first if member.office != first.office else anchor
-                if partner is not None and partner is not member:
-                    repeats.append(Repeat(partner.place, member.place, 1.0, last_year=False))
-        sets = list(identical.values())
+                partner = first if member // PER_OFFICE != first // PER_OFFICE else anchor
+                if partner is not None and partner != member:
+                    yield partner, member, 1.0
+        sets = list(identical.items())
         postings: dict[str, list[int]] = {}
-        for number, members in enumerate(sets):
-            for run in members[0].runs:
+        for number, (runs, _) in enumerate(sets):
+            for run in runs:
                 postings.setdefault(run, []).append(number)
-        for number, members in enumerate(sets):
-            runs = members[0].runs
+        for number, (runs, members) in enumerate(sets):
             shared: dict[int, int] = {}
             for run in runs:
                 for other in postings[run]:
                     if other > number:
                         shared[other] = shared.get(other, 0) + 1
             for other, count in shared.items():
-                similarity = count / min(len(runs), len(sets[other][0].runs))
-                pair = _across(members, sets[other])
+                similarity = count / min(len(runs), len(sets[other][0]))
+                pair = _across(members, sets[other][1])
                 if similarity >= self.settings.threshold and pair is not None:
-                    repeats.append(Repeat(pair[0].place, pair[1].place, similarity, last_year=False))
-        return repeats
+                    yield pair[0], pair[1], similarity
 
     def against_last_year(self, this_year: Sequence[TextPlace], last_year: Sequence[TextPlace]) -> list[Repeat]:
         """Paragraphs of one office that repeat its own last year's (each this-year paragraph once, with
@@ -271,8 +280,23 @@ class RepeatGroup:
 
 def group_repeats(repeats: Iterable[Repeat]) -> list[RepeatGroup]:
     """One group per set of linked paragraphs, so a paragraph copied by 50 offices is one entry, not 1,225."""
-    parent: dict[int, int] = {}  # by id(): the finder hands the same TextPlace objects to every pair
-    place_of: dict[int, TextPlace] = {}
+    place_of: dict[int, TextPlace] = {}  # by id(): the finder hands the same TextPlace objects to every pair
+    groups: list[RepeatGroup] = []
+
+    def across() -> Iterator[tuple[int, int, float]]:
+        for repeat in repeats:
+            if repeat.last_year:
+                groups.append(RepeatGroup([repeat.place, repeat.other], repeat.similarity, True))
+                continue
+            place_of[id(repeat.place)], place_of[id(repeat.other)] = repeat.place, repeat.other
+            yield id(repeat.place), id(repeat.other), repeat.similarity
+
+    return groups_of(link_pairs(across()), place_of.__getitem__) + groups
+
+
+def link_pairs(pairs: Iterable[tuple[int, int, float]]) -> list[tuple[list[int], float]]:
+    """The paragraphs (keys) linked by pairs of repeats, set by set, each with its highest similarity."""
+    parent: dict[int, int] = {}
 
     def root(key: int) -> int:
         parent.setdefault(key, key)
@@ -281,37 +305,44 @@ def group_repeats(repeats: Iterable[Repeat]) -> list[RepeatGroup]:
             key = parent[key]
         return key
 
-    groups: list[RepeatGroup] = []
     best: dict[int, float] = {}
-    for repeat in repeats:
-        if repeat.last_year:
-            groups.append(RepeatGroup([repeat.place, repeat.other], repeat.similarity, True))
-            continue
-        place_of[id(repeat.place)], place_of[id(repeat.other)] = repeat.place, repeat.other
-        a, b = root(id(repeat.place)), root(id(repeat.other))
+    for one, two, similarity in pairs:
+        a, b = root(one), root(two)
         if a != b:
             parent[b] = a
             best[a] = max(best.get(a, 0.0), best.pop(b, 0.0))
-        best[a] = max(best.get(a, 0.0), repeat.similarity)
-    members: dict[int, list[TextPlace]] = {}
+        best[a] = max(best.get(a, 0.0), similarity)
+    members: dict[int, list[int]] = {}
     for key in parent:
-        members.setdefault(root(key), []).append(place_of[key])
+        members.setdefault(root(key), []).append(key)
+    return [(keys, best[head]) for head, keys in members.items()]
+
+
+def groups_of(linked: Iterable[tuple[list[int], float]], place: Callable[[int], TextPlace]) -> list[RepeatGroup]:
+    """`link_pairs`' sets as groups of places (each sorted by office and place), in the order of their first
+    place."""
     across = []
-    for head, places in members.items():
-        places.sort(key=lambda p: (p.office, p.location))
-        across.append(RepeatGroup(places, best[head], False))
+    for keys, similarity in linked:
+        places = sorted((place(key) for key in keys), key=lambda p: (p.office, p.location))
+        across.append(RepeatGroup(places, similarity, False))
     across.sort(key=lambda g: (g.places[0].office, g.places[0].location))
-    return across + groups
+    return across
 
 
-def _names(places: Sequence[TextPlace], limit: int = 3) -> str:
-    shown = "、".join(p.describe() for p in places[:limit])
-    return shown + (f"等 {len(places)} 处" if len(places) > limit else "")
+def _names(places: Sequence[TextPlace], here: TextPlace, limit: int = 3) -> str:
+    """The places of a group other than `here`: the first `limit`, and how many in all (without making the
+    list of all the others for every place of a large group)."""
+    others = [p for p in places[: limit + 1] if p is not here][:limit]
+    shown = "、".join(p.describe() for p in others)
+    return shown + (f"等 {len(places) - 1} 处" if len(places) - 1 > limit else "")
 
 
 def repeat_problems(groups: Iterable[RepeatGroup]) -> dict[str, list[Problem]]:
     """Warnings by office: one per paragraph of a group, naming the other places of the group."""
     result: dict[str, list[Problem]] = {}
+    # Most places of a large group get the same message (the same part, naming the same first places):
+    # one string for all of them, not one per office.
+    messages: dict[str, str] = {}
     hint_other = "各单位的报告应按本单位的实际工作撰写；与其他单位雷同会被扣分（国办公开办函〔2021〕30号）"
     hint_last = "评议时与往年雷同会被扣分：请按本年的实际工作重写这一段"
     for group in groups:
@@ -321,7 +352,7 @@ def repeat_problems(groups: Iterable[RepeatGroup]) -> dict[str, list[Problem]]:
             result.setdefault(here.office, []).append(warning(here.location, message, hint_last, RULE_ID))
             continue
         for here in group.places:
-            others = [p for p in group.places if p is not here]
-            message = f"「{here.part}」与{_names(others)}的文字雷同（相似度 {group.percent}%）"
+            message = f"「{here.part}」与{_names(group.places, here)}的文字雷同（相似度 {group.percent}%）"
+            message = messages.setdefault(message, message)
             result.setdefault(here.office, []).append(warning(here.location, message, hint_other, RULE_ID))
     return result

@@ -1,0 +1,101 @@
+"""The review data of a district build wait in an anonymous temporary file (batch.ReviewSpill), not in
+memory: the records come back as they went in, the review reads and closes it, and no file is left behind,
+whether the run finishes, fails half-way or is never reviewed."""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from nianbao.batch import OfficeOutcome, ReviewData, ReviewSpill, Spilled
+from nianbao.review import review_district
+from nianbao.runs import build_paths
+
+from .test_review import make_district
+
+
+def _open_spills() -> list[str]:
+    """The files of the temporary folder (the spill's) that this process still has open (Linux:
+    /proc/self/fd; the spill is anonymous, so only its folder names it)."""
+    if not sys.platform.startswith("linux"):
+        return []
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith(tempfile.gettempdir()):
+            found.append(target)
+    return found
+
+
+@pytest.fixture
+def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def test_records_come_back_as_they_went_in_and_the_file_is_never_in_the_folder(private_tmp: Path) -> None:
+    spill = ReviewSpill()
+    one = spill.put({"office": "甲街道", "values": (1, 2, 3)})
+    two = spill.put(b"\x80\x05K*.")  # a worker's pickle (of 42), written as it is
+    assert os.listdir(private_tmp) == []  # removed as soon as it was made
+    assert two.load() == 42 and one.load() == {"office": "甲街道", "values": (1, 2, 3)}
+    spill.close()
+    assert _open_spills() == []
+
+
+def test_a_spill_that_is_never_reviewed_is_closed_when_dropped(private_tmp: Path) -> None:
+    spill = ReviewSpill()
+    handle = spill.put([1, 2])
+    assert len(_open_spills()) == 1
+    del spill, handle
+    gc.collect()
+    assert _open_spills() == []
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_district_build_spills_the_review_data_and_the_review_closes_it(private_tmp: Path, tmp_path: Path,
+                                                                        jobs: int) -> None:
+    folder = make_district(tmp_path / "2024")
+    result = build_paths([folder], out_dir=tmp_path / "out", jobs=jobs, write_summary=False)
+    handles = [o.review for o in result.outcomes if o.review is not None]
+    assert len(handles) >= 13 and all(isinstance(h, Spilled) for h in handles)
+    assert all(isinstance(h.load(), ReviewData) for h in handles if isinstance(h, Spilled))
+    assert os.listdir(private_tmp) == []
+    review = review_district(result.outcomes)
+    assert review.new_problems and len(review.included) >= 13
+    assert _open_spills() == [] and os.listdir(private_tmp) == []
+
+
+class _Stop(Exception):
+    pass
+
+
+class _StopAfterThree:
+    def start(self, total: int) -> None:
+        pass
+
+    def office_done(self, outcome: OfficeOutcome, done: int, total: int) -> None:
+        if done == 3:
+            raise _Stop
+
+    def finish(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_no_spill_file_remains_after_a_run_that_fails_half_way(private_tmp: Path, tmp_path: Path, jobs: int) -> None:
+    folder = make_district(tmp_path / "2024")
+    with pytest.raises(_Stop):
+        build_paths([folder], out_dir=tmp_path / "out", jobs=jobs, reporter=_StopAfterThree())
+    gc.collect()
+    assert _open_spills() == [] and os.listdir(private_tmp) == []
