@@ -503,10 +503,10 @@ class _Walker:
 
     def _table(self, table: Table, node: Node | None) -> None:
         """Fill every cell of `table`: given values, 0 for left-out cells, None for left-out totals."""
-        for row in table.rows:
-            for column in row.columns:
-                total = column.computed or row.computed
-                self.report.cells[(table.id, row.id, column.id)] = Cell(None if total else _zero(column))
+        layout = _layout(table)
+        cells = self.report.cells
+        for key, default in layout.defaults:
+            cells[key] = Cell(default)
         if node is None or node.is_empty():
             return
         if node.kind == "scalar" and normalize_label(node.text) == ABSENT_TABLE:
@@ -519,32 +519,24 @@ class _Walker:
                       "参照 data/ 下的示例文件填写")
             )
             return
-        tree = _row_tree(table)
-        self._table_level(table, node, tree, [])
+        self._table_level(table, layout, node, layout.top, [])
 
-    def _table_level(self, table: Table, node: Node, tree: dict[str, object], path: list[str]) -> None:
-        labels = {normalize_label(label): label for label in tree}
-        shorts: dict[str, list[str]] = {}
-        for label in tree:
-            shorts.setdefault(strip_enumeration(label), []).append(label)
-            entry = tree[label]
-            if isinstance(entry, Row):
-                for alias in entry.aliases:
-                    labels[normalize_label(alias)] = label
+    def _table_level(self, table: Table, layout: _TableLayout, node: Node, level: _Level, path: list[str]) -> None:
+        tree = level.tree
         for k, v in node.items:
             folded = normalize_label(k.text)
-            found = labels.get(folded)
-            if found is None and len(shorts.get(folded, [])) == 1:
-                found = shorts[folded][0]
-            where = f"{table.id}「{' '.join(path)}」中" if path else f"{table.id}中"
+            found = level.labels.get(folded)
             if found is None:
+                found = level.shorts.get(folded)
+            if found is None:
+                where = f"{table.id}「{' '.join(path)}」中" if path else f"{table.id}中"
                 self._unknown_key(k, list(tree), where)
                 continue
             label = found
             entry = tree[label]
             if isinstance(entry, Row):
                 self.report.row_locations[(table.id, entry.id)] = k.location
-                self._row(entry, v)
+                self._row(entry, v, layout.by_label[entry.id])
             else:
                 assert isinstance(entry, dict)
                 if v.is_empty():
@@ -555,12 +547,12 @@ class _Walker:
                               "按官方表格逐项填写，参照 data/ 下的示例文件")
                     )
                     continue
-                self._table_level(table, v, entry, [*path, label])
+                self._table_level(table, layout, v, layout.levels[id(entry)], [*path, label])
 
-    def _row(self, row: Row, node: Node) -> None:
+    def _row(self, row: Row, node: Node, by_label: dict[str, Column]) -> None:
         """A row: a mapping column → value, a list of values in column order, or one value for one column."""
         columns = row.columns
-        subject = f"{row.table}「{row.display}」"
+        subject = f"{row.table}「{row.display}」" if node.kind != "seq" else ""  # a list: only on a mistake
         if node.is_empty():
             self.problems.append(
                 error(node.location, f"{subject}是空的", "没有数据的栏目请填 0，或删去这一行（未写的栏目按 0 计）")
@@ -578,8 +570,9 @@ class _Walker:
             return
         if node.kind == "seq":
             values = node.children
-            required = [c for c in columns if not c.computed]
-            if len(values) not in (len(columns), len(required)):
+            required = columns if len(values) == len(columns) else [c for c in columns if not c.computed]
+            if len(values) != len(required):
+                subject = f"{row.table}「{row.display}」"
                 expected = (f"{len(columns)} 个（{'、'.join(c.label for c in columns)}）"
                             if len(required) == len(columns)
                             else f"{len(columns)} 个（含总计）或 {len(required)} 个（不含总计）")
@@ -588,13 +581,16 @@ class _Walker:
                           "按表格栏目顺序填写，没有数据的栏目填 0")
                 )
                 return
+            cells = self.report.cells
             for column, value in zip(columns, values, strict=False):
+                if column.kind == "count" and value.kind == "scalar":
+                    text = value.text.strip()
+                    if 0 < len(text) <= 9 and text.isascii() and text.isdigit():
+                        # The usual cell, as in _cell (inlined: this runs for nearly every cell of a district).
+                        cells[(row.table, row.id, column.id)] = Cell(int(text), value.location)
+                        continue
                 self._cell(row, column, value)
             return
-        by_label: dict[str, Column] = {}
-        for column in columns:
-            by_label[normalize_label(column.label)] = column
-            by_label.setdefault(normalize_label(column.id), column)
         for k, v in node.items:
             matched = by_label.get(normalize_label(k.text))
             if matched is None:
@@ -654,6 +650,70 @@ def _ascii_digits(text: str) -> str | None:
 
 def _zero(column: Column) -> int | Decimal:
     return Decimal(0) if column.kind == "amount" else 0
+
+
+class _Level:
+    """One level of a table's row tree with its lookups: folded label (or row alias) → label, and the label
+    without its enumeration (`不予公开` for `（三）不予公开`) → label when only one label has it."""
+
+    __slots__ = ("tree", "labels", "shorts")
+
+    def __init__(self, tree: dict[str, object]) -> None:
+        self.tree = tree
+        self.labels = {normalize_label(label): label for label in tree}
+        shorts: dict[str, list[str]] = {}
+        for label in tree:
+            shorts.setdefault(strip_enumeration(label), []).append(label)
+            entry = tree[label]
+            if isinstance(entry, Row):
+                for alias in entry.aliases:
+                    self.labels[normalize_label(alias)] = label
+        self.shorts = {short: labels[0] for short, labels in shorts.items() if len(labels) == 1}
+
+
+class _TableLayout:
+    """What reading a table needs from the template, made once per template table, not once per office:
+    each cell's default (0, or None for a total left to compute), the row tree with its label lookups, and
+    each row's columns by folded label or id."""
+
+    __slots__ = ("table", "defaults", "top", "levels", "by_label")
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.defaults: list[tuple[tuple[str, str, str], int | Decimal | None]] = [
+            ((table.id, row.id, column.id), None if column.computed or row.computed else _zero(column))
+            for row in table.rows for column in row.columns
+        ]
+        tree = _row_tree(table)
+        self.top = _Level(tree)
+        self.levels: dict[int, _Level] = {}  # id of a subtree (kept alive by `top`) → its level
+        pending = [tree]
+        while pending:
+            for entry in pending.pop().values():
+                if isinstance(entry, dict):
+                    self.levels[id(entry)] = _Level(entry)
+                    pending.append(entry)
+        self.by_label: dict[str, dict[str, Column]] = {}
+        for row in table.rows:
+            by_label: dict[str, Column] = {}
+            for column in row.columns:
+                by_label[normalize_label(column.label)] = column
+                by_label.setdefault(normalize_label(column.id), column)
+            self.by_label[row.id] = by_label
+
+
+_LAYOUTS: dict[int, _TableLayout] = {}
+
+
+def _layout(table: Table) -> _TableLayout:
+    """The table's layout, made on first use; keyed by identity (a template is read once per process and
+    its tables never change), checked against the table itself so a reused id is never mistaken."""
+    layout = _LAYOUTS.get(id(table))
+    if layout is None or layout.table is not table:
+        if len(_LAYOUTS) > 4096:  # many templates read in one process (tests): start again
+            _LAYOUTS.clear()
+        layout = _LAYOUTS[id(table)] = _TableLayout(table)
+    return layout
 
 
 def _row_tree(table: Table) -> dict[str, object]:

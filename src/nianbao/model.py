@@ -28,7 +28,7 @@ class SubPart:
     paragraphs: list[Paragraph]
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """One table cell. `value` is None only while a reader has not yet computed a total left out."""
 

@@ -11,7 +11,7 @@ import codecs
 import os
 import re
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,16 +36,24 @@ _IMPLICIT_TAGS = {
 }
 
 
-@dataclass
 class Node:
-    """A YAML node with the place it was written. `items` for mappings, `children` for sequences."""
+    """A YAML node with the place it was written. `items` for mappings, `children` for sequences.
 
-    kind: str  # "map", "seq" or "scalar"
-    location: Location
-    text: str = ""  # scalar text exactly as typed (after YAML unquoting / block folding)
-    style: str | None = None  # scalar style: None plain, "'" '"' "|" ">"
-    items: list[tuple[Node, Node]] = field(default_factory=list)
-    children: list[Node] = field(default_factory=list)
+    A plain slotted class, not a dataclass: a district run makes some 300 of them per office."""
+
+    __slots__ = ("kind", "location", "text", "style", "items", "children")
+
+    def __init__(self, kind: str, location: Location, text: str = "", style: str | None = None,
+                 items: list[tuple[Node, Node]] | None = None, children: list[Node] | None = None) -> None:
+        self.kind = kind  # "map", "seq" or "scalar"
+        self.location = location
+        self.text = text  # scalar text exactly as typed (after YAML unquoting / block folding)
+        self.style = style  # scalar style: None plain, "'" '"' "|" ">"
+        self.items: list[tuple[Node, Node]] = [] if items is None else items
+        self.children: list[Node] = [] if children is None else children
+
+    def __repr__(self) -> str:
+        return f"Node({self.kind!r}, {self.location!r}, text={self.text!r})"
 
     @property
     def line(self) -> int:
@@ -203,6 +211,20 @@ def load_source(path: Path) -> SourceFile:
     if refused:
         problems.extend(refused)
         return SourceFile(path, display, None, problems)
+    before = len(problems)
+    if _FAST is not None:
+        try:
+            root = _build(text, display, problems)
+        except _TooDeep:
+            problems.append(_too_deep(display))
+            return SourceFile(path, display, None, problems)
+        except (yaml.YAMLError, _Unusual):
+            del problems[before:]  # composed again below, where the messages come from
+        else:
+            if root is None:
+                problems.append(error(Location(display), "文件是空的，没有任何数据"))
+                return SourceFile(path, display, None, problems)
+            return SourceFile(path, display, root, problems)
     try:
         composed = _compose(text)
     except RecursionError:
@@ -313,6 +335,105 @@ class _PlainComposer(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parse
         yaml.parser.Parser.__init__(self)
         yaml.composer.Composer.__init__(self)
         _PlainResolver.__init__(self)
+
+
+class _Unusual(Exception):
+    """Something the event builder leaves to the composer (an alias, a second document): composed again."""
+
+
+def _build(text: str, display: str, problems: list[Problem]) -> Node | None:
+    """The node tree straight from libyaml's events, with the checks of `_convert` (tags, text length,
+    nesting, duplicate keys) made on the way: no intermediate `yaml.Node` tree, no resolver calls per node.
+
+    The result and the problems are those `_convert(_compose(text))` gives. Anything unusual (a syntax
+    error, an alias, more than one document) raises, and the caller composes again the ordinary way."""
+    assert _FAST is not None
+    parser = _FAST(text)
+    try:
+        get = parser.get_event
+        get()  # stream start
+        event = get()
+        if type(event) is yaml.StreamEndEvent:
+            return None
+        places: dict[int, Location] = {}  # one Location per line: a key and its value share it
+        # Open collections: (node, seen keys or None for a list); a mapping's pending key in `keys`.
+        stack: list[tuple[Node, dict[str, Node] | None]] = []
+        keys: list[Node | None] = []
+        root: Node | None = None
+        scalar, map_start, seq_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is scalar or kind is map_start or kind is seq_start:
+                if len(stack) > MAX_NESTING:
+                    raise _TooDeep
+                line = event.start_mark.line + 1
+                location = places.get(line)
+                if location is None:
+                    location = places[line] = Location(display, line)
+                tag = event.tag
+                if tag is not None and tag != "!" and tag not in _IMPLICIT_TAGS:
+                    shown = tag.replace("tag:yaml.org,2002:", "!!")
+                    problems.append(
+                        error(location, f"不支持 YAML 标签「{shown}」", "删除以 ! 开头的标签，直接填写数值或文字")
+                    )
+                if kind is scalar:
+                    value = event.value
+                    if len(value) > MAX_TEXT_CHARS:
+                        problems.append(
+                            error(location, f"这段文字太长（{len(value)} 个字符，上限 {MAX_TEXT_CHARS} 个）",
+                                  "检查是否误粘贴了整份文档；年报每一部分通常只有几千字")
+                        )
+                        value = ""
+                    node = Node("scalar", location, value, event.style or None)  # libyaml says "" for plain
+                else:
+                    if kind is map_start:
+                        stack.append((Node("map", location), {}))
+                        keys.append(None)
+                    else:
+                        stack.append((Node("seq", location), None))
+                        keys.append(None)
+                    continue
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                node = stack.pop()[0]
+                keys.pop()
+            else:
+                raise _Unusual  # an alias: refused before, composed again to be sure
+            if not stack:
+                root = node
+                break
+            parent, seen = stack[-1]
+            if seen is None:
+                parent.children.append(node)
+                continue
+            key = keys[-1]
+            if key is None:
+                keys[-1] = node
+                continue
+            keys[-1] = None
+            if key.kind != "scalar":
+                problems.append(error(key.location, "键名必须是文字", "检查这一行的缩进和冒号"))
+                continue
+            # Keys are compared as the checker compares them: `行政 许可` is `行政许可`, `(二)` is `（二）`.
+            folded = normalize_label(key.text)
+            first = seen.get(folded)
+            if first is not None:
+                same = "" if first.text == key.text else f"「{first.text}」，两处按同一栏目计"
+                problems.append(
+                    error(
+                        key.location,
+                        f"「{key.text}」重复出现（第 {first.line} 行已经写过{same}）",
+                        f"同一层级的键只能写一次：删除第 {first.line} 行或第 {key.line} 行，或把两处的内容合并",
+                    )
+                )
+                continue
+            seen[folded] = key
+            parent.items.append((key, node))
+        if type(get()) is not yaml.DocumentEndEvent or type(get()) is not yaml.StreamEndEvent:
+            raise _Unusual  # a second document: the composer says so
+        return root
+    finally:
+        parser.dispose()
 
 
 def _compose(text: str) -> yaml.Node | None:
