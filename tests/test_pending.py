@@ -13,6 +13,7 @@ import pytest
 
 from nianbao import build_file, check_file
 from nianbao.errors import ChecksFailed
+from nianbao.problems import Kind
 
 TABLE_FOUR = """四、政府信息公开行政复议、行政诉讼情况:
   # 每项 5 个数，依次为：结果维持、结果纠正、其他结果、尚未审结、总计
@@ -116,3 +117,15 @@ def test_a_part_still_to_be_written_gets_only_its_to_do(variant) -> None:
     result = check_file(variant.replace("  本年度未收取信息处理费。", "  【待补】").write())
     assert [(p.rule, p.message) for p in result.problems] == [
         ("待补", "「六、其他需要报告的事项」待补：导入的原报告中没有这一部分的文字")]
+
+
+def test_a_blocked_build_lists_the_pending_table_rows_and_not_the_pending_facts(variant, tmp_path: Path) -> None:
+    # The build lists what keeps it from writing the report: each table row still 【待补】, by its kind, and
+    # not the other to-dos (a fact still 【待补】 does not block the build).
+    path = variant.replace("  行政复议: [0, 0, 0, 0, 0]", "  行政复议: [0, 【待补】, 0, 0, 0]") \
+        .replace("  网址: www.longmatan.gov.cn", "  网址: 【待补】").write()
+    with pytest.raises(ChecksFailed) as raised:
+        build_file(path, out_dir=tmp_path / "out")
+    listed = raised.value.problems
+    assert [p.message for p in listed] == ["表四「行政复议」行待补：有导入时没有读出的数（写作“【待补】”）"]
+    assert all(p.is_error and p.kind is Kind.PENDING_TABLE for p in listed)

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .model import Cell, Paragraph, ReportData, SubPart
-from .problems import Location, Problem, error, warning
+from .problems import Kind, Location, Problem, error, warning
 from .source import Node, SourceFile, load_source
 from .spec import (
     ABSENT_TABLE,
@@ -614,7 +614,8 @@ class _Walker:
                 self.pending_rows.add((row.table, row.id))
                 self.problems.append(
                     warning(node.location, f"{row.table}「{row.display}」行待补：有导入时没有读出的数（写作“{PLACEHOLDER}”）",
-                            f"对照原报告填写这些数，写好后删去“{PLACEHOLDER}”；有待补的数时不能生成报告", PENDING_RULE)
+                            f"对照原报告填写这些数，写好后删去“{PLACEHOLDER}”；有待补的数时不能生成报告", PENDING_RULE,
+                            kind=Kind.PENDING_TABLE)
                 )
             return
         value = self._number(node, subject, column.kind)

@@ -15,9 +15,9 @@ from .district import defaults_for, previous_report
 from .errors import ChecksFailed
 from .load import load_report
 from .model import ReportData
-from .problems import Location, Problem, error, has_errors
+from .problems import Kind, Location, Problem, error, has_errors
 from .source import display_name
-from .spec import ABSENT_TABLE, PENDING_RULE, PLACEHOLDER
+from .spec import ABSENT_TABLE, PLACEHOLDER
 from .write import ensure_writable_name, safe_file_name, write_atomic
 
 
@@ -98,10 +98,10 @@ def write_report(result: CheckResult, out_dir: Path | str = "out", force: bool =
         absent = sorted(result.report.absent_tables)
         what = f"{'、'.join(absent)}待补（写作“{ABSENT_TABLE}”），缺表的报告不能生成" if absent else \
             f"表格中还有待补的数（写作“{PLACEHOLDER}”）"
-        pending = [p for p in result.problems if p.rule == PENDING_RULE and p.message.startswith("表")]
+        pending = [p for p in result.problems if p.kind is Kind.PENDING_TABLE]
         raise ChecksFailed(
             f"{result.display} 中{what}，未生成报告",
-            [error(p.location, p.message, p.hint, p.rule) for p in pending],
+            [error(p.location, p.message, p.hint, p.rule, p.kind) for p in pending],
         )
     from .guard import ensure_replaceable  # with the fingerprints (provenance): only for building
     from .render import render_report  # Jinja only for building: `check` starts without it

@@ -373,17 +373,11 @@ def _build(text: str, display: str, problems: list[Problem]) -> Node | None:
                     location = places[line] = Location(display, line)
                 tag = event.tag
                 if tag is not None and tag != "!" and tag not in _IMPLICIT_TAGS:
-                    shown = tag.replace("tag:yaml.org,2002:", "!!")
-                    problems.append(
-                        error(location, f"不支持 YAML 标签「{shown}」", "删除以 ! 开头的标签，直接填写数值或文字")
-                    )
+                    problems.append(_tag_problem(location, tag))
                 if kind is scalar:
                     value = event.value
                     if len(value) > MAX_TEXT_CHARS:
-                        problems.append(
-                            error(location, f"这段文字太长（{len(value)} 个字符，上限 {MAX_TEXT_CHARS} 个）",
-                                  "检查是否误粘贴了整份文档；年报每一部分通常只有几千字")
-                        )
+                        problems.append(_too_long(location, len(value)))
                         value = ""
                     node = Node("scalar", location, value, event.style or None)  # libyaml says "" for plain
                 else:
@@ -411,24 +405,8 @@ def _build(text: str, display: str, problems: list[Problem]) -> Node | None:
                 keys[-1] = node
                 continue
             keys[-1] = None
-            if key.kind != "scalar":
-                problems.append(error(key.location, "键名必须是文字", "检查这一行的缩进和冒号"))
-                continue
-            # Keys are compared as the checker compares them: `行政 许可` is `行政许可`, `(二)` is `（二）`.
-            folded = normalize_label(key.text)
-            first = seen.get(folded)
-            if first is not None:
-                same = "" if first.text == key.text else f"「{first.text}」，两处按同一栏目计"
-                problems.append(
-                    error(
-                        key.location,
-                        f"「{key.text}」重复出现（第 {first.line} 行已经写过{same}）",
-                        f"同一层级的键只能写一次：删除第 {first.line} 行或第 {key.line} 行，或把两处的内容合并",
-                    )
-                )
-                continue
-            seen[folded] = key
-            parent.items.append((key, node))
+            if _key_accepted(key, seen, problems):
+                parent.items.append((key, node))
         if type(get()) is not yaml.DocumentEndEvent or type(get()) is not yaml.StreamEndEvent:
             raise _Unusual  # a second document: the composer says so
         return root
@@ -467,16 +445,10 @@ def _convert(node: yaml.Node, display: str, problems: list[Problem], depth: int 
     if location is None:
         location = places[line] = Location(display, line)
     if node.tag not in _IMPLICIT_TAGS:
-        shown = node.tag.replace("tag:yaml.org,2002:", "!!")
-        problems.append(
-            error(location, f"不支持 YAML 标签「{shown}」", "删除以 ! 开头的标签，直接填写数值或文字")
-        )
+        problems.append(_tag_problem(location, node.tag))
     if isinstance(node, yaml.ScalarNode):
         if len(node.value) > MAX_TEXT_CHARS:
-            problems.append(
-                error(location, f"这段文字太长（{len(node.value)} 个字符，上限 {MAX_TEXT_CHARS} 个）",
-                      "检查是否误粘贴了整份文档；年报每一部分通常只有几千字")
-            )
+            problems.append(_too_long(location, len(node.value)))
             return Node("scalar", location, text="", style=node.style or None)
         return Node("scalar", location, text=node.value, style=node.style or None)  # libyaml says "" for plain
     if isinstance(node, yaml.MappingNode):
@@ -485,24 +457,8 @@ def _convert(node: yaml.Node, display: str, problems: list[Problem], depth: int 
         for key_node, value_node in node.value:
             key = _convert(key_node, display, problems, depth + 1, places)
             value = _convert(value_node, display, problems, depth + 1, places)
-            if key.kind != "scalar":
-                problems.append(error(key.location, "键名必须是文字", "检查这一行的缩进和冒号"))
-                continue
-            # Keys are compared as the checker compares them: `行政 许可` is `行政许可`, `(二)` is `（二）`.
-            folded = normalize_label(key.text)
-            if folded in seen:
-                first = seen[folded]
-                same = "" if first.text == key.text else f"「{first.text}」，两处按同一栏目计"
-                problems.append(
-                    error(
-                        key.location,
-                        f"「{key.text}」重复出现（第 {first.line} 行已经写过{same}）",
-                        f"同一层级的键只能写一次：删除第 {first.line} 行或第 {key.line} 行，或把两处的内容合并",
-                    )
-                )
-                continue
-            seen[folded] = key
-            result.items.append((key, value))
+            if _key_accepted(key, seen, problems):
+                result.items.append((key, value))
         return result
     assert isinstance(node, yaml.SequenceNode)
     return Node("seq", location,
@@ -562,3 +518,36 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, display: str, text: str) -> Probl
     else:
         message = f"YAML 格式错误（{problem or exc}）"
     return error(Location(display, line_no), message, hint)
+
+
+def _tag_problem(location: Location, tag: str) -> Problem:
+    shown = tag.replace("tag:yaml.org,2002:", "!!")
+    return error(location, f"不支持 YAML 标签「{shown}」", "删除以 ! 开头的标签，直接填写数值或文字")
+
+
+def _too_long(location: Location, length: int) -> Problem:
+    return error(location, f"这段文字太长（{length} 个字符，上限 {MAX_TEXT_CHARS} 个）",
+                 "检查是否误粘贴了整份文档；年报每一部分通常只有几千字")
+
+
+def _key_accepted(key: Node, seen: dict[str, Node], problems: list[Problem]) -> bool:
+    """Whether `key` may be added to its mapping (a text, not given before); else the problem is said.
+
+    Keys are compared as the checker compares them: `行政 许可` is `行政许可`, `(二)` is `（二）`."""
+    if key.kind != "scalar":
+        problems.append(error(key.location, "键名必须是文字", "检查这一行的缩进和冒号"))
+        return False
+    folded = normalize_label(key.text)
+    first = seen.get(folded)
+    if first is not None:
+        same = "" if first.text == key.text else f"「{first.text}」，两处按同一栏目计"
+        problems.append(
+            error(
+                key.location,
+                f"「{key.text}」重复出现（第 {first.line} 行已经写过{same}）",
+                f"同一层级的键只能写一次：删除第 {first.line} 行或第 {key.line} 行，或把两处的内容合并",
+            )
+        )
+        return False
+    seen[folded] = key
+    return True
