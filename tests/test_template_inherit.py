@@ -43,6 +43,16 @@ def test_template_new_makes_a_folder_with_its_own_word_file_that_inherits_everyt
     assert again.exit_code == 1 and "已存在" in again.output
 
 
+def test_template_check_finds_a_new_template_by_its_name(tmp_path, monkeypatch):
+    # `template new 名称` puts it in ./templates/名称; `template check 名称` looks there too, as `build -t` does.
+    monkeypatch.chdir(tmp_path)
+    assert run("template", "new", "区模板").exit_code == 0
+    checked = run("template", "check", "区模板")
+    assert checked.exit_code == 0 and "没有发现问题" in checked.output, checked.output
+    missing = run("template", "check", "没有这个模板")
+    assert missing.exit_code == 1 and "找不到模板「没有这个模板」" in missing.output
+
+
 def test_a_report_from_a_derived_template_builds_and_checks_clean(tmp_path):
     new_template("区模板", "official-2021", tmp_path / "templates" / "区模板")
     data = tmp_path / "安宁街道.yaml"

@@ -353,7 +353,8 @@ def template_check(folder: Path) -> None:
     from .spec import resolve_template
     from .template_lint import lint_template
 
-    problems = lint_template(resolve_template(str(folder)))
+    # A name is also looked for in ./templates/, where `template new` puts it (as `schema -t` does).
+    problems = lint_template(resolve_template(str(folder), base=Path.cwd()))
     for problem in problems:
         click.echo(problem)
     if problems:
