@@ -8,6 +8,7 @@ own way. 表三 is filled with distinct, balanced numbers, so that a row read in
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -72,12 +73,22 @@ def _invalid3(path: Path) -> set[str]:
 HEADER = ["申请人情况", "| 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 |", "|---|---|---|---|---|---|---|"]
 
 
-def test_a_table_cut_by_page_footers_and_repeated_headers_is_one_table(tmp_path: Path) -> None:
+def _table3_lines(shape: Callable[[int, str, Sequence[int]], list[str] | None]) -> list[str]:
+    """HEADER, then each official 表三 row as `shape(index, label, values)` writes it; None: the plain row."""
     lines = list(HEADER)
     for i, (label, values) in enumerate(zip(LABELS, ROWS, strict=True)):
+        shaped = shape(i, label, values)
+        lines += [_pipe(label, *values)] if shaped is None else shaped
+    return lines
+
+
+def test_a_table_cut_by_page_footers_and_repeated_headers_is_one_table(tmp_path: Path) -> None:
+    def shape(i: int, label: str, values: Sequence[int]) -> list[str] | None:
         if i and i % 6 == 0:  # a page break: the footer, the tool's heading, the header again
-            lines += [f"— {i // 6 + 3} —", "## 表三：收到和处理政府信息公开申请情况", *HEADER[1:]]
-        lines.append(_pipe(label, *values))
+            return [f"— {i // 6 + 3} —", "## 表三：收到和处理政府信息公开申请情况", *HEADER[1:], _pipe(label, *values)]
+        return None
+
+    lines = _table3_lines(shape)
     path = _report(tmp_path, lines)
     assert _table3(path) == ROWS
     assert _invalid3(path) == set()
@@ -87,13 +98,13 @@ def test_rows_whose_labels_drifted_away_are_placed_by_order_between_labelled_row
     """A label printed on its own line and its numbers later without a label (a PDF's merged label cell):
     the numbers keep the table's order, so each gap between two labelled rows is filled in order."""
     drifted = {3, 8, 12, 13, 14, 18, 19, 20}
-    lines = list(HEADER)
-    for i, (label, values) in enumerate(zip(LABELS, ROWS, strict=True)):
-        if i in drifted:
-            lines += [label[:6], label[6:]] if len(label) > 6 else [label]  # the label, broken over lines
-            lines += ["", _pipe(*values)]
-        else:
-            lines.append(_pipe(label, *values))
+    def shape(i: int, label: str, values: Sequence[int]) -> list[str] | None:
+        if i not in drifted:
+            return None
+        broken = [label[:6], label[6:]] if len(label) > 6 else [label]  # the label, broken over lines
+        return [*broken, "", _pipe(*values)]
+
+    lines = _table3_lines(shape)
     path = _report(tmp_path, lines)
     assert _table3(path) == ROWS
     assert _invalid3(path) == set()
@@ -102,28 +113,28 @@ def test_rows_whose_labels_drifted_away_are_placed_by_order_between_labelled_row
 def test_a_parent_label_fragment_beside_a_row_label_is_not_the_row(tmp_path: Path) -> None:
     """ "| （三）不 | 4.保护第三方合法权益 | …" / "| 予公开 | 5.属于三类内部事务信息 | …": the row is the
     official label in the line, whatever fragment of its parent stands before it."""
-    lines = list(HEADER)
-    for label, values in zip(LABELS, ROWS, strict=True):
+    def shape(i: int, label: str, values: Sequence[int]) -> list[str] | None:
         if label.startswith("4.保护"):
-            lines.append(_pipe("（三）不", label, *values))
-        elif label.startswith("5.属于三类"):
-            lines.append(_pipe("予公开", label, *values))
-        else:
-            lines.append(_pipe(label, *values))
+            return [_pipe("（三）不", label, *values)]
+        if label.startswith("5.属于三类"):
+            return [_pipe("予公开", label, *values)]
+        return None
+
+    lines = _table3_lines(shape)
     assert _table3(_report(tmp_path, lines)) == ROWS
 
 
 def test_a_gap_whose_count_does_not_match_stays_pending_and_is_listed(tmp_path: Path) -> None:
     """Two official rows between two labelled rows but three rows of numbers: which is which is not
     certain, so none of them is read; every other row is."""
-    lines = list(HEADER)
-    for i, (label, values) in enumerate(zip(LABELS, ROWS, strict=True)):
-        if i in (8, 9):
-            lines.append(_pipe(*values))
-            if i == 9:
-                lines.append(_pipe(*values))  # a row of numbers too many
-        else:
-            lines.append(_pipe(label, *values))
+    def shape(i: int, label: str, values: Sequence[int]) -> list[str] | None:
+        if i == 8:
+            return [_pipe(*values)]
+        if i == 9:
+            return [_pipe(*values), _pipe(*values)]  # a row of numbers too many
+        return None
+
+    lines = _table3_lines(shape)
     path = _report(tmp_path, lines)
     read = read_report(path)
     gap = {TABLE3.rows[8].id, TABLE3.rows[9].id}
@@ -300,28 +311,24 @@ def test_a_row_with_more_numbers_and_no_matching_header_is_not_read(tmp_path: Pa
 def test_a_row_label_fused_with_a_parent_fragment_in_one_cell_anchors_its_row(tmp_path: Path) -> None:
     """"| 予公开5.属于三类内部事务信息 | …": the official label inside the cell names the row; the rows without
     a label around it are placed by order."""
-    lines = list(HEADER)
-    for i, (label, values) in enumerate(zip(LABELS, ROWS, strict=True)):
+    def shape(i: int, label: str, values: Sequence[int]) -> list[str] | None:
         if label.startswith("5.属于三类"):
-            lines.append(_pipe("予公开" + label, *values))
-        elif i in (7, 9):
-            lines.append(_pipe(*values))
-        else:
-            lines.append(_pipe(label, *values))
+            return [_pipe("予公开" + label, *values)]
+        return [_pipe(*values)] if i in (7, 9) else None
+
+    lines = _table3_lines(shape)
     path = _report(tmp_path, lines)
     assert _table3(path) == ROWS
     assert _invalid3(path) == set()
 
 
 def test_a_cell_holding_two_row_labels_names_no_row(tmp_path: Path) -> None:
-    lines = list(HEADER)
-    for i, (label, values) in enumerate(zip(LABELS, ROWS, strict=True)):
+    def shape(i: int, label: str, values: Sequence[int]) -> list[str] | None:
         if i == 8:
-            lines.append(_pipe(LABELS[8] + LABELS[12], *values))  # which of the two is not certain
-        elif i in (7, 9):
-            lines.append(_pipe(*values))
-        else:
-            lines.append(_pipe(label, *values))
+            return [_pipe(LABELS[8] + LABELS[12], *values)]  # which of the two is not certain
+        return [_pipe(*values)] if i in (7, 9) else None
+
+    lines = _table3_lines(shape)
     path = _report(tmp_path, lines)
     assert _table3(path) == ROWS  # three rows without a usable label, three official rows: in order
 
