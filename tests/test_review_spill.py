@@ -4,6 +4,7 @@ whether the run finishes, fails half-way or is never reviewed."""
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import sys
@@ -11,8 +12,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from nianbao.batch import OfficeOutcome, ReviewData, ReviewSpill, Spilled
+from nianbao.cli import cli
+from nianbao.errors import FileTrouble
 from nianbao.review import review_district
 from nianbao.runs import build_paths
 
@@ -99,3 +103,32 @@ def test_no_spill_file_remains_after_a_run_that_fails_half_way(private_tmp: Path
         build_paths([folder], out_dir=tmp_path / "out", jobs=jobs, reporter=_StopAfterThree())
     gc.collect()
     assert _open_spills() == [] and os.listdir(private_tmp) == []
+
+
+class _FullDisk:
+    """A temporary file on a full disk: every write (and the flush of what is buffered) fails with ENOSPC."""
+
+    def seek(self, *args: object) -> int:
+        return 0
+
+    def tell(self) -> int:
+        return 0
+
+    def write(self, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    flush = close = lambda self: self.write(b"")  # noqa: E731 - the same failure
+
+
+def test_a_full_temporary_folder_is_said_in_chinese_and_the_reports_already_written_stay(
+        private_tmp: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spill = ReviewSpill()
+    monkeypatch.setattr(tempfile, "TemporaryFile", lambda **kwargs: _FullDisk())
+    with pytest.raises(FileTrouble, match="全区审阅的数据无法写入临时文件夹 .*：磁盘已满。清理磁盘空间后再试；也可以用环境变量 TMPDIR"):
+        spill.put([1, 2])
+    spill.close()  # the failed flush of a file no longer wanted is not a second error
+    folder = make_district(tmp_path / "2024")
+    result = CliRunner().invoke(cli, ["build", str(folder), "-o", str(tmp_path / "out"), "-j", "1"])
+    assert result.exit_code == 1 and "磁盘已满" in result.output and "程序内部错误" not in result.output
+    written = sorted((tmp_path / "out").glob("*.docx"))
+    assert written and not list((tmp_path / "out").glob("*.tmp*"))  # the first office's report, whole

@@ -78,27 +78,50 @@ class ReviewSpill:
     def put(self, data: object) -> Spilled:
         """Keep `data` (or the bytes of its pickle, as a worker sent them) until `Spilled.load`."""
         blob = data if isinstance(data, bytes) else pickle.dumps(data, pickle.HIGHEST_PROTOCOL)
-        if self._file is None:
-            import tempfile
-            import weakref
+        try:
+            if self._file is None:
+                import tempfile
+                import weakref
 
-            self._file = tempfile.TemporaryFile(prefix="nianbao-review-")
-            # Closed when the last handle goes, also for a library caller that never reviews the run.
-            weakref.finalize(self, self._file.close)
-        self._file.seek(0, os.SEEK_END)
-        offset = self._file.tell()
-        self._file.write(blob)
+                self._file = tempfile.TemporaryFile(prefix="nianbao-review-")
+                # Closed when the last handle goes, also for a library caller that never reviews the run.
+                weakref.finalize(self, _discard, self._file)
+            self._file.seek(0, os.SEEK_END)
+            offset = self._file.tell()
+            self._file.write(blob)
+            self._file.flush()  # a full disk is said here, at the office that met it
+        except OSError as exc:
+            raise _spill_trouble(exc) from None
         return Spilled(self, offset, len(blob))
 
     def read(self, offset: int, size: int) -> Any:
         assert self._file is not None
-        self._file.seek(offset)
-        return pickle.loads(self._file.read(size))
+        try:
+            self._file.seek(offset)
+            blob = self._file.read(size)
+        except OSError as exc:
+            raise _spill_trouble(exc) from None
+        return pickle.loads(blob)
 
     def close(self) -> None:
         if self._file is not None:
-            self._file.close()
+            _discard(self._file)
             self._file = None
+
+
+def _discard(file: IO[bytes]) -> None:
+    """Close a spill file, whose data are no longer wanted: a full disk met by its last flush is no news."""
+    with contextlib.suppress(OSError):
+        file.close()
+
+
+def _spill_trouble(exc: OSError) -> FileTrouble:
+    import tempfile
+
+    return FileTrouble(
+        f"全区审阅的数据无法写入临时文件夹 {tempfile.gettempdir()}：{os_error_text(exc)}；"
+        "也可以用环境变量 TMPDIR 指定另一个临时文件夹（已生成的报告都是完整的，改正后再运行一次）"
+    )
 
 
 @dataclass(frozen=True, slots=True)
