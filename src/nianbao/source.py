@@ -356,57 +356,71 @@ def _build(text: str, display: str, problems: list[Problem]) -> Node | None:
         if type(event) is yaml.StreamEndEvent:
             return None
         places: dict[int, Location] = {}  # one Location per line: a key and its value share it
-        # Open collections: (node, seen keys or None for a list); a mapping's pending key in `keys`.
-        stack: list[tuple[Node, dict[str, Node] | None]] = []
-        keys: list[Node | None] = []
-        root: Node | None = None
+        # The open collections below the innermost one, which is held in the locals `parent` (None at the
+        # top), `seen` (its keys so far; None for a list), `children` (a list's nodes; None for a mapping)
+        # and `key` (a mapping's key waiting for its value). One event at a time, so the loop is kept lean:
+        # it runs for every scalar of every office in a district.
+        stack: list[tuple[Node | None, dict[str, Node] | None, list[Node] | None, Node | None]] = []
+        parent: Node | None = None
+        seen: dict[str, Node] | None = None
+        children: list[Node] | None = None
+        key: Node | None = None
+        node: Node
         scalar, map_start, seq_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+        map_end, seq_end, implicit_tags, max_text = yaml.MappingEndEvent, yaml.SequenceEndEvent, _IMPLICIT_TAGS, MAX_TEXT_CHARS
+        depth = 0  # len(stack) + 1 inside a collection, 0 outside: the depth of the node an event starts
         while True:
             event = get()
             kind = type(event)
             if kind is scalar or kind is map_start or kind is seq_start:
-                if len(stack) > MAX_NESTING:
+                if depth > MAX_NESTING:
                     raise _TooDeep
                 line = event.start_mark.line + 1
                 location = places.get(line)
                 if location is None:
                     location = places[line] = Location(display, line)
                 tag = event.tag
-                if tag is not None and tag != "!" and tag not in _IMPLICIT_TAGS:
+                if tag is not None and tag != "!" and tag not in implicit_tags:
                     problems.append(_tag_problem(location, tag))
                 if kind is scalar:
                     value = event.value
-                    if len(value) > MAX_TEXT_CHARS:
+                    if len(value) > max_text:
                         problems.append(_too_long(location, len(value)))
                         value = ""
                     node = Node("scalar", location, value, event.style or None)  # libyaml says "" for plain
+                    if children is not None:
+                        children.append(node)
+                        continue
                 else:
+                    stack.append((parent, seen, children, key))
+                    depth += 1
+                    key = None
                     if kind is map_start:
-                        stack.append((Node("map", location), {}))
-                        keys.append(None)
+                        parent, seen, children = Node("map", location), {}, None
                     else:
-                        stack.append((Node("seq", location), None))
-                        keys.append(None)
+                        parent, seen = Node("seq", location), None
+                        children = parent.children
                     continue
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                node = stack.pop()[0]
-                keys.pop()
+            elif kind is map_end or kind is seq_end:
+                assert parent is not None
+                node = parent
+                parent, seen, children, key = stack.pop()
+                depth -= 1
+                if children is not None:
+                    children.append(node)
+                    continue
             else:
                 raise _Unusual  # an alias: refused before, composed again to be sure
-            if not stack:
+            if parent is None:
                 root = node
                 break
-            parent, seen = stack[-1]
-            if seen is None:
-                parent.children.append(node)
-                continue
-            key = keys[-1]
+            assert seen is not None  # a mapping: a list's nodes were added above
             if key is None:
-                keys[-1] = node
+                key = node
                 continue
-            keys[-1] = None
             if _key_accepted(key, seen, problems):
                 parent.items.append((key, node))
+            key = None
         if type(get()) is not yaml.DocumentEndEvent or type(get()) is not yaml.StreamEndEvent:
             raise _Unusual  # a second document: the composer says so
         return root
