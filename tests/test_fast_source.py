@@ -9,7 +9,10 @@ import pytest
 import yaml
 
 from nianbao import source
+from nianbao.pipeline import check_file
 from nianbao.values import clean_text
+
+from .conftest import SEED_DATA
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -94,3 +97,42 @@ def test_fast_reader_agrees_on_every_data_file(path):
     fast = _fast(text)
     if fast[0] != "syntax":  # a syntax error or an alias is left to the ordinary reader by design
         assert fast == _slow(text)
+
+
+# A row written as a list: the loader's quick path for plain counts (load._Walker._row) reads a value
+# padded with spaces, quoted, or not a count at all exactly as the general one (_cell) does.
+_ROW = "  一、本年新收政府信息公开申请数量: [0, 0, 0, 0, 0, 0, 0]"
+_ROWS = {
+    "padded and quoted counts": "  一、本年新收政府信息公开申请数量: [' 1 ', \"2\", 3, ' 0', '0 ', 0, 6]",
+    "a total left out": "  一、本年新收政府信息公开申请数量: [1, 2, 3, 0, 0, 0]",
+    "a wrong total": "  一、本年新收政府信息公开申请数量: [1, 2, 3, 0, 0, 0, 7]",
+    "not a count": "  一、本年新收政府信息公开申请数量: [' x ', 2, 3.5, -1, '', '１２', 1234567890]",
+    "too few": "  一、本年新收政府信息公开申请数量: [1, 2]",
+}
+
+
+def _written_one_by_one(row: str) -> str:
+    """The same row written as a mapping, column by column: read by _cell, never by the quick path."""
+    label, values = row.split(": ", 1)
+    columns = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+    items = yaml.safe_load("v: " + values)["v"]
+    raw = values.strip()[1:-1].split(", ")
+    if len(items) not in (6, 7):
+        return row
+    return label + ": {" + ", ".join(f"{c}: {r}" for c, r in zip(columns, raw, strict=False)) + "}"
+
+
+@pytest.mark.parametrize("row", list(_ROWS.values()), ids=list(_ROWS))
+def test_a_list_row_reads_as_the_same_row_written_column_by_column(row, tmp_path):
+    seed = SEED_DATA.read_text(encoding="utf-8")
+    assert _ROW in seed
+    results = []
+    for name, written in (("list", row), ("mapping", _written_one_by_one(row))):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / SEED_DATA.name).write_text(seed.replace(_ROW, written), encoding="utf-8")
+        result = check_file(folder / SEED_DATA.name, defaults=[])
+        cells = result.report.cells if result.report else {}
+        results.append(({k: (c.value, c.location.line if c.location else None) for k, c in cells.items()},
+                        [(p.location.line, p.message) for p in result.problems]))
+    assert results[0] == results[1]

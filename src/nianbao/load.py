@@ -536,7 +536,7 @@ class _Walker:
             entry = tree[label]
             if isinstance(entry, Row):
                 self.report.row_locations[(table.id, entry.id)] = k.location
-                self._row(entry, v, layout.by_label[entry.id])
+                self._row(entry, v, layout.by_label[entry.id], layout.row_cells[entry.id])
             else:
                 assert isinstance(entry, dict)
                 if v.is_empty():
@@ -549,7 +549,8 @@ class _Walker:
                     continue
                 self._table_level(table, layout, v, layout.levels[id(entry)], [*path, label])
 
-    def _row(self, row: Row, node: Node, by_label: dict[str, Column]) -> None:
+    def _row(self, row: Row, node: Node, by_label: dict[str, Column],
+             row_cells: tuple[tuple[Column, tuple[str, str, str], bool], ...]) -> None:
         """A row: a mapping column → value, a list of values in column order, or one value for one column."""
         columns = row.columns
         subject = f"{row.table}「{row.display}」" if node.kind != "seq" else ""  # a list: only on a mistake
@@ -582,12 +583,16 @@ class _Walker:
                 )
                 return
             cells = self.report.cells
-            for column, value in zip(columns, values, strict=False):
-                if column.kind == "count" and value.kind == "scalar":
-                    text = value.text.strip()
+            for (column, key, counted), value in zip(row_cells, values, strict=False):
+                if counted and value.kind == "scalar":
+                    # The usual cell, as in _cell (inlined: this runs for nearly every cell of a district).
+                    text = value.text  # a plain scalar has no spaces around it: strip only when it must
                     if 0 < len(text) <= 9 and text.isascii() and text.isdigit():
-                        # The usual cell, as in _cell (inlined: this runs for nearly every cell of a district).
-                        cells[(row.table, row.id, column.id)] = Cell(int(text), value.location)
+                        cells[key] = Cell(int(text), value.location)
+                        continue
+                    text = text.strip()
+                    if 0 < len(text) <= 9 and text.isascii() and text.isdigit():
+                        cells[key] = Cell(int(text), value.location)
                         continue
                 self._cell(row, column, value)
             return
@@ -677,7 +682,7 @@ class _TableLayout:
     each cell's default (0, or None for a total left to compute), the row tree with its label lookups, and
     each row's columns by folded label or id."""
 
-    __slots__ = ("table", "defaults", "top", "levels", "by_label")
+    __slots__ = ("table", "defaults", "top", "levels", "by_label", "row_cells")
 
     def __init__(self, table: Table) -> None:
         self.table = table
@@ -701,6 +706,11 @@ class _TableLayout:
                 by_label[normalize_label(column.label)] = column
                 by_label.setdefault(normalize_label(column.id), column)
             self.by_label[row.id] = by_label
+        # Each row's cells in column order: (column, cell key, whether it holds a count), for _row's list.
+        self.row_cells: dict[str, tuple[tuple[Column, tuple[str, str, str], bool], ...]] = {
+            row.id: tuple((column, (table.id, row.id, column.id), column.kind == "count") for column in row.columns)
+            for row in table.rows
+        }
 
 
 _LAYOUTS: dict[int, _TableLayout] = {}
