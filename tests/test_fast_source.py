@@ -62,6 +62,10 @@ _CASES = {
     "a python tag": "a: !!python/object:os.system 'ls'\nb: !custom x\nc: !!str 5\nd: ! 7\n",
     "a tag on a collection": "a: !!map {b: 1}\nc: !!seq [1]\nd: !!python/list [1]\n",
     "a text too long": "a: " + "长" * (source.MAX_TEXT_CHARS + 1) + "\nb: 1\n",
+    "a quoted text too long": "a: '" + "长" * (source.MAX_TEXT_CHARS + 1) + "'\nb: 1\n",
+    "a count too long": "a: [1, " + "1" * (source.MAX_TEXT_CHARS + 1) + "]\nb: [x, " + "长" * (source.MAX_TEXT_CHARS + 1) + "]\n",
+    "a key too long": "长" * (source.MAX_TEXT_CHARS + 1) + ": 1\n",
+    "a block too long": "a: |\n" + ("  " + "长" * 1000 + "\n") * 101 + "b: 1\n",
     "deep nesting": "a: " + "[" * (source.MAX_NESTING + 2) + "]" * (source.MAX_NESTING + 2) + "\n",
     "nesting at the bound": "a: " + "[" * (source.MAX_NESTING - 1) + "1" + "]" * (source.MAX_NESTING - 1) + "\n",
     "nesting one past the bound": "a: " + "[" * source.MAX_NESTING + "1" + "]" * source.MAX_NESTING + "\n",
@@ -70,6 +74,25 @@ _CASES = {
     "two documents": "a: 1\n---\nb: 2\n",
     "a syntax error": "a: [1, 2\nb: 3\n",
     "a bad indent": "a:\n  b: 1\n c: 2\n",
+    "a text over two lines": "a: b\n  c\nd: 1\n",
+    "a value on the next line": "a:\n  text\n",
+    "a block with spaces beyond its indentation": "a: |\n  x\n     \n  y\n",
+    "a block at the end without a line break": "a: |\n  x\n\n  y",
+    "a block after a blank line": "a: |\n\n  x\n",
+    "two blocks": "a: |\n  x\n  # not a comment\nb: |\n    y\n   \n\nc: 1\n",
+    "a block kept or stripped": "a: |-\n  x\nb: |+\n  y\n\n",
+    "quotes": "a: 'it''s'\nb: \"x\\ty\"\nc: 'x' # c\nd: \"y\"\ne: 'x'y\n",
+    "lists": "a: [1, 2,]\nb: [ ]\nc: []  # c\nd: [1, 2] x\ne: [a b, 【待补】, １２]\nf: [1,\n  2]\n",
+    "a block list": "a:\n- x\n- y\nb:\n  - z\n",
+    "comments and colons": "a: b # c\nb: b#c\nc: http://x.cn/a\nd: 12:30\ne: a: b\nf: x:\n",
+    "a key with spaces": "key : v\n行政 许可 : 1\n",
+    "values left empty": "a:\nb:   # c\nc: ~\nd:\n\n\ne: 1\nf:",
+    "a mapping going back too far": "  a: 1\nb: 2\n",
+    "a value more indented": "a: 1\n  b: 2\n",
+    "a document marker": "---\na: 1\n...\n",
+    "a flow mapping": "a: {b: 1}\n",
+    "a key starting with an indicator": "-a: 1\n?b: 2\n@c: 3\n",
+    "special characters": "a: x\u2028y\nb: \x0cz\n",
 }
 
 
@@ -97,6 +120,7 @@ def test_fast_reader_agrees_on_every_data_file(path):
     fast = _fast(text)
     if fast[0] != "syntax":  # a syntax error or an alias is left to the ordinary reader by design
         assert fast == _slow(text)
+    _agree(text)
 
 
 # A row written as a list: the loader's quick path for plain counts (load._Walker._row) reads a value
@@ -136,3 +160,101 @@ def test_a_list_row_reads_as_the_same_row_written_column_by_column(row, tmp_path
         results.append(({k: (c.value, c.location.line if c.location else None) for k, c in cells.items()},
                         [(p.location.line, p.message) for p in result.problems]))
     assert results[0] == results[1]
+
+
+# The quick reader (`source._quick`, line by line without libyaml) either leaves a file to libyaml or gives
+# exactly `_build`'s tree and problems: on every data file, on the cases above, and on thousands of small
+# random edits of real files (characters YAML reads specially, indentation, lines doubled or dropped).
+
+
+def _quick(text: str) -> tuple[object, list] | None:
+    problems: list = []
+    try:
+        root = source._quick(text, "数据.yaml", problems)
+    except source._Unusual:
+        return None
+    return _shape(root), problems
+
+
+def _agree(text: str) -> bool:
+    """Whether the quick reader read `text` itself (False: left to libyaml); fails when it disagrees."""
+    quick = _quick(text)
+    if quick is None:
+        return False
+    assert quick == _fast(text), text
+    return True
+
+
+@pytest.mark.parametrize("text", list(_CASES.values()), ids=list(_CASES))
+def test_quick_reader_agrees_or_leaves_it_to_libyaml(text):
+    if source._FAST is None:
+        pytest.skip("PyYAML without libyaml")
+    _agree(text)
+
+
+def test_quick_reader_reads_every_sample_office_itself():
+    if source._FAST is None:
+        pytest.skip("PyYAML without libyaml")
+    samples = sorted((ROOT / "data").rglob("*.yaml"))
+    assert samples
+    for path in samples:
+        assert _agree(clean_text(path.read_text(encoding="utf-8"))), path
+
+
+_TRICKY = [":", ": ", " #", "#", "'", '"', "[", "]", "{", "}", ",", "-", "- ", "|", "|-", ">", "&a ", "*a", "!!str ",
+           "?", "%", "@", "`", "\\", "\t", " ", "  ", "\n", "\n  ", "\n    ", "---\n", "...", "~", "null", "''", '""',
+           "[]", "{}", "\r", "\x0c", "\u2028", "\ufeff", "（一）", "行政 许可", "a: b", "\n#", "0", "-1", "'a'", "x" * 3]
+
+
+def _mutations(text: str, seed: int, count: int) -> list[str]:
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        lines = text.split("\n")
+        for _ in range(rng.randint(1, 3)):
+            at = rng.randrange(len(lines))
+            line = lines[at]
+            how = rng.randrange(6)
+            if how == 0:  # insert something tricky
+                pos = rng.randint(0, len(line))
+                lines[at] = line[:pos] + rng.choice(_TRICKY) + line[pos:]
+            elif how == 1:  # delete a few characters
+                pos = rng.randint(0, len(line))
+                lines[at] = line[:pos] + line[pos + rng.randint(1, 3):]
+            elif how == 2:  # change the indentation
+                lines[at] = " " * rng.randint(0, 6) + line.lstrip(" ")
+            elif how == 3:  # double a line
+                lines.insert(at, line)
+            elif how == 4:  # drop a line
+                del lines[at]
+            else:  # move a line
+                moved = lines.pop(at)
+                lines.insert(rng.randrange(len(lines) + 1), moved)
+        out.append("\n".join(lines))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_quick_reader_agrees_on_random_edits_of_real_files(seed):
+    if source._FAST is None:
+        pytest.skip("PyYAML without libyaml")
+    samples = sorted((ROOT / "data").rglob("*.yaml"))
+    read = 0
+    for path in samples[seed::4]:
+        for text in _mutations(clean_text(path.read_text(encoding="utf-8")), seed, 150):
+            read += _agree(text)
+    assert read > 100  # most edits still make a file the quick reader reads itself
+
+
+_ONE_LINERS = [line for case in ("quotes", "lists", "comments and colons", "a key with spaces", "values left empty",
+                                 "a key starting with an indicator", "special characters")
+               for line in _CASES[case].split("\n") if line]
+
+
+@pytest.mark.parametrize("line", _ONE_LINERS)
+def test_quick_reader_agrees_line_by_line(line):
+    if source._FAST is None:
+        pytest.skip("PyYAML without libyaml")
+    _agree("x: 0\n" + line + "\n")

@@ -212,6 +212,10 @@ def load_source(path: Path) -> SourceFile:
         problems.extend(refused)
         return SourceFile(path, display, None, problems)
     before = len(problems)
+    try:
+        return SourceFile(path, display, _quick(text, display, problems), problems)
+    except _Unusual:
+        del problems[before:]  # read again below, where anything unusual is said
     if _FAST is not None:
         try:
             root = _build(text, display, problems)
@@ -426,6 +430,179 @@ def _build(text: str, display: str, problems: list[Problem]) -> Node | None:
         return root
     finally:
         parser.dispose()
+
+
+# What the quick reader (below) leaves to libyaml: characters YAML reads specially or refuses (controls,
+# tabs, the line separators of YAML 1.1, a BOM), and the first characters that make a value something else
+# than a plain text (an anchor, alias, tag, flow mapping, block sequence, folded text, directive…).
+_QUICK_REFUSED = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_NOT_IN_KEY = frozenset("#:[]{},'\"\\")
+_NOT_IN_ITEM = frozenset("#:[]{},'\"\\")
+_NOT_IN_TEXT = frozenset("[]{}\\")
+_COUNTS = re.compile("(?: *[0-9]+ *,)* *[0-9]+ *")
+
+
+def _quick(text: str, display: str, problems: list[Problem]) -> Node:
+    """The node tree of a data file written the usual way, read line by line without libyaml.
+
+    A data file is nearly always block mappings of `键: 值` lines whose values are plain or single-line
+    quoted texts, `[a, b, c]` lists of plain values, or `|` blocks. Those are read here (with the same
+    duplicate-key checks as `_build`, in the same order); anything else raises `_Unusual`, and the caller
+    reads the file with libyaml, whose verdict then stands: this reader never refuses, never accepts
+    what libyaml would refuse, and gives exactly `_build`'s tree (tests/test_fast_source.py)."""
+    if _QUICK_REFUSED.search(text) is not None:
+        raise _Unusual
+    lines = text.split("\n")
+    count = len(lines)
+    places: dict[int, Location] = {}
+    # Open mappings, outermost first: (indent of their keys, node, keys seen, the key it is the value of).
+    stack: list[tuple[int, Node, dict[str, Node], Node | None]] = []
+    pending: Node | None = None  # a key whose value is on the following lines (or empty)
+    pending_indent = 0
+    number = 0
+    while number < count:
+        line = lines[number]
+        number += 1
+        stripped = line.lstrip(" ")
+        if not stripped or stripped[0] == "#":
+            continue
+        if len(stripped) > MAX_TEXT_CHARS:
+            raise _Unusual  # a key or a value too long: said by libyaml's reader
+        indent = len(line) - len(stripped)
+        location = places.get(number)
+        if location is None:
+            location = places[number] = Location(display, number)
+        if pending is not None:
+            if indent > pending_indent:  # the pending key's value is the mapping starting here
+                if len(stack) >= MAX_NESTING:
+                    raise _Unusual
+                stack.append((indent, Node("map", location), {}, pending))
+                pending = None
+            else:
+                _accept(pending, Node("scalar", pending.location, "", None), stack[-1], problems)
+                pending = None
+        elif not stack:
+            stack.append((indent, Node("map", location), {}, None))  # the root mapping
+        elif indent > stack[-1][0]:
+            raise _Unusual  # a text going on over several lines, or a mistake: libyaml says which
+        while indent < stack[-1][0]:
+            _, closed, _, key = stack.pop()
+            if not stack:
+                raise _Unusual  # less indented than the first key
+            assert key is not None
+            _accept(key, closed, stack[-1], problems)
+        if indent != stack[-1][0]:
+            raise _Unusual
+        colon = stripped.find(": ")
+        if colon < 0:
+            if not stripped.endswith(":"):
+                raise _Unusual
+            colon = len(stripped) - 1
+        name = stripped[:colon]
+        if not name or name[0] in _INDICATORS or name[-1] == " " or not _NOT_IN_KEY.isdisjoint(name):
+            raise _Unusual
+        key = Node("scalar", location, name, None)
+        rest = stripped[colon + 1 :].lstrip(" ")
+        if not rest or rest[0] == "#":
+            pending, pending_indent = key, indent
+            continue
+        first = rest[0]
+        if first == "|":
+            if rest.rstrip(" ") != "|":
+                raise _Unusual  # chomping or indentation indicators, a comment: left to libyaml
+            value, number = _literal(lines, number, indent, location)
+        elif first == '"' or first == "'":
+            end = rest.find(first, 1)
+            if end < 0 or rest[end + 1 : end + 2] == first:
+                raise _Unusual  # over several lines, or an escaped quote
+            content = rest[1:end]
+            if "\\" in content or len(content) > MAX_TEXT_CHARS:
+                raise _Unusual
+            _comment_only(rest[end + 1 :])
+            value = Node("scalar", location, content, first)
+        elif first == "[":
+            end = rest.find("]")
+            if end < 0:
+                raise _Unusual
+            _comment_only(rest[end + 1 :])
+            inner = rest[1:end]
+            value = Node("seq", location)
+            if _COUNTS.fullmatch(inner) is not None:  # the usual row of a table: counts only
+                value.children = [Node("scalar", location, item, None) for item in inner.replace(" ", "").split(",")]
+            elif inner.strip(" "):
+                children = value.children
+                for item in inner.split(","):
+                    item = item.strip(" ")
+                    if not item or item[0] in _INDICATORS or not _NOT_IN_ITEM.isdisjoint(item):
+                        raise _Unusual
+                    children.append(Node("scalar", location, item, None))
+            elif inner:
+                raise _Unusual
+        elif first in _INDICATORS:
+            raise _Unusual
+        else:
+            comment = rest.find(" #")
+            if comment >= 0:
+                rest = rest[:comment]
+            rest = rest.rstrip(" ")
+            if ": " in rest or rest.endswith(":") or not _NOT_IN_TEXT.isdisjoint(rest) or len(rest) > MAX_TEXT_CHARS:
+                raise _Unusual
+            value = Node("scalar", location, rest, None)
+        _accept(key, value, stack[-1], problems)
+    if not stack:
+        raise _Unusual  # no mapping at all
+    if pending is not None:
+        _accept(pending, Node("scalar", pending.location, "", None), stack[-1], problems)
+    while len(stack) > 1:
+        _, closed, _, key = stack.pop()
+        assert key is not None
+        _accept(key, closed, stack[-1], problems)
+    return stack[0][1]
+
+
+def _accept(key: Node, value: Node, into: tuple[int, Node, dict[str, Node], Node | None],
+            problems: list[Problem]) -> None:
+    if _key_accepted(key, into[2], problems):
+        into[1].items.append((key, value))
+
+
+def _comment_only(after: str) -> None:
+    """What follows a quoted text or a list on its line must be nothing or a comment."""
+    if after and not (after[0] == " " and after.lstrip(" ")[:1] in ("", "#")):
+        raise _Unusual
+
+
+def _literal(lines: list[str], number: int, indent: int, location: Location) -> tuple[Node, int]:
+    """A `|` block after the key of `indent` on line `number`: its node and the number of lines read."""
+    if number >= len(lines):
+        raise _Unusual
+    first = lines[number]
+    body = len(first) - len(first.lstrip(" "))
+    if body <= indent or not first.strip(" "):
+        raise _Unusual  # empty, or starting with a blank line: left to libyaml
+    kept: list[str] = []
+    ends = False
+    last = len(lines) - 1  # the file's last line, the only one without a line break after it
+    while number < len(lines):
+        line = lines[number]
+        if not line.strip(" "):
+            if len(line) > body:
+                raise _Unusual  # spaces beyond the indentation are text: left to libyaml
+            kept.append("")
+        elif len(line) - len(line.lstrip(" ")) >= body:
+            kept.append(line[body:])
+            ends = number == last
+        else:
+            break
+        number += 1
+    while kept and not kept[-1]:
+        kept.pop()
+    # Kept as typed, with one line break at the end ("clip"), unless the file ends without one.
+    content = "\n".join(kept) if ends else "\n".join(kept) + "\n"
+    if len(content) > MAX_TEXT_CHARS:
+        raise _Unusual
+    return Node("scalar", location, content, "|"), number
 
 
 def _compose(text: str) -> yaml.Node | None:
