@@ -505,8 +505,7 @@ class _Walker:
         """Fill every cell of `table`: given values, 0 for left-out cells, None for left-out totals."""
         layout = _layout(table)
         cells = self.report.cells
-        for key, default in layout.defaults:
-            cells[key] = Cell(default)
+        cells.update(zip(layout.default_keys, map(Cell, layout.default_values), strict=True))  # in order
         if node is None or node.is_empty():
             return
         if node.kind == "scalar" and normalize_label(node.text) == ABSENT_TABLE:
@@ -588,7 +587,9 @@ class _Walker:
                     # The usual cell, as in _cell (inlined: this runs for nearly every cell of a district).
                     text = value.text  # a plain scalar has no spaces around it: strip only when it must
                     if 0 < len(text) <= 9 and text.isascii() and text.isdigit():
-                        cells[key] = Cell(int(text), value.location)
+                        cell = cells[key]  # made by _table with its default: filled in, not made again
+                        cell.value = int(text)
+                        cell.location = value.location
                         continue
                     text = text.strip()
                     if 0 < len(text) <= 9 and text.isascii() and text.isdigit():
@@ -682,14 +683,16 @@ class _TableLayout:
     each cell's default (0, or None for a total left to compute), the row tree with its label lookups, and
     each row's columns by folded label or id."""
 
-    __slots__ = ("table", "defaults", "top", "levels", "by_label", "row_cells")
+    __slots__ = ("table", "default_keys", "default_values", "top", "levels", "by_label", "row_cells")
 
     def __init__(self, table: Table) -> None:
         self.table = table
-        self.defaults: list[tuple[tuple[str, str, str], int | Decimal | None]] = [
-            ((table.id, row.id, column.id), None if column.computed or row.computed else _zero(column))
-            for row in table.rows for column in row.columns
-        ]
+        self.default_keys: list[tuple[str, str, str]] = []
+        self.default_values: list[int | Decimal | None] = []
+        for row in table.rows:
+            for column in row.columns:
+                self.default_keys.append((table.id, row.id, column.id))
+                self.default_values.append(None if column.computed or row.computed else _zero(column))
         tree = _row_tree(table)
         self.top = _Level(tree)
         self.levels: dict[int, _Level] = {}  # id of a subtree (kept alive by `top`) → its level
