@@ -127,6 +127,8 @@ def test_fast_reader_agrees_on_every_data_file(path):
 # padded with spaces, quoted, or not a count at all exactly as the general one (_cell) does.
 _ROW = "  一、本年新收政府信息公开申请数量: [0, 0, 0, 0, 0, 0, 0]"
 _ROWS = {
+    "plain counts": "  一、本年新收政府信息公开申请数量: [1, 2,3 , 0, 0,  0, 6]  # 注释",
+    "a count of ten digits": "  一、本年新收政府信息公开申请数量: [1, 2, 3, 0, 0, 0, 1234567890]",
     "padded and quoted counts": "  一、本年新收政府信息公开申请数量: [' 1 ', \"2\", 3, ' 0', '0 ', 0, 6]",
     "a total left out": "  一、本年新收政府信息公开申请数量: [1, 2, 3, 0, 0, 0]",
     "a wrong total": "  一、本年新收政府信息公开申请数量: [1, 2, 3, 0, 0, 0, 7]",
@@ -139,8 +141,8 @@ def _written_one_by_one(row: str) -> str:
     """The same row written as a mapping, column by column: read by _cell, never by the quick path."""
     label, values = row.split(": ", 1)
     columns = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
-    items = yaml.safe_load("v: " + values)["v"]
-    raw = values.strip()[1:-1].split(", ")
+    items = yaml.safe_load("v: " + values.split("#")[0])["v"]
+    raw = [item.strip() for item in values.split("#")[0].strip()[1:-1].split(",")]
     if len(items) not in (6, 7):
         return row
     return label + ": {" + ", ".join(f"{c}: {r}" for c, r in zip(columns, raw, strict=False)) + "}"
@@ -258,3 +260,27 @@ def test_quick_reader_agrees_line_by_line(line):
     if source._FAST is None:
         pytest.skip("PyYAML without libyaml")
     _agree("x: 0\n" + line + "\n")
+
+
+def _unusual(*args: object) -> source.Node:
+    raise source._Unusual
+
+
+@pytest.mark.parametrize("row", [None, *_ROWS.values()], ids=["as written", *_ROWS])
+def test_a_report_read_quickly_is_the_report_read_by_libyaml(row, tmp_path, monkeypatch):
+    """The quick reader and the quick rows of the loader (counts read from their texts) against libyaml's
+    tree read node by node: the same cells with the same lines, the same facts and texts, the same problems."""
+    seed = SEED_DATA.read_text(encoding="utf-8")
+    data = tmp_path / SEED_DATA.name
+    data.write_text(seed if row is None else seed.replace(_ROW, row), encoding="utf-8")
+    results = []
+    for reader in (source._quick, _unusual):
+        monkeypatch.setattr(source, "_quick", reader)
+        result = check_file(data, defaults=[])
+        report = result.report
+        assert report is not None
+        results.append((
+            {k: (c.value, c.location) for k, c in report.cells.items()}, report.facts, report.fact_locations,
+            report.paragraphs, report.row_locations, [(p.location, p.message, p.hint) for p in result.problems],
+        ))
+    assert results[0] == results[1]

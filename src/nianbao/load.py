@@ -535,7 +535,8 @@ class _Walker:
             entry = tree[label]
             if isinstance(entry, Row):
                 self.report.row_locations[(table.id, entry.id)] = k.location
-                self._row(entry, v, layout.by_label[entry.id], layout.row_cells[entry.id])
+                self._row(entry, v, layout.by_label[entry.id], layout.row_cells[entry.id],
+                          entry.id in layout.counting_rows)
             else:
                 assert isinstance(entry, dict)
                 if v.is_empty():
@@ -549,7 +550,7 @@ class _Walker:
                 self._table_level(table, layout, v, layout.levels[id(entry)], [*path, label])
 
     def _row(self, row: Row, node: Node, by_label: dict[str, Column],
-             row_cells: tuple[tuple[Column, tuple[str, str, str], bool], ...]) -> None:
+             row_cells: tuple[tuple[Column, tuple[str, str, str], bool], ...], counting: bool) -> None:
         """A row: a mapping column → value, a list of values in column order, or one value for one column."""
         columns = row.columns
         subject = f"{row.table}「{row.display}」" if node.kind != "seq" else ""  # a list: only on a mistake
@@ -567,6 +568,17 @@ class _Walker:
                 )
                 return
             self._cell(row, columns[0], node)
+            return
+        counts = node.counts
+        if counts is not None and counting and len(counts) == len(row_cells):
+            # A list of counts of at most 9 digits on one line (source._quick), one for each column of a
+            # row of counts: the usual row, read from the texts as the loop below reads their nodes.
+            cells = self.report.cells
+            location = node.location
+            for (_, key, _), text in zip(row_cells, counts, strict=True):
+                cell = cells[key]  # made by _table with its default: filled in, not made again
+                cell.value = int(text)
+                cell.location = location
             return
         if node.kind == "seq":
             values = node.children
@@ -683,7 +695,7 @@ class _TableLayout:
     each cell's default (0, or None for a total left to compute), the row tree with its label lookups, and
     each row's columns by folded label or id."""
 
-    __slots__ = ("table", "default_keys", "default_values", "top", "levels", "by_label", "row_cells")
+    __slots__ = ("table", "default_keys", "default_values", "top", "levels", "by_label", "row_cells", "counting_rows")
 
     def __init__(self, table: Table) -> None:
         self.table = table
@@ -714,6 +726,7 @@ class _TableLayout:
             row.id: tuple((column, (table.id, row.id, column.id), column.kind == "count") for column in row.columns)
             for row in table.rows
         }
+        self.counting_rows = {row.id for row in table.rows if all(c.kind == "count" for c in row.columns)}
 
 
 _LAYOUTS: dict[int, _TableLayout] = {}

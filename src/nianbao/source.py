@@ -41,7 +41,7 @@ class Node:
 
     A plain slotted class, not a dataclass: a district run makes some 300 of them per office."""
 
-    __slots__ = ("kind", "location", "text", "style", "items", "children")
+    __slots__ = ("kind", "location", "text", "style", "items", "_children", "counts")
 
     def __init__(self, kind: str, location: Location, text: str = "", style: str | None = None,
                  items: list[tuple[Node, Node]] | None = None, children: list[Node] | None = None) -> None:
@@ -50,7 +50,23 @@ class Node:
         self.text = text  # scalar text exactly as typed (after YAML unquoting / block folding)
         self.style = style  # scalar style: None plain, "'" '"' "|" ">"
         self.items: list[tuple[Node, Node]] = [] if items is None else items
-        self.children: list[Node] = [] if children is None else children
+        self._children: list[Node] | None = [] if children is None else children
+        # A list of plain counts on one line (`[0, 3, 12]`, the usual row of a table): their texts, read
+        # directly by the loader; the nodes of `children` are made only when something asks for them.
+        self.counts: list[str] | None = None
+
+    @property
+    def children(self) -> list[Node]:
+        children = self._children
+        if children is None:
+            assert self.counts is not None
+            children = self._children = [Node("scalar", self.location, text) for text in self.counts]
+        return children
+
+    @children.setter
+    def children(self, children: list[Node]) -> None:
+        self._children = children
+        self.counts = None
 
     def __repr__(self) -> str:
         return f"Node({self.kind!r}, {self.location!r}, text={self.text!r})"
@@ -440,7 +456,7 @@ _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _NOT_IN_KEY = frozenset("#:[]{},'\"\\")
 _NOT_IN_ITEM = frozenset("#:[]{},'\"\\")
 _NOT_IN_TEXT = frozenset("[]{}\\")
-_COUNTS = re.compile("(?: *[0-9]+ *,)* *[0-9]+ *")
+_COUNTS = re.compile("(?: *[0-9]{1,9} *,)* *[0-9]{1,9} *")  # read by load._Walker._row without nodes
 
 
 def _quick(text: str, display: str, problems: list[Problem]) -> Node:
@@ -529,7 +545,8 @@ def _quick(text: str, display: str, problems: list[Problem]) -> Node:
             inner = rest[1:end]
             value = Node("seq", location)
             if _COUNTS.fullmatch(inner) is not None:  # the usual row of a table: counts only
-                value.children = [Node("scalar", location, item, None) for item in inner.replace(" ", "").split(",")]
+                value.counts = inner.replace(" ", "").split(",")
+                value._children = None  # made from `counts` when asked for
             elif inner.strip(" "):
                 children = value.children
                 for item in inner.split(","):
