@@ -456,6 +456,7 @@ _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _NOT_IN_KEY = frozenset("#:[]{},'\"\\")
 _NOT_IN_ITEM = frozenset("#:[]{},'\"\\")
 _NOT_IN_TEXT = frozenset("[]{}\\")
+_PLAIN_KEYS: set[str] = set()  # keys the quick reader has found plain, in this process
 _COUNTS = re.compile("(?: *[0-9]{1,9} *,)* *[0-9]{1,9} *")  # read by load._Walker._row without nodes
 
 
@@ -516,8 +517,12 @@ def _quick(text: str, display: str, problems: list[Problem]) -> Node:
                 raise _Unusual
             colon = len(stripped) - 1
         name = stripped[:colon]
-        if not name or name[0] in _INDICATORS or name[-1] == " " or not _NOT_IN_KEY.isdisjoint(name):
-            raise _Unusual
+        if name not in _PLAIN_KEYS:  # the keys of a template repeat in every office: each judged once
+            if not name or name[0] in _INDICATORS or name[-1] == " " or not _NOT_IN_KEY.isdisjoint(name):
+                raise _Unusual
+            if len(_PLAIN_KEYS) > 4096:
+                _PLAIN_KEYS.clear()
+            _PLAIN_KEYS.add(name)
         key = Node("scalar", location, name, None)
         rest = stripped[colon + 1 :].lstrip(" ")
         if not rest or rest[0] == "#":
@@ -566,7 +571,13 @@ def _quick(text: str, display: str, problems: list[Problem]) -> Node:
             if ": " in rest or rest.endswith(":") or not _NOT_IN_TEXT.isdisjoint(rest) or len(rest) > MAX_TEXT_CHARS:
                 raise _Unusual
             value = Node("scalar", location, rest, None)
-        _accept(key, value, stack[-1], problems)
+        seen = stack[-1][2]
+        folded = normalize_label(name)
+        if folded in seen:
+            _key_accepted(key, seen, problems)  # says that the key is there already
+        else:  # what _key_accepted does for a new key, inlined: this runs for every line of a district
+            seen[folded] = key
+            stack[-1][1].items.append((key, value))
     if not stack:
         raise _Unusual  # no mapping at all
     if pending is not None:
