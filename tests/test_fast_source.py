@@ -284,3 +284,30 @@ def test_a_report_read_quickly_is_the_report_read_by_libyaml(row, tmp_path, monk
             report.paragraphs, report.row_locations, [(p.location, p.message, p.hint) for p in result.problems],
         ))
     assert results[0] == results[1]
+
+
+def _display_name_by_pathlib(path: Path) -> str:
+    """display_name as it was written before its quick case (pathlib only)."""
+    import os
+
+    from nianbao.spec import resolved_path
+
+    cwd = resolved_path(Path.cwd())
+    for candidate in (Path(os.path.abspath(path)), resolved_path(path)):
+        try:
+            return str(candidate.relative_to(cwd))
+        except ValueError:
+            continue
+    return str(path)
+
+
+def test_display_name_says_a_path_as_pathlib_does(tmp_path, monkeypatch):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.yaml").write_text("a: 1\n", encoding="utf-8")
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "sub" / "a.yaml")
+    monkeypatch.chdir(tmp_path / "sub")
+    paths = ["a.yaml", "./a.yaml", "../sub/a.yaml", "../link.yaml", str(tmp_path / "sub" / "a.yaml"),
+             str(tmp_path / "sub") + "//a.yaml", str(tmp_path / "link.yaml"), "/etc/hostname", "../sub2/a.yaml",
+             str(tmp_path / "sub2" / "x.yaml"), "数据 文件.yaml"]
+    for path in paths:
+        assert source.display_name(Path(path)) == _display_name_by_pathlib(Path(path)), path

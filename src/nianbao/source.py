@@ -96,6 +96,10 @@ class SourceFile:
 def display_name(path: Path) -> str:
     """The path as shown in messages: relative to the working directory when possible."""
     cwd = resolved_path(Path.cwd())
+    # The usual case, a file below the working directory, said without pathlib's parsing (per office).
+    folder, absolute = str(cwd), os.path.abspath(path)
+    if folder != "/" and not absolute.startswith("//") and absolute.startswith(folder + "/"):
+        return absolute[len(folder) + 1 :]
     for candidate in (Path(os.path.abspath(path)), resolved_path(path)):  # a symlink keeps the name it was given
         try:
             return str(candidate.relative_to(cwd))
