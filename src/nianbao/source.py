@@ -3,6 +3,11 @@
 Scalars are never resolved the YAML 1.1 way: every scalar keeps the text that was typed, so a postcode
 ``010010`` stays ``"010010"``, ``12:30`` stays text and ``no`` is not a boolean. The loader decides the type
 of each value from the field list. Duplicate keys and explicit tags (``!!python/...``) are refused.
+
+Three readers give the same tree: `_quick` reads a file written the usual way line by line (most of a
+district run's reading), `_build` reads libyaml's events for anything else, and `_convert(_compose())`
+reads libyaml's or pure-Python PyYAML's node tree when `_build` meets something unusual (a syntax error,
+whose message comes from there). tests/test_fast_source.py holds them to agreeing.
 """
 
 from __future__ import annotations
