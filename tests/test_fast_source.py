@@ -311,3 +311,21 @@ def test_display_name_says_a_path_as_pathlib_does(tmp_path, monkeypatch):
              str(tmp_path / "sub2" / "x.yaml"), "数据 文件.yaml"]
     for path in paths:
         assert source.display_name(Path(path)) == _display_name_by_pathlib(Path(path)), path
+
+
+def test_quick_nfkc_is_nfkc():
+    """spec.nfkc (full-width forms replaced first) against unicodedata.normalize on random texts mixing what
+    NFKC changes: full-width forms, compatibility ideographs, combining marks, Hangul jamo, ligatures."""
+    import random
+    import unicodedata
+
+    from nianbao.spec import nfkc
+
+    pool = ("，（）：；！？％０１２３４５６７８９ＡＺａｚ＂＇．／－　" "政府信息公开年度报告一二三" "abc012 ,.:;()"
+            "\u0301\u0308\u0323" "e\u00e9\u1e9b" "\u1100\u1161\u11a8\uac00" "\uf900\uf901\ufa0e" "\ufb01\u2460\u3000"
+            "\u212b\u2126\u00bd\u2075" "\uff9e\uff9f\uff76" "\u309b\u304b")
+    rng = random.Random(19)
+    texts = ["", "2024年，共收到申请４件（其中自然人３件）：予以公开２件；占比５０％！"]
+    texts += ["".join(rng.choice(pool) for _ in range(rng.randint(1, 40))) for _ in range(5000)]
+    for text in texts:
+        assert nfkc(text) == unicodedata.normalize("NFKC", text), ascii(text)
