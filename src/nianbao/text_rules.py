@@ -190,11 +190,11 @@ def _number_problems(
     table_value, readable = _sum(report, pattern["cells"])
     if not readable:
         return
-    label = pattern.get("label") or describe(report, pattern["cells"])
     at_least = pattern.get("op") == ">="
     wrong = quoted < table_value if at_least else quoted != table_value
-    fields = {"原文": match.group(0), "文中": quoted, "表格": label, "表中": table_value}
     if wrong:
+        label = pattern.get("label") or describe(report, pattern["cells"])  # named only when it is said
+        fields = {"原文": match.group(0), "文中": quoted, "表格": label, "表中": table_value}
         message = rule.params["message_at_least"] if at_least else rule.message
         yield Problem(rule.level, paragraph.location, message.format(**fields), rule.hint, rule.id)
     percent = match.groupdict().get("p")
