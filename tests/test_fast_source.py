@@ -308,7 +308,8 @@ def test_display_name_says_a_path_as_pathlib_does(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path / "sub")
     paths = ["a.yaml", "./a.yaml", "../sub/a.yaml", "../link.yaml", str(tmp_path / "sub" / "a.yaml"),
              str(tmp_path / "sub") + "//a.yaml", str(tmp_path / "link.yaml"), "/etc/hostname", "../sub2/a.yaml",
-             str(tmp_path / "sub2" / "x.yaml"), "数据 文件.yaml"]
+             str(tmp_path / "sub2" / "x.yaml"), "数据 文件.yaml", ".", str(tmp_path / "sub"), "..", str(tmp_path),
+             "//etc/hostname", str(tmp_path / "sub" / "." / "a.yaml")]
     for path in paths:
         assert source.display_name(Path(path)) == _display_name_by_pathlib(Path(path)), path
 

@@ -101,10 +101,19 @@ class SourceFile:
 def display_name(path: Path) -> str:
     """The path as shown in messages: relative to the working directory when possible."""
     cwd = resolved_path(Path.cwd())
-    # The usual case, a file below the working directory, said without pathlib's parsing (per office).
-    folder, absolute = str(cwd), os.path.abspath(path)
-    if folder != "/" and not absolute.startswith("//") and absolute.startswith(folder + "/"):
-        return absolute[len(folder) + 1 :]
+    folder = str(cwd)
+    if folder != "/":
+        # Said by cutting strings (once per office), as `relative_to` below would for these normalised
+        # absolute paths; a path starting with "//" (kept so by POSIX and pathlib) is left to pathlib.
+        absolute = os.path.abspath(path)
+        if not absolute.startswith("//"):
+            if absolute == folder or absolute.startswith(folder + "/"):
+                return absolute[len(folder) + 1 :] or "."
+            resolved = str(resolved_path(path))  # a symlink keeps the name it was given: tried second
+            if not resolved.startswith("//"):
+                if resolved == folder or resolved.startswith(folder + "/"):
+                    return resolved[len(folder) + 1 :] or "."
+                return str(path)
     for candidate in (Path(os.path.abspath(path)), resolved_path(path)):  # a symlink keeps the name it was given
         try:
             return str(candidate.relative_to(cwd))
