@@ -117,13 +117,14 @@ def _shared_source(path: Path) -> SourceFile:
     except OSError:
         return load_source(path)  # raises the proper FileTrouble
     # Keyed on the absolute path as given, not resolved: a symlinked defaults file keeps its own name in messages.
-    return _cached_source(Path(os.path.abspath(path)), stat.st_mtime_ns, stat.st_size, Path.cwd())
+    # Strings, not Paths: hashing a Path costs more than the rest of the look-up (once per office).
+    return _cached_source(os.path.abspath(path), stat.st_mtime_ns, stat.st_size, os.getcwd())
 
 
 @lru_cache(maxsize=64)
-def _cached_source(path: Path, mtime_ns: int, size: int, cwd: Path) -> SourceFile:
+def _cached_source(path: str, mtime_ns: int, size: int, cwd: str) -> SourceFile:
     """Keyed on what would change the parse (content stamp) or its display name (working directory)."""
-    return load_source(path)
+    return load_source(Path(path))
 
 
 def merge_nodes(base: Node, over: Node) -> Node:
