@@ -553,6 +553,17 @@ class _Walker:
     def _row(self, row: Row, node: Node, by_label: dict[str, Column],
              row_cells: tuple[tuple[Column, tuple[str, str, str], bool], ...], counting: bool) -> None:
         """A row: a mapping column → value, a list of values in column order, or one value for one column."""
+        counts = node.counts  # None unless a list (never empty) of plain counts
+        if counts is not None and counting and len(counts) == len(row_cells):
+            # A list of counts of at most 9 digits on one line (source._quick), one for each column of a
+            # row of counts: the usual row, read from the texts as the list loop below reads their nodes.
+            cells = self.report.cells
+            location = node.location
+            for (_, key, _), text in zip(row_cells, counts, strict=True):
+                cell = cells[key]  # made by _table with its default: filled in, not made again
+                cell.value = int(text)
+                cell.location = location
+            return
         columns = row.columns
         subject = f"{row.table}「{row.display}」" if node.kind != "seq" else ""  # a list: only on a mistake
         if node.is_empty():
@@ -569,17 +580,6 @@ class _Walker:
                 )
                 return
             self._cell(row, columns[0], node)
-            return
-        counts = node.counts
-        if counts is not None and counting and len(counts) == len(row_cells):
-            # A list of counts of at most 9 digits on one line (source._quick), one for each column of a
-            # row of counts: the usual row, read from the texts as the loop below reads their nodes.
-            cells = self.report.cells
-            location = node.location
-            for (_, key, _), text in zip(row_cells, counts, strict=True):
-                cell = cells[key]  # made by _table with its default: filled in, not made again
-                cell.value = int(text)
-                cell.location = location
             return
         if node.kind == "seq":
             values = node.children
