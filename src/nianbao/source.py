@@ -490,9 +490,12 @@ def _quick(text: str, display: str, problems: list[Problem]) -> Node:
         raise _Unusual
     lines = text.split("\n")
     count = len(lines)
-    places: dict[int, Location] = {}
-    # Open mappings, outermost first: (indent of their keys, node, keys seen, the key it is the value of).
+    # Open mappings, outermost first: (indent of their keys, node, keys seen, the key it is the value of);
+    # the innermost one's indent, keys seen and items also in locals (read on every line).
     stack: list[tuple[int, Node, dict[str, Node], Node | None]] = []
+    top_indent = -1
+    top_seen: dict[str, Node] = {}
+    top_items: list[tuple[Node, Node]] = []
     pending: Node | None = None  # a key whose value is on the following lines (or empty)
     pending_indent = 0
     number = 0
@@ -505,29 +508,33 @@ def _quick(text: str, display: str, problems: list[Problem]) -> Node:
         if len(stripped) > MAX_TEXT_CHARS:
             raise _Unusual  # a key or a value too long: said by libyaml's reader
         indent = len(line) - len(stripped)
-        location = places.get(number)
-        if location is None:
-            location = places[number] = Location(display, number)
+        location = Location(display, number)  # each line read once: a key and its value share it
         if pending is not None:
             if indent > pending_indent:  # the pending key's value is the mapping starting here
                 if len(stack) >= MAX_NESTING:
                     raise _Unusual
-                stack.append((indent, Node("map", location), {}, pending))
-                pending = None
+                opened = Node("map", location)
+                stack.append((indent, opened, {}, pending))
+                top_indent, top_seen, top_items = indent, stack[-1][2], opened.items
             else:
                 _accept(pending, Node("scalar", pending.location, "", None), stack[-1], problems)
-                pending = None
+            pending = None
         elif not stack:
-            stack.append((indent, Node("map", location), {}, None))  # the root mapping
-        elif indent > stack[-1][0]:
+            root = Node("map", location)
+            stack.append((indent, root, {}, None))
+            top_indent, top_seen, top_items = indent, stack[-1][2], root.items
+        elif indent > top_indent:
             raise _Unusual  # a text going on over several lines, or a mistake: libyaml says which
-        while indent < stack[-1][0]:
-            _, closed, _, key = stack.pop()
-            if not stack:
-                raise _Unusual  # less indented than the first key
-            assert key is not None
-            _accept(key, closed, stack[-1], problems)
-        if indent != stack[-1][0]:
+        if indent < top_indent:
+            while indent < stack[-1][0]:
+                _, closed, _, key = stack.pop()
+                if not stack:
+                    raise _Unusual  # less indented than the first key
+                assert key is not None
+                _accept(key, closed, stack[-1], problems)
+            top_indent, top_node, top_seen, _ = stack[-1]
+            top_items = top_node.items
+        if indent != top_indent:
             raise _Unusual
         colon = stripped.find(": ")
         if colon < 0:
@@ -589,13 +596,12 @@ def _quick(text: str, display: str, problems: list[Problem]) -> Node:
             if ": " in rest or rest.endswith(":") or not _NOT_IN_TEXT.isdisjoint(rest) or len(rest) > MAX_TEXT_CHARS:
                 raise _Unusual
             value = Node("scalar", location, rest, None)
-        seen = stack[-1][2]
         folded = normalize_label(name)
-        if folded in seen:
-            _key_accepted(key, seen, problems)  # says that the key is there already
+        if folded in top_seen:
+            _key_accepted(key, top_seen, problems)  # says that the key is there already
         else:  # what _key_accepted does for a new key, inlined: this runs for every line of a district
-            seen[folded] = key
-            stack[-1][1].items.append((key, value))
+            top_seen[folded] = key
+            top_items.append((key, value))
     if not stack:
         raise _Unusual  # no mapping at all
     if pending is not None:
