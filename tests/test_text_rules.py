@@ -194,3 +194,63 @@ def test_text_agreeing_with_the_tables_passes(variant, changes):
         variant.replace(old, new)
     result = check_file(variant.write())
     assert [p.format() for p in result.problems] == []
+
+
+# The joined pattern that skips a paragraph where no text pattern finds anything (text_rules._any_of)
+# never changes a verdict: every sample office, and the cases above, checked with it and without it.
+
+
+def _renamed_cases() -> list[tuple[str, str | None]]:
+    return [
+        (r"(?P<n>\d+)件", r"(?P<n_3>\d+)件"),
+        (r"\(?P<n>x", r"\(?P<n>x"),  # an escaped bracket: no group
+        (r"[(?P<n>]x", r"[(?P<n>]x"),  # inside a class: no group
+        (r"[]](?P<a>b)", r"[]](?P<a_3>b)"),
+        (r"[^]](?P<a>b)", r"[^]](?P<a_3>b)"),
+        (r"[\]](?P<a>c)", r"[\]](?P<a_3>c)"),
+        (r"(?i:abc)(?P<q>d)", r"(?i:abc)(?P<q_3>d)"),
+        (r"(?P<a>x)(?P=a)", None),  # a backreference
+        (r"(a)\1", None),
+        (r"(?(1)a|b)", None),  # a conditional group
+        (r"(?i)abc", None),  # global flags
+        (r"(?x) a", None),
+        (r"a[", None),
+    ]
+
+
+@pytest.mark.parametrize(("source", "expected"), _renamed_cases())
+def test_named_groups_are_renamed_only_where_they_are_groups(source, expected):
+    from nianbao.text_rules import _renamed
+
+    assert _renamed(source, 3) == expected
+
+
+def test_the_joined_pattern_changes_no_verdict(monkeypatch):
+    from pathlib import Path
+
+    from nianbao import text_rules
+
+    monkeypatch.setattr(text_rules, "_JOIN_AFTER", 0)  # joined from the first office on
+    root = Path(__file__).resolve().parent.parent
+    samples = sorted((root / "data").rglob("*.yaml"))
+    assert samples
+    verdicts = []
+    for joined in (True, False):
+        if not joined:
+            monkeypatch.setattr(text_rules, "_any_of", lambda regexes: None)
+        verdicts.append([[(p.location, p.message) for p in check_file(path).problems] for path in samples])
+    assert verdicts[0] == verdicts[1]
+    assert any(verdicts[0])
+
+
+@pytest.mark.parametrize("changes", [pytest.param(p.values[0], id=p.id) for p in [*CASES, *CLEAN]])
+def test_the_joined_pattern_changes_no_verdict_on_the_cases(variant, changes, monkeypatch):
+    from nianbao import text_rules
+
+    monkeypatch.setattr(text_rules, "_JOIN_AFTER", 0)
+    for old, new in changes.items():
+        variant.replace(old, new)
+    path = variant.write()
+    with_joined = [(p.location, p.message) for p in check_file(path).problems]
+    monkeypatch.setattr(text_rules, "_any_of", lambda regexes: None)
+    assert [(p.location, p.message) for p in check_file(path).problems] == with_joined

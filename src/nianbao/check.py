@@ -216,11 +216,11 @@ def _check_text_mentions(report: ReportData, rule: Rule) -> Iterator[Problem]:
 
 
 def _check_outdated_terms(report: ReportData, rule: Rule) -> Iterator[Problem]:
-    terms = [t for t in rule.params["terms"] if not t.get("only_keys")]
+    terms = [(normalize_label(t["term"]), t) for t in rule.params["terms"] if not t.get("only_keys")]
     for paragraph in _all_paragraphs(report):
         folded = normalize_label(paragraph.text)
-        for term in terms:
-            if normalize_label(term["term"]) in folded:
+        for folded_term, term in terms:
+            if folded_term in folded:
                 yield Problem(
                     rule.level,
                     paragraph.location,

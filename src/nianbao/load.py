@@ -117,13 +117,14 @@ def _shared_source(path: Path) -> SourceFile:
     except OSError:
         return load_source(path)  # raises the proper FileTrouble
     # Keyed on the absolute path as given, not resolved: a symlinked defaults file keeps its own name in messages.
-    return _cached_source(Path(os.path.abspath(path)), stat.st_mtime_ns, stat.st_size, Path.cwd())
+    # Strings, not Paths: hashing a Path costs more than the rest of the look-up (once per office).
+    return _cached_source(os.path.abspath(path), stat.st_mtime_ns, stat.st_size, os.getcwd())
 
 
 @lru_cache(maxsize=64)
-def _cached_source(path: Path, mtime_ns: int, size: int, cwd: Path) -> SourceFile:
+def _cached_source(path: str, mtime_ns: int, size: int, cwd: str) -> SourceFile:
     """Keyed on what would change the parse (content stamp) or its display name (working directory)."""
-    return load_source(path)
+    return load_source(Path(path))
 
 
 def merge_nodes(base: Node, over: Node) -> Node:
@@ -505,8 +506,7 @@ class _Walker:
         """Fill every cell of `table`: given values, 0 for left-out cells, None for left-out totals."""
         layout = _layout(table)
         cells = self.report.cells
-        for key, default in layout.defaults:
-            cells[key] = Cell(default)
+        cells.update(zip(layout.default_keys, map(Cell, layout.default_values), strict=True))  # in order
         if node is None or node.is_empty():
             return
         if node.kind == "scalar" and normalize_label(node.text) == ABSENT_TABLE:
@@ -536,7 +536,8 @@ class _Walker:
             entry = tree[label]
             if isinstance(entry, Row):
                 self.report.row_locations[(table.id, entry.id)] = k.location
-                self._row(entry, v, layout.by_label[entry.id])
+                self._row(entry, v, layout.by_label[entry.id], layout.row_cells[entry.id],
+                          entry.id in layout.counting_rows)
             else:
                 assert isinstance(entry, dict)
                 if v.is_empty():
@@ -549,8 +550,20 @@ class _Walker:
                     continue
                 self._table_level(table, layout, v, layout.levels[id(entry)], [*path, label])
 
-    def _row(self, row: Row, node: Node, by_label: dict[str, Column]) -> None:
+    def _row(self, row: Row, node: Node, by_label: dict[str, Column],
+             row_cells: tuple[tuple[Column, tuple[str, str, str], bool], ...], counting: bool) -> None:
         """A row: a mapping column → value, a list of values in column order, or one value for one column."""
+        counts = node.counts  # None unless a list (never empty) of plain counts
+        if counts is not None and counting and len(counts) == len(row_cells):
+            # A list of counts of at most 9 digits on one line (source._quick), one for each column of a
+            # row of counts: the usual row, read from the texts as the list loop below reads their nodes.
+            cells = self.report.cells
+            location = node.location
+            for (_, key, _), text in zip(row_cells, counts, strict=True):
+                cell = cells[key]  # made by _table with its default: filled in, not made again
+                cell.value = int(text)
+                cell.location = location
+            return
         columns = row.columns
         subject = f"{row.table}「{row.display}」" if node.kind != "seq" else ""  # a list: only on a mistake
         if node.is_empty():
@@ -582,12 +595,18 @@ class _Walker:
                 )
                 return
             cells = self.report.cells
-            for column, value in zip(columns, values, strict=False):
-                if column.kind == "count" and value.kind == "scalar":
-                    text = value.text.strip()
+            for (column, key, counted), value in zip(row_cells, values, strict=False):
+                if counted and value.kind == "scalar":
+                    # The usual cell, as in _cell (inlined: this runs for nearly every cell of a district).
+                    text = value.text  # a plain scalar has no spaces around it: strip only when it must
                     if 0 < len(text) <= 9 and text.isascii() and text.isdigit():
-                        # The usual cell, as in _cell (inlined: this runs for nearly every cell of a district).
-                        cells[(row.table, row.id, column.id)] = Cell(int(text), value.location)
+                        cell = cells[key]  # made by _table with its default: filled in, not made again
+                        cell.value = int(text)
+                        cell.location = value.location
+                        continue
+                    text = text.strip()
+                    if 0 < len(text) <= 9 and text.isascii() and text.isdigit():
+                        cells[key] = Cell(int(text), value.location)
                         continue
                 self._cell(row, column, value)
             return
@@ -677,14 +696,16 @@ class _TableLayout:
     each cell's default (0, or None for a total left to compute), the row tree with its label lookups, and
     each row's columns by folded label or id."""
 
-    __slots__ = ("table", "defaults", "top", "levels", "by_label")
+    __slots__ = ("table", "default_keys", "default_values", "top", "levels", "by_label", "row_cells", "counting_rows")
 
     def __init__(self, table: Table) -> None:
         self.table = table
-        self.defaults: list[tuple[tuple[str, str, str], int | Decimal | None]] = [
-            ((table.id, row.id, column.id), None if column.computed or row.computed else _zero(column))
-            for row in table.rows for column in row.columns
-        ]
+        self.default_keys: list[tuple[str, str, str]] = []
+        self.default_values: list[int | Decimal | None] = []
+        for row in table.rows:
+            for column in row.columns:
+                self.default_keys.append((table.id, row.id, column.id))
+                self.default_values.append(None if column.computed or row.computed else _zero(column))
         tree = _row_tree(table)
         self.top = _Level(tree)
         self.levels: dict[int, _Level] = {}  # id of a subtree (kept alive by `top`) → its level
@@ -701,6 +722,12 @@ class _TableLayout:
                 by_label[normalize_label(column.label)] = column
                 by_label.setdefault(normalize_label(column.id), column)
             self.by_label[row.id] = by_label
+        # Each row's cells in column order: (column, cell key, whether it holds a count), for _row's list.
+        self.row_cells: dict[str, tuple[tuple[Column, tuple[str, str, str], bool], ...]] = {
+            row.id: tuple((column, (table.id, row.id, column.id), column.kind == "count") for column in row.columns)
+            for row in table.rows
+        }
+        self.counting_rows = {row.id for row in table.rows if all(c.kind == "count" for c in row.columns)}
 
 
 _LAYOUTS: dict[int, _TableLayout] = {}

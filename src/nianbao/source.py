@@ -3,6 +3,11 @@
 Scalars are never resolved the YAML 1.1 way: every scalar keeps the text that was typed, so a postcode
 ``010010`` stays ``"010010"``, ``12:30`` stays text and ``no`` is not a boolean. The loader decides the type
 of each value from the field list. Duplicate keys and explicit tags (``!!python/...``) are refused.
+
+Three readers give the same tree: `_quick` reads a file written the usual way line by line (most of a
+district run's reading), `_build` reads libyaml's events for anything else, and `_convert(_compose())`
+reads libyaml's or pure-Python PyYAML's node tree when `_build` meets something unusual (a syntax error,
+whose message comes from there). tests/test_fast_source.py holds them to agreeing.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ class Node:
 
     A plain slotted class, not a dataclass: a district run makes some 300 of them per office."""
 
-    __slots__ = ("kind", "location", "text", "style", "items", "children")
+    __slots__ = ("kind", "location", "text", "style", "items", "_children", "counts")
 
     def __init__(self, kind: str, location: Location, text: str = "", style: str | None = None,
                  items: list[tuple[Node, Node]] | None = None, children: list[Node] | None = None) -> None:
@@ -50,7 +55,23 @@ class Node:
         self.text = text  # scalar text exactly as typed (after YAML unquoting / block folding)
         self.style = style  # scalar style: None plain, "'" '"' "|" ">"
         self.items: list[tuple[Node, Node]] = [] if items is None else items
-        self.children: list[Node] = [] if children is None else children
+        self._children: list[Node] | None = [] if children is None else children
+        # A list of plain counts on one line (`[0, 3, 12]`, the usual row of a table): their texts, read
+        # directly by the loader; the nodes of `children` are made only when something asks for them.
+        self.counts: list[str] | None = None
+
+    @property
+    def children(self) -> list[Node]:
+        children = self._children
+        if children is None:
+            assert self.counts is not None
+            children = self._children = [Node("scalar", self.location, text) for text in self.counts]
+        return children
+
+    @children.setter
+    def children(self, children: list[Node]) -> None:
+        self._children = children
+        self.counts = None
 
     def __repr__(self) -> str:
         return f"Node({self.kind!r}, {self.location!r}, text={self.text!r})"
@@ -80,6 +101,19 @@ class SourceFile:
 def display_name(path: Path) -> str:
     """The path as shown in messages: relative to the working directory when possible."""
     cwd = resolved_path(Path.cwd())
+    folder = str(cwd)
+    if folder != "/":
+        # Said by cutting strings (once per office), as `relative_to` below would for these normalised
+        # absolute paths; a path starting with "//" (kept so by POSIX and pathlib) is left to pathlib.
+        absolute = os.path.abspath(path)
+        if not absolute.startswith("//"):
+            if absolute == folder or absolute.startswith(folder + "/"):
+                return absolute[len(folder) + 1 :] or "."
+            resolved = str(resolved_path(path))  # a symlink keeps the name it was given: tried second
+            if not resolved.startswith("//"):
+                if resolved == folder or resolved.startswith(folder + "/"):
+                    return resolved[len(folder) + 1 :] or "."
+                return str(path)
     for candidate in (Path(os.path.abspath(path)), resolved_path(path)):  # a symlink keeps the name it was given
         try:
             return str(candidate.relative_to(cwd))
@@ -212,6 +246,10 @@ def load_source(path: Path) -> SourceFile:
         problems.extend(refused)
         return SourceFile(path, display, None, problems)
     before = len(problems)
+    try:
+        return SourceFile(path, display, _quick(text, display, problems), problems)
+    except _Unusual:
+        del problems[before:]  # read again below, where anything unusual is said
     if _FAST is not None:
         try:
             root = _build(text, display, problems)
@@ -356,62 +394,267 @@ def _build(text: str, display: str, problems: list[Problem]) -> Node | None:
         if type(event) is yaml.StreamEndEvent:
             return None
         places: dict[int, Location] = {}  # one Location per line: a key and its value share it
-        # Open collections: (node, seen keys or None for a list); a mapping's pending key in `keys`.
-        stack: list[tuple[Node, dict[str, Node] | None]] = []
-        keys: list[Node | None] = []
-        root: Node | None = None
+        # The open collections below the innermost one, which is held in the locals `parent` (None at the
+        # top), `seen` (its keys so far; None for a list), `children` (a list's nodes; None for a mapping)
+        # and `key` (a mapping's key waiting for its value). One event at a time, so the loop is kept lean:
+        # it runs for every scalar of every office in a district.
+        stack: list[tuple[Node | None, dict[str, Node] | None, list[Node] | None, Node | None]] = []
+        parent: Node | None = None
+        seen: dict[str, Node] | None = None
+        children: list[Node] | None = None
+        key: Node | None = None
+        node: Node
         scalar, map_start, seq_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+        map_end, seq_end, implicit_tags, max_text = yaml.MappingEndEvent, yaml.SequenceEndEvent, _IMPLICIT_TAGS, MAX_TEXT_CHARS
+        depth = 0  # len(stack) + 1 inside a collection, 0 outside: the depth of the node an event starts
         while True:
             event = get()
             kind = type(event)
             if kind is scalar or kind is map_start or kind is seq_start:
-                if len(stack) > MAX_NESTING:
+                if depth > MAX_NESTING:
                     raise _TooDeep
                 line = event.start_mark.line + 1
                 location = places.get(line)
                 if location is None:
                     location = places[line] = Location(display, line)
                 tag = event.tag
-                if tag is not None and tag != "!" and tag not in _IMPLICIT_TAGS:
+                if tag is not None and tag != "!" and tag not in implicit_tags:
                     problems.append(_tag_problem(location, tag))
                 if kind is scalar:
                     value = event.value
-                    if len(value) > MAX_TEXT_CHARS:
+                    if len(value) > max_text:
                         problems.append(_too_long(location, len(value)))
                         value = ""
                     node = Node("scalar", location, value, event.style or None)  # libyaml says "" for plain
+                    if children is not None:
+                        children.append(node)
+                        continue
                 else:
+                    stack.append((parent, seen, children, key))
+                    depth += 1
+                    key = None
                     if kind is map_start:
-                        stack.append((Node("map", location), {}))
-                        keys.append(None)
+                        parent, seen, children = Node("map", location), {}, None
                     else:
-                        stack.append((Node("seq", location), None))
-                        keys.append(None)
+                        parent, seen = Node("seq", location), None
+                        children = parent.children
                     continue
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                node = stack.pop()[0]
-                keys.pop()
+            elif kind is map_end or kind is seq_end:
+                assert parent is not None
+                node = parent
+                parent, seen, children, key = stack.pop()
+                depth -= 1
+                if children is not None:
+                    children.append(node)
+                    continue
             else:
                 raise _Unusual  # an alias: refused before, composed again to be sure
-            if not stack:
+            if parent is None:
                 root = node
                 break
-            parent, seen = stack[-1]
-            if seen is None:
-                parent.children.append(node)
-                continue
-            key = keys[-1]
+            assert seen is not None  # a mapping: a list's nodes were added above
             if key is None:
-                keys[-1] = node
+                key = node
                 continue
-            keys[-1] = None
             if _key_accepted(key, seen, problems):
                 parent.items.append((key, node))
+            key = None
         if type(get()) is not yaml.DocumentEndEvent or type(get()) is not yaml.StreamEndEvent:
             raise _Unusual  # a second document: the composer says so
         return root
     finally:
         parser.dispose()
+
+
+# What the quick reader (below) leaves to libyaml: characters YAML reads specially or refuses (controls,
+# tabs, the line separators of YAML 1.1, a BOM), and the first characters that make a value something else
+# than a plain text (an anchor, alias, tag, flow mapping, block sequence, folded text, directive…).
+_QUICK_REFUSED = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_NOT_IN_KEY = frozenset("#:[]{},'\"\\")
+_NOT_IN_ITEM = frozenset("#:[]{},'\"\\")
+_NOT_IN_TEXT = frozenset("[]{}\\")
+_PLAIN_KEYS: set[str] = set()  # keys the quick reader has found plain, in this process
+_COUNTS = re.compile("(?: *[0-9]{1,9} *,)* *[0-9]{1,9} *")  # read by load._Walker._row without nodes
+
+
+def _quick(text: str, display: str, problems: list[Problem]) -> Node:
+    """The node tree of a data file written the usual way, read line by line without libyaml.
+
+    A data file is nearly always block mappings of `键: 值` lines whose values are plain or single-line
+    quoted texts, `[a, b, c]` lists of plain values, or `|` blocks. Those are read here (with the same
+    duplicate-key checks as `_build`, in the same order); anything else raises `_Unusual`, and the caller
+    reads the file with libyaml, whose verdict then stands: this reader never refuses, never accepts
+    what libyaml would refuse, and gives exactly `_build`'s tree (tests/test_fast_source.py)."""
+    if _QUICK_REFUSED.search(text) is not None:
+        raise _Unusual
+    lines = text.split("\n")
+    count = len(lines)
+    # Open mappings, outermost first: (indent of their keys, node, keys seen, the key it is the value of);
+    # the innermost one's indent, keys seen and items also in locals (read on every line).
+    stack: list[tuple[int, Node, dict[str, Node], Node | None]] = []
+    top_indent = -1
+    top_seen: dict[str, Node] = {}
+    top_items: list[tuple[Node, Node]] = []
+    pending: Node | None = None  # a key whose value is on the following lines (or empty)
+    pending_indent = 0
+    number = 0
+    while number < count:
+        line = lines[number]
+        number += 1
+        stripped = line.lstrip(" ")
+        if not stripped or stripped[0] == "#":
+            continue
+        if len(stripped) > MAX_TEXT_CHARS:
+            raise _Unusual  # a key or a value too long: said by libyaml's reader
+        indent = len(line) - len(stripped)
+        location = Location(display, number)  # each line read once: a key and its value share it
+        if pending is not None:
+            if indent > pending_indent:  # the pending key's value is the mapping starting here
+                if len(stack) >= MAX_NESTING:
+                    raise _Unusual
+                opened = Node("map", location)
+                stack.append((indent, opened, {}, pending))
+                top_indent, top_seen, top_items = indent, stack[-1][2], opened.items
+            else:
+                _accept(pending, Node("scalar", pending.location, "", None), stack[-1], problems)
+            pending = None
+        elif not stack:
+            root = Node("map", location)
+            stack.append((indent, root, {}, None))
+            top_indent, top_seen, top_items = indent, stack[-1][2], root.items
+        elif indent > top_indent:
+            raise _Unusual  # a text going on over several lines, or a mistake: libyaml says which
+        if indent < top_indent:
+            while indent < stack[-1][0]:
+                _, closed, _, key = stack.pop()
+                if not stack:
+                    raise _Unusual  # less indented than the first key
+                assert key is not None
+                _accept(key, closed, stack[-1], problems)
+            top_indent, top_node, top_seen, _ = stack[-1]
+            top_items = top_node.items
+        if indent != top_indent:
+            raise _Unusual
+        colon = stripped.find(": ")
+        if colon < 0:
+            if not stripped.endswith(":"):
+                raise _Unusual
+            colon = len(stripped) - 1
+        name = stripped[:colon]
+        if name not in _PLAIN_KEYS:  # the keys of a template repeat in every office: each judged once
+            if not name or name[0] in _INDICATORS or name[-1] == " " or not _NOT_IN_KEY.isdisjoint(name):
+                raise _Unusual
+            if len(_PLAIN_KEYS) > 4096:
+                _PLAIN_KEYS.clear()
+            _PLAIN_KEYS.add(name)
+        key = Node("scalar", location, name, None)
+        rest = stripped[colon + 1 :].lstrip(" ")
+        if not rest or rest[0] == "#":
+            pending, pending_indent = key, indent
+            continue
+        first = rest[0]
+        if first == "|":
+            if rest.rstrip(" ") != "|":
+                raise _Unusual  # chomping or indentation indicators, a comment: left to libyaml
+            value, number = _literal(lines, number, indent, location)
+        elif first == '"' or first == "'":
+            end = rest.find(first, 1)
+            if end < 0 or rest[end + 1 : end + 2] == first:
+                raise _Unusual  # over several lines, or an escaped quote
+            content = rest[1:end]
+            if "\\" in content or len(content) > MAX_TEXT_CHARS:
+                raise _Unusual
+            _comment_only(rest[end + 1 :])
+            value = Node("scalar", location, content, first)
+        elif first == "[":
+            end = rest.find("]")
+            if end < 0:
+                raise _Unusual
+            _comment_only(rest[end + 1 :])
+            inner = rest[1:end]
+            value = Node("seq", location)
+            if _COUNTS.fullmatch(inner) is not None:  # the usual row of a table: counts only
+                value.counts = inner.replace(" ", "").split(",")
+                value._children = None  # made from `counts` when asked for
+            elif inner.strip(" "):
+                children = value.children
+                for item in inner.split(","):
+                    item = item.strip(" ")
+                    if not item or item[0] in _INDICATORS or not _NOT_IN_ITEM.isdisjoint(item):
+                        raise _Unusual
+                    children.append(Node("scalar", location, item, None))
+            elif inner:
+                raise _Unusual
+        elif first in _INDICATORS:
+            raise _Unusual
+        else:
+            comment = rest.find(" #")
+            if comment >= 0:
+                rest = rest[:comment]
+            rest = rest.rstrip(" ")
+            if ": " in rest or rest.endswith(":") or not _NOT_IN_TEXT.isdisjoint(rest) or len(rest) > MAX_TEXT_CHARS:
+                raise _Unusual
+            value = Node("scalar", location, rest, None)
+        folded = normalize_label(name)
+        if folded in top_seen:
+            _key_accepted(key, top_seen, problems)  # says that the key is there already
+        else:  # what _key_accepted does for a new key, inlined: this runs for every line of a district
+            top_seen[folded] = key
+            top_items.append((key, value))
+    if not stack:
+        raise _Unusual  # no mapping at all
+    if pending is not None:
+        _accept(pending, Node("scalar", pending.location, "", None), stack[-1], problems)
+    while len(stack) > 1:
+        _, closed, _, key = stack.pop()
+        assert key is not None
+        _accept(key, closed, stack[-1], problems)
+    return stack[0][1]
+
+
+def _accept(key: Node, value: Node, into: tuple[int, Node, dict[str, Node], Node | None],
+            problems: list[Problem]) -> None:
+    if _key_accepted(key, into[2], problems):
+        into[1].items.append((key, value))
+
+
+def _comment_only(after: str) -> None:
+    """What follows a quoted text or a list on its line must be nothing or a comment."""
+    if after and not (after[0] == " " and after.lstrip(" ")[:1] in ("", "#")):
+        raise _Unusual
+
+
+def _literal(lines: list[str], number: int, indent: int, location: Location) -> tuple[Node, int]:
+    """A `|` block after the key of `indent` on line `number`: its node and the number of lines read."""
+    if number >= len(lines):
+        raise _Unusual
+    first = lines[number]
+    body = len(first) - len(first.lstrip(" "))
+    if body <= indent or not first.strip(" "):
+        raise _Unusual  # empty, or starting with a blank line: left to libyaml
+    kept: list[str] = []
+    ends = False
+    last = len(lines) - 1  # the file's last line, the only one without a line break after it
+    while number < len(lines):
+        line = lines[number]
+        if not line.strip(" "):
+            if len(line) > body:
+                raise _Unusual  # spaces beyond the indentation are text: left to libyaml
+            kept.append("")
+        elif len(line) - len(line.lstrip(" ")) >= body:
+            kept.append(line[body:])
+            ends = number == last
+        else:
+            break
+        number += 1
+    while kept and not kept[-1]:
+        kept.pop()
+    # Kept as typed, with one line break at the end ("clip"), unless the file ends without one.
+    content = "\n".join(kept) if ends else "\n".join(kept) + "\n"
+    if len(content) > MAX_TEXT_CHARS:
+        raise _Unusual
+    return Node("scalar", location, content, "|"), number
 
 
 def _compose(text: str) -> yaml.Node | None:

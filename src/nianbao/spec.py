@@ -90,8 +90,23 @@ def _fold_cached(text: str) -> str:
     return _fold(text)
 
 
+# The full-width forms Chinese text is full of, each with its compatibility decomposition (one ASCII
+# character, what NFKC makes of it). Replacing them first leaves NFKC's result as it is (NFKC decomposes
+# them so anyway) and usually leaves a text NFKC already, which unicodedata.is_normalized sees at once:
+# unicodedata.normalize is slow on long Chinese text (about 60 µs for a 400-character part).
+_WIDE = [(wide, chr(ord(wide) - 0xFEE0)) for wide in "，（）：；！？％０１２３４５６７８９"]
+
+
+def nfkc(text: str) -> str:
+    """`unicodedata.normalize("NFKC", text)`, quicker for the usual Chinese text."""
+    for wide, narrow in _WIDE:
+        if wide in text:
+            text = text.replace(wide, narrow)
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+
+
 def _fold(text: str) -> str:
-    folded = unicodedata.normalize("NFKC", text)
+    folded = nfkc(text)
     for quote in "“”\"'‘’「」":
         folded = folded.replace(quote, "")
     folded = "".join(folded.split())
