@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,15 +83,28 @@ class Provenance:
 def relative_source(path: Path, report_dir: Path | None) -> str:
     """`path` as recorded in a report written to `report_dir`: relative with "/", else its bare name."""
     if report_dir is not None:
-        source, folder = resolved_path(path), resolved_path(report_dir)
-        try:
-            common = Path(os.path.commonpath([source, folder]))
-        except ValueError:  # another drive on Windows
-            return path.name
-        # Climbing up to the root would spell out the folders above it (a user name, say): keep the name only.
-        if common != Path(common.anchor):
-            return Path(os.path.relpath(source, folder)).as_posix()
+        source, folder = os.fspath(resolved_path(path)), os.fspath(resolved_path(report_dir))
+        source_folder, name = os.path.split(source)
+        relative = _relative_folder(source_folder, folder)
+        if relative is not None:
+            return name if relative == "." else f"{relative}/{name}"
     return path.name
+
+
+@lru_cache(maxsize=256)
+def _relative_folder(source_folder: str, folder: str) -> str | None:
+    """The data file's (resolved) folder relative to the report's, with "/"; None when the two share only
+    the root (or are on different drives). A district's hundreds of data files share a few folders: worked
+    out once per pair. The same as relating the file itself, as the file is not a folder the report's
+    folder could lie in."""
+    try:
+        common = Path(os.path.commonpath([source_folder, folder]))
+    except ValueError:  # another drive on Windows
+        return None
+    # Climbing up to the root would spell out the folders above it (a user name, say): keep the name only.
+    if common == Path(common.anchor):
+        return None
+    return Path(os.path.relpath(source_folder, folder)).as_posix()
 
 
 def escape(text: str) -> str:
