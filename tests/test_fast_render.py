@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -319,3 +320,50 @@ def test_dict_lookup_shortcut_gives_what_jinja_gives():
 
 class _Named(dict):  # a dict subclass keeps Jinja's own order (attribute first)
     x = "attribute"
+
+
+_JINJA_CASES = [
+    "{% for r in t.行 %}{{ r.x }}|{{ r.items is defined }}|{{ loop.index }}{% endfor %}",
+    "{% set q = t.k %}{{ q }}{{ o.a }}{{ t.行[0].x }}{{ t.get('k') }}",
+    "{% macro m(v) %}<{{ v.x }}>{% endmacro %}{{ m(t.行[1]) }}{% for r in t.行 if r.x %}{{ r.x|e }}{% endfor %}",
+    "{% call m2() %}{{ t.k }}{% endcall %}{% macro m2() %}[{{ caller() }}]{% endmacro %}",
+    "{{ t.nope }}",
+    "{{ n.x }}",
+]
+
+
+def test_inline_jinja_code_renders_as_jinja_own() -> None:
+    """template_cache's code generator (inline dict lookups, direct escaping) gives Jinja's own results
+    and errors."""
+    import jinja2
+
+    from nianbao import template_cache
+
+    class Obj:
+        a = "o&a"
+
+    context = {"t": {"行": [{"x": "<1>"}, {"x": 2}], "k": "&", "get": "shadowed"}, "o": Obj(), "n": None}
+    plain = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+    for index, source in enumerate(_JINJA_CASES):
+        ours = template_cache.environment({f"case{index}": source}).get_template(f"case{index}")
+        try:
+            expected: object = plain.from_string(source).render(context)
+        except jinja2.UndefinedError as exc:
+            expected = ("undefined", exc.message)
+        try:
+            got: object = ours.render(context)
+        except jinja2.UndefinedError as exc:
+            got = ("undefined", exc.message)
+        assert got == expected, source
+
+
+def test_jinja_own_code_generator_when_the_inline_code_does_not_compile(monkeypatch: Any) -> None:
+    from nianbao import template_cache
+
+    def broken(self: Any, node: Any, frame: Any, finalize: Any) -> None:
+        self.write("(1 if ")
+
+    monkeypatch.setattr(template_cache._CodeGenerator, "_output_child_pre", broken)
+    monkeypatch.setattr(template_cache, "cache_dir", lambda: None)
+    env = template_cache.environment({"x": "{{ t.k }}!"})
+    assert env.get_template("x").render(t={"k": "<"}) == "&lt;!"

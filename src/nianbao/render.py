@@ -140,7 +140,7 @@ class CompiledTemplate:
             f'xmlns:w="{W_NS}"' in self._head
             and not any(mark in prepared["body"] for mark in _NOT_FLAT)
         )
-        key = self.hash[:32]  # names the compiled code in the cache
+        key = f"{self.hash[:32]}-{template_cache.CODE_VERSION}"  # names the compiled code in the cache
         env = template_cache.environment(
             {f"{key}/body": prepared["body"], **{f"{key}/{name}": xml for name, xml in prepared["extra"].items()}}
         )
