@@ -14,6 +14,8 @@ import re
 import zipfile
 from dataclasses import replace
 from functools import lru_cache
+from itertools import compress, repeat
+from operator import is_not, not_
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +135,7 @@ class CompiledTemplate:
         self._unescape_markers: bool = prepared["unescape_markers"]
         self._skeleton_checkable = not self._fix_tables and not self._unescape_markers
         # Skeleton → False, or its text plan (see _skeleton).
-        self._skeletons: dict[tuple[str | None, ...], tuple[str | int, ...] | bool] = {}
+        self._skeletons: dict[tuple[Any, ...], tuple[tuple[str | int, ...], str] | bool] = {}
         # Paragraph texts can be read off the rendered string (see fast_visible_text) unless the body
         # nests paragraphs (text boxes) or holds alternative content: then the slower lxml reading is used.
         self._flat_text = (
@@ -210,18 +212,30 @@ class CompiledTemplate:
     def _skeleton(self, chunks: list[str]) -> tuple[str | int, ...] | None:
         """None unless `chunks` pass the skeleton check (_skeleton_ok); else the skeleton's text plan (see
         _text_plan), empty if it has none."""
-        holes = [c for c in chunks if type(c) is not str and c]
-        if holes:
-            joined = "\x00".join(holes)
-            if joined.count("\x00") != len(holes) - 1 or _NOT_PLAIN.search(joined):
-                return None
-        key = tuple(
-            c if type(c) is str or not c else _listing_probe(c) if "\n" in c or "\t" in c else None
-            for c in chunks
-        )
+        found = self._checked_skeleton(chunks)
+        return None if found is None else found[0]
+
+    def _checked_skeleton(self, chunks: list[str]) -> tuple[tuple[str | int, ...], str, str] | None:
+        """_skeleton's plan, with the plan as a format string (see _plan_format) and the non-empty values
+        joined by "\x00"; None if the skeleton check fails.
+
+        The verdict is cached under a key that tells apart every two renders whose skeletons differ, made
+        without a Python step per chunk: the template's text chunks, where the values stand, which are
+        empty, and the probes of the values holding tabs or newlines (by their place among the values)."""
+        is_value = list(map(is_not, map(type, chunks), repeat(str)))
+        values = list(compress(chunks, is_value))
+        holes = list(filter(None, values))
+        joined = "\x00".join(holes)
+        if holes and (joined.count("\x00") != len(holes) - 1 or _NOT_PLAIN.search(joined)):
+            return None
+        listings = _listing_probes(joined, holes) if "\n" in joined or "\t" in joined else ()
+        key = (tuple(compress(chunks, map(not_, is_value))), bytes(is_value), bytes(map(bool, values)), listings)
         verdict = self._skeletons.get(key)
         if verdict is None:
-            probe = "".join(_HOLE_PROBE if c is None else c for c in key)
+            probe = "".join(
+                c if type(c) is str or not c else _listing_probe(c) if "\n" in c or "\t" in c else _HOLE_PROBE
+                for c in chunks
+            )
             verdict = "<!" not in probe and "<?" not in probe
             if verdict:
                 try:
@@ -229,11 +243,12 @@ class CompiledTemplate:
                 except TemplateTrouble:
                     verdict = False
             if verdict:
-                verdict = self._text_plan(chunks)
+                plan = self._text_plan(chunks)
+                verdict = (plan, _plan_format(plan))
             if len(self._skeletons) >= _SKELETONS_KEPT:
                 self._skeletons.clear()
             self._skeletons[key] = verdict
-        return None if isinstance(verdict, bool) else verdict
+        return None if isinstance(verdict, bool) else (*verdict, joined)
 
     def _text_plan(self, chunks: list[str]) -> tuple[str | int, ...]:
         """How fast_visible_text of every document with this skeleton reads: the template's text, and
@@ -268,8 +283,9 @@ class CompiledTemplate:
 
     def _planned_text(self, plan: tuple[str | int, ...], chunks: list[str]) -> str:
         """fast_visible_text of the document rendered as `chunks`, by the skeleton's plan (_text_plan)."""
-        stretches = _stretches(chunks)
-        return "".join(p if type(p) is str else _unescape(stretches[p]) for p in plan)  # type: ignore[index]
+        found = self._checked_skeleton(chunks)
+        assert found is not None and found[0] == plan
+        return _fill_plan(found[1], found[2])
 
     def render_xml(self, context: dict[str, Any]) -> str:
         """The rendered word/document.xml; raises TemplateTrouble if it is not well-formed XML."""
@@ -291,11 +307,11 @@ class CompiledTemplate:
         text = self._head + body + self._tail
         xml = text.encode("utf-8")
         if self._flat_text and "\r" not in text:
-            plan = self._skeleton(chunks) if by_skeleton else None
-            if plan is None:
+            found = self._checked_skeleton(chunks) if by_skeleton else None
+            if found is None:
                 ensure_well_formed(xml)
-            if plan:
-                return xml, text_hash(self._planned_text(plan, chunks))
+            elif found[0]:
+                return xml, text_hash(_fill_plan(found[1], found[2]))
             return xml, text_hash(fast_visible_text(text))
         return xml, content_hash(_parse_checked(xml))
 
@@ -339,17 +355,32 @@ _STAND_INS = re.compile("[\ue000-\uf8ff]")
 _STAND_IN_SPLIT = re.compile("([\ue000-\uf8ff])")
 
 
-def _stretches(chunks: list[str]) -> list[str]:
-    """The values' stretches between tabs and newlines, in order (the numbers of a text plan)."""
-    found: list[str] = []
-    for chunk in chunks:
-        if type(chunk) is str or not chunk:
-            continue
-        if "\n" in chunk or "\t" in chunk:
-            found += [p for p in _TAB_OR_NEWLINE.split(chunk) if p and p not in ("\t", "\n")]
-        else:
-            found.append(chunk)
-    return found
+def _listing_probes(joined: str, holes: list[str]) -> tuple[tuple[int, str], ...]:
+    """(place among `holes`, probe) of each value holding a tab or newline; `joined` is `holes` joined by "\x00"."""
+    places = set()
+    for mark in "\t\n":
+        at = joined.find(mark)
+        while at >= 0:
+            places.add(joined.count("\x00", 0, at))
+            end = joined.find("\x00", at)  # on from the next value
+            at = joined.find(mark, end) if end >= 0 else -1
+    return tuple((place, _listing_probe(holes[place])) for place in sorted(places))
+
+
+def _plan_format(plan: tuple[str | int, ...]) -> str:
+    """A text plan as a format string: its text (braces doubled) with `{n}` for the n-th stretch."""
+    return "".join(p.replace("{", "{{").replace("}", "}}") if type(p) is str else f"{{{p}}}" for p in plan)
+
+
+def _fill_plan(plan_format: str, joined: str) -> str:
+    """The planned text: the plan's format filled with the stretches of the values (joined by "\x00"),
+    unescaped: the pieces between tabs and newlines of each value, in order (see _text_plan)."""
+    if "\t" in joined or "\n" in joined:
+        joined = joined.replace("\t", "\x00").replace("\n", "\x00")
+    stretches = list(filter(None, joined.split("\x00")))
+    if "&" in joined:
+        stretches = list(map(_unescape, stretches))
+    return plan_format.format(*stretches)
 
 
 def _unescape(text: str) -> str:
