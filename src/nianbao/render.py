@@ -68,12 +68,18 @@ def build_context(report: ReportData) -> dict[str, Any]:
                 }
             else:
                 context[name] = _texts(report.paragraphs.get(name, []))
+    cells = report.cells
     for table in spec.tables:
         rows: dict[str, dict[str, str]] = {}
         for row in table.rows:
             values = {"名称": row.label}
             for column in row.columns:
-                values[column.id] = format_number(report.value(table.id, row.id, column.id))
+                # report.value and format_number, without two calls per cell: a count prints as str(int).
+                number = cells[(table.id, row.id, column.id)].value
+                if type(number) is int:
+                    values[column.id] = str(number)
+                else:
+                    values[column.id] = format_number(report.value(table.id, row.id, column.id))
             rows[row.id] = values
         groups = {
             group.id: {"名称": group.label, "行": [rows[r.id] for r in table.rows if r.group == group.id]}
