@@ -270,12 +270,12 @@ def test_the_skeleton_check_passes_only_what_expat_passes():
     document: whatever it lets through, expat accepts; and it does let the ordinary cases through."""
     import jinja2
 
-    from nianbao.render import _render_chunks
+    from nianbao.render import _finished_body, _render_chunks
 
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
     head = "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n<w:document xmlns:w=\"urn:w\">"
     tail = "</w:document>"
-    passed = planned = 0
+    passed = planned = cut_at = 0
     for body in _SKELETON_BODIES:
         template = env.from_string(body)
         compiled = CompiledTemplate.__new__(CompiledTemplate)
@@ -288,11 +288,17 @@ def test_the_skeleton_check_passes_only_what_expat_passes():
                     passed += 1
                     document = head + compiled._finish_part("".join(chunks)) + tail
                     ensure_well_formed(document.encode("utf-8"))  # never raises where the skeleton passed
+                    # The clean-up by the skeleton's cut (made on its first render) is the whole one.
+                    found = compiled._checked_skeleton(chunks)
+                    assert found is not None
+                    if found[2] is not False:
+                        cut_at += found[2] is not None
+                        assert head + _finished_body(chunks, found[2]) + tail == document
                     plan = compiled._skeleton(chunks)
                     if plan:  # the text read by the skeleton's plan is the text read off the document
                         planned += 1
                         assert compiled._planned_text(plan, chunks) == fast_visible_text(document)
-    assert passed > 100 and planned > 100
+    assert passed > 100 and planned > 100 and cut_at > 50
     # The bundled template's ordinary render takes the cheap check and reads its text by the plan.
     result = check_file(SEED_DATA)
     assert result.report is not None

@@ -141,7 +141,7 @@ class CompiledTemplate:
         self._unescape_markers: bool = prepared["unescape_markers"]
         self._skeleton_checkable = not self._fix_tables and not self._unescape_markers
         # Skeleton → False, or its text plan (see _skeleton).
-        self._skeletons: dict[tuple[Any, ...], tuple[tuple[str | int, ...], str] | bool] = {}
+        self._skeletons: dict[tuple[Any, ...], tuple[tuple[str | int, ...], str, _Cut] | bool] = {}
         # Paragraph texts can be read off the rendered string (see fast_visible_text) unless the body
         # nests paragraphs (text boxes) or holds alternative content: then the slower lxml reading is used.
         self._flat_text = (
@@ -222,9 +222,10 @@ class CompiledTemplate:
         found = self._checked_skeleton(chunks)
         return None if found is None else found[0]
 
-    def _checked_skeleton(self, chunks: list[str]) -> tuple[tuple[str | int, ...], str, str] | None:
-        """_skeleton's plan, with the plan as a format string (see _plan_format) and the non-empty values
-        joined by "\x00"; None if the skeleton check fails.
+    def _checked_skeleton(self, chunks: list[str]) -> tuple[tuple[str | int, ...], str, _Cut, str] | None:
+        """_skeleton's plan, with the plan as a format string (see _plan_format), where the tab and newline
+        clean-up ends (see _listing_cut) and the non-empty values joined by "\x00"; None if the skeleton
+        check fails.
 
         The verdict is cached under a key that tells apart every two renders whose skeletons differ, made
         without a Python step per chunk: the template's text chunks, where the values stand, which are
@@ -251,7 +252,7 @@ class CompiledTemplate:
                     verdict = False
             if verdict:
                 plan = self._text_plan(chunks)
-                verdict = (plan, _plan_format(plan))
+                verdict = (plan, _plan_format(plan), _listing_cut(chunks))
             if len(self._skeletons) >= _SKELETONS_KEPT:
                 self._skeletons.clear()
             self._skeletons[key] = verdict
@@ -292,7 +293,7 @@ class CompiledTemplate:
         """fast_visible_text of the document rendered as `chunks`, by the skeleton's plan (_text_plan)."""
         found = self._checked_skeleton(chunks)
         assert found is not None and found[0] == plan
-        return _fill_plan(found[1], found[2])
+        return _fill_plan(found[1], found[3])
 
     def render_xml(self, context: dict[str, Any]) -> str:
         """The rendered word/document.xml; raises TemplateTrouble if it is not well-formed XML."""
@@ -301,11 +302,13 @@ class CompiledTemplate:
     def _render_document(self, context: dict[str, Any]) -> tuple[bytes, str]:
         """word/document.xml as bytes, checked to be well-formed, and its content fingerprint."""
         chunks = _render_chunks(self._body, context, self.path.name)
-        body = "".join(chunks)
         # The cheaper, equally strict check of the rendered body (see _skeleton_ok) is not used with the
         # rare marker clean-up or table fix-up.
-        by_skeleton = self._skeleton_checkable
-        body = self._finish_part(body)
+        found = self._checked_skeleton(chunks) if self._skeleton_checkable and self._flat_text else None
+        if found is not None and found[2] is not False:
+            body = _finished_body(chunks, found[2])
+        else:
+            body = self._finish_part("".join(chunks))
         if self._fix_tables:
             from docxtpl import DocxTemplate
             from lxml import etree
@@ -315,11 +318,10 @@ class CompiledTemplate:
         head, tail = self._head, self._tail
         xml = b"".join((head.encode("utf-8"), body.encode("utf-8"), tail.encode("utf-8")))
         if self._flat_text and "\r" not in body and "\r" not in head and "\r" not in tail:
-            found = self._checked_skeleton(chunks) if by_skeleton else None
             if found is None:
                 ensure_well_formed(xml)
             elif found[0]:
-                return xml, text_hash(_fill_plan(found[1], found[2]))
+                return xml, text_hash(_fill_plan(found[1], found[3]))
             return xml, text_hash(fast_visible_text(head + body + tail))
         return xml, content_hash(_parse_checked(xml))
 
@@ -373,6 +375,47 @@ def _listing_probes(joined: str, holes: list[str]) -> tuple[tuple[int, str], ...
             end = joined.find("\x00", at)  # on from the next value
             at = joined.find(mark, end) if end >= 0 else -1
     return tuple((place, _listing_probe(holes[place])) for place in sorted(places))
+
+
+# Where in a skeleton's chunks the tab and newline clean-up ends: (chunk, offset in it); None when the
+# document has no tab or newline; False when the end is not in the template's text (never seen: the chunks
+# are then joined and cleaned up whole).
+_Cut = tuple[int, int] | None | bool
+
+
+def _listing_cut(chunks: list[str]) -> _Cut:
+    """The place in `chunks` after which _resolve_listing of their join copies the text as it is.
+
+    It lies in the template's text (the end of a `</w:p>`, or the start), and for a skeleton that passed
+    the check it is the same for every render with that skeleton: the clean-up finds paragraphs by their
+    tags, which values cannot contain or change (they stand only in element content and attribute values,
+    see _skeleton_ok), and where the last tab or newline is the skeleton says (the template's text and the
+    tabs and newlines of each value are part of it)."""
+    body = "".join(chunks)
+    last = max(body.rfind("\t"), body.rfind("\a"), body.rfind("\n"), body.rfind("\f"))
+    if last < 0:
+        return None
+    end = _listing_end(body, last)
+    start = 0
+    for index, chunk in enumerate(chunks):
+        after = start + len(chunk)
+        if start <= end <= after and type(chunk) is str:
+            return index, end - start
+        if after > end:
+            break
+        start = after
+    return False
+
+
+def _finished_body(chunks: list[str], cut: _Cut) -> str:
+    """`_finish_part("".join(chunks))` of a skeleton's chunks without marker clean-up, by its cut (see
+    _listing_cut): only the text before the cut is cleaned up, and the document is copied once."""
+    if cut is None:
+        return "".join(chunks)
+    index, offset = cut  # type: ignore[misc]
+    chunk = chunks[index]
+    before = "".join(chunks[:index]) + chunk[:offset]
+    return "".join([_resolve_listing(before), chunk[offset:], *chunks[index + 1 :]])
 
 
 def _plan_format(plan: tuple[str | int, ...]) -> str:
@@ -518,6 +561,14 @@ def _resolve_listing(xml: str, last: int | None = None) -> str:
     if last is None:  # the place of the last such character, when the caller has not found it
         last = max(xml.rfind(c) for c in "\t\a\n\f")
     pieces: list[str] = []
+    pos = _listing_end(xml, last, pieces)
+    pieces.append(xml[pos:])
+    return "".join(pieces)
+
+
+def _listing_end(xml: str, last: int, pieces: list[str] | None = None) -> int:
+    """Where _resolve_listing's paragraph walk up to `last` ends (the text after it is kept as it is);
+    with `pieces`, the text before it, cleaned up, is added to them."""
     pos = 0
     while pos <= last:
         opening = _PARAGRAPH_OPEN.search(xml, pos)
@@ -527,13 +578,13 @@ def _resolve_listing(xml: str, last: int | None = None) -> str:
         if end < 0:
             break
         end += len("</w:p>")
-        paragraph = xml[opening.start() : end]
-        if _LISTING.search(paragraph):
-            paragraph = _resolve_paragraph_listing(paragraph)
-        pieces += [xml[pos : opening.start()], paragraph]
+        if pieces is not None:
+            paragraph = xml[opening.start() : end]
+            if _LISTING.search(paragraph):
+                paragraph = _resolve_paragraph_listing(paragraph)
+            pieces += [xml[pos : opening.start()], paragraph]
         pos = end
-    pieces.append(xml[pos:])
-    return "".join(pieces)
+    return pos
 
 
 _RUN = re.compile(r"<w:r(?: [^>]*)?>.*?</w:r>", re.DOTALL)
