@@ -373,3 +373,24 @@ def test_jinja_own_code_generator_when_the_inline_code_does_not_compile(monkeypa
     monkeypatch.setattr(template_cache, "cache_dir", lambda: None)
     env = template_cache.environment({"x": "{{ t.k }}!"})
     assert env.get_template("x").render(t={"k": "<"}) == "&lt;!"
+
+
+def test_data_hash_reads_a_changed_defaults_file_again(tmp_path: Path) -> None:
+    """The hash of the shared defaults is kept between offices, but never past a change of the file."""
+    import hashlib
+    import os
+
+    from nianbao.provenance import sha256_files
+
+    shared, office = tmp_path / "_共同.yaml", tmp_path / "甲.yaml"
+    shared.write_bytes(b"a: 1\n")
+    office.write_bytes(b"b: 2\n")
+    assert sha256_files([shared, office]) == hashlib.sha256(b"a: 1\nb: 2\n").hexdigest()
+    assert sha256_files([office]) == hashlib.sha256(b"b: 2\n").hexdigest()
+    assert sha256_files([]) == hashlib.sha256().hexdigest()
+    stamp = shared.stat().st_mtime_ns
+    shared.write_bytes(b"a: 3\n")  # the same size
+    os.utime(shared, ns=(stamp + 1_000_000, stamp + 1_000_000))
+    assert sha256_files([shared, office]) == hashlib.sha256(b"a: 3\nb: 2\n").hexdigest()
+    office.write_bytes(b"b: 4\n")
+    assert sha256_files([shared, office]) == hashlib.sha256(b"a: 3\nb: 4\n").hexdigest()

@@ -82,13 +82,23 @@ class Provenance:
 
 def relative_source(path: Path, report_dir: Path | None) -> str:
     """`path` as recorded in a report written to `report_dir`: relative with "/", else its bare name."""
-    if report_dir is not None:
-        source, folder = os.fspath(resolved_path(path)), os.fspath(resolved_path(report_dir))
-        source_folder, name = os.path.split(source)
-        relative = _relative_folder(source_folder, folder)
-        if relative is not None:
-            return name if relative == "." else f"{relative}/{name}"
-    return path.name
+    return relative_sources([path], report_dir)[0]
+
+
+def relative_sources(paths: list[Path], report_dir: Path | None) -> tuple[str, ...]:
+    """relative_source of each of `paths`, the report's folder resolved once."""
+    if report_dir is None:
+        return tuple(path.name for path in paths)
+    folder = os.fspath(resolved_path(report_dir))
+    return tuple(_relative_to(path, folder) for path in paths)
+
+
+def _relative_to(path: Path, folder: str) -> str:
+    source_folder, name = os.path.split(os.fspath(resolved_path(path)))
+    relative = _relative_folder(source_folder, folder)
+    if relative is None:
+        return path.name
+    return name if relative == "." else f"{relative}/{name}"
 
 
 @lru_cache(maxsize=256)
@@ -113,10 +123,37 @@ def escape(text: str) -> str:
 
 
 def sha256_files(paths: list[Path]) -> str:
-    digest = hashlib.sha256()
+    """The SHA-256 of the files' bytes one after the other (the data hash: defaults first, then the office).
+
+    The hash of the leading files (a district's shared defaults, the same for every office) is kept for the
+    process, keyed as the loader keys its parse of them (load._shared_source): by path and content stamp
+    (modification time, size, inode); a changed file is read again."""
+    if not paths:
+        return hashlib.sha256().hexdigest()
+    digest = _leading_digest(tuple(paths[:-1])) if len(paths) > 1 else hashlib.sha256()
+    digest.update(paths[-1].read_bytes())
+    return str(digest.hexdigest())
+
+
+def _leading_digest(paths: tuple[Path, ...]) -> Any:
+    """A fresh copy of the hash state after `paths` (see sha256_files)."""
+    stamps = []
     for path in paths:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+        stat = os.stat(path)
+        stamps.append((os.path.abspath(path), stat.st_mtime_ns, stat.st_size, stat.st_ino))
+    key = tuple(stamps)
+    found = _LEADING.get(key)
+    if found is None:
+        found = hashlib.sha256()
+        for path in paths:
+            found.update(path.read_bytes())
+        if len(_LEADING) >= 16:
+            _LEADING.clear()
+        _LEADING[key] = found
+    return found.copy()
+
+
+_LEADING: dict[tuple[tuple[str, int, int, int], ...], Any] = {}
 
 
 def visible_text(document_xml: bytes | etree._Element) -> list[str]:

@@ -31,7 +31,7 @@ from .provenance import (
     custom_properties_xml,
     escape,
     package_hash_of_digests,
-    relative_source,
+    relative_sources,
     sha256_files,
     text_hash,
 )
@@ -657,7 +657,7 @@ def render_report(report: ReportData, report_dir: Path | None = None) -> bytes:
     provenance = Provenance(
         data_hash=sha256_files(report.source_paths),
         template_hash=template.hash,
-        sources=tuple(relative_source(p, report_dir) for p in report.source_paths),
+        sources=relative_sources(report.source_paths, report_dir),
         template_name=report.spec.folder.name,
     )
     return template.render(build_context(report), title=report.facts.get("标题", ""), provenance=provenance)
