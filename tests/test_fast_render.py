@@ -270,7 +270,7 @@ def test_the_skeleton_check_passes_only_what_expat_passes():
     document: whatever it lets through, expat accepts; and it does let the ordinary cases through."""
     import jinja2
 
-    from nianbao.render import _finished_body, _render_chunks
+    from nianbao.render import _encoded_body, _finished_body, _render_chunks
 
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
     head = "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n<w:document xmlns:w=\"urn:w\">"
@@ -294,6 +294,7 @@ def test_the_skeleton_check_passes_only_what_expat_passes():
                     if found[2] is not False:
                         cut_at += found[2] is not None
                         assert head + _finished_body(chunks, found[2]) + tail == document
+                        assert b"".join(_encoded_body(chunks, found[2])) == _finished_body(chunks, found[2]).encode()
                     plan = compiled._skeleton(chunks)
                     if plan:  # the text read by the skeleton's plan is the text read off the document
                         planned += 1

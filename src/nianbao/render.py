@@ -305,17 +305,23 @@ class CompiledTemplate:
         # The cheaper, equally strict check of the rendered body (see _skeleton_ok) is not used with the
         # rare marker clean-up or table fix-up.
         found = self._checked_skeleton(chunks) if self._skeleton_checkable and self._flat_text else None
+        head, tail = self._head, self._tail
         if found is not None and found[2] is not False:
-            body = _finished_body(chunks, found[2])
-        else:
-            body = self._finish_part("".join(chunks))
+            # Each chunk encoded and the bytes joined: one copy of the ~120 KB document, and no widening
+            # of the template's ASCII text into the wider string a join with Chinese text makes.
+            xml = b"".join([head.encode("utf-8"), *_encoded_body(chunks, found[2]), tail.encode("utf-8")])
+            if b"\r" not in xml:
+                if found[0]:
+                    return xml, text_hash(_fill_plan(found[1], found[3]))
+                return xml, text_hash(fast_visible_text(xml.decode("utf-8")))
+            return xml, content_hash(_parse_checked(xml))
+        body = self._finish_part("".join(chunks))
         if self._fix_tables:
             from docxtpl import DocxTemplate
             from lxml import etree
 
             body = etree.tostring(DocxTemplate.fix_tables(None, body), encoding="unicode")  # type: ignore[arg-type]
         # Encoded in three pieces and joined as bytes: one copy of the ~120 KB document, not three.
-        head, tail = self._head, self._tail
         xml = b"".join((head.encode("utf-8"), body.encode("utf-8"), tail.encode("utf-8")))
         if self._flat_text and "\r" not in body and "\r" not in head and "\r" not in tail:
             if found is None:
@@ -416,6 +422,17 @@ def _finished_body(chunks: list[str], cut: _Cut) -> str:
     chunk = chunks[index]
     before = "".join(chunks[:index]) + chunk[:offset]
     return "".join([_resolve_listing(before), chunk[offset:], *chunks[index + 1 :]])
+
+
+def _encoded_body(chunks: list[str], cut: _Cut) -> list[bytes]:
+    """`_finished_body(chunks, cut)` encoded in UTF-8, in pieces to be joined."""
+    if cut is None:
+        return list(map(str.encode, chunks))
+    index, offset = cut  # type: ignore[misc]
+    chunk = chunks[index]
+    before = "".join(chunks[:index]) + chunk[:offset]
+    return [_resolve_listing(before).encode("utf-8"), chunk[offset:].encode("utf-8"),
+            *map(str.encode, chunks[index + 1 :])]
 
 
 def _plan_format(plan: tuple[str | int, ...]) -> str:
