@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import pyexpat
 import re
 import zipfile
@@ -654,7 +655,7 @@ def compiled_template(docx_path: Path) -> CompiledTemplate:
     """One compiled template per process, path and file stamp (a template edited while the process runs,
     as `check` of a report whose template changed, is compiled again)."""
     try:
-        stat = Path(docx_path).stat()
+        stat = os.stat(docx_path)
     except OSError:
         return _compiled(docx_path, 0, 0)  # CompiledTemplate raises the proper TemplateTrouble
     return _compiled(docx_path, stat.st_mtime_ns, stat.st_size)
