@@ -416,7 +416,8 @@ def _listing_cut(chunks: list[str]) -> _Cut:
 
 def _finished_body(chunks: list[str], cut: _Cut) -> str:
     """`_finish_part("".join(chunks))` of a skeleton's chunks without marker clean-up, by its cut (see
-    _listing_cut): only the text before the cut is cleaned up, and the document is copied once."""
+    _listing_cut): only the text before the cut is cleaned up. A render uses its encoded form
+    (_encoded_body); this string form is what the tests compare both with."""
     if cut is None:
         return "".join(chunks)
     index, offset = cut  # type: ignore[misc]
