@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -269,12 +270,12 @@ def test_the_skeleton_check_passes_only_what_expat_passes():
     document: whatever it lets through, expat accepts; and it does let the ordinary cases through."""
     import jinja2
 
-    from nianbao.render import _render_chunks
+    from nianbao.render import _encoded_body, _finished_body, _render_chunks
 
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
     head = "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n<w:document xmlns:w=\"urn:w\">"
     tail = "</w:document>"
-    passed = planned = 0
+    passed = planned = cut_at = 0
     for body in _SKELETON_BODIES:
         template = env.from_string(body)
         compiled = CompiledTemplate.__new__(CompiledTemplate)
@@ -287,11 +288,18 @@ def test_the_skeleton_check_passes_only_what_expat_passes():
                     passed += 1
                     document = head + compiled._finish_part("".join(chunks)) + tail
                     ensure_well_formed(document.encode("utf-8"))  # never raises where the skeleton passed
+                    # The clean-up by the skeleton's cut (made on its first render) is the whole one.
+                    found = compiled._checked_skeleton(chunks)
+                    assert found is not None
+                    if found[2] is not False:
+                        cut_at += found[2] is not None
+                        assert head + _finished_body(chunks, found[2]) + tail == document
+                        assert b"".join(_encoded_body(chunks, found[2])) == _finished_body(chunks, found[2]).encode()
                     plan = compiled._skeleton(chunks)
                     if plan:  # the text read by the skeleton's plan is the text read off the document
                         planned += 1
                         assert compiled._planned_text(plan, chunks) == fast_visible_text(document)
-    assert passed > 100 and planned > 100
+    assert passed > 100 and planned > 100 and cut_at > 50
     # The bundled template's ordinary render takes the cheap check and reads its text by the plan.
     result = check_file(SEED_DATA)
     assert result.report is not None
@@ -319,3 +327,71 @@ def test_dict_lookup_shortcut_gives_what_jinja_gives():
 
 class _Named(dict):  # a dict subclass keeps Jinja's own order (attribute first)
     x = "attribute"
+
+
+_JINJA_CASES = [
+    "{% for r in t.行 %}{{ r.x }}|{{ r.items is defined }}|{{ loop.index }}{% endfor %}",
+    "{% set q = t.k %}{{ q }}{{ o.a }}{{ t.行[0].x }}{{ t.get('k') }}",
+    "{% macro m(v) %}<{{ v.x }}>{% endmacro %}{{ m(t.行[1]) }}{% for r in t.行 if r.x %}{{ r.x|e }}{% endfor %}",
+    "{% call m2() %}{{ t.k }}{% endcall %}{% macro m2() %}[{{ caller() }}]{% endmacro %}",
+    "{{ t.nope }}",
+    "{{ n.x }}",
+]
+
+
+def test_inline_jinja_code_renders_as_jinja_own() -> None:
+    """template_cache's code generator (inline dict lookups, direct escaping) gives Jinja's own results
+    and errors."""
+    import jinja2
+
+    from nianbao import template_cache
+
+    class Obj:
+        a = "o&a"
+
+    context = {"t": {"行": [{"x": "<1>"}, {"x": 2}], "k": "&", "get": "shadowed"}, "o": Obj(), "n": None}
+    plain = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+    for index, source in enumerate(_JINJA_CASES):
+        ours = template_cache.environment({f"case{index}": source}).get_template(f"case{index}")
+        try:
+            expected: object = plain.from_string(source).render(context)
+        except jinja2.UndefinedError as exc:
+            expected = ("undefined", exc.message)
+        try:
+            got: object = ours.render(context)
+        except jinja2.UndefinedError as exc:
+            got = ("undefined", exc.message)
+        assert got == expected, source
+
+
+def test_jinja_own_code_generator_when_the_inline_code_does_not_compile(monkeypatch: Any) -> None:
+    from nianbao import template_cache
+
+    def broken(self: Any, node: Any, frame: Any, finalize: Any) -> None:
+        self.write("(1 if ")
+
+    monkeypatch.setattr(template_cache._CodeGenerator, "_output_child_pre", broken)
+    monkeypatch.setattr(template_cache, "cache_dir", lambda: None)
+    env = template_cache.environment({"x": "{{ t.k }}!"})
+    assert env.get_template("x").render(t={"k": "<"}) == "&lt;!"
+
+
+def test_data_hash_reads_a_changed_defaults_file_again(tmp_path: Path) -> None:
+    """The hash of the shared defaults is kept between offices, but never past a change of the file."""
+    import hashlib
+    import os
+
+    from nianbao.provenance import sha256_files
+
+    shared, office = tmp_path / "_共同.yaml", tmp_path / "甲.yaml"
+    shared.write_bytes(b"a: 1\n")
+    office.write_bytes(b"b: 2\n")
+    assert sha256_files([shared, office]) == hashlib.sha256(b"a: 1\nb: 2\n").hexdigest()
+    assert sha256_files([office]) == hashlib.sha256(b"b: 2\n").hexdigest()
+    assert sha256_files([]) == hashlib.sha256().hexdigest()
+    stamp = shared.stat().st_mtime_ns
+    shared.write_bytes(b"a: 3\n")  # the same size
+    os.utime(shared, ns=(stamp + 1_000_000, stamp + 1_000_000))
+    assert sha256_files([shared, office]) == hashlib.sha256(b"a: 3\nb: 2\n").hexdigest()
+    office.write_bytes(b"b: 4\n")
+    assert sha256_files([shared, office]) == hashlib.sha256(b"a: 3\nb: 4\n").hexdigest()

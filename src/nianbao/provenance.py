@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -81,16 +82,39 @@ class Provenance:
 
 def relative_source(path: Path, report_dir: Path | None) -> str:
     """`path` as recorded in a report written to `report_dir`: relative with "/", else its bare name."""
-    if report_dir is not None:
-        source, folder = resolved_path(path), resolved_path(report_dir)
-        try:
-            common = Path(os.path.commonpath([source, folder]))
-        except ValueError:  # another drive on Windows
-            return path.name
-        # Climbing up to the root would spell out the folders above it (a user name, say): keep the name only.
-        if common != Path(common.anchor):
-            return Path(os.path.relpath(source, folder)).as_posix()
-    return path.name
+    return relative_sources([path], report_dir)[0]
+
+
+def relative_sources(paths: list[Path], report_dir: Path | None) -> tuple[str, ...]:
+    """relative_source of each of `paths`, the report's folder resolved once."""
+    if report_dir is None:
+        return tuple(path.name for path in paths)
+    folder = os.fspath(resolved_path(report_dir))
+    return tuple(_relative_to(path, folder) for path in paths)
+
+
+def _relative_to(path: Path, folder: str) -> str:
+    source_folder, name = os.path.split(os.fspath(resolved_path(path)))
+    relative = _relative_folder(source_folder, folder)
+    if relative is None:
+        return path.name
+    return name if relative == "." else f"{relative}/{name}"
+
+
+@lru_cache(maxsize=256)
+def _relative_folder(source_folder: str, folder: str) -> str | None:
+    """The data file's (resolved) folder relative to the report's, with "/"; None when the two share only
+    the root (or are on different drives). A district's hundreds of data files share a few folders: worked
+    out once per pair. The same as relating the file itself, as the file is not a folder the report's
+    folder could lie in."""
+    try:
+        common = Path(os.path.commonpath([source_folder, folder]))
+    except ValueError:  # another drive on Windows
+        return None
+    # Climbing up to the root would spell out the folders above it (a user name, say): keep the name only.
+    if common == Path(common.anchor):
+        return None
+    return Path(os.path.relpath(source_folder, folder)).as_posix()
 
 
 def escape(text: str) -> str:
@@ -99,10 +123,37 @@ def escape(text: str) -> str:
 
 
 def sha256_files(paths: list[Path]) -> str:
-    digest = hashlib.sha256()
+    """The SHA-256 of the files' bytes one after the other (the data hash: defaults first, then the office).
+
+    The hash of the leading files (a district's shared defaults, the same for every office) is kept for the
+    process, keyed as the loader keys its parse of them (load._shared_source): by path and content stamp
+    (modification time, size, inode); a changed file is read again."""
+    if not paths:
+        return hashlib.sha256().hexdigest()
+    digest = _leading_digest(tuple(paths[:-1])) if len(paths) > 1 else hashlib.sha256()
+    digest.update(paths[-1].read_bytes())
+    return str(digest.hexdigest())
+
+
+def _leading_digest(paths: tuple[Path, ...]) -> Any:
+    """A fresh copy of the hash state after `paths` (see sha256_files)."""
+    stamps = []
     for path in paths:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+        stat = os.stat(path)
+        stamps.append((os.path.abspath(path), stat.st_mtime_ns, stat.st_size, stat.st_ino))
+    key = tuple(stamps)
+    found = _LEADING.get(key)
+    if found is None:
+        found = hashlib.sha256()
+        for path in paths:
+            found.update(path.read_bytes())
+        if len(_LEADING) >= 16:
+            _LEADING.clear()
+        _LEADING[key] = found
+    return found.copy()
+
+
+_LEADING: dict[tuple[tuple[str, int, int, int], ...], Any] = {}
 
 
 def visible_text(document_xml: bytes | etree._Element) -> list[str]:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import pyexpat
 import re
 import zipfile
 from dataclasses import replace
 from functools import lru_cache
+from itertools import compress, repeat
+from operator import is_not, not_
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +32,7 @@ from .provenance import (
     custom_properties_xml,
     escape,
     package_hash_of_digests,
-    relative_source,
+    relative_sources,
     sha256_files,
     text_hash,
 )
@@ -66,12 +69,18 @@ def build_context(report: ReportData) -> dict[str, Any]:
                 }
             else:
                 context[name] = _texts(report.paragraphs.get(name, []))
+    cells = report.cells
     for table in spec.tables:
         rows: dict[str, dict[str, str]] = {}
         for row in table.rows:
             values = {"名称": row.label}
             for column in row.columns:
-                values[column.id] = format_number(report.value(table.id, row.id, column.id))
+                # report.value and format_number, without two calls per cell: a count prints as str(int).
+                number = cells[(table.id, row.id, column.id)].value
+                if type(number) is int:
+                    values[column.id] = str(number)
+                else:
+                    values[column.id] = format_number(report.value(table.id, row.id, column.id))
             rows[row.id] = values
         groups = {
             group.id: {"名称": group.label, "行": [rows[r.id] for r in table.rows if r.group == group.id]}
@@ -133,14 +142,14 @@ class CompiledTemplate:
         self._unescape_markers: bool = prepared["unescape_markers"]
         self._skeleton_checkable = not self._fix_tables and not self._unescape_markers
         # Skeleton → False, or its text plan (see _skeleton).
-        self._skeletons: dict[tuple[str | None, ...], tuple[str | int, ...] | bool] = {}
+        self._skeletons: dict[tuple[Any, ...], tuple[tuple[str | int, ...], str, _Cut] | bool] = {}
         # Paragraph texts can be read off the rendered string (see fast_visible_text) unless the body
         # nests paragraphs (text boxes) or holds alternative content: then the slower lxml reading is used.
         self._flat_text = (
             f'xmlns:w="{W_NS}"' in self._head
             and not any(mark in prepared["body"] for mark in _NOT_FLAT)
         )
-        key = self.hash[:32]  # names the compiled code in the cache
+        key = f"{self.hash[:32]}-{template_cache.CODE_VERSION}"  # names the compiled code in the cache
         env = template_cache.environment(
             {f"{key}/body": prepared["body"], **{f"{key}/{name}": xml for name, xml in prepared["extra"].items()}}
         )
@@ -180,8 +189,9 @@ class CompiledTemplate:
         # done here, with the same result (data cannot hold "<w:p": it is escaped).
         if self._unescape_markers:
             xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-        if any(c in xml for c in "\t\a\n\f"):
-            xml = _resolve_listing(xml)
+        last = max(xml.rfind("\t"), xml.rfind("\a"), xml.rfind("\n"), xml.rfind("\f"))
+        if last >= 0:
+            xml = _resolve_listing(xml, last)
         return xml
 
     def _skeleton_ok(self, chunks: list[str]) -> bool:
@@ -210,18 +220,31 @@ class CompiledTemplate:
     def _skeleton(self, chunks: list[str]) -> tuple[str | int, ...] | None:
         """None unless `chunks` pass the skeleton check (_skeleton_ok); else the skeleton's text plan (see
         _text_plan), empty if it has none."""
-        holes = [c for c in chunks if type(c) is not str and c]
-        if holes:
-            joined = "\x00".join(holes)
-            if joined.count("\x00") != len(holes) - 1 or _NOT_PLAIN.search(joined):
-                return None
-        key = tuple(
-            c if type(c) is str or not c else _listing_probe(c) if "\n" in c or "\t" in c else None
-            for c in chunks
-        )
+        found = self._checked_skeleton(chunks)
+        return None if found is None else found[0]
+
+    def _checked_skeleton(self, chunks: list[str]) -> tuple[tuple[str | int, ...], str, _Cut, str] | None:
+        """_skeleton's plan, with the plan as a format string (see _plan_format), where the tab and newline
+        clean-up ends (see _listing_cut) and the non-empty values joined by "\x00"; None if the skeleton
+        check fails.
+
+        The verdict is cached under a key that tells apart every two renders whose skeletons differ, made
+        without a Python step per chunk: the template's text chunks, where the values stand, which are
+        empty, and the probes of the values holding tabs or newlines (by their place among the values)."""
+        is_value = list(map(is_not, map(type, chunks), repeat(str)))
+        values = list(compress(chunks, is_value))
+        holes = list(filter(None, values))
+        joined = "\x00".join(holes)
+        if holes and (joined.count("\x00") != len(holes) - 1 or _NOT_PLAIN.search(joined)):
+            return None
+        listings = _listing_probes(joined, holes) if "\n" in joined or "\t" in joined else ()
+        key = (tuple(compress(chunks, map(not_, is_value))), bytes(is_value), bytes(map(bool, values)), listings)
         verdict = self._skeletons.get(key)
         if verdict is None:
-            probe = "".join(_HOLE_PROBE if c is None else c for c in key)
+            probe = "".join(
+                c if type(c) is str or not c else _listing_probe(c) if "\n" in c or "\t" in c else _HOLE_PROBE
+                for c in chunks
+            )
             verdict = "<!" not in probe and "<?" not in probe
             if verdict:
                 try:
@@ -229,11 +252,12 @@ class CompiledTemplate:
                 except TemplateTrouble:
                     verdict = False
             if verdict:
-                verdict = self._text_plan(chunks)
+                plan = self._text_plan(chunks)
+                verdict = (plan, _plan_format(plan), _listing_cut(chunks))
             if len(self._skeletons) >= _SKELETONS_KEPT:
                 self._skeletons.clear()
             self._skeletons[key] = verdict
-        return None if isinstance(verdict, bool) else verdict
+        return None if isinstance(verdict, bool) else (*verdict, joined)
 
     def _text_plan(self, chunks: list[str]) -> tuple[str | int, ...]:
         """How fast_visible_text of every document with this skeleton reads: the template's text, and
@@ -268,8 +292,9 @@ class CompiledTemplate:
 
     def _planned_text(self, plan: tuple[str | int, ...], chunks: list[str]) -> str:
         """fast_visible_text of the document rendered as `chunks`, by the skeleton's plan (_text_plan)."""
-        stretches = _stretches(chunks)
-        return "".join(p if type(p) is str else _unescape(stretches[p]) for p in plan)  # type: ignore[index]
+        found = self._checked_skeleton(chunks)
+        assert found is not None and found[0] == plan
+        return _fill_plan(found[1], found[3])
 
     def render_xml(self, context: dict[str, Any]) -> str:
         """The rendered word/document.xml; raises TemplateTrouble if it is not well-formed XML."""
@@ -278,25 +303,33 @@ class CompiledTemplate:
     def _render_document(self, context: dict[str, Any]) -> tuple[bytes, str]:
         """word/document.xml as bytes, checked to be well-formed, and its content fingerprint."""
         chunks = _render_chunks(self._body, context, self.path.name)
-        body = "".join(chunks)
         # The cheaper, equally strict check of the rendered body (see _skeleton_ok) is not used with the
         # rare marker clean-up or table fix-up.
-        by_skeleton = self._skeleton_checkable
-        body = self._finish_part(body)
+        found = self._checked_skeleton(chunks) if self._skeleton_checkable and self._flat_text else None
+        head, tail = self._head, self._tail
+        if found is not None and found[2] is not False:
+            # Each chunk encoded and the bytes joined: one copy of the ~120 KB document, and no widening
+            # of the template's ASCII text into the wider string a join with Chinese text makes.
+            xml = b"".join([head.encode("utf-8"), *_encoded_body(chunks, found[2]), tail.encode("utf-8")])
+            if b"\r" not in xml:
+                if found[0]:
+                    return xml, text_hash(_fill_plan(found[1], found[3]))
+                return xml, text_hash(fast_visible_text(xml.decode("utf-8")))
+            return xml, content_hash(_parse_checked(xml))
+        body = self._finish_part("".join(chunks))
         if self._fix_tables:
             from docxtpl import DocxTemplate
             from lxml import etree
 
             body = etree.tostring(DocxTemplate.fix_tables(None, body), encoding="unicode")  # type: ignore[arg-type]
-        text = self._head + body + self._tail
-        xml = text.encode("utf-8")
-        if self._flat_text and "\r" not in text:
-            plan = self._skeleton(chunks) if by_skeleton else None
-            if plan is None:
+        # Encoded in three pieces and joined as bytes: one copy of the ~120 KB document, not three.
+        xml = b"".join((head.encode("utf-8"), body.encode("utf-8"), tail.encode("utf-8")))
+        if self._flat_text and "\r" not in body and "\r" not in head and "\r" not in tail:
+            if found is None:
                 ensure_well_formed(xml)
-            if plan:
-                return xml, text_hash(self._planned_text(plan, chunks))
-            return xml, text_hash(fast_visible_text(text))
+            elif found[0]:
+                return xml, text_hash(_fill_plan(found[1], found[3]))
+            return xml, text_hash(fast_visible_text(head + body + tail))
         return xml, content_hash(_parse_checked(xml))
 
     def render(self, context: dict[str, Any], title: str = "", provenance: Provenance | None = None) -> bytes:
@@ -339,17 +372,85 @@ _STAND_INS = re.compile("[\ue000-\uf8ff]")
 _STAND_IN_SPLIT = re.compile("([\ue000-\uf8ff])")
 
 
-def _stretches(chunks: list[str]) -> list[str]:
-    """The values' stretches between tabs and newlines, in order (the numbers of a text plan)."""
-    found: list[str] = []
-    for chunk in chunks:
-        if type(chunk) is str or not chunk:
-            continue
-        if "\n" in chunk or "\t" in chunk:
-            found += [p for p in _TAB_OR_NEWLINE.split(chunk) if p and p not in ("\t", "\n")]
-        else:
-            found.append(chunk)
-    return found
+def _listing_probes(joined: str, holes: list[str]) -> tuple[tuple[int, str], ...]:
+    """(place among `holes`, probe) of each value holding a tab or newline; `joined` is `holes` joined by "\x00"."""
+    places = set()
+    for mark in "\t\n":
+        at = joined.find(mark)
+        while at >= 0:
+            places.add(joined.count("\x00", 0, at))
+            end = joined.find("\x00", at)  # on from the next value
+            at = joined.find(mark, end) if end >= 0 else -1
+    return tuple((place, _listing_probe(holes[place])) for place in sorted(places))
+
+
+# Where in a skeleton's chunks the tab and newline clean-up ends: (chunk, offset in it); None when the
+# document has no tab or newline; False when the end is not in the template's text (never seen: the chunks
+# are then joined and cleaned up whole).
+_Cut = tuple[int, int] | None | bool
+
+
+def _listing_cut(chunks: list[str]) -> _Cut:
+    """The place in `chunks` after which _resolve_listing of their join copies the text as it is.
+
+    It lies in the template's text (the end of a `</w:p>`, or the start), and for a skeleton that passed
+    the check it is the same for every render with that skeleton: the clean-up finds paragraphs by their
+    tags, which values cannot contain or change (they stand only in element content and attribute values,
+    see _skeleton_ok), and where the last tab or newline is the skeleton says (the template's text and the
+    tabs and newlines of each value are part of it)."""
+    body = "".join(chunks)
+    last = max(body.rfind("\t"), body.rfind("\a"), body.rfind("\n"), body.rfind("\f"))
+    if last < 0:
+        return None
+    end = _listing_end(body, last)
+    start = 0
+    for index, chunk in enumerate(chunks):
+        after = start + len(chunk)
+        if start <= end <= after and type(chunk) is str:
+            return index, end - start
+        if after > end:
+            break
+        start = after
+    return False
+
+
+def _finished_body(chunks: list[str], cut: _Cut) -> str:
+    """`_finish_part("".join(chunks))` of a skeleton's chunks without marker clean-up, by its cut (see
+    _listing_cut): only the text before the cut is cleaned up. A render uses its encoded form
+    (_encoded_body); this string form is what the tests compare both with."""
+    if cut is None:
+        return "".join(chunks)
+    index, offset = cut  # type: ignore[misc]
+    chunk = chunks[index]
+    before = "".join(chunks[:index]) + chunk[:offset]
+    return "".join([_resolve_listing(before), chunk[offset:], *chunks[index + 1 :]])
+
+
+def _encoded_body(chunks: list[str], cut: _Cut) -> list[bytes]:
+    """`_finished_body(chunks, cut)` encoded in UTF-8, in pieces to be joined."""
+    if cut is None:
+        return list(map(str.encode, chunks))
+    index, offset = cut  # type: ignore[misc]
+    chunk = chunks[index]
+    before = "".join(chunks[:index]) + chunk[:offset]
+    return [_resolve_listing(before).encode("utf-8"), chunk[offset:].encode("utf-8"),
+            *map(str.encode, chunks[index + 1 :])]
+
+
+def _plan_format(plan: tuple[str | int, ...]) -> str:
+    """A text plan as a format string: its text (braces doubled) with `{n}` for the n-th stretch."""
+    return "".join(p.replace("{", "{{").replace("}", "}}") if type(p) is str else f"{{{p}}}" for p in plan)
+
+
+def _fill_plan(plan_format: str, joined: str) -> str:
+    """The planned text: the plan's format filled with the stretches of the values (joined by "\x00"),
+    unescaped: the pieces between tabs and newlines of each value, in order (see _text_plan)."""
+    if "\t" in joined or "\n" in joined:
+        joined = joined.replace("\t", "\x00").replace("\n", "\x00")
+    stretches = list(filter(None, joined.split("\x00")))
+    if "&" in joined:
+        stretches = list(map(_unescape, stretches))
+    return plan_format.format(*stretches)
 
 
 def _unescape(text: str) -> str:
@@ -471,13 +572,22 @@ _PARAGRAPH_OPEN = re.compile(r"<w:p(?: [^>]*)?>")
 _LISTING = re.compile("[\t\a\n\f]")
 
 
-def _resolve_listing(xml: str) -> str:
+def _resolve_listing(xml: str, last: int | None = None) -> str:
     """docxtpl's `resolve_listing` (tab, newline, \\a, \\f in text → Word markup), with its paragraph split
     (`<w:p …>` to the next `</w:p>`, left to right) but applied only to paragraphs holding such a character,
     and only as far as the last one: the same output without running its nested regexes over every
     paragraph of the document (it was the hot spot of a render)."""
-    last = max(xml.rfind(c) for c in "\t\a\n\f")
+    if last is None:  # the place of the last such character, when the caller has not found it
+        last = max(xml.rfind(c) for c in "\t\a\n\f")
     pieces: list[str] = []
+    pos = _listing_end(xml, last, pieces)
+    pieces.append(xml[pos:])
+    return "".join(pieces)
+
+
+def _listing_end(xml: str, last: int, pieces: list[str] | None = None) -> int:
+    """Where _resolve_listing's paragraph walk up to `last` ends (the text after it is kept as it is);
+    with `pieces`, the text before it, cleaned up, is added to them."""
     pos = 0
     while pos <= last:
         opening = _PARAGRAPH_OPEN.search(xml, pos)
@@ -487,13 +597,13 @@ def _resolve_listing(xml: str) -> str:
         if end < 0:
             break
         end += len("</w:p>")
-        paragraph = xml[opening.start() : end]
-        if _LISTING.search(paragraph):
-            paragraph = _resolve_paragraph_listing(paragraph)
-        pieces += [xml[pos : opening.start()], paragraph]
+        if pieces is not None:
+            paragraph = xml[opening.start() : end]
+            if _LISTING.search(paragraph):
+                paragraph = _resolve_paragraph_listing(paragraph)
+            pieces += [xml[pos : opening.start()], paragraph]
         pos = end
-    pieces.append(xml[pos:])
-    return "".join(pieces)
+    return pos
 
 
 _RUN = re.compile(r"<w:r(?: [^>]*)?>.*?</w:r>", re.DOTALL)
@@ -546,7 +656,7 @@ def compiled_template(docx_path: Path) -> CompiledTemplate:
     """One compiled template per process, path and file stamp (a template edited while the process runs,
     as `check` of a report whose template changed, is compiled again)."""
     try:
-        stat = Path(docx_path).stat()
+        stat = os.stat(docx_path)
     except OSError:
         return _compiled(docx_path, 0, 0)  # CompiledTemplate raises the proper TemplateTrouble
     return _compiled(docx_path, stat.st_mtime_ns, stat.st_size)
@@ -566,7 +676,7 @@ def render_report(report: ReportData, report_dir: Path | None = None) -> bytes:
     provenance = Provenance(
         data_hash=sha256_files(report.source_paths),
         template_hash=template.hash,
-        sources=tuple(relative_source(p, report_dir) for p in report.source_paths),
+        sources=relative_sources(report.source_paths, report_dir),
         template_name=report.spec.folder.name,
     )
     return template.render(build_context(report), title=report.facts.get("标题", ""), provenance=provenance)

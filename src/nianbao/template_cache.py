@@ -18,9 +18,13 @@ import contextlib
 import json
 import os
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import jinja2
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame, optimizeconst
+from markupsafe import Markup, escape
 
 from .disk_cache import cache_dir, write_quietly
 from .version import __version__
@@ -101,6 +105,57 @@ class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
+# Part of the names of the compiled templates in the bytecode cache: changed whenever _CodeGenerator
+# writes other code, so that code written by an older one is never loaded.
+CODE_VERSION = "g2"
+
+try:  # markupsafe's own C escaping, what markupsafe.escape runs for a str
+    from markupsafe._speedups import _escape_inner
+except ImportError:  # pragma: no cover - markupsafe without its C speed-ups
+    from markupsafe._native import _escape_inner
+
+_new_str = str.__new__
+
+
+def _escape(value: Any) -> Markup:
+    """markupsafe.escape, without its two Python calls for a plain `str` (every value of a report):
+    `Markup(_escape_inner(value))` made directly, as `Markup.__new__` does for a str. Anything else
+    (a `Markup`, a number, an undefined value) goes through markupsafe.escape itself."""
+    if type(value) is str:
+        return _new_str(Markup, _escape_inner(value))  # type: ignore[no-any-return]
+    return escape(value)
+
+
+class _CodeGenerator(CodeGenerator):
+    """Jinja's code generator, writing two hot spots of a report's render inline, with the same results:
+
+    * `{{ value }}` with autoescape calls `environment.escape_value` (see _escape) instead of markupsafe's
+      `escape`;
+    * `a.b`, for a name `b` that is not one of dict's own attributes, reads `a["b"]` directly when `a` is a
+      plain dict holding `b`, and calls `environment.getattr` otherwise (see _Environment.getattr: the
+      same lookup, without a Python call for each of the hundreds of `表.行.r1.c1` of a report)."""
+
+    _temporaries = 0
+
+    def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
+            super()._output_child_pre(node, frame, finalize)
+            return
+        self.write("environment.escape_value(")
+        if finalize.src is not None:
+            self.write(finalize.src)
+
+    @optimizeconst
+    def visit_Getattr(self, node: nodes.Getattr, frame: Frame) -> None:
+        if self.environment.is_async or node.attr in _DICT_ATTRIBUTES:
+            super().visit_Getattr(node, frame)
+            return
+        self._temporaries += 1
+        name, key = f"_nb_{self._temporaries}", repr(node.attr)
+        self.write(f"({name}[{key}] if type({name} := ")
+        self.visit(node.node, frame)
+        self.write(f") is dict and {key} in {name} else environment.getattr({name}, {key}))")
+
 
 class _Environment(jinja2.Environment):
     """Jinja's environment, with `a.b` on a plain dict looked up without first raising AttributeError.
@@ -108,7 +163,11 @@ class _Environment(jinja2.Environment):
     Jinja tries the attribute and then the item; on a `dict` (exactly: not a subclass) every name that is
     not one of dict's own attributes has no attribute, so the item is looked up at once. The result is
     the same (names like `items` still give the method, a missing key still the undefined); only the
-    caught AttributeError of every `表.行.r1` is spared (a few hundred per report)."""
+    caught AttributeError of every `表.行.r1` is spared (a few hundred per report). Templates are compiled
+    with _CodeGenerator (should its code not compile, with Jinja's own)."""
+
+    code_generator_class: type[CodeGenerator] = _CodeGenerator
+    escape_value = staticmethod(_escape)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
@@ -117,6 +176,25 @@ class _Environment(jinja2.Environment):
             except (KeyError, TypeError):
                 pass
         return super().getattr(obj, attribute)
+
+    def _compile(self, source: str, filename: str) -> CodeType:
+        try:
+            return super()._compile(source, filename)
+        except SyntaxError:
+            if self.code_generator_class is CodeGenerator:
+                raise
+            self.code_generator_class = CodeGenerator  # for this environment's templates from now on
+            raise _Regenerate from None
+
+    def compile(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        try:
+            return super().compile(*args, **kwargs)
+        except _Regenerate:
+            return super().compile(*args, **kwargs)
+
+
+class _Regenerate(Exception):
+    """The code of _CodeGenerator did not compile: the template is compiled again by Jinja's own."""
 
 
 def environment(sources: dict[str, str]) -> jinja2.Environment:

@@ -162,7 +162,8 @@ def write_atomic(target: Path, data: bytes | Iterable[bytes], before_rename: Cal
     temporary file is removed and `target` is left as it is.
     """
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if not os.path.isdir(target.parent):  # one stat, not a failed mkdir and a stat, for each report
+            target.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(target)
         fd, temp_name = _create_temporary(target)
     except OSError as exc:

@@ -48,28 +48,46 @@ def _encoded_name(name: str) -> tuple[bytes, int]:
         return name.encode("utf-8"), 0x800
 
 
+def _headers(name: str, crc: int, size: int, compress_size: int) -> tuple[bytes, bytes, bytes]:
+    """A member's local header, and its central directory record cut in two around its offset."""
+    key = (name, crc, size, compress_size)
+    found = _HEADERS.get(key)
+    if found is not None:
+        return found
+    info = ZipInfo(name, date_time=_DATE_TIME)
+    info.compress_type = ZIP_DEFLATED
+    info.CRC, info.file_size, info.compress_size = crc, size, compress_size
+    info.external_attr = 0o600 << 16  # what zipfile records for a member written from bytes
+    header = info.FileHeader(False)
+    filename, flags = _encoded_name(name)
+    date = (1980 - 1980) << 9 | 1 << 5 | 1
+    central = _CENTRAL.pack(
+        b"PK\001\002", info.create_version, info.create_system, info.extract_version, info.reserved,
+        flags, ZIP_DEFLATED, 0, date, crc, compress_size, size, len(filename),
+        0, 0, 0, info.internal_attr, info.external_attr, 0,
+    )
+    found = (header, central[:-4], filename)
+    if len(_HEADERS) >= _HEADERS_KEPT:
+        _HEADERS.clear()
+    _HEADERS[key] = found
+    return found
+
+
+# The headers of the members seen last: a template's unchanging members are the same in every report.
+_HEADERS: dict[tuple[str, int, int, int], tuple[bytes, bytes, bytes]] = {}
+_HEADERS_KEPT = 512
+_OFFSET = struct.Struct("<L")
+
+
 def write_zip(members: list[PackedMember]) -> bytes:
     """The zip archive of `members`, in order (no zip64: a report is far below 4 GB)."""
     chunks: list[bytes] = []
     central: list[bytes] = []
     offset = 0
     for member in members:
-        info = ZipInfo(member.name, date_time=_DATE_TIME)
-        info.compress_type = ZIP_DEFLATED
-        info.CRC, info.file_size, info.compress_size = member.crc, member.size, len(member.deflated)
-        info.external_attr = 0o600 << 16  # what zipfile records for a member written from bytes
-        header = info.FileHeader(False)
+        header, record, filename = _headers(member.name, member.crc, member.size, len(member.deflated))
         chunks += [header, member.deflated]
-        filename, flags = _encoded_name(member.name)
-        date = (1980 - 1980) << 9 | 1 << 5 | 1
-        central.append(
-            _CENTRAL.pack(
-                b"PK\001\002", info.create_version, info.create_system, info.extract_version, info.reserved,
-                flags, ZIP_DEFLATED, 0, date, member.crc, len(member.deflated), member.size, len(filename),
-                0, 0, 0, info.internal_attr, info.external_attr, offset,
-            )
-            + filename
-        )
+        central += [record, _OFFSET.pack(offset), filename]
         offset += len(header) + len(member.deflated)
     directory = b"".join(central)
     end = _END.pack(b"PK\005\006", 0, 0, len(members), len(members), len(directory), offset, 0)
