@@ -168,8 +168,9 @@ def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: b
     # and the district total sheet), not also here.
     result = build_paths(files, out_dir=out_dir, template=template, force=force, jobs=jobs,
                          reporter=ConsoleReporter("生成报告"), write_summary=False)
-    written = [o.target for o in result.outcomes if o.status is Status.BUILT and o.target is not None]
-    pdfs_failed = pdf and not _write_pdfs(written)
+    # Only with --pdf: the list of every report written is not kept otherwise.
+    pdfs_failed = pdf and not _write_pdfs(
+        [o.target for o in result.outcomes if o.status is Status.BUILT and o.target is not None])
     if result.summary_path is not None or rollup is not None:
         from .review_page import write_district_outputs
 

@@ -14,7 +14,7 @@ from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote
 
-from .batch import BatchResult, Status
+from .batch import BatchResult, OfficeOutcome, Status
 from .errors import FileTrouble, NianbaoError
 from .form_layout import stacked_layout, table_layout
 from .form_writer import streamed_copy, workbook_bytes, write_table
@@ -96,7 +96,7 @@ def review_page_chunks(review: DistrictReview, out_dir: Path) -> Iterator[str]:
     """The review page in pieces, one office row at a time, so that it is written as it is made: a page of
     thousands of offices is never held whole in memory (nor twice, as text and as its UTF-8 bytes)."""
     title = f"{review.district}{review.year}年政府信息公开工作年度报告 审阅页".strip()
-    outcomes = [o.outcome for o in review.offices]
+    outcomes = review.outcomes
     head = [
         "<!DOCTYPE html>",
         '<html lang="zh-CN"><head><meta charset="utf-8">',
@@ -131,13 +131,12 @@ def _office_table(review: DistrictReview, out_dir: Path) -> Iterator[str]:
     labels = review.figure_labels
     head = "".join(f"<th>{escape(h)}</th>" for h in ["机关", "状态", *labels, "错误", "警告", "雷同", "报告"])
     yield f"<table><thead><tr>{head}</tr></thead><tbody>"
-    for number, office in enumerate(review.offices, start=1):
-        yield _office_row(office, number, labels, out_dir)
+    for number, (office, outcome) in enumerate(zip(review.offices, review.outcomes, strict=True), start=1):
+        yield _office_row(office, outcome, number, labels, out_dir)
     yield "</tbody></table>"
 
 
-def _office_row(office: OfficeReview, number: int, labels: list[str], out_dir: Path) -> str:
-    outcome = office.outcome
+def _office_row(office: OfficeReview, outcome: OfficeOutcome, number: int, labels: list[str], out_dir: Path) -> str:
     row_id = f"office-{number}"
     same = office.repeated
     cells = [
@@ -155,7 +154,7 @@ def _office_row(office: OfficeReview, number: int, labels: list[str], out_dir: P
     attributes = (f'class="office" id="{row_id}" data-name="{escape(outcome.office)}" data-errors="{outcome.errors}" '
                   f'data-warnings="{outcome.warnings}" data-same="{same}"')
     html = [f"<tr {attributes}>{''.join(cells)}</tr>"]
-    details = _details(office)
+    details = _details(office, outcome)
     if details:
         span = len(labels) + 6
         html.append(f'<tr class="details" id="{row_id}-details"><td colspan="{span}">{details}</td></tr>')
@@ -191,8 +190,7 @@ def _href(path: Path, out_dir: Path) -> str:
     return escape(quote(relative.replace(os.sep, "/")))
 
 
-def _details(office: OfficeReview) -> str:
-    outcome = office.outcome
+def _details(office: OfficeReview, outcome: OfficeOutcome) -> str:
     items = []
     if outcome.note:
         items.append(f'<li class="error"><span class="sev">错误</span> {escape(outcome.note)}</li>')

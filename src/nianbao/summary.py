@@ -72,10 +72,17 @@ def print_summary(outcomes: Sequence[OfficeOutcome], title: str = "生成汇总"
     shown: Sequence[OfficeOutcome] = outcomes
     note = ""
     if len(outcomes) > TERMINAL_ROWS:
-        attention = [o for o in outcomes if needs_attention(o)]
-        shown = attention[:TERMINAL_ROWS]
+        # Only the rows shown are kept (the outcomes may be read back from disk one by one: batch.OutcomeStore).
+        attention: list[OfficeOutcome] = []
+        more = 0
+        for outcome in outcomes:
+            if needs_attention(outcome):
+                if len(attention) < TERMINAL_ROWS:
+                    attention.append(outcome)
+                else:
+                    more += 1
+        shown = attention
         hidden = len(outcomes) - len(shown)
-        more = len(attention) - len(shown)
         note = (f"；只列出需要注意的 {len(shown)} 个机关" + (f"（另有 {more} 个需要注意的未列出）" if more else "")
                 + f"，其余 {hidden} 个见{full_list}")
     header = summary_header(outcomes)
