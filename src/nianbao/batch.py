@@ -217,11 +217,16 @@ class BatchResult:
     def exit_code(self) -> int:
         """3 if any office failed its checks, else 1 if any could not be read or written (or the summary
         workbook), else 4 (EXIT_SKIPPED) if an existing report was kept instead of regenerated, else 0."""
-        if any(o.checks_failed for o in self.outcomes):
+        checks_failed = failed = skipped = False
+        for outcome in self.outcomes:  # one pass: they may be read back from disk (OutcomeStore)
+            checks_failed = checks_failed or outcome.checks_failed
+            failed = failed or outcome.status is Status.FAILED
+            skipped = skipped or outcome.status is Status.SKIPPED
+        if checks_failed:
             return ChecksFailed.exit_code
-        if any(o.status is Status.FAILED for o in self.outcomes) or self.summary_trouble or self.output_troubles:
+        if failed or self.summary_trouble or self.output_troubles:
             return FileTrouble.exit_code
-        if self.skipped:
+        if skipped:
             return EXIT_SKIPPED
         return 0
 

@@ -193,8 +193,9 @@ def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: b
         click.echo(f"汇总数据文件：{result.rollup_written}")
     for trouble in result.output_troubles:
         click.echo(trouble, err=True)
-    if result.skipped:  # the last line: a script (exit code 4) and a person both learn a report is stale
-        click.echo(f"注意：有 {len(result.skipped)} 份报告生成后被修改过或不是本工具生成，已跳过、未更新"
+    skipped = len(result.skipped)  # one pass over the outcomes
+    if skipped:  # the last line: a script (exit code 4) and a person both learn a report is stale
+        click.echo(f"注意：有 {skipped} 份报告生成后被修改过或不是本工具生成，已跳过、未更新"
                    f"（退出码 {EXIT_SKIPPED}）；确认要替换请加 --force", err=True)
     raise click.exceptions.Exit(exit_code)
 

@@ -97,10 +97,8 @@ def review_district(outcomes: Outcomes) -> DistrictReview:
     and are read one office at a time, once for the sums and names, once for the same-text check (which keeps
     only each paragraph's character runs), and once more only for the offices whose paragraphs are reported.
     """
-    labels: dict[str, None] = {}
-    for outcome in outcomes:
-        labels.update(dict.fromkeys(outcome.figures))
-    review = DistrictReview([OfficeReview() for _ in range(len(outcomes))], list(labels), outcomes)
+    labels: dict[str, None] = {}  # the figure columns, gathered in the one pass below
+    review = DistrictReview([OfficeReview() for _ in range(len(outcomes))], [], outcomes)
     spill = ReviewSpill()  # the paragraphs of offices read here (no data from the workers) and of last year
     this_year: dict[int, Spilled] = {}
     last_year: dict[int, Spilled] = {}
@@ -110,6 +108,7 @@ def review_district(outcomes: Outcomes) -> DistrictReview:
     spills = {spill}
     try:
         for index, (office, outcome) in enumerate(zip(review.offices, outcomes, strict=True)):
+            labels.update(dict.fromkeys(outcome.figures))
             kept = outcome.review
             trusted = outcome.status in TRUSTED
             data = _review_data(kept)
@@ -151,6 +150,7 @@ def review_district(outcomes: Outcomes) -> DistrictReview:
                 office.last_year = summary_figures(last)
                 office.last_year_file = f"{previous.parent.name}/{previous.name}"
                 last_year[index] = spill.put(text_places(last, settings))
+        review.figure_labels = list(labels)
         review.year = years.pop() if len(years) == 1 else ""
         if settings is not None:
             review.repeats = _repeats(SameTextFinder(settings, names), this_year, last_year)
