@@ -202,6 +202,7 @@ class BatchResult:
     output_troubles: list[str] = field(default_factory=list)  # the review page or roll-up that could not be written
     page_written: Path | None = None  # the review page, once written (write_district_outputs)
     rollup_written: Path | None = None  # the roll-up data file, once written (write_district_outputs)
+    tally: Any = None  # summary.Tally, once the review has counted the outcomes (write_district_outputs)
 
     def summary_failed(self, exc: NianbaoError | OSError) -> None:
         """Record why the summary workbook could not be written: the reports are written all the same, and
@@ -213,15 +214,24 @@ class BatchResult:
     def skipped(self) -> list[OfficeOutcome]:
         return [o for o in self.outcomes if o.status is Status.SKIPPED]
 
+    def _statuses(self) -> Iterable[tuple[Status, bool]]:
+        if isinstance(self.outcomes, OutcomeStore):
+            return self.outcomes.statuses()
+        return ((o.status, o.checks_failed) for o in self.outcomes)
+
+    @property
+    def skipped_count(self) -> int:
+        return sum(status is Status.SKIPPED for status, _ in self._statuses())
+
     @property
     def exit_code(self) -> int:
         """3 if any office failed its checks, else 1 if any could not be read or written (or the summary
         workbook), else 4 (EXIT_SKIPPED) if an existing report was kept instead of regenerated, else 0."""
         checks_failed = failed = skipped = False
-        for outcome in self.outcomes:  # one pass: they may be read back from disk (OutcomeStore)
-            checks_failed = checks_failed or outcome.checks_failed
-            failed = failed or outcome.status is Status.FAILED
-            skipped = skipped or outcome.status is Status.SKIPPED
+        for status, checks in self._statuses():  # kept in memory by an OutcomeStore: no outcome read back
+            checks_failed = checks_failed or checks
+            failed = failed or status is Status.FAILED
+            skipped = skipped or status is Status.SKIPPED
         if checks_failed:
             return ChecksFailed.exit_code
         if failed or self.summary_trouble or self.output_troubles:
@@ -440,6 +450,7 @@ class OutcomeStore(Sequence[OfficeOutcome]):
         self._size = array("q")
         self._review_at = array("q")  # -1: no review data
         self._review_size = array("q")
+        self._flags = bytearray()  # per office: its status (index in Status) and 4 if its checks failed
 
     def _record(self, outcome: OfficeOutcome) -> tuple[int, int, int, int]:
         review = given = outcome.review
@@ -456,12 +467,22 @@ class OutcomeStore(Sequence[OfficeOutcome]):
             outcome.review = given  # the caller's object as it was
         return kept.offset, kept.size, *where
 
+    @staticmethod
+    def _flag(outcome: OfficeOutcome) -> int:
+        return _STATUSES.index(outcome.status) | (4 if outcome.checks_failed else 0)
+
+    def statuses(self) -> Iterator[tuple[Status, bool]]:
+        """Each office's status and whether its checks failed, without reading the outcomes back."""
+        for flag in self._flags:
+            yield _STATUSES[flag & 3], bool(flag & 4)
+
     def append(self, outcome: OfficeOutcome) -> None:
         at, size, review_at, review_size = self._record(outcome)
         self._at.append(at)
         self._size.append(size)
         self._review_at.append(review_at)
         self._review_size.append(review_size)
+        self._flags.append(self._flag(outcome))
 
     def __len__(self) -> int:
         return len(self._at)
@@ -484,6 +505,7 @@ class OutcomeStore(Sequence[OfficeOutcome]):
         at, size, review_at, review_size = self._record(outcome)
         self._at[index], self._size[index] = at, size
         self._review_at[index], self._review_size[index] = review_at, review_size
+        self._flags[index] = self._flag(outcome)
 
     def __iter__(self) -> Iterator[OfficeOutcome]:
         for index in range(len(self)):
@@ -497,6 +519,7 @@ class OutcomeStore(Sequence[OfficeOutcome]):
 
 
 Outcomes = list[OfficeOutcome] | OutcomeStore
+_STATUSES = tuple(Status)
 
 
 def _run_here(

@@ -182,7 +182,8 @@ def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: b
         exit_code = EXIT_FILE
     if result.summary_path is not None:
         # Even when the workbook cannot be written; then the rest of the list is above, not in the workbook.
-        print_summary(result.outcomes, full_list="上面逐个机关的结果" if result.summary_trouble else SUMMARY_FILE)
+        print_summary(result.outcomes, full_list="上面逐个机关的结果" if result.summary_trouble else SUMMARY_FILE,
+                      tally=result.tally)
         if result.summary_trouble:
             click.echo(result.summary_trouble, err=True)
         else:
@@ -193,7 +194,7 @@ def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: b
         click.echo(f"汇总数据文件：{result.rollup_written}")
     for trouble in result.output_troubles:
         click.echo(trouble, err=True)
-    skipped = len(result.skipped)  # one pass over the outcomes
+    skipped = result.skipped_count
     if skipped:  # the last line: a script (exit code 4) and a person both learn a report is stale
         click.echo(f"注意：有 {skipped} 份报告生成后被修改过或不是本工具生成，已跳过、未更新"
                    f"（退出码 {EXIT_SKIPPED}）；确认要替换请加 --force", err=True)

@@ -44,6 +44,7 @@ from .same_text import (
     text_places,
 )
 from .spec import resolved_path
+from .summary import TERMINAL_ROWS, Tally
 
 TRUSTED = (Status.BUILT, Status.SKIPPED, Status.PASSED)
 
@@ -70,6 +71,7 @@ class DistrictReview:
     excluded: list[str] = field(default_factory=list)
     repeats: list[RepeatGroup] = field(default_factory=list)
     added: array[int] = field(default_factory=lambda: array("q"))  # how many warnings each office got here
+    tally: Tally | None = None  # the outcomes' summary (with the warnings added here), counted as they are stored
 
     @property
     def new_problems(self) -> Iterator[Problem]:
@@ -158,6 +160,7 @@ def review_district(outcomes: Outcomes) -> DistrictReview:
         for each in spills:
             each.close()
     by_office = repeat_problems(review.repeats)
+    review.tally = tally = Tally(keep=TERMINAL_ROWS)
     for index, office in enumerate(review.offices):
         outcome = outcomes[index]
         added = by_office.get(office.name, []) if office.name else []
@@ -168,6 +171,7 @@ def review_district(outcomes: Outcomes) -> DistrictReview:
         outcome.review = None  # used: not kept
         outcomes[index] = outcome
         review.added.append(len(added))
+        tally.add(outcome)
     return review
 
 

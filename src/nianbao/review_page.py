@@ -104,7 +104,8 @@ def review_page_chunks(review: DistrictReview, out_dir: Path) -> Iterator[str]:
         '<link rel="icon" href="data:,">',
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
-        f'<p class="meta">共 {len(outcomes)} 个机关：{escape(status_counts(outcomes))}。'
+        f'<p class="meta">共 {len(outcomes)} 个机关：'
+        f"{escape(review.tally.status_text() if review.tally else status_counts(outcomes))}。"
         f"由 nianbao {escape(__version__)} 生成；本页不需要网络，可直接从共享文件夹打开。</p>",
         _nav(),
         '<section id="offices"><h2>各机关</h2>',
@@ -309,10 +310,11 @@ def write_district_outputs(result: BatchResult, out_dir: Path | str, rollup: Pat
     the review page, and (with `rollup`) the roll-up data file. Returns what was gathered."""
     out = Path(out_dir)
     review = review_district(result.outcomes)
+    result.tally = review.tally  # for the terminal summary: no further pass over the outcomes
     if result.summary_path is not None and not result.summary_trouble:
         # With the same-text warnings found above, and the district total sheet.
         try:
-            book = summary_workbook(result.outcomes)
+            book = summary_workbook(result.outcomes, review.tally)
             if review.total is not None:
                 add_total_sheet(book, review.total, review.included)
             write_atomic(result.summary_path, workbook_bytes(book))

@@ -25,25 +25,30 @@ class Tally:
     template order), how many offices of each status, the column totals, and the first offices that need
     attention (up to `keep`; the others are only counted)."""
 
-    def __init__(self, outcomes: Iterable[OfficeOutcome], keep: int = 0) -> None:
+    def __init__(self, outcomes: Iterable[OfficeOutcome] = (), keep: int = 0) -> None:
         self.count = 0
         self.statuses = dict.fromkeys(Status, 0)
         self.sums: dict[str, Number] = {}  # first seen first: the template order
         self.errors = self.warnings = 0
         self.attention: list[OfficeOutcome] = []
         self.more_attention = 0
+        self.keep = keep
         for outcome in outcomes:
-            self.count += 1
-            self.statuses[outcome.status] += 1
-            for label, value in outcome.figures.items():
-                self.sums[label] = self.sums.get(label, 0) + value
-            self.errors += outcome.errors
-            self.warnings += outcome.warnings
-            if keep and needs_attention(outcome):
-                if len(self.attention) < keep:
-                    self.attention.append(outcome)
-                else:
-                    self.more_attention += 1
+            self.add(outcome)
+
+    def add(self, outcome: OfficeOutcome) -> None:
+        """Count one more office (the review counts them as it stores them, without a pass of its own)."""
+        self.count += 1
+        self.statuses[outcome.status] += 1
+        for label, value in outcome.figures.items():
+            self.sums[label] = self.sums.get(label, 0) + value
+        self.errors += outcome.errors
+        self.warnings += outcome.warnings
+        if self.keep and needs_attention(outcome):
+            if len(self.attention) < self.keep:
+                self.attention.append(outcome)
+            else:
+                self.more_attention += 1
 
     @property
     def labels(self) -> list[str]:
@@ -93,7 +98,7 @@ def needs_attention(outcome: OfficeOutcome) -> bool:
 
 
 def print_summary(outcomes: Sequence[OfficeOutcome], title: str = "生成汇总", file: IO[str] | None = None,
-                  full_list: str = SUMMARY_FILE) -> None:
+                  full_list: str = SUMMARY_FILE, tally: Tally | None = None) -> None:
     """The summary as a table on the terminal (plain box drawing when the output is not a terminal).
 
     Up to TERMINAL_ROWS offices: one row each. More: the offices with errors, warnings or not built (at most
@@ -104,7 +109,8 @@ def print_summary(outcomes: Sequence[OfficeOutcome], title: str = "生成汇总"
     console = Console(file=file, highlight=False, soft_wrap=False)
     if not console.is_terminal:
         console.width = 160  # a log has no width; never truncate a column there
-    tally = Tally(outcomes, keep=TERMINAL_ROWS)
+    if tally is None or tally.keep < TERMINAL_ROWS:
+        tally = Tally(outcomes, keep=TERMINAL_ROWS)
     shown: Sequence[OfficeOutcome] = outcomes
     note = ""
     if tally.count > TERMINAL_ROWS:
@@ -137,12 +143,13 @@ def write_summary_xlsx(outcomes: Sequence[OfficeOutcome], path: Path) -> None:
     write_atomic(path, buffer.getvalue())
 
 
-def summary_workbook(outcomes: Sequence[OfficeOutcome]) -> Any:
+def summary_workbook(outcomes: Sequence[OfficeOutcome], tally: Tally | None = None) -> Any:
     """The summary spreadsheet, not yet saved: sheet 汇总 (as on the terminal, plus the data and output
     files) and sheet 问题清单 (every error and warning with its place and how to fix it).
 
     The workbook is in openpyxl's streaming (write-only) mode, so its memory does not grow with the number
-    of offices; a caller may add sheets before saving it (review_page adds the district total).
+    of offices; a caller may add sheets before saving it (review_page adds the district total). `tally`: the
+    outcomes' Tally when the caller has it already (saves a pass over them).
     """
     # openpyxl only when a spreadsheet is written (a one-office build or check does not need it).
     from openpyxl import Workbook
@@ -155,7 +162,8 @@ def summary_workbook(outcomes: Sequence[OfficeOutcome]) -> Any:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(SUMMARY_SHEET)
     problems = book.create_sheet(PROBLEMS_SHEET)
-    tally = Tally(outcomes)  # the columns and the totals: one pass before the rows
+    if tally is None:
+        tally = Tally(outcomes)  # the columns and the totals: one pass before the rows
     header = [*tally.header, "数据文件", "报告文件", "说明"]
     widths = [16, 10, *[8] * (len(header) - 5), 36, 44, 60]
     for index, width in enumerate(widths, start=1):
