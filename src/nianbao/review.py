@@ -194,16 +194,17 @@ def _repeats(finder: SameTextFinder, this_year: dict[int, Spilled], last_year: d
     are read again one office at a time; only those of the paragraphs reported are kept, and a text held by
     many of them is held once."""
     linked = link_pairs(finder.pairs_across((index, _places(spilled)) for index, spilled in this_year.items()))
-    wanted: dict[int, set[int]] = {}
-    for keys, _ in linked:
-        for key in keys:
-            wanted.setdefault(key // PER_OFFICE, set()).add(key % PER_OFFICE)
+    # The paragraphs reported, as sorted keys (8 bytes each): an office's keys are side by side.
+    wanted = array("q", sorted(key for keys, _ in linked for key in keys))
     texts: dict[str, str] = {}
     kept: dict[int, TextPlace] = {}
     last: list[Repeat] = []
-    for index in sorted(wanted.keys() | last_year.keys()):
+    position = 0
+    for index in sorted({key // PER_OFFICE for key in wanted} | last_year.keys()):
         places = _places(this_year[index])
-        for number in wanted.get(index, ()):
+        while position < len(wanted) and wanted[position] // PER_OFFICE == index:
+            number = wanted[position] % PER_OFFICE
+            position += 1
             place = places[number]
             kept[index * PER_OFFICE + number] = TextPlace(
                 sys.intern(place.office), sys.intern(place.year), sys.intern(place.part), place.location,
