@@ -113,8 +113,10 @@ def review_page_chunks(review: DistrictReview, out_dir: Path) -> Iterator[str]:
     yield "\n".join(head) + "\n"
     for row in _office_table(review, out_dir):
         yield row + "\n"
-    yield "\n".join(["</section>", _same_text(review), _rollup(review), f"<script>{_SCRIPT}</script>",
-                     "</body></html>"]) + "\n"
+    yield "</section>\n"
+    # Row by row: a paragraph copied by thousands of offices lists every one of them.
+    yield from _same_text(review)
+    yield "\n".join([_rollup(review), f"<script>{_SCRIPT}</script>", "</body></html>"]) + "\n"
 
 
 def _nav() -> str:
@@ -220,22 +222,25 @@ def _describe(place: TextPlace) -> str:
     return f"{place.office}{place.year}年「{place.part}」（{_where(place.location)}）"
 
 
-def _same_text(review: DistrictReview) -> str:
+def _same_text(review: DistrictReview) -> Iterator[str]:
+    """The same-text section in pieces (joined, the section as one text), a place at a time."""
     head = '<section id="same-text"><h2>文字雷同（与其他单位或与本单位上年）</h2>'
     if not review.repeats:
-        return head + '<p class="none">没有发现雷同的段落（已除去官方格式中的固定说法、统计数字句式和单位名称）。</p></section>'
-    rows = ["<table><thead><tr><th>雷同的段落</th><th>相似度</th><th>摘录</th></tr></thead><tbody>"]
+        yield (head + '<p class="none">没有发现雷同的段落（已除去官方格式中的固定说法、统计数字句式和单位名称）。'
+               "</p></section>\n")
+        return
+    yield head + "<table><thead><tr><th>雷同的段落</th><th>相似度</th><th>摘录</th></tr></thead><tbody>\n"
     for group in review.repeats:
-        places = [_describe(p) for p in group.places]
-        if group.last_year:
-            places[1] = "本单位上年：" + places[1]
+        yield '<tr><td><ul class="places">'
+        for number, place in enumerate(group.places):
+            described = _describe(place)
+            if group.last_year and number == 1:
+                described = "本单位上年：" + described
+            yield f"<li>{escape(described)}</li>"
         text = group.places[0].text
         excerpt = text if len(text) <= 60 else text[:60] + "……"
-        listed = "".join(f"<li>{escape(p)}</li>" for p in places)
-        rows.append(f'<tr><td><ul class="places">{listed}</ul></td><td class="n">{group.percent}%</td>'
-                    f'<td class="excerpt">{escape(excerpt)}</td></tr>')
-    rows.append("</tbody></table></section>")
-    return head + "\n".join(rows)
+        yield f'</ul></td><td class="n">{group.percent}%</td><td class="excerpt">{escape(excerpt)}</td></tr>\n'
+    yield "</tbody></table></section>\n"
 
 
 def _rollup(review: DistrictReview) -> str:
