@@ -411,16 +411,17 @@ def run_offices(
     args: tuple[object, ...],
     jobs: int | None = None,
     reporter: Reporter | None = None,
-) -> OutcomeStore:
+) -> Outcomes:
     """Run `task(office, *args)` for every office, in worker processes when `jobs` > 1.
 
-    Outcomes come back in the order of `offices`, kept on disk (OutcomeStore). At most a few offices per worker are in flight at once,
+    Outcomes come back in the order of `offices`, kept on disk (OutcomeStore) when there are several. At most a few offices per worker are in flight at once,
     so memory does not grow with the number of offices. Each worker compiles the template once
     (render.compiled_template caches it per process). `reporter.start` is called once the workers exist.
     """
     total = len(offices)
     jobs = max(1, jobs or default_jobs())
-    store = OutcomeStore()
+    # One office: its outcome in memory (no temporary file, nor the tempfile module, for a run on one file).
+    store: Outcomes = OutcomeStore() if total > 1 else []
     try:
         if jobs == 1 or total <= 1:
             if reporter is not None:
@@ -430,7 +431,8 @@ def run_offices(
             _run_in_pool(task, offices, args, jobs, reporter, store)
         return store
     except BaseException:
-        store.close()
+        if isinstance(store, OutcomeStore):
+            store.close()
         raise
     finally:
         if reporter is not None:
@@ -527,7 +529,7 @@ def _run_here(
     offices: Sequence[OfficeJob],
     args: tuple[object, ...],
     reporter: Reporter | None,
-    store: OutcomeStore,
+    store: Outcomes,
 ) -> None:
     for done, office in enumerate(offices, start=1):
         outcome = task(office, *args)
@@ -591,7 +593,7 @@ def _run_in_pool(
     args: tuple[object, ...],
     jobs: int,
     reporter: Reporter | None,
-    store: OutcomeStore,
+    store: Outcomes,
 ) -> None:
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
