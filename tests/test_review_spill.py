@@ -157,6 +157,10 @@ def test_the_outcomes_of_a_run_wait_on_disk_and_come_back_as_they_went_in(privat
     assert [(o.office, o.status, o.review) for o in store] == [("甲街道", Status.FAILED, None),
                                                                  ("乙街道", Status.FAILED, None)]
     assert [o.office for o in store[::-1]] == ["乙街道", "甲街道"]
+    store.append(OfficeOutcome(Path("丙.yaml"), "丙.yaml", "丙街道", Status.BUILT, review=b"\x80\x05K\x07."))
+    assert isinstance(store[2].review, Spilled)
+    store.forget_review(2)  # used: dropped without storing the outcome again
+    assert store[2].review is None and store[2].office == "丙街道"
     del store, again
     gc.collect()
     assert _open_spills() == []

@@ -509,6 +509,10 @@ class OutcomeStore(Sequence[OfficeOutcome]):
         self._review_at[index], self._review_size[index] = review_at, review_size
         self._flags[index] = self._flag(outcome)
 
+    def forget_review(self, index: int) -> None:
+        """Drop office `index`'s review data (used once), without storing its outcome again."""
+        self._review_at[index] = -1
+
     def __iter__(self) -> Iterator[OfficeOutcome]:
         for index in range(len(self)):
             yield self[index]

@@ -167,9 +167,12 @@ def review_district(outcomes: Outcomes) -> DistrictReview:
         office.repeated = len({p.location for p in added})
         known = set(outcome.problems)
         added = [p for p in added if p not in known]
-        outcome.problems = [*outcome.problems, *added]
         outcome.review = None  # used: not kept
-        outcomes[index] = outcome
+        if added:
+            outcome.problems = [*outcome.problems, *added]
+            outcomes[index] = outcome
+        elif isinstance(outcomes, OutcomeStore):
+            outcomes.forget_review(index)  # nothing else changed: not stored again
         review.added.append(len(added))
         tally.add(outcome)
     return review
