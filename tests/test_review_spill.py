@@ -67,7 +67,7 @@ def test_a_spill_that_is_never_reviewed_is_closed_when_dropped(private_tmp: Path
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_a_district_build_spills_the_review_data_and_the_review_closes_it(private_tmp: Path, tmp_path: Path,
+def test_a_district_build_spills_the_review_data_and_closes_it_with_the_outcomes(private_tmp: Path, tmp_path: Path,
                                                                         jobs: int) -> None:
     folder = make_district(tmp_path / "2024")
     result = build_paths([folder], out_dir=tmp_path / "out", jobs=jobs, write_summary=False)
@@ -76,7 +76,12 @@ def test_a_district_build_spills_the_review_data_and_the_review_closes_it(privat
     assert all(isinstance(h.load(), ReviewData) for h in handles if isinstance(h, Spilled))
     assert os.listdir(private_tmp) == []
     review = review_district(result.outcomes)
-    assert review.new_problems and len(review.included) >= 13
+    assert list(review.new_problems) and len(review.included) >= 13
+    # The outcomes themselves wait in the same file (batch.OutcomeStore): it is closed when they go.
+    assert len(_open_spills()) == 1 and os.listdir(private_tmp) == []
+    assert all(o.review is None for o in result.outcomes)  # the review data are used once
+    del result, review, handles
+    gc.collect()
     assert _open_spills() == [] and os.listdir(private_tmp) == []
 
 
@@ -124,11 +129,38 @@ def test_a_full_temporary_folder_is_said_in_chinese_and_the_reports_already_writ
         private_tmp: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spill = ReviewSpill()
     monkeypatch.setattr(tempfile, "TemporaryFile", lambda **kwargs: _FullDisk())
-    with pytest.raises(FileTrouble, match="全区审阅的数据无法写入临时文件夹 .*：磁盘已满。清理磁盘空间后再试；也可以用环境变量 TMPDIR"):
+    with pytest.raises(FileTrouble, match="各机关的结果（汇总和审阅用）无法写入临时文件夹 .*：磁盘已满。清理磁盘空间后再试；也可以用环境变量 TMPDIR"):
         spill.put([1, 2])
     spill.close()  # the failed flush of a file no longer wanted is not a second error
     folder = make_district(tmp_path / "2024")
     result = CliRunner().invoke(cli, ["build", str(folder), "-o", str(tmp_path / "out"), "-j", "1"])
     assert result.exit_code == 1 and "磁盘已满" in result.output and "程序内部错误" not in result.output
-    written = sorted((tmp_path / "out").glob("*.docx"))
-    assert written and not list((tmp_path / "out").glob("*.tmp*"))  # the first office's report, whole
+    # The run stops at the first office's outcome (kept in the temporary folder, batch.OutcomeStore); a report
+    # already written is whole, and no half-written file is left.
+    assert not list((tmp_path / "out").glob("*.tmp*"))
+
+
+def test_the_outcomes_of_a_run_wait_on_disk_and_come_back_as_they_went_in(private_tmp: Path) -> None:
+    from nianbao.batch import OutcomeStore, Status
+
+    store = OutcomeStore()
+    first = OfficeOutcome(Path("甲.yaml"), "甲.yaml", "甲街道", Status.BUILT, {"新收": 3}, review=b"\x80\x05K*.")
+    store.append(first)
+    store.append(OfficeOutcome(Path("乙.yaml"), "乙.yaml", "乙街道", Status.FAILED, note="错误：读不出"))
+    assert len(store) == 2 and os.listdir(private_tmp) == []
+    again = store[0]
+    assert again is not first and again.figures == {"新收": 3} and isinstance(again.review, Spilled)
+    assert again.review.load() == 42
+    again.status, again.review = Status.FAILED, None  # a change counts once stored again
+    assert store[0].status is Status.BUILT
+    store[0] = again
+    assert [(o.office, o.status, o.review) for o in store] == [("甲街道", Status.FAILED, None),
+                                                                 ("乙街道", Status.FAILED, None)]
+    assert [o.office for o in store[::-1]] == ["乙街道", "甲街道"]
+    store.append(OfficeOutcome(Path("丙.yaml"), "丙.yaml", "丙街道", Status.BUILT, review=b"\x80\x05K\x07."))
+    assert isinstance(store[2].review, Spilled)
+    store.forget_review(2)  # used: dropped without storing the outcome again
+    assert store[2].review is None and store[2].office == "丙街道"
+    del store, again
+    gc.collect()
+    assert _open_spills() == []

@@ -8,17 +8,19 @@ district.py, as for a single file. Writing the run's summary is runs.py's job (a
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import pickle
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol, overload
 
 from .district import DATA_SUFFIXES, DEFAULTS_FILE, defaults_for, is_office_file
 from .errors import ChecksFailed, FileTrouble, NianbaoError, OutputProtected, UsageTrouble
@@ -119,7 +121,7 @@ def _spill_trouble(exc: OSError) -> FileTrouble:
     import tempfile
 
     return FileTrouble(
-        f"全区审阅的数据无法写入临时文件夹 {tempfile.gettempdir()}：{os_error_text(exc)}；"
+        f"各机关的结果（汇总和审阅用）无法写入临时文件夹 {tempfile.gettempdir()}：{os_error_text(exc)}；"
         "也可以用环境变量 TMPDIR 指定另一个临时文件夹（已生成的报告都是完整的，改正后再运行一次）"
     )
 
@@ -192,7 +194,7 @@ class OfficeOutcome:
 
 @dataclass
 class BatchResult:
-    outcomes: list[OfficeOutcome]
+    outcomes: Outcomes  # an OutcomeStore after a run: read back from disk office by office
     summary_path: Path | None = None
     from_folder: bool = False
 
@@ -200,6 +202,7 @@ class BatchResult:
     output_troubles: list[str] = field(default_factory=list)  # the review page or roll-up that could not be written
     page_written: Path | None = None  # the review page, once written (write_district_outputs)
     rollup_written: Path | None = None  # the roll-up data file, once written (write_district_outputs)
+    tally: Any = None  # summary.Tally, once the review has counted the outcomes (write_district_outputs)
 
     def summary_failed(self, exc: NianbaoError | OSError) -> None:
         """Record why the summary workbook could not be written: the reports are written all the same, and
@@ -211,15 +214,29 @@ class BatchResult:
     def skipped(self) -> list[OfficeOutcome]:
         return [o for o in self.outcomes if o.status is Status.SKIPPED]
 
+    def _statuses(self) -> Iterable[tuple[Status, bool]]:
+        if isinstance(self.outcomes, OutcomeStore):
+            return self.outcomes.statuses()
+        return ((o.status, o.checks_failed) for o in self.outcomes)
+
+    @property
+    def skipped_count(self) -> int:
+        return sum(status is Status.SKIPPED for status, _ in self._statuses())
+
     @property
     def exit_code(self) -> int:
         """3 if any office failed its checks, else 1 if any could not be read or written (or the summary
         workbook), else 4 (EXIT_SKIPPED) if an existing report was kept instead of regenerated, else 0."""
-        if any(o.checks_failed for o in self.outcomes):
+        checks_failed = failed = skipped = False
+        for status, checks in self._statuses():  # kept in memory by an OutcomeStore: no outcome read back
+            checks_failed = checks_failed or checks
+            failed = failed or status is Status.FAILED
+            skipped = skipped or status is Status.SKIPPED
+        if checks_failed:
             return ChecksFailed.exit_code
-        if any(o.status is Status.FAILED for o in self.outcomes) or self.summary_trouble or self.output_troubles:
+        if failed or self.summary_trouble or self.output_troubles:
             return FileTrouble.exit_code
-        if self.skipped:
+        if skipped:
             return EXIT_SKIPPED
         return 0
 
@@ -394,35 +411,121 @@ def run_offices(
     args: tuple[object, ...],
     jobs: int | None = None,
     reporter: Reporter | None = None,
-) -> list[OfficeOutcome]:
+) -> Outcomes:
     """Run `task(office, *args)` for every office, in worker processes when `jobs` > 1.
 
-    Outcomes come back in the order of `offices`. At most a few offices per worker are in flight at once,
+    Outcomes come back in the order of `offices`, kept on disk (OutcomeStore) when there are several. At most a few offices per worker are in flight at once,
     so memory does not grow with the number of offices. Each worker compiles the template once
     (render.compiled_template caches it per process). `reporter.start` is called once the workers exist.
     """
     total = len(offices)
     jobs = max(1, jobs or default_jobs())
-    spill = ReviewSpill()
+    # One office: its outcome in memory (no temporary file, nor the tempfile module, for a run on one file).
+    store: Outcomes = OutcomeStore() if total > 1 else []
     try:
         if jobs == 1 or total <= 1:
             if reporter is not None:
                 reporter.start(total)
-            return _run_here(task, offices, args, reporter, spill)
-        return _run_in_pool(task, offices, args, jobs, reporter, spill)
+            _run_here(task, offices, args, reporter, store)
+        else:
+            _run_in_pool(task, offices, args, jobs, reporter, store)
+        return store
     except BaseException:
-        spill.close()
+        if isinstance(store, OutcomeStore):
+            store.close()
         raise
     finally:
         if reporter is not None:
             reporter.finish()
 
 
-def _gathered(outcome: OfficeOutcome, spill: ReviewSpill) -> OfficeOutcome:
-    """An outcome as the main process keeps it: its review data (if any) spilled to disk."""
-    if outcome.review is not None and not isinstance(outcome.review, Spilled):
-        outcome.review = spill.put(outcome.review)
-    return outcome
+class OutcomeStore(Sequence[OfficeOutcome]):
+    """The outcomes of a run, in the order of its offices, kept in a `ReviewSpill` (an anonymous temporary
+    file, gone whatever happens to the run) rather than in memory: per office the main process keeps four
+    integers, so its memory does not grow with the number of offices (issue 14). A sequence like a list:
+    `store[i]` reads the office's outcome back (a fresh object each time: changing it changes nothing
+    until it is stored again with `store[i] = outcome`)."""
+
+    def __init__(self, spill: ReviewSpill | None = None) -> None:
+        self._spill = spill if spill is not None else ReviewSpill()
+        self._at = array("q")
+        self._size = array("q")
+        self._review_at = array("q")  # -1: no review data
+        self._review_size = array("q")
+        self._flags = bytearray()  # per office: its status (index in Status) and 4 if its checks failed
+
+    def _record(self, outcome: OfficeOutcome) -> tuple[int, int, int, int]:
+        review = given = outcome.review
+        if review is None:
+            where = (-1, 0)
+        else:
+            if not isinstance(review, Spilled) or review.spill is not self._spill:
+                review = self._spill.put(review.load() if isinstance(review, Spilled) else review)
+            where = (review.offset, review.size)
+        outcome.review = None
+        try:
+            kept = self._spill.put(outcome)
+        finally:
+            outcome.review = given  # the caller's object as it was
+        return kept.offset, kept.size, *where
+
+    @staticmethod
+    def _flag(outcome: OfficeOutcome) -> int:
+        return _STATUSES.index(outcome.status) | (4 if outcome.checks_failed else 0)
+
+    def statuses(self) -> Iterator[tuple[Status, bool]]:
+        """Each office's status and whether its checks failed, without reading the outcomes back."""
+        for flag in self._flags:
+            yield _STATUSES[flag & 3], bool(flag & 4)
+
+    def append(self, outcome: OfficeOutcome) -> None:
+        at, size, review_at, review_size = self._record(outcome)
+        self._at.append(at)
+        self._size.append(size)
+        self._review_at.append(review_at)
+        self._review_size.append(review_size)
+        self._flags.append(self._flag(outcome))
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    @overload
+    def __getitem__(self, index: int) -> OfficeOutcome: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[OfficeOutcome]: ...
+
+    def __getitem__(self, index: int | slice) -> OfficeOutcome | list[OfficeOutcome]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        outcome: OfficeOutcome = self._spill.read(self._at[index], self._size[index])
+        if self._review_at[index] >= 0:
+            outcome.review = Spilled(self._spill, self._review_at[index], self._review_size[index])
+        return outcome
+
+    def __setitem__(self, index: int, outcome: OfficeOutcome) -> None:
+        at, size, review_at, review_size = self._record(outcome)
+        self._at[index], self._size[index] = at, size
+        self._review_at[index], self._review_size[index] = review_at, review_size
+        self._flags[index] = self._flag(outcome)
+
+    def forget_review(self, index: int) -> None:
+        """Drop office `index`'s review data (used once), without storing its outcome again."""
+        self._review_at[index] = -1
+
+    def __iter__(self) -> Iterator[OfficeOutcome]:
+        for index in range(len(self)):
+            yield self[index]
+
+    def __deepcopy__(self, memo: dict[int, object]) -> list[OfficeOutcome]:
+        return [copy.deepcopy(outcome, memo) for outcome in self]
+
+    def close(self) -> None:
+        self._spill.close()
+
+
+Outcomes = list[OfficeOutcome] | OutcomeStore
+_STATUSES = tuple(Status)
 
 
 def _run_here(
@@ -430,14 +533,13 @@ def _run_here(
     offices: Sequence[OfficeJob],
     args: tuple[object, ...],
     reporter: Reporter | None,
-    spill: ReviewSpill,
-) -> list[OfficeOutcome]:
-    outcomes = []
-    for office in offices:
-        outcomes.append(_gathered(task(office, *args), spill))
+    store: Outcomes,
+) -> None:
+    for done, office in enumerate(offices, start=1):
+        outcome = task(office, *args)
+        store.append(outcome)
         if reporter is not None:
-            reporter.office_done(outcomes[-1], len(outcomes), len(offices))
-    return outcomes
+            reporter.office_done(outcome, done, len(offices))
 
 
 def die_with_parent(parent: int) -> None:
@@ -495,8 +597,8 @@ def _run_in_pool(
     args: tuple[object, ...],
     jobs: int,
     reporter: Reporter | None,
-    spill: ReviewSpill,
-) -> list[OfficeOutcome]:
+    store: Outcomes,
+) -> None:
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     if task is build_office or any(office.path.suffix.lower() == ".docx" for office in offices):
@@ -505,7 +607,8 @@ def _run_in_pool(
         from . import render  # noqa: F401
 
     total = len(offices)
-    results: list[OfficeOutcome | None] = [None] * total
+    # Outcomes arrive out of order: each waits (in memory) only until those before it have been stored.
+    waiting: dict[int, OfficeOutcome] = {}
     done = 0
     # A few offices per task: fewer round trips between processes, and still a steady progress display.
     chunk = max(1, min(8, total // (jobs * 8)))
@@ -531,15 +634,13 @@ def _run_in_pool(
             for future in finished:
                 start = pending.pop(future)
                 for offset, outcome in enumerate(future.result()):
-                    # What the parent keeps per office stays small: one Path object per office, and the
-                    # summary labels shared instead of unpickled afresh for every office.
                     outcome.path = offices[start + offset].path
-                    outcome.figures = {sys.intern(label): value for label, value in outcome.figures.items()}
-                    results[start + offset] = _gathered(outcome, spill)
+                    waiting[start + offset] = outcome
                     done += 1
                     if reporter is not None:
                         reporter.office_done(outcome, done, total)
-    return [r for r in results if r is not None]
+                while len(store) in waiting:
+                    store.append(waiting.pop(len(store)))
 
 
 def _run_chunk(
@@ -554,20 +655,23 @@ def _run_chunk(
     return outcomes
 
 
-def flag_shared_targets(outcomes: list[OfficeOutcome]) -> None:
+def flag_shared_targets(outcomes: Outcomes) -> None:
     """Offices whose reports went to the same output file: all of them are marked as failed."""
-    by_target: dict[str, list[OfficeOutcome]] = {}
-    for outcome in outcomes:
+    first: dict[str, int] = {}  # target -> the first office writing it (one small entry per office)
+    clashes: dict[int, list[int]] = {}
+    for index, outcome in enumerate(outcomes):
         if outcome.target is not None and outcome.status in (Status.BUILT, Status.SKIPPED):
-            by_target.setdefault(os.path.abspath(outcome.target), []).append(outcome)
-    for clash in by_target.values():
-        if len(clash) < 2:
-            continue
-        names = "、".join(o.display for o in clash)
-        for outcome in clash:
+            head = first.setdefault(os.path.abspath(outcome.target), index)
+            if head != index:
+                clashes.setdefault(head, [head]).append(index)
+    for clash in clashes.values():
+        names = "、".join(outcomes[i].display for i in clash)
+        for index in clash:
+            outcome = outcomes[index]
             outcome.status, outcome.checks_failed = Status.FAILED, True
             outcome.problems = [
                 *outcome.problems,
                 error(Location(outcome.display), f"{names} 生成的报告文件同名（{outcome.target}），后写的覆盖了先写的",
                       "核对这几个文件「基本信息」中的「机关」和「年度」是否写错"),
             ]
+            outcomes[index] = outcome

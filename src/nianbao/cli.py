@@ -168,8 +168,9 @@ def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: b
     # and the district total sheet), not also here.
     result = build_paths(files, out_dir=out_dir, template=template, force=force, jobs=jobs,
                          reporter=ConsoleReporter("生成报告"), write_summary=False)
-    written = [o.target for o in result.outcomes if o.status is Status.BUILT and o.target is not None]
-    pdfs_failed = pdf and not _write_pdfs(written)
+    # Only with --pdf: the list of every report written is not kept otherwise.
+    pdfs_failed = pdf and not _write_pdfs(
+        [o.target for o in result.outcomes if o.status is Status.BUILT and o.target is not None])
     if result.summary_path is not None or rollup is not None:
         from .review_page import write_district_outputs
 
@@ -181,7 +182,8 @@ def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: b
         exit_code = EXIT_FILE
     if result.summary_path is not None:
         # Even when the workbook cannot be written; then the rest of the list is above, not in the workbook.
-        print_summary(result.outcomes, full_list="上面逐个机关的结果" if result.summary_trouble else SUMMARY_FILE)
+        print_summary(result.outcomes, full_list="上面逐个机关的结果" if result.summary_trouble else SUMMARY_FILE,
+                      tally=result.tally)
         if result.summary_trouble:
             click.echo(result.summary_trouble, err=True)
         else:
@@ -192,8 +194,9 @@ def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: b
         click.echo(f"汇总数据文件：{result.rollup_written}")
     for trouble in result.output_troubles:
         click.echo(trouble, err=True)
-    if result.skipped:  # the last line: a script (exit code 4) and a person both learn a report is stale
-        click.echo(f"注意：有 {len(result.skipped)} 份报告生成后被修改过或不是本工具生成，已跳过、未更新"
+    skipped = result.skipped_count
+    if skipped:  # the last line: a script (exit code 4) and a person both learn a report is stale
+        click.echo(f"注意：有 {skipped} 份报告生成后被修改过或不是本工具生成，已跳过、未更新"
                    f"（退出码 {EXIT_SKIPPED}）；确认要替换请加 --force", err=True)
     raise click.exceptions.Exit(exit_code)
 

@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -97,13 +97,18 @@ def workbook_bytes(book: Workbook) -> bytes:
     `name` first, which the Open XML SDK's validator, and openxml-audit with it, report as a schema error)."""
     buffer = io.BytesIO()
     book.save(buffer)
-    return tidy_font_order(buffer.getvalue())
+    # Read in place (no copy of the saved workbook: a summary of thousands of offices is megabytes).
+    return _tidy_font_order(buffer, buffer.getbuffer())
 
 
 def tidy_font_order(data: bytes) -> bytes:
+    return _tidy_font_order(io.BytesIO(data), memoryview(data))
+
+
+def _tidy_font_order(file: IO[bytes], data: memoryview) -> bytes:
     from lxml import etree
 
-    source = zipfile.ZipFile(io.BytesIO(data))
+    source = zipfile.ZipFile(file)
     styles = etree.fromstring(source.read("xl/styles.xml"))
     rank = {f"{_MAIN_NS}{name}": index for index, name in enumerate(_FONT_ORDER)}
     for font in styles.iter(f"{_MAIN_NS}font"):
@@ -124,7 +129,7 @@ def tidy_font_order(data: bytes) -> bytes:
 _LOCAL_HEADER = struct.Struct("<4s22x2H")  # signature, then the name and extra field lengths
 
 
-def _packed_as_is(archive: bytes, item: zipfile.ZipInfo) -> PackedMember | None:
+def _packed_as_is(archive: memoryview, item: zipfile.ZipInfo) -> PackedMember | None:
     """A deflated member's compressed bytes, taken from `archive` without inflating them (None when the
     member is not simply deflated, or its local header is not where the directory says)."""
     if item.compress_type != zipfile.ZIP_DEFLATED or item.flag_bits & 0x1:  # not deflated, or encrypted
@@ -134,10 +139,10 @@ def _packed_as_is(archive: bytes, item: zipfile.ZipInfo) -> PackedMember | None:
     if signature != b"PK\003\004":
         return None
     begin = start + _LOCAL_HEADER.size + name_length + extra_length
-    deflated = archive[begin : begin + item.compress_size]
+    deflated = archive[begin : begin + item.compress_size]  # a view, not a copy: write_zip joins it as it is
     if len(deflated) != item.compress_size:
         return None
-    return PackedMember(item.filename, item.CRC, item.file_size, deflated)
+    return PackedMember(item.filename, item.CRC, item.file_size, cast(bytes, deflated))
 
 
 def streamed_copy(book: Workbook, sheet: Worksheet, index: int) -> None:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import pickle
 import sys
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .batch import (
-    OfficeOutcome,
+    Outcomes,
+    OutcomeStore,
     ReviewData,
     ReviewSpill,
     Spilled,
@@ -42,15 +44,15 @@ from .same_text import (
     text_places,
 )
 from .spec import resolved_path
+from .summary import TERMINAL_ROWS, Tally
 
 TRUSTED = (Status.BUILT, Status.SKIPPED, Status.PASSED)
 
 
-@dataclass
+@dataclass(slots=True)
 class OfficeReview:
-    """One office on the review page."""
+    """One office on the review page, beside its outcome (DistrictReview.outcomes, same order)."""
 
-    outcome: OfficeOutcome
     name: str = ""  # the office as its data names it; empty when its data did not pass its checks
     last_year: dict[str, Number] | None = None  # last year's summary figures, when last year's file exists
     last_year_file: str = ""
@@ -61,13 +63,23 @@ class OfficeReview:
 class DistrictReview:
     offices: list[OfficeReview]
     figure_labels: list[str]
+    outcomes: Outcomes = field(default_factory=list)  # the run's (with the same-text warnings added)
     district: str = ""
     year: str = ""
     total: ReportData | None = None
     included: list[str] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
     repeats: list[RepeatGroup] = field(default_factory=list)
-    new_problems: list[Problem] = field(default_factory=list)  # the same-text warnings added to the outcomes
+    added: array[int] = field(default_factory=lambda: array("q"))  # how many warnings each office got here
+    tally: Tally | None = None  # the outcomes' summary (with the warnings added here), counted as they are stored
+
+    @property
+    def new_problems(self) -> Iterator[Problem]:
+        """The same-text warnings added to the outcomes (the last `added[i]` problems of office i), read back
+        office by office: not held in memory."""
+        for index, count in enumerate(self.added):
+            if count:
+                yield from self.outcomes[index].problems[-count:]
 
 
 def _load(path: Path) -> ReportData | None:
@@ -80,17 +92,15 @@ def _load(path: Path) -> ReportData | None:
     return report
 
 
-def review_district(outcomes: Sequence[OfficeOutcome]) -> DistrictReview:
+def review_district(outcomes: Outcomes) -> DistrictReview:
     """Gather what the review page shows; same-text warnings are added to the outcomes' problems.
 
     Memory stays flat in the number of offices: the offices' data wait in a temporary file (batch.ReviewSpill)
     and are read one office at a time, once for the sums and names, once for the same-text check (which keeps
     only each paragraph's character runs), and once more only for the offices whose paragraphs are reported.
     """
-    labels: dict[str, None] = {}
-    for outcome in outcomes:
-        labels.update(dict.fromkeys(outcome.figures))
-    review = DistrictReview([OfficeReview(o) for o in outcomes], list(labels))
+    labels: dict[str, None] = {}  # the figure columns, gathered in the one pass below
+    review = DistrictReview([OfficeReview() for _ in range(len(outcomes))], [], outcomes)
     spill = ReviewSpill()  # the paragraphs of offices read here (no data from the workers) and of last year
     this_year: dict[int, Spilled] = {}
     last_year: dict[int, Spilled] = {}
@@ -99,29 +109,30 @@ def review_district(outcomes: Sequence[OfficeOutcome]) -> DistrictReview:
     settings = None
     spills = {spill}
     try:
-        for index, office in enumerate(review.offices):
-            kept, office.outcome.review = office.outcome.review, None  # used here: memory does not pile up
-            trusted = office.outcome.status in TRUSTED
+        for index, (office, outcome) in enumerate(zip(review.offices, outcomes, strict=True)):
+            labels.update(dict.fromkeys(outcome.figures))
+            kept = outcome.review
+            trusted = outcome.status in TRUSTED
             data = _review_data(kept)
-            if isinstance(kept, Spilled):
-                spills.add(kept.spill)
+            if isinstance(kept, Spilled) and not isinstance(outcomes, OutcomeStore):
+                spills.add(kept.spill)  # the outcomes' own file (an OutcomeStore's) stays open with them
             if trusted and data is not None and review.total is not None:
                 # Taken where the office was built: its data file is not read and checked a second time.
                 if data.template != template_key(review.total.spec):
-                    review.excluded.append(office.outcome.office)  # another template: its cells do not add up
+                    review.excluded.append(outcome.office)  # another template: its cells do not add up
                     continue
                 add_values(review.total, data.values, data.facts)
                 office_name, region, year = data.office, data.facts.get("地区"), data.year
                 this_year[index] = kept if isinstance(kept, Spilled) else spill.put(data)
             else:
-                report = _load(office.outcome.path) if trusted else None
+                report = _load(outcome.path) if trusted else None
                 if report is None:
-                    review.excluded.append(office.outcome.office)
+                    review.excluded.append(outcome.office)
                     continue
                 if review.total is None:
                     review.total = sum_reports([report])
                 elif report.spec is not review.total.spec:
-                    review.excluded.append(office.outcome.office)  # another template: its cells do not add up
+                    review.excluded.append(outcome.office)  # another template: its cells do not add up
                     continue
                 else:
                     add_report(review.total, report)
@@ -134,13 +145,14 @@ def review_district(outcomes: Sequence[OfficeOutcome]) -> DistrictReview:
             review.district = review.district or region or ""
             years.add(year)
             names.update(filter(None, [region, office_name]))
-            previous = previous_year_path(resolved_path(office.outcome.path), year)
+            previous = previous_year_path(resolved_path(outcome.path), year)
             last = _load(previous) if previous is not None and previous.is_file() else None
             if last is not None and previous is not None:
                 settings = settings or settings_for(last.spec)
                 office.last_year = summary_figures(last)
                 office.last_year_file = f"{previous.parent.name}/{previous.name}"
                 last_year[index] = spill.put(text_places(last, settings))
+        review.figure_labels = list(labels)
         review.year = years.pop() if len(years) == 1 else ""
         if settings is not None:
             review.repeats = _repeats(SameTextFinder(settings, names), this_year, last_year)
@@ -148,13 +160,21 @@ def review_district(outcomes: Sequence[OfficeOutcome]) -> DistrictReview:
         for each in spills:
             each.close()
     by_office = repeat_problems(review.repeats)
-    for office in review.offices:
+    review.tally = tally = Tally(keep=TERMINAL_ROWS)
+    for index, office in enumerate(review.offices):
+        outcome = outcomes[index]
         added = by_office.get(office.name, []) if office.name else []
         office.repeated = len({p.location for p in added})
-        known = set(office.outcome.problems)
+        known = set(outcome.problems)
         added = [p for p in added if p not in known]
-        office.outcome.problems = [*office.outcome.problems, *added]
-        review.new_problems += added
+        outcome.review = None  # used: not kept
+        if added:
+            outcome.problems = [*outcome.problems, *added]
+            outcomes[index] = outcome
+        elif isinstance(outcomes, OutcomeStore):
+            outcomes.forget_review(index)  # nothing else changed: not stored again
+        review.added.append(len(added))
+        tally.add(outcome)
     return review
 
 
@@ -177,16 +197,17 @@ def _repeats(finder: SameTextFinder, this_year: dict[int, Spilled], last_year: d
     are read again one office at a time; only those of the paragraphs reported are kept, and a text held by
     many of them is held once."""
     linked = link_pairs(finder.pairs_across((index, _places(spilled)) for index, spilled in this_year.items()))
-    wanted: dict[int, set[int]] = {}
-    for keys, _ in linked:
-        for key in keys:
-            wanted.setdefault(key // PER_OFFICE, set()).add(key % PER_OFFICE)
+    # The paragraphs reported, as sorted keys (8 bytes each): an office's keys are side by side.
+    wanted = array("q", sorted(key for keys, _ in linked for key in keys))
     texts: dict[str, str] = {}
     kept: dict[int, TextPlace] = {}
     last: list[Repeat] = []
-    for index in sorted(wanted.keys() | last_year.keys()):
+    position = 0
+    for index in sorted({key // PER_OFFICE for key in wanted} | last_year.keys()):
         places = _places(this_year[index])
-        for number in wanted.get(index, ()):
+        while position < len(wanted) and wanted[position] // PER_OFFICE == index:
+            number = wanted[position] % PER_OFFICE
+            position += 1
             place = places[number]
             kept[index * PER_OFFICE + number] = TextPlace(
                 sys.intern(place.office), sys.intern(place.year), sys.intern(place.part), place.location,

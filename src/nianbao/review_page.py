@@ -14,7 +14,7 @@ from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote
 
-from .batch import BatchResult, Status
+from .batch import BatchResult, OfficeOutcome, Status
 from .errors import FileTrouble, NianbaoError
 from .form_layout import stacked_layout, table_layout
 from .form_writer import streamed_copy, workbook_bytes, write_table
@@ -96,7 +96,7 @@ def review_page_chunks(review: DistrictReview, out_dir: Path) -> Iterator[str]:
     """The review page in pieces, one office row at a time, so that it is written as it is made: a page of
     thousands of offices is never held whole in memory (nor twice, as text and as its UTF-8 bytes)."""
     title = f"{review.district}{review.year}年政府信息公开工作年度报告 审阅页".strip()
-    outcomes = [o.outcome for o in review.offices]
+    outcomes = review.outcomes
     head = [
         "<!DOCTYPE html>",
         '<html lang="zh-CN"><head><meta charset="utf-8">',
@@ -104,7 +104,8 @@ def review_page_chunks(review: DistrictReview, out_dir: Path) -> Iterator[str]:
         '<link rel="icon" href="data:,">',
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
-        f'<p class="meta">共 {len(outcomes)} 个机关：{escape(status_counts(outcomes))}。'
+        f'<p class="meta">共 {len(outcomes)} 个机关：'
+        f"{escape(review.tally.status_text() if review.tally else status_counts(outcomes))}。"
         f"由 nianbao {escape(__version__)} 生成；本页不需要网络，可直接从共享文件夹打开。</p>",
         _nav(),
         '<section id="offices"><h2>各机关</h2>',
@@ -112,8 +113,10 @@ def review_page_chunks(review: DistrictReview, out_dir: Path) -> Iterator[str]:
     yield "\n".join(head) + "\n"
     for row in _office_table(review, out_dir):
         yield row + "\n"
-    yield "\n".join(["</section>", _same_text(review), _rollup(review), f"<script>{_SCRIPT}</script>",
-                     "</body></html>"]) + "\n"
+    yield "</section>\n"
+    # Row by row: a paragraph copied by thousands of offices lists every one of them.
+    yield from _same_text(review)
+    yield "\n".join([_rollup(review), f"<script>{_SCRIPT}</script>", "</body></html>"]) + "\n"
 
 
 def _nav() -> str:
@@ -131,13 +134,12 @@ def _office_table(review: DistrictReview, out_dir: Path) -> Iterator[str]:
     labels = review.figure_labels
     head = "".join(f"<th>{escape(h)}</th>" for h in ["机关", "状态", *labels, "错误", "警告", "雷同", "报告"])
     yield f"<table><thead><tr>{head}</tr></thead><tbody>"
-    for number, office in enumerate(review.offices, start=1):
-        yield _office_row(office, number, labels, out_dir)
+    for number, (office, outcome) in enumerate(zip(review.offices, review.outcomes, strict=True), start=1):
+        yield _office_row(office, outcome, number, labels, out_dir)
     yield "</tbody></table>"
 
 
-def _office_row(office: OfficeReview, number: int, labels: list[str], out_dir: Path) -> str:
-    outcome = office.outcome
+def _office_row(office: OfficeReview, outcome: OfficeOutcome, number: int, labels: list[str], out_dir: Path) -> str:
     row_id = f"office-{number}"
     same = office.repeated
     cells = [
@@ -155,7 +157,7 @@ def _office_row(office: OfficeReview, number: int, labels: list[str], out_dir: P
     attributes = (f'class="office" id="{row_id}" data-name="{escape(outcome.office)}" data-errors="{outcome.errors}" '
                   f'data-warnings="{outcome.warnings}" data-same="{same}"')
     html = [f"<tr {attributes}>{''.join(cells)}</tr>"]
-    details = _details(office)
+    details = _details(office, outcome)
     if details:
         span = len(labels) + 6
         html.append(f'<tr class="details" id="{row_id}-details"><td colspan="{span}">{details}</td></tr>')
@@ -191,8 +193,7 @@ def _href(path: Path, out_dir: Path) -> str:
     return escape(quote(relative.replace(os.sep, "/")))
 
 
-def _details(office: OfficeReview) -> str:
-    outcome = office.outcome
+def _details(office: OfficeReview, outcome: OfficeOutcome) -> str:
     items = []
     if outcome.note:
         items.append(f'<li class="error"><span class="sev">错误</span> {escape(outcome.note)}</li>')
@@ -221,22 +222,25 @@ def _describe(place: TextPlace) -> str:
     return f"{place.office}{place.year}年「{place.part}」（{_where(place.location)}）"
 
 
-def _same_text(review: DistrictReview) -> str:
+def _same_text(review: DistrictReview) -> Iterator[str]:
+    """The same-text section in pieces (joined, the section as one text), a place at a time."""
     head = '<section id="same-text"><h2>文字雷同（与其他单位或与本单位上年）</h2>'
     if not review.repeats:
-        return head + '<p class="none">没有发现雷同的段落（已除去官方格式中的固定说法、统计数字句式和单位名称）。</p></section>'
-    rows = ["<table><thead><tr><th>雷同的段落</th><th>相似度</th><th>摘录</th></tr></thead><tbody>"]
+        yield (head + '<p class="none">没有发现雷同的段落（已除去官方格式中的固定说法、统计数字句式和单位名称）。'
+               "</p></section>\n")
+        return
+    yield head + "<table><thead><tr><th>雷同的段落</th><th>相似度</th><th>摘录</th></tr></thead><tbody>\n"
     for group in review.repeats:
-        places = [_describe(p) for p in group.places]
-        if group.last_year:
-            places[1] = "本单位上年：" + places[1]
+        yield '<tr><td><ul class="places">'
+        for number, place in enumerate(group.places):
+            described = _describe(place)
+            if group.last_year and number == 1:
+                described = "本单位上年：" + described
+            yield f"<li>{escape(described)}</li>"
         text = group.places[0].text
         excerpt = text if len(text) <= 60 else text[:60] + "……"
-        listed = "".join(f"<li>{escape(p)}</li>" for p in places)
-        rows.append(f'<tr><td><ul class="places">{listed}</ul></td><td class="n">{group.percent}%</td>'
-                    f'<td class="excerpt">{escape(excerpt)}</td></tr>')
-    rows.append("</tbody></table></section>")
-    return head + "\n".join(rows)
+        yield f'</ul></td><td class="n">{group.percent}%</td><td class="excerpt">{escape(excerpt)}</td></tr>\n'
+    yield "</tbody></table></section>\n"
 
 
 def _rollup(review: DistrictReview) -> str:
@@ -311,10 +315,11 @@ def write_district_outputs(result: BatchResult, out_dir: Path | str, rollup: Pat
     the review page, and (with `rollup`) the roll-up data file. Returns what was gathered."""
     out = Path(out_dir)
     review = review_district(result.outcomes)
+    result.tally = review.tally  # for the terminal summary: no further pass over the outcomes
     if result.summary_path is not None and not result.summary_trouble:
         # With the same-text warnings found above, and the district total sheet.
         try:
-            book = summary_workbook(result.outcomes)
+            book = summary_workbook(result.outcomes, review.tally)
             if review.total is not None:
                 add_total_sheet(book, review.total, review.included)
             write_atomic(result.summary_path, workbook_bytes(book))

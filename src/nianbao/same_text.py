@@ -12,6 +12,7 @@ compared. Rules here are handed their data; they never open a file.
 
 from __future__ import annotations
 
+import heapq
 import re
 import sys
 import unicodedata
@@ -138,15 +139,30 @@ class _Names:
             for name in self.order:
                 text = text.replace(name, "")
             return text
+        # The text is scanned once; after each name is taken out, only the substrings across the places where
+        # it was (the joins) can be names that were not there before. The next name is always the first, in
+        # the longest-first order, of those in the text as it now is.
+        rank = self.rank
+        found = [rank[piece] for size in self.lengths for i in range(len(text) - size + 1)
+                 if (piece := text[i : i + size]) in rank]
+        heapq.heapify(found)
         last = -1
-        while True:
-            # The next name, in the longest-first order, that is in the text as it now is.
-            found = [self.rank[piece] for size in self.lengths for i in range(len(text) - size + 1)
-                     if (piece := text[i : i + size]) in self.rank and self.rank[piece] > last]
-            if not found:
-                return text
-            last = min(found)
-            text = text.replace(self.order[last], "")
+        while found:
+            number = heapq.heappop(found)
+            name = self.order[number]
+            if number <= last or name not in text:
+                continue
+            pieces = text.split(name)
+            text = "".join(pieces)
+            last = number
+            join = 0
+            for piece in pieces[:-1]:
+                join += len(piece)
+                for size in self.lengths:
+                    for i in range(max(0, join - size + 1), min(join, len(text) - size + 1)):
+                        if (other := rank.get(text[i : i + size], -1)) > last:
+                            heapq.heappush(found, other)
+        return text
 
 
 def _folded_names(names: Iterable[str]) -> _Names:
