@@ -108,15 +108,20 @@ def _data_files() -> list[Path]:
     return [f for f in files if f.stat().st_size < source.MAX_DATA_BYTES]
 
 
-@pytest.mark.parametrize("path", _data_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def _utf8(path: Path) -> bool:
+    try:
+        path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# The bad inputs in other encodings are read (and refused or decoded) before any YAML reader sees them.
+@pytest.mark.parametrize("path", [p for p in _data_files() if _utf8(p)], ids=lambda p: str(p.relative_to(ROOT)))
 def test_fast_reader_agrees_on_every_data_file(path):
     if source._FAST is None:
         pytest.skip("PyYAML without libyaml")
-    raw = path.read_bytes()
-    try:
-        text = clean_text(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        pytest.skip("not UTF-8: the encoding is read elsewhere")
+    text = clean_text(path.read_bytes().decode("utf-8-sig"))
     fast = _fast(text)
     if fast[0] != "syntax":  # a syntax error or an alias is left to the ordinary reader by design
         assert fast == _slow(text)
