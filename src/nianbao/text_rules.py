@@ -39,87 +39,6 @@ def _compiled_all(regexes: list[str]) -> list[re.Pattern[str]]:
     return [_PATTERNS[r] for r in regexes]
 
 
-_ANY: dict[tuple[str, ...], re.Pattern[str] | None] = {}
-_REPORTS_SEEN = [0]  # reports whose text numbers were checked in this process
-_JOIN_AFTER = 50
-_FLAGS = "aiLmsux"
-
-
-def _any_of(regexes: list[str]) -> re.Pattern[str] | None:
-    """One pattern that finds something in a text exactly when one of `regexes` (as _compiled_all reads
-    them) would: a paragraph where it finds nothing is not searched with each of them (most paragraphs
-    quote no figure). None when the patterns cannot be joined faithfully (see _renamed)."""
-    key = tuple(regexes)
-    if key not in _ANY:
-        sources = [r.replace(_NUMBER_GROUP, _NUMBER_OR_NUMERAL) for r in regexes]
-        renamed = [_renamed(source, index) for index, source in enumerate(sources)]
-        joined: re.Pattern[str] | None = None
-        if sources and all(r is not None for r in renamed):
-            try:
-                joined = compile_patterns(["|".join(f"(?:{r})" for r in renamed)])[0]
-            except re.error:
-                joined = None
-            if joined is not None and joined.groups != sum(p.groups for p in _compiled_all(regexes)):
-                joined = None  # the renaming took something for a group that was not: not used
-        if len(_ANY) > 64:
-            _ANY.clear()
-        _ANY[key] = joined
-    return _ANY[key]
-
-
-def _renamed(source: str, suffix: int) -> str | None:
-    """`source` with each named group `(?P<name>` renamed `(?P<name_suffix>`, so that several patterns can
-    be joined into one (a name may be given once in a pattern); None when it holds what joining could
-    change (a backreference, a conditional group, global flags) or what this reading is not sure of."""
-    out: list[str] = []
-    i, n = 0, len(source)
-    in_class = False
-    while i < n:
-        c = source[i]
-        if c == "\\":
-            following = source[i + 1 : i + 2]
-            if (following.isdigit() and not in_class) or following == "g":
-                return None  # a numbered backreference
-            out.append(source[i : i + 2])
-            i += 2
-            continue
-        if in_class:
-            if c == "]":
-                in_class = False
-            out.append(c)
-            i += 1
-            continue
-        if c == "[":
-            in_class = True
-            start = i
-            i += 1
-            if source[i : i + 1] == "^":
-                i += 1
-            if source[i : i + 1] == "]":
-                i += 1  # a "]" first in a class is the character itself
-            out.append(source[start:i])
-            continue
-        if source.startswith("(?P<", i):
-            end = source.find(">", i)
-            name = source[i + 4 : end]
-            if end < 0 or not name.isidentifier():
-                return None
-            out.append(f"(?P<{name}_{suffix}>")
-            i = end + 1
-            continue
-        if source.startswith(("(?P=", "(?(", "(?P>"), i):
-            return None
-        if source.startswith("(?", i) and source[i + 2 : i + 3] in tuple(_FLAGS):
-            j = i + 2
-            while j < n and source[j] in _FLAGS + "-":
-                j += 1
-            if source[j : j + 1] != ":":
-                return None  # global flags apply to the whole pattern
-        out.append(c)
-        i += 1
-    return None if in_class else "".join(out)
-
-
 def quoted_number(text: str) -> int | None:
     """A number as the text writes it: 12, or 十二 (None for what is not a number, such as 一些)."""
     return int(text) if text.isdigit() else chinese_number(text)
@@ -164,13 +83,7 @@ def check_text_numbers(report: ReportData, rule: Rule) -> Iterator[Problem]:
     the combined pattern) is not compared again by a later one (部分公开42件)."""
     patterns = rule.params["patterns"]
     compiled = _compiled_all([pattern["regex"] for pattern in patterns])
-    # The joined pattern costs a cache read or a compile (about 2 ms) and saves some 0.04 ms an office:
-    # made only once a run has checked a few offices (a district), not for one office.
-    _REPORTS_SEEN[0] += 1
-    anywhere = _any_of([pattern["regex"] for pattern in patterns]) if _REPORTS_SEEN[0] > _JOIN_AFTER else None
     for paragraph in _paragraphs(report):
-        if anywhere is not None and anywhere.search(paragraph.text) is None:
-            continue  # no pattern finds anything here
         taken: set[int] = set()
         for pattern, regex in zip(patterns, compiled, strict=True):
             for match in regex.finditer(paragraph.text):
