@@ -364,6 +364,17 @@ def test_inline_jinja_code_renders_as_jinja_own() -> None:
         assert got == expected, source
 
 
+def test_our_code_generator_only_for_the_jinja_series_it_was_written_for() -> None:
+    import jinja2.compiler
+
+    from nianbao import template_cache
+
+    assert template_cache._generator_for("3.1.6") is template_cache._CodeGenerator
+    assert template_cache._generator_for("3.2.0") is jinja2.compiler.CodeGenerator
+    assert template_cache._generator_for("4.0.0") is jinja2.compiler.CodeGenerator
+    assert jinja2.__version__ in template_cache.CODE_VERSION  # compiled code of another Jinja is not loaded
+
+
 def test_jinja_own_code_generator_when_the_inline_code_does_not_compile(monkeypatch: Any) -> None:
     from nianbao import template_cache
 

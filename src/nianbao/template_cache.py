@@ -105,14 +105,17 @@ class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
-# Part of the names of the compiled templates in the bytecode cache: changed whenever _CodeGenerator
-# writes other code, so that code written by an older one is never loaded.
-CODE_VERSION = "g2"
+# _CodeGenerator overrides two of Jinja's private methods and calls markupsafe's private escaping: it is
+# used only with the Jinja series it was written and tested for, Jinja's own generator with any other.
+_GENERATOR_FOR = ("3.1.",)
 
 try:  # markupsafe's own C escaping, what markupsafe.escape runs for a str
     from markupsafe._speedups import _escape_inner
 except ImportError:  # pragma: no cover - markupsafe without its C speed-ups
-    from markupsafe._native import _escape_inner
+    try:
+        from markupsafe._native import _escape_inner
+    except ImportError:  # a markupsafe whose private names changed: its public escape for everything
+        _escape_inner = None  # type: ignore[assignment]
 
 _new_str = str.__new__
 
@@ -121,7 +124,7 @@ def _escape(value: Any) -> Markup:
     """markupsafe.escape, without its two Python calls for a plain `str` (every value of a report):
     `Markup(_escape_inner(value))` made directly, as `Markup.__new__` does for a str. Anything else
     (a `Markup`, a number, an undefined value) goes through markupsafe.escape itself."""
-    if type(value) is str:
+    if type(value) is str and _escape_inner is not None:
         return _new_str(Markup, _escape_inner(value))  # type: ignore[no-any-return]
     return escape(value)
 
@@ -157,6 +160,18 @@ class _CodeGenerator(CodeGenerator):
         self.write(f") is dict and {key} in {name} else environment.getattr({name}, {key}))")
 
 
+def _generator_for(version: str) -> type[CodeGenerator]:
+    """The code generator for this Jinja version: ours for the series it was written for, else Jinja's own."""
+    return _CodeGenerator if version.startswith(_GENERATOR_FOR) else CodeGenerator
+
+
+_GENERATOR = _generator_for(jinja2.__version__)
+
+# Part of the names of the compiled templates in the bytecode cache: the generator (changed whenever
+# _CodeGenerator writes other code) and the Jinja version, so that code written by another is never loaded.
+CODE_VERSION = f"{'g2' if _GENERATOR is _CodeGenerator else 'j'}-{jinja2.__version__}"
+
+
 class _Environment(jinja2.Environment):
     """Jinja's environment, with `a.b` on a plain dict looked up without first raising AttributeError.
 
@@ -166,7 +181,7 @@ class _Environment(jinja2.Environment):
     caught AttributeError of every `表.行.r1` is spared (a few hundred per report). Templates are compiled
     with _CodeGenerator (should its code not compile, with Jinja's own)."""
 
-    code_generator_class: type[CodeGenerator] = _CodeGenerator
+    code_generator_class: type[CodeGenerator] = _GENERATOR
     escape_value = staticmethod(_escape)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
