@@ -406,3 +406,22 @@ def test_data_hash_reads_a_changed_defaults_file_again(tmp_path: Path) -> None:
     assert sha256_files([shared, office]) == hashlib.sha256(b"a: 3\nb: 2\n").hexdigest()
     office.write_bytes(b"b: 4\n")
     assert sha256_files([shared, office]) == hashlib.sha256(b"a: 3\nb: 4\n").hexdigest()
+
+
+def test_problems_and_locations_pickle_back_as_they_were() -> None:
+    """Outcomes go through pickle (workers, the spill file): Location and Problem pickle by their fields
+    (__reduce__), so every field must come back, with a long message not bounded a second time."""
+    import dataclasses
+    import pickle
+
+    from nianbao.problems import Kind, Location, Problem, Severity
+
+    long = "表中「" + "很长的值" * 400 + "」与正文不一致"
+    problem = Problem(Severity.WARNING, Location("甲.yaml", 7), long, "改这里", "rule-id", Kind.UNPLACED)
+    for value in (problem, Location("乙.yaml"), Problem(Severity.ERROR, Location("x"), "m")):
+        back = pickle.loads(pickle.dumps(value))
+        assert back == value and type(back) is type(value)
+        assert [getattr(back, f.name) for f in dataclasses.fields(value)] == \
+            [getattr(value, f.name) for f in dataclasses.fields(value)]
+    # Every field of Problem is in what it pickles (a new field must be added to __reduce__ too).
+    assert len(problem.__reduce__()[1]) == len(dataclasses.fields(Problem))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 # A value quoted in a message (a heading, a name, a cell) is shown in full up to this many characters;
 # beyond it, its start and its length: a 40-million-character cell must not become a 120 MB message.
@@ -67,6 +68,11 @@ class Location:
     def __str__(self) -> str:
         return f"{self.file}:{self.line}" if self.line else self.file
 
+    def __reduce__(self) -> tuple[type[Location], tuple[str, int]]:
+        # Pickled by its constructor: a slotted dataclass's own pickling calls dataclasses.fields() for
+        # every object, most of the time of reading a district's outcomes back from the spill file.
+        return (Location, (self.file, self.line))
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -93,11 +99,25 @@ class Problem:
         object.__setattr__(self, "message", bounded_message(self.message))
         object.__setattr__(self, "hint", bounded_message(self.hint))
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # As Location; restored without __post_init__, the message being bounded already.
+        return (_restored_problem, (self.severity, self.location, self.message, self.hint, self.rule, self.kind))
+
     def format(self) -> str:
         text = f"{self.location} {self.severity.value}：{self.message}"
         if self.hint:
             text += f"\n    修改办法：{self.hint}"
         return text
+
+
+def _restored_problem(severity: Severity, location: Location, message: str, hint: str, rule: str,
+                      kind: Kind | None) -> Problem:
+    """A pickled Problem as it was (see Problem.__reduce__)."""
+    problem = object.__new__(Problem)
+    for name, value in (("severity", severity), ("location", location), ("message", message), ("hint", hint),
+                        ("rule", rule), ("kind", kind)):
+        object.__setattr__(problem, name, value)
+    return problem
 
 
 def error(location: Location, message: str, hint: str = "", rule: str = "", kind: Kind | None = None) -> Problem:
