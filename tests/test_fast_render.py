@@ -425,3 +425,26 @@ def test_problems_and_locations_pickle_back_as_they_were() -> None:
             [getattr(value, f.name) for f in dataclasses.fields(value)]
     # Every field of Problem is in what it pickles (a new field must be added to __reduce__ too).
     assert len(problem.__reduce__()[1]) == len(dataclasses.fields(Problem))
+
+
+def test_relative_sources_names_data_files_as_relating_each_file_did(tmp_path: Path) -> None:
+    """provenance.relative_sources relates the data file's folder (once per pair of folders): the same names
+    as relating each file to the report's folder, and only the name when the two share just the root."""
+    import os
+
+    from nianbao.provenance import relative_sources
+    from nianbao.spec import resolved_path
+
+    def one_by_one(path: Path, report_dir: Path) -> str:  # the former relative_source
+        source, folder = resolved_path(path), resolved_path(report_dir)
+        common = Path(os.path.commonpath([source, folder]))
+        if common != Path(common.anchor):
+            return Path(os.path.relpath(source, folder)).as_posix()
+        return path.name
+
+    data = tmp_path / "区" / "2024"
+    files = [data / "_共同.yaml", data / "甲.yaml", tmp_path / "区" / "乙.yaml", tmp_path / "丙.yaml"]
+    for report_dir in (data, data / "out", tmp_path / "out" / "深" / "层", tmp_path, tmp_path / "区"):
+        assert relative_sources(files, report_dir) == tuple(one_by_one(f, report_dir) for f in files)
+    assert relative_sources([Path("/etc/甲.yaml")], tmp_path) == ("甲.yaml",)  # only the root in common
+    assert relative_sources(files[:1], None) == ("_共同.yaml",)
