@@ -126,7 +126,7 @@ def sha256_files(paths: list[Path]) -> str:
     """The SHA-256 of the files' bytes one after the other (the data hash: defaults first, then the office).
 
     The hash of the leading files (a district's shared defaults, the same for every office) is kept for the
-    process, keyed as the loader keys its parse of them (load._shared_source): by path and content stamp
+    process, keyed by path and content stamp
     (modification time, size, inode); a changed file is read again."""
     if not paths:
         return hashlib.sha256().hexdigest()

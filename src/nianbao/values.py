@@ -30,6 +30,7 @@ def clean_text(text: str) -> str:
 
 def format_number(value: Number) -> str:
     """Counts as plain integers; amounts as typed (0.092 stays 0.092, never 9.2E-2)."""
+    # render.build_context prints a whole count with str() itself (speed): keep the two in step.
     if isinstance(value, Decimal):
         return format(value, "f")
     return str(value)
