@@ -148,12 +148,15 @@ def _written_one_by_one(row: str) -> str:
     columns = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
     items = yaml.safe_load("v: " + values.split("#")[0])["v"]
     raw = [item.strip() for item in values.split("#")[0].strip()[1:-1].split(",")]
-    if len(items) not in (6, 7):
-        return row
+    assert len(items) in (6, 7), "a row of another length has no column-by-column twin"
     return label + ": {" + ", ".join(f"{c}: {r}" for c, r in zip(columns, raw, strict=False)) + "}"
 
 
-@pytest.mark.parametrize("row", list(_ROWS.values()), ids=list(_ROWS))
+# "too few" has no column-by-column twin (it is read by the agreement test further down).
+_TWINNED = {name: row for name, row in _ROWS.items() if name != "too few"}
+
+
+@pytest.mark.parametrize("row", list(_TWINNED.values()), ids=list(_TWINNED))
 def test_a_list_row_reads_as_the_same_row_written_column_by_column(row, tmp_path):
     seed = SEED_DATA.read_text(encoding="utf-8")
     assert _ROW in seed

@@ -376,7 +376,8 @@ class _PlainComposer(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parse
 
 
 class _Unusual(Exception):
-    """Something the event builder leaves to the composer (an alias, a second document): composed again."""
+    """Something a quicker reader leaves to a slower one: the quick line reader (_quick) to libyaml's events
+    (_build), the event builder to the composer (an alias, a second document). The file is read again."""
 
 
 def _build(text: str, display: str, problems: list[Problem]) -> Node | None:
