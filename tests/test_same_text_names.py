@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from nianbao.same_text import _fold, _Names
+from nianbao.same_text import _fold, _folded_names, _Names
 
 
 def _replace_each(names: _Names, text: str) -> str:
@@ -46,3 +46,25 @@ def test_names_formed_again_and_again_at_the_joins_are_stripped_in_order() -> No
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(5, 30)))
         assert len(names.order) > len(names.lengths) * len(text) // 2  # the lookup path
         assert names.strip(text) == _replace_each(names, text)
+
+
+def test_a_text_naming_no_office_is_returned_as_it_is_after_one_search() -> None:
+    names = _Names([f"合成{n:05d}街道" for n in range(2000)] + ["龙马潭区"])
+    assert names.any_name is not None
+    text = "本年度认真贯彻落实政府信息公开条例合成街道"  # pieces of names, but no whole name
+    assert names.any_name.search(text) is None
+    assert names.strip(text) is text
+    named = "龙马潭区合成00042街道认真贯彻落实"
+    assert names.strip(named) == _replace_each(names, named) == "认真贯彻落实"
+
+
+def test_no_names_strip_nothing() -> None:
+    names = _Names(["", ""])
+    assert names.any_name is None and names.strip("任何文字") == "任何文字"
+
+
+def test_the_names_of_a_district_are_prepared_once_for_every_office() -> None:
+    district = [f"合成{n:05d}街道" for n in range(300)]
+    first = _folded_names(district)
+    assert _folded_names(reversed(district)) is first  # against_last_year asks once per office
+    assert _folded_names(district[:10]) is not first
