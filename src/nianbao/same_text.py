@@ -128,20 +128,26 @@ class _Names:
 
     With thousands of offices, trying every name on every paragraph is quadratic in the district's size;
     instead the paragraph's substrings of each name length are looked up in a set, and only the names
-    found are replaced, in the same order and with the same result. Most paragraphs name no office at
-    all: one search for any of the names (a compiled alternation, in C) returns those unchanged."""
+    found are replaced, in the same order and with the same result. Only the places where a name's first
+    characters are need looking at, and most paragraphs have none: those are returned unchanged."""
 
     def __init__(self, names: Iterable[str]) -> None:
         self.order = tuple(sorted({_fold(n) for n in names if n}, key=len, reverse=True))
         self.rank = {name: index for index, name in enumerate(self.order)}
         self.lengths = sorted({len(n) for n in self.order}, reverse=True)
-        alternation = "|".join(map(re.escape, self.order))
-        self.any_name = re.compile(alternation) if self.order else None
-        self.at_any = re.compile(f"(?=({alternation}))") if self.order else None  # at every place, overlapping
+        # Every name begins with one of these (its first `shortest` characters): a name can only be where
+        # one of them is.
+        self.shortest = self.lengths[-1] if self.lengths else 0
+        self.starts = frozenset(name[: self.shortest] for name in self.order)
+
+    def name_starts(self, text: str) -> list[int]:
+        """Where a name may begin in `text` (every place where one does begin is among them)."""
+        size, starts = self.shortest, self.starts
+        return [i for i in range(len(text) - size + 1) if text[i : i + size] in starts] if starts else []
 
     def strip(self, text: str) -> str:
-        # Taking a name out is the only change made here: a text holding none of them stays as it is.
-        if self.any_name is None or self.any_name.search(text) is None:
+        at = self.name_starts(text)
+        if not at:  # taking names out is the only change made here: a text holding none stays as it is
             return text
         if len(self.order) <= len(self.lengths) * len(text) // 2:  # few names: replacing each is cheaper
             for name in self.order:
@@ -151,12 +157,7 @@ class _Names:
         # it was (the joins) can be names that were not there before. The next name is always the first, in
         # the longest-first order, of those in the text as it now is.
         rank = self.rank
-        # Every name in the text: where one starts, the search gives the longest (the alternation is longest
-        # first); any other name starting there is shorter, and is looked up by its length.
-        assert self.at_any is not None
-        found = [number for match in self.at_any.finditer(text) for size in self.lengths
-                 if size <= len(match.group(1))
-                 and (number := rank.get(text[match.start() : match.start() + size], -1)) >= 0]
+        found = [rank[piece] for i in at for size in self.lengths if (piece := text[i : i + size]) in rank]
         heapq.heapify(found)
         last = -1
         while found:
