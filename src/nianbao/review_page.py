@@ -242,12 +242,14 @@ def _same_text(review: DistrictReview) -> Iterator[str]:
     yield head + "<table><thead><tr><th>雷同的段落</th><th>相似度</th><th>摘录</th></tr></thead><tbody>\n"
     for group in review.repeats:
         yield '<tr><td><ul class="places">'
-        for number, place in enumerate(group.places):
+        text = ""
+        for number, place in enumerate(group.places):  # read back one at a time
             described = _describe(place)
-            if group.last_year and number == 1:
+            if number == 0:
+                text = place.text
+            elif group.last_year and number == 1:
                 described = "本单位上年：" + described
             yield f"<li>{escape(described)}</li>"
-        text = group.places[0].text
         excerpt = text if len(text) <= 60 else text[:60] + "……"
         yield f'</ul></td><td class="n">{group.percent}%</td><td class="excerpt">{escape(excerpt)}</td></tr>\n'
     yield "</tbody></table></section>\n"

@@ -364,12 +364,30 @@ def groups_of(linked: Iterable[tuple[list[int], float]], place: Callable[[int], 
     return across
 
 
-def _names(places: Sequence[TextPlace], here: TextPlace, limit: int = 3) -> str:
-    """The places of a group other than `here`: the first `limit`, and how many in all (without making the
-    list of all the others for every place of a large group)."""
-    others = [p for p in places[: limit + 1] if p is not here][:limit]
-    shown = "、".join(p.describe() for p in others)
-    return shown + (f"等 {len(places) - 1} 处" if len(places) - 1 > limit else "")
+LIMIT = 3  # the other places a warning names: the first few, and how many in all
+HINT_OTHER = "各单位的报告应按本单位的实际工作撰写；与其他单位雷同会被扣分（国办公开办函〔2021〕30号）"
+HINT_LAST = "评议时与往年雷同会被扣分：请按本年的实际工作重写这一段"
+
+
+def others_named(described: Sequence[str], here: int, total: int) -> str:
+    """The places of a group other than its `here`-th, as a warning names them: of the described first
+    `LIMIT + 1` places of the group, the first `LIMIT` that are not `here`, and how many there are in all
+    (without making the list of all the others for every place of a large group)."""
+    shown = "、".join([d for number, d in enumerate(described[: LIMIT + 1]) if number != here][:LIMIT])
+    return shown + (f"等 {total - 1} 处" if total - 1 > LIMIT else "")
+
+
+def across_message(here: TextPlace, others: str, percent: int) -> str:
+    return f"「{here.part}」与{others}的文字雷同（相似度 {percent}%）"
+
+
+def last_year_warning(here: TextPlace, there: TextPlace, percent: int) -> Problem:
+    message = f"「{here.part}」与本单位上年报告{there.describe()}的文字雷同（相似度 {percent}%）"
+    return warning(here.location, message, HINT_LAST, RULE_ID)
+
+
+def across_warning(here: TextPlace, message: str) -> Problem:
+    return warning(here.location, message, HINT_OTHER, RULE_ID)
 
 
 def repeat_problems(groups: Iterable[RepeatGroup]) -> dict[str, list[Problem]]:
@@ -378,16 +396,14 @@ def repeat_problems(groups: Iterable[RepeatGroup]) -> dict[str, list[Problem]]:
     # Most places of a large group get the same message (the same part, naming the same first places):
     # one string for all of them, not one per office.
     messages: dict[str, str] = {}
-    hint_other = "各单位的报告应按本单位的实际工作撰写；与其他单位雷同会被扣分（国办公开办函〔2021〕30号）"
-    hint_last = "评议时与往年雷同会被扣分：请按本年的实际工作重写这一段"
     for group in groups:
         if group.last_year:
             here, there = group.places
-            message = f"「{here.part}」与本单位上年报告{there.describe()}的文字雷同（相似度 {group.percent}%）"
-            result.setdefault(here.office, []).append(warning(here.location, message, hint_last, RULE_ID))
+            result.setdefault(here.office, []).append(last_year_warning(here, there, group.percent))
             continue
-        for here in group.places:
-            message = f"「{here.part}」与{_names(group.places, here)}的文字雷同（相似度 {group.percent}%）"
+        described = [p.describe() for p in group.places[: LIMIT + 1]]
+        for number, here in enumerate(group.places):
+            message = across_message(here, others_named(described, number, len(group.places)), group.percent)
             message = messages.setdefault(message, message)
-            result.setdefault(here.office, []).append(warning(here.location, message, hint_other, RULE_ID))
+            result.setdefault(here.office, []).append(across_warning(here, message))
     return result
