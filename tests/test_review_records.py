@@ -114,3 +114,11 @@ def test_a_review_failing_half_way_leaves_no_record_file_open_or_behind(
     del result
     gc.collect()
     assert _open_spills() == [] and os.listdir(private_tmp) == []
+
+
+def test_a_paragraph_is_pickled_by_its_constructor_and_comes_back_equal() -> None:
+    import pickle
+
+    place = _place("甲街道", 7, "一段文字")
+    assert place.__reduce__() == (TextPlace, ("甲街道", "2024", "六、其他需要报告的事项", place.location, "一段文字"))
+    assert pickle.loads(pickle.dumps([place, place], pickle.HIGHEST_PROTOCOL)) == [place, place]

@@ -70,6 +70,11 @@ class TextPlace:
     def describe(self) -> str:
         return f"{self.office}{self.year}年「{self.part}」（{self.location}）"
 
+    def __reduce__(self) -> tuple[type[TextPlace], tuple[str, str, str, Location, str]]:
+        # Pickled by its constructor, like Location: a slotted dataclass's own pickling calls
+        # dataclasses.fields() for every object, and the review reads every office's paragraphs back.
+        return (TextPlace, (self.office, self.year, self.part, self.location, self.text))
+
 
 @dataclass(frozen=True)
 class Repeat:
