@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from nianbao.same_text import _fold, _folded_names, _Names
+from nianbao.same_text import _fold, _Names
 
 
 def _replace_each(names: _Names, text: str) -> str:
@@ -65,7 +65,11 @@ def test_no_names_strip_nothing() -> None:
 
 
 def test_the_names_of_a_district_are_prepared_once_for_every_office() -> None:
-    district = [f"合成{n:05d}街道" for n in range(300)]
-    first = _folded_names(district)
-    assert _folded_names(reversed(district)) is first  # against_last_year asks once per office
-    assert _folded_names(district[:10]) is not first
+    from nianbao.same_text import SameTextFinder, SameTextSettings
+
+    district = {f"合成{n:05d}街道" for n in range(300)}
+    finder = SameTextFinder(SameTextSettings(), district)
+    first = finder.folded_names()
+    assert finder.folded_names(["合成00007街道"]) is first  # against_last_year asks once per office
+    other = finder.folded_names(["上年的旧名称"])
+    assert other is not first and "上年的旧名称" in other.order and finder.folded_names() is not other

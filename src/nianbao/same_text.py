@@ -12,7 +12,6 @@ compared. Rules here are handed their data; they never open a file.
 
 from __future__ import annotations
 
-import functools
 import heapq
 import re
 import sys
@@ -184,12 +183,6 @@ class _Names:
 
 
 def _folded_names(names: Iterable[str]) -> _Names:
-    return _names_once(frozenset(names))
-
-
-@functools.lru_cache(maxsize=4)
-def _names_once(names: frozenset[str]) -> _Names:
-    """One `_Names` per set of names: `against_last_year` asks for the district's names once per office."""
     return _Names(names)
 
 
@@ -232,6 +225,15 @@ class SameTextFinder:
 
     settings: SameTextSettings
     names: set[str] = field(default_factory=set)
+    # The folded `names`, made once (against_last_year is asked once per office) and dropped with the finder.
+    _folded: tuple[frozenset[str], _Names] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def folded_names(self, more: Iterable[str] = ()) -> _Names:
+        """`names` and `more`, folded; made again only when they are not the names of the last call."""
+        names = frozenset(self.names).union(more)
+        if self._folded is None or self._folded[0] != names:
+            self._folded = (names, _folded_names(names))
+        return self._folded[1]
 
     def across_offices(self, offices: Sequence[Sequence[TextPlace]]) -> list[Repeat]:
         """Pairs of paragraphs of different offices that are the same text (`pairs_across`)."""
@@ -250,7 +252,7 @@ class SameTextFinder:
         text. `names` must hold every office's name. Paragraphs left identical after folding are measured
         once (a text copied by every office costs one comparison, not one per pair) and linked in a chain;
         every paragraph that repeats another is in at least one pair."""
-        folded = _folded_names(self.names)
+        folded = self.folded_names()
         identical: dict[frozenset[str], array[int]] = {}
         for index, places in offices:
             for number, place in enumerate(places):
@@ -287,7 +289,7 @@ class SameTextFinder:
     def against_last_year(self, this_year: Sequence[TextPlace], last_year: Sequence[TextPlace]) -> list[Repeat]:
         """Paragraphs of one office that repeat its own last year's (each this-year paragraph once, with
         the most similar paragraph of last year)."""
-        names = _folded_names(self.names | {p.office for p in this_year} | {p.office for p in last_year})
+        names = self.folded_names([p.office for places in (this_year, last_year) for p in places])
         old = [(place, _runs(place.text, names, self.settings)) for place in last_year]
         repeats = []
         for place in this_year:
