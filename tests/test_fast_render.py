@@ -41,6 +41,25 @@ def test_zip_writer_gives_the_bytes_of_zipfile(level):
     assert write_zip([pack_member(name, data, level) for name, data in members]) == buffer.getvalue()
 
 
+def test_packed_member_carries_its_headers_so_write_zip_builds_none(monkeypatch):
+    """A template's fixed members get their zip headers once, when packed: writing a report only copies them
+    (no per-process header cache to be wiped by the members that change in every report)."""
+    from nianbao import zippack
+
+    assert not hasattr(zippack, "_HEADERS")
+    member = pack_member("word/styles-once.xml", b"<styles/>" * 40)
+    expected = write_zip([member])
+
+    def no_headers(*args: object) -> None:
+        raise AssertionError("write_zip built a header again")
+
+    monkeypatch.setattr(zippack, "_headers", no_headers)
+    monkeypatch.setattr(zippack, "ZipInfo", no_headers)
+    assert write_zip([member]) == expected
+    with zipfile.ZipFile(io.BytesIO(expected)) as archive:
+        assert archive.read("word/styles-once.xml") == b"<styles/>" * 40
+
+
 def _offices() -> list[Path]:
     return [office.path for office in find_offices([SEED_DATA.parent])[0]]
 
