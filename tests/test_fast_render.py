@@ -285,12 +285,17 @@ _SKELETON_VALUES = ["", "x", "p", "-", "--", "a b", "&", "&amp", ";", "]", "]]",
 
 
 def test_the_skeleton_check_passes_only_what_expat_passes():
-    """The cheap check of a render (CompiledTemplate._skeleton_ok) is as strict as expat on the whole
-    document: whatever it lets through, expat accepts; and it does let the ordinary cases through."""
+    """The cheap check of a render (CompiledTemplate._checked_skeleton) is as strict as expat on the whole
+    document: whatever it lets through, expat accepts; and it does let the ordinary cases through. The running
+    functions are tested: the check, the body encoded by the skeleton's cut and the text filled in by its plan."""
     import jinja2
 
-    from nianbao.render import _encoded_body, _finished_body, _render_chunks
+    from nianbao import render
+    from nianbao.render import _encoded_body, _fill_plan, _render_chunks
 
+    for gone in ("_skeleton_ok", "_skeleton", "_planned_text"):  # test-only wrappers, removed
+        assert not hasattr(CompiledTemplate, gone)
+    assert not hasattr(render, "_finished_body")
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
     head = "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n<w:document xmlns:w=\"urn:w\">"
     tail = "</w:document>"
@@ -303,30 +308,27 @@ def test_the_skeleton_check_passes_only_what_expat_passes():
         for value in _SKELETON_VALUES:
             for context in ({"v": value, "xs": [value]}, {"v": value, "xs": [value, "y", value]}):
                 chunks = _render_chunks(template, context, "t")
-                if compiled._skeleton_ok(chunks):
+                found = compiled._checked_skeleton(chunks)
+                if found is not None:
                     passed += 1
                     document = head + compiled._finish_part("".join(chunks)) + tail
                     ensure_well_formed(document.encode("utf-8"))  # never raises where the skeleton passed
                     # The clean-up by the skeleton's cut (made on its first render) is the whole one.
-                    found = compiled._checked_skeleton(chunks)
-                    assert found is not None
                     if found[2] is not False:
                         cut_at += found[2] is not None
-                        assert head + _finished_body(chunks, found[2]) + tail == document
-                        assert b"".join(_encoded_body(chunks, found[2])) == _finished_body(chunks, found[2]).encode()
-                    plan = compiled._skeleton(chunks)
-                    if plan:  # the text read by the skeleton's plan is the text read off the document
+                        assert head + b"".join(_encoded_body(chunks, found[2])).decode("utf-8") + tail == document
+                    if found[0]:  # the text read by the skeleton's plan is the text read off the document
                         planned += 1
-                        assert compiled._planned_text(plan, chunks) == fast_visible_text(document)
+                        assert _fill_plan(found[1], found[3]) == fast_visible_text(document)
     assert passed > 100 and planned > 100 and cut_at > 50
     # The bundled template's ordinary render takes the cheap check and reads its text by the plan.
     result = check_file(SEED_DATA)
     assert result.report is not None
     compiled = CompiledTemplate(result.report.spec.docx)
     chunks = _render_chunks(compiled._body, build_context(result.report), "t")
-    plan = compiled._skeleton(chunks)
-    assert plan
-    assert compiled._planned_text(plan, chunks) == fast_visible_text(compiled.render_xml(build_context(result.report)))
+    found = compiled._checked_skeleton(chunks)
+    assert found is not None and found[0]
+    assert _fill_plan(found[1], found[3]) == fast_visible_text(compiled.render_xml(build_context(result.report)))
 
 
 def test_dict_lookup_shortcut_gives_what_jinja_gives():

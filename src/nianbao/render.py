@@ -141,7 +141,7 @@ class CompiledTemplate:
         self._fix_tables: bool = prepared["fix_tables"]
         self._unescape_markers: bool = prepared["unescape_markers"]
         self._skeleton_checkable = not self._fix_tables and not self._unescape_markers
-        # Skeleton → False, or its text plan (see _skeleton).
+        # Skeleton → False, or its text plan (see _checked_skeleton).
         self._skeletons: dict[tuple[Any, ...], tuple[tuple[str | int, ...], str, _Cut] | bool] = {}
         # Paragraph texts can be read off the rendered string (see fast_visible_text) unless the body
         # nests paragraphs (text boxes) or holds alternative content: then the slower lxml reading is used.
@@ -194,9 +194,11 @@ class CompiledTemplate:
             xml = _resolve_listing(xml, last)
         return xml
 
-    def _skeleton_ok(self, chunks: list[str]) -> bool:
-        """True if the body Jinja rendered as `chunks` is known well-formed without parsing it again: as
-        strict as expat on the whole document (ensure_well_formed), and used only where that is proven.
+    def _checked_skeleton(self, chunks: list[str]) -> tuple[tuple[str | int, ...], str, _Cut, str] | None:
+        """The skeleton's text plan (see _text_plan; empty if it has none), the plan as a format string (see
+        _plan_format), where the tab and newline clean-up ends (see _listing_cut) and the non-empty values joined
+        by "\x00"; None unless the body Jinja rendered as `chunks` is known well-formed without parsing it
+        again: as strict as expat on the whole document (ensure_well_formed), and used only where that is proven.
 
         Jinja yields the template's own text as `str` and every `{{ value }}` as the `Markup` autoescape
         made of it. The skeleton keeps the template text (and empty values) literally and stands for each
@@ -214,19 +216,7 @@ class CompiledTemplate:
         `<`, `>`, `]` or bare `&` it cannot start or complete a tag, a reference or `]]>`. The clean-up
         finds paragraphs, runs and texts by their tags, which a value cannot contain, so it changes the
         same tabs and newlines in the same elements in both. A value that is not plain, or a skeleton that
-        fails, sends the whole document to expat."""
-        return self._skeleton(chunks) is not None
-
-    def _skeleton(self, chunks: list[str]) -> tuple[str | int, ...] | None:
-        """None unless `chunks` pass the skeleton check (_skeleton_ok); else the skeleton's text plan (see
-        _text_plan), empty if it has none."""
-        found = self._checked_skeleton(chunks)
-        return None if found is None else found[0]
-
-    def _checked_skeleton(self, chunks: list[str]) -> tuple[tuple[str | int, ...], str, _Cut, str] | None:
-        """_skeleton's plan, with the plan as a format string (see _plan_format), where the tab and newline
-        clean-up ends (see _listing_cut) and the non-empty values joined by "\x00"; None if the skeleton
-        check fails.
+        fails, sends the whole document to expat.
 
         The verdict is cached under a key that tells apart every two renders whose skeletons differ, made
         without a Python step per chunk: the template's text chunks, where the values stand, which are
@@ -290,12 +280,6 @@ class CompiledTemplate:
                      for p in _STAND_IN_SPLIT.split(text) if p)
         return plan or ("",)
 
-    def _planned_text(self, plan: tuple[str | int, ...], chunks: list[str]) -> str:
-        """fast_visible_text of the document rendered as `chunks`, by the skeleton's plan (_text_plan)."""
-        found = self._checked_skeleton(chunks)
-        assert found is not None and found[0] == plan
-        return _fill_plan(found[1], found[3])
-
     def render_xml(self, context: dict[str, Any]) -> str:
         """The rendered word/document.xml; raises TemplateTrouble if it is not well-formed XML."""
         return self._render_document(context)[0].decode("utf-8")
@@ -303,7 +287,7 @@ class CompiledTemplate:
     def _render_document(self, context: dict[str, Any]) -> tuple[bytes, str]:
         """word/document.xml as bytes, checked to be well-formed, and its content fingerprint."""
         chunks = _render_chunks(self._body, context, self.path.name)
-        # The cheaper, equally strict check of the rendered body (see _skeleton_ok) is not used with the
+        # The cheaper, equally strict check of the rendered body (see _checked_skeleton) is not used with the
         # rare marker clean-up or table fix-up.
         found = self._checked_skeleton(chunks) if self._skeleton_checkable and self._flat_text else None
         head, tail = self._head, self._tail
@@ -359,7 +343,7 @@ class CompiledTemplate:
         return write_zip(members)
 
 
-# See CompiledTemplate._skeleton_ok. A value is joined to the next one by "\x00" for one search.
+# See CompiledTemplate._checked_skeleton. A value is joined to the next one by "\x00" for one search.
 _HOLE_PROBE = "&amp; --"
 _NOT_PLAIN = re.compile("[\x01-\x08\x0b-\x1f<>\"'\\]\ud800-\udfff\ufffe\uffff]|&(?!(?:amp|lt|gt|#34|#39);)")
 _SKELETONS_KEPT = 256
@@ -396,7 +380,7 @@ def _listing_cut(chunks: list[str]) -> _Cut:
     It lies in the template's text (the end of a `</w:p>`, or the start), and for a skeleton that passed
     the check it is the same for every render with that skeleton: the clean-up finds paragraphs by their
     tags, which values cannot contain or change (they stand only in element content and attribute values,
-    see _skeleton_ok), and where the last tab or newline is the skeleton says (the template's text and the
+    see _checked_skeleton), and where the last tab or newline is the skeleton says (the template's text and the
     tabs and newlines of each value are part of it)."""
     body = "".join(chunks)
     last = max(body.rfind("\t"), body.rfind("\a"), body.rfind("\n"), body.rfind("\f"))
@@ -414,20 +398,9 @@ def _listing_cut(chunks: list[str]) -> _Cut:
     return False
 
 
-def _finished_body(chunks: list[str], cut: _Cut) -> str:
-    """`_finish_part("".join(chunks))` of a skeleton's chunks without marker clean-up, by its cut (see
-    _listing_cut): only the text before the cut is cleaned up. A render uses its encoded form
-    (_encoded_body); this string form is what the tests compare both with."""
-    if cut is None:
-        return "".join(chunks)
-    index, offset = cut  # type: ignore[misc]
-    chunk = chunks[index]
-    before = "".join(chunks[:index]) + chunk[:offset]
-    return "".join([_resolve_listing(before), chunk[offset:], *chunks[index + 1 :]])
-
-
 def _encoded_body(chunks: list[str], cut: _Cut) -> list[bytes]:
-    """`_finished_body(chunks, cut)` encoded in UTF-8, in pieces to be joined."""
+    """`_finish_part("".join(chunks))` of a skeleton's chunks without marker clean-up, by its cut (see
+    _listing_cut), encoded in UTF-8 in pieces to be joined: only the text before the cut is cleaned up."""
     if cut is None:
         return list(map(str.encode, chunks))
     index, offset = cut  # type: ignore[misc]
