@@ -8,6 +8,7 @@ unless the caller forces it.
 
 from __future__ import annotations
 
+import stat
 from enum import Enum
 from pathlib import Path
 
@@ -22,12 +23,17 @@ class OutputState(Enum):
     UNCHANGED = "unchanged"  # ours, exactly as generated: may be regenerated
     EDITED = "edited"  # ours, but changed since it was generated
     FOREIGN = "foreign"  # not made by nianbao (or its properties were removed)
+    FOLDER = "folder"  # a folder stands where the file goes: nothing can replace it
 
 
 def output_state(target: Path) -> OutputState:
     """What is at `target` now, as far as overwriting it is concerned."""
-    if not target.exists():
+    try:
+        mode = target.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):  # what Path.exists() takes for "nothing there"
         return OutputState.NEW
+    if stat.S_ISDIR(mode):
+        return OutputState.FOLDER
     import zipfile  # only with an existing output: `check` starts without zipfile
 
     try:
@@ -52,9 +58,13 @@ def output_state(target: Path) -> OutputState:
 
 
 def ensure_replaceable(target: Path, force: bool = False) -> OutputState:
-    """Raise `OutputProtected` unless `target` is new, unchanged since generation, or `force` is set
-    (a folder in its place is write.ensure_writable_name's to say)."""
+    """Raise `OutputProtected` unless `target` is new, unchanged since generation, or `force` is set; raise
+    FileTrouble when a folder stands there (found by write.ensure_writable_name first, but one may appear
+    before the rename: it is said as a folder, not as an edited or foreign file)."""
     state = output_state(target)
+    if state is OutputState.FOLDER:
+        # The words of write.ensure_writable_name (a module of the same floor: it cannot be imported here).
+        raise FileTrouble("输出路径是一个文件夹，不能用文件替换它；请换一个输出文件名，或删去（改名）这个文件夹", display_name(target))
     if force or state in (OutputState.NEW, OutputState.UNCHANGED):
         return state
     if state is OutputState.EDITED:
