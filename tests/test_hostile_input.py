@@ -463,6 +463,33 @@ def test_a_folder_appearing_before_the_rename_is_said_as_a_folder(tmp_path, monk
     assert not [p for p in target.parent.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_the_guard_reads_only_the_properties_of_a_foreign_docx(tmp_path, monkeypatch):
+    """A .docx without nianbao's properties is foreign: its other parts are never inflated."""
+    from docx import Document
+
+    from nianbao import guard
+    from nianbao.guard import OutputState, output_state
+
+    inflated: list[list[str]] = []
+    real = guard.read_zip_parts
+
+    def recorded(*args, **kwargs):
+        parts = real(*args, **kwargs)
+        inflated.append(sorted(parts))
+        return parts
+
+    monkeypatch.setattr(guard, "read_zip_parts", recorded)
+    foreign = tmp_path / "foreign.docx"
+    Document().save(str(foreign))
+    assert output_state(foreign) is OutputState.FOREIGN
+    assert inflated == [[]]  # python-docx writes no docProps/custom.xml: nothing else is inflated
+    inflated.clear()
+    ours = _built(tmp_path)
+    assert output_state(ours) is OutputState.UNCHANGED  # ours: then every part, for the package fingerprint
+    assert len(inflated) == 1 and "docProps/custom.xml" in inflated[0] and len(inflated[0]) > 10
+    assert output_state(tmp_path) is OutputState.FOLDER
+
+
 def test_os_errors_are_said_in_chinese_with_their_cause(tmp_path, monkeypatch):
     import errno
     import os

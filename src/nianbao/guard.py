@@ -9,13 +9,22 @@ unless the caller forces it.
 from __future__ import annotations
 
 import stat
+from collections.abc import Iterable
 from enum import Enum
 from pathlib import Path
 
 from .errors import FileTrouble, OutputProtected
-from .provenance import CUSTOM_PROPERTIES_PART, content_hash, package_hash, provenance_in
+from .provenance import (
+    CUSTOM_PROPERTIES_PART,
+    Provenance,
+    content_hash,
+    package_hash,
+    provenance_in,
+)
 from .source import display_name, read_bytes
 from .wordml import MAX_DOCX_BYTES, read_zip_parts
+
+DOCUMENT = "word/document.xml"
 
 
 class OutputState(Enum):
@@ -39,14 +48,23 @@ def output_state(target: Path) -> OutputState:
     try:
         # Bounded, and never from a FIFO or a device (a FileTrouble, so FOREIGN: nothing nianbao made).
         data = read_bytes(target, display_name(target), what="Word 文档", limit=MAX_DOCX_BYTES)
-        parts = read_zip_parts(data)  # each part inflated once, within the bounds
-        provenance = provenance_in(parts.get(CUSTOM_PROPERTIES_PART, b""))
+        found: list[Provenance | None] = []
+
+        def after_the_properties(custom: bytes) -> Iterable[str] | None | bool:
+            # The properties first: a file without them is foreign, and its other parts are never inflated.
+            found.append(provenance_in(custom))
+            if found[0] is None:
+                return False
+            return None if found[0].package_hash else [DOCUMENT]
+
+        parts = read_zip_parts(data, first=CUSTOM_PROPERTIES_PART, then=after_the_properties)  # each part once
+        provenance = found[0]
         if provenance is None:
             return OutputState.FOREIGN
         if provenance.package_hash:
             same = package_hash(parts) == provenance.package_hash
         elif provenance.content_hash:
-            same = content_hash(parts.get("word/document.xml", b"")) == provenance.content_hash
+            same = content_hash(parts.get(DOCUMENT, b"")) == provenance.content_hash
         else:
             return OutputState.FOREIGN
     except (OSError, zipfile.BadZipFile, KeyError, ValueError, RuntimeError, NotImplementedError,
