@@ -346,6 +346,26 @@ def test_dict_lookup_shortcut_gives_what_jinja_gives():
             template_cache.environment({"t": missing}).get_template("t").render(context)
 
 
+def test_dict_lookup_shortcut_takes_a_type_error_as_jinja_does():
+    """The TypeError in _Environment.getattr's except is reachable (so kept): a dict key whose comparison raises
+    it (met by `attr` filters and, with another Jinja series, by every `a.b`) gives Jinja's undefined, not the error."""
+    import jinja2
+
+    from nianbao import template_cache
+
+    class Key:
+        def __hash__(self) -> int:
+            return hash("a")
+
+        def __eq__(self, other: object) -> bool:
+            raise TypeError("not comparable")
+
+    odd = {Key(): 1}
+    ours = template_cache.environment({}).getattr(odd, "a")
+    assert isinstance(ours, jinja2.Undefined)
+    assert type(ours) is type(jinja2.Environment(undefined=jinja2.StrictUndefined).getattr(odd, "a"))
+
+
 class _Named(dict):  # a dict subclass keeps Jinja's own order (attribute first)
     x = "attribute"
 
