@@ -331,6 +331,32 @@ def test_the_skeleton_check_passes_only_what_expat_passes():
     assert _fill_plan(found[1], found[3]) == fast_visible_text(compiled.render_xml(build_context(result.report)))
 
 
+def test_the_table_plans_give_the_context_of_the_cell_by_cell_walk():
+    """build_context walks each table by a plan made once per table (render._table_plan): the same context as
+    walking the spec's rows, columns and groups for every report; a table whose rows change gets a new plan."""
+    import dataclasses
+
+    from nianbao.render import _table_plan
+    from nianbao.values import format_number
+
+    result = check_file(SEED_DATA)
+    assert result.report is not None
+    report = result.report
+    context = build_context(report)
+    for table in report.spec.tables:
+        rows = {row.id: {"名称": row.label, **{c.id: format_number(report.value(table.id, row.id, c.id))
+                                               for c in row.columns}} for row in table.rows}
+        groups = {g.id: {"名称": g.label, "行": [rows[r.id] for r in table.rows if r.group == g.id]}
+                  for g in table.groups}
+        assert context[table.id] == {"行": rows, "组": groups, "分组": list(groups.values())}
+    table = report.spec.tables[0]
+    assert _table_plan(table) is _table_plan(table)  # made once
+    fewer = dataclasses.replace(table, rows=table.rows[:2])
+    assert [row_id for row_id, _, _ in _table_plan(fewer)[1]] == [row.id for row in table.rows[:2]]
+    fewer.rows = list(table.rows[:1])  # the rows replaced: planned again
+    assert [row_id for row_id, _, _ in _table_plan(fewer)[1]] == [table.rows[0].id]
+
+
 def test_dict_lookup_shortcut_gives_what_jinja_gives():
     import jinja2
 
