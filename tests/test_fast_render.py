@@ -303,7 +303,7 @@ def test_the_skeleton_check_passes_only_what_expat_passes():
     for body in _SKELETON_BODIES:
         template = env.from_string(body)
         compiled = CompiledTemplate.__new__(CompiledTemplate)
-        compiled._head, compiled._tail, compiled._skeletons = head, tail, {}
+        compiled._head, compiled._tail, compiled._skeletons, compiled._encoded = head, tail, {}, {}
         compiled._unescape_markers = False
         for value in _SKELETON_VALUES:
             for context in ({"v": value, "xs": [value]}, {"v": value, "xs": [value, "y", value]}):
@@ -317,6 +317,9 @@ def test_the_skeleton_check_passes_only_what_expat_passes():
                     if found[2] is not False:
                         cut_at += found[2] is not None
                         assert head + b"".join(_encoded_body(chunks, found[2])).decode("utf-8") + tail == document
+                        # … and so it is with the template's text encoded once (looked up, not encoded again).
+                        assert compiled._encoded and b"".join(_encoded_body(chunks, found[2], compiled._encoded)) \
+                            == b"".join(_encoded_body(chunks, found[2]))
                     if found[0]:  # the text read by the skeleton's plan is the text read off the document
                         planned += 1
                         assert _fill_plan(found[1], found[3]) == fast_visible_text(document)
@@ -355,6 +358,25 @@ def test_the_table_plans_give_the_context_of_the_cell_by_cell_walk():
     assert [row_id for row_id, _, _ in _table_plan(fewer)[1]] == [row.id for row in table.rows[:2]]
     fewer.rows = list(table.rows[:1])  # the rows replaced: planned again
     assert [row_id for row_id, _, _ in _table_plan(fewer)[1]] == [table.rows[0].id]
+
+
+def test_the_template_text_is_encoded_once_not_per_report():
+    """The bundled template's text chunks are encoded to UTF-8 when a skeleton is first checked; a report then
+    encodes only its values (and the few bytes before the listing cut), with the same document."""
+    from nianbao.render import _encoded_body, _render_chunks
+
+    result = check_file(SEED_DATA)
+    assert result.report is not None
+    compiled = CompiledTemplate(result.report.spec.docx)
+    context = build_context(result.report)
+    first = compiled.render_xml(context)
+    chunks = _render_chunks(compiled._body, context, "t")
+    texts = [c for c in chunks if type(c) is str]
+    assert texts and all(c in compiled._encoded for c in texts)
+    found = compiled._checked_skeleton(chunks)
+    assert found is not None and found[2] is not False
+    assert b"".join(_encoded_body(chunks, found[2], compiled._encoded)) == b"".join(_encoded_body(chunks, found[2]))
+    assert compiled.render_xml(context) == first
 
 
 def test_dict_lookup_shortcut_gives_what_jinja_gives():

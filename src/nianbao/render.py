@@ -166,6 +166,9 @@ class CompiledTemplate:
         self._skeleton_checkable = not self._fix_tables and not self._unescape_markers
         # Skeleton → False, or its text plan (see _checked_skeleton).
         self._skeletons: dict[tuple[Any, ...], tuple[tuple[str | int, ...], str, _Cut] | bool] = {}
+        # The UTF-8 of the template's own text chunks (the same strings in every render, ~120 KB of a report's
+        # document): encoded once, when a skeleton is first checked, not once per report (see _encoded_body).
+        self._encoded: dict[str, bytes] = {}
         # Paragraph texts can be read off the rendered string (see fast_visible_text) unless the body
         # nests paragraphs (text boxes) or holds alternative content: then the slower lxml reading is used.
         self._flat_text = (
@@ -267,6 +270,7 @@ class CompiledTemplate:
             if verdict:
                 plan = self._text_plan(chunks)
                 verdict = (plan, _plan_format(plan), _listing_cut(chunks))
+                self._encoded.update((c, c.encode("utf-8")) for c in chunks if type(c) is str and c not in self._encoded)
             if len(self._skeletons) >= _SKELETONS_KEPT:
                 self._skeletons.clear()
             self._skeletons[key] = verdict
@@ -317,7 +321,7 @@ class CompiledTemplate:
         if found is not None and found[2] is not False:
             # Each chunk encoded and the bytes joined: one copy of the ~120 KB document, and no widening
             # of the template's ASCII text into the wider string a join with Chinese text makes.
-            xml = b"".join([head.encode("utf-8"), *_encoded_body(chunks, found[2]), tail.encode("utf-8")])
+            xml = b"".join([head.encode("utf-8"), *_encoded_body(chunks, found[2], self._encoded), tail.encode("utf-8")])
             if b"\r" not in xml:
                 if found[0]:
                     return xml, text_hash(_fill_plan(found[1], found[3]))
@@ -421,16 +425,24 @@ def _listing_cut(chunks: list[str]) -> _Cut:
     return False
 
 
-def _encoded_body(chunks: list[str], cut: _Cut) -> list[bytes]:
+def _encoded_body(chunks: list[str], cut: _Cut, encoded: dict[str, bytes] | None = None) -> list[bytes]:
     """`_finish_part("".join(chunks))` of a skeleton's chunks without marker clean-up, by its cut (see
-    _listing_cut), encoded in UTF-8 in pieces to be joined: only the text before the cut is cleaned up."""
+    _listing_cut), encoded in UTF-8 in pieces to be joined: only the text before the cut is cleaned up.
+
+    `encoded` holds the UTF-8 of chunks met before (the template's text): those are looked up, not encoded
+    again; a value, or text not held, is encoded (the same bytes: the encoding depends on the text alone)."""
     if cut is None:
-        return list(map(str.encode, chunks))
-    index, offset = cut  # type: ignore[misc]
-    chunk = chunks[index]
-    before = "".join(chunks[:index]) + chunk[:offset]
-    return [_resolve_listing(before).encode("utf-8"), chunk[offset:].encode("utf-8"),
-            *map(str.encode, chunks[index + 1 :])]
+        index, offset = -1, 0
+        before = b""
+    else:
+        index, offset = cut  # type: ignore[misc]
+        chunk = chunks[index]
+        before = _resolve_listing("".join(chunks[:index]) + chunk[:offset]).encode("utf-8") + chunk[offset:].encode()
+    rest = chunks[index + 1 :]
+    if encoded is None:
+        return [before, *map(str.encode, rest)]
+    get = encoded.get
+    return [before, *[get(c) or c.encode() for c in rest]]
 
 
 def _plan_format(plan: tuple[str | int, ...]) -> str:
