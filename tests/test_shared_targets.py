@@ -61,3 +61,22 @@ def test_a_store_without_shared_files_reads_no_outcome_back() -> None:
     flag_shared_targets(store)
     assert store.read == [] and store.maybe_shared_targets() is None  # asked once: forgotten
     store.close()
+
+
+@pytest.mark.parametrize("target", ["out/甲.docx", None])
+def test_an_outcome_is_pickled_by_its_fields_with_paths_as_text_and_comes_back_equal(target: str | None) -> None:
+    import copy
+    import pickle
+
+    from nianbao.batch import _restored_outcome
+    from nianbao.problems import Location, warning
+
+    outcome = _outcome("甲", target)
+    outcome.figures, outcome.note, outcome.checks_failed = {"收到申请": 3}, "说明", True
+    outcome.problems = [warning(Location("甲.yaml", 4), "雷同", "重写", "文字雷同")]
+    restored, args = outcome.__reduce__()
+    assert restored is _restored_outcome and args[0] == "甲.yaml" and args[6] == (target and str(Path(target)))
+    again = pickle.loads(pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL))
+    assert again == outcome and isinstance(again.path, Path) and again.problems is not outcome.problems
+    assert target is None or isinstance(again.target, Path)
+    assert copy.deepcopy(outcome) == outcome

@@ -183,6 +183,14 @@ class OfficeOutcome:
     # and spilled to a temporary file (Spilled) as it arrives in the main process.
     review: ReviewData | bytes | Spilled | None = None
 
+    def __reduce__(self) -> tuple[Callable[..., OfficeOutcome], tuple[object, ...]]:
+        # Pickled by its fields, paths as text: a slotted dataclass's own pickling calls dataclasses.fields()
+        # for every outcome, and a path is pickled as its parts, joined again on loading. Outcomes are read
+        # back from the spill several times per office (OutcomeStore).
+        return (_restored_outcome, (os.fspath(self.path), self.display, self.office, self.status, self.figures,
+                                    self.problems, None if self.target is None else os.fspath(self.target),
+                                    self.note, self.checks_failed, self.review))
+
     @property
     def errors(self) -> int:
         return sum(p.is_error for p in self.problems) + (1 if self.note and self.status is Status.FAILED else 0)
@@ -190,6 +198,13 @@ class OfficeOutcome:
     @property
     def warnings(self) -> int:
         return sum(not p.is_error for p in self.problems)
+
+
+def _restored_outcome(path: str, display: str, office: str, status: Status, figures: dict[str, Number],
+                      problems: list[Problem], target: str | None, note: str, checks_failed: bool,
+                      review: ReviewData | bytes | Spilled | None) -> OfficeOutcome:
+    return OfficeOutcome(Path(path), display, office, status, figures, problems,
+                         None if target is None else Path(target), note, checks_failed, review)
 
 
 @dataclass
