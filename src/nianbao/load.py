@@ -41,6 +41,7 @@ from .values import (
     certain_number,
     clean_text,
     full_width_enumeration,
+    is_plain_count,
     number_problem,
     read_number,
 )
@@ -555,7 +556,7 @@ class _Walker:
         """A row: a mapping column → value, a list of values in column order, or one value for one column."""
         counts = node.counts  # None unless a list (never empty) of plain counts
         if counts is not None and counting and len(counts) == len(row_cells):
-            # A list of counts of at most 9 digits on one line (source._quick), one for each column of a
+            # A list of plain counts (values.PLAIN_COUNT) on one line (source._quick), one for each column of a
             # row of counts: the usual row, read from the texts as the list loop below reads their nodes.
             cells = self.report.cells
             location = node.location
@@ -599,13 +600,13 @@ class _Walker:
                 if counted and value.kind == "scalar":
                     # The usual cell, as in _cell (inlined: this runs for nearly every cell of a district).
                     text = value.text  # a plain scalar has no spaces around it: strip only when it must
-                    if 0 < len(text) <= 9 and text.isascii() and text.isdigit():
+                    if is_plain_count(text):
                         cell = cells[key]  # made by _table with its default: filled in, not made again
                         cell.value = int(text)
                         cell.location = value.location
                         continue
                     text = text.strip()
-                    if 0 < len(text) <= 9 and text.isascii() and text.isdigit():
+                    if is_plain_count(text):
                         cells[key] = Cell(int(text), value.location)
                         continue
                 self._cell(row, column, value)
@@ -620,8 +621,8 @@ class _Walker:
     def _cell(self, row: Row, column: Column, node: Node) -> None:
         key = (row.table, row.id, column.id)
         text = node.text.strip() if node.kind == "scalar" else ""
-        if column.kind == "count" and 0 < len(text) <= 9 and text.isascii() and text.isdigit():
-            # The usual cell: a plain count below MAX_COUNT, which number_problem accepts as it is.
+        if column.kind == "count" and is_plain_count(text):
+            # The usual cell: a plain count (values.is_plain_count), which number_problem accepts as it is.
             self.report.cells[key] = Cell(int(text), node.location)
             return
         subject = f"{row.table}「{row.display}」行「{column.label}」栏"

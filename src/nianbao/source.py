@@ -25,7 +25,7 @@ import yaml
 from .errors import FileTrouble
 from .problems import Location, Problem, error, warning
 from .spec import normalize_label, resolved_path
-from .values import clean_text
+from .values import PLAIN_COUNT, clean_text
 from .wordml import not_a_docx_reason
 
 # Bounds on what one data file may hold. The largest real reports (a prefecture-level city such as
@@ -476,7 +476,8 @@ _NOT_IN_KEY = frozenset("#:[]{},'\"\\")
 _NOT_IN_ITEM = frozenset("#:[]{},'\"\\")
 _NOT_IN_TEXT = frozenset("[]{}\\")
 _PLAIN_KEYS: set[str] = set()  # keys the quick reader has found plain, in this process
-_COUNTS = re.compile("(?: *[0-9]{1,9} *,)* *[0-9]{1,9} *")  # read by load._Walker._row without nodes
+# A `[1, 2, 3]` row of plain counts only (values.PLAIN_COUNT), read by load._Walker._row without nodes.
+_COUNTS = re.compile(f"(?: *{PLAIN_COUNT} *,)* *{PLAIN_COUNT} *")
 
 
 def _quick(text: str, display: str, problems: list[Problem]) -> Node:

@@ -43,6 +43,17 @@ MAX_COUNT = 1_000_000_000  # 10 亿件
 MAX_AMOUNT = Decimal(100_000_000)  # 1 亿万元 = 1 万亿元
 _QUOTES = "\"'“”‘’「」"
 
+# A plain count: what a cell is nearly always written as, a whole number read with int() as it is —
+# 1 to 9 ASCII digits, nothing else (no sign, space, comma or full-width digit), so always below MAX_COUNT
+# and always accepted by number_problem. The one definition of it: `is_plain_count` for one text,
+# PLAIN_COUNT inside a larger pattern (source reads a `[1, 2, 3]` row of them without nodes).
+PLAIN_COUNT = "[0-9]{1,9}"
+
+
+def is_plain_count(text: str) -> bool:
+    """Whether `text` is a plain count (see PLAIN_COUNT): int(text) is then its value."""
+    return 0 < len(text) <= 9 and text.isascii() and text.isdigit()
+
 
 def read_number(text: str, kind: str) -> Number:
     """The value of a text that `number_problem` accepted."""
