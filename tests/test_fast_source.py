@@ -338,3 +338,18 @@ def test_quick_nfkc_is_nfkc():
     texts += ["".join(rng.choice(pool) for _ in range(rng.randint(1, 40))) for _ in range(5000)]
     for text in texts:
         assert nfkc(text) == unicodedata.normalize("NFKC", text), ascii(text)
+
+
+def test_display_name_at_the_root_and_with_a_double_slash(tmp_path, monkeypatch):
+    """The one display_name (text compared, no pathlib case left) at the root folder, where the folder
+    already ends in "/", and for paths starting with "//", which pathlib keeps apart from "/"."""
+    (tmp_path / "a.yaml").write_text("a: 1\n", encoding="utf-8")
+    paths = ["etc/hostname", "/etc/hostname", "//etc/hostname", "///etc/hostname", "/", "//", ".", "..",
+             str(tmp_path / "a.yaml"), "/" + str(tmp_path / "a.yaml"), "//" + str(tmp_path / "a.yaml")]
+    for folder in ("/", str(tmp_path)):
+        monkeypatch.chdir(folder)
+        for path in paths:
+            assert source.display_name(Path(path)) == _display_name_by_pathlib(Path(path)), (folder, path)
+    monkeypatch.chdir("/")
+    assert source.display_name(Path("/etc/hostname")) == "etc/hostname"
+    assert source.display_name(Path("/")) == "."

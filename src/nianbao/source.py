@@ -99,26 +99,20 @@ class SourceFile:
 
 
 def display_name(path: Path) -> str:
-    """The path as shown in messages: relative to the working directory when possible."""
-    cwd = resolved_path(Path.cwd())
-    folder = str(cwd)
-    if folder != "/":
-        # Said by cutting strings (once per office), as `relative_to` below would for these normalised
-        # absolute paths; a path starting with "//" (kept so by POSIX and pathlib) is left to pathlib.
-        absolute = os.path.abspath(path)
-        if not absolute.startswith("//"):
-            if absolute == folder or absolute.startswith(folder + "/"):
-                return absolute[len(folder) + 1 :] or "."
-            resolved = str(resolved_path(path))  # a symlink keeps the name it was given: tried second
-            if not resolved.startswith("//"):
-                if resolved == folder or resolved.startswith(folder + "/"):
-                    return resolved[len(folder) + 1 :] or "."
-                return str(path)
-    for candidate in (Path(os.path.abspath(path)), resolved_path(path)):  # a symlink keeps the name it was given
-        try:
-            return str(candidate.relative_to(cwd))
-        except ValueError:
+    """The path as shown in messages: relative to the working directory when possible (tried as given,
+    then resolved: a symlink keeps the name it was given), else as given. Compared as text, as
+    `Path.relative_to` would compare these normalised absolute paths: a path starting with exactly "//"
+    (kept so by POSIX and pathlib) is under a folder only if that folder starts with "//" too."""
+    folder = str(resolved_path(Path.cwd()))
+    inside = folder if folder.endswith("/") else folder + "/"
+    double = folder.startswith("//") and not folder.startswith("///")
+    for candidate in (os.path.abspath(path), str(resolved_path(path))):
+        if (candidate.startswith("//") and not candidate.startswith("///")) != double:
             continue
+        if candidate == folder:
+            return "."
+        if candidate.startswith(inside):
+            return candidate[len(inside) :]
     return str(path)
 
 
