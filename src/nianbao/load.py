@@ -505,7 +505,7 @@ class _Walker:
 
     def _table(self, table: Table, node: Node | None) -> None:
         """Fill every cell of `table`: given values, 0 for left-out cells, None for left-out totals."""
-        layout = _layout(table)
+        layout = _layout(self.spec, table)
         cells = self.report.cells
         cells.update(zip(layout.default_keys, map(Cell, layout.default_values), strict=True))  # in order
         if node is None or node.is_empty():
@@ -731,17 +731,12 @@ class _TableLayout:
         self.counting_rows = {row.id for row in table.rows if all(c.kind == "count" for c in row.columns)}
 
 
-_LAYOUTS: dict[int, _TableLayout] = {}
-
-
-def _layout(table: Table) -> _TableLayout:
-    """The table's layout, made on first use; keyed by identity (a template is read once per process and
-    its tables never change), checked against the table itself so a reused id is never mistaken."""
-    layout = _LAYOUTS.get(id(table))
-    if layout is None or layout.table is not table:
-        if len(_LAYOUTS) > 4096:  # many templates read in one process (tests): start again
-            _LAYOUTS.clear()
-        layout = _LAYOUTS[id(table)] = _TableLayout(table)
+def _layout(spec: Spec, table: Table) -> _TableLayout:
+    """The table's layout, made on first use and kept on the spec (a template is read once per process);
+    checked against the table itself, so a table replaced on the spec gets a layout of its own."""
+    layout = spec.layouts.get(table.id)
+    if not isinstance(layout, _TableLayout) or layout.table is not table:
+        layout = spec.layouts[table.id] = _TableLayout(table)
     return layout
 
 

@@ -252,6 +252,13 @@ class Spec:
     tables: list[Table]
     rules: list[Rule]
     defaults: dict[str, Any]
+    # What a reader makes once per template table instead of once per office (load._TableLayout), by table
+    # id; made on first use, checked against the table itself, and never pickled (see __getstate__).
+    layouts: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The layouts hold lookups keyed by the identity of objects of this process: made again after loading.
+        return {**self.__dict__, "layouts": {}}
 
     def table(self, table_id: str) -> Table:
         for table in self.tables:
