@@ -47,15 +47,9 @@ def quoted_number(text: str) -> int | None:
 
 def _sum(report: ReportData, refs: list[CellRef]) -> tuple[Number, bool]:
     """The sum of the referenced cells, and whether all of them could be read."""
-    total: Number = 0
-    readable = True
-    for table_id, row_ref, column in refs:
-        table = report.spec.table(table_id)
-        for row in table.expand_rows([row_ref]):
-            key = (table_id, row.id, column)
-            readable = readable and key not in report.invalid_cells
-            total += report.value(*key)
-    return total, readable
+    keys = [(table_id, row.id, column) for table_id, row_ref, column in refs
+            for row in report.spec.table(table_id).expand_rows([row_ref])]
+    return report.sum_of(keys), not any(key in report.invalid_cells for key in keys)
 
 
 def describe(report: ReportData, refs: list[CellRef]) -> str:
