@@ -65,7 +65,7 @@ def absent_table_problem(report: ReportData, table_id: str, rule_ids: list[str])
         f"{table_id}「{table.key}」待补：数据文件中写作“{ABSENT_TABLE}”（原报告中没有这张表）{skipped}",
         f"按实际数据填写这张表，写好后删去“{ABSENT_TABLE}”；缺表的报告不能生成",
         PENDING_RULE,
-        kind=Kind.PENDING_TABLE,
+        kind=Kind.PENDING,
     )
 
 

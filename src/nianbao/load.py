@@ -635,7 +635,7 @@ class _Walker:
                 self.problems.append(
                     warning(node.location, f"{row.table}「{row.display}」行待补：有导入时没有读出的数（写作“{PLACEHOLDER}”）",
                             f"对照原报告填写这些数，写好后删去“{PLACEHOLDER}”；有待补的数时不能生成报告", PENDING_RULE,
-                            kind=Kind.PENDING_TABLE)
+                            kind=Kind.PENDING)
                 )
             return
         value = self._number(node, subject, column.kind)
