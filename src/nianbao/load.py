@@ -38,12 +38,10 @@ from .spec import (
 from .totals import compute_totals
 from .values import (
     Number,
-    certain_number,
     clean_text,
     full_width_enumeration,
     is_plain_count,
-    number_problem,
-    read_number,
+    read_cell,
 )
 
 TEMPLATE_KEY = "模板"
@@ -638,26 +636,20 @@ class _Walker:
                             kind=Kind.PENDING)
                 )
             return
-        value = self._number(node, subject, column.kind)
-        if value is None and node.kind == "scalar" and not node.is_empty():
-            # Reported already; when the intended number is certain (１２, 12件, 1,234) the balance rules
-            # use it, so every other mistake shows in the same round.
-            value = certain_number(node.text, column.kind)
+        if node.kind != "scalar":
+            value: Number | None = None
+            problem: Problem | None = error(node.location, f"{subject}应为一个数，实际是{node.describe()}",
+                                            "填写一个数字，如 0")
+        else:
+            # When the text is wrong but the intended number is certain (１２, 12件, 1,234), the balance
+            # rules use it, so every other mistake shows in the same round (the problem is reported).
+            value, problem = read_cell("" if node.is_empty() else node.text, node.location, subject, column.kind)
+        if problem is not None:
+            self.problems.append(problem)
         if value is not None:
             self.report.cells[key] = Cell(value, node.location)
         else:
             self.report.invalid_cells.add(key)
-
-    def _number(self, node: Node, subject: str, kind: str) -> Number | None:
-        if node.kind != "scalar":
-            problem: Problem | None = error(node.location, f"{subject}应为一个数，实际是{node.describe()}",
-                                            "填写一个数字，如 0")
-        else:
-            problem = number_problem("" if node.is_empty() else node.text, node.location, subject, kind)
-        if problem is not None:
-            self.problems.append(problem)
-            return None
-        return read_number(node.text, kind)
 
 
 def _ascii_digits(text: str) -> str | None:
