@@ -353,3 +353,20 @@ def test_display_name_at_the_root_and_with_a_double_slash(tmp_path, monkeypatch)
     monkeypatch.chdir("/")
     assert source.display_name(Path("/etc/hostname")) == "etc/hostname"
     assert source.display_name(Path("/")) == "."
+
+
+def test_quick_reader_folds_each_key_once_as_normalize_label_does():
+    """The quick reader keeps each plain key with its folded form (one fold per key per process): keys
+    equal once folded are still the same key, told as libyaml's reading tells it."""
+    from nianbao.spec import normalize_label
+
+    text = "表三:\n  行政 许可: 1\n  行政许可: 2\n  （二）部分公开: 3\n  (二)部分公开: 4\n"
+    problems: list = []
+    root = source._quick(text, "x.yaml", problems)
+    for name in ("行政 许可", "行政许可", "（二）部分公开", "(二)部分公开"):
+        assert source._PLAIN_KEYS[name] == normalize_label(name)
+    assert [k.text for k, _ in root.items[0][1].items] == ["行政 许可", "（二）部分公开"]
+    assert len(problems) == 2 and all("重复出现" in p.message for p in problems)
+    again: list = []
+    source._quick(text, "x.yaml", again)  # from the kept folds: the same verdict
+    assert [p.message for p in again] == [p.message for p in problems]

@@ -469,7 +469,8 @@ _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _NOT_IN_KEY = frozenset("#:[]{},'\"\\")
 _NOT_IN_ITEM = frozenset("#:[]{},'\"\\")
 _NOT_IN_TEXT = frozenset("[]{}\\")
-_PLAIN_KEYS: set[str] = set()  # keys the quick reader has found plain, in this process
+# Keys the quick reader has found plain, in this process, each with its folded form (normalize_label).
+_PLAIN_KEYS: dict[str, str] = {}
 # A `[1, 2, 3]` row of plain counts only (values.PLAIN_COUNT), read by load._Walker._row without nodes.
 _COUNTS = re.compile(f"(?: *{PLAIN_COUNT} *,)* *{PLAIN_COUNT} *")
 
@@ -538,12 +539,13 @@ def _quick(text: str, display: str, problems: list[Problem]) -> Node:
                 raise _Unusual
             colon = len(stripped) - 1
         name = stripped[:colon]
-        if name not in _PLAIN_KEYS:  # the keys of a template repeat in every office: each judged once
+        folded = _PLAIN_KEYS.get(name)
+        if folded is None:  # the keys of a template repeat in every office: each judged and folded once
             if not name or name[0] in _INDICATORS or name[-1] == " " or not _NOT_IN_KEY.isdisjoint(name):
                 raise _Unusual
             if len(_PLAIN_KEYS) > 4096:
                 _PLAIN_KEYS.clear()
-            _PLAIN_KEYS.add(name)
+            folded = _PLAIN_KEYS[name] = normalize_label(name)
         key = Node("scalar", location, name, None)
         rest = stripped[colon + 1 :].lstrip(" ")
         if not rest or rest[0] == "#":
@@ -592,7 +594,6 @@ def _quick(text: str, display: str, problems: list[Problem]) -> Node:
             if ": " in rest or rest.endswith(":") or not _NOT_IN_TEXT.isdisjoint(rest) or len(rest) > MAX_TEXT_CHARS:
                 raise _Unusual
             value = Node("scalar", location, rest, None)
-        folded = normalize_label(name)
         if folded in top_seen:
             _key_accepted(key, top_seen, problems)  # says that the key is there already
         else:  # what _key_accepted does for a new key, inlined: this runs for every line of a district
