@@ -24,7 +24,7 @@ import yaml
 
 from .errors import FileTrouble
 from .problems import Location, Problem, error, warning
-from .spec import normalize_label, resolved_path
+from .spec import normalize_label, resolved_text
 from .values import PLAIN_COUNT, clean_text
 from .wordml import not_a_docx_reason
 
@@ -103,10 +103,13 @@ def display_name(path: Path) -> str:
     then resolved: a symlink keeps the name it was given), else as given. Compared as text, as
     `Path.relative_to` would compare these normalised absolute paths: a path starting with exactly "//"
     (kept so by POSIX and pathlib) is under a folder only if that folder starts with "//" too."""
-    folder = str(resolved_path(Path.cwd()))
+    folder = resolved_text(os.getcwd())  # texts, not Paths: asked for every office
     inside = folder if folder.endswith("/") else folder + "/"
     double = folder.startswith("//") and not folder.startswith("///")
-    for candidate in (os.path.abspath(path), str(resolved_path(path))):
+    absolute = os.path.abspath(path)
+    for candidate in (absolute, None):
+        if candidate is None:  # the resolved path, looked for (a system call) only when needed
+            candidate = resolved_text(path)
         if (candidate.startswith("//") and not candidate.startswith("///")) != double:
             continue
         if candidate == folder:
