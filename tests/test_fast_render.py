@@ -41,6 +41,25 @@ def test_zip_writer_gives_the_bytes_of_zipfile(level):
     assert write_zip([pack_member(name, data, level) for name, data in members]) == buffer.getvalue()
 
 
+def test_packed_member_carries_its_headers_so_write_zip_builds_none(monkeypatch):
+    """A template's fixed members get their zip headers once, when packed: writing a report only copies them
+    (no per-process header cache to be wiped by the members that change in every report)."""
+    from nianbao import zippack
+
+    assert not hasattr(zippack, "_HEADERS")
+    member = pack_member("word/styles-once.xml", b"<styles/>" * 40)
+    expected = write_zip([member])
+
+    def no_headers(*args: object) -> None:
+        raise AssertionError("write_zip built a header again")
+
+    monkeypatch.setattr(zippack, "_headers", no_headers)
+    monkeypatch.setattr(zippack, "ZipInfo", no_headers)
+    assert write_zip([member]) == expected
+    with zipfile.ZipFile(io.BytesIO(expected)) as archive:
+        assert archive.read("word/styles-once.xml") == b"<styles/>" * 40
+
+
 def _offices() -> list[Path]:
     return [office.path for office in find_offices([SEED_DATA.parent])[0]]
 
@@ -266,12 +285,17 @@ _SKELETON_VALUES = ["", "x", "p", "-", "--", "a b", "&", "&amp", ";", "]", "]]",
 
 
 def test_the_skeleton_check_passes_only_what_expat_passes():
-    """The cheap check of a render (CompiledTemplate._skeleton_ok) is as strict as expat on the whole
-    document: whatever it lets through, expat accepts; and it does let the ordinary cases through."""
+    """The cheap check of a render (CompiledTemplate._checked_skeleton) is as strict as expat on the whole
+    document: whatever it lets through, expat accepts; and it does let the ordinary cases through. The running
+    functions are tested: the check, the body encoded by the skeleton's cut and the text filled in by its plan."""
     import jinja2
 
-    from nianbao.render import _encoded_body, _finished_body, _render_chunks
+    from nianbao import render
+    from nianbao.render import _encoded_body, _fill_plan, _render_chunks
 
+    for gone in ("_skeleton_ok", "_skeleton", "_planned_text"):  # test-only wrappers, removed
+        assert not hasattr(CompiledTemplate, gone)
+    assert not hasattr(render, "_finished_body")
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
     head = "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n<w:document xmlns:w=\"urn:w\">"
     tail = "</w:document>"
@@ -279,35 +303,80 @@ def test_the_skeleton_check_passes_only_what_expat_passes():
     for body in _SKELETON_BODIES:
         template = env.from_string(body)
         compiled = CompiledTemplate.__new__(CompiledTemplate)
-        compiled._head, compiled._tail, compiled._skeletons = head, tail, {}
+        compiled._head, compiled._tail, compiled._skeletons, compiled._encoded = head, tail, {}, {}
         compiled._unescape_markers = False
         for value in _SKELETON_VALUES:
             for context in ({"v": value, "xs": [value]}, {"v": value, "xs": [value, "y", value]}):
                 chunks = _render_chunks(template, context, "t")
-                if compiled._skeleton_ok(chunks):
+                found = compiled._checked_skeleton(chunks)
+                if found is not None:
                     passed += 1
                     document = head + compiled._finish_part("".join(chunks)) + tail
                     ensure_well_formed(document.encode("utf-8"))  # never raises where the skeleton passed
                     # The clean-up by the skeleton's cut (made on its first render) is the whole one.
-                    found = compiled._checked_skeleton(chunks)
-                    assert found is not None
                     if found[2] is not False:
                         cut_at += found[2] is not None
-                        assert head + _finished_body(chunks, found[2]) + tail == document
-                        assert b"".join(_encoded_body(chunks, found[2])) == _finished_body(chunks, found[2]).encode()
-                    plan = compiled._skeleton(chunks)
-                    if plan:  # the text read by the skeleton's plan is the text read off the document
+                        assert head + b"".join(_encoded_body(chunks, found[2])).decode("utf-8") + tail == document
+                        # … and so it is with the template's text encoded once (looked up, not encoded again).
+                        assert compiled._encoded and b"".join(_encoded_body(chunks, found[2], compiled._encoded)) \
+                            == b"".join(_encoded_body(chunks, found[2]))
+                    if found[0]:  # the text read by the skeleton's plan is the text read off the document
                         planned += 1
-                        assert compiled._planned_text(plan, chunks) == fast_visible_text(document)
+                        assert _fill_plan(found[1], found[3]) == fast_visible_text(document)
     assert passed > 100 and planned > 100 and cut_at > 50
     # The bundled template's ordinary render takes the cheap check and reads its text by the plan.
     result = check_file(SEED_DATA)
     assert result.report is not None
     compiled = CompiledTemplate(result.report.spec.docx)
     chunks = _render_chunks(compiled._body, build_context(result.report), "t")
-    plan = compiled._skeleton(chunks)
-    assert plan
-    assert compiled._planned_text(plan, chunks) == fast_visible_text(compiled.render_xml(build_context(result.report)))
+    found = compiled._checked_skeleton(chunks)
+    assert found is not None and found[0]
+    assert _fill_plan(found[1], found[3]) == fast_visible_text(compiled.render_xml(build_context(result.report)))
+
+
+def test_the_table_plans_give_the_context_of_the_cell_by_cell_walk():
+    """build_context walks each table by a plan made once per table (render._table_plan): the same context as
+    walking the spec's rows, columns and groups for every report; a table whose rows change gets a new plan."""
+    import dataclasses
+
+    from nianbao.render import _table_plan
+    from nianbao.values import format_number
+
+    result = check_file(SEED_DATA)
+    assert result.report is not None
+    report = result.report
+    context = build_context(report)
+    for table in report.spec.tables:
+        rows = {row.id: {"名称": row.label, **{c.id: format_number(report.value(table.id, row.id, c.id))
+                                               for c in row.columns}} for row in table.rows}
+        groups = {g.id: {"名称": g.label, "行": [rows[r.id] for r in table.rows if r.group == g.id]}
+                  for g in table.groups}
+        assert context[table.id] == {"行": rows, "组": groups, "分组": list(groups.values())}
+    table = report.spec.tables[0]
+    assert _table_plan(table) is _table_plan(table)  # made once
+    fewer = dataclasses.replace(table, rows=table.rows[:2])
+    assert [row_id for row_id, _, _ in _table_plan(fewer)[1]] == [row.id for row in table.rows[:2]]
+    fewer.rows = list(table.rows[:1])  # the rows replaced: planned again
+    assert [row_id for row_id, _, _ in _table_plan(fewer)[1]] == [table.rows[0].id]
+
+
+def test_the_template_text_is_encoded_once_not_per_report():
+    """The bundled template's text chunks are encoded to UTF-8 when a skeleton is first checked; a report then
+    encodes only its values (and the few bytes before the listing cut), with the same document."""
+    from nianbao.render import _encoded_body, _render_chunks
+
+    result = check_file(SEED_DATA)
+    assert result.report is not None
+    compiled = CompiledTemplate(result.report.spec.docx)
+    context = build_context(result.report)
+    first = compiled.render_xml(context)
+    chunks = _render_chunks(compiled._body, context, "t")
+    texts = [c for c in chunks if type(c) is str]
+    assert texts and all(c in compiled._encoded for c in texts)
+    found = compiled._checked_skeleton(chunks)
+    assert found is not None and found[2] is not False
+    assert b"".join(_encoded_body(chunks, found[2], compiled._encoded)) == b"".join(_encoded_body(chunks, found[2]))
+    assert compiled.render_xml(context) == first
 
 
 def test_dict_lookup_shortcut_gives_what_jinja_gives():
@@ -323,6 +392,26 @@ def test_dict_lookup_shortcut_gives_what_jinja_gives():
     for missing in ("{{ d.zz }}", "{{ d.a.zz }}"):
         with pytest.raises(jinja2.UndefinedError):
             template_cache.environment({"t": missing}).get_template("t").render(context)
+
+
+def test_dict_lookup_shortcut_takes_a_type_error_as_jinja_does():
+    """The TypeError in _Environment.getattr's except is reachable (so kept): a dict key whose comparison raises
+    it (met by `attr` filters and, with another Jinja series, by every `a.b`) gives Jinja's undefined, not the error."""
+    import jinja2
+
+    from nianbao import template_cache
+
+    class Key:
+        def __hash__(self) -> int:
+            return hash("a")
+
+        def __eq__(self, other: object) -> bool:
+            raise TypeError("not comparable")
+
+    odd = {Key(): 1}
+    ours = template_cache.environment({}).getattr(odd, "a")
+    assert isinstance(ours, jinja2.Undefined)
+    assert type(ours) is type(jinja2.Environment(undefined=jinja2.StrictUndefined).getattr(odd, "a"))
 
 
 class _Named(dict):  # a dict subclass keeps Jinja's own order (attribute first)

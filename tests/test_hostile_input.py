@@ -433,6 +433,63 @@ def test_the_overwrite_check_is_repeated_just_before_the_rename(tmp_path, monkey
     assert not [p for p in target.parent.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_a_folder_appearing_before_the_rename_is_said_as_a_folder(tmp_path, monkeypatch):
+    from nianbao import build_file
+    from nianbao import render as render_module
+    from nianbao.errors import FileTrouble, OutputProtected
+
+    _, target = build_file(DISTRICT / "安宁街道.yaml", tmp_path / "out")
+    render = render_module.render_report
+
+    def render_while_a_folder_appears(report, report_dir):
+        data = render(report, report_dir=report_dir)
+        target.unlink()
+        target.mkdir()  # someone makes a folder under the report's name during rendering
+        return data
+
+    monkeypatch.setattr(render_module, "render_report", render_while_a_folder_appears)
+    try:
+        build_file(DISTRICT / "安宁街道.yaml", tmp_path / "out")
+    except OutputProtected as wrong:
+        raise AssertionError(f"a folder said as an edited or foreign file: {wrong.message}") from None
+    except FileTrouble as trouble:
+        assert "输出路径是一个文件夹，不能用文件替换它" in trouble.message
+    else:
+        raise AssertionError("a folder in the way was not said")
+    assert target.is_dir()
+    from nianbao.guard import OutputState, output_state
+
+    assert output_state(target) is OutputState.FOLDER
+    assert not [p for p in target.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_the_guard_reads_only_the_properties_of_a_foreign_docx(tmp_path, monkeypatch):
+    """A .docx without nianbao's properties is foreign: its other parts are never inflated."""
+    from docx import Document
+
+    from nianbao import guard
+    from nianbao.guard import OutputState, output_state
+
+    inflated: list[list[str]] = []
+    real = guard.read_zip_parts
+
+    def recorded(*args, **kwargs):
+        parts = real(*args, **kwargs)
+        inflated.append(sorted(parts))
+        return parts
+
+    monkeypatch.setattr(guard, "read_zip_parts", recorded)
+    foreign = tmp_path / "foreign.docx"
+    Document().save(str(foreign))
+    assert output_state(foreign) is OutputState.FOREIGN
+    assert inflated == [[]]  # python-docx writes no docProps/custom.xml: nothing else is inflated
+    inflated.clear()
+    ours = _built(tmp_path)
+    assert output_state(ours) is OutputState.UNCHANGED  # ours: then every part, for the package fingerprint
+    assert len(inflated) == 1 and "docProps/custom.xml" in inflated[0] and len(inflated[0]) > 10
+    assert output_state(tmp_path) is OutputState.FOLDER
+
+
 def test_os_errors_are_said_in_chinese_with_their_cause(tmp_path, monkeypatch):
     import errno
     import os

@@ -8,13 +8,23 @@ unless the caller forces it.
 
 from __future__ import annotations
 
+import stat
+from collections.abc import Iterable
 from enum import Enum
 from pathlib import Path
 
 from .errors import FileTrouble, OutputProtected
-from .provenance import CUSTOM_PROPERTIES_PART, content_hash, package_hash, provenance_in
+from .provenance import (
+    CUSTOM_PROPERTIES_PART,
+    Provenance,
+    content_hash,
+    package_hash,
+    provenance_in,
+)
 from .source import display_name, read_bytes
 from .wordml import MAX_DOCX_BYTES, read_zip_parts
+
+DOCUMENT = "word/document.xml"
 
 
 class OutputState(Enum):
@@ -22,25 +32,39 @@ class OutputState(Enum):
     UNCHANGED = "unchanged"  # ours, exactly as generated: may be regenerated
     EDITED = "edited"  # ours, but changed since it was generated
     FOREIGN = "foreign"  # not made by nianbao (or its properties were removed)
+    FOLDER = "folder"  # a folder stands where the file goes: nothing can replace it
 
 
 def output_state(target: Path) -> OutputState:
     """What is at `target` now, as far as overwriting it is concerned."""
-    if not target.exists():
+    try:
+        mode = target.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):  # what Path.exists() takes for "nothing there"
         return OutputState.NEW
+    if stat.S_ISDIR(mode):
+        return OutputState.FOLDER
     import zipfile  # only with an existing output: `check` starts without zipfile
 
     try:
         # Bounded, and never from a FIFO or a device (a FileTrouble, so FOREIGN: nothing nianbao made).
         data = read_bytes(target, display_name(target), what="Word 文档", limit=MAX_DOCX_BYTES)
-        parts = read_zip_parts(data)  # each part inflated once, within the bounds
-        provenance = provenance_in(parts.get(CUSTOM_PROPERTIES_PART, b""))
+        found: list[Provenance | None] = []
+
+        def after_the_properties(custom: bytes) -> Iterable[str] | None | bool:
+            # The properties first: a file without them is foreign, and its other parts are never inflated.
+            found.append(provenance_in(custom))
+            if found[0] is None:
+                return False
+            return None if found[0].package_hash else [DOCUMENT]
+
+        parts = read_zip_parts(data, first=CUSTOM_PROPERTIES_PART, then=after_the_properties)  # each part once
+        provenance = found[0]
         if provenance is None:
             return OutputState.FOREIGN
         if provenance.package_hash:
             same = package_hash(parts) == provenance.package_hash
         elif provenance.content_hash:
-            same = content_hash(parts.get("word/document.xml", b"")) == provenance.content_hash
+            same = content_hash(parts.get(DOCUMENT, b"")) == provenance.content_hash
         else:
             return OutputState.FOREIGN
     except (OSError, zipfile.BadZipFile, KeyError, ValueError, RuntimeError, NotImplementedError,
@@ -52,9 +76,13 @@ def output_state(target: Path) -> OutputState:
 
 
 def ensure_replaceable(target: Path, force: bool = False) -> OutputState:
-    """Raise `OutputProtected` unless `target` is new, unchanged since generation, or `force` is set
-    (a folder in its place is write.ensure_writable_name's to say)."""
+    """Raise `OutputProtected` unless `target` is new, unchanged since generation, or `force` is set; raise
+    FileTrouble when a folder stands there (found by write.ensure_writable_name first, but one may appear
+    before the rename: it is said as a folder, not as an edited or foreign file)."""
     state = output_state(target)
+    if state is OutputState.FOLDER:
+        # The words of write.ensure_writable_name (a module of the same floor: it cannot be imported here).
+        raise FileTrouble("输出路径是一个文件夹，不能用文件替换它；请换一个输出文件名，或删去（改名）这个文件夹", display_name(target))
     if force or state in (OutputState.NEW, OutputState.UNCHANGED):
         return state
     if state is OutputState.EDITED:

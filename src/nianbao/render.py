@@ -36,7 +36,7 @@ from .provenance import (
     sha256_files,
     text_hash,
 )
-from .spec import Spec
+from .spec import Group, Row, Spec, Table
 from .values import format_number
 from .wordml import W_NS, fonts_used, read_zip_parts, restore_font_fallbacks
 from .zippack import REPORT_LEVEL, PackedMember, pack_member, write_zip
@@ -70,24 +70,47 @@ def build_context(report: ReportData) -> dict[str, Any]:
             else:
                 context[name] = _texts(report.paragraphs.get(name, []))
     cells = report.cells
-    for table in spec.tables:
+    for table_id, row_plans, group_plans in map(_table_plan, spec.tables):
         rows: dict[str, dict[str, str]] = {}
-        for row in table.rows:
-            values = {"名称": row.label}
-            for column in row.columns:
+        for row_id, label, columns in row_plans:
+            values = {"名称": label}
+            for column_id, key in columns:
                 # report.value and format_number, without two calls per cell: a count prints as str(int).
-                number = cells[(table.id, row.id, column.id)].value
-                if type(number) is int:
-                    values[column.id] = str(number)
-                else:
-                    values[column.id] = format_number(report.value(table.id, row.id, column.id))
-            rows[row.id] = values
+                number = cells[key].value
+                values[column_id] = str(number) if type(number) is int else format_number(report.value(*key))
+            rows[row_id] = values
         groups = {
-            group.id: {"名称": group.label, "行": [rows[r.id] for r in table.rows if r.group == group.id]}
-            for group in table.groups
+            group_id: {"名称": label, "行": [rows[r] for r in members]} for group_id, label, members in group_plans
         }
-        context[table.id] = {"行": rows, "组": groups, "分组": list(groups.values())}
+        context[table_id] = {"行": rows, "组": groups, "分组": list(groups.values())}
     return context
+
+
+# A table's rows, columns and groups as build_context walks them: (row id, label, ((column id, cell key), …))
+# and (group id, label, member row ids).
+_TablePlan = tuple[str, tuple[tuple[str, str, tuple[tuple[str, tuple[str, str, str]], ...]], ...],
+                   tuple[tuple[str, str, tuple[str, ...]], ...]]
+_TABLE_PLANS: dict[int, tuple[Table, list[Row], int, list[Group], int, _TablePlan]] = {}
+
+
+def _table_plan(table: Table) -> _TablePlan:
+    """What build_context reads of `table`, made once per table (not per cell of every report): kept while the
+    table holds the same row and group lists (as Table.all_columns keeps its columns), made again otherwise."""
+    kept = _TABLE_PLANS.get(id(table))
+    if (kept is not None and kept[0] is table and kept[1] is table.rows and kept[2] == len(table.rows)
+            and kept[3] is table.groups and kept[4] == len(table.groups)):
+        return kept[5]
+    plan: _TablePlan = (
+        table.id,
+        tuple((row.id, row.label, tuple((column.id, (table.id, row.id, column.id)) for column in row.columns))
+              for row in table.rows),
+        tuple((group.id, group.label, tuple(r.id for r in table.rows if r.group == group.id))
+              for group in table.groups),
+    )
+    if len(_TABLE_PLANS) >= 64:
+        _TABLE_PLANS.clear()
+    _TABLE_PLANS[id(table)] = (table, table.rows, len(table.rows), table.groups, len(table.groups), plan)
+    return plan
 
 
 def jinja_environment() -> jinja2.Environment:
@@ -141,8 +164,11 @@ class CompiledTemplate:
         self._fix_tables: bool = prepared["fix_tables"]
         self._unescape_markers: bool = prepared["unescape_markers"]
         self._skeleton_checkable = not self._fix_tables and not self._unescape_markers
-        # Skeleton → False, or its text plan (see _skeleton).
+        # Skeleton → False, or its text plan (see _checked_skeleton).
         self._skeletons: dict[tuple[Any, ...], tuple[tuple[str | int, ...], str, _Cut] | bool] = {}
+        # The UTF-8 of the template's own text chunks (the same strings in every render, ~120 KB of a report's
+        # document): encoded once, when a skeleton is first checked, not once per report (see _encoded_body).
+        self._encoded: dict[str, bytes] = {}
         # Paragraph texts can be read off the rendered string (see fast_visible_text) unless the body
         # nests paragraphs (text boxes) or holds alternative content: then the slower lxml reading is used.
         self._flat_text = (
@@ -194,9 +220,11 @@ class CompiledTemplate:
             xml = _resolve_listing(xml, last)
         return xml
 
-    def _skeleton_ok(self, chunks: list[str]) -> bool:
-        """True if the body Jinja rendered as `chunks` is known well-formed without parsing it again: as
-        strict as expat on the whole document (ensure_well_formed), and used only where that is proven.
+    def _checked_skeleton(self, chunks: list[str]) -> tuple[tuple[str | int, ...], str, _Cut, str] | None:
+        """The skeleton's text plan (see _text_plan; empty if it has none), the plan as a format string (see
+        _plan_format), where the tab and newline clean-up ends (see _listing_cut) and the non-empty values joined
+        by "\x00"; None unless the body Jinja rendered as `chunks` is known well-formed without parsing it
+        again: as strict as expat on the whole document (ensure_well_formed), and used only where that is proven.
 
         Jinja yields the template's own text as `str` and every `{{ value }}` as the `Markup` autoescape
         made of it. The skeleton keeps the template text (and empty values) literally and stands for each
@@ -214,19 +242,7 @@ class CompiledTemplate:
         `<`, `>`, `]` or bare `&` it cannot start or complete a tag, a reference or `]]>`. The clean-up
         finds paragraphs, runs and texts by their tags, which a value cannot contain, so it changes the
         same tabs and newlines in the same elements in both. A value that is not plain, or a skeleton that
-        fails, sends the whole document to expat."""
-        return self._skeleton(chunks) is not None
-
-    def _skeleton(self, chunks: list[str]) -> tuple[str | int, ...] | None:
-        """None unless `chunks` pass the skeleton check (_skeleton_ok); else the skeleton's text plan (see
-        _text_plan), empty if it has none."""
-        found = self._checked_skeleton(chunks)
-        return None if found is None else found[0]
-
-    def _checked_skeleton(self, chunks: list[str]) -> tuple[tuple[str | int, ...], str, _Cut, str] | None:
-        """_skeleton's plan, with the plan as a format string (see _plan_format), where the tab and newline
-        clean-up ends (see _listing_cut) and the non-empty values joined by "\x00"; None if the skeleton
-        check fails.
+        fails, sends the whole document to expat.
 
         The verdict is cached under a key that tells apart every two renders whose skeletons differ, made
         without a Python step per chunk: the template's text chunks, where the values stand, which are
@@ -254,6 +270,7 @@ class CompiledTemplate:
             if verdict:
                 plan = self._text_plan(chunks)
                 verdict = (plan, _plan_format(plan), _listing_cut(chunks))
+                self._encoded.update((c, c.encode("utf-8")) for c in chunks if type(c) is str and c not in self._encoded)
             if len(self._skeletons) >= _SKELETONS_KEPT:
                 self._skeletons.clear()
             self._skeletons[key] = verdict
@@ -290,12 +307,6 @@ class CompiledTemplate:
                      for p in _STAND_IN_SPLIT.split(text) if p)
         return plan or ("",)
 
-    def _planned_text(self, plan: tuple[str | int, ...], chunks: list[str]) -> str:
-        """fast_visible_text of the document rendered as `chunks`, by the skeleton's plan (_text_plan)."""
-        found = self._checked_skeleton(chunks)
-        assert found is not None and found[0] == plan
-        return _fill_plan(found[1], found[3])
-
     def render_xml(self, context: dict[str, Any]) -> str:
         """The rendered word/document.xml; raises TemplateTrouble if it is not well-formed XML."""
         return self._render_document(context)[0].decode("utf-8")
@@ -303,14 +314,14 @@ class CompiledTemplate:
     def _render_document(self, context: dict[str, Any]) -> tuple[bytes, str]:
         """word/document.xml as bytes, checked to be well-formed, and its content fingerprint."""
         chunks = _render_chunks(self._body, context, self.path.name)
-        # The cheaper, equally strict check of the rendered body (see _skeleton_ok) is not used with the
+        # The cheaper, equally strict check of the rendered body (see _checked_skeleton) is not used with the
         # rare marker clean-up or table fix-up.
         found = self._checked_skeleton(chunks) if self._skeleton_checkable and self._flat_text else None
         head, tail = self._head, self._tail
         if found is not None and found[2] is not False:
             # Each chunk encoded and the bytes joined: one copy of the ~120 KB document, and no widening
             # of the template's ASCII text into the wider string a join with Chinese text makes.
-            xml = b"".join([head.encode("utf-8"), *_encoded_body(chunks, found[2]), tail.encode("utf-8")])
+            xml = b"".join([head.encode("utf-8"), *_encoded_body(chunks, found[2], self._encoded), tail.encode("utf-8")])
             if b"\r" not in xml:
                 if found[0]:
                     return xml, text_hash(_fill_plan(found[1], found[3]))
@@ -359,7 +370,7 @@ class CompiledTemplate:
         return write_zip(members)
 
 
-# See CompiledTemplate._skeleton_ok. A value is joined to the next one by "\x00" for one search.
+# See CompiledTemplate._checked_skeleton. A value is joined to the next one by "\x00" for one search.
 _HOLE_PROBE = "&amp; --"
 _NOT_PLAIN = re.compile("[\x01-\x08\x0b-\x1f<>\"'\\]\ud800-\udfff\ufffe\uffff]|&(?!(?:amp|lt|gt|#34|#39);)")
 _SKELETONS_KEPT = 256
@@ -396,7 +407,7 @@ def _listing_cut(chunks: list[str]) -> _Cut:
     It lies in the template's text (the end of a `</w:p>`, or the start), and for a skeleton that passed
     the check it is the same for every render with that skeleton: the clean-up finds paragraphs by their
     tags, which values cannot contain or change (they stand only in element content and attribute values,
-    see _skeleton_ok), and where the last tab or newline is the skeleton says (the template's text and the
+    see _checked_skeleton), and where the last tab or newline is the skeleton says (the template's text and the
     tabs and newlines of each value are part of it)."""
     body = "".join(chunks)
     last = max(body.rfind("\t"), body.rfind("\a"), body.rfind("\n"), body.rfind("\f"))
@@ -414,27 +425,24 @@ def _listing_cut(chunks: list[str]) -> _Cut:
     return False
 
 
-def _finished_body(chunks: list[str], cut: _Cut) -> str:
+def _encoded_body(chunks: list[str], cut: _Cut, encoded: dict[str, bytes] | None = None) -> list[bytes]:
     """`_finish_part("".join(chunks))` of a skeleton's chunks without marker clean-up, by its cut (see
-    _listing_cut): only the text before the cut is cleaned up. A render uses its encoded form
-    (_encoded_body); this string form is what the tests compare both with."""
-    if cut is None:
-        return "".join(chunks)
-    index, offset = cut  # type: ignore[misc]
-    chunk = chunks[index]
-    before = "".join(chunks[:index]) + chunk[:offset]
-    return "".join([_resolve_listing(before), chunk[offset:], *chunks[index + 1 :]])
+    _listing_cut), encoded in UTF-8 in pieces to be joined: only the text before the cut is cleaned up.
 
-
-def _encoded_body(chunks: list[str], cut: _Cut) -> list[bytes]:
-    """`_finished_body(chunks, cut)` encoded in UTF-8, in pieces to be joined."""
+    `encoded` holds the UTF-8 of chunks met before (the template's text): those are looked up, not encoded
+    again; a value, or text not held, is encoded (the same bytes: the encoding depends on the text alone)."""
     if cut is None:
-        return list(map(str.encode, chunks))
-    index, offset = cut  # type: ignore[misc]
-    chunk = chunks[index]
-    before = "".join(chunks[:index]) + chunk[:offset]
-    return [_resolve_listing(before).encode("utf-8"), chunk[offset:].encode("utf-8"),
-            *map(str.encode, chunks[index + 1 :])]
+        index, offset = -1, 0
+        before = b""
+    else:
+        index, offset = cut  # type: ignore[misc]
+        chunk = chunks[index]
+        before = _resolve_listing("".join(chunks[:index]) + chunk[:offset]).encode("utf-8") + chunk[offset:].encode()
+    rest = chunks[index + 1 :]
+    if encoded is None:
+        return [before, *map(str.encode, rest)]
+    get = encoded.get
+    return [before, *[get(c) or c.encode() for c in rest]]
 
 
 def _plan_format(plan: tuple[str | int, ...]) -> str:

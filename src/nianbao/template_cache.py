@@ -188,7 +188,7 @@ class _Environment(jinja2.Environment):
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
             try:
                 return obj[attribute]
-            except (KeyError, TypeError):
+            except (KeyError, TypeError):  # TypeError: a key whose __eq__ raises, as Jinja's getattr takes it
                 pass
         return super().getattr(obj, attribute)
 

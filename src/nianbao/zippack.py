@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zipfile import ZIP_DEFLATED, ZipInfo
 
 COMPRESS_LEVEL = 6
@@ -26,12 +26,25 @@ _END = struct.Struct("<4s4H2LH")
 
 @dataclass(frozen=True, slots=True)
 class PackedMember:
-    """One zip member, compressed: its name, CRC-32, sizes and deflated bytes."""
+    """One zip member, compressed: its name, CRC-32, sizes and deflated bytes.
+
+    Its local header and central directory record (cut in two around the member's offset) are built once, here: a
+    template's unchanging members are packed when the template is compiled, so each report only copies them.
+    """
 
     name: str
     crc: int
     size: int
     deflated: bytes
+    header: bytes = field(init=False, repr=False, compare=False)
+    record: bytes = field(init=False, repr=False, compare=False)
+    filename: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        header, record, filename = _headers(self.name, self.crc, self.size, len(self.deflated))
+        object.__setattr__(self, "header", header)
+        object.__setattr__(self, "record", record)
+        object.__setattr__(self, "filename", filename)
 
 
 def pack_member(name: str, data: bytes, level: int = COMPRESS_LEVEL) -> PackedMember:
@@ -50,10 +63,6 @@ def _encoded_name(name: str) -> tuple[bytes, int]:
 
 def _headers(name: str, crc: int, size: int, compress_size: int) -> tuple[bytes, bytes, bytes]:
     """A member's local header, and its central directory record cut in two around its offset."""
-    key = (name, crc, size, compress_size)
-    found = _HEADERS.get(key)
-    if found is not None:
-        return found
     info = ZipInfo(name, date_time=_DATE_TIME)
     info.compress_type = ZIP_DEFLATED
     info.CRC, info.file_size, info.compress_size = crc, size, compress_size
@@ -66,16 +75,9 @@ def _headers(name: str, crc: int, size: int, compress_size: int) -> tuple[bytes,
         flags, ZIP_DEFLATED, 0, date, crc, compress_size, size, len(filename),
         0, 0, 0, info.internal_attr, info.external_attr, 0,
     )
-    found = (header, central[:-4], filename)
-    if len(_HEADERS) >= _HEADERS_KEPT:
-        _HEADERS.clear()
-    _HEADERS[key] = found
-    return found
+    return header, central[:-4], filename
 
 
-# The headers of the members seen last: a template's unchanging members are the same in every report.
-_HEADERS: dict[tuple[str, int, int, int], tuple[bytes, bytes, bytes]] = {}
-_HEADERS_KEPT = 512
 _OFFSET = struct.Struct("<L")
 
 
@@ -85,10 +87,9 @@ def write_zip(members: list[PackedMember]) -> bytes:
     central: list[bytes] = []
     offset = 0
     for member in members:
-        header, record, filename = _headers(member.name, member.crc, member.size, len(member.deflated))
-        chunks += [header, member.deflated]
-        central += [record, _OFFSET.pack(offset), filename]
-        offset += len(header) + len(member.deflated)
+        chunks += [member.header, member.deflated]
+        central += [member.record, _OFFSET.pack(offset), member.filename]
+        offset += len(member.header) + len(member.deflated)
     directory = b"".join(central)
     end = _END.pack(b"PK\005\006", 0, 0, len(members), len(members), len(directory), offset, 0)
     return b"".join(chunks) + directory + end
