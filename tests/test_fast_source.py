@@ -370,3 +370,40 @@ def test_quick_reader_folds_each_key_once_as_normalize_label_does():
     again: list = []
     source._quick(text, "x.yaml", again)  # from the kept folds: the same verdict
     assert [p.message for p in again] == [p.message for p in problems]
+
+
+def _empty_by_lines(text: str) -> bool:
+    """load_source's emptiness test as it was written: only blank lines and comments."""
+    return not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
+
+
+def test_content_line_says_what_the_line_by_line_test_said():
+    import random
+
+    rng = random.Random(20)
+    alphabet = [" ", "  ", "\t", "\u3000", "\xa0", "#", "\n", "\n", "a", "键: 1", "# 注释", "\r", "\x0c"]
+    texts = ["", "\n", "#", " # x\n\n", "a", "\u3000a", "\u3000#", "#\nb", " \n \n#\n  x: 1\n"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(4000)]
+    for text in texts:
+        if "\r" in text or "\x0c" in text:
+            text = source.clean_text(text)  # as load_source has it: line breaks "\n", controls removed
+        assert (source._CONTENT_LINE.search(text) is None) == _empty_by_lines(text), repr(text)
+
+
+def test_a_plain_file_is_searched_once_for_what_cleaning_would_change(tmp_path, monkeypatch):
+    """A file without any character the quick reader leaves to libyaml (the usual file) is neither cleaned
+    nor searched again for control characters: none of them is in it. Any other file still is."""
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("基本信息:\n  机关: 安宁街道\n", encoding="utf-8")
+    calls: list[str] = []
+    for name in ("clean_text", "_control_characters"):
+        original = getattr(source, name)
+        monkeypatch.setattr(source, name, lambda *a, _f=original, _n=name: calls.append(_n) or _f(*a))
+    assert source.load_source(plain).root is not None
+    assert calls == []
+    for odd in ("\r\n", "\x85", "\u2028", "\x07", "\x00", "\ufeff", "\t", "\x0c"):
+        calls.clear()
+        other = tmp_path / "other.yaml"
+        other.write_text(f"基本信息:\n  机关: 安宁{odd}街道\n", encoding="utf-8")
+        source.load_source(other)
+        assert {"_control_characters", "clean_text"} <= set(calls), repr(odd)

@@ -219,21 +219,23 @@ def load_source(path: Path) -> SourceFile:
     """Read and parse one YAML file. File-system trouble raises `FileTrouble`; content trouble is a Problem."""
     display = display_name(path)
     text, problems = read_text(path, display)
-    # Control characters pasted from Word (cell marks, manual line breaks…): YAML refuses most of them
-    # and .docx XML cannot hold them. Line breaks of every kind (NEL included) become "\n" first.
-    # A NUL byte is no paste from Word but damage (or a file of another encoding): said, then removed.
-    if "\x00" in text:
-        line = clean_text(text[: text.index("\x00")]).count("\n") + 1
-        problems.append(warning(
-            Location(display, line),
-            f"文件中有 {text.count(chr(0))} 个空字节（NUL），已删除",
-            "文件可能已损坏：请核对这一行的文字，然后用记事本或编辑器“另存为”UTF-8 编码",
-        ))
-    problems.extend(_control_characters(text.replace("\x00", ""), display))
-    text = clean_text(text)
-    if not text.strip() or all(
-        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
-    ):
+    # The usual file has none of the characters the quick reader leaves to libyaml, which include every
+    # character the steps below remove, turn into "\n" or warn about: one search passes them over.
+    plain = _QUICK_REFUSED.search(text) is None
+    if not plain:
+        # Control characters pasted from Word (cell marks, manual line breaks…): YAML refuses most of them
+        # and .docx XML cannot hold them. Line breaks of every kind (NEL included) become "\n" first.
+        # A NUL byte is no paste from Word but damage (or a file of another encoding): said, then removed.
+        if "\x00" in text:
+            line = clean_text(text[: text.index("\x00")]).count("\n") + 1
+            problems.append(warning(
+                Location(display, line),
+                f"文件中有 {text.count(chr(0))} 个空字节（NUL），已删除",
+                "文件可能已损坏：请核对这一行的文字，然后用记事本或编辑器“另存为”UTF-8 编码",
+            ))
+        problems.extend(_control_characters(text.replace("\x00", ""), display))
+        text = clean_text(text)
+    if _CONTENT_LINE.search(text) is None:  # only blank lines and comments
         problems.append(
             error(Location(display), "文件是空的，没有任何数据", "参照 data/ 下的示例文件填写，或用 nianbao new 生成")
         )
@@ -244,7 +246,7 @@ def load_source(path: Path) -> SourceFile:
         return SourceFile(path, display, None, problems)
     before = len(problems)
     try:
-        return SourceFile(path, display, _quick(text, display, problems), problems)
+        return SourceFile(path, display, _quick(text, display, problems, plain), problems)
     except _Unusual:
         del problems[before:]  # read again below, where anything unusual is said
     if _FAST is not None:
@@ -469,6 +471,9 @@ def _build(text: str, display: str, problems: list[Problem]) -> Node | None:
 # than a plain text (an anchor, alias, tag, flow mapping, block sequence, folded text, directive…).
 _QUICK_REFUSED = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+# A line that is neither blank nor a comment: its first character that is not whitespace (str.strip's
+# whitespace) is not "#". A file without one is empty.
+_CONTENT_LINE = re.compile(r"^\s*[^\s#]", re.MULTILINE)
 _NOT_IN_KEY = frozenset("#:[]{},'\"\\")
 _NOT_IN_ITEM = frozenset("#:[]{},'\"\\")
 _NOT_IN_TEXT = frozenset("[]{}\\")
@@ -478,7 +483,7 @@ _PLAIN_KEYS: dict[str, str] = {}
 _COUNTS = re.compile(f"(?: *{PLAIN_COUNT} *,)* *{PLAIN_COUNT} *")
 
 
-def _quick(text: str, display: str, problems: list[Problem]) -> Node:
+def _quick(text: str, display: str, problems: list[Problem], plain: bool = False) -> Node:
     """The node tree of a data file written the usual way, read line by line without libyaml.
 
     A data file is nearly always block mappings of `键: 值` lines whose values are plain or single-line
@@ -486,7 +491,7 @@ def _quick(text: str, display: str, problems: list[Problem]) -> Node:
     duplicate-key checks as `_build`, in the same order); anything else raises `_Unusual`, and the caller
     reads the file with libyaml, whose verdict then stands: this reader never refuses, never accepts
     what libyaml would refuse, and gives exactly `_build`'s tree (tests/test_fast_source.py)."""
-    if _QUICK_REFUSED.search(text) is not None:
+    if not plain and _QUICK_REFUSED.search(text) is not None:  # `plain`: searched already by the caller
         raise _Unusual
     lines = text.split("\n")
     count = len(lines)
