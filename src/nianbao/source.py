@@ -145,7 +145,15 @@ def read_bytes(path: Path, display: str, what: str, limit: int | None = None) ->
         if special is not None:
             raise special
         with path.open("rb") as handle:  # bounded even if the file grows while it is read
-            data = handle.read() if limit is None else handle.read(limit + 1)
+            if limit is None:
+                data = handle.read()
+            else:
+                # What read(limit + 1) gives, asked first for the size the file has (one byte more, to see
+                # it grow): a read of `limit + 1` bytes makes a buffer that large for every file.
+                first = min(info.st_size, limit) + 1
+                data = handle.read(first)
+                if len(data) == first and first <= limit:
+                    data += handle.read(limit + 1 - first)
         if limit is not None and len(data) > limit:
             size = max(len(data), info.st_size)
             raise FileTrouble(f"文件太大（{_megabytes(size)}），{what}不会超过 {limit // 1024 // 1024} MB", display)
