@@ -23,8 +23,15 @@ _CHINESE_DIGITS = "零〇一二两三四五六七八九十百千万"
 _SUBHEAD = re.compile(r"^\s*[(（]\s*([一二三四五六七八九十]+)\s*[)）]\s*")
 
 
+# Every character _CONTROL or _LINE_BREAKS changes: a text without one (nearly every text) is kept as it is
+# after one search.
+_CHANGED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+
+
 def clean_text(text: str) -> str:
     """Text as typed, with every line break as "\\n" and without control characters pasted from Word."""
+    if _CHANGED.search(text) is None:
+        return text
     return _CONTROL.sub("", _LINE_BREAKS.sub("\n", text))
 
 
