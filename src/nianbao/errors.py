@@ -9,6 +9,11 @@ if TYPE_CHECKING:
     from .problems import Problem
 
 
+# Said by write.ensure_writable_name before writing and by guard.ensure_replaceable when a folder appears just before
+# the rename (both floors import this module; neither may import the other).
+FOLDER_AT_OUTPUT = "输出路径是一个文件夹，不能用文件替换它；请换一个输出文件名，或删去（改名）这个文件夹"
+
+
 class NianbaoError(Exception):
     """Base of every error the library raises on purpose; its message is shown to the user as is."""
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from enum import Enum
 from pathlib import Path
 
-from .errors import FileTrouble, OutputProtected
+from .errors import FOLDER_AT_OUTPUT, FileTrouble, OutputProtected
 from .provenance import (
     CUSTOM_PROPERTIES_PART,
     Provenance,
@@ -81,8 +81,7 @@ def ensure_replaceable(target: Path, force: bool = False) -> OutputState:
     before the rename: it is said as a folder, not as an edited or foreign file)."""
     state = output_state(target)
     if state is OutputState.FOLDER:
-        # The words of write.ensure_writable_name (a module of the same floor: it cannot be imported here).
-        raise FileTrouble("输出路径是一个文件夹，不能用文件替换它；请换一个输出文件名，或删去（改名）这个文件夹", display_name(target))
+        raise FileTrouble(FOLDER_AT_OUTPUT, display_name(target))
     if force or state in (OutputState.NEW, OutputState.UNCHANGED):
         return state
     if state is OutputState.EDITED:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .errors import FileTrouble
+from .errors import FOLDER_AT_OUTPUT, FileTrouble
 from .schema import schema_file_name, schema_text
 from .source import display_name
 from .spec import Spec
@@ -84,7 +84,7 @@ def ensure_writable_name(target: Path, where: object, named: str, why: str, alte
         raise FileTrouble(f"{_CAUSES[errno.ENAMETOOLONG][0]}（{len(target.name)} 个字），无法保存：{where} 的{named}太长；"
                           f"请缩短它（{why}）{alternative}", None)
     if target.is_dir():
-        raise FileTrouble(f"输出路径是一个文件夹，不能用文件替换它；请{_CAUSES[errno.EISDIR][1]}", display_name(target))
+        raise FileTrouble(FOLDER_AT_OUTPUT, display_name(target))
 
 
 _TEMPORARY = re.compile(r"\.(.+)\.[A-Za-z0-9_]{8}\.tmp")
