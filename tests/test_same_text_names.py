@@ -46,3 +46,30 @@ def test_names_formed_again_and_again_at_the_joins_are_stripped_in_order() -> No
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(5, 30)))
         assert len(names.order) > len(names.lengths) * len(text) // 2  # the lookup path
         assert names.strip(text) == _replace_each(names, text)
+
+
+def test_a_text_naming_no_office_is_returned_as_it_is() -> None:
+    names = _Names([f"合成{n:05d}街道" for n in range(2000)] + ["龙马潭区"])
+    assert names.shortest == 4
+    text = "本年度认真贯彻落实政府信息公开条例合成街道"  # pieces of names, but no name's beginning
+    assert names.name_starts(text) == []
+    assert names.strip(text) is text
+    named = "龙马潭区合成00042街道认真贯彻落实合成00"
+    assert names.name_starts(named) == [0, 4, 19]  # 合成00 begins names, though no name follows it
+    assert names.strip(named) == _replace_each(names, named) == "认真贯彻落实合成00"
+
+
+def test_no_names_strip_nothing() -> None:
+    names = _Names(["", ""])
+    assert names.name_starts("任何文字") == [] and names.strip("任何文字") == "任何文字"
+
+
+def test_the_names_of_a_district_are_prepared_once_for_every_office() -> None:
+    from nianbao.same_text import SameTextFinder, SameTextSettings
+
+    district = {f"合成{n:05d}街道" for n in range(300)}
+    finder = SameTextFinder(SameTextSettings(), district)
+    first = finder.folded_names()
+    assert finder.folded_names(["合成00007街道"]) is first  # against_last_year asks once per office
+    other = finder.folded_names(["上年的旧名称"])
+    assert other is not first and "上年的旧名称" in other.order and finder.folded_names() is not other

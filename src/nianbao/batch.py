@@ -183,6 +183,14 @@ class OfficeOutcome:
     # and spilled to a temporary file (Spilled) as it arrives in the main process.
     review: ReviewData | bytes | Spilled | None = None
 
+    def __reduce__(self) -> tuple[Callable[..., OfficeOutcome], tuple[object, ...]]:
+        # Pickled by its fields, paths as text: a slotted dataclass's own pickling calls dataclasses.fields()
+        # for every outcome, and a path is pickled as its parts, joined again on loading. Outcomes are read
+        # back from the spill several times per office (OutcomeStore).
+        return (_restored_outcome, (os.fspath(self.path), self.display, self.office, self.status, self.figures,
+                                    self.problems, None if self.target is None else os.fspath(self.target),
+                                    self.note, self.checks_failed, self.review))
+
     @property
     def errors(self) -> int:
         return sum(p.is_error for p in self.problems) + (1 if self.note and self.status is Status.FAILED else 0)
@@ -190,6 +198,13 @@ class OfficeOutcome:
     @property
     def warnings(self) -> int:
         return sum(not p.is_error for p in self.problems)
+
+
+def _restored_outcome(path: str, display: str, office: str, status: Status, figures: dict[str, Number],
+                      problems: list[Problem], target: str | None, note: str, checks_failed: bool,
+                      review: ReviewData | bytes | Spilled | None) -> OfficeOutcome:
+    return OfficeOutcome(Path(path), display, office, status, figures, problems,
+                         None if target is None else Path(target), note, checks_failed, review)
 
 
 @dataclass
@@ -453,6 +468,11 @@ class OutcomeStore(Sequence[OfficeOutcome]):
         self._review_at = array("q")  # -1: no review data
         self._review_size = array("q")
         self._flags = bytearray()  # per office: its status (index in Status) and 4 if its checks failed
+        # Offices that may have written the same report (flag_shared_targets), noted as they are appended so
+        # that no outcome is read back to find them: the first office per hash of a target, and the offices
+        # after the first of each hash (None once an outcome was replaced: then they are looked for anew).
+        self._first_target: dict[int, int] | None = {}
+        self._same_target: dict[int, list[int]] = {}
 
     def _record(self, outcome: OfficeOutcome) -> tuple[int, int, int, int]:
         review = given = outcome.review
@@ -479,6 +499,10 @@ class OutcomeStore(Sequence[OfficeOutcome]):
             yield _STATUSES[flag & 3], bool(flag & 4)
 
     def append(self, outcome: OfficeOutcome) -> None:
+        if self._first_target is not None and (target := _shared_target(outcome)) is not None:
+            head = self._first_target.setdefault(hash(target), len(self))
+            if head != len(self):
+                self._same_target.setdefault(head, [head]).append(len(self))
         at, size, review_at, review_size = self._record(outcome)
         self._at.append(at)
         self._size.append(size)
@@ -504,10 +528,20 @@ class OutcomeStore(Sequence[OfficeOutcome]):
         return outcome
 
     def __setitem__(self, index: int, outcome: OfficeOutcome) -> None:
+        self._first_target = None
         at, size, review_at, review_size = self._record(outcome)
         self._at[index], self._size[index] = at, size
         self._review_at[index], self._review_size[index] = review_at, review_size
         self._flags[index] = self._flag(outcome)
+
+    def maybe_shared_targets(self) -> list[list[int]] | None:
+        """The offices that may share a report file, in sets (a hash of the target in common: the caller
+        compares the targets), or None when that was not noted as the outcomes came; forgotten once asked."""
+        if self._first_target is None:
+            return None
+        sets = list(self._same_target.values())
+        self._first_target, self._same_target = None, {}
+        return sets
 
     def forget_review(self, index: int) -> None:
         """Drop office `index`'s review data (used once), without storing its outcome again."""
@@ -655,13 +689,24 @@ def _run_chunk(
     return outcomes
 
 
+def _shared_target(outcome: OfficeOutcome) -> str | None:
+    """The report file an office wrote (or kept), as flag_shared_targets compares them."""
+    if outcome.target is not None and outcome.status in (Status.BUILT, Status.SKIPPED):
+        return os.path.abspath(outcome.target)
+    return None
+
+
 def flag_shared_targets(outcomes: Outcomes) -> None:
     """Offices whose reports went to the same output file: all of them are marked as failed."""
     first: dict[str, int] = {}  # target -> the first office writing it (one small entry per office)
     clashes: dict[int, list[int]] = {}
-    for index, outcome in enumerate(outcomes):
-        if outcome.target is not None and outcome.status in (Status.BUILT, Status.SKIPPED):
-            head = first.setdefault(os.path.abspath(outcome.target), index)
+    maybe = outcomes.maybe_shared_targets() if isinstance(outcomes, OutcomeStore) else None
+    # Only the offices that may share a target are read back (none, most of the time).
+    indices = range(len(outcomes)) if maybe is None else sorted({i for some in maybe for i in some})
+    for index in indices:
+        target = _shared_target(outcomes[index])
+        if target is not None:
+            head = first.setdefault(target, index)
             if head != index:
                 clashes.setdefault(head, [head]).append(index)
     for clash in clashes.values():

@@ -8,8 +8,8 @@ review_page.py writes it out.
 from __future__ import annotations
 
 import pickle
-import sys
 from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,18 +28,18 @@ from .district import defaults_for, previous_year_path
 from .errors import NianbaoError
 from .load import load_report
 from .model import Number, ReportData
-from .problems import Problem
+from .problems import Location, Problem
 from .rollup import add_report, add_values, sum_reports
 from .same_text import (
+    LIMIT,
     PER_OFFICE,
-    Repeat,
-    RepeatGroup,
     SameTextFinder,
     TextPlace,
-    group_repeats,
-    groups_of,
+    across_message,
+    across_warning,
+    last_year_warning,
     link_pairs,
-    repeat_problems,
+    others_named,
     settings_for,
     text_places,
 )
@@ -59,6 +59,67 @@ class OfficeReview:
     repeated: int = 0  # paragraphs of this office that repeat another office's or its last year's
 
 
+class PlaceRecords:
+    """The paragraphs reported as the same text, one record each in an anonymous temporary file (a
+    batch.ReviewSpill: gone whatever happens to the run), numbered in the order they are put: the groups
+    keep these numbers (8 bytes a paragraph), not the paragraphs' texts and places."""
+
+    def __init__(self) -> None:
+        self._spill = ReviewSpill()
+        self._at = array("q")
+        self._size = array("q")
+        self._office = array("q")  # the number of the office each record was put for (never decreasing)
+
+    def put(self, place: TextPlace, office: int) -> int:
+        """Keep `place`, a paragraph of office number `office` (put in the order of the offices)."""
+        assert not self._office or self._office[-1] <= office
+        location = place.location
+        kept = self._spill.put((place.office, place.year, place.part, location.file, location.line, place.text))
+        self._at.append(kept.offset)
+        self._size.append(kept.size)
+        self._office.append(office)
+        return len(self._at) - 1
+
+    def of_office(self, office: int) -> range:
+        """The numbers of the records put for office number `office`."""
+        return range(bisect_left(self._office, office), bisect_right(self._office, office))
+
+    def __getitem__(self, number: int) -> TextPlace:
+        office, year, part, file, line, text = self._spill.read(self._at[number], self._size[number])
+        return TextPlace(office, year, part, Location(file, line), text)
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    def close(self) -> None:
+        self._spill.close()
+
+
+@dataclass
+class KeptGroup:
+    """A same_text.RepeatGroup as the review keeps it: its paragraphs as numbers of `records` (in the
+    group's order), and the described first few of them, which every warning of the group names."""
+
+    records: PlaceRecords
+    numbers: array[int]
+    similarity: float
+    last_year: bool
+    described: tuple[str, ...]  # TextPlace.describe() of the first LIMIT + 1 places
+
+    @property
+    def percent(self) -> int:
+        return round(self.similarity * 100)
+
+    @property
+    def places(self) -> Iterator[TextPlace]:
+        """The group's paragraphs, read back one at a time."""
+        for number in self.numbers:
+            yield self.records[number]
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+
 @dataclass
 class DistrictReview:
     offices: list[OfficeReview]
@@ -69,7 +130,7 @@ class DistrictReview:
     total: ReportData | None = None
     included: list[str] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
-    repeats: list[RepeatGroup] = field(default_factory=list)
+    repeats: list[KeptGroup] = field(default_factory=list)
     added: array[int] = field(default_factory=lambda: array("q"))  # how many warnings each office got here
     tally: Tally | None = None  # the outcomes' summary (with the warnings added here), counted as they are stored
 
@@ -108,6 +169,7 @@ def review_district(outcomes: Outcomes) -> DistrictReview:
     years: set[str] = set()
     settings = None
     spills = {spill}
+    records = PlaceRecords()  # the paragraphs reported as the same text, until the page is written
     try:
         for index, (office, outcome) in enumerate(zip(review.offices, outcomes, strict=True)):
             labels.update(dict.fromkeys(outcome.figures))
@@ -155,15 +217,18 @@ def review_district(outcomes: Outcomes) -> DistrictReview:
         review.figure_labels = list(labels)
         review.year = years.pop() if len(years) == 1 else ""
         if settings is not None:
-            review.repeats = _repeats(SameTextFinder(settings, names), this_year, last_year)
+            review.repeats = _repeats(SameTextFinder(settings, names), this_year, last_year, records)
+    except BaseException:
+        records.close()
+        raise
     finally:
         for each in spills:
             each.close()
-    by_office = repeat_problems(review.repeats)
+    warnings = _Warnings(review.repeats, records, review.offices)
     review.tally = tally = Tally(keep=TERMINAL_ROWS)
     for index, office in enumerate(review.offices):
         outcome = outcomes[index]
-        added = by_office.get(office.name, []) if office.name else []
+        added = warnings.of(office.name) if office.name else []
         office.repeated = len({p.location for p in added})
         known = set(outcome.problems)
         added = [p for p in added if p not in known]
@@ -192,26 +257,72 @@ def _places(spilled: Spilled) -> list[TextPlace]:
     return kept.places if isinstance(kept, ReviewData) else kept
 
 
-def _repeats(finder: SameTextFinder, this_year: dict[int, Spilled], last_year: dict[int, Spilled]) -> list[RepeatGroup]:
-    """The same-text groups: across offices, then each office against its last year. The offices' paragraphs
-    are read again one office at a time; only those of the paragraphs reported are kept, and a text held by
-    many of them is held once."""
+def _repeats(finder: SameTextFinder, this_year: dict[int, Spilled], last_year: dict[int, Spilled],
+             records: PlaceRecords) -> list[KeptGroup]:
+    """The same-text groups: across offices (in the order of their first place, each sorted by office and
+    place), then each office against its last year. The offices' paragraphs are read again one office at
+    a time; those reported are put in `records`, and the groups keep only their numbers there."""
     linked = link_pairs(finder.pairs_across((index, _places(spilled)) for index, spilled in this_year.items()))
     # The paragraphs reported, as sorted keys (8 bytes each): an office's keys are side by side.
     wanted = array("q", sorted(key for keys, _ in linked for key in keys))
-    texts: dict[str, str] = {}
-    kept: dict[int, TextPlace] = {}
-    last: list[Repeat] = []
+    number_of = array("q", bytes(8 * len(wanted)))  # the record of each wanted paragraph
+    # What the groups are sorted by, until they are: the office and place of each wanted paragraph.
+    order: list[tuple[str, Location]] = []
+    last: list[KeptGroup] = []
     position = 0
     for index in sorted({key // PER_OFFICE for key in wanted} | last_year.keys()):
         places = _places(this_year[index])
         while position < len(wanted) and wanted[position] // PER_OFFICE == index:
-            number = wanted[position] % PER_OFFICE
+            place = places[wanted[position] % PER_OFFICE]
+            number_of[position] = records.put(place, index)
+            order.append((place.office, place.location))
             position += 1
-            place = places[number]
-            kept[index * PER_OFFICE + number] = TextPlace(
-                sys.intern(place.office), sys.intern(place.year), sys.intern(place.part), place.location,
-                texts.setdefault(place.text, place.text))
         if index in last_year:
-            last += finder.against_last_year(places, _places(last_year[index]))
-    return [*groups_of(linked, kept.__getitem__), *group_repeats(last)]
+            for repeat in finder.against_last_year(places, _places(last_year[index])):
+                numbers = array("q", [records.put(repeat.place, index), records.put(repeat.other, index)])
+                described: tuple[str, ...] = (repeat.place.describe(), repeat.other.describe())
+                last.append(KeptGroup(records, numbers, repeat.similarity, True, described))
+    across: list[tuple[tuple[str, Location], KeptGroup]] = []
+    for keys, similarity in linked:
+        positions = sorted((bisect_left(wanted, key) for key in keys), key=order.__getitem__)
+        numbers = array("q", (number_of[at] for at in positions))
+        described = tuple(records[number].describe() for number in numbers[: LIMIT + 1])
+        across.append((order[positions[0]], KeptGroup(records, numbers, similarity, False, described)))
+    across.sort(key=lambda pair: pair[0])
+    return [*(group for _, group in across), *last]
+
+
+class _Warnings:
+    """The same-text warnings of each office, made when asked (as same_text.repeat_problems makes them: by
+    office name, group by group, place by place), not held for the whole district at once."""
+
+    def __init__(self, groups: list[KeptGroup], records: PlaceRecords, offices: list[OfficeReview]) -> None:
+        self.groups, self.records = groups, records
+        # The group, and the place in it, of each record warned about (-1: last year's paragraph).
+        self.group_of = array("q", [-1]) * len(records)
+        self.slot_of = array("q", [-1]) * len(records)
+        for number, group in enumerate(groups):
+            for slot, record in enumerate(group.numbers[:1] if group.last_year else group.numbers):
+                self.group_of[record], self.slot_of[record] = number, slot
+        self.named: dict[str, list[int]] = {}  # the offices of each name (the warnings go by name)
+        for index, office in enumerate(offices):
+            if office.name:
+                self.named.setdefault(office.name, []).append(index)
+
+    def of(self, name: str) -> list[Problem]:
+        group_of, slot_of, records = self.group_of, self.slot_of, self.records
+        warned = [record for index in self.named.get(name, ()) for record in records.of_office(index)
+                  if group_of[record] >= 0]
+        warned.sort(key=lambda record: (group_of[record], slot_of[record]))
+        problems: list[Problem] = []
+        messages: dict[str, str] = {}  # one string for the offices' places that get the same message
+        for record in warned:
+            group = self.groups[group_of[record]]
+            here = records[record]
+            if group.last_year:
+                problems.append(last_year_warning(here, records[group.numbers[1]], group.percent))
+                continue
+            message = across_message(here, others_named(group.described, slot_of[record], len(group)),
+                                     group.percent)
+            problems.append(across_warning(here, messages.setdefault(message, message)))
+        return problems

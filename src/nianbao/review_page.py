@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from html import escape
 from pathlib import Path, PurePath
 from typing import Any
@@ -134,12 +135,13 @@ def _office_table(review: DistrictReview, out_dir: Path) -> Iterator[str]:
     labels = review.figure_labels
     head = "".join(f"<th>{escape(h)}</th>" for h in ["机关", "状态", *labels, "错误", "警告", "雷同", "报告"])
     yield f"<table><thead><tr>{head}</tr></thead><tbody>"
+    folder = resolved_path(out_dir)  # once for the page, not once per link
     for number, (office, outcome) in enumerate(zip(review.offices, review.outcomes, strict=True), start=1):
-        yield _office_row(office, outcome, number, labels, out_dir)
+        yield _office_row(office, outcome, number, labels, folder)
     yield "</tbody></table>"
 
 
-def _office_row(office: OfficeReview, outcome: OfficeOutcome, number: int, labels: list[str], out_dir: Path) -> str:
+def _office_row(office: OfficeReview, outcome: OfficeOutcome, number: int, labels: list[str], folder: Path) -> str:
     row_id = f"office-{number}"
     same = office.repeated
     cells = [
@@ -152,7 +154,7 @@ def _office_row(office: OfficeReview, outcome: OfficeOutcome, number: int, label
         f'<td class="n{" bad" if outcome.errors else ""}">{outcome.errors}</td>',
         f'<td class="n">{outcome.warnings}</td>',
         f'<td class="n{" bad" if same else ""}">{same}</td>',
-        f"<td>{_links(outcome.target, out_dir)}</td>",
+        f"<td>{_links(outcome.target, folder)}</td>",
     ]
     attributes = (f'class="office" id="{row_id}" data-name="{escape(outcome.office)}" data-errors="{outcome.errors}" '
                   f'data-warnings="{outcome.warnings}" data-same="{same}"')
@@ -178,18 +180,19 @@ def _figure(value: Number | None, last_year: dict[str, Number] | None, label: st
     return text
 
 
-def _links(target: Path | None, out_dir: Path) -> str:
+def _links(target: Path | None, folder: Path) -> str:
+    """Links to an office's report and its PDF, relative to the page's `folder` (resolved)."""
     if target is None or not target.exists():
         return '<span class="none">未生成</span>'
-    links = [f'<a href="{_href(target, out_dir)}">Word</a>']
+    links = [f'<a href="{_href(target, folder)}">Word</a>']
     pdf = target.with_suffix(".pdf")
     if pdf.exists():
-        links.append(f'<a href="{_href(pdf, out_dir)}">PDF</a>')
+        links.append(f'<a href="{_href(pdf, folder)}">PDF</a>')
     return " ".join(links)
 
 
-def _href(path: Path, out_dir: Path) -> str:
-    relative = os.path.relpath(resolved_path(path), resolved_path(out_dir))
+def _href(path: Path, folder: Path) -> str:
+    relative = os.path.relpath(resolved_path(path), folder)
     return escape(quote(relative.replace(os.sep, "/")))
 
 
@@ -213,9 +216,16 @@ def _details(office: OfficeReview, outcome: OfficeOutcome) -> str:
 
 def _where(location: Location) -> str:
     """A place as the page shows it: the file's name and line, never a folder path (the page is shared)."""
-    name = PurePath(location.file.split(" ", 1)[0]).name
-    rest = location.file[len(location.file.split(" ", 1)[0]):]
-    return f"{name}{rest}:{location.line}" if location.line else f"{name}{rest}"
+    shown = _file_shown(location.file)
+    return f"{shown}:{location.line}" if location.line else shown
+
+
+@lru_cache(maxsize=256)
+def _file_shown(file: str) -> str:
+    """`file` without its folders. An office's problems and paragraphs all name its one data file: it is
+    taken apart once, not once per place."""
+    path = file.split(" ", 1)[0]
+    return PurePath(path).name + file[len(path):]
 
 
 def _describe(place: TextPlace) -> str:
@@ -232,12 +242,14 @@ def _same_text(review: DistrictReview) -> Iterator[str]:
     yield head + "<table><thead><tr><th>雷同的段落</th><th>相似度</th><th>摘录</th></tr></thead><tbody>\n"
     for group in review.repeats:
         yield '<tr><td><ul class="places">'
-        for number, place in enumerate(group.places):
+        text = ""
+        for number, place in enumerate(group.places):  # read back one at a time
             described = _describe(place)
-            if group.last_year and number == 1:
+            if number == 0:
+                text = place.text
+            elif group.last_year and number == 1:
                 described = "本单位上年：" + described
             yield f"<li>{escape(described)}</li>"
-        text = group.places[0].text
         excerpt = text if len(text) <= 60 else text[:60] + "……"
         yield f'</ul></td><td class="n">{group.percent}%</td><td class="excerpt">{escape(excerpt)}</td></tr>\n'
     yield "</tbody></table></section>\n"

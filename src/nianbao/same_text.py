@@ -69,6 +69,11 @@ class TextPlace:
     def describe(self) -> str:
         return f"{self.office}{self.year}年「{self.part}」（{self.location}）"
 
+    def __reduce__(self) -> tuple[type[TextPlace], tuple[str, str, str, Location, str]]:
+        # Pickled by its constructor, like Location: a slotted dataclass's own pickling calls
+        # dataclasses.fields() for every object, and the review reads every office's paragraphs back.
+        return (TextPlace, (self.office, self.year, self.part, self.location, self.text))
+
 
 @dataclass(frozen=True)
 class Repeat:
@@ -127,14 +132,27 @@ class _Names:
 
     With thousands of offices, trying every name on every paragraph is quadratic in the district's size;
     instead the paragraph's substrings of each name length are looked up in a set, and only the names
-    found are replaced, in the same order and with the same result."""
+    found are replaced, in the same order and with the same result. Only the places where a name's first
+    characters are need looking at, and most paragraphs have none: those are returned unchanged."""
 
     def __init__(self, names: Iterable[str]) -> None:
         self.order = tuple(sorted({_fold(n) for n in names if n}, key=len, reverse=True))
         self.rank = {name: index for index, name in enumerate(self.order)}
         self.lengths = sorted({len(n) for n in self.order}, reverse=True)
+        # Every name begins with one of these (its first `shortest` characters): a name can only be where
+        # one of them is.
+        self.shortest = self.lengths[-1] if self.lengths else 0
+        self.starts = frozenset(name[: self.shortest] for name in self.order)
+
+    def name_starts(self, text: str) -> list[int]:
+        """Where a name may begin in `text` (every place where one does begin is among them)."""
+        size, starts = self.shortest, self.starts
+        return [i for i in range(len(text) - size + 1) if text[i : i + size] in starts] if starts else []
 
     def strip(self, text: str) -> str:
+        at = self.name_starts(text)
+        if not at:  # taking names out is the only change made here: a text holding none stays as it is
+            return text
         if len(self.order) <= len(self.lengths) * len(text) // 2:  # few names: replacing each is cheaper
             for name in self.order:
                 text = text.replace(name, "")
@@ -143,8 +161,7 @@ class _Names:
         # it was (the joins) can be names that were not there before. The next name is always the first, in
         # the longest-first order, of those in the text as it now is.
         rank = self.rank
-        found = [rank[piece] for size in self.lengths for i in range(len(text) - size + 1)
-                 if (piece := text[i : i + size]) in rank]
+        found = [rank[piece] for i in at for size in self.lengths if (piece := text[i : i + size]) in rank]
         heapq.heapify(found)
         last = -1
         while found:
@@ -208,6 +225,15 @@ class SameTextFinder:
 
     settings: SameTextSettings
     names: set[str] = field(default_factory=set)
+    # The folded `names`, made once (against_last_year is asked once per office) and dropped with the finder.
+    _folded: tuple[frozenset[str], _Names] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def folded_names(self, more: Iterable[str] = ()) -> _Names:
+        """`names` and `more`, folded; made again only when they are not the names of the last call."""
+        names = frozenset(self.names).union(more)
+        if self._folded is None or self._folded[0] != names:
+            self._folded = (names, _folded_names(names))
+        return self._folded[1]
 
     def across_offices(self, offices: Sequence[Sequence[TextPlace]]) -> list[Repeat]:
         """Pairs of paragraphs of different offices that are the same text (`pairs_across`)."""
@@ -226,7 +252,7 @@ class SameTextFinder:
         text. `names` must hold every office's name. Paragraphs left identical after folding are measured
         once (a text copied by every office costs one comparison, not one per pair) and linked in a chain;
         every paragraph that repeats another is in at least one pair."""
-        folded = _folded_names(self.names)
+        folded = self.folded_names()
         identical: dict[frozenset[str], array[int]] = {}
         for index, places in offices:
             for number, place in enumerate(places):
@@ -263,7 +289,7 @@ class SameTextFinder:
     def against_last_year(self, this_year: Sequence[TextPlace], last_year: Sequence[TextPlace]) -> list[Repeat]:
         """Paragraphs of one office that repeat its own last year's (each this-year paragraph once, with
         the most similar paragraph of last year)."""
-        names = _folded_names(self.names | {p.office for p in this_year} | {p.office for p in last_year})
+        names = self.folded_names([p.office for places in (this_year, last_year) for p in places])
         old = [(place, _runs(place.text, names, self.settings)) for place in last_year]
         repeats = []
         for place in this_year:
@@ -345,12 +371,30 @@ def groups_of(linked: Iterable[tuple[list[int], float]], place: Callable[[int], 
     return across
 
 
-def _names(places: Sequence[TextPlace], here: TextPlace, limit: int = 3) -> str:
-    """The places of a group other than `here`: the first `limit`, and how many in all (without making the
-    list of all the others for every place of a large group)."""
-    others = [p for p in places[: limit + 1] if p is not here][:limit]
-    shown = "、".join(p.describe() for p in others)
-    return shown + (f"等 {len(places) - 1} 处" if len(places) - 1 > limit else "")
+LIMIT = 3  # the other places a warning names: the first few, and how many in all
+HINT_OTHER = "各单位的报告应按本单位的实际工作撰写；与其他单位雷同会被扣分（国办公开办函〔2021〕30号）"
+HINT_LAST = "评议时与往年雷同会被扣分：请按本年的实际工作重写这一段"
+
+
+def others_named(described: Sequence[str], here: int, total: int) -> str:
+    """The places of a group other than its `here`-th, as a warning names them: of the described first
+    `LIMIT + 1` places of the group, the first `LIMIT` that are not `here`, and how many there are in all
+    (without making the list of all the others for every place of a large group)."""
+    shown = "、".join([d for number, d in enumerate(described[: LIMIT + 1]) if number != here][:LIMIT])
+    return shown + (f"等 {total - 1} 处" if total - 1 > LIMIT else "")
+
+
+def across_message(here: TextPlace, others: str, percent: int) -> str:
+    return f"「{here.part}」与{others}的文字雷同（相似度 {percent}%）"
+
+
+def last_year_warning(here: TextPlace, there: TextPlace, percent: int) -> Problem:
+    message = f"「{here.part}」与本单位上年报告{there.describe()}的文字雷同（相似度 {percent}%）"
+    return warning(here.location, message, HINT_LAST, RULE_ID)
+
+
+def across_warning(here: TextPlace, message: str) -> Problem:
+    return warning(here.location, message, HINT_OTHER, RULE_ID)
 
 
 def repeat_problems(groups: Iterable[RepeatGroup]) -> dict[str, list[Problem]]:
@@ -359,16 +403,14 @@ def repeat_problems(groups: Iterable[RepeatGroup]) -> dict[str, list[Problem]]:
     # Most places of a large group get the same message (the same part, naming the same first places):
     # one string for all of them, not one per office.
     messages: dict[str, str] = {}
-    hint_other = "各单位的报告应按本单位的实际工作撰写；与其他单位雷同会被扣分（国办公开办函〔2021〕30号）"
-    hint_last = "评议时与往年雷同会被扣分：请按本年的实际工作重写这一段"
     for group in groups:
         if group.last_year:
             here, there = group.places
-            message = f"「{here.part}」与本单位上年报告{there.describe()}的文字雷同（相似度 {group.percent}%）"
-            result.setdefault(here.office, []).append(warning(here.location, message, hint_last, RULE_ID))
+            result.setdefault(here.office, []).append(last_year_warning(here, there, group.percent))
             continue
-        for here in group.places:
-            message = f"「{here.part}」与{_names(group.places, here)}的文字雷同（相似度 {group.percent}%）"
+        described = [p.describe() for p in group.places[: LIMIT + 1]]
+        for number, here in enumerate(group.places):
+            message = across_message(here, others_named(described, number, len(group.places)), group.percent)
             message = messages.setdefault(message, message)
-            result.setdefault(here.office, []).append(warning(here.location, message, hint_other, RULE_ID))
+            result.setdefault(here.office, []).append(across_warning(here, message))
     return result
