@@ -338,3 +338,72 @@ def test_quick_nfkc_is_nfkc():
     texts += ["".join(rng.choice(pool) for _ in range(rng.randint(1, 40))) for _ in range(5000)]
     for text in texts:
         assert nfkc(text) == unicodedata.normalize("NFKC", text), ascii(text)
+
+
+def test_display_name_at_the_root_and_with_a_double_slash(tmp_path, monkeypatch):
+    """The one display_name (text compared, no pathlib case left) at the root folder, where the folder
+    already ends in "/", and for paths starting with "//", which pathlib keeps apart from "/"."""
+    (tmp_path / "a.yaml").write_text("a: 1\n", encoding="utf-8")
+    paths = ["etc/hostname", "/etc/hostname", "//etc/hostname", "///etc/hostname", "/", "//", ".", "..",
+             str(tmp_path / "a.yaml"), "/" + str(tmp_path / "a.yaml"), "//" + str(tmp_path / "a.yaml")]
+    for folder in ("/", str(tmp_path)):
+        monkeypatch.chdir(folder)
+        for path in paths:
+            assert source.display_name(Path(path)) == _display_name_by_pathlib(Path(path)), (folder, path)
+    monkeypatch.chdir("/")
+    assert source.display_name(Path("/etc/hostname")) == "etc/hostname"
+    assert source.display_name(Path("/")) == "."
+
+
+def test_quick_reader_folds_each_key_once_as_normalize_label_does():
+    """The quick reader keeps each plain key with its folded form (one fold per key per process): keys
+    equal once folded are still the same key, told as libyaml's reading tells it."""
+    from nianbao.spec import normalize_label
+
+    text = "表三:\n  行政 许可: 1\n  行政许可: 2\n  （二）部分公开: 3\n  (二)部分公开: 4\n"
+    problems: list = []
+    root = source._quick(text, "x.yaml", problems)
+    for name in ("行政 许可", "行政许可", "（二）部分公开", "(二)部分公开"):
+        assert source._PLAIN_KEYS[name] == normalize_label(name)
+    assert [k.text for k, _ in root.items[0][1].items] == ["行政 许可", "（二）部分公开"]
+    assert len(problems) == 2 and all("重复出现" in p.message for p in problems)
+    again: list = []
+    source._quick(text, "x.yaml", again)  # from the kept folds: the same verdict
+    assert [p.message for p in again] == [p.message for p in problems]
+
+
+def _empty_by_lines(text: str) -> bool:
+    """load_source's emptiness test as it was written: only blank lines and comments."""
+    return not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
+
+
+def test_content_line_says_what_the_line_by_line_test_said():
+    import random
+
+    rng = random.Random(20)
+    alphabet = [" ", "  ", "\t", "\u3000", "\xa0", "#", "\n", "\n", "a", "键: 1", "# 注释", "\r", "\x0c"]
+    texts = ["", "\n", "#", " # x\n\n", "a", "\u3000a", "\u3000#", "#\nb", " \n \n#\n  x: 1\n"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(4000)]
+    for text in texts:
+        if "\r" in text or "\x0c" in text:
+            text = source.clean_text(text)  # as load_source has it: line breaks "\n", controls removed
+        assert (source._CONTENT_LINE.search(text) is None) == _empty_by_lines(text), repr(text)
+
+
+def test_a_plain_file_is_searched_once_for_what_cleaning_would_change(tmp_path, monkeypatch):
+    """A file without any character the quick reader leaves to libyaml (the usual file) is neither cleaned
+    nor searched again for control characters: none of them is in it. Any other file still is."""
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("基本信息:\n  机关: 安宁街道\n", encoding="utf-8")
+    calls: list[str] = []
+    for name in ("clean_text", "_control_characters"):
+        original = getattr(source, name)
+        monkeypatch.setattr(source, name, lambda *a, _f=original, _n=name: calls.append(_n) or _f(*a))
+    assert source.load_source(plain).root is not None
+    assert calls == []
+    for odd in ("\r\n", "\x85", "\u2028", "\x07", "\x00", "\ufeff", "\t", "\x0c"):
+        calls.clear()
+        other = tmp_path / "other.yaml"
+        other.write_text(f"基本信息:\n  机关: 安宁{odd}街道\n", encoding="utf-8")
+        source.load_source(other)
+        assert {"_control_characters", "clean_text"} <= set(calls), repr(odd)

@@ -128,4 +128,10 @@ def test_a_blocked_build_lists_the_pending_table_rows_and_not_the_pending_facts(
         build_file(path, out_dir=tmp_path / "out")
     listed = raised.value.problems
     assert [p.message for p in listed] == ["表四「行政复议」行待补：有导入时没有读出的数（写作“【待补】”）"]
-    assert all(p.is_error and p.kind is Kind.PENDING_TABLE for p in listed)
+    assert all(p.is_error and p.kind is Kind.PENDING for p in listed)
+
+
+def test_the_to_do_kind_is_named_for_what_it_marks() -> None:
+    """Kind.PENDING marks every to-do (a table written 缺失, a number written 【待补】), not only tables."""
+    assert Kind.PENDING.value == "pending"
+    assert not hasattr(Kind, "PENDING_TABLE")

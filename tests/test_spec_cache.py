@@ -144,3 +144,34 @@ def test_two_templates_under_one_entry_name_never_get_each_others_spec(cache, tm
         assert any(r.message.startswith("改过的表三") for r in _reload(mine).rules)
         assert not any(r.message.startswith("改过的表三") for r in _reload(OFFICIAL).rules)
     assert [p.name for p in (cache / "spec").iterdir()] == ["same-name.pickle"]
+
+
+def test_table_layouts_are_kept_on_the_spec_and_never_pickled(tmp_path: Path) -> None:
+    """load's per-table layout is made once per spec (not in a process-wide cache keyed by id()), made
+    again for a table replaced on the spec, and left out of the spec's pickle (its lookups are keyed by
+    the identity of this process's objects)."""
+    import dataclasses
+    import pickle
+
+    from nianbao.load import _TableLayout, load_report
+
+    sample = ROOT / "data" / "龙马潭区" / "2024" / "安宁街道.yaml"
+    report, _ = load_report(sample)
+    assert report is not None
+    spec = report.spec
+    assert set(spec.layouts) == {t.id for t in spec.tables}
+    assert all(isinstance(v, _TableLayout) and v.table is spec.table(k) for k, v in spec.layouts.items())
+    kept = dict(spec.layouts)
+    again, _ = load_report(sample)
+    assert again is not None and again.spec is spec
+    assert all(spec.layouts[k] is v for k, v in kept.items())  # made once per spec, not once per office
+    assert pickle.loads(pickle.dumps(spec)).layouts == {}
+    assert spec.layouts  # pickling leaves the spec's own layouts alone
+    first = spec.tables[0]
+    spec.tables[0] = dataclasses.replace(first, rows=list(first.rows))
+    try:
+        third, _ = load_report(sample)
+        assert third is not None
+        assert spec.layouts[first.id] is not kept[first.id] and spec.layouts[first.id].table is spec.tables[0]
+    finally:
+        spec.tables[0] = first

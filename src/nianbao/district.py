@@ -12,6 +12,7 @@ Files whose name starts with `_` or `.` are not offices.
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +21,7 @@ from .errors import FileTrouble
 from .load import load_report
 from .model import ReportData
 from .source import display_name
-from .spec import resolved_path
+from .spec import resolved_text
 
 DEFAULTS_FILE = "_共同.yaml"
 DATA_SUFFIXES = (".yaml", ".yml")
@@ -40,10 +41,15 @@ def defaults_for(path: Path) -> tuple[Path, ...]:
 
 def previous_year_path(path: Path, year: str) -> Path | None:
     """`…/2024/安宁街道.yaml` → `…/2023/安宁街道.yaml`, when the folder is named after the year."""
-    folder = resolved_path(path.parent)  # `nianbao check .` inside the year's folder: its name is not in the path
-    if not re.fullmatch(r"\d{4}", year) or folder.name != year:
+    if not re.fullmatch(r"\d{4}", year):
         return None
-    return folder.parent / str(int(year) - 1) / path.name
+    # Resolved: `nianbao check .` inside the year's folder has not its name in the path. As texts (asked
+    # for every office), as Path.parent, .name and / would say.
+    folder = resolved_text(os.path.dirname(path) or ".")
+    parent, name = os.path.split(folder)
+    if name != year:
+        return None
+    return Path(parent, str(int(year) - 1), os.path.basename(path))
 
 
 def next_year_path(path: Path, year: str, next_year: str) -> Path | None:

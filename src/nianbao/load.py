@@ -38,11 +38,10 @@ from .spec import (
 from .totals import compute_totals
 from .values import (
     Number,
-    certain_number,
     clean_text,
     full_width_enumeration,
-    number_problem,
-    read_number,
+    is_plain_count,
+    read_cell,
 )
 
 TEMPLATE_KEY = "模板"
@@ -504,7 +503,7 @@ class _Walker:
 
     def _table(self, table: Table, node: Node | None) -> None:
         """Fill every cell of `table`: given values, 0 for left-out cells, None for left-out totals."""
-        layout = _layout(table)
+        layout = _layout(self.spec, table)
         cells = self.report.cells
         cells.update(zip(layout.default_keys, map(Cell, layout.default_values), strict=True))  # in order
         if node is None or node.is_empty():
@@ -555,7 +554,7 @@ class _Walker:
         """A row: a mapping column → value, a list of values in column order, or one value for one column."""
         counts = node.counts  # None unless a list (never empty) of plain counts
         if counts is not None and counting and len(counts) == len(row_cells):
-            # A list of counts of at most 9 digits on one line (source._quick), one for each column of a
+            # A list of plain counts (values.PLAIN_COUNT) on one line (source._quick), one for each column of a
             # row of counts: the usual row, read from the texts as the list loop below reads their nodes.
             cells = self.report.cells
             location = node.location
@@ -599,13 +598,13 @@ class _Walker:
                 if counted and value.kind == "scalar":
                     # The usual cell, as in _cell (inlined: this runs for nearly every cell of a district).
                     text = value.text  # a plain scalar has no spaces around it: strip only when it must
-                    if 0 < len(text) <= 9 and text.isascii() and text.isdigit():
+                    if is_plain_count(text):
                         cell = cells[key]  # made by _table with its default: filled in, not made again
                         cell.value = int(text)
                         cell.location = value.location
                         continue
                     text = text.strip()
-                    if 0 < len(text) <= 9 and text.isascii() and text.isdigit():
+                    if is_plain_count(text):
                         cells[key] = Cell(int(text), value.location)
                         continue
                 self._cell(row, column, value)
@@ -620,8 +619,8 @@ class _Walker:
     def _cell(self, row: Row, column: Column, node: Node) -> None:
         key = (row.table, row.id, column.id)
         text = node.text.strip() if node.kind == "scalar" else ""
-        if column.kind == "count" and 0 < len(text) <= 9 and text.isascii() and text.isdigit():
-            # The usual cell: a plain count below MAX_COUNT, which number_problem accepts as it is.
+        if column.kind == "count" and is_plain_count(text):
+            # The usual cell: a plain count (values.is_plain_count), which number_problem accepts as it is.
             self.report.cells[key] = Cell(int(text), node.location)
             return
         subject = f"{row.table}「{row.display}」行「{column.label}」栏"
@@ -634,29 +633,23 @@ class _Walker:
                 self.problems.append(
                     warning(node.location, f"{row.table}「{row.display}」行待补：有导入时没有读出的数（写作“{PLACEHOLDER}”）",
                             f"对照原报告填写这些数，写好后删去“{PLACEHOLDER}”；有待补的数时不能生成报告", PENDING_RULE,
-                            kind=Kind.PENDING_TABLE)
+                            kind=Kind.PENDING)
                 )
             return
-        value = self._number(node, subject, column.kind)
-        if value is None and node.kind == "scalar" and not node.is_empty():
-            # Reported already; when the intended number is certain (１２, 12件, 1,234) the balance rules
-            # use it, so every other mistake shows in the same round.
-            value = certain_number(node.text, column.kind)
+        if node.kind != "scalar":
+            value: Number | None = None
+            problem: Problem | None = error(node.location, f"{subject}应为一个数，实际是{node.describe()}",
+                                            "填写一个数字，如 0")
+        else:
+            # When the text is wrong but the intended number is certain (１２, 12件, 1,234), the balance
+            # rules use it, so every other mistake shows in the same round (the problem is reported).
+            value, problem = read_cell("" if node.is_empty() else node.text, node.location, subject, column.kind)
+        if problem is not None:
+            self.problems.append(problem)
         if value is not None:
             self.report.cells[key] = Cell(value, node.location)
         else:
             self.report.invalid_cells.add(key)
-
-    def _number(self, node: Node, subject: str, kind: str) -> Number | None:
-        if node.kind != "scalar":
-            problem: Problem | None = error(node.location, f"{subject}应为一个数，实际是{node.describe()}",
-                                            "填写一个数字，如 0")
-        else:
-            problem = number_problem("" if node.is_empty() else node.text, node.location, subject, kind)
-        if problem is not None:
-            self.problems.append(problem)
-            return None
-        return read_number(node.text, kind)
 
 
 def _ascii_digits(text: str) -> str | None:
@@ -730,17 +723,12 @@ class _TableLayout:
         self.counting_rows = {row.id for row in table.rows if all(c.kind == "count" for c in row.columns)}
 
 
-_LAYOUTS: dict[int, _TableLayout] = {}
-
-
-def _layout(table: Table) -> _TableLayout:
-    """The table's layout, made on first use; keyed by identity (a template is read once per process and
-    its tables never change), checked against the table itself so a reused id is never mistaken."""
-    layout = _LAYOUTS.get(id(table))
-    if layout is None or layout.table is not table:
-        if len(_LAYOUTS) > 4096:  # many templates read in one process (tests): start again
-            _LAYOUTS.clear()
-        layout = _LAYOUTS[id(table)] = _TableLayout(table)
+def _layout(spec: Spec, table: Table) -> _TableLayout:
+    """The table's layout, made on first use and kept on the spec (a template is read once per process);
+    checked against the table itself, so a table replaced on the spec gets a layout of its own."""
+    layout = spec.layouts.get(table.id)
+    if not isinstance(layout, _TableLayout) or layout.table is not table:
+        layout = spec.layouts[table.id] = _TableLayout(table)
     return layout
 
 

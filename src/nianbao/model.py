@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,10 +71,22 @@ class ReportData:
     def value(self, table: str, row: str, column: str) -> Number:
         """A cell's number. Readers compute every total before handing a report on (totals.py), so a
         missing value here is a bug, never a silent 0 in a printed 总计."""
-        cell = self.cells[(table, row, column)]
-        if cell.value is None:
-            raise ValueError(f"{table} {row} {column}: total not computed (use load_report or read_report)")
-        return cell.value
+        value = self.cells[(table, row, column)].value
+        if value is None:
+            raise _not_computed((table, row, column))
+        return value
+
+    def sum_of(self, keys: Iterable[CellKey]) -> Number:
+        """The sum of the cells' numbers, each read as `value` says (one call for all the cells: the
+        balance rules sum some 70 000 times in a 200-office district, text rules a few per office)."""
+        cells = self.cells
+        total: Number = 0
+        for key in keys:
+            value = cells[key].value
+            if value is None:
+                raise _not_computed(key)
+            total += value
+        return total
 
     def where(self, table: str, row: str | None = None, column: str | None = None) -> Location:
         """The best place to point at: the cell, else its row, else its table, else the file."""
@@ -116,3 +128,8 @@ class ReportData:
                 result.append(Paragraph(sub.title, sub.location))
                 result.extend(sub.paragraphs)
         return result
+
+
+def _not_computed(key: CellKey) -> ValueError:
+    """A total read before it was computed: a bug of the reader that handed the report on."""
+    return ValueError(f"{' '.join(key)}: total not computed (use load_report or read_report)")

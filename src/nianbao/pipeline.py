@@ -98,7 +98,7 @@ def write_report(result: CheckResult, out_dir: Path | str = "out", force: bool =
         absent = sorted(result.report.absent_tables)
         what = f"{'、'.join(absent)}待补（写作“{ABSENT_TABLE}”），缺表的报告不能生成" if absent else \
             f"表格中还有待补的数（写作“{PLACEHOLDER}”）"
-        pending = [p for p in result.problems if p.kind is Kind.PENDING_TABLE]
+        pending = [p for p in result.problems if p.kind is Kind.PENDING]
         raise ChecksFailed(
             f"{result.display} 中{what}，未生成报告",
             [error(p.location, p.message, p.hint, p.rule, p.kind) for p in pending],

@@ -54,7 +54,7 @@ class Kind(StrEnum):
     UNPLACED = "unplaced"  # text or numbers of the source that the reader could not place, left out
     BEFORE_TITLE = "before-title"  # text above a report's title, in no part: left out too (see left_out)
     TEMPLATE_CHANGED = "template-changed"  # the template was updated after the report was generated
-    PENDING_TABLE = "pending-table"  # a table written 缺失 or a row with numbers written 【待补】: no report yet
+    PENDING = "pending"  # a to-do, no report yet: a table written 缺失, or a row with numbers written 【待补】
 
 
 @dataclass(frozen=True, order=True, slots=True)

@@ -24,8 +24,8 @@ import yaml
 
 from .errors import FileTrouble
 from .problems import Location, Problem, error, warning
-from .spec import normalize_label, resolved_path
-from .values import clean_text
+from .spec import normalize_label, resolved_text
+from .values import PLAIN_COUNT, clean_text
 from .wordml import not_a_docx_reason
 
 # Bounds on what one data file may hold. The largest real reports (a prefecture-level city such as
@@ -99,26 +99,23 @@ class SourceFile:
 
 
 def display_name(path: Path) -> str:
-    """The path as shown in messages: relative to the working directory when possible."""
-    cwd = resolved_path(Path.cwd())
-    folder = str(cwd)
-    if folder != "/":
-        # Said by cutting strings (once per office), as `relative_to` below would for these normalised
-        # absolute paths; a path starting with "//" (kept so by POSIX and pathlib) is left to pathlib.
-        absolute = os.path.abspath(path)
-        if not absolute.startswith("//"):
-            if absolute == folder or absolute.startswith(folder + "/"):
-                return absolute[len(folder) + 1 :] or "."
-            resolved = str(resolved_path(path))  # a symlink keeps the name it was given: tried second
-            if not resolved.startswith("//"):
-                if resolved == folder or resolved.startswith(folder + "/"):
-                    return resolved[len(folder) + 1 :] or "."
-                return str(path)
-    for candidate in (Path(os.path.abspath(path)), resolved_path(path)):  # a symlink keeps the name it was given
-        try:
-            return str(candidate.relative_to(cwd))
-        except ValueError:
+    """The path as shown in messages: relative to the working directory when possible (tried as given,
+    then resolved: a symlink keeps the name it was given), else as given. Compared as text, as
+    `Path.relative_to` would compare these normalised absolute paths: a path starting with exactly "//"
+    (kept so by POSIX and pathlib) is under a folder only if that folder starts with "//" too."""
+    folder = resolved_text(os.getcwd())  # texts, not Paths: asked for every office
+    inside = folder if folder.endswith("/") else folder + "/"
+    double = folder.startswith("//") and not folder.startswith("///")
+    absolute = os.path.abspath(path)
+    for candidate in (absolute, None):
+        if candidate is None:  # the resolved path, looked for (a system call) only when needed
+            candidate = resolved_text(path)
+        if (candidate.startswith("//") and not candidate.startswith("///")) != double:
             continue
+        if candidate == folder:
+            return "."
+        if candidate.startswith(inside):
+            return candidate[len(inside) :]
     return str(path)
 
 
@@ -148,7 +145,15 @@ def read_bytes(path: Path, display: str, what: str, limit: int | None = None) ->
         if special is not None:
             raise special
         with path.open("rb") as handle:  # bounded even if the file grows while it is read
-            data = handle.read() if limit is None else handle.read(limit + 1)
+            if limit is None:
+                data = handle.read()
+            else:
+                # What read(limit + 1) gives, asked first for the size the file has (one byte more, to see
+                # it grow): a read of `limit + 1` bytes makes a buffer that large for every file.
+                first = min(info.st_size, limit) + 1
+                data = handle.read(first)
+                if len(data) == first and first <= limit:
+                    data += handle.read(limit + 1 - first)
         if limit is not None and len(data) > limit:
             size = max(len(data), info.st_size)
             raise FileTrouble(f"文件太大（{_megabytes(size)}），{what}不会超过 {limit // 1024 // 1024} MB", display)
@@ -222,21 +227,23 @@ def load_source(path: Path) -> SourceFile:
     """Read and parse one YAML file. File-system trouble raises `FileTrouble`; content trouble is a Problem."""
     display = display_name(path)
     text, problems = read_text(path, display)
-    # Control characters pasted from Word (cell marks, manual line breaks…): YAML refuses most of them
-    # and .docx XML cannot hold them. Line breaks of every kind (NEL included) become "\n" first.
-    # A NUL byte is no paste from Word but damage (or a file of another encoding): said, then removed.
-    if "\x00" in text:
-        line = clean_text(text[: text.index("\x00")]).count("\n") + 1
-        problems.append(warning(
-            Location(display, line),
-            f"文件中有 {text.count(chr(0))} 个空字节（NUL），已删除",
-            "文件可能已损坏：请核对这一行的文字，然后用记事本或编辑器“另存为”UTF-8 编码",
-        ))
-    problems.extend(_control_characters(text.replace("\x00", ""), display))
-    text = clean_text(text)
-    if not text.strip() or all(
-        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
-    ):
+    # The usual file has none of the characters the quick reader leaves to libyaml, which include every
+    # character the steps below remove, turn into "\n" or warn about: one search passes them over.
+    plain = _QUICK_REFUSED.search(text) is None
+    if not plain:
+        # Control characters pasted from Word (cell marks, manual line breaks…): YAML refuses most of them
+        # and .docx XML cannot hold them. Line breaks of every kind (NEL included) become "\n" first.
+        # A NUL byte is no paste from Word but damage (or a file of another encoding): said, then removed.
+        if "\x00" in text:
+            line = clean_text(text[: text.index("\x00")]).count("\n") + 1
+            problems.append(warning(
+                Location(display, line),
+                f"文件中有 {text.count(chr(0))} 个空字节（NUL），已删除",
+                "文件可能已损坏：请核对这一行的文字，然后用记事本或编辑器“另存为”UTF-8 编码",
+            ))
+        problems.extend(_control_characters(text.replace("\x00", ""), display))
+        text = clean_text(text)
+    if _CONTENT_LINE.search(text) is None:  # only blank lines and comments
         problems.append(
             error(Location(display), "文件是空的，没有任何数据", "参照 data/ 下的示例文件填写，或用 nianbao new 生成")
         )
@@ -247,7 +254,7 @@ def load_source(path: Path) -> SourceFile:
         return SourceFile(path, display, None, problems)
     before = len(problems)
     try:
-        return SourceFile(path, display, _quick(text, display, problems), problems)
+        return SourceFile(path, display, _quick(text, display, problems, plain), problems)
     except _Unusual:
         del problems[before:]  # read again below, where anything unusual is said
     if _FAST is not None:
@@ -472,14 +479,19 @@ def _build(text: str, display: str, problems: list[Problem]) -> Node | None:
 # than a plain text (an anchor, alias, tag, flow mapping, block sequence, folded text, directive…).
 _QUICK_REFUSED = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+# A line that is neither blank nor a comment: its first character that is not whitespace (str.strip's
+# whitespace) is not "#". A file without one is empty.
+_CONTENT_LINE = re.compile(r"^\s*[^\s#]", re.MULTILINE)
 _NOT_IN_KEY = frozenset("#:[]{},'\"\\")
 _NOT_IN_ITEM = frozenset("#:[]{},'\"\\")
 _NOT_IN_TEXT = frozenset("[]{}\\")
-_PLAIN_KEYS: set[str] = set()  # keys the quick reader has found plain, in this process
-_COUNTS = re.compile("(?: *[0-9]{1,9} *,)* *[0-9]{1,9} *")  # read by load._Walker._row without nodes
+# Keys the quick reader has found plain, in this process, each with its folded form (normalize_label).
+_PLAIN_KEYS: dict[str, str] = {}
+# A `[1, 2, 3]` row of plain counts only (values.PLAIN_COUNT), read by load._Walker._row without nodes.
+_COUNTS = re.compile(f"(?: *{PLAIN_COUNT} *,)* *{PLAIN_COUNT} *")
 
 
-def _quick(text: str, display: str, problems: list[Problem]) -> Node:
+def _quick(text: str, display: str, problems: list[Problem], plain: bool = False) -> Node:
     """The node tree of a data file written the usual way, read line by line without libyaml.
 
     A data file is nearly always block mappings of `键: 值` lines whose values are plain or single-line
@@ -487,7 +499,7 @@ def _quick(text: str, display: str, problems: list[Problem]) -> Node:
     duplicate-key checks as `_build`, in the same order); anything else raises `_Unusual`, and the caller
     reads the file with libyaml, whose verdict then stands: this reader never refuses, never accepts
     what libyaml would refuse, and gives exactly `_build`'s tree (tests/test_fast_source.py)."""
-    if _QUICK_REFUSED.search(text) is not None:
+    if not plain and _QUICK_REFUSED.search(text) is not None:  # `plain`: searched already by the caller
         raise _Unusual
     lines = text.split("\n")
     count = len(lines)
@@ -543,12 +555,13 @@ def _quick(text: str, display: str, problems: list[Problem]) -> Node:
                 raise _Unusual
             colon = len(stripped) - 1
         name = stripped[:colon]
-        if name not in _PLAIN_KEYS:  # the keys of a template repeat in every office: each judged once
+        folded = _PLAIN_KEYS.get(name)
+        if folded is None:  # the keys of a template repeat in every office: each judged and folded once
             if not name or name[0] in _INDICATORS or name[-1] == " " or not _NOT_IN_KEY.isdisjoint(name):
                 raise _Unusual
             if len(_PLAIN_KEYS) > 4096:
                 _PLAIN_KEYS.clear()
-            _PLAIN_KEYS.add(name)
+            folded = _PLAIN_KEYS[name] = normalize_label(name)
         key = Node("scalar", location, name, None)
         rest = stripped[colon + 1 :].lstrip(" ")
         if not rest or rest[0] == "#":
@@ -597,7 +610,6 @@ def _quick(text: str, display: str, problems: list[Problem]) -> Node:
             if ": " in rest or rest.endswith(":") or not _NOT_IN_TEXT.isdisjoint(rest) or len(rest) > MAX_TEXT_CHARS:
                 raise _Unusual
             value = Node("scalar", location, rest, None)
-        folded = normalize_label(name)
         if folded in top_seen:
             _key_accepted(key, top_seen, problems)  # says that the key is there already
         else:  # what _key_accepted does for a new key, inlined: this runs for every line of a district

@@ -69,14 +69,20 @@ def resolved_path(path: Path) -> Path:
     files of a district share a few folders, and resolving walks every component of a path with a system
     call. The file itself is still looked at each time (it may be a symlink); a path with `..` in it is
     resolved in full, since `..` after a symlink is not the lexical parent."""
+    return Path(resolved_text(path))
+
+
+def resolved_text(path: str | os.PathLike[str]) -> str:
+    """`resolved_path` as text, without making Path objects (asked several times for every office): a
+    normalised absolute path, the text of the Path that resolved_path gives."""
     text = os.fspath(path)
     if ".." in text:
-        return Path(os.path.realpath(text))
+        return os.path.realpath(text)
     absolute = os.path.abspath(text)
     folder, name = os.path.split(absolute)
     if not name or os.path.islink(absolute):
-        return Path(os.path.realpath(absolute))
-    return Path(os.path.join(_resolved_folder(folder), name))
+        return os.path.realpath(absolute)
+    return os.path.join(_resolved_folder(folder), name)
 
 
 def normalize_label(text: str) -> str:
@@ -252,6 +258,13 @@ class Spec:
     tables: list[Table]
     rules: list[Rule]
     defaults: dict[str, Any]
+    # What a reader makes once per template table instead of once per office (load._TableLayout), by table
+    # id; made on first use, checked against the table itself, and never pickled (see __getstate__).
+    layouts: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The layouts hold lookups keyed by the identity of objects of this process: made again after loading.
+        return {**self.__dict__, "layouts": {}}
 
     def table(self, table_id: str) -> Table:
         for table in self.tables:
@@ -304,17 +317,20 @@ def resolve_template(name_or_path: str | os.PathLike[str] | None, base: Path | N
     or a name under `templates_root()` (the official template shipped in the package)."""
     if name_or_path is None:
         name_or_path = DEFAULT_TEMPLATE
-    candidate = Path(name_or_path)
-    if not candidate.is_absolute() and base is not None:
+    # The same look-ups as with Path objects (`base / candidate`, `.is_dir()`), made on texts: this runs
+    # for every office of a district, and making the Paths cost more than the system calls.
+    text = os.fspath(name_or_path)
+    if not text.startswith("/") and base is not None:
         # A path relative to the data, or a user's own template in a `templates/` folder beside the data.
-        for beside in (base / candidate, base / "templates" / candidate):
-            if beside.is_dir():
-                return beside.resolve()
-    if candidate.is_dir():
-        return candidate.resolve()
-    named = templates_root() / str(name_or_path)
-    if named.is_dir():
-        return resolved_path(named)
+        folder = os.fspath(base)
+        for beside in (os.path.join(folder, text), os.path.join(folder, "templates", text)):
+            if os.path.isdir(beside):
+                return Path(beside).resolve()
+    if os.path.isdir(text or "."):
+        return Path(text).resolve()
+    named = os.path.join(templates_root(), str(name_or_path))
+    if os.path.isdir(named):
+        return Path(resolved_text(named))
     available = sorted(p.name for p in templates_root().glob("*")
                        if (p / "fields.yaml").is_file() or (p / PARENT_FILE).is_file())
     raise TemplateTrouble(

@@ -27,6 +27,11 @@ _NUMBER_OR_NUMERAL = "(?P<n>\\d+|[零〇一二两三四五六七八九十百千]
 
 
 _PATTERNS: dict[str, re.Pattern[str]] = {}  # one template's patterns per run, in practice
+# A rule's patterns (by their texts, in order) → one pattern finding something exactly where one of them
+# does, or None when none can be made (see _any_source).
+_ANY: dict[tuple[str, ...], re.Pattern[str] | None] = {}
+_NAMED_GROUP = re.compile(r"\(\?P<(\w+)>")
+_BACK_REFERENCE = re.compile(r"\(\?P=|\(\?\(|\\[1-9]|\\g<")
 
 
 def _compiled_all(regexes: list[str]) -> list[re.Pattern[str]]:
@@ -39,6 +44,39 @@ def _compiled_all(regexes: list[str]) -> list[re.Pattern[str]]:
     return [_PATTERNS[r] for r in regexes]
 
 
+def _any_of(regexes: list[str], compiled: list[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One pattern that finds something in a text exactly when one of `compiled` does (a text where none
+    of a rule's patterns can match is passed over at once: most paragraphs), made once per rule; None
+    when it cannot be made."""
+    key = tuple(regexes)
+    if key not in _ANY:
+        if len(_ANY) > 256:  # many templates read in one process (tests): start again
+            _ANY.clear()
+        source = _any_source(compiled)
+        try:
+            _ANY[key] = compile_patterns([source])[0] if source is not None else None
+        except re.error:  # e.g. a pattern with global flags, which only the start of a pattern may have
+            _ANY[key] = None
+    return _ANY[key]
+
+
+def _any_source(compiled: list[re.Pattern[str]]) -> str | None:
+    """The patterns as alternatives of one, their named groups made non-capturing (a name may be given
+    only once in a pattern). None when that could change what one of them matches: a back-reference or
+    a conditional group (whose group numbers would shift), or a `(?P<` that is not exactly its groups."""
+    if not compiled:
+        return None
+    parts = []
+    for pattern in compiled:
+        source = pattern.pattern
+        if pattern.flags & ~re.UNICODE or _BACK_REFERENCE.search(source) is not None:
+            return None
+        if sorted(_NAMED_GROUP.findall(source)) != sorted(pattern.groupindex):
+            return None  # e.g. an escaped parenthesis before ?P<: left as it is
+        parts.append(f"(?:{_NAMED_GROUP.sub('(?:', source)})")
+    return "|".join(parts)
+
+
 def quoted_number(text: str) -> int | None:
     """A number as the text writes it: 12, or 十二 (None for what is not a number, such as 一些)."""
     return int(text) if text.isdigit() else chinese_number(text)
@@ -47,15 +85,9 @@ def quoted_number(text: str) -> int | None:
 
 def _sum(report: ReportData, refs: list[CellRef]) -> tuple[Number, bool]:
     """The sum of the referenced cells, and whether all of them could be read."""
-    total: Number = 0
-    readable = True
-    for table_id, row_ref, column in refs:
-        table = report.spec.table(table_id)
-        for row in table.expand_rows([row_ref]):
-            key = (table_id, row.id, column)
-            readable = readable and key not in report.invalid_cells
-            total += report.value(*key)
-    return total, readable
+    keys = [(table_id, row.id, column) for table_id, row_ref, column in refs
+            for row in report.spec.table(table_id).expand_rows([row_ref])]
+    return report.sum_of(keys), not any(key in report.invalid_cells for key in keys)
 
 
 def describe(report: ReportData, refs: list[CellRef]) -> str:
@@ -82,8 +114,12 @@ def check_text_numbers(report: ReportData, rule: Rule) -> Iterator[Problem]:
     """Patterns are tried in the order written: a number one pattern has taken (予以公开及部分公开42件, by
     the combined pattern) is not compared again by a later one (部分公开42件)."""
     patterns = rule.params["patterns"]
-    compiled = _compiled_all([pattern["regex"] for pattern in patterns])
+    regexes = [pattern["regex"] for pattern in patterns]
+    compiled = _compiled_all(regexes)
+    any_of = _any_of(regexes, compiled)
     for paragraph in _paragraphs(report):
+        if any_of is not None and any_of.search(paragraph.text) is None:
+            continue  # no pattern matches anywhere in it
         taken: set[int] = set()
         for pattern, regex in zip(patterns, compiled, strict=True):
             for match in regex.finditer(paragraph.text):
@@ -144,7 +180,7 @@ def _percent_base(rule: Rule, match: re.Match[str], default: list[CellRef]) -> l
 
 def check_text_claims(report: ReportData, rule: Rule) -> Iterator[Problem]:
     claims = rule.params["claims"]
-    compiled = _compiled_all([claim["regex"] for claim in claims])
+    compiled = _compiled_all([claim["regex"] for claim in claims])  # searched once each: no _any_of
     for paragraph in _paragraphs(report):
         for claim, regex in zip(claims, compiled, strict=True):
             match = regex.search(paragraph.text)

@@ -23,8 +23,15 @@ _CHINESE_DIGITS = "零〇一二两三四五六七八九十百千万"
 _SUBHEAD = re.compile(r"^\s*[(（]\s*([一二三四五六七八九十]+)\s*[)）]\s*")
 
 
+# Every character _CONTROL or _LINE_BREAKS changes: a text without one (nearly every text) is kept as it is
+# after one search.
+_CHANGED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+
+
 def clean_text(text: str) -> str:
     """Text as typed, with every line break as "\\n" and without control characters pasted from Word."""
+    if _CHANGED.search(text) is None:
+        return text
     return _CONTROL.sub("", _LINE_BREAKS.sub("\n", text))
 
 
@@ -42,6 +49,17 @@ def format_number(value: Number) -> str:
 MAX_COUNT = 1_000_000_000  # 10 亿件
 MAX_AMOUNT = Decimal(100_000_000)  # 1 亿万元 = 1 万亿元
 _QUOTES = "\"'“”‘’「」"
+
+# A plain count: what a cell is nearly always written as, a whole number read with int() as it is —
+# 1 to 9 ASCII digits, nothing else (no sign, space, comma or full-width digit), so always below MAX_COUNT
+# and always accepted by number_problem. The one definition of it: `is_plain_count` for one text,
+# PLAIN_COUNT inside a larger pattern (source reads a `[1, 2, 3]` row of them without nodes).
+PLAIN_COUNT = "[0-9]{1,9}"
+
+
+def is_plain_count(text: str) -> bool:
+    """Whether `text` is a plain count (see PLAIN_COUNT): int(text) is then its value."""
+    return 0 < len(text) <= 9 and text.isascii() and text.isdigit()
 
 
 def read_number(text: str, kind: str) -> Number:
@@ -87,40 +105,49 @@ def number_problem(text: str, where: Location, subject: str, kind: str) -> Probl
     """None when `text` is a valid number of `kind` ("count" or "amount"); otherwise the problem, with a
     fix suggestion that offers a value only when `certain_number` is sure of it. `subject` names the cell
     by its official labels."""
+    return read_cell(text, where, subject, kind)[1]
+
+
+def read_cell(text: str, where: Location, subject: str, kind: str) -> tuple[Number | None, Problem | None]:
+    """A number cell's text read once for both answers: (its value, None) when `number_problem` accepts it;
+    else (the number it surely means by `certain_number`, or None, and the problem), the number being what
+    the balance rules may still use so that every other mistake shows in the same round."""
     text = text.strip()
     if not text:
-        return error(where, f"{subject}是空的", "没有数据请填 0（表格中不能有空格）")
+        return None, error(where, f"{subject}是空的", "没有数据请填 0（表格中不能有空格）")
     unit = "万元" if kind == "amount" else "件"
     pattern = r"[0-9]+(\.[0-9]+)?" if kind == "amount" else r"[0-9]+"
     if re.fullmatch(pattern, text):
-        return _beyond_bound(text, where, subject, kind)
+        beyond = _beyond_bound(text, where, subject, kind)
+        return (None, beyond) if beyond is not None else (read_number(text, kind), None)
     shown = _shown(shorten(text))
     certain = certain_number(text, kind)
     ascii_text = unicodedata.normalize("NFKC", text)
     if ascii_text != text and re.fullmatch(pattern, ascii_text):
-        return _beyond_bound(ascii_text, where, subject, kind) or error(
+        return certain, _beyond_bound(ascii_text, where, subject, kind) or error(
             where, f"{subject}{shown}用了全角数字", f"改为半角数字 {ascii_text}")
     if re.fullmatch(r"[-−－]\s*[0-9]+(\.[0-9]+)?", ascii_text):
-        return error(where, f"{subject}是负数{shown}", "数量和金额不能为负数，请核对")
+        return certain, error(where, f"{subject}是负数{shown}", "数量和金额不能为负数，请核对")
     if kind == "count" and re.fullmatch(r"[0-9]+\.[0-9]+", ascii_text):
-        return error(where, f"{subject}{shown}不是整数", "件数必须是整数")
+        return certain, error(where, f"{subject}{shown}不是整数", "件数必须是整数")
     if re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?", ascii_text):
-        return error(where, f"{subject}{shown}含千分位逗号", f"去掉逗号，写作 {ascii_text.replace(',', '')}")
+        return certain, error(where, f"{subject}{shown}含千分位逗号", f"去掉逗号，写作 {ascii_text.replace(',', '')}")
     if re.match(r"[0-9]", ascii_text):
         if certain is not None:
-            return error(where, f"{subject}{shown}不是纯数字", f"只填数字，不要带单位或文字：改为 {format_number(certain)}"
-                         + (f"（单位为{unit}）" if kind == "amount" else ""))
-        return error(where, f"{subject}{shown}不是纯数字",
-                     "只填阿拉伯数字，如 0、12、305：不要带单位或文字，不要用科学记数法、下划线、空格或十六进制")
+            return certain, error(where, f"{subject}{shown}不是纯数字",
+                                  f"只填数字，不要带单位或文字：改为 {format_number(certain)}"
+                                  + (f"（单位为{unit}）" if kind == "amount" else ""))
+        return None, error(where, f"{subject}{shown}不是纯数字",
+                           "只填阿拉伯数字，如 0、12、305：不要带单位或文字，不要用科学记数法、下划线、空格或十六进制")
     if all(c in _CHINESE_DIGITS for c in text):
         number = chinese_number(text)
         fix = f"改为 {number}" if number is not None else "用阿拉伯数字填写"
-        return error(where, f"{subject}{shown}是汉字数字", fix)
+        return certain, error(where, f"{subject}{shown}是汉字数字", fix)
     if text in ("无", "没有", "/", "—", "-", "－", "——"):
-        return error(where, f"{subject}写的是{shown}", "没有数据请填 0（表格中不能写“无”、“/”或“—”）")
+        return certain, error(where, f"{subject}写的是{shown}", "没有数据请填 0（表格中不能写“无”、“/”或“—”）")
     if certain is not None:
-        return error(where, f"{subject}{shown}带了引号", f"去掉引号，写作 {format_number(certain)}")
-    return error(where, f"{subject}{shown}不是数字", "填写阿拉伯数字，如 0、12")
+        return certain, error(where, f"{subject}{shown}带了引号", f"去掉引号，写作 {format_number(certain)}")
+    return None, error(where, f"{subject}{shown}不是数字", "填写阿拉伯数字，如 0、12")
 
 
 def chinese_number(text: str) -> int | None:
