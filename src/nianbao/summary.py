@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from math import isinf, isnan
@@ -195,6 +194,8 @@ class SummaryBook:
 
     def fill(self, saved: bytes) -> bytes:
         """`saved` (the saved `book`) with the rows of sheets 汇总 and 问题清单."""
+        import zipfile  # only when a spreadsheet is written (a one-office build does not load it)
+
         rows = {_member_name(self.sheet): self._summary_rows(), _member_name(self.problems): self._problem_rows()}
         source = zipfile.ZipFile(io.BytesIO(saved))
         out = io.BytesIO()
