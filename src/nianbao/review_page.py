@@ -27,7 +27,7 @@ from .rollup import with_placeholder_texts
 from .same_text import TextPlace
 from .source import display_name
 from .spec import resolved_path
-from .summary import status_counts, summary_workbook
+from .summary import SummaryBook, status_counts
 from .version import __version__
 from .write import write_atomic
 from .yaml_writer import report_to_yaml
@@ -297,7 +297,7 @@ def _official_table(report: ReportData, table_id: str) -> str:
 
 def add_total_sheet(book: Any, total: ReportData, included: Sequence[str]) -> None:
     """Add the district total sheet (tables 二, 三, 四 in the official shape) to the summary workbook
-    (summary.summary_workbook, write-only) as its second sheet."""
+    (summary.SummaryBook.book, write-only) as its second sheet."""
     from openpyxl.worksheet.worksheet import Worksheet
 
     sheet = Worksheet(book, TOTAL_SHEET)  # laid out here, then streamed into the book
@@ -331,10 +331,10 @@ def write_district_outputs(result: BatchResult, out_dir: Path | str, rollup: Pat
     if result.summary_path is not None and not result.summary_trouble:
         # With the same-text warnings found above, and the district total sheet.
         try:
-            book = summary_workbook(result.outcomes, review.tally)
+            summary = SummaryBook(result.outcomes, review.tally)
             if review.total is not None:
-                add_total_sheet(book, review.total, review.included)
-            write_atomic(result.summary_path, workbook_bytes(book))
+                add_total_sheet(summary.book, review.total, review.included)
+            write_atomic(result.summary_path, summary.fill(workbook_bytes(summary.book)))
         except (NianbaoError, OSError) as exc:
             result.summary_failed(exc)
     # A page or roll-up that cannot be written (disk full, a folder in the way) is recorded, not raised:

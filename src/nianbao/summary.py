@@ -4,7 +4,10 @@ spreadsheet (年报汇总.xlsx in the output folder) with a second sheet listing
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+from math import isinf, isnan
 from pathlib import Path
 from typing import IO, Any
 
@@ -137,68 +140,170 @@ def print_summary(outcomes: Sequence[OfficeOutcome], title: str = "生成汇总"
 
 
 def write_summary_xlsx(outcomes: Sequence[OfficeOutcome], path: Path) -> None:
-    """Write the summary spreadsheet atomically (summary_workbook)."""
+    """Write the summary spreadsheet atomically (SummaryBook)."""
+    summary = SummaryBook(outcomes)
     buffer = io.BytesIO()
-    summary_workbook(outcomes).save(buffer)
-    write_atomic(path, buffer.getvalue())
+    summary.book.save(buffer)
+    write_atomic(path, summary.fill(buffer.getvalue()))
 
 
-def summary_workbook(outcomes: Sequence[OfficeOutcome], tally: Tally | None = None) -> Any:
-    """The summary spreadsheet, not yet saved: sheet 汇总 (as on the terminal, plus the data and output
-    files) and sheet 问题清单 (every error and warning with its place and how to fix it).
+class SummaryBook:
+    """The summary spreadsheet: sheet 汇总 (as on the terminal, plus the data and output files) and sheet
+    问题清单 (every error and warning with its place and how to fix it).
 
-    The workbook is in openpyxl's streaming (write-only) mode, so its memory does not grow with the number
-    of offices; a caller may add sheets before saving it (review_page adds the district total). `tally`: the
-    outcomes' Tally when the caller has it already (saves a pass over them).
+    `book` is an openpyxl write-only workbook holding the sheets' frame (column widths, frozen panes) and
+    their styles; a caller may add sheets to it (review_page adds the district total) and saves it. The rows
+    of both sheets are then streamed into the saved workbook by `fill`, as SpreadsheetML written here (the
+    same cells openpyxl writes, without its per-cell writer), straight into the compressed zip member: the
+    sheets' XML is never whole in memory. `tally`: the outcomes' Tally when the caller has it already (saves
+    a pass over them).
     """
-    # openpyxl only when a spreadsheet is written (a one-office build or check does not need it).
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
+
+    def __init__(self, outcomes: Sequence[OfficeOutcome], tally: Tally | None = None) -> None:
+        # openpyxl only when a spreadsheet is written (a one-office build or check does not need it).
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Alignment, Font, PatternFill
+        from openpyxl.utils import get_column_letter
+
+        self.outcomes = outcomes
+        self.tally = tally if tally is not None else Tally(outcomes)  # the columns and totals, before the rows
+        book = self.book = Workbook(write_only=True)
+        self.sheet = sheet = book.create_sheet(SUMMARY_SHEET)
+        self.problems = problems = book.create_sheet(PROBLEMS_SHEET)
+        self.header = [*self.tally.header, "数据文件", "报告文件", "说明"]
+        widths = [16, 10, *[8] * (len(self.header) - 5), 36, 44, 60]
+        for index, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.freeze_panes = "B2"
+        for index, width in enumerate([16, 36, 6, 80, 60], start=1):
+            problems.column_dimensions[get_column_letter(index)].width = width
+        problems.freeze_panes = "A2"
+
+        def style_id(**style: Any) -> str:
+            cell = WriteOnlyCell(sheet)
+            for name, setting in style.items():
+                setattr(cell, name, setting)
+            return str(cell.style_id)  # registers the style in the book, which writes it to styles.xml
+
+        bold = Font(bold=True)
+        self.header_style = style_id(font=bold, alignment=Alignment(horizontal="center"))
+        self.bold_style = style_id(font=bold)
+        self.status_styles = {Status.FAILED: style_id(fill=PatternFill("solid", fgColor="FFE0E0")),
+                              Status.SKIPPED: style_id(fill=PatternFill("solid", fgColor="FFF4CC"))}
+
+    def fill(self, saved: bytes) -> bytes:
+        """`saved` (the saved `book`) with the rows of sheets 汇总 and 问题清单."""
+        import zipfile  # only when a spreadsheet is written (a one-office build does not load it)
+
+        rows = {_member_name(self.sheet): self._summary_rows(), _member_name(self.problems): self._problem_rows()}
+        source = zipfile.ZipFile(io.BytesIO(saved))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            for item in source.infolist():
+                content = source.read(item)
+                info = zipfile.ZipInfo(item.filename, item.date_time)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                if item.filename not in rows:
+                    target.writestr(info, content)
+                    continue
+                head, empty, tail = content.partition(b"<sheetData></sheetData>")
+                if not empty:
+                    raise ValueError(f"no empty sheetData in {item.filename}")
+                with target.open(info, "w") as member:
+                    member.write(head + b"<sheetData>")
+                    for chunk in rows[item.filename]:
+                        member.write(chunk.encode("utf-8"))
+                    member.write(b"</sheetData>" + tail)
+        return out.getvalue()
+
+    def _summary_rows(self) -> Iterator[str]:
+        width = len(self.header)
+        letters = _column_letters(width)
+        yield _row_xml(1, letters, self.header, self.header_style)
+        labels = self.tally.labels
+        number = 1
+        for outcome in self.outcomes:
+            number += 1
+            target = outcome.target.name if outcome.target is not None else ""
+            cells: list[Any] = [*_office_row(outcome, labels), outcome.display, target, outcome.note]
+            status_style = self.status_styles.get(outcome.status)
+            if status_style is None:
+                yield _row_xml(number, letters, cells)
+            else:
+                yield _row_xml(number, letters, cells, styles={1: status_style})
+        yield _row_xml(number + 1, letters, self.tally.total_row(), self.bold_style)
+
+    def _problem_rows(self) -> Iterator[str]:
+        letters = _column_letters(5)
+        yield _row_xml(1, letters, ["机关", "位置", "类别", "问题", "修改办法"], self.bold_style)
+        number = 1
+        for outcome in self.outcomes:
+            if outcome.note and outcome.status is Status.FAILED:
+                number += 1
+                yield _row_xml(number, letters, [outcome.office, outcome.display, "错误", outcome.note, ""])
+            for problem in outcome.problems:
+                number += 1
+                yield _row_xml(number, letters, [outcome.office, str(problem.location), problem.severity.value,
+                                                 problem.message, problem.hint])
+
+
+def _member_name(sheet: Any) -> str:
+    return str(sheet.path).lstrip("/")
+
+
+def _column_letters(width: int) -> list[str]:
     from openpyxl.utils import get_column_letter
 
-    bold = Font(bold=True)
-    fills = {Status.FAILED: PatternFill("solid", fgColor="FFE0E0"),
-             Status.SKIPPED: PatternFill("solid", fgColor="FFF4CC")}
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(SUMMARY_SHEET)
-    problems = book.create_sheet(PROBLEMS_SHEET)
-    if tally is None:
-        tally = Tally(outcomes)  # the columns and the totals: one pass before the rows
-    header = [*tally.header, "数据文件", "报告文件", "说明"]
-    widths = [16, 10, *[8] * (len(header) - 5), 36, 44, 60]
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "B2"
-    sheet.append(_styled(sheet, header, font=bold, alignment=Alignment(horizontal="center")))
-    for index, width in enumerate([16, 36, 6, 80, 60], start=1):
-        problems.column_dimensions[get_column_letter(index)].width = width
-    problems.freeze_panes = "A2"
-    problems.append(_styled(problems, ["机关", "位置", "类别", "问题", "修改办法"], font=bold))
-    labels = tally.labels
-    # One more pass for the rows of both sheets (each streams to its own file).
-    for outcome in outcomes:
-        target = outcome.target.name if outcome.target is not None else ""
-        cells: list[Any] = [*_office_row(outcome, labels), outcome.display, target, outcome.note]
-        fill = fills.get(outcome.status)
-        if fill is not None:
-            cells[1] = _styled(sheet, [cells[1]], fill=fill)[0]
-        sheet.append(cells)
-        if outcome.note and outcome.status is Status.FAILED:
-            problems.append([outcome.office, outcome.display, "错误", outcome.note, ""])
-        for problem in outcome.problems:
-            problems.append([outcome.office, str(problem.location), problem.severity.value, problem.message,
-                             problem.hint])
-    sheet.append(_styled(sheet, tally.total_row(), font=bold))
-    return book
+    return [get_column_letter(index) for index in range(1, width + 1)]
 
 
-def _styled(sheet: Any, values: Sequence[Any], **style: Any) -> list[Any]:
-    from openpyxl.cell import WriteOnlyCell
+def _row_xml(number: int, letters: list[str], values: Sequence[Any], style: str | None = None,
+             styles: dict[int, str] | None = None) -> str:
+    """One `<row>` as openpyxl's write-only sheet writes it: `style` for every cell, or `styles` by
+    position; a cell without a value or style is left out."""
+    row = str(number)
+    parts = [f'<row r="{row}">']
+    for index, value in enumerate(values):
+        cell_style = style if styles is None else styles.get(index)
+        if value is None and cell_style is None:
+            continue
+        parts.append(_cell_xml(letters[index] + row, value, cell_style))
+    parts.append("</row>")
+    return "".join(parts)
 
-    cells = []
-    for value in values:
-        cell = WriteOnlyCell(sheet, value=value)
-        for name, setting in style.items():
-            setattr(cell, name, setting)
-        cells.append(cell)
-    return cells
+
+# openpyxl's (openpyxl.cell.cell), kept here so that writing a cell imports nothing (a test compares them).
+_ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+_ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
+
+
+def _cell_xml(ref: str, value: Any, style: str | None) -> str:
+    """One cell, with the types, checks and text openpyxl gives the value (Cell.value, lxml_write_cell)."""
+    s = f' s="{style}"' if style is not None else ""
+    if value is None:
+        return f'<c r="{ref}"{s} t="n"/>'
+    if isinstance(value, str):
+        value = value[:32767]
+        if _ILLEGAL_CHARACTERS.search(value):
+            from openpyxl.utils.exceptions import IllegalCharacterError
+
+            raise IllegalCharacterError(f"{value} cannot be used in worksheets.")
+        if len(value) > 1 and value.startswith("="):
+            return f'<c r="{ref}"{s}><f>{_escape(value[1:])}</f><v/></c>'
+        if value in _ERROR_CODES:
+            return f'<c r="{ref}"{s} t="e"><v>{_escape(value)}</v></c>'
+        if value == "":
+            return f'<c r="{ref}"{s} t="inlineStr"/>'
+        space = ' xml:space="preserve"' if value != value.strip() else ""
+        return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{_escape(value)}</t></is></c>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (int, float, Decimal)):
+        text = "" if isnan(value) or isinf(value) else f"{float(value):.16g}"
+        return f'<c r="{ref}"{s} t="n"><v>{text}</v></c>'
+    raise ValueError(f"Cannot convert {value!r} to Excel")
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
