@@ -481,7 +481,7 @@ _QUICK_REFUSED = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufff
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 # A line that is neither blank nor a comment: its first character that is not whitespace (str.strip's
 # whitespace) is not "#". A file without one is empty.
-_CONTENT_LINE = re.compile(r"^\s*[^\s#]", re.MULTILINE)
+_CONTENT_LINE = re.compile(r"^[^\S\n]*[^\s#]", re.MULTILINE)  # not \s*: it would rescan runs of blank lines (quadratic)
 _NOT_IN_KEY = frozenset("#:[]{},'\"\\")
 _NOT_IN_ITEM = frozenset("#:[]{},'\"\\")
 _NOT_IN_TEXT = frozenset("[]{}\\")
