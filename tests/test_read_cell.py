@@ -55,3 +55,18 @@ def test_a_wrong_cell_is_worked_out_once(tmp_path, monkeypatch) -> None:
     assert any("１２件" in p.message for p in problems)
     key = next(k for k in report.cells if k[0] == "表三" and report.cells[k].value == 12)
     assert key not in report.invalid_cells
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [("0.092", "amount", Decimal("0.092")), ("12", "count", 12)])
+def test_a_valid_number_is_read_once(monkeypatch, text: str, kind: str, expected: object) -> None:
+    """A valid cell's number serves both the bound check and the value: read_number runs once per cell."""
+    calls: list[str] = []
+    original = values.read_number
+
+    def counted(text: str, kind: str):  # type: ignore[no-untyped-def]
+        calls.append(text)
+        return original(text, kind)
+
+    monkeypatch.setattr(values, "read_number", counted)
+    assert read_cell(text, Location("a.yaml", 1), "单元格", kind) == (expected, None)
+    assert calls == [text]

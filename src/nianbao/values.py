@@ -90,8 +90,8 @@ def _shown(text: str) -> str:
     return text if len(text) >= 2 and text[0] in _QUOTES and text[-1] in _QUOTES else f"“{text}”"
 
 
-def _beyond_bound(text: str, where: Location, subject: str, kind: str) -> Problem | None:
-    value = read_number(text, kind)
+def _beyond_bound(value: Number, text: str, where: Location, subject: str, kind: str) -> Problem | None:
+    """The problem when `value`, read from `text`, is past the reasonable bound of its kind; else None."""
     bound = MAX_AMOUNT if kind == "amount" else MAX_COUNT
     if value <= bound:
         return None
@@ -118,13 +118,14 @@ def read_cell(text: str, where: Location, subject: str, kind: str) -> tuple[Numb
     unit = "万元" if kind == "amount" else "件"
     pattern = r"[0-9]+(\.[0-9]+)?" if kind == "amount" else r"[0-9]+"
     if re.fullmatch(pattern, text):
-        beyond = _beyond_bound(text, where, subject, kind)
-        return (None, beyond) if beyond is not None else (read_number(text, kind), None)
+        value = read_number(text, kind)  # read once: for the bound and as the value
+        beyond = _beyond_bound(value, text, where, subject, kind)
+        return (None, beyond) if beyond is not None else (value, None)
     shown = _shown(shorten(text))
     certain = certain_number(text, kind)
     ascii_text = unicodedata.normalize("NFKC", text)
     if ascii_text != text and re.fullmatch(pattern, ascii_text):
-        return certain, _beyond_bound(ascii_text, where, subject, kind) or error(
+        return certain, _beyond_bound(read_number(ascii_text, kind), ascii_text, where, subject, kind) or error(
             where, f"{subject}{shown}用了全角数字", f"改为半角数字 {ascii_text}")
     if re.fullmatch(r"[-−－]\s*[0-9]+(\.[0-9]+)?", ascii_text):
         return certain, error(where, f"{subject}是负数{shown}", "数量和金额不能为负数，请核对")
