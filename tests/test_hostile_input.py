@@ -571,3 +571,14 @@ def test_stale_temporaries_of_every_report_are_removed_though_the_folder_is_list
         assert not path.exists() and (out / name).read_bytes() == b"report"
     assert len(listed) == 1
     assert sorted(p.name for p in out.iterdir()) == ["a.b.docx", "乙.docx", "甲.docx"]
+
+
+def test_a_looping_symlink_at_the_output_name_is_replaced_as_before(tmp_path) -> None:
+    """A link to itself at the output name is "nothing there" (as Path.exists() says), not an OSError."""
+    from nianbao.guard import OutputState, ensure_replaceable, output_state
+
+    target = tmp_path / "a.docx"
+    target.symlink_to(target.name)
+    assert not target.exists()
+    assert output_state(target) is OutputState.NEW
+    assert ensure_replaceable(target) is OutputState.NEW

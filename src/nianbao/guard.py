@@ -8,6 +8,7 @@ unless the caller forces it.
 
 from __future__ import annotations
 
+import errno
 import stat
 from collections.abc import Iterable
 from enum import Enum
@@ -25,6 +26,8 @@ from .source import display_name, read_bytes
 from .wordml import MAX_DOCX_BYTES, read_zip_parts
 
 DOCUMENT = "word/document.xml"
+# The stat errors Path.exists() answers False for (pathlib's _IGNORED_ERRNOS): nothing readable stands there.
+_NOTHING_THERE = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
 
 
 class OutputState(Enum):
@@ -39,8 +42,10 @@ def output_state(target: Path) -> OutputState:
     """What is at `target` now, as far as overwriting it is concerned."""
     try:
         mode = target.stat().st_mode
-    except (FileNotFoundError, NotADirectoryError):  # what Path.exists() takes for "nothing there"
-        return OutputState.NEW
+    except OSError as exc:
+        if exc.errno in _NOTHING_THERE:  # as Path.exists() takes them: the rename replaces a looping link
+            return OutputState.NEW
+        raise
     if stat.S_ISDIR(mode):
         return OutputState.FOLDER
     import zipfile  # only with an existing output: `check` starts without zipfile
