@@ -335,11 +335,10 @@ def test_the_skeleton_check_passes_only_what_expat_passes():
 
 
 def test_the_table_plans_give_the_context_of_the_cell_by_cell_walk():
-    """build_context walks each table by a plan made once per table (render._table_plan): the same context as
+    """build_context walks each table by a plan made once per table (Table.cell_plan): the same context as
     walking the spec's rows, columns and groups for every report; a table whose rows change gets a new plan."""
     import dataclasses
 
-    from nianbao.render import _table_plan
     from nianbao.values import format_number
 
     result = check_file(SEED_DATA)
@@ -353,11 +352,11 @@ def test_the_table_plans_give_the_context_of_the_cell_by_cell_walk():
                   for g in table.groups}
         assert context[table.id] == {"行": rows, "组": groups, "分组": list(groups.values())}
     table = report.spec.tables[0]
-    assert _table_plan(table) is _table_plan(table)  # made once
+    assert table.cell_plan() is table.cell_plan()  # made once
     fewer = dataclasses.replace(table, rows=table.rows[:2])
-    assert [row_id for row_id, _, _ in _table_plan(fewer)[1]] == [row.id for row in table.rows[:2]]
+    assert [row_id for row_id, _, _ in fewer.cell_plan()[0]] == [row.id for row in table.rows[:2]]
     fewer.rows = list(table.rows[:1])  # the rows replaced: planned again
-    assert [row_id for row_id, _, _ in _table_plan(fewer)[1]] == [table.rows[0].id]
+    assert [row_id for row_id, _, _ in fewer.cell_plan()[0]] == [table.rows[0].id]
 
 
 def test_the_template_text_is_encoded_once_not_per_report():

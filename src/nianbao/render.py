@@ -36,7 +36,7 @@ from .provenance import (
     sha256_files,
     text_hash,
 )
-from .spec import Group, Row, Spec, Table
+from .spec import Spec
 from .values import format_number
 from .wordml import W_NS, fonts_used, read_zip_parts, restore_font_fallbacks
 from .zippack import REPORT_LEVEL, PackedMember, pack_member, write_zip
@@ -70,7 +70,9 @@ def build_context(report: ReportData) -> dict[str, Any]:
             else:
                 context[name] = _texts(report.paragraphs.get(name, []))
     cells = report.cells
-    for table_id, row_plans, group_plans in map(_table_plan, spec.tables):
+    for table in spec.tables:
+        table_id = table.id
+        row_plans, group_plans = table.cell_plan()
         rows: dict[str, dict[str, str]] = {}
         for row_id, label, columns in row_plans:
             values = {"名称": label}
@@ -84,33 +86,6 @@ def build_context(report: ReportData) -> dict[str, Any]:
         }
         context[table_id] = {"行": rows, "组": groups, "分组": list(groups.values())}
     return context
-
-
-# A table's rows, columns and groups as build_context walks them: (row id, label, ((column id, cell key), …))
-# and (group id, label, member row ids).
-_TablePlan = tuple[str, tuple[tuple[str, str, tuple[tuple[str, tuple[str, str, str]], ...]], ...],
-                   tuple[tuple[str, str, tuple[str, ...]], ...]]
-_TABLE_PLANS: dict[int, tuple[Table, list[Row], int, list[Group], int, _TablePlan]] = {}
-
-
-def _table_plan(table: Table) -> _TablePlan:
-    """What build_context reads of `table`, made once per table (not per cell of every report): kept while the
-    table holds the same row and group lists (as Table.all_columns keeps its columns), made again otherwise."""
-    kept = _TABLE_PLANS.get(id(table))
-    if (kept is not None and kept[0] is table and kept[1] is table.rows and kept[2] == len(table.rows)
-            and kept[3] is table.groups and kept[4] == len(table.groups)):
-        return kept[5]
-    plan: _TablePlan = (
-        table.id,
-        tuple((row.id, row.label, tuple((column.id, (table.id, row.id, column.id)) for column in row.columns))
-              for row in table.rows),
-        tuple((group.id, group.label, tuple(r.id for r in table.rows if r.group == group.id))
-              for group in table.groups),
-    )
-    if len(_TABLE_PLANS) >= 64:
-        _TABLE_PLANS.clear()
-    _TABLE_PLANS[id(table)] = (table, table.rows, len(table.rows), table.groups, len(table.groups), plan)
-    return plan
 
 
 def jinja_environment() -> jinja2.Environment:

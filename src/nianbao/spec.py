@@ -10,6 +10,7 @@ import os
 import pickle
 import unicodedata
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -193,16 +194,39 @@ class Table:
                 rows.append(self.row(ref))
         return rows
 
+    def _kept(self, name: str, make: Callable[[], Any]) -> Any:
+        """`make()`, asked for every office: kept on the table, made again if its rows or groups were replaced."""
+        kept = self.__dict__.get(name)
+        if (kept is None or kept[0] is not self.rows or kept[1] != len(self.rows)
+                or kept[2] is not self.groups or kept[3] != len(self.groups)):
+            kept = self.__dict__[name] = (self.rows, len(self.rows), self.groups, len(self.groups), make())
+        return kept[4]
+
     def all_columns(self) -> list[Column]:
-        # Asked for every balance check of every office: kept, and made again if the rows were replaced.
-        kept = self.__dict__.get("_all_columns")
-        if kept is None or kept[0] is not self.rows or kept[1] != len(self.rows):
+        """Every column of the table's rows, each once, in the order first met (for every balance check)."""
+
+        def make() -> tuple[Column, ...]:
             seen: dict[str, Column] = {}
             for row in self.rows:
                 for column in row.columns:
                     seen.setdefault(column.id, column)
-            kept = self.__dict__["_all_columns"] = (self.rows, len(self.rows), tuple(seen.values()))
-        return list(kept[2])
+            return tuple(seen.values())
+
+        return list(self._kept("_all_columns", make))
+
+    def cell_plan(self) -> CellPlan:
+        """What a report's context reads of the table (render.build_context), made once, not per cell of every
+        report: ((row id, label, ((column id, cell key), …)), …) and ((group id, label, member row ids), …)."""
+        return self._kept("_cell_plan", lambda: (
+            tuple((row.id, row.label, tuple((column.id, (self.id, row.id, column.id)) for column in row.columns))
+                  for row in self.rows),
+            tuple((group.id, group.label, tuple(r.id for r in self.rows if r.group == group.id))
+                  for group in self.groups),
+        ))
+
+
+CellPlan = tuple[tuple[tuple[str, str, tuple[tuple[str, tuple[str, str, str]], ...]], ...],
+                 tuple[tuple[str, str, tuple[str, ...]], ...]]
 
 
 class Fact(NamedTuple):
