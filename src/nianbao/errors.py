@@ -11,7 +11,8 @@ if TYPE_CHECKING:
 
 # Said by write.ensure_writable_name before writing and by guard.ensure_replaceable when a folder appears just before
 # the rename (both floors import this module; neither may import the other).
-FOLDER_AT_OUTPUT = "输出路径是一个文件夹，不能用文件替换它；请换一个输出文件名，或删去（改名）这个文件夹"
+FOLDER_ADVICE = "换一个输出文件名，或删去（改名）这个文件夹"  # also write's advice for EISDIR at the rename
+FOLDER_AT_OUTPUT = f"输出路径是一个文件夹，不能用文件替换它；请{FOLDER_ADVICE}"
 
 
 class NianbaoError(Exception):

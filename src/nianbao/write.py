@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .errors import FOLDER_AT_OUTPUT, FileTrouble
+from .errors import FOLDER_ADVICE, FOLDER_AT_OUTPUT, FileTrouble
 from .schema import schema_file_name, schema_text
 from .source import display_name
 from .spec import Spec
@@ -39,7 +39,7 @@ _CAUSES = {
     errno.EDQUOT: ("磁盘配额已用完", "清理空间或请管理员增加配额后再试"),
     errno.EACCES: ("没有写入权限", "换一个有权限的输出文件夹；如果文件正在 Word/WPS 中打开，请先关闭"),
     errno.EPERM: ("没有写入权限", "换一个有权限的输出文件夹；如果文件正在 Word/WPS 中打开，请先关闭"),
-    errno.EISDIR: ("路径是文件夹", "换一个输出文件名，或删去（改名）这个文件夹"),
+    errno.EISDIR: ("路径是文件夹", FOLDER_ADVICE),
     errno.ENAMETOOLONG: ("文件名过长", "缩短机关名称或标题，或换一个较短的输出文件夹"),
     errno.EROFS: ("磁盘是只读的", "换一个可以写入的输出文件夹"),
     errno.ENOTDIR: ("路径中有一段是文件而不是文件夹", "检查输出文件夹的路径"),
