@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from nianbao import check_file
+from nianbao import render as render_module
 from nianbao.batch import find_offices
 from nianbao.errors import TemplateTrouble
 from nianbao.provenance import content_hash, read_provenance, visible_text
@@ -316,10 +317,10 @@ def test_the_skeleton_check_passes_only_what_expat_passes():
                     # The clean-up by the skeleton's cut (made on its first render) is the whole one.
                     if found[2] is not False:
                         cut_at += found[2] is not None
-                        assert head + b"".join(_encoded_body(chunks, found[2])).decode("utf-8") + tail == document
+                        assert head + b"".join(_encoded_body(chunks, found[2], {})).decode("utf-8") + tail == document
                         # … and so it is with the template's text encoded once (looked up, not encoded again).
                         assert compiled._encoded and b"".join(_encoded_body(chunks, found[2], compiled._encoded)) \
-                            == b"".join(_encoded_body(chunks, found[2]))
+                            == b"".join(_encoded_body(chunks, found[2], {}))
                     if found[0]:  # the text read by the skeleton's plan is the text read off the document
                         planned += 1
                         assert _fill_plan(found[1], found[3]) == fast_visible_text(document)
@@ -374,8 +375,17 @@ def test_the_template_text_is_encoded_once_not_per_report():
     assert texts and all(c in compiled._encoded for c in texts)
     found = compiled._checked_skeleton(chunks)
     assert found is not None and found[2] is not False
-    assert b"".join(_encoded_body(chunks, found[2], compiled._encoded)) == b"".join(_encoded_body(chunks, found[2]))
-    assert compiled.render_xml(context) == first
+    assert b"".join(_encoded_body(chunks, found[2], compiled._encoded)) == b"".join(_encoded_body(chunks, found[2], {}))
+    given: list[object] = []
+
+    def watched(chunks: list[str], cut: object, encoded: dict[str, bytes]) -> list[bytes]:
+        given.append(encoded)
+        return _encoded_body(chunks, cut, encoded)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(render_module, "_encoded_body", watched)
+        assert compiled.render_xml(context) == first
+    assert given and all(held is compiled._encoded for held in given)  # a render looks the template text up
 
 
 def test_dict_lookup_shortcut_gives_what_jinja_gives():

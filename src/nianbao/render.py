@@ -400,7 +400,7 @@ def _listing_cut(chunks: list[str]) -> _Cut:
     return False
 
 
-def _encoded_body(chunks: list[str], cut: _Cut, encoded: dict[str, bytes] | None = None) -> list[bytes]:
+def _encoded_body(chunks: list[str], cut: _Cut, encoded: dict[str, bytes]) -> list[bytes]:
     """`_finish_part("".join(chunks))` of a skeleton's chunks without marker clean-up, by its cut (see
     _listing_cut), encoded in UTF-8 in pieces to be joined: only the text before the cut is cleaned up.
 
@@ -413,11 +413,8 @@ def _encoded_body(chunks: list[str], cut: _Cut, encoded: dict[str, bytes] | None
         index, offset = cut  # type: ignore[misc]
         chunk = chunks[index]
         before = _resolve_listing("".join(chunks[:index]) + chunk[:offset]).encode("utf-8") + chunk[offset:].encode()
-    rest = chunks[index + 1 :]
-    if encoded is None:
-        return [before, *map(str.encode, rest)]
     get = encoded.get
-    return [before, *[get(c) or c.encode() for c in rest]]
+    return [before, *[get(c) or c.encode() for c in chunks[index + 1 :]]]
 
 
 def _plan_format(plan: tuple[str | int, ...]) -> str:
