@@ -150,12 +150,12 @@ class _Names:
         return [i for i in range(len(text) - size + 1) if text[i : i + size] in starts] if starts else []
 
     def strip(self, text: str) -> str:
-        at = self.name_starts(text)
-        if not at:  # taking names out is the only change made here: a text holding none stays as it is
-            return text
         if len(self.order) <= len(self.lengths) * len(text) // 2:  # few names: replacing each is cheaper
             for name in self.order:
                 text = text.replace(name, "")
+            return text
+        at = self.name_starts(text)
+        if not at:  # taking names out is the only change made here: a text holding none stays as it is
             return text
         # The text is scanned once; after each name is taken out, only the substrings across the places where
         # it was (the joins) can be names that were not there before. The next name is always the first, in
@@ -226,13 +226,17 @@ class SameTextFinder:
     settings: SameTextSettings
     names: set[str] = field(default_factory=set)
     # The folded `names`, made once (against_last_year is asked once per office) and dropped with the finder.
-    _folded: tuple[frozenset[str], _Names] | None = field(default=None, init=False, repr=False, compare=False)
+    # Keyed by the size of `names` (never changed once the finder is made) and the names of `more` not in it.
+    _folded: tuple[tuple[int, frozenset[str]], _Names] | None = field(default=None, init=False, repr=False,
+                                                                      compare=False)
 
     def folded_names(self, more: Iterable[str] = ()) -> _Names:
-        """`names` and `more`, folded; made again only when they are not the names of the last call."""
-        names = frozenset(self.names).union(more)
-        if self._folded is None or self._folded[0] != names:
-            self._folded = (names, _folded_names(names))
+        """`names` and `more`, folded; made again only when `more` adds other names than at the last call
+        (usually none: `names` holds every office's name), without going through all of `names` per call."""
+        names = self.names
+        key = (len(names), frozenset(n for n in more if n not in names))
+        if self._folded is None or self._folded[0] != key:
+            self._folded = (key, _folded_names(names | key[1]))
         return self._folded[1]
 
     def across_offices(self, offices: Sequence[Sequence[TextPlace]]) -> list[Repeat]:
