@@ -321,6 +321,18 @@ def rollup_text(review: DistrictReview) -> str:
     return report_to_yaml(total, header=header)
 
 
+def summary_bytes(summary: SummaryBook) -> bytes:
+    """The summary workbook as written: saved with its fonts in schema order (form_writer.workbook_bytes),
+    then its rows filled in (SummaryBook.fill). The one way both the district run and write_summary_xlsx
+    save it."""
+    return summary.fill(workbook_bytes(summary.book))
+
+
+def write_summary_xlsx(outcomes: Sequence[OfficeOutcome], path: Path) -> None:
+    """Write the summary spreadsheet of `outcomes` atomically, without the district total sheet."""
+    write_atomic(path, summary_bytes(SummaryBook(outcomes)))
+
+
 def write_district_outputs(result: BatchResult, out_dir: Path | str, rollup: Path | str | None = None,
                            page: bool = True) -> DistrictReview:
     """After `batch.build_paths`: same-text warnings, the summary workbook with its district total sheet,
@@ -334,7 +346,7 @@ def write_district_outputs(result: BatchResult, out_dir: Path | str, rollup: Pat
             summary = SummaryBook(result.outcomes, review.tally)
             if review.total is not None:
                 add_total_sheet(summary.book, review.total, review.included)
-            write_atomic(result.summary_path, summary.fill(workbook_bytes(summary.book)))
+            write_atomic(result.summary_path, summary_bytes(summary))
         except (NianbaoError, OSError) as exc:
             result.summary_failed(exc)
     # A page or roll-up that cannot be written (disk full, a folder in the way) is recorded, not raised:

@@ -22,7 +22,7 @@ from .batch import (
 )
 from .errors import NianbaoError
 from .pipeline import check_file
-from .summary import SUMMARY_FILE, write_summary_xlsx
+from .summary import SUMMARY_FILE
 
 
 def check_paths(
@@ -66,6 +66,10 @@ def build_paths(
         result.summary_path = out / SUMMARY_FILE
         if not write_summary:
             return result
+        from .review_page import (
+            write_summary_xlsx,  # openpyxl with it: only when a summary is written
+        )
+
         try:
             write_summary_xlsx(outcomes, result.summary_path)
         except (NianbaoError, OSError) as exc:

@@ -8,12 +8,10 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from math import isinf, isnan
-from pathlib import Path
 from typing import IO, Any
 
 from .batch import OfficeOutcome, Status
 from .model import Number
-from .write import write_atomic
 
 SUMMARY_FILE = "年报汇总.xlsx"
 SUMMARY_SHEET = "汇总"
@@ -137,14 +135,6 @@ def print_summary(outcomes: Sequence[OfficeOutcome], title: str = "生成汇总"
     total[1] = ""  # the caption says it
     table.add_row(*total)
     console.print(table)
-
-
-def write_summary_xlsx(outcomes: Sequence[OfficeOutcome], path: Path) -> None:
-    """Write the summary spreadsheet atomically (SummaryBook)."""
-    summary = SummaryBook(outcomes)
-    buffer = io.BytesIO()
-    summary.book.save(buffer)
-    write_atomic(path, summary.fill(buffer.getvalue()))
 
 
 class SummaryBook:
