@@ -22,6 +22,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 
 from nianbao import summary
 from nianbao.batch import OfficeOutcome, Status
+from nianbao.errors import FileTrouble
 from nianbao.form_writer import workbook_bytes
 from nianbao.problems import Location, Problem, Severity
 from nianbao.review_page import add_total_sheet, write_district_outputs, write_summary_xlsx
@@ -173,3 +174,34 @@ def test_the_summary_of_named_offices_is_saved_as_the_district_one_is(tmp_path):
         styles = archive.read("xl/styles.xml")
     assert b"<font>" in styles or b"<font " in styles
     assert b"<font><name " not in styles and b"<font><name/>" not in styles
+
+
+def _rewritten(saved: bytes, change) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(saved))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item)
+            target.writestr(item.filename, change(content) if item.filename.startswith("xl/worksheets/") else content)
+    return out.getvalue()
+
+
+def test_the_rows_go_into_either_form_of_an_empty_sheet_and_a_third_is_said_in_chinese():
+    def saved_book() -> tuple[SummaryBook, bytes]:
+        summary = SummaryBook(TRICKY)
+        saved = io.BytesIO()
+        summary.book.save(saved)  # fill knows the sheets' members once the book is saved
+        return summary, saved.getvalue()
+
+    summary, saved = saved_book()
+    expected = summary.fill(saved)
+    assert len(load_workbook(io.BytesIO(expected))["汇总"]["A"]) > len(TRICKY)  # the rows are there
+    summary, saved = saved_book()
+    self_closed = _rewritten(saved, lambda c: c.replace(b"<sheetData></sheetData>", b"<sheetData/>"))
+    assert b"<sheetData/>" in zipfile.ZipFile(io.BytesIO(self_closed)).read("xl/worksheets/sheet1.xml")
+    assert_same_workbooks(summary.fill(self_closed), expected)
+    summary, saved = saved_book()
+    missing = _rewritten(saved, lambda c: c.replace(b"<sheetData></sheetData>", b""))
+    with pytest.raises(FileTrouble) as trouble:
+        summary.fill(missing)
+    assert "汇总表没有写成" in trouble.value.message and "xl/worksheets/" in trouble.value.message

@@ -11,6 +11,7 @@ from math import isinf, isnan
 from typing import IO, Any
 
 from .batch import OfficeOutcome, Status
+from .errors import FileTrouble
 from .model import Number
 
 SUMMARY_FILE = "年报汇总.xlsx"
@@ -137,6 +138,10 @@ def print_summary(outcomes: Sequence[OfficeOutcome], title: str = "生成汇总"
     console.print(table)
 
 
+# The rows go where openpyxl left a sheet's data empty, in either form it may write.
+_EMPTY_SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData>\s*</sheetData>")
+
+
 class SummaryBook:
     """The summary spreadsheet: sheet 汇总 (as on the terminal, plus the data and output files) and sheet
     问题清单 (every error and warning with its place and how to fix it).
@@ -197,9 +202,11 @@ class SummaryBook:
                 if item.filename not in rows:
                     target.writestr(info, content)
                     continue
-                head, empty, tail = content.partition(b"<sheetData></sheetData>")
-                if not empty:
-                    raise ValueError(f"no empty sheetData in {item.filename}")
+                empty = _EMPTY_SHEET_DATA.search(content)
+                if empty is None:  # an openpyxl that writes its sheets otherwise: said, not a traceback
+                    raise FileTrouble(f"汇总表的工作表 {item.filename} 不是预期的格式（没有空的 sheetData），"
+                                      "汇总表没有写成；报告已生成。请把这条信息反馈给维护者")
+                head, tail = content[: empty.start()], content[empty.end() :]
                 with target.open(info, "w") as member:
                     member.write(head + b"<sheetData>")
                     for chunk in rows[item.filename]:
