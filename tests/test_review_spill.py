@@ -165,3 +165,14 @@ def test_the_outcomes_of_a_run_wait_on_disk_and_come_back_as_they_went_in(privat
     del store, again
     gc.collect()
     assert _open_spills() == []
+
+
+def test_the_same_text_places_are_closed_once_the_district_outputs_are_written(private_tmp: Path,
+                                                                               tmp_path: Path) -> None:
+    from nianbao.review_page import write_district_outputs
+
+    result = build_paths([make_district(tmp_path / "2024")], out_dir=tmp_path / "out", jobs=1)
+    review = write_district_outputs(result, tmp_path / "out")
+    assert review.repeats and result.page_written is not None
+    assert len(_open_spills()) == 1  # the outcomes' file only (the run still reads them back for its summary)
+    assert list(review.new_problems)  # the warnings are read from the outcomes, not from the closed places

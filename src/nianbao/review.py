@@ -133,6 +133,13 @@ class DistrictReview:
     repeats: list[KeptGroup] = field(default_factory=list)
     added: array[int] = field(default_factory=lambda: array("q"))  # how many warnings each office got here
     tally: Tally | None = None  # the outcomes' summary (with the warnings added here), counted as they are stored
+    records: PlaceRecords | None = None  # the file the repeats' places are read back from (see close_places)
+
+    def close_places(self) -> None:
+        """Close the file of the paragraphs reported as the same text once the page is written: the repeats'
+        places cannot be read back afterwards (their counts, descriptions and the warnings stay)."""
+        if self.records is not None:
+            self.records.close()
 
     @property
     def new_problems(self) -> Iterator[Problem]:
@@ -169,7 +176,7 @@ def review_district(outcomes: Outcomes) -> DistrictReview:
     years: set[str] = set()
     settings = None
     spills = {spill}
-    records = PlaceRecords()  # the paragraphs reported as the same text, until the page is written
+    records = review.records = PlaceRecords()  # the paragraphs reported as the same text, until the page is written
     try:
         for index, (office, outcome) in enumerate(zip(review.offices, outcomes, strict=True)):
             labels.update(dict.fromkeys(outcome.figures))

@@ -340,34 +340,37 @@ def write_district_outputs(result: BatchResult, out_dir: Path | str, rollup: Pat
     out = Path(out_dir)
     review = review_district(result.outcomes)
     result.tally = review.tally  # for the terminal summary: no further pass over the outcomes
-    if result.summary_path is not None and not result.summary_trouble:
-        # With the same-text warnings found above, and the district total sheet.
-        try:
-            summary = SummaryBook(result.outcomes, review.tally)
-            if review.total is not None:
-                add_total_sheet(summary.book, review.total, review.included)
-            write_atomic(result.summary_path, summary_bytes(summary))
-        except (NianbaoError, OSError) as exc:
-            result.summary_failed(exc)
-    # A page or roll-up that cannot be written (disk full, a folder in the way) is recorded, not raised:
-    # the reports are written, and the caller still prints the summary table before saying why.
-    if page:
-        try:
-            write_atomic(out / REVIEW_PAGE, (chunk.encode("utf-8") for chunk in review_page_chunks(review, out)))
-            result.page_written = out / REVIEW_PAGE
-        except NianbaoError as exc:
-            result.output_troubles.append(exc.format())
-    if rollup is not None:
-        if review.total is None:
-            # Said after the summary table, like any output that could not be written; the exit code stays
-            # the one of the offices (3 when their data failed the checks).
-            result.output_troubles.append(FileTrouble(
-                "没有通过检查的机关，未生成汇总数据文件；先改正上面各机关的错误，再运行一次",
-                display_name(Path(rollup))).format())
-        else:
+    try:
+        if result.summary_path is not None and not result.summary_trouble:
+            # With the same-text warnings found above, and the district total sheet.
             try:
-                write_atomic(Path(rollup), rollup_text(review).encode("utf-8"))
-                result.rollup_written = Path(rollup)
+                summary = SummaryBook(result.outcomes, review.tally)
+                if review.total is not None:
+                    add_total_sheet(summary.book, review.total, review.included)
+                write_atomic(result.summary_path, summary_bytes(summary))
+            except (NianbaoError, OSError) as exc:
+                result.summary_failed(exc)
+        # A page or roll-up that cannot be written (disk full, a folder in the way) is recorded, not raised:
+        # the reports are written, and the caller still prints the summary table before saying why.
+        if page:
+            try:
+                write_atomic(out / REVIEW_PAGE, (chunk.encode("utf-8") for chunk in review_page_chunks(review, out)))
+                result.page_written = out / REVIEW_PAGE
             except NianbaoError as exc:
                 result.output_troubles.append(exc.format())
+        if rollup is not None:
+            if review.total is None:
+                # Said after the summary table, like any output that could not be written; the exit code stays
+                # the one of the offices (3 when their data failed the checks).
+                result.output_troubles.append(FileTrouble(
+                    "没有通过检查的机关，未生成汇总数据文件；先改正上面各机关的错误，再运行一次",
+                    display_name(Path(rollup))).format())
+            else:
+                try:
+                    write_atomic(Path(rollup), rollup_text(review).encode("utf-8"))
+                    result.rollup_written = Path(rollup)
+                except NianbaoError as exc:
+                    result.output_troubles.append(exc.format())
+    finally:
+        review.close_places()  # the page is written: the places are not read again
     return review
