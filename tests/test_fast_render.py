@@ -292,11 +292,12 @@ def test_the_skeleton_check_passes_only_what_expat_passes():
     import jinja2
 
     from nianbao import render
-    from nianbao.render import _encoded_body, _fill_plan, _render_chunks
+    from nianbao.render import _body_layout, _fill_plan, _laid_out, _render_chunks
 
     for gone in ("_skeleton_ok", "_skeleton", "_planned_text"):  # test-only wrappers, removed
         assert not hasattr(CompiledTemplate, gone)
     assert not hasattr(render, "_finished_body")
+    assert not hasattr(render, "_encoded_body")  # replaced by the skeleton's layout
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
     head = "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n<w:document xmlns:w=\"urn:w\">"
     tail = "</w:document>"
@@ -317,10 +318,14 @@ def test_the_skeleton_check_passes_only_what_expat_passes():
                     # The clean-up by the skeleton's cut (made on its first render) is the whole one.
                     if found[2] is not False:
                         cut_at += found[2] is not None
-                        assert head + b"".join(_encoded_body(chunks, found[2], {})).decode("utf-8") + tail == document
-                        # … and so it is with the template's text encoded once (looked up, not encoded again).
-                        assert compiled._encoded and b"".join(_encoded_body(chunks, found[2], compiled._encoded)) \
-                            == b"".join(_encoded_body(chunks, found[2], {}))
+                        # (The layout is the one made on the skeleton's first render, with other values.)
+                        laid = _laid_out(chunks, found[2], found[4], found[3], head.encode())
+                        assert laid.decode("utf-8") == document
+                        # … and so it is with the template's text encoded afresh (not looked up).
+                        fresh = _body_layout(chunks, found[2], {}, tail.encode())
+                        assert compiled._encoded and _laid_out(chunks, found[2], fresh, found[3], head.encode()) == laid
+                    else:
+                        assert found[4] is None
                     if found[0]:  # the text read by the skeleton's plan is the text read off the document
                         planned += 1
                         assert _fill_plan(found[1], found[3]) == fast_visible_text(document)
@@ -361,9 +366,10 @@ def test_the_table_plans_give_the_context_of_the_cell_by_cell_walk():
 
 
 def test_the_template_text_is_encoded_once_not_per_report():
-    """The bundled template's text chunks are encoded to UTF-8 when a skeleton is first checked; a report then
-    encodes only its values (and the few bytes before the listing cut), with the same document."""
-    from nianbao.render import _encoded_body, _render_chunks
+    """The bundled template's text chunks are encoded to UTF-8 when a skeleton is first checked and laid out
+    (see render._body_layout) then; a report with that skeleton encodes only its values (and the few bytes
+    before the listing cut) and puts them in place, with the same document."""
+    from nianbao.render import _render_chunks
 
     result = check_file(SEED_DATA)
     assert result.report is not None
@@ -374,18 +380,26 @@ def test_the_template_text_is_encoded_once_not_per_report():
     texts = [c for c in chunks if type(c) is str]
     assert texts and all(c in compiled._encoded for c in texts)
     found = compiled._checked_skeleton(chunks)
-    assert found is not None and found[2] is not False
-    assert b"".join(_encoded_body(chunks, found[2], compiled._encoded)) == b"".join(_encoded_body(chunks, found[2], {}))
-    given: list[object] = []
+    assert found is not None and found[2] is not False and found[4] is not None
+    skipped, pieces, places = found[4]
+    # The layout holds the template's text as encoded once (the same bytes objects, not copies) …
+    held = {id(b) for b in compiled._encoded.values()}
+    assert sum(id(p) in held for p in pieces) > len(texts) // 2
+    assert len(places) == found[3].count("\x00") + 1 - skipped
+    laid: list[object] = []
 
-    def watched(chunks: list[str], cut: object, encoded: dict[str, bytes]) -> list[bytes]:
-        given.append(encoded)
-        return _encoded_body(chunks, cut, encoded)  # type: ignore[arg-type]
+    def no_layout(*args: object) -> object:
+        laid.append(args)
+        raise AssertionError("laid out again")
 
+    # … and another render with the same skeleton (other values) makes no new layout.
+    other = build_context(result.report)
+    other["其他事项"] = [f"{text}（另一份）" for text in other["其他事项"]]
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(render_module, "_encoded_body", watched)
+        patch.setattr(render_module, "_body_layout", no_layout)
         assert compiled.render_xml(context) == first
-    assert given and all(held is compiled._encoded for held in given)  # a render looks the template text up
+        assert "（另一份）" in compiled.render_xml(other)
+    assert not laid
 
 
 def test_dict_lookup_shortcut_gives_what_jinja_gives():

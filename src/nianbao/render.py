@@ -13,6 +13,7 @@ import os
 import pyexpat
 import re
 import zipfile
+from collections import deque
 from dataclasses import replace
 from functools import lru_cache
 from itertools import compress, repeat
@@ -140,10 +141,11 @@ class CompiledTemplate:
         self._unescape_markers: bool = prepared["unescape_markers"]
         self._skeleton_checkable = not self._fix_tables and not self._unescape_markers
         # Skeleton → False, or its text plan (see _checked_skeleton).
-        self._skeletons: dict[tuple[Any, ...], tuple[tuple[str | int, ...], str, _Cut] | bool] = {}
+        self._skeletons: dict[tuple[Any, ...], tuple[tuple[str | int, ...], str, _Cut, _Layout | None] | bool] = {}
         # The UTF-8 of the template's own text chunks (the same strings in every render, ~120 KB of a report's
-        # document): encoded once, when a skeleton is first checked, not once per report (see _encoded_body).
+        # document): encoded once, when a skeleton is first checked, not once per report (see _body_layout).
         self._encoded: dict[str, bytes] = {}
+        self._head_bytes = self._head.encode("utf-8")
         # Paragraph texts can be read off the rendered string (see fast_visible_text) unless the body
         # nests paragraphs (text boxes) or holds alternative content: then the slower lxml reading is used.
         self._flat_text = (
@@ -195,10 +197,13 @@ class CompiledTemplate:
             xml = _resolve_listing(xml, last)
         return xml
 
-    def _checked_skeleton(self, chunks: list[str]) -> tuple[tuple[str | int, ...], str, _Cut, str] | None:
+    def _checked_skeleton(
+        self, chunks: list[str]
+    ) -> tuple[tuple[str | int, ...], str, _Cut, str, _Layout | None] | None:
         """The skeleton's text plan (see _text_plan; empty if it has none), the plan as a format string (see
-        _plan_format), where the tab and newline clean-up ends (see _listing_cut) and the non-empty values joined
-        by "\x00"; None unless the body Jinja rendered as `chunks` is known well-formed without parsing it
+        _plan_format), where the tab and newline clean-up ends (see _listing_cut), the non-empty values joined
+        by "\x00" and the layout of the encoded body after the cut (see _body_layout; None when the cut is
+        False); None unless the body Jinja rendered as `chunks` is known well-formed without parsing it
         again: as strict as expat on the whole document (ensure_well_formed), and used only where that is proven.
 
         Jinja yields the template's own text as `str` and every `{{ value }}` as the `Markup` autoescape
@@ -244,12 +249,17 @@ class CompiledTemplate:
                     verdict = False
             if verdict:
                 plan = self._text_plan(chunks)
-                verdict = (plan, _plan_format(plan), _listing_cut(chunks))
+                cut = _listing_cut(chunks)
                 self._encoded.update((c, c.encode("utf-8")) for c in chunks if type(c) is str and c not in self._encoded)
+                layout = None if cut is False else _body_layout(chunks, cut, self._encoded, self._tail.encode("utf-8"))
+                verdict = (plan, _plan_format(plan), cut, layout)
             if len(self._skeletons) >= _SKELETONS_KEPT:
                 self._skeletons.clear()
             self._skeletons[key] = verdict
-        return None if isinstance(verdict, bool) else (*verdict, joined)
+        if isinstance(verdict, bool):
+            return None
+        plan, plan_format, cut, layout = verdict
+        return plan, plan_format, cut, joined, layout
 
     def _text_plan(self, chunks: list[str]) -> tuple[str | int, ...]:
         """How fast_visible_text of every document with this skeleton reads: the template's text, and
@@ -293,10 +303,11 @@ class CompiledTemplate:
         # rare marker clean-up or table fix-up.
         found = self._checked_skeleton(chunks) if self._skeleton_checkable and self._flat_text else None
         head, tail = self._head, self._tail
-        if found is not None and found[2] is not False:
-            # Each chunk encoded and the bytes joined: one copy of the ~120 KB document, and no widening
-            # of the template's ASCII text into the wider string a join with Chinese text makes.
-            xml = b"".join([head.encode("utf-8"), *_encoded_body(chunks, found[2], self._encoded), tail.encode("utf-8")])
+        if found is not None and found[4] is not None:
+            # The template's text encoded once per skeleton, the values at once, and the bytes joined: one
+            # copy of the ~120 KB document, and no widening of the template's ASCII text into the wider
+            # string a join with Chinese text makes.
+            xml = _laid_out(chunks, found[2], found[4], found[3], self._head_bytes)
             if b"\r" not in xml:
                 if found[0]:
                     return xml, text_hash(_fill_plan(found[1], found[3]))
@@ -400,21 +411,50 @@ def _listing_cut(chunks: list[str]) -> _Cut:
     return False
 
 
-def _encoded_body(chunks: list[str], cut: _Cut, encoded: dict[str, bytes]) -> list[bytes]:
-    """`_finish_part("".join(chunks))` of a skeleton's chunks without marker clean-up, by its cut (see
-    _listing_cut), encoded in UTF-8 in pieces to be joined: only the text before the cut is cleaned up.
+# How the encoded body of every render with one skeleton is put together (see _body_layout): the number of
+# non-empty values before the cut; the encoded pieces after it (the template's text, b"" where a value
+# goes, the document's tail last); where the non-empty values after the cut go among them.
+_Layout = tuple[int, list[bytes], tuple[int, ...]]
 
-    `encoded` holds the UTF-8 of chunks met before (the template's text): those are looked up, not encoded
-    again; a value, or text not held, is encoded (the same bytes: the encoding depends on the text alone)."""
+
+def _body_layout(chunks: list[str], cut: _Cut, encoded: dict[str, bytes], tail: bytes) -> _Layout:
+    """The layout of the body after its cut (see _listing_cut) for every render with the skeleton of `chunks`.
+
+    The pieces are the encoded template text of `encoded` (shared, not copied: a few KB of references per
+    skeleton); what they hold and where the values go is the same for every render with this skeleton, as
+    the template's text, which values are empty and the cut are part of it."""
     if cut is None:
-        index, offset = -1, 0
+        index, pieces = -1, []
+    else:
+        index, offset = cut  # type: ignore[misc]
+        pieces = [chunks[index][offset:].encode("utf-8")]
+    before = sum(1 for c in chunks[: index + 1] if type(c) is not str and c)
+    places = []
+    for chunk in chunks[index + 1 :]:
+        if type(chunk) is not str and chunk:
+            places.append(len(pieces) + 2)  # after the head and the cleaned-up text before the cut
+            pieces.append(b"")
+        else:
+            pieces.append(encoded.get(chunk) or chunk.encode("utf-8"))
+    pieces.append(tail)
+    return before, pieces, tuple(places)
+
+
+def _laid_out(chunks: list[str], cut: _Cut, layout: _Layout, joined: str, head: bytes) -> bytes:
+    """`head + _finish_part("".join(chunks)) + tail` encoded in UTF-8 (without marker clean-up), for chunks
+    whose skeleton has `layout` and whose non-empty values are `joined` by "\x00": only the text before the cut
+    is cleaned up and encoded; the values are encoded in one go (they hold no "\x00", see _checked_skeleton)
+    and put in their places without a Python step per chunk."""
+    if cut is None:
         before = b""
     else:
         index, offset = cut  # type: ignore[misc]
-        chunk = chunks[index]
-        before = _resolve_listing("".join(chunks[:index]) + chunk[:offset]).encode("utf-8") + chunk[offset:].encode()
-    get = encoded.get
-    return [before, *[get(c) or c.encode() for c in chunks[index + 1 :]]]
+        before = _resolve_listing("".join(chunks[:index]) + chunks[index][:offset]).encode("utf-8")
+    skipped, template_pieces, places = layout
+    values = joined.encode("utf-8").split(b"\x00")[skipped:] if joined else []
+    pieces = [head, before, *template_pieces]
+    deque(map(pieces.__setitem__, places, values), maxlen=0)
+    return b"".join(pieces)
 
 
 def _plan_format(plan: tuple[str | int, ...]) -> str:
