@@ -560,3 +560,40 @@ def test_relative_sources_names_data_files_as_relating_each_file_did(tmp_path: P
         assert relative_sources(files, report_dir) == tuple(one_by_one(f, report_dir) for f in files)
     assert relative_sources([Path("/etc/甲.yaml")], tmp_path) == ("甲.yaml",)  # only the root in common
     assert relative_sources(files[:1], None) == ("_共同.yaml",)
+
+
+def test_a_render_looks_up_only_the_members_packed_once():
+    """The parts rendered anew for every report (word/document.xml, headers and footers with placeholders) are
+    never among the members packed with the template: a render packs and hashes them without looking them up
+    (a lookup keyed by a ~120 KB document hashes all of it), and docProps/*, left out of the package hash, is not
+    hashed. The package fingerprint is still that of all the written parts."""
+    from nianbao.provenance import package_hash
+    from nianbao.render import render_report
+
+    class Watched(dict):  # type: ignore[type-arg]
+        def __init__(self, entries: dict[Any, Any], seen: list[str]) -> None:
+            super().__init__(entries)
+            self.seen = seen
+
+        def get(self, key: Any, default: Any = None) -> Any:
+            self.seen.append(key[0])
+            return super().get(key, default)
+
+    result = check_file(SEED_DATA)
+    assert result.report is not None
+    compiled = render_module.compiled_template(result.report.spec.docx)
+    packed: list[str] = []
+    hashed: list[str] = []
+    kept = compiled._packed, compiled._digests
+    compiled._packed, compiled._digests = Watched(kept[0], packed), Watched(kept[1], hashed)
+    try:
+        docx = render_report(result.report)
+    finally:
+        compiled._packed, compiled._digests = kept
+    assert "word/styles.xml" in packed and "word/styles.xml" in hashed  # the template's members, packed once
+    assert "word/document.xml" not in packed and "word/document.xml" not in hashed
+    assert not [name for name in hashed if name.startswith("docProps/")]
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    provenance = read_provenance(docx)
+    assert provenance is not None and provenance.package_hash == package_hash(parts)

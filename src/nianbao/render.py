@@ -167,6 +167,8 @@ class CompiledTemplate:
         # Compressed once: every member no render changes, and the declared variants of the ones that
         # provenance patches; their SHA-256 digests feed the package fingerprint.
         self._packed: dict[tuple[str, bytes], PackedMember] = {}
+        # The members rendered anew for every report: never among the remembered ones, so not looked up.
+        self._fresh = frozenset({DOCUMENT_PART, *self._extra})
         self._digests: dict[tuple[str, bytes], bytes] = {}
         for name, data in [*self._by_name.items(), *self._custom_part_declarations.items()]:
             if name != DOCUMENT_PART and name not in self._extra:
@@ -177,10 +179,14 @@ class CompiledTemplate:
         self._digests[(name, data)] = hashlib.sha256(data).digest()
 
     def _member(self, name: str, data: bytes) -> PackedMember:
+        if name in self._fresh:  # never remembered: no lookup keyed by (hashing) the ~120 KB document
+            return pack_member(name, data, REPORT_LEVEL)
         packed = self._packed.get((name, data))
         return packed if packed is not None else pack_member(name, data, REPORT_LEVEL)
 
     def _digest(self, name: str, data: bytes) -> bytes:
+        if name in self._fresh:
+            return hashlib.sha256(data).digest()
         digest = self._digests.get((name, data))
         return digest if digest is not None else hashlib.sha256(data).digest()
 
@@ -342,7 +348,10 @@ class CompiledTemplate:
         if provenance is not None:
             replaced.update(self._custom_part_declarations)
             final = {name: replaced.get(name, data) for name, data in by_name.items()}
-            digests = {name: self._digest(name, data) for name, data in final.items()}
+            # docProps/* are left out of the package hash (see package_hash_of_digests): not hashed at all.
+            digests = {
+                name: self._digest(name, data) for name, data in final.items() if not name.startswith("docProps/")
+            }
             provenance = replace(
                 provenance, content_hash=document_hash, package_hash=package_hash_of_digests(digests)
             )
