@@ -309,3 +309,25 @@ def test_a_long_terminal_summary_lists_the_offices_needing_attention_and_the_tot
     caption = "".join(text.split())  # the caption wraps to the table's width
     assert "只列出需要注意的2个机关" in caption and f"其余{TERMINAL_ROWS * 3 - 2}个见年报汇总.xlsx" in caption
     assert f"合计（{TERMINAL_ROWS * 3}）" in text and f" {TERMINAL_ROWS * 3} " in text.split("合计")[1]
+
+
+def test_a_forced_replacement_does_not_read_the_file_it_replaces(tmp_path, monkeypatch):
+    """With --force an existing output is replaced whatever it holds: its parts are not inflated and hashed to
+    find out (a rebuild with --force of a district read every old report in full for nothing); a folder
+    standing there is still refused."""
+    from nianbao import guard
+    from nianbao.errors import FileTrouble, OutputProtected
+
+    target = tmp_path / "报告.docx"
+    target.write_bytes(b"not a docx, typed by someone")
+    with pytest.raises(OutputProtected):
+        guard.ensure_replaceable(target)
+    read: list[object] = []
+    monkeypatch.setattr(guard, "read_bytes", lambda *args, **kwargs: read.append(args) or b"")
+    guard.ensure_replaceable(target, force=True)
+    guard.ensure_replaceable(tmp_path / "新的.docx", force=True)
+    assert not read
+    folder = tmp_path / "文件夹.docx"
+    folder.mkdir()
+    with pytest.raises(FileTrouble):
+        guard.ensure_replaceable(folder, force=True)

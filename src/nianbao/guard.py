@@ -80,20 +80,32 @@ def output_state(target: Path) -> OutputState:
     return OutputState.UNCHANGED if same else OutputState.EDITED
 
 
-def ensure_replaceable(target: Path, force: bool = False) -> OutputState:
+def ensure_replaceable(target: Path, force: bool = False) -> None:
     """Raise `OutputProtected` unless `target` is new, unchanged since generation, or `force` is set; raise
     FileTrouble when a folder stands there (found by write.ensure_writable_name first, but one may appear
-    before the rename: it is said as a folder, not as an edited or foreign file)."""
-    state = output_state(target)
+    before the rename: it is said as a folder, not as an edited or foreign file). Forced, the file standing
+    there is replaced whatever it holds: it is not read (only a folder is looked for)."""
+    state = _folder_or_other(target) if force else output_state(target)
     if state is OutputState.FOLDER:
         raise FileTrouble(FOLDER_AT_OUTPUT, display_name(target))
     if force or state in (OutputState.NEW, OutputState.UNCHANGED):
-        return state
+        return
     if state is OutputState.EDITED:
         reason = "生成后被修改过（有人用 Word 编辑或保存过）"
     else:
         reason = "不是 nianbao 生成的文件（或其中的生成记录已被删除）"
     raise OutputProtected(f"{target} {reason}，为免丢失修改未覆盖；确认要用新生成的报告替换它，请加 --force", target)
+
+
+def _folder_or_other(target: Path) -> OutputState | None:
+    """FOLDER when a folder stands at `target`, else None (what else is there is not looked into)."""
+    try:
+        mode = target.stat().st_mode
+    except OSError as exc:
+        if exc.errno in _NOTHING_THERE:  # as output_state takes them
+            return None
+        raise
+    return OutputState.FOLDER if stat.S_ISDIR(mode) else None
 
 
 def ensure_absent(target: Path, force: bool = False) -> None:
