@@ -324,10 +324,58 @@ def test_a_forced_replacement_does_not_read_the_file_it_replaces(tmp_path, monke
         guard.ensure_replaceable(target)
     read: list[object] = []
     monkeypatch.setattr(guard, "read_bytes", lambda *args, **kwargs: read.append(args) or b"")
-    guard.ensure_replaceable(target, force=True)
-    guard.ensure_replaceable(tmp_path / "新的.docx", force=True)
+    assert guard.ensure_replaceable(target, force=True) is None  # replaced, not looked into
+    assert guard.ensure_replaceable(tmp_path / "新的.docx", force=True) is guard.OutputState.NEW
     assert not read
     folder = tmp_path / "文件夹.docx"
     folder.mkdir()
     with pytest.raises(FileTrouble):
         guard.ensure_replaceable(folder, force=True)
+
+
+def test_the_guard_knows_the_template_members_of_an_existing_report_without_inflating_them(tmp_path, monkeypatch):
+    """A rebuild's overwrite check of an existing report takes the template's members by their stored bytes
+    (the same deflated bytes as the template packs into every report: the same part): only the parts that
+    differ between reports are inflated and hashed. The verdict is the one of reading every part: an edited
+    member is still found edited, a member stored otherwise (re-deflated) with the same content unchanged."""
+    from collections.abc import Callable
+    from typing import Any
+
+    from nianbao import guard
+    from nianbao.pipeline import write_report
+
+    result = check_file(DISTRICT / "双加镇.yaml")
+    assert result.report is not None
+    target = write_report(result, tmp_path)
+    known = compiled_template(result.report.spec.docx).known_members()
+    inflated: list[str] = []
+    real = guard.read_zip_parts
+
+    def watched(*args: Any, **kwargs: Any) -> dict[str, bytes]:
+        parts = real(*args, **kwargs)
+        inflated.extend(parts)
+        return parts
+
+    monkeypatch.setattr(guard, "read_zip_parts", watched)
+    assert guard.output_state(target, known) is OutputState.UNCHANGED
+    assert "word/document.xml" in inflated and "word/styles.xml" not in inflated and "word/theme/theme1.xml" not in inflated
+    assert guard.output_state(target) is OutputState.UNCHANGED  # without: every part read, the same verdict
+
+    def rewritten(change: Callable[[str, bytes], bytes], level: int = 6) -> Path:
+        with zipfile.ZipFile(target) as source:
+            parts = [(info.filename, source.read(info)) for info in source.infolist()]
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
+            for name, data in parts:
+                archive.writestr(name, change(name, data))
+        path = tmp_path / f"{len(list(tmp_path.iterdir()))}.docx"
+        path.write_bytes(buffer.getvalue())
+        return path
+
+    edited = rewritten(lambda name, data: data.replace(b"</w:styles>", b"<!-- x --></w:styles>")
+                       if name == "word/styles.xml" else data)
+    assert guard.output_state(edited, known) is OutputState.EDITED
+    restored = rewritten(lambda name, data: data, level=1)  # the same parts, deflated otherwise
+    inflated.clear()
+    assert guard.output_state(restored, known) is OutputState.UNCHANGED
+    assert "word/styles.xml" in inflated

@@ -167,6 +167,7 @@ class CompiledTemplate:
         # Compressed once: every member no render changes, and the declared variants of the ones that
         # provenance patches; their SHA-256 digests feed the package fingerprint.
         self._packed: dict[tuple[str, bytes], PackedMember] = {}
+        self._known: dict[str, list[tuple[int, int, bytes, bytes]]] | None = None
         # The members rendered anew for every report: never among the remembered ones, so not looked up.
         self._fresh = frozenset({DOCUMENT_PART, *self._extra})
         self._digests: dict[tuple[str, bytes], bytes] = {}
@@ -177,6 +178,16 @@ class CompiledTemplate:
     def _remember(self, name: str, data: bytes) -> None:
         self._packed[(name, data)] = pack_member(name, data)
         self._digests[(name, data)] = hashlib.sha256(data).digest()
+
+    def known_members(self) -> dict[str, list[tuple[int, int, bytes, bytes]]]:
+        """name → (CRC-32, size, deflated bytes, SHA-256) of each member packed once and copied into every
+        report (see guard.output_state, which then need not inflate them in an existing report)."""
+        if self._known is None:
+            known: dict[str, list[tuple[int, int, bytes, bytes]]] = {}
+            for (name, data), packed in self._packed.items():
+                known.setdefault(name, []).append((packed.crc, packed.size, packed.deflated, self._digests[(name, data)]))
+            self._known = known
+        return self._known
 
     def _member(self, name: str, data: bytes) -> PackedMember:
         if name in self._fresh:  # never remembered: no lookup keyed by (hashing) the ~120 KB document
