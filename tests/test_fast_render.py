@@ -61,6 +61,25 @@ def test_packed_member_carries_its_headers_so_write_zip_builds_none(monkeypatch)
         assert archive.read("word/styles-once.xml") == b"<styles/>" * 40
 
 
+def test_a_member_packed_for_each_report_makes_no_zipinfo(monkeypatch):
+    """The members packed anew for every report (the document, the core and custom properties) get their
+    headers packed directly, not through a zipfile.ZipInfo each: the bytes are still zipfile's."""
+    from nianbao import zippack
+
+    def no_zipinfo(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a ZipInfo was made")
+
+    monkeypatch.setattr(zippack, "ZipInfo", no_zipinfo)
+    members = [("word/document.xml", "正文".encode() * 3000), ("docProps/名字.xml", b"<x/>"), ("empty.xml", b"")]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data, compresslevel=1)
+    assert write_zip([pack_member(name, data, 1) for name, data in members]) == buffer.getvalue()
+
+
 def _offices() -> list[Path]:
     return [office.path for office in find_offices([SEED_DATA.parent])[0]]
 
