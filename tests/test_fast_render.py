@@ -616,3 +616,15 @@ def test_a_render_looks_up_only_the_members_packed_once():
         parts = {name: archive.read(name) for name in archive.namelist()}
     provenance = read_provenance(docx)
     assert provenance is not None and provenance.package_hash == package_hash(parts)
+
+
+@pytest.mark.parametrize("text", ["", "plain <w:t>正文，全角。</w:t>", "\ue000", "x\uf8ff", "\udfff\ud800 lone", "\uefff",
+                                  "\uf000", "\uf8a3\uf8bf", "\uf900 after", "\udbff\udc00", "\uff0c\uffe5 fullwidth",
+                                  "\U0001f600 \U00020000 astral", "\x00\x7f\x80\u07ff\u0800", "\ud7ff\ue000\uf8ff"])
+def test_the_stand_in_check_on_utf8_bytes_is_the_character_search(text):
+    """A template's text is searched for the plan's stand-ins (private-use U+E000-U+F8FF) in its UTF-8 bytes
+    (render._has_stand_in), with the answer of the character search, surrogates and all."""
+    from nianbao.render import _STAND_INS, _has_stand_in
+
+    assert _has_stand_in(text) is (_STAND_INS.search(text) is not None)
+    assert _has_stand_in(f"长文本{text}" * 3) is (_STAND_INS.search(text) is not None)
