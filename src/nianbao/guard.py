@@ -21,6 +21,7 @@ from .provenance import (
     CUSTOM_PROPERTIES_PART,
     Provenance,
     content_hash,
+    in_package_hash,
     package_hash,
     package_hash_of_digests,
     provenance_in,
@@ -84,7 +85,7 @@ def output_state(target: Path, known: KnownMembers | None = None) -> OutputState
         if provenance.package_hash:
             if skipped:
                 digests = {name: hashlib.sha256(part).digest() for name, part in parts.items()
-                           if not name.startswith("docProps/")}
+                           if in_package_hash(name)}
                 digests.update(skipped)  # a name met twice: the first one, as read_zip_parts keeps it
                 same = package_hash_of_digests(digests) == provenance.package_hash
             else:

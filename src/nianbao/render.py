@@ -32,6 +32,7 @@ from .provenance import (
     custom_part_declarations,
     custom_properties_xml,
     escape,
+    in_package_hash,
     package_hash_of_digests,
     relative_sources,
     sha256_files,
@@ -359,10 +360,8 @@ class CompiledTemplate:
         if provenance is not None:
             replaced.update(self._custom_part_declarations)
             final = {name: replaced.get(name, data) for name, data in by_name.items()}
-            # docProps/* are left out of the package hash (see package_hash_of_digests): not hashed at all.
-            digests = {
-                name: self._digest(name, data) for name, data in final.items() if not name.startswith("docProps/")
-            }
+            # Parts left out of the package hash are not hashed at all.
+            digests = {name: self._digest(name, data) for name, data in final.items() if in_package_hash(name)}
             provenance = replace(
                 provenance, content_hash=document_hash, package_hash=package_hash_of_digests(digests)
             )
