@@ -347,7 +347,7 @@ def test_the_guard_knows_the_template_members_of_an_existing_report_without_infl
     result = check_file(DISTRICT / "双加镇.yaml")
     assert result.report is not None
     target = write_report(result, tmp_path)
-    known = compiled_template(result.report.spec.docx).known_members()
+    known = compiled_template(result.report.spec.docx).known_members  # asked for when needed
     inflated: list[str] = []
     real = guard.read_zip_parts
 
@@ -379,3 +379,36 @@ def test_the_guard_knows_the_template_members_of_an_existing_report_without_infl
     inflated.clear()
     assert guard.output_state(restored, known) is OutputState.UNCHANGED
     assert "word/styles.xml" in inflated
+
+
+def test_a_kept_report_is_said_before_a_template_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The overwrite check comes first, as it always did: an edited or foreign report standing there is said
+    (add --force) even when the template is in error, and a foreign one does not compile the template."""
+    from nianbao import render
+    from nianbao.errors import OutputProtected, TemplateTrouble
+    from nianbao.pipeline import write_report
+
+    result = check_file(DISTRICT / "双加镇.yaml")
+    assert result.report is not None
+    target = write_report(result, tmp_path)
+    with zipfile.ZipFile(target) as source:
+        parts = [(info.filename, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts:
+            archive.writestr(name, data.replace(b"</w:styles>", b"<!-- x --></w:styles>"))
+    compiled: list[Path] = []
+
+    def broken(docx: Path) -> object:
+        compiled.append(docx)
+        raise TemplateTrouble("模板有误")
+
+    monkeypatch.setattr(render, "compiled_template", broken)
+    with pytest.raises(OutputProtected, match="生成后被修改过.*为免丢失修改未覆盖"):
+        write_report(result, tmp_path)
+    target.write_bytes(b"not nianbao's")
+    compiled.clear()
+    with pytest.raises(OutputProtected, match="不是 nianbao 生成的文件"):
+        write_report(result, tmp_path)
+    assert compiled == []
+    with pytest.raises(TemplateTrouble):
+        write_report(result, tmp_path, force=True)

@@ -48,10 +48,11 @@ KnownMembers = Mapping[str, Sequence[tuple[int, int, bytes, bytes]]]
 _LOCAL_HEADER = b"PK\x03\x04"
 
 
-def output_state(target: Path, known: KnownMembers | None = None) -> OutputState:
+def output_state(target: Path, known: Callable[[], KnownMembers] | None = None) -> OutputState:
     """What is at `target` now, as far as overwriting it is concerned.
 
-    With `known`, a part whose compressed bytes (and CRC-32 and size) are exactly those of a member the
+    With `known` (called only when the existing file is a report whose package hash is to be checked), a
+    part whose compressed bytes (and CRC-32 and size) are exactly those of a member the
     template packs into every report is not inflated and hashed again: the same deflated bytes inflate to
     the same part, whose SHA-256 is known. Any other part is read as always; the verdict is the same."""
     try:
@@ -74,10 +75,19 @@ def output_state(target: Path, known: KnownMembers | None = None) -> OutputState
             found.append(provenance_in(custom))
             if found[0] is None:
                 return False
-            return None if found[0].package_hash else [DOCUMENT]
+            if not found[0].package_hash:
+                return [DOCUMENT]
+            members = known() if known is not None else None  # the template, only when it is of use
+            if members:
+                lazy.append(_known_parts(data, members, skipped))
+            return None
 
         skipped: dict[str, bytes] = {}
-        skip = _known_parts(data, known, skipped) if known else None
+        lazy: list[Callable[[Any], bool]] = []  # the skip, once the properties ask for every part
+
+        def skip(info: Any) -> bool:
+            return bool(lazy) and lazy[0](info)
+
         parts = read_zip_parts(data, first=CUSTOM_PROPERTIES_PART, then=after_the_properties, skip=skip)  # each once
         provenance = found[0]
         if provenance is None:
@@ -127,7 +137,7 @@ def _known_parts(data: bytes, known: KnownMembers, skipped: dict[str, bytes]) ->
     return skip
 
 
-def ensure_replaceable(target: Path, force: bool = False, known: KnownMembers | None = None) -> OutputState | None:
+def ensure_replaceable(target: Path, force: bool = False, known: Callable[[], KnownMembers] | None = None) -> OutputState | None:
     """Raise `OutputProtected` unless `target` is new, unchanged since generation, or `force` is set; raise
     FileTrouble when a folder stands there (found by write.ensure_writable_name first, but one may appear
     before the rename: it is said as a folder, not as an edited or foreign file). Forced, the file standing
