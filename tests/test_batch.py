@@ -412,3 +412,23 @@ def test_a_kept_report_is_said_before_a_template_error(tmp_path: Path, monkeypat
     assert compiled == []
     with pytest.raises(TemplateTrouble):
         write_report(result, tmp_path, force=True)
+
+
+def test_a_known_member_whose_local_header_names_another_file_is_refused(tmp_path: Path) -> None:
+    """A member taken by its stored bytes still has its local header checked as zipfile checks it on opening:
+    a header naming another file than the central directory's entry makes the file foreign, as when read."""
+    from nianbao.pipeline import write_report
+
+    result = check_file(DISTRICT / "双加镇.yaml")
+    assert result.report is not None
+    target = write_report(result, tmp_path)
+    known = compiled_template(result.report.spec.docx).known_members
+    assert output_state(target, known) is OutputState.UNCHANGED
+    data = target.read_bytes()
+    with zipfile.ZipFile(target) as archive:
+        at = archive.getinfo("word/styles.xml").header_offset
+    assert data[at + 30 : at + 45] == b"word/styles.xml"
+    crafted = tmp_path / "crafted.docx"
+    crafted.write_bytes(data[: at + 30] + b"word/stylez.xml" + data[at + 45 :])
+    assert output_state(crafted) is OutputState.FOREIGN  # read the usual way: zipfile refuses it
+    assert output_state(crafted, known) is OutputState.FOREIGN

@@ -119,13 +119,24 @@ def _known_parts(data: bytes, known: KnownMembers, skipped: dict[str, bytes]) ->
 
     def skip(info: Any) -> bool:
         variants = known.get(info.filename)
-        if not variants or info.filename in skipped or info.compress_type != 8 or info.flag_bits & 0x1:
+        # Encrypted, patched or strongly encrypted (flag bits 0, 5, 6): read as always (and refused there).
+        if not variants or info.filename in skipped or info.compress_type != 8 or info.flag_bits & 0x61:
             return False
         at = info.header_offset
         if view[at : at + 4] != _LOCAL_HEADER:
             return False
         name_length, extra_length = int.from_bytes(view[at + 26 : at + 28], "little"), int.from_bytes(
             view[at + 28 : at + 30], "little")
+        # The local header must name the central directory's entry, as zipfile checks on opening a member:
+        # else the member is read the usual way, and refused there.
+        local_flags = int.from_bytes(view[at + 6 : at + 8], "little")
+        try:
+            local_name = bytes(view[at + 30 : at + 30 + name_length]).decode(
+                "utf-8" if local_flags & 0x800 else "cp437")
+        except UnicodeDecodeError:
+            return False
+        if local_name != info.orig_filename:
+            return False
         start = at + 30 + name_length + extra_length
         stored = view[start : start + info.compress_size]
         for crc, size, deflated, digest in variants:
