@@ -324,7 +324,7 @@ def test_a_forced_replacement_does_not_read_the_file_it_replaces(tmp_path, monke
         guard.ensure_replaceable(target)
     read: list[object] = []
     monkeypatch.setattr(guard, "read_bytes", lambda *args, **kwargs: read.append(args) or b"")
-    assert guard.ensure_replaceable(target, force=True) is None  # replaced, not looked into
+    assert guard.ensure_replaceable(target, force=True) is guard.OutputState.FOREIGN  # replaced, not looked into
     assert guard.ensure_replaceable(tmp_path / "新的.docx", force=True) is guard.OutputState.NEW
     assert not read
     folder = tmp_path / "文件夹.docx"

@@ -48,8 +48,11 @@ KnownMembers = Mapping[str, Sequence[tuple[int, int, bytes, bytes]]]
 _LOCAL_HEADER = b"PK\x03\x04"
 
 
-def output_state(target: Path, known: Callable[[], KnownMembers] | None = None) -> OutputState:
-    """What is at `target` now, as far as overwriting it is concerned.
+def output_state(
+    target: Path, known: Callable[[], KnownMembers] | None = None, inspect: bool = True
+) -> OutputState:
+    """What is at `target` now, as far as overwriting it is concerned. With `inspect=False` a file standing
+    there is not read: it is FOREIGN (nothing vouched for), only NEW and FOLDER are told apart.
 
     With `known` (called only when the existing file is a report whose package hash is to be checked), a
     part whose compressed bytes (and CRC-32 and size) are exactly those of a member the
@@ -63,6 +66,8 @@ def output_state(target: Path, known: Callable[[], KnownMembers] | None = None) 
         raise
     if stat.S_ISDIR(mode):
         return OutputState.FOLDER
+    if not inspect:
+        return OutputState.FOREIGN
     import zipfile  # only with an existing output: `check` starts without zipfile
 
     try:
@@ -148,13 +153,15 @@ def _known_parts(data: bytes, known: KnownMembers, skipped: dict[str, bytes]) ->
     return skip
 
 
-def ensure_replaceable(target: Path, force: bool = False, known: Callable[[], KnownMembers] | None = None) -> OutputState | None:
+def ensure_replaceable(
+    target: Path, force: bool = False, known: Callable[[], KnownMembers] | None = None
+) -> OutputState:
     """Raise `OutputProtected` unless `target` is new, unchanged since generation, or `force` is set; raise
     FileTrouble when a folder stands there (found by write.ensure_writable_name first, but one may appear
     before the rename: it is said as a folder, not as an edited or foreign file). Forced, the file standing
     there is replaced whatever it holds: it is not read (only a folder is looked for), and the state returned
-    is None for it. `known`: see output_state. Returns the state found."""
-    state = _folder_or_other(target) if force else output_state(target, known)
+    is FOREIGN for it. `known`: see output_state. Returns the state found."""
+    state = output_state(target, known, inspect=not force)
     if state is OutputState.FOLDER:
         raise FileTrouble(FOLDER_AT_OUTPUT, display_name(target))
     if force or state in (OutputState.NEW, OutputState.UNCHANGED):
@@ -164,17 +171,6 @@ def ensure_replaceable(target: Path, force: bool = False, known: Callable[[], Kn
     else:
         reason = "不是 nianbao 生成的文件（或其中的生成记录已被删除）"
     raise OutputProtected(f"{target} {reason}，为免丢失修改未覆盖；确认要用新生成的报告替换它，请加 --force", target)
-
-
-def _folder_or_other(target: Path) -> OutputState | None:
-    """FOLDER when a folder stands at `target`, NEW when nothing does, else None (not looked into)."""
-    try:
-        mode = target.stat().st_mode
-    except OSError as exc:
-        if exc.errno in _NOTHING_THERE:  # as output_state takes them
-            return OutputState.NEW
-        raise
-    return OutputState.FOLDER if stat.S_ISDIR(mode) else None
 
 
 def ensure_absent(target: Path, force: bool = False) -> None:
