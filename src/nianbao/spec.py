@@ -263,6 +263,12 @@ class Rule:
     message: str
     hint: str
     params: dict[str, Any] = field(default_factory=dict)
+    # What the checks make of this rule once per template instead of once per office (compiled patterns,
+    # the cells each names, the equations of a balance): made on first use, never pickled (__getstate__).
+    made: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "made": {}}
 
     @property
     def level(self) -> Severity:

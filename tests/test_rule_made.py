@@ -1,0 +1,76 @@
+"""What the checks make of a rule once per template (compiled patterns, the cells each names, the equations
+of a balance) is kept on the rule itself (`Rule.made`): no module-level cache keyed by object identity, and
+never pickled with the spec."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+from nianbao import check_file, text_rules, totals
+from nianbao.load import load_report
+from nianbao.spec import load_spec, resolve_template
+
+
+def _spec():
+    return load_spec(resolve_template("official-2021"))
+
+
+def test_no_module_level_caches_of_rules() -> None:
+    for module, name in ((text_rules, "_ANY"), (text_rules, "_PATTERNS"), (totals, "_MADE")):
+        assert not hasattr(module, name)
+
+
+def test_balance_equations_are_made_once_per_rule_and_kept_on_it(variant) -> None:
+    report, _ = load_report(variant.write())
+    assert report is not None
+    rule = next(r for r in report.spec.rules_of("balance"))
+    first = list(totals.balance_instances(report, rule))
+    assert rule.made["balance"][0] is report.spec
+    assert all(a is b for a, b in zip(first, totals.balance_instances(report, rule), strict=True))
+
+
+def test_a_copy_of_the_template_makes_its_own(variant) -> None:
+    report, _ = load_report(variant.write())
+    assert report is not None
+    rule = report.spec.rules_of("balance")[0]
+    kept = list(totals.balance_instances(report, rule))
+    other = copy.deepcopy(report.spec)  # another spec holding the same rule object would not be told apart
+    other.rules = [rule]
+    report.spec = other
+    remade = list(totals.balance_instances(report, rule))
+    assert rule.made["balance"][0] is other
+    assert [i.left for i in remade] == [i.left for i in kept]
+    assert all(a is not b for a, b in zip(kept, remade, strict=True))
+
+
+def test_text_rules_keep_their_patterns_and_cells_on_the_rule(variant) -> None:
+    check_file(variant.write())
+    spec = _spec()
+    numbers = spec.rules_of("text_numbers")[0]
+    made = numbers.made["text"]
+    assert made.spec is spec
+    assert [p.pattern for p in made.compiled] == [
+        p.pattern for p in text_rules._compiled_all([e["regex"] for e in numbers.params["patterns"]])]
+    assert made.any_of is not None
+    first = numbers.params["patterns"][0]
+    assert made.keys[0] == text_rules._keys(spec, first["cells"])
+    claims = spec.rules_of("text_claims")[0].made["text"]
+    assert claims.any_of is None and len(claims.keys) == len(spec.rules_of("text_claims")[0].params["claims"])
+
+
+def test_an_entry_naming_what_the_template_lacks_is_summed_as_before(variant) -> None:
+    """Its cells are looked up only when its pattern matches, and then say what is missing (KeyError)."""
+    spec = _spec()
+    assert text_rules._keys_or_none(spec, [["表九", "x", "总计"]]) is None
+    assert text_rules._keys_or_none(spec, [["表三", "无此行", "总计"]]) is None
+    assert text_rules._keys_or_none(spec, [["表三", "组:无此组", "总计"]]) == []  # as _sum always read it
+
+
+def test_what_is_made_is_not_pickled(variant) -> None:
+    check_file(variant.write())
+    spec = _spec()
+    assert any(rule.made for rule in spec.rules)
+    again = pickle.loads(pickle.dumps(spec))
+    assert all(rule.made == {} for rule in again.rules)
+    assert [r.params for r in again.rules] == [r.params for r in spec.rules]
