@@ -74,3 +74,15 @@ def test_what_is_made_is_not_pickled(variant) -> None:
     again = pickle.loads(pickle.dumps(spec))
     assert all(rule.made == {} for rule in again.rules)
     assert [r.params for r in again.rules] == [r.params for r in spec.rules]
+
+
+def test_a_rule_made_from_another_makes_its_own() -> None:
+    """A rule narrowed to the entries that need no absent table (check.without_tables) is a new rule with
+    other settings: it must not share what was made of the rule it came from."""
+    import dataclasses
+
+    rule = _spec().rules_of("text_claims")[0]
+    rule.made["text"] = "made of the whole rule"
+    narrowed = dataclasses.replace(rule, params={**rule.params, "claims": rule.params["claims"][:1]})
+    assert narrowed.made == {}
+    rule.made.clear()

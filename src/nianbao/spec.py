@@ -265,7 +265,7 @@ class Rule:
     params: dict[str, Any] = field(default_factory=dict)
     # What the checks make of this rule once per template instead of once per office (compiled patterns,
     # the cells each names, the equations of a balance): made on first use, never pickled (__getstate__).
-    made: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    made: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "made": {}}
@@ -288,8 +288,8 @@ class Spec:
     tables: list[Table]
     rules: list[Rule]
     defaults: dict[str, Any]
-    # What a reader makes once per template table instead of once per office (load._TableLayout), by table
-    # id; made on first use, checked against the table itself, and never pickled (see __getstate__).
+    # What a reader makes once per template instead of once per office: load._TableLayout by table id, and
+    # load._WalkPlan; made on first use, checked against what it was made of, never pickled (__getstate__).
     layouts: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
