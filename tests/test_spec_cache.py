@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from nianbao.errors import TemplateTrouble
-from nianbao.spec import load_spec
+from nianbao.spec import load_spec, normalize_label
 
 from .conftest import ROOT
 
@@ -153,14 +153,16 @@ def test_table_layouts_are_kept_on_the_spec_and_never_pickled(tmp_path: Path) ->
     import dataclasses
     import pickle
 
-    from nianbao.load import _TableLayout, load_report
+    from nianbao.load import _WALK_PLAN, _TableLayout, _WalkPlan, load_report
 
     sample = ROOT / "data" / "龙马潭区" / "2024" / "安宁街道.yaml"
     report, _ = load_report(sample)
     assert report is not None
     spec = report.spec
-    assert set(spec.layouts) == {t.id for t in spec.tables}
-    assert all(isinstance(v, _TableLayout) and v.table is spec.table(k) for k, v in spec.layouts.items())
+    assert set(spec.layouts) == {t.id for t in spec.tables} | {_WALK_PLAN}
+    assert isinstance(spec.layouts[_WALK_PLAN], _WalkPlan)
+    assert all(isinstance(v, _TableLayout) and v.table is spec.table(k) for k, v in spec.layouts.items()
+               if k != _WALK_PLAN)
     kept = dict(spec.layouts)
     again, _ = load_report(sample)
     assert again is not None and again.spec is spec
@@ -173,5 +175,49 @@ def test_table_layouts_are_kept_on_the_spec_and_never_pickled(tmp_path: Path) ->
         third, _ = load_report(sample)
         assert third is not None
         assert spec.layouts[first.id] is not kept[first.id] and spec.layouts[first.id].table is spec.tables[0]
+    finally:
+        spec.tables[0] = first
+
+
+def test_the_walk_plan_is_made_once_per_spec_and_again_when_the_spec_changes() -> None:
+    """load's top-level keys and facts by folded label: kept on the spec, made again when its parts, tables
+    or facts are replaced, and never pickled."""
+    import pickle
+
+    from nianbao.load import _WALK_PLAN, load_report
+    from nianbao.spec import Fact
+
+    sample = ROOT / "data" / "龙马潭区" / "2024" / "安宁街道.yaml"
+    report, problems = load_report(sample)
+    assert report is not None and not [p for p in problems if p.is_error]
+    spec = report.spec
+    plan = spec.layouts[_WALK_PLAN]
+    again, _ = load_report(sample)
+    assert again is not None and spec.layouts[_WALK_PLAN] is plan
+    assert _WALK_PLAN not in pickle.loads(pickle.dumps(spec)).layouts
+    facts = spec.facts
+    spec.facts = [*facts, Fact(key="新增项", required=True, kind="text", choices=(), hint="", since=0)]
+    try:
+        third, problems = load_report(sample)
+        assert third is not None and spec.layouts[_WALK_PLAN] is not plan
+        assert any("缺少「新增项」" in p.message for p in problems)
+    finally:
+        spec.facts = facts
+
+
+def test_the_walk_plan_is_made_again_for_an_equal_table_that_is_another_object() -> None:
+    import dataclasses
+
+    from nianbao.load import _WALK_PLAN, load_report
+
+    sample = ROOT / "data" / "龙马潭区" / "2024" / "安宁街道.yaml"
+    report, _ = load_report(sample)
+    assert report is not None
+    spec = report.spec
+    first = spec.tables[0]
+    spec.tables[0] = dataclasses.replace(first)
+    try:
+        load_report(sample)
+        assert spec.layouts[_WALK_PLAN].handlers[normalize_label(first.key)][1] is spec.tables[0]
     finally:
         spec.tables[0] = first

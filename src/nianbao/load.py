@@ -8,6 +8,7 @@ full-/half-width punctuation, so `(一)予以公开` finds `（一）予以公�
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 import unicodedata
@@ -16,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from .model import Cell, Paragraph, ReportData, SubPart
 from .problems import Kind, Location, Problem, error, warning
@@ -47,6 +49,13 @@ from .values import (
 TEMPLATE_KEY = "模板"
 FIRST_YEAR = 2008  # 《政府信息公开条例》 took effect on 1 May 2008
 FACTS_KEY = "基本信息"
+# What the walk matches on every office, compiled once (not looked up in re's cache each time).
+_YEAR_IN_TEXT = re.compile(r"(?<![0-9])([0-9]{4})\s*年")
+_POSTCODE = re.compile(r"[0-9]{6}")
+_PHONE = re.compile(r"[0-9\-—()+ 、,/转]+")
+_DIGIT = re.compile(r"[0-9]")
+_YEAR = re.compile(r"[0-9]{4}")
+_SUBHEAD_START = re.compile(r"^\([一二三四五六七八九十]+\)")
 
 def load_report(
     path: Path | str,
@@ -177,23 +186,26 @@ class _Walker:
         self.report = report
         self.spec: Spec = report.spec
         self.problems = problems
-        self.outdated = {normalize_label(t["term"]): t for t in self.spec.outdated_terms()}
+        self._outdated: dict[str, dict[str, Any]] | None = None  # made when an unknown key is met (rarely)
         # Labels offered in a "您是否想写" hint: their "missing" problem would repeat the same mistake.
         self.suggested: set[str] = set()
         self.pending_rows: set[tuple[str, str]] = set()  # table rows holding a 【待补】 number
+
+    @property
+    def outdated(self) -> dict[str, dict[str, Any]]:
+        """The template's outdated terms by folded term."""
+        if self._outdated is None:
+            self._outdated = {normalize_label(t["term"]): t for t in self.spec.outdated_terms()}
+        return self._outdated
 
     # --- top level -------------------------------------------------------------------------------------
 
     def walk(self, root: Node) -> None:
         spec = self.spec
-        handlers: dict[str, tuple[str, object]] = {normalize_label(TEMPLATE_KEY): (TEMPLATE_KEY, None)}
-        handlers[normalize_label(FACTS_KEY)] = (FACTS_KEY, None)
-        for part in spec.parts:
-            handlers[normalize_label(part.key)] = (part.key, part)
-        for table in spec.tables:
-            handlers[normalize_label(table.key)] = (table.key, table)
+        plan = _walk_plan(spec)
+        handlers = plan.handlers
         seen: set[str] = set()
-        official = [k for k, _ in handlers.values()]
+        official = plan.official
         for key, value in root.items:
             folded = normalize_label(key.text)
             if folded not in handlers:
@@ -233,7 +245,7 @@ class _Walker:
         if not year:
             return
         title = self.report.facts.get("标题", "")
-        for found in re.findall(r"(?<![0-9])([0-9]{4})\s*年", title):
+        for found in _YEAR_IN_TEXT.findall(title):
             if found != year:
                 self.problems.append(
                     warning(self.report.fact_locations.get("标题", Location(self.report.source)),
@@ -243,7 +255,7 @@ class _Walker:
         opening = next((self.report.paragraphs[p.context] for p in self.spec.parts
                         if self.report.paragraphs.get(p.context)), [])
         if opening:
-            match = re.search(r"(?<![0-9])([0-9]{4})\s*年", opening[0].text[:15])
+            match = _YEAR_IN_TEXT.search(opening[0].text[:15])
             if match and match.group(1) != year:
                 self.problems.append(
                     warning(opening[0].location, f"正文开头写的是 {match.group(1)} 年，「年度」却是 {year}",
@@ -275,7 +287,7 @@ class _Walker:
     # --- facts -----------------------------------------------------------------------------------------
 
     def _facts(self, key: Node | None, node: Node | None) -> None:
-        facts = {normalize_label(f.key): f for f in self.spec.facts}
+        facts = _walk_plan(self.spec).facts
         given: dict[str, tuple[Node, Node]] = {}
         if node is not None:
             if node.kind != "map":
@@ -336,13 +348,13 @@ class _Walker:
                 )
                 text = ascii_text
         if fact.kind == "postcode":
-            if not re.fullmatch(r"[0-9]{6}", text):
+            if not _POSTCODE.fullmatch(text):
                 self.problems.append(
                     error(node.location, f"{label}应为6位数字，实际是“{text}”", "如 646000")
                 )
                 return None
         elif fact.kind == "phone":
-            if not re.fullmatch(r"[0-9\-—()+ 、,/转]+", text) or not re.search(r"[0-9]", text):
+            if not _PHONE.fullmatch(text) or not _DIGIT.search(text):
                 self.problems.append(
                     error(node.location, f"{label}“{text}”不像电话号码", "写成 0830-2665996 这样的形式")
                 )
@@ -373,7 +385,7 @@ class _Walker:
     def _year(self, fact: Fact, node: Node, text: str, label: str) -> str | None:
         """年度: four ASCII digits, from 2008 (the regulation's first year) to next year, and not before the
         first year of the template's format."""
-        if not re.fullmatch(r"[0-9]{4}", text):
+        if not _YEAR.fullmatch(text):
             ascii_text = _ascii_digits(text)
             fix = f"改为半角数字 {ascii_text}" if ascii_text and re.fullmatch(r"[0-9]{4}", ascii_text) else "如 2024（不要写“年”字）"
             self.problems.append(error(node.location, f"{label}应为四位半角数字的年份，实际是“{text}”", fix))
@@ -480,7 +492,7 @@ class _Walker:
                 if paragraphs is not None:
                     self.report.paragraphs[part.context] = paragraphs
                 continue
-            if re.match(r"^\([一二三四五六七八九十]+\)", folded):
+            if _SUBHEAD_START.match(folded):
                 paragraphs = self._paragraphs(v, f"「{k.text}」")
                 if paragraphs is None:
                     continue
@@ -721,6 +733,41 @@ class _TableLayout:
             for row in table.rows
         }
         self.counting_rows = {row.id for row in table.rows if all(c.kind == "count" for c in row.columns)}
+
+
+class _WalkPlan:
+    """What walking a data file needs from the template besides its tables (_TableLayout), made once per
+    template, not once per office: the top-level keys and the facts, each by folded label. `made_of` is
+    what it was made from, compared with the spec's own before it is used."""
+
+    __slots__ = ("made_of", "handlers", "official", "facts")
+
+    def __init__(self, spec: Spec, made_of: tuple[tuple[Part, ...], tuple[Table, ...], tuple[Fact, ...]]) -> None:
+        self.made_of = made_of
+        self.handlers: dict[str, tuple[str, object]] = {normalize_label(TEMPLATE_KEY): (TEMPLATE_KEY, None)}
+        self.handlers[normalize_label(FACTS_KEY)] = (FACTS_KEY, None)
+        for part in spec.parts:
+            self.handlers[normalize_label(part.key)] = (part.key, part)
+        for table in spec.tables:
+            self.handlers[normalize_label(table.key)] = (table.key, table)
+        self.official = [k for k, _ in self.handlers.values()]
+        self.facts = {normalize_label(f.key): f for f in spec.facts}
+
+
+_WALK_PLAN = "(walk)"  # its key among Spec.layouts (never a table id: those are 表一, 表二 …)
+
+
+def _walk_plan(spec: Spec) -> _WalkPlan:
+    made_of = (tuple(spec.parts), tuple(spec.tables), tuple(spec.facts))
+    plan = spec.layouts.get(_WALK_PLAN)
+    if not isinstance(plan, _WalkPlan) or not all(map(_same_objects, plan.made_of, made_of)):
+        plan = spec.layouts[_WALK_PLAN] = _WalkPlan(spec, made_of)
+    return plan
+
+
+def _same_objects(kept: tuple[object, ...], now: tuple[object, ...]) -> bool:
+    """Whether two tuples hold the very same objects (an equal table is not the same: its layout differs)."""
+    return len(kept) == len(now) and all(map(operator.is_, kept, now))
 
 
 def _layout(spec: Spec, table: Table) -> _TableLayout:
