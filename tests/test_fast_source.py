@@ -93,6 +93,8 @@ _CASES = {
     "a flow mapping": "a: {b: 1}\n",
     "a key starting with an indicator": "-a: 1\n?b: 2\n@c: 3\n",
     "special characters": "a: x\u2028y\nb: \x0cz\n",
+    "a mapping given twice, closed by less indentation": "a:\n  b: 1\nc: 2\na:\n  d: 3\ne: 4\n",
+    "a nested mapping given twice, two levels closed at once": "x:\n  a:\n    b: 1\n  （一）:\n    c: 2\n  (一):\n    d: 3\ny: 1\n",
 }
 
 
@@ -200,6 +202,15 @@ def test_quick_reader_agrees_or_leaves_it_to_libyaml(text):
     if source._FAST is None:
         pytest.skip("PyYAML without libyaml")
     _agree(text)
+
+
+def test_quick_reader_reads_mappings_given_twice_itself():
+    """A mapping closed by a line less indented is added to its parent, or said to be there already."""
+    for name in ("a mapping given twice, closed by less indentation",
+                 "a nested mapping given twice, two levels closed at once"):
+        assert _agree(_CASES[name])
+        _, problems = _quick(_CASES[name])
+        assert len(problems) == 1 and "重复出现" in problems[0].message
 
 
 def test_quick_reader_reads_every_sample_office_itself():
