@@ -273,13 +273,59 @@ class Reporter(Protocol):
 # --- discovery -------------------------------------------------------------------------------------------
 
 
-def find_offices(paths: Iterable[Path | str]) -> tuple[list[OfficeJob], bool]:
+class OfficeJobs(Sequence[OfficeJob]):
+    """The offices of a run, as `find_offices` found them: a sequence of OfficeJob, kept as the text of each
+    path and the number of its defaults tuple (one per folder), not as Path objects: a Path with its parts
+    costs some 700 bytes, held for the whole run (issue 14: memory flat in the number of offices). Each
+    OfficeJob is made when asked for."""
+
+    def __init__(self) -> None:
+        self._paths: list[str] = []
+        self._which = array("q")  # per office: its defaults tuple in _defaults
+        self._defaults: list[tuple[Path, ...]] = []
+        self._numbers: dict[int, int] = {}  # id of a defaults tuple -> its number
+
+    def append(self, job: OfficeJob) -> None:
+        number = self._numbers.get(id(job.defaults))
+        if number is None:  # kept in _defaults: its id is not reused while the run lasts
+            number = self._numbers[id(job.defaults)] = len(self._defaults)
+            self._defaults.append(job.defaults)
+        self._paths.append(os.fspath(job.path))
+        self._which.append(number)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    @overload
+    def __getitem__(self, index: int) -> OfficeJob: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[OfficeJob]: ...
+
+    def __getitem__(self, index: int | slice) -> OfficeJob | list[OfficeJob]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return OfficeJob(Path(self._paths[index]), self._defaults[self._which[index]])
+
+    def __iter__(self) -> Iterator[OfficeJob]:
+        for index in range(len(self)):
+            yield self[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, OfficeJobs | list):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a list
+
+
+def find_offices(paths: Iterable[Path | str]) -> tuple[OfficeJobs, bool]:
     """The offices named by files and folders (folders non-recursively), and whether a folder was given.
 
     Raises FileTrouble for a folder without office files, UsageTrouble for a defaults file named as if it
     were an office. A missing file is not raised here: it becomes that office's own trouble.
     """
-    jobs: list[OfficeJob] = []
+    jobs = OfficeJobs()
     seen: set[Path] = set()
     shared: dict[Path, tuple[Path, ...]] = {}  # one defaults tuple per folder, not one per office
     from_folder = False
