@@ -273,8 +273,13 @@ def _repeats(finder: SameTextFinder, this_year: dict[int, Spilled], last_year: d
     # The paragraphs reported, as sorted keys (8 bytes each): an office's keys are side by side.
     wanted = array("q", sorted(key for keys, _ in linked for key in keys))
     number_of = array("q", bytes(8 * len(wanted)))  # the record of each wanted paragraph
-    # What the groups are sorted by, until they are: the office and place of each wanted paragraph.
-    order: list[tuple[str, Location]] = []
+    # What the groups are sorted by, until they are: the office and place (file, line) of each wanted
+    # paragraph, as three 8-byte numbers (the office's name and the file by number, ranked once all are
+    # seen), not a tuple of strings and a Location each: thousands of offices copying a paragraph are
+    # tens of thousands of wanted paragraphs.
+    names: dict[str, int] = {}
+    files: dict[str, int] = {}
+    office_of, file_of, line_of = array("q"), array("q"), array("q")
     last: list[KeptGroup] = []
     position = 0
     for index in sorted({key // PER_OFFICE for key in wanted} | last_year.keys()):
@@ -282,21 +287,37 @@ def _repeats(finder: SameTextFinder, this_year: dict[int, Spilled], last_year: d
         while position < len(wanted) and wanted[position] // PER_OFFICE == index:
             place = places[wanted[position] % PER_OFFICE]
             number_of[position] = records.put(place, index)
-            order.append((place.office, place.location))
+            office_of.append(names.setdefault(place.office, len(names)))
+            file_of.append(files.setdefault(place.location.file, len(files)))
+            line_of.append(place.location.line)
             position += 1
         if index in last_year:
             for repeat in finder.against_last_year(places, _places(last_year[index])):
                 numbers = array("q", [records.put(repeat.place, index), records.put(repeat.other, index)])
                 described: tuple[str, ...] = (repeat.place.describe(), repeat.other.describe())
                 last.append(KeptGroup(records, numbers, repeat.similarity, True, described))
-    across: list[tuple[tuple[str, Location], KeptGroup]] = []
+    office_rank, file_rank = _ranks(names), _ranks(files)
+    del names, files
+
+    def order(at: int) -> tuple[int, int, int]:  # as (office, Location) compare: name, then file, then line
+        return office_rank[office_of[at]], file_rank[file_of[at]], line_of[at]
+
+    across: list[tuple[tuple[int, int, int], KeptGroup]] = []
     for keys, similarity in linked:
-        positions = sorted((bisect_left(wanted, key) for key in keys), key=order.__getitem__)
+        positions = sorted((bisect_left(wanted, key) for key in keys), key=order)
         numbers = array("q", (number_of[at] for at in positions))
         described = tuple(records[number].describe() for number in numbers[: LIMIT + 1])
-        across.append((order[positions[0]], KeptGroup(records, numbers, similarity, False, described)))
+        across.append((order(positions[0]), KeptGroup(records, numbers, similarity, False, described)))
     across.sort(key=lambda pair: pair[0])
     return [*(group for _, group in across), *last]
+
+
+def _ranks(numbered: dict[str, int]) -> array[int]:
+    """The rank of each string (by its number in `numbered`) in the strings' sorted order."""
+    ranks = array("q", bytes(8 * len(numbered)))
+    for rank, text in enumerate(sorted(numbered)):
+        ranks[numbered[text]] = rank
+    return ranks
 
 
 class _Warnings:
