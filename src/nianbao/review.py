@@ -97,7 +97,7 @@ class PlaceRecords:
 
 @dataclass
 class KeptGroup:
-    """A same_text.RepeatGroup as the review keeps it: its paragraphs as numbers of `records` (in the
+    """A group of same-text paragraphs as the review keeps it: its paragraphs as numbers of `records` (in the
     group's order), and the described first few of them, which every warning of the group names."""
 
     records: PlaceRecords
@@ -321,8 +321,8 @@ def _ranks(numbered: dict[str, int]) -> array[int]:
 
 
 class _Warnings:
-    """The same-text warnings of each office, made when asked (as same_text.repeat_problems makes them: by
-    office name, group by group, place by place), not held for the whole district at once."""
+    """The same-text warnings of each office, made when asked (by office name, group by group, place by
+    place), not held for the whole district at once."""
 
     def __init__(self, groups: list[KeptGroup], records: PlaceRecords, offices: list[OfficeReview]) -> None:
         self.groups, self.records = groups, records
