@@ -10,7 +10,7 @@ from __future__ import annotations
 import pickle
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,6 +95,50 @@ class PlaceRecords:
         self._spill.close()
 
 
+class SpilledByOffice(Mapping[int, Spilled]):
+    """Spilled records by office number, put in increasing order of the numbers: kept as arrays (25 bytes an
+    office: its number, which spill file, where in it), not as a dict of Spilled objects, so that the
+    review's memory grows as little as it can with the number of offices."""
+
+    def __init__(self) -> None:
+        self._spills: list[ReviewSpill] = []
+        self._index = array("q")
+        self._which = array("b")
+        self._at = array("q")
+        self._size = array("q")
+
+    def __setitem__(self, index: int, spilled: Spilled) -> None:
+        if self._index and index <= self._index[-1]:
+            raise ValueError("offices are put in increasing order, once each")
+        which = next((n for n, spill in enumerate(self._spills) if spill is spilled.spill), len(self._spills))
+        if which == len(self._spills):
+            self._spills.append(spilled.spill)
+        self._index.append(index)
+        self._which.append(which)
+        self._at.append(spilled.offset)
+        self._size.append(spilled.size)
+
+    def _position(self, index: int) -> int:
+        position = bisect_left(self._index, index)
+        if position == len(self._index) or self._index[position] != index:
+            raise KeyError(index)
+        return position
+
+    def __getitem__(self, index: int) -> Spilled:
+        at = self._position(index)
+        return Spilled(self._spills[self._which[at]], self._at[at], self._size[at])
+
+    def __contains__(self, index: object) -> bool:
+        position = bisect_left(self._index, index) if isinstance(index, int) else len(self._index)
+        return position < len(self._index) and self._index[position] == index
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
 @dataclass
 class KeptGroup:
     """A group of same-text paragraphs as the review keeps it: its paragraphs as numbers of `records` (in the
@@ -170,8 +214,7 @@ def review_district(outcomes: Outcomes) -> DistrictReview:
     labels: dict[str, None] = {}  # the figure columns, gathered in the one pass below
     review = DistrictReview([OfficeReview() for _ in range(len(outcomes))], [], outcomes)
     spill = ReviewSpill()  # the paragraphs of offices read here (no data from the workers) and of last year
-    this_year: dict[int, Spilled] = {}
-    last_year: dict[int, Spilled] = {}
+    this_year, last_year = SpilledByOffice(), SpilledByOffice()
     names: set[str] = set()
     years: set[str] = set()
     settings = None
@@ -264,7 +307,7 @@ def _places(spilled: Spilled) -> list[TextPlace]:
     return kept.places if isinstance(kept, ReviewData) else kept
 
 
-def _repeats(finder: SameTextFinder, this_year: dict[int, Spilled], last_year: dict[int, Spilled],
+def _repeats(finder: SameTextFinder, this_year: Mapping[int, Spilled], last_year: Mapping[int, Spilled],
              records: PlaceRecords) -> list[KeptGroup]:
     """The same-text groups: across offices (in the order of their first place, each sorted by office and
     place), then each office against its last year. The offices' paragraphs are read again one office at
