@@ -56,9 +56,33 @@ def test_the_plain_table_is_byte_for_byte_what_rich_prints(seed: int) -> None:
     assert plain == expected
 
 
-@pytest.mark.parametrize("name", ["[bold]粗体[/bold]街道", "a:smile:b", "换\n行", "制表\t符", "x" * 150])
+@pytest.mark.parametrize("name", ["[bold]粗体[/bold]街道", "a:smile:b", "换\n行", "制表\t符", "x" * 150,
+                                  "行\u2028分隔", "段\u2029分隔", "下\x85一行", "尾空格 ", " 首空格", "全角尾空格\u3000"])
 def test_text_rich_would_read_or_change_and_tables_too_wide_are_left_to_rich(name: str) -> None:
     rows = [[name, "已生成", "1"]]
+    assert plain_table("标题", "说明", HEADER[:3], rows, ["合计（1）", "", "1"], io.StringIO()) is None
+
+
+def test_a_heading_label_with_a_light_bar_is_drawn_as_rich_draws_it() -> None:
+    header = ["机关", "状态", "新│收"]
+    rows = [["双加镇", "已生成", "1"]]
+    total = ["合计（1）", "", "1"]
+    plain = plain_table("标题", "说明", header, rows, total, io.StringIO())
+    assert plain is not None and "┃ 新│收 ┃" in plain
+    assert plain == _rich("标题", "说明", header, rows, total)
+
+
+def test_a_label_ending_in_a_space_is_left_to_rich() -> None:
+    header = ["机关", "状态", "新收 "]
+    rows = [["双加镇", "已生成", "1"]]
+    total = ["合计（1）", "", "1"]
+    assert plain_table("标题", "说明", header, rows, total, io.StringIO()) is None
+
+
+def test_in_a_notebook_rich_draws_the_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [["双加镇", "已生成", "1"]]
+    assert plain_table("标题", "说明", HEADER[:3], rows, ["合计（1）", "", "1"], io.StringIO()) is not None
+    monkeypatch.setitem(sys.modules, "ipykernel", sys.modules[__name__])
     assert plain_table("标题", "说明", HEADER[:3], rows, ["合计（1）", "", "1"], io.StringIO()) is None
 
 

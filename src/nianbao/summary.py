@@ -159,8 +159,11 @@ def _rich_table(heading: str, caption: str, header: list[str], rows: list[list[s
 PIPE_WIDTH = 160
 # Set, these make rich treat the output as a terminal (or a notebook): then rich draws the table.
 _TERMINAL_HINTS = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "JUPYTER_COLUMNS", "JUPYTER_LINES")
-# Text that rich would read as markup or emoji codes, or change (control characters): rich draws it.
-_RICH_TEXT = re.compile(r"[\[:\x00-\x1f\x7f]")
+# Text that rich would read as markup or emoji codes, or change (control characters, line separators that
+# str.splitlines breaks at): rich draws it.
+_RICH_TEXT = re.compile(r"[\[:\x00-\x1f\x7f\x85\u2028\u2029]")
+# A cell starting or ending with white space: rich trims it when aligning, so rich draws it.
+_EDGE_SPACE = re.compile(r"^\s|\s$")
 _WORD = re.compile(r"\s*\S+\s*")
 
 
@@ -171,7 +174,7 @@ def plain_table(heading: str, caption: str, header: list[str], rows: list[list[s
     colours; PIPE_WIDTH wide), takes UTF-8, and the table fits without shrinking a column. Else None, and
     rich draws it: importing and running rich's general layout costs a quarter of a second per run.
     Widths are rich's own (rich.cells), so a CJK name lines up the same way."""
-    if sys.platform == "win32" or any(hint in os.environ for hint in _TERMINAL_HINTS):
+    if sys.platform == "win32" or "ipykernel" in sys.modules or any(hint in os.environ for hint in _TERMINAL_HINTS):
         return None
     isatty = getattr(out, "isatty", None)
     try:
@@ -183,8 +186,9 @@ def plain_table(heading: str, caption: str, header: list[str], rows: list[list[s
         return None
     if hasattr(sys.stdin, "__module__") and sys.stdin.__module__.startswith("idlelib"):
         return None
-    texts = [heading, caption, *header, *total, *(cell for row in rows for cell in row)]
-    if any(_RICH_TEXT.search(text) for text in texts):
+    cells = [*header, *total, *(cell for row in rows for cell in row)]
+    if any(_RICH_TEXT.search(text) for text in (heading, caption, *cells)) or any(
+            _EDGE_SPACE.search(cell) for cell in cells):
         return None
     from rich.cells import cell_len
 
@@ -194,19 +198,19 @@ def plain_table(heading: str, caption: str, header: list[str], rows: list[list[s
     if table_width > PIPE_WIDTH:
         return None
 
-    def line(cells: list[str]) -> str:
+    def line(cells: list[str], bar: str = "│") -> str:
         parts = []
         for column, (cell, width) in enumerate(zip(cells, widths, strict=True)):
             space = " " * (width - 2 - cell_len(cell))
             parts.append(f" {cell}{space} " if column < 2 else f" {space}{cell} ")
-        return "│" + "│".join(parts) + "│"
+        return bar + bar.join(parts) + bar
 
     def rule(left: str, bar: str, cross: str, right: str) -> str:
         return left + cross.join(bar * width for width in widths) + right
 
     lines = _centred(heading, table_width)
     lines.append(rule("┏", "━", "┳", "┓"))
-    lines.append(line(header).replace("│", "┃"))
+    lines.append(line(header, "┃"))
     lines.append(rule("┡", "━", "╇", "┩"))
     lines.extend(line(row) for row in rows)
     if rows:
