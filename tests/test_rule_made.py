@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import pickle
 
-from nianbao import check_file, text_rules, totals
+from nianbao import check, check_file, text_rules, totals
 from nianbao.load import load_report
 from nianbao.spec import load_spec, resolve_template
 
@@ -76,6 +76,19 @@ def test_what_is_made_is_not_pickled(variant) -> None:
     assert [r.params for r in again.rules] == [r.params for r in spec.rules]
 
 
+TABLE_FOUR = """四、政府信息公开行政复议、行政诉讼情况:
+  # 每项 5 个数，依次为：结果维持、结果纠正、其他结果、尚未审结、总计
+  行政复议: [0, 0, 0, 0, 0]
+  行政诉讼:
+    未经复议直接起诉: [0, 0, 0, 0, 0]
+    复议后起诉: [0, 0, 0, 0, 0]
+"""
+
+
+def _without_table_four(variant):
+    return variant.replace(TABLE_FOUR, "四、政府信息公开行政复议、行政诉讼情况: 缺失\n").write()
+
+
 def test_a_rule_made_from_another_makes_its_own() -> None:
     """A rule narrowed to the entries that need no absent table (check.without_tables) is a new rule with
     other settings: it must not share what was made of the rule it came from."""
@@ -86,3 +99,20 @@ def test_a_rule_made_from_another_makes_its_own() -> None:
     narrowed = dataclasses.replace(rule, params={**rule.params, "claims": rule.params["claims"][:1]})
     assert narrowed.made == {}
     rule.made.clear()
+
+
+def test_a_narrowed_rule_is_made_once_for_offices_missing_the_same_table(variant, monkeypatch) -> None:
+    """Two offices without 表四: the second one neither narrows the rules again nor compiles their patterns
+    again (each is made once per template and set of absent tables, kept on the rule it came from)."""
+    first = check_file(_without_table_four(variant))
+    assert any(p.rule == "待补" and "表四" in p.message for p in first.problems)
+    compiled: list[list[str]] = []
+    real = text_rules.compile_patterns
+    monkeypatch.setattr(text_rules, "compile_patterns", lambda sources: compiled.append(sources) or real(sources))
+    second = check_file(variant.directory / variant.name)
+    assert [p.format() for p in second.problems] == [p.format() for p in first.problems]
+    assert compiled == []
+    spec = _spec()
+    rule = next(r for r in spec.rules_of("text_numbers") if check._tables_named(r.params, {"表四"}))
+    assert check.without_tables(rule, {"表四"}) is check.without_tables(rule, {"表四", "表九"})
+    assert check.without_tables(rule, set()) is rule

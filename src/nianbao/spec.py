@@ -264,8 +264,9 @@ class Rule:
     hint: str
     params: dict[str, Any] = field(default_factory=dict)
     # What the checks make of this rule once per template instead of once per office (compiled patterns,
-    # the cells each names, the equations of a balance): made on first use, never pickled (__getstate__).
-    made: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # the cells each names, the equations of a balance; check.without_tables' narrowed rules, keyed by
+    # ("without", tables)): made on first use, never pickled (__getstate__).
+    made: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "made": {}}
