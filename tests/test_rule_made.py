@@ -89,16 +89,17 @@ def _without_table_four(variant):
     return variant.replace(TABLE_FOUR, "四、政府信息公开行政复议、行政诉讼情况: 缺失\n").write()
 
 
-def test_a_rule_made_from_another_makes_its_own() -> None:
-    """A rule narrowed to the entries that need no absent table (check.without_tables) is a new rule with
+def test_a_rule_narrowed_for_an_absent_table_makes_its_own(variant) -> None:
+    """A rule narrowed to the entries that need no absent table (check.without_tables) is another rule with
     other settings: it must not share what was made of the rule it came from."""
-    import dataclasses
-
-    rule = _spec().rules_of("text_claims")[0]
-    rule.made["text"] = "made of the whole rule"
-    narrowed = dataclasses.replace(rule, params={**rule.params, "claims": rule.params["claims"][:1]})
-    assert narrowed.made == {}
-    rule.made.clear()
+    check_file(_without_table_four(variant))
+    spec = _spec()
+    rule = next(r for r in spec.rules_of("text_numbers") if check._tables_named(r.params, {"表四"}))
+    narrowed = check.without_tables(rule, {"表四"})
+    assert narrowed is not None and narrowed is not rule
+    assert len(narrowed.params["patterns"]) < len(rule.params["patterns"])
+    assert narrowed.made["text"] is not rule.made.get("text")
+    assert len(narrowed.made["text"].compiled) == len(narrowed.params["patterns"])
 
 
 def test_a_narrowed_rule_is_made_once_for_offices_missing_the_same_table(variant, monkeypatch) -> None:
