@@ -153,16 +153,15 @@ def test_table_layouts_are_kept_on_the_spec_and_never_pickled(tmp_path: Path) ->
     import dataclasses
     import pickle
 
-    from nianbao.load import _WALK_PLAN, _TableLayout, _WalkPlan, load_report
+    from nianbao.load import _TableLayout, _WalkPlan, load_report
 
     sample = ROOT / "data" / "龙马潭区" / "2024" / "安宁街道.yaml"
     report, _ = load_report(sample)
     assert report is not None
     spec = report.spec
-    assert set(spec.layouts) == {t.id for t in spec.tables} | {_WALK_PLAN}
-    assert isinstance(spec.layouts[_WALK_PLAN], _WalkPlan)
-    assert all(isinstance(v, _TableLayout) and v.table is spec.table(k) for k, v in spec.layouts.items()
-               if k != _WALK_PLAN)
+    assert set(spec.layouts) == {t.id for t in spec.tables}
+    assert isinstance(spec.walk, _WalkPlan)
+    assert all(isinstance(v, _TableLayout) and v.table is spec.table(k) for k, v in spec.layouts.items())
     kept = dict(spec.layouts)
     again, _ = load_report(sample)
     assert again is not None and again.spec is spec
@@ -184,22 +183,22 @@ def test_the_walk_plan_is_made_once_per_spec_and_again_when_the_spec_changes() -
     or facts are replaced, and never pickled."""
     import pickle
 
-    from nianbao.load import _WALK_PLAN, load_report
+    from nianbao.load import load_report
     from nianbao.spec import Fact
 
     sample = ROOT / "data" / "龙马潭区" / "2024" / "安宁街道.yaml"
     report, problems = load_report(sample)
     assert report is not None and not [p for p in problems if p.is_error]
     spec = report.spec
-    plan = spec.layouts[_WALK_PLAN]
+    plan = spec.walk
     again, _ = load_report(sample)
-    assert again is not None and spec.layouts[_WALK_PLAN] is plan
-    assert _WALK_PLAN not in pickle.loads(pickle.dumps(spec)).layouts
+    assert again is not None and spec.walk is plan
+    assert pickle.loads(pickle.dumps(spec)).walk is None
     facts = spec.facts
     spec.facts = [*facts, Fact(key="新增项", required=True, kind="text", choices=(), hint="", since=0)]
     try:
         third, problems = load_report(sample)
-        assert third is not None and spec.layouts[_WALK_PLAN] is not plan
+        assert third is not None and spec.walk is not plan
         assert any("缺少「新增项」" in p.message for p in problems)
     finally:
         spec.facts = facts
@@ -208,7 +207,7 @@ def test_the_walk_plan_is_made_once_per_spec_and_again_when_the_spec_changes() -
 def test_the_walk_plan_is_made_again_for_an_equal_table_that_is_another_object() -> None:
     import dataclasses
 
-    from nianbao.load import _WALK_PLAN, load_report
+    from nianbao.load import load_report
 
     sample = ROOT / "data" / "龙马潭区" / "2024" / "安宁街道.yaml"
     report, _ = load_report(sample)
@@ -218,6 +217,36 @@ def test_the_walk_plan_is_made_again_for_an_equal_table_that_is_another_object()
     spec.tables[0] = dataclasses.replace(first)
     try:
         load_report(sample)
-        assert spec.layouts[_WALK_PLAN].handlers[normalize_label(first.key)][1] is spec.tables[0]
+        assert spec.walk.handlers[normalize_label(first.key)][1] is spec.tables[0]
     finally:
         spec.tables[0] = first
+
+
+def test_the_walk_plan_is_made_once_per_office_and_holds_the_outdated_terms(monkeypatch) -> None:
+    """One office's walk looks the plan up once (not once per part of the walk); the outdated terms are in
+    the plan, made from the rules the spec holds (made again when its rules are replaced)."""
+    import dataclasses
+
+    from nianbao import load
+    from nianbao.spec import Rule
+
+    sample = ROOT / "data" / "龙马潭区" / "2024" / "安宁街道.yaml"
+    report, _ = load.load_report(sample)
+    assert report is not None
+    spec = report.spec
+    plan = spec.walk
+    assert plan.outdated == {normalize_label(t["term"]): t for t in spec.outdated_terms()} and plan.outdated
+    calls: list[object] = []
+    real = load._walk_plan
+    monkeypatch.setattr(load, "_walk_plan", lambda s: calls.append(s) or real(s))
+    load.load_report(sample)
+    assert calls == [spec] and spec.walk is plan
+    rules = spec.rules
+    extra = Rule(id="新术语", kind="outdated_terms", severity="warning", message="", hint="",
+                 params={"terms": [{"term": "某个旧说法", "now": "新说法"}]})
+    spec.rules = [*rules, dataclasses.replace(extra)]
+    try:
+        load.load_report(sample)
+        assert spec.walk is not plan and normalize_label("某个旧说法") in spec.walk.outdated
+    finally:
+        spec.rules = rules

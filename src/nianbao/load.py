@@ -17,7 +17,6 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from .model import Cell, Paragraph, ReportData, SubPart
 from .problems import Kind, Location, Problem, error, warning
@@ -186,23 +185,16 @@ class _Walker:
         self.report = report
         self.spec: Spec = report.spec
         self.problems = problems
-        self._outdated: dict[str, dict[str, Any]] | None = None  # made when an unknown key is met (rarely)
+        self.plan = _walk_plan(self.spec)  # what the template's keys are, made once per template
         # Labels offered in a "您是否想写" hint: their "missing" problem would repeat the same mistake.
         self.suggested: set[str] = set()
         self.pending_rows: set[tuple[str, str]] = set()  # table rows holding a 【待补】 number
-
-    @property
-    def outdated(self) -> dict[str, dict[str, Any]]:
-        """The template's outdated terms by folded term."""
-        if self._outdated is None:
-            self._outdated = {normalize_label(t["term"]): t for t in self.spec.outdated_terms()}
-        return self._outdated
 
     # --- top level -------------------------------------------------------------------------------------
 
     def walk(self, root: Node) -> None:
         spec = self.spec
-        plan = _walk_plan(spec)
+        plan = self.plan
         handlers = plan.handlers
         seen: set[str] = set()
         official = plan.official
@@ -268,7 +260,7 @@ class _Walker:
         return matches[0] if len(matches) == 1 else None
 
     def _unknown_key(self, key: Node, candidates: Iterable[str], where: str) -> None:
-        term = self.outdated.get(normalize_label(key.text))
+        term = self.plan.outdated.get(normalize_label(key.text))
         if term is not None:
             self.problems.append(
                 error(
@@ -287,7 +279,7 @@ class _Walker:
     # --- facts -----------------------------------------------------------------------------------------
 
     def _facts(self, key: Node | None, node: Node | None) -> None:
-        facts = _walk_plan(self.spec).facts
+        facts = self.plan.facts
         given: dict[str, tuple[Node, Node]] = {}
         if node is not None:
             if node.kind != "map":
@@ -737,13 +729,14 @@ class _TableLayout:
 
 class _WalkPlan:
     """What walking a data file needs from the template besides its tables (_TableLayout), made once per
-    template, not once per office: the top-level keys and the facts, each by folded label. `made_of` is
-    what it was made from, compared with the spec's own before it is used."""
+    template, not once per office (kept on the spec: Spec.walk): the top-level keys, the facts and the
+    outdated terms, each by folded label. `made_of` is what it was made from (the spec's parts, tables,
+    facts and rules), compared with the spec's own, object by object, before it is used."""
 
-    __slots__ = ("made_of", "handlers", "official", "facts")
+    __slots__ = ("made_of", "handlers", "official", "facts", "outdated")
 
-    def __init__(self, spec: Spec, made_of: tuple[tuple[Part, ...], tuple[Table, ...], tuple[Fact, ...]]) -> None:
-        self.made_of = made_of
+    def __init__(self, spec: Spec) -> None:
+        self.made_of = (tuple(spec.parts), tuple(spec.tables), tuple(spec.facts), tuple(spec.rules))
         self.handlers: dict[str, tuple[str, object]] = {normalize_label(TEMPLATE_KEY): (TEMPLATE_KEY, None)}
         self.handlers[normalize_label(FACTS_KEY)] = (FACTS_KEY, None)
         for part in spec.parts:
@@ -752,21 +745,21 @@ class _WalkPlan:
             self.handlers[normalize_label(table.key)] = (table.key, table)
         self.official = [k for k, _ in self.handlers.values()]
         self.facts = {normalize_label(f.key): f for f in spec.facts}
-
-
-_WALK_PLAN = "(walk)"  # its key among Spec.layouts (never a table id: those are 表一, 表二 …)
+        self.outdated = {normalize_label(t["term"]): t for t in spec.outdated_terms()}
 
 
 def _walk_plan(spec: Spec) -> _WalkPlan:
-    made_of = (tuple(spec.parts), tuple(spec.tables), tuple(spec.facts))
-    plan = spec.layouts.get(_WALK_PLAN)
-    if not isinstance(plan, _WalkPlan) or not all(map(_same_objects, plan.made_of, made_of)):
-        plan = spec.layouts[_WALK_PLAN] = _WalkPlan(spec, made_of)
+    """The spec's walk plan, made on first use and made again when the spec's parts, tables, facts or rules
+    are not the very objects it was made of (a spec is assumed not to be changed in place otherwise)."""
+    plan = spec.walk
+    now: tuple[Sequence[object], ...] = (spec.parts, spec.tables, spec.facts, spec.rules)
+    if not isinstance(plan, _WalkPlan) or not all(map(_same_objects, plan.made_of, now)):
+        plan = spec.walk = _WalkPlan(spec)
     return plan
 
 
-def _same_objects(kept: tuple[object, ...], now: tuple[object, ...]) -> bool:
-    """Whether two tuples hold the very same objects (an equal table is not the same: its layout differs)."""
+def _same_objects(kept: Sequence[object], now: Sequence[object]) -> bool:
+    """Whether the list holds the very objects kept (an equal table is not the same: its layout differs)."""
     return len(kept) == len(now) and all(map(operator.is_, kept, now))
 
 

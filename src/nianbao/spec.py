@@ -289,13 +289,16 @@ class Spec:
     tables: list[Table]
     rules: list[Rule]
     defaults: dict[str, Any]
-    # What a reader makes once per template instead of once per office: load._TableLayout by table id, and
-    # load._WalkPlan; made on first use, checked against what it was made of, never pickled (__getstate__).
+    # What a reader makes once per template table instead of once per office (load._TableLayout), by table
+    # id; made on first use, checked against the table itself, and never pickled (see __getstate__).
     layouts: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # What the reader makes of the rest of the template once (load._WalkPlan: top-level keys, facts, outdated
+    # terms); made on first use, checked against what it was made of, never pickled (see __getstate__).
+    walk: Any = field(default=None, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
-        # The layouts hold lookups keyed by the identity of objects of this process: made again after loading.
-        return {**self.__dict__, "layouts": {}}
+        # Both hold lookups keyed by the identity of objects of this process: made again after loading.
+        return {**self.__dict__, "layouts": {}, "walk": None}
 
     def table(self, table_id: str) -> Table:
         for table in self.tables:
