@@ -117,3 +117,27 @@ def test_a_narrowed_rule_is_made_once_for_offices_missing_the_same_table(variant
     rule = next(r for r in spec.rules_of("text_numbers") if check._tables_named(r.params, {"表四"}))
     assert check.without_tables(rule, {"表四"}) is check.without_tables(rule, {"表四", "表九"})
     assert check.without_tables(rule, set()) is rule
+
+
+def test_the_cells_a_text_rule_names_are_looked_up_again_when_a_table_is_replaced(variant) -> None:
+    """The keys depend on the spec's tables: a table replaced on the same spec (another object, here an
+    equal copy) makes them again; the compiled patterns are kept."""
+    import dataclasses
+
+    path = variant.write()
+    check_file(path)
+    spec = _spec()
+    rule = spec.rules_of("text_numbers")[0]
+    before = rule.made["text"]
+    index = next(i for i, t in enumerate(spec.tables)
+                 if any(key is not None and key and key[0][0] == t.id for key in before.keys))
+    first = spec.tables[index]
+    spec.tables[index] = dataclasses.replace(first)
+    try:
+        check_file(path)
+        after = rule.made["text"]
+        assert after is not before and after.tables[index] is spec.tables[index]
+        assert after.compiled is before.compiled and after.keys == before.keys
+    finally:
+        spec.tables[index] = first
+        rule.made.pop("text", None)

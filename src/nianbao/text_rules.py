@@ -7,6 +7,7 @@ optionally a percentage) and name the cells it must equal; `text_claims` pattern
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterator
 from decimal import Decimal
@@ -15,7 +16,7 @@ from typing import Any, NamedTuple
 from .model import CellKey, Number, Paragraph, ReportData
 from .problems import Problem
 from .regex_cache import compile_patterns
-from .spec import Rule, Spec
+from .spec import Rule, Spec, Table
 from .values import chinese_number
 
 CellRef = list[str]  # [table id, row id or 组:group, column id]
@@ -32,9 +33,12 @@ _BACK_REFERENCE = re.compile(r"\(\?P=|\(\?\(|\\[1-9]|\\g<")
 
 
 class _Made(NamedTuple):
-    """What a text rule's checks make of it once per template (kept on the rule: `Rule.made`)."""
+    """What a text rule's checks make of it once per template (kept on the rule: `Rule.made`). The patterns
+    depend on the rule only (its settings are never changed in place); the keys on the template's tables
+    too: made again when the spec is another one or holds other table objects (as load._WalkPlan checks)."""
 
     spec: Spec  # the template it was made for
+    tables: tuple[Table, ...]  # the spec's tables when it was made (compared object by object)
     compiled: list[re.Pattern[str]]  # each entry's pattern, in order
     any_of: re.Pattern[str] | None  # one pattern finding something exactly where one of them does (_any_of)
     # Each entry's `cells` as the keys of the cells summed; None for one naming what the template lacks
@@ -43,13 +47,21 @@ class _Made(NamedTuple):
 
 
 def _made(report: ReportData, rule: Rule, entries: list[dict[str, Any]], any_of: bool) -> _Made:
+    spec = report.spec
     made: _Made | None = rule.made.get("text")
-    if made is None or made.spec is not report.spec:
-        regexes = [entry["regex"] for entry in entries]
-        compiled = _compiled_all(regexes)
-        keys = [_keys_or_none(report.spec, entry["cells"]) for entry in entries]
-        made = rule.made["text"] = _Made(report.spec, compiled, _any_of(compiled) if any_of else None, keys)
+    if made is None:
+        compiled = _compiled_all([entry["regex"] for entry in entries])
+        keys = [_keys_or_none(spec, entry["cells"]) for entry in entries]
+        made = rule.made["text"] = _Made(spec, tuple(spec.tables), compiled,
+                                         _any_of(compiled) if any_of else None, keys)
+    elif made.spec is not spec or not _same_objects(made.tables, spec.tables):
+        keys = [_keys_or_none(spec, entry["cells"]) for entry in entries]
+        made = rule.made["text"] = made._replace(spec=spec, tables=tuple(spec.tables), keys=keys)
     return made
+
+
+def _same_objects(kept: tuple[Table, ...], now: list[Table]) -> bool:
+    return len(kept) == len(now) and all(map(operator.is_, kept, now))
 
 
 def _compiled_all(regexes: list[str]) -> list[re.Pattern[str]]:
