@@ -295,10 +295,24 @@ class Spec:
     # What the reader makes of the rest of the template once (load._WalkPlan: top-level keys, facts, outdated
     # terms); made on first use, checked against what it was made of, never pickled (see __getstate__).
     walk: Any = field(default=None, repr=False, compare=False)
+    # cell_keys() as made, with the tables it was made of (compared object by object before use).
+    _cells: tuple[tuple[Table, ...], tuple[tuple[str, str, str], ...]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
-        # Both hold lookups keyed by the identity of objects of this process: made again after loading.
-        return {**self.__dict__, "layouts": {}, "walk": None}
+        # These hold lookups keyed by the identity of objects of this process: made again after loading.
+        return {**self.__dict__, "layouts": {}, "walk": None, "_cells": None}
+
+    def cell_keys(self) -> tuple[tuple[str, str, str], ...]:
+        """The key (table id, row id, column id) of every table cell, table by table, row by row, column by
+        column (the order of a district roll-up's cells): made once, again when the tables are replaced."""
+        kept = self._cells
+        tables = self.tables
+        if kept is None or len(kept[0]) != len(tables) or not all(map(_is, kept[0], tables)):
+            keys = tuple((table.id, row.id, column.id) for table in tables for row in table.rows
+                         for column in row.columns)
+            kept = self._cells = (tuple(tables), keys)
+        return kept[1]
 
     def table(self, table_id: str) -> Table:
         for table in self.tables:
@@ -330,6 +344,10 @@ class Spec:
         for rule in self.rules_of("outdated_terms"):
             terms.extend(rule.params.get("terms", []))
         return terms
+
+
+def _is(a: object, b: object) -> bool:
+    return a is b
 
 
 def _fill(pattern: str, facts: dict[str, str]) -> str:
