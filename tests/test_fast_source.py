@@ -418,3 +418,21 @@ def test_a_plain_file_is_searched_once_for_what_cleaning_would_change(tmp_path, 
         other.write_text(f"基本信息:\n  机关: 安宁{odd}街道\n", encoding="utf-8")
         source.load_source(other)
         assert {"_control_characters", "clean_text"} <= set(calls), repr(odd)
+
+
+def test_the_usual_rows_are_read_from_their_counts_by_the_table_layout_s_keys():
+    """load._TableLayout.counting_keys: the cell keys, in column order, of exactly the rows holding counts
+    only, which _table_level fills from a list of counts without a node per value."""
+    from nianbao.load import _layout
+    from nianbao.spec import load_spec, resolve_template
+
+    spec = load_spec(resolve_template("official-2021"))
+    for table in spec.tables:
+        layout = _layout(spec, table)
+        for row in table.rows:
+            keys = layout.counting_keys.get(row.id)
+            if all(c.kind == "count" for c in row.columns):
+                assert keys == tuple((table.id, row.id, c.id) for c in row.columns)
+            else:
+                assert keys is None
+    assert any(layout.counting_keys for layout in spec.layouts.values())

@@ -526,11 +526,13 @@ class _Walker:
 
     def _table_level(self, table: Table, layout: _TableLayout, node: Node, level: _Level, path: list[str]) -> None:
         tree = level.tree
+        labels, shorts = level.labels, level.shorts
+        row_locations, counting_keys, cells = self.report.row_locations, layout.counting_keys, self.report.cells
         for k, v in node.items:
             folded = normalize_label(k.text)
-            found = level.labels.get(folded)
+            found = labels.get(folded)
             if found is None:
-                found = level.shorts.get(folded)
+                found = shorts.get(folded)
             if found is None:
                 where = f"{table.id}「{' '.join(path)}」中" if path else f"{table.id}中"
                 self._unknown_key(k, list(tree), where)
@@ -538,9 +540,21 @@ class _Walker:
             label = found
             entry = tree[label]
             if isinstance(entry, Row):
-                self.report.row_locations[(table.id, entry.id)] = k.location
-                self._row(entry, v, layout.by_label[entry.id], layout.row_cells[entry.id],
-                          entry.id in layout.counting_rows)
+                row_id = entry.id
+                row_locations[(table.id, row_id)] = k.location
+                counts = v.counts  # None unless a list (never empty) of plain counts
+                keys = counting_keys.get(row_id)  # None unless a row of counts only
+                if counts is not None and keys is not None and len(counts) == len(keys):
+                    # The usual row: a list of plain counts (values.PLAIN_COUNT) on one line (source._quick),
+                    # one for each column, read from the texts as _row's list loop reads their nodes. Each
+                    # cell was made by _table with its default: filled in, not made again.
+                    location = v.location
+                    for key, text in zip(keys, counts, strict=False):  # of the same length: just compared
+                        cell = cells[key]
+                        cell.value = int(text)
+                        cell.location = location
+                    continue
+                self._row(entry, v, layout.by_label[row_id], layout.row_cells[row_id])
             else:
                 assert isinstance(entry, dict)
                 if v.is_empty():
@@ -554,19 +568,9 @@ class _Walker:
                 self._table_level(table, layout, v, layout.levels[id(entry)], [*path, label])
 
     def _row(self, row: Row, node: Node, by_label: dict[str, Column],
-             row_cells: tuple[tuple[Column, tuple[str, str, str], bool], ...], counting: bool) -> None:
-        """A row: a mapping column → value, a list of values in column order, or one value for one column."""
-        counts = node.counts  # None unless a list (never empty) of plain counts
-        if counts is not None and counting and len(counts) == len(row_cells):
-            # A list of plain counts (values.PLAIN_COUNT) on one line (source._quick), one for each column of a
-            # row of counts: the usual row, read from the texts as the list loop below reads their nodes.
-            cells = self.report.cells
-            location = node.location
-            for (_, key, _), text in zip(row_cells, counts, strict=True):
-                cell = cells[key]  # made by _table with its default: filled in, not made again
-                cell.value = int(text)
-                cell.location = location
-            return
+             row_cells: tuple[tuple[Column, tuple[str, str, str], bool], ...]) -> None:
+        """A row: a mapping column → value, a list of values in column order, or one value for one column.
+        (The usual row, a list of plain counts on one line, is read by _table_level itself.)"""
         columns = row.columns
         subject = f"{row.table}「{row.display}」" if node.kind != "seq" else ""  # a list: only on a mistake
         if node.is_empty():
@@ -693,7 +697,7 @@ class _TableLayout:
     each cell's default (0, or None for a total left to compute), the row tree with its label lookups, and
     each row's columns by folded label or id."""
 
-    __slots__ = ("table", "default_keys", "default_values", "top", "levels", "by_label", "row_cells", "counting_rows")
+    __slots__ = ("table", "default_keys", "default_values", "top", "levels", "by_label", "row_cells", "counting_keys")
 
     def __init__(self, table: Table) -> None:
         self.table = table
@@ -724,7 +728,11 @@ class _TableLayout:
             row.id: tuple((column, (table.id, row.id, column.id), column.kind == "count") for column in row.columns)
             for row in table.rows
         }
-        self.counting_rows = {row.id for row in table.rows if all(c.kind == "count" for c in row.columns)}
+        # The cell keys, in column order, of each row holding counts only (the usual row: see _table_level).
+        self.counting_keys: dict[str, tuple[tuple[str, str, str], ...]] = {
+            row.id: tuple((table.id, row.id, column.id) for column in row.columns)
+            for row in table.rows if all(c.kind == "count" for c in row.columns)
+        }
 
 
 class _WalkPlan:
