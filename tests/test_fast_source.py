@@ -436,3 +436,23 @@ def test_the_usual_rows_are_read_from_their_counts_by_the_table_layout_s_keys():
             else:
                 assert keys is None
     assert any(layout.counting_keys for layout in spec.layouts.values())
+
+
+def test_the_quick_reader_s_locations_are_locations():
+    """source._location sets the slots of Location directly: equal, hashed, ordered, shown, pickled and
+    frozen as Location(file, line) itself is."""
+    import dataclasses
+    import pickle
+
+    from nianbao.problems import Location
+
+    quick, made = source._location("数据.yaml", 7), Location("数据.yaml", 7)
+    assert type(quick) is Location and quick == made and hash(quick) == hash(made)
+    assert (quick.file, quick.line, str(quick), repr(quick)) == (made.file, made.line, str(made), repr(made))
+    assert source._location("数据.yaml", 6) < quick < source._location("数据.yaml", 8)
+    assert pickle.loads(pickle.dumps(quick)) == made
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        quick.line = 8  # type: ignore[misc]
+    root = source._quick("基本信息:\n  机关: 安宁街道\n", "数据.yaml", [])
+    key, value = root.items[0]
+    assert key.location == Location("数据.yaml", 1) and value.items[0][1].location == Location("数据.yaml", 2)
