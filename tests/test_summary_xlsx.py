@@ -1,12 +1,18 @@
-"""The summary workbook's sheets 汇总 and 问题清单 are written as SpreadsheetML by summary.SummaryBook, not
-by openpyxl's per-cell writer: read back, every cell (value and style), width and frozen pane is what the
-openpyxl-written workbook held, for a district with built, failed and skipped offices, warnings and errors."""
+"""The summary workbook is written without openpyxl on a build: sheets 汇总 and 问题清单 as SpreadsheetML by
+summary.SummaryBook, into a frame (styles, layout, the district total sheet) made once with openpyxl and kept
+in the cache (summary_xlsx). Read back, every cell (value, type and style), width, merged range, frozen pane,
+named style and conditional format is what the openpyxl-written workbook held, for a district with built,
+failed and skipped offices, warnings and errors, and for the bundled district."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import io
 import os
 import shutil
+import subprocess
+import sys
 import zipfile
 from collections.abc import Sequence
 from decimal import Decimal
@@ -20,14 +26,17 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import IllegalCharacterError
 
-from nianbao import summary
+from nianbao import summary, summary_xlsx
 from nianbao.batch import OfficeOutcome, Status
 from nianbao.errors import FileTrouble
-from nianbao.form_writer import workbook_bytes
+from nianbao.form_layout import stacked_layout
+from nianbao.form_writer import streamed_copy, workbook_bytes, write_table
+from nianbao.model import ReportData
 from nianbao.problems import Location, Problem, Severity
-from nianbao.review_page import add_total_sheet, write_district_outputs, write_summary_xlsx
+from nianbao.review_page import TOTAL_SHEET, write_district_outputs, write_summary_xlsx
 from nianbao.runs import build_paths
-from nianbao.summary import SUMMARY_FILE, SummaryBook, Tally
+from nianbao.summary import SUMMARY_FILE, Tally
+from nianbao.summary_xlsx import summary_workbook_bytes
 
 from .conftest import ROOT
 
@@ -71,6 +80,19 @@ def openpyxl_summary(outcomes: Sequence[OfficeOutcome], tally: Tally | None = No
     return book
 
 
+def add_total_sheet(book: Any, total: ReportData, included: Sequence[str]) -> None:
+    """The district total sheet as openpyxl laid it out before the frame (the reference)."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    sheet = Worksheet(book, TOTAL_SHEET)
+    layout = stacked_layout(total.spec, TOTAL_SHEET)
+    for table in layout.tables:
+        write_table(sheet, table, total, editable=False)
+    last = layout.tables[-1].last_row + 2
+    sheet.cell(last, 1, f"以上为 {len(included)} 个机关（{'、'.join(included)}）的数据之和，有错误的机关不计入。")
+    streamed_copy(book, sheet, 1)
+
+
 def styled(sheet: Any, values: Sequence[Any], **style: Any) -> list[Any]:
     cells = []
     for value in values:
@@ -84,12 +106,17 @@ def styled(sheet: Any, values: Sequence[Any], **style: Any) -> list[Any]:
 def assert_same_workbooks(written: bytes, reference: bytes) -> None:
     ours, theirs = load_workbook(io.BytesIO(written)), load_workbook(io.BytesIO(reference))
     assert ours.sheetnames == theirs.sheetnames
+    assert [repr(s) for s in ours._named_styles] == [repr(s) for s in theirs._named_styles]
     for mine, old in zip(ours.worksheets, theirs.worksheets, strict=True):
         assert (mine.max_row, mine.max_column) == (old.max_row, old.max_column), mine.title
         assert mine.freeze_panes == old.freeze_panes
         assert {k: d.width for k, d in mine.column_dimensions.items()} == \
             {k: d.width for k, d in old.column_dimensions.items()}
         assert {str(r) for r in mine.merged_cells.ranges} == {str(r) for r in old.merged_cells.ranges}
+        assert {k: d.height for k, d in mine.row_dimensions.items()} == \
+            {k: d.height for k, d in old.row_dimensions.items()}
+        assert [(str(f.sqref), [repr(r) for r in f.rules]) for f in mine.conditional_formatting] == \
+            [(str(f.sqref), [repr(r) for r in f.rules]) for f in old.conditional_formatting]
         for row_mine, row_old in zip(mine.iter_rows(), old.iter_rows(), strict=True):
             for a, b in zip(row_mine, row_old, strict=True):
                 where = (mine.title, a.coordinate)
@@ -128,11 +155,8 @@ def test_summary_sheets_hold_what_openpyxl_wrote_for_tricky_values(tmp_path):
 
 def test_a_character_a_worksheet_cannot_hold_is_refused_as_before():
     outcome = OfficeOutcome(Path("甲.yaml"), "甲.yaml", "甲\x07", Status.BUILT)
-    summary = SummaryBook([outcome])
-    saved = io.BytesIO()
-    summary.book.save(saved)
     with pytest.raises(IllegalCharacterError):
-        summary.fill(saved.getvalue())
+        summary_workbook_bytes([outcome])
 
 
 def test_the_cell_checks_are_openpyxls():
@@ -176,32 +200,169 @@ def test_the_summary_of_named_offices_is_saved_as_the_district_one_is(tmp_path):
     assert b"<font><name " not in styles and b"<font><name/>" not in styles
 
 
-def _rewritten(saved: bytes, change) -> bytes:
-    source = zipfile.ZipFile(io.BytesIO(saved))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            content = source.read(item)
-            target.writestr(item.filename, change(content) if item.filename.startswith("xl/worksheets/") else content)
-    return out.getvalue()
+def district_run(tmp_path: Path, files: Sequence[Path], broken: bool = False) -> tuple[Any, Any, Path]:
+    folder = tmp_path / "2024"
+    folder.mkdir()
+    for path in files:
+        shutil.copy(path, folder / path.name)
+    if broken:
+        (folder / "坏文件.yaml").write_text("单位: [\n", encoding="utf-8")
+    out = tmp_path / "out"
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        result = build_paths(["."], out, jobs=1, write_summary=False)
+        review = write_district_outputs(result, out)
+    finally:
+        os.chdir(here)
+    return result, review, out
 
 
-def test_the_rows_go_into_either_form_of_an_empty_sheet_and_a_third_is_said_in_chinese():
-    def saved_book() -> tuple[SummaryBook, bytes]:
-        summary = SummaryBook(TRICKY)
-        saved = io.BytesIO()
-        summary.book.save(saved)  # fill knows the sheets' members once the book is saved
-        return summary, saved.getvalue()
+def test_the_bundled_district_workbook_matches_the_openpyxl_written_one(tmp_path):
+    result, review, out = district_run(tmp_path, sorted(DISTRICT.glob("*.yaml")))
+    outcomes = list(result.outcomes)
+    assert len(outcomes) == 13 and review.total is not None
+    book = openpyxl_summary(outcomes, review.tally)
+    add_total_sheet(book, review.total, review.included)
+    assert_same_workbooks((out / SUMMARY_FILE).read_bytes(), workbook_bytes(book))
 
-    summary, saved = saved_book()
-    expected = summary.fill(saved)
-    assert len(load_workbook(io.BytesIO(expected))["汇总"]["A"]) > len(TRICKY)  # the rows are there
-    summary, saved = saved_book()
-    self_closed = _rewritten(saved, lambda c: c.replace(b"<sheetData></sheetData>", b"<sheetData/>"))
-    assert b"<sheetData/>" in zipfile.ZipFile(io.BytesIO(self_closed)).read("xl/worksheets/sheet1.xml")
-    assert_same_workbooks(summary.fill(self_closed), expected)
-    summary, saved = saved_book()
-    missing = _rewritten(saved, lambda c: c.replace(b"<sheetData></sheetData>", b""))
+
+def frames(folder: Path) -> list[Path]:
+    return sorted(folder.glob("summary-frame-*.bin"))
+
+
+@pytest.fixture
+def own_cache(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("NIANBAO_CACHE_DIR", str(folder))
+    return folder
+
+
+def test_a_frame_is_made_once_then_read_from_the_cache_without_openpyxl(own_cache, monkeypatch):
+    first = summary_workbook_bytes(TRICKY)
+    assert len(frames(own_cache)) == 1
+
+    def no_openpyxl(*args: Any) -> Any:
+        raise AssertionError("the frame was made again")
+
+    monkeypatch.setattr(summary_xlsx, "build_frame", no_openpyxl)
+    again = summary_workbook_bytes(TRICKY)
+    assert_same_workbooks(again, first)
+
+
+def test_a_damaged_or_foreign_cache_entry_is_made_again(own_cache):
+    expected = summary_workbook_bytes(TRICKY)
+    (entry,) = frames(own_cache)
+    good = entry.read_bytes()
+    damaged = [
+        good[: len(good) // 2],  # cut short
+        good[:-10] + bytes(b ^ 0xFF for b in good[-10:]),  # bits flipped: the digest no longer matches
+        b"",
+        b"not a frame at all",
+    ]
+    for bad in damaged:
+        entry.write_bytes(bad)
+        assert_same_workbooks(summary_workbook_bytes(TRICKY), expected)
+        assert entry.read_bytes() != bad  # made again and kept
+    # A sound entry (its digest right) whose sheets have lost their places is not used either.
+    meta, saved = summary_xlsx._unpack(good)
+    meta["summary"] = "xl/worksheets/missing.xml"
+    entry.write_bytes(summary_xlsx._pack(meta, saved))
+    assert_same_workbooks(summary_workbook_bytes(TRICKY), expected)
+
+
+def test_a_cache_folder_that_cannot_be_written_costs_only_the_frame(tmp_path, monkeypatch):
+    blocker = tmp_path / "a file"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("NIANBAO_CACHE_DIR", str(blocker / "cache"))
+    reference = io.BytesIO()
+    openpyxl_summary(TRICKY).save(reference)
+    assert_same_workbooks(summary_workbook_bytes(TRICKY), reference.getvalue())
+
+
+def test_a_changed_template_gets_a_new_frame(tmp_path, own_cache):
+    result, review, out = district_run(tmp_path, sorted(DISTRICT.glob("*.yaml")))
+    assert review.total is not None and len(frames(own_cache)) == 1
+    spec = copy.deepcopy(review.total.spec)
+    spec.tables[0].key = spec.tables[0].key + "（改）"  # the table's title, as a changed fields.yaml gives it
+    changed = dataclasses.replace(review.total, spec=spec)
+    written = summary_workbook_bytes(list(result.outcomes), review.tally, changed, review.included)
+    assert len(frames(own_cache)) == 2
+    sheet = load_workbook(io.BytesIO(written))[TOTAL_SHEET]
+    assert sheet["A1"].value == spec.tables[0].key
+    book = openpyxl_summary(list(result.outcomes), review.tally)
+    add_total_sheet(book, changed, review.included)
+    assert_same_workbooks(written, workbook_bytes(book))
+
+
+def test_a_frame_whose_sheets_have_no_place_for_the_rows_is_refused():
+    meta, saved = summary_xlsx.build_frame(9, None, None)
+    frame = summary_xlsx.parse_frame(meta, saved)
+    assert frame.total_member is None and frame.summary_member != frame.problems_member
+
+    def rewritten(change: Any) -> bytes:
+        source = zipfile.ZipFile(io.BytesIO(saved))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            for item in source.infolist():
+                content = source.read(item)
+                target.writestr(item.filename, change(content) if item.filename == meta["summary"] else content)
+        return out.getvalue()
+
+    self_closed = rewritten(lambda c: c.replace(b"<sheetData></sheetData>", b"<sheetData/>"))
+    assert b"<sheetData/>" in zipfile.ZipFile(io.BytesIO(self_closed)).read(meta["summary"])
+    summary_xlsx.parse_frame(meta, self_closed)  # either empty form takes the rows
+    with pytest.raises(ValueError):
+        summary_xlsx.parse_frame(meta, rewritten(lambda c: c.replace(b"<sheetData></sheetData>", b"")))
+
+
+def test_an_openpyxl_that_writes_its_sheets_otherwise_is_said_in_chinese(own_cache, monkeypatch):
+    made = summary_xlsx.build_frame
+
+    def other(*args: Any) -> Any:
+        meta, saved = made(*args)
+        meta["summary"] = "xl/worksheets/elsewhere.xml"
+        return meta, saved
+
+    monkeypatch.setattr(summary_xlsx, "build_frame", other)
     with pytest.raises(FileTrouble) as trouble:
-        summary.fill(missing)
-    assert "汇总表没有写成" in trouble.value.message and "xl/worksheets/" in trouble.value.message
+        summary_workbook_bytes(TRICKY)
+    assert "汇总表没有写成" in trouble.value.message
+    assert not frames(own_cache)  # nothing unusable kept
+
+
+def test_the_workbook_is_written_in_pieces(tmp_path):
+    many = [OfficeOutcome(Path(f"{n}.yaml"), f"{n}.yaml", f"示例{n}街道", Status.BUILT, {"新收": n},
+                          [problem(Severity.WARNING, n, "问题" * 50, "改" * 50)]) for n in range(3000)]
+    tally = Tally(many)
+    frame = summary_xlsx.load_frame(len(tally.header) + 3, None)
+    pieces = list(summary_xlsx.workbook_chunks(frame, summary.SummaryBook(many, frame.styles, tally)))
+    assert len(pieces) > 3 and max(map(len, pieces)) < 4 * summary_xlsx._PIECE
+    written = b"".join(pieces)
+    assert load_workbook(io.BytesIO(written))["问题清单"].max_row == 3001
+
+
+def test_the_column_letters_are_openpyxls():
+    from nianbao.form_layout import get_column_letter as ours
+
+    for column in [*range(1, 800), 18277, 18278]:
+        assert ours(column) == get_column_letter(column)
+    with pytest.raises(ValueError):
+        ours(0)
+
+
+def test_a_district_build_does_not_import_openpyxl_once_the_frame_is_kept(tmp_path, own_cache):
+    folder = tmp_path / "2024"
+    folder.mkdir()
+    for path in DISTRICT.glob("*.yaml"):
+        shutil.copy(path, folder / path.name)
+    env = {**os.environ, "NIANBAO_CACHE_DIR": str(own_cache)}
+    script = ("import sys, runpy; sys.argv = ['nianbao', *sys.argv[1:]]\n"
+              "try:\n    runpy.run_module('nianbao', run_name='__main__')\n"
+              "finally:\n    print('OPENPYXL' if 'openpyxl' in sys.modules else 'NO-OPENPYXL', file=sys.stderr)\n")
+    for run, expected in ((1, "OPENPYXL"), (2, "NO-OPENPYXL")):
+        done = subprocess.run([sys.executable, "-c", script, "build", str(folder), "-j", "1", "-o",
+                               str(tmp_path / f"out{run}")], capture_output=True, text=True, env=env)
+        assert done.returncode == 0, done.stderr
+        assert done.stderr.strip().splitlines()[-1] == expected
+        assert load_workbook(tmp_path / f"out{run}" / SUMMARY_FILE).sheetnames == ["汇总", TOTAL_SHEET, "问题清单"]

@@ -3,15 +3,14 @@ spreadsheet (年报汇总.xlsx in the output folder) with a second sheet listing
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from math import isinf, isnan
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from .batch import OfficeOutcome, Status
-from .errors import FileTrouble
+from .form_layout import get_column_letter
 from .model import Number
 
 SUMMARY_FILE = "年报汇总.xlsx"
@@ -138,83 +137,45 @@ def print_summary(outcomes: Sequence[OfficeOutcome], title: str = "生成汇总"
     console.print(table)
 
 
-# The rows go where openpyxl left a sheet's data empty, in either form it may write.
-_EMPTY_SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData>\s*</sheetData>")
+class SummaryStyles(NamedTuple):
+    """The style ids (cellXfs positions in styles.xml) of the summary workbook's frame that the rows use."""
+
+    header: str
+    bold: str
+    failed: str
+    skipped: str
+
+
+def summary_widths(columns: int) -> list[int]:
+    """Sheet 汇总's column widths, for a header of `columns` columns."""
+    return [16, 10, *[8] * (columns - 5), 36, 44, 60]
+
+
+PROBLEM_HEADER = ["机关", "位置", "类别", "问题", "修改办法"]
+PROBLEM_WIDTHS = [16, 36, 6, 80, 60]
 
 
 class SummaryBook:
-    """The summary spreadsheet: sheet 汇总 (as on the terminal, plus the data and output files) and sheet
-    问题清单 (every error and warning with its place and how to fix it).
+    """The rows of the summary spreadsheet's sheets 汇总 (as on the terminal, plus the data and output files)
+    and 问题清单 (every error and warning with its place and how to fix it), as SpreadsheetML (the same cells
+    openpyxl's write-only sheet writes, without its per-cell writer), one row at a time: the sheets' XML is
+    never whole in memory.
 
-    `book` is an openpyxl write-only workbook holding the sheets' frame (column widths, frozen panes) and
-    their styles; a caller may add sheets to it (review_page adds the district total) and saves it. The rows
-    of both sheets are then streamed into the saved workbook by `fill`, as SpreadsheetML written here (the
-    same cells openpyxl writes, without its per-cell writer), straight into the compressed zip member: the
-    sheets' XML is never whole in memory. `tally`: the outcomes' Tally when the caller has it already (saves
-    a pass over them).
+    The workbook around them (styles, sheet layout, the district total sheet) is the frame of summary_xlsx,
+    whose style ids `styles` are: rows are only ever written into a frame's sheets, never without one.
+    `tally`: the outcomes' Tally when the caller has it already (saves a pass over them).
     """
 
-    def __init__(self, outcomes: Sequence[OfficeOutcome], tally: Tally | None = None) -> None:
-        # openpyxl only when a spreadsheet is written (a one-office build or check does not need it).
-        from openpyxl import Workbook
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.styles import Alignment, Font, PatternFill
-        from openpyxl.utils import get_column_letter
-
+    def __init__(self, outcomes: Sequence[OfficeOutcome], styles: SummaryStyles, tally: Tally | None = None) -> None:
         self.outcomes = outcomes
         self.tally = tally if tally is not None else Tally(outcomes)  # the columns and totals, before the rows
-        book = self.book = Workbook(write_only=True)
-        self.sheet = sheet = book.create_sheet(SUMMARY_SHEET)
-        self.problems = problems = book.create_sheet(PROBLEMS_SHEET)
         self.header = [*self.tally.header, "数据文件", "报告文件", "说明"]
-        widths = [16, 10, *[8] * (len(self.header) - 5), 36, 44, 60]
-        for index, width in enumerate(widths, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = width
-        sheet.freeze_panes = "B2"
-        for index, width in enumerate([16, 36, 6, 80, 60], start=1):
-            problems.column_dimensions[get_column_letter(index)].width = width
-        problems.freeze_panes = "A2"
+        self.styles = styles
+        self.header_style = styles.header
+        self.bold_style = styles.bold
+        self.status_styles = {Status.FAILED: styles.failed, Status.SKIPPED: styles.skipped}
 
-        def style_id(**style: Any) -> str:
-            cell = WriteOnlyCell(sheet)
-            for name, setting in style.items():
-                setattr(cell, name, setting)
-            return str(cell.style_id)  # registers the style in the book, which writes it to styles.xml
-
-        bold = Font(bold=True)
-        self.header_style = style_id(font=bold, alignment=Alignment(horizontal="center"))
-        self.bold_style = style_id(font=bold)
-        self.status_styles = {Status.FAILED: style_id(fill=PatternFill("solid", fgColor="FFE0E0")),
-                              Status.SKIPPED: style_id(fill=PatternFill("solid", fgColor="FFF4CC"))}
-
-    def fill(self, saved: bytes) -> bytes:
-        """`saved` (the saved `book`) with the rows of sheets 汇总 and 问题清单."""
-        import zipfile  # only when a spreadsheet is written (a one-office build does not load it)
-
-        rows = {_member_name(self.sheet): self._summary_rows(), _member_name(self.problems): self._problem_rows()}
-        source = zipfile.ZipFile(io.BytesIO(saved))
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-            for item in source.infolist():
-                content = source.read(item)
-                info = zipfile.ZipInfo(item.filename, item.date_time)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                if item.filename not in rows:
-                    target.writestr(info, content)
-                    continue
-                empty = _EMPTY_SHEET_DATA.search(content)
-                if empty is None:  # an openpyxl that writes its sheets otherwise: said, not a traceback
-                    raise FileTrouble(f"汇总表的工作表 {item.filename} 不是预期的格式（没有空的 sheetData），"
-                                      "汇总表没有写成；报告已生成。请把这条信息反馈给维护者")
-                head, tail = content[: empty.start()], content[empty.end() :]
-                with target.open(info, "w") as member:
-                    member.write(head + b"<sheetData>")
-                    for chunk in rows[item.filename]:
-                        member.write(chunk.encode("utf-8"))
-                    member.write(b"</sheetData>" + tail)
-        return out.getvalue()
-
-    def _summary_rows(self) -> Iterator[str]:
+    def summary_rows(self) -> Iterator[str]:
         width = len(self.header)
         letters = _column_letters(width)
         yield _row_xml(1, letters, self.header, self.header_style)
@@ -231,9 +192,9 @@ class SummaryBook:
                 yield _row_xml(number, letters, cells, styles={1: status_style})
         yield _row_xml(number + 1, letters, self.tally.total_row(), self.bold_style)
 
-    def _problem_rows(self) -> Iterator[str]:
+    def problem_rows(self) -> Iterator[str]:
         letters = _column_letters(5)
-        yield _row_xml(1, letters, ["机关", "位置", "类别", "问题", "修改办法"], self.bold_style)
+        yield _row_xml(1, letters, PROBLEM_HEADER, self.bold_style)
         number = 1
         for outcome in self.outcomes:
             if outcome.note and outcome.status is Status.FAILED:
@@ -245,13 +206,7 @@ class SummaryBook:
                                                  problem.message, problem.hint])
 
 
-def _member_name(sheet: Any) -> str:
-    return str(sheet.path).lstrip("/")
-
-
 def _column_letters(width: int) -> list[str]:
-    from openpyxl.utils import get_column_letter
-
     return [get_column_letter(index) for index in range(1, width + 1)]
 
 

@@ -1,0 +1,390 @@
+"""The summary spreadsheet 年报汇总.xlsx, written without openpyxl on a build.
+
+The workbook's frame (its styles, the sheets' layout, the district total sheet's merged cells, labels,
+formulas and conditional formats) depends only on the template and on the number of figure columns, never
+on the offices' values. So the frame is made once with openpyxl (form_writer lays out the total sheet as the
+fill-in form's tables are laid out), saved, and kept in nianbao's cache (disk_cache) keyed by everything it
+is made from; each run then writes the workbook's members straight into the .xlsx zip, streamed to the
+temporary file of write_atomic: the rows of sheets 汇总 and 问题清单 (summary.SummaryBook) and the values of
+the total sheet go into the frame's sheets as they are made. Neither the workbook nor a sheet is ever whole
+in memory.
+
+A cache entry carries a SHA-256 of its content and is checked member by member when read (each sheet where
+the rows go, each value's place in the total sheet): an entry that is missing, damaged or made by other code
+or another openpyxl is made again (openpyxl imported only then). Cache trouble never fails a run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import struct
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .batch import OfficeOutcome
+from .disk_cache import cache_dir, code_mark, read_quietly, write_quietly
+from .errors import FileTrouble
+from .form_layout import FormLayout, stacked_layout, total_formula
+from .model import CellKey, ReportData
+from .summary import (
+    PROBLEM_WIDTHS,
+    PROBLEMS_SHEET,
+    SUMMARY_SHEET,
+    SummaryBook,
+    SummaryStyles,
+    Tally,
+    _cell_xml,
+    summary_widths,
+)
+from .write import write_atomic
+
+TOTAL_SHEET = "全区合计"
+
+_MAGIC = b"nianbao-summary-frame-1\n"
+_DIGEST = hashlib.sha256().digest_size
+_LENGTH = struct.Struct("<I")
+# A value's place in the frame's total sheet: a cell holding `\ue000N\ue001` (private-use characters, which no
+# label holds), written by openpyxl as character references or as UTF-8.
+_MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"
+_HOLE = re.compile(rb'<c r="([A-Z]+[0-9]+)"(?: s="([0-9]+)")? t="inlineStr"><is><t>'
+                   rb"(?:&#57344;|\xee\x80\x80)([0-9]+)(?:&#57345;|\xee\x80\x81)</t></is></c>")
+# The rows go where openpyxl left a sheet's data empty, in either form it may write.
+_EMPTY_SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData>\s*</sheetData>")
+_CORE = "docProps/core.xml"
+_STAMPS = re.compile(rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
+_DATE_TIME = (1980, 1, 1, 0, 0, 0)  # as zippack writes every member: the date of a member says nothing
+_PIECE = 1 << 16  # bytes gathered before they are handed on to the file
+
+
+@dataclass(frozen=True)
+class TotalPlan:
+    """What the district total sheet's frame is made from: the tables' layout and which inputs are formulas
+    (a total whose data differs from the sum of its parts is kept as a number, form_layout.total_formula)."""
+
+    layout: FormLayout
+    formulas: tuple[bool, ...]
+
+    @classmethod
+    def of(cls, total: ReportData) -> TotalPlan:
+        layout = stacked_layout(total.spec, TOTAL_SHEET)
+        formulas: list[bool] = []
+        for table in layout.tables:
+            places = {i.key: i.ref for i in table.inputs}
+            formulas.extend(total_formula(item, places, total) is not None for item in table.inputs)
+        return cls(layout, tuple(formulas))
+
+
+@dataclass
+class Frame:
+    """A workbook frame: its members (name, content) in order, where the rows and values go, and the styles
+    the rows use. `total_pieces`: the total sheet as literal bytes and holes (ref, style, the total's cell,
+    or None for the line under the tables)."""
+
+    members: list[tuple[str, bytes]]
+    styles: SummaryStyles
+    summary_member: str
+    problems_member: str
+    total_member: str | None
+    total_pieces: list[bytes | tuple[str, str | None, CellKey | None]]
+
+
+def _openpyxl_mark() -> str:
+    """Which openpyxl would make the frame: its package folder's size and modification time, found without
+    importing it."""
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec("openpyxl")
+        origin = spec.origin if spec is not None else None
+        if origin is None:
+            return "openpyxl:?"
+        marks = []
+        for path in (origin, os.path.dirname(origin)):
+            stat = os.stat(path)
+            marks.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
+        return "|".join(marks)
+    except (ImportError, OSError, ValueError):
+        return "openpyxl:?"
+
+
+def frame_key(columns: int, plan: TotalPlan | None) -> str:
+    """The cache key of a frame: the code and openpyxl that make it, the summary's width and the total sheet's
+    plan (its repr holds every label, place and formula choice of the tables)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    code = code_mark(*(os.path.join(here, name) for name in
+                       ("summary_xlsx.py", "summary.py", "form_writer.py", "form_layout.py")))
+    parts = [_MAGIC.decode(), code, _openpyxl_mark(), str(columns), repr(plan)]
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+def _frame_path(key: str) -> Path | None:
+    folder = cache_dir()
+    return None if folder is None else folder / f"summary-frame-{key[:40]}.bin"
+
+
+# --- making a frame (openpyxl) ------------------------------------------------------------------------------
+
+
+def build_frame(columns: int, total: ReportData | None, plan: TotalPlan | None) -> tuple[dict[str, Any], bytes]:
+    """Make a frame with openpyxl: its description and the saved workbook (fonts in schema order)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    from .form_layout import get_column_letter
+    from .form_writer import workbook_bytes
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(SUMMARY_SHEET)
+    problems = book.create_sheet(PROBLEMS_SHEET)
+    for index, width in enumerate(summary_widths(columns), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "B2"
+    for index, width in enumerate(PROBLEM_WIDTHS, start=1):
+        problems.column_dimensions[get_column_letter(index)].width = width
+    problems.freeze_panes = "A2"
+
+    def style_id(**style: Any) -> str:
+        cell = WriteOnlyCell(sheet)
+        for name, setting in style.items():
+            setattr(cell, name, setting)
+        return str(cell.style_id)  # registers the style in the book, which writes it to styles.xml
+
+    bold = Font(bold=True)
+    styles = SummaryStyles(header=style_id(font=bold, alignment=Alignment(horizontal="center")),
+                           bold=style_id(font=bold),
+                           failed=style_id(fill=PatternFill("solid", fgColor="FFE0E0")),
+                           skipped=style_id(fill=PatternFill("solid", fgColor="FFF4CC")))
+    holes: list[CellKey | None] = []
+    total_sheet = None
+    if total is not None and plan is not None:
+        total_sheet = _add_total_sheet(book, total, plan, holes)
+    saved = workbook_bytes(book)  # the sheets' members are named when the book is saved
+    meta = {"styles": list(styles), "summary": _member(sheet), "problems": _member(problems),
+            "total": _member(total_sheet) if total_sheet is not None else None,
+            "holes": [list(key) if key is not None else None for key in holes]}
+    return meta, saved
+
+
+def _member(sheet: Any) -> str:
+    return str(sheet.path).lstrip("/")
+
+
+def _add_total_sheet(book: Any, total: ReportData, plan: TotalPlan, holes: list[CellKey | None]) -> Any:
+    """The district total sheet (tables 二, 三, 四 in the official shape) as the book's second sheet, each
+    value (an input that is not a formula, and the line under the tables) a numbered mark, in `holes`."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from .form_writer import streamed_copy, write_table
+
+    sheet = Worksheet(book, TOTAL_SHEET)  # laid out here, then streamed into the book
+    formulas = iter(plan.formulas)
+    for table in plan.layout.tables:
+        write_table(sheet, table, total, editable=False)
+        for item in table.inputs:
+            if not next(formulas):
+                sheet.cell(item.row, item.column).value = f"{_MARK_OPEN}{len(holes)}{_MARK_CLOSE}"
+                holes.append(item.key)
+    last = plan.layout.tables[-1].last_row + 2
+    sheet.cell(last, 1, f"{_MARK_OPEN}{len(holes)}{_MARK_CLOSE}")
+    holes.append(None)
+    streamed_copy(book, sheet, 1)
+    return book.worksheets[1]
+
+
+# --- reading a frame ----------------------------------------------------------------------------------------
+
+
+def parse_frame(meta: dict[str, Any], saved: bytes) -> Frame:
+    """A frame from its description and saved workbook, every place checked; ValueError (or a zip error)
+    when it is not a usable frame."""
+    import io
+
+    styles = SummaryStyles(*(str(s) for s in meta["styles"]))
+    if not all(s.isdigit() for s in styles):
+        raise ValueError("styles")
+    holes = [tuple(key) if key is not None else None for key in meta["holes"]]
+    if not all(key is None or (len(key) == 3 and all(isinstance(k, str) for k in key)) for key in holes):
+        raise ValueError("holes")
+    names = {"summary": meta["summary"], "problems": meta["problems"], "total": meta["total"]}
+    with zipfile.ZipFile(io.BytesIO(saved)) as archive:
+        members = [(item.filename, archive.read(item)) for item in archive.infolist()]  # CRCs checked
+    contents = dict(members)
+    for role in ("summary", "problems"):
+        content = contents.get(names[role])
+        if content is None or len(_EMPTY_SHEET_DATA.findall(content)) != 1:
+            raise ValueError(role)
+    pieces: list[bytes | tuple[str, str | None, CellKey | None]] = []
+    if names["total"] is not None:
+        content = contents.get(names["total"])
+        if content is None:
+            raise ValueError("total")
+        start = 0
+        for number, hole in enumerate(_HOLE.finditer(content)):
+            if int(hole.group(3)) != number or number >= len(holes):
+                raise ValueError("hole order")
+            pieces.append(content[start : hole.start()])
+            style = hole.group(2)
+            pieces.append((hole.group(1).decode(), style.decode() if style else None, holes[number]))  # type: ignore[arg-type]
+            start = hole.end()
+        if len(pieces) != 2 * len(holes) or b"&#57344;" in content[start:] or b"\xee\x80\x80" in content[start:]:
+            raise ValueError("holes")
+        pieces.append(content[start:])
+    elif holes:
+        raise ValueError("holes")
+    return Frame(members, styles, names["summary"], names["problems"], names["total"], pieces)
+
+
+def _pack(meta: dict[str, Any], saved: bytes) -> bytes:
+    head = json.dumps(meta, ensure_ascii=False).encode("utf-8")
+    payload = _LENGTH.pack(len(head)) + head + saved
+    return _MAGIC + hashlib.sha256(payload).digest() + payload
+
+
+def _unpack(entry: bytes) -> tuple[dict[str, Any], bytes]:
+    if not entry.startswith(_MAGIC):
+        raise ValueError("magic")
+    digest, payload = entry[len(_MAGIC) : len(_MAGIC) + _DIGEST], entry[len(_MAGIC) + _DIGEST :]
+    if hashlib.sha256(payload).digest() != digest:
+        raise ValueError("digest")
+    (length,) = _LENGTH.unpack_from(payload)
+    meta = json.loads(payload[_LENGTH.size : _LENGTH.size + length].decode("utf-8"))
+    if not isinstance(meta, dict):
+        raise ValueError("meta")
+    return meta, payload[_LENGTH.size + length :]
+
+
+def load_frame(columns: int, total: ReportData | None) -> Frame:
+    """The frame for a summary of `columns` columns (with the district total sheet of `total`): from the
+    cache when a sound entry is there, else made with openpyxl (and kept for next time)."""
+    plan = TotalPlan.of(total) if total is not None else None
+    path = _frame_path(frame_key(columns, plan))
+    entry = read_quietly(path) if path is not None else None
+    if entry is not None:
+        try:
+            return parse_frame(*_unpack(entry))
+        except (ValueError, KeyError, TypeError, IndexError, struct.error, zipfile.BadZipFile, EOFError,
+                zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError):
+            pass  # damaged or foreign: made again below
+    meta, saved = build_frame(columns, total, plan)
+    try:
+        frame = parse_frame(meta, saved)
+    except (ValueError, KeyError, zipfile.BadZipFile) as exc:  # an openpyxl that writes its sheets otherwise
+        raise FileTrouble(f"汇总表的工作表不是预期的格式（{exc}），汇总表没有写成；报告已生成。"
+                          "请把这条信息反馈给维护者") from None
+    if path is not None:
+        write_quietly(path, _pack(meta, saved))
+    return frame
+
+
+# --- writing the workbook -----------------------------------------------------------------------------------
+
+
+class _Pieces:
+    """A write-only, unseekable file gathering what zipfile writes, handed on in pieces (zipfile then
+    writes each member's sizes after its data: nothing is written twice)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.size = self.position = 0
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        self.size += len(data)
+        self.position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.position
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> Iterator[bytes]:
+        if self.parts:
+            data = b"".join(self.parts)
+            self.parts, self.size = [], 0
+            yield data
+
+
+def _stamped(core: bytes) -> bytes:
+    """docProps/core.xml with the time of this run as its created and modified times (as openpyxl sets them)."""
+    import datetime
+
+    now = datetime.datetime.now(tz=datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    return _STAMPS.sub(lambda m: m.group(1) + now + m.group(3), core)
+
+
+def workbook_chunks(frame: Frame, book: SummaryBook, total: ReportData | None = None,
+                    included: Sequence[str] = ()) -> Iterator[bytes]:
+    """The workbook's bytes in pieces: the frame's members with the rows and the total's values in."""
+    sink = _Pieces()
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:  # type: ignore[call-overload]
+        for name, content in frame.members:
+            info = zipfile.ZipInfo(name, _DATE_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            if name == frame.summary_member:
+                pieces = _with_rows(content, book.summary_rows())
+            elif name == frame.problems_member:
+                pieces = _with_rows(content, book.problem_rows())
+            elif name == frame.total_member and total is not None:
+                pieces = _total_sheet(frame, total, included)
+            else:
+                archive.writestr(info, _stamped(content) if name == _CORE else content)
+                yield from sink.take()
+                continue
+            with archive.open(info, "w") as member:
+                for piece in pieces:
+                    member.write(piece)
+                    if sink.size >= _PIECE:
+                        yield from sink.take()
+            yield from sink.take()
+    yield from sink.take()
+
+
+def _with_rows(content: bytes, rows: Iterator[str]) -> Iterator[bytes]:
+    empty = _EMPTY_SHEET_DATA.search(content)
+    assert empty is not None  # parse_frame checked it
+    yield content[: empty.start()] + b"<sheetData>"
+    batch: list[str] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= 64:
+            yield "".join(batch).encode("utf-8")
+            batch = []
+    yield "".join(batch).encode("utf-8") + b"</sheetData>" + content[empty.end() :]
+
+
+def _total_sheet(frame: Frame, total: ReportData, included: Sequence[str]) -> Iterator[bytes]:
+    note = f"以上为 {len(included)} 个机关（{'、'.join(included)}）的数据之和，有错误的机关不计入。"
+    for piece in frame.total_pieces:
+        if isinstance(piece, bytes):
+            yield piece
+        else:
+            ref, style, key = piece
+            value = note if key is None else total.value(*key)
+            yield _cell_xml(ref, value, style).encode("utf-8")
+
+
+def write_summary_workbook(path: Path, outcomes: Sequence[OfficeOutcome], tally: Tally | None = None,
+                           total: ReportData | None = None, included: Sequence[str] = ()) -> None:
+    """Write 年报汇总.xlsx atomically: sheets 汇总 and 问题清单 of `outcomes`, and with `total` the district
+    total sheet (the sums of the offices `included`)."""
+    tally = tally if tally is not None else Tally(outcomes)
+    frame = load_frame(len(tally.header) + 3, total)
+    book = SummaryBook(outcomes, frame.styles, tally)
+    write_atomic(path, workbook_chunks(frame, book, total, included))
+
+
+def summary_workbook_bytes(outcomes: Sequence[OfficeOutcome], tally: Tally | None = None,
+                           total: ReportData | None = None, included: Sequence[str] = ()) -> bytes:
+    """The workbook write_summary_workbook writes, as bytes (for tests and small callers)."""
+    tally = tally if tally is not None else Tally(outcomes)
+    frame = load_frame(len(tally.header) + 3, total)
+    return b"".join(workbook_chunks(frame, SummaryBook(outcomes, frame.styles, tally), total, included))
