@@ -366,3 +366,40 @@ def test_a_district_build_does_not_import_openpyxl_once_the_frame_is_kept(tmp_pa
         assert done.returncode == 0, done.stderr
         assert done.stderr.strip().splitlines()[-1] == expected
         assert load_workbook(tmp_path / f"out{run}" / SUMMARY_FILE).sheetnames == ["汇总", TOTAL_SHEET, "问题清单"]
+
+
+def reference_row(number: int, letters: list[str], values: Sequence[Any], style: str | None = None,
+                  styles: dict[int, str] | None = None) -> str:
+    """A row as one summary._cell_xml per cell (what _row_xml wrote before its direct paths)."""
+    row = str(number)
+    cells = []
+    for index, value in enumerate(values):
+        cell_style = style if styles is None else styles.get(index)
+        if value is None and cell_style is None:
+            continue
+        cells.append(summary._cell_xml(letters[index] + row, value, cell_style))
+    return f'<row r="{row}">{"".join(cells)}</row>'
+
+
+ROW_VALUES: list[Any] = [
+    "甲", "", " 前后 ", "=", "=SUM(A1)", "#N/A", "#n/a", "a & b", "<乙>", "x\r\ny", "\u3000全角空格", "a" * 40000,
+    "a" * 32767 + "&", 0, -7, 10**15 - 1, 10**15, -(10**15), 10**17, True, False, 1.25, 0.1 + 0.2, float("nan"),
+    Decimal("2.50"), None, Status.BUILT.value,
+]
+
+
+@pytest.mark.parametrize("style, styles", [(None, None), ("3", None), (None, {1: "5", 4: "6"})])
+def test_rows_written_directly_are_the_cells_openpyxl_writes(style, styles):
+    letters = summary._column_letters(len(ROW_VALUES))
+    assert summary._row_xml(7, letters, ROW_VALUES, style, styles) == \
+        reference_row(7, letters, ROW_VALUES, style, styles)
+    for index in range(len(ROW_VALUES)):  # each value alone: a row without escaping takes the direct path
+        alone = [None] * index + [ROW_VALUES[index]]
+        assert summary._row_xml(2, letters, alone, style, styles) == reference_row(2, letters, alone, style, styles)
+
+
+def test_a_row_with_a_character_a_worksheet_cannot_hold_is_refused():
+    letters = summary._column_letters(3)
+    with pytest.raises(IllegalCharacterError):
+        summary._row_xml(2, letters, ["甲", "乙\x0b", 3])
+    assert summary._row_xml(2, letters, ["a" * 32767 + "\x0b"]) == reference_row(2, letters, ["a" * 32767 + "\x0b"])
