@@ -39,6 +39,7 @@ from nianbao.summary import SUMMARY_FILE, Tally
 from nianbao.summary_xlsx import summary_workbook_bytes
 
 from .conftest import ROOT
+from .debian import needs_debian
 
 DISTRICT = ROOT / "data" / "龙马潭区" / "2024"
 COPYING = ROOT / "tests" / "fixtures" / "same-text" / "雷同街道.yaml"
@@ -403,3 +404,36 @@ def test_a_row_with_a_character_a_worksheet_cannot_hold_is_refused():
     with pytest.raises(IllegalCharacterError):
         summary._row_xml(2, letters, ["甲", "乙\x0b", 3])
     assert summary._row_xml(2, letters, ["a" * 32767 + "\x0b"]) == reference_row(2, letters, ["a" * 32767 + "\x0b"])
+
+
+@pytest.fixture(scope="module")
+def bundled_summary(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("bundled-summary")
+    _, review, out = district_run(work, [*sorted(DISTRICT.glob("*.yaml")), UNBALANCED])
+    assert review.total is not None and review.excluded  # the unbalanced office is not in the total
+    return out / SUMMARY_FILE
+
+
+def test_the_summary_workbook_passes_the_open_xml_schema_check(bundled_summary):
+    audit = pytest.importorskip("openxml_audit")
+    result = audit.OpenXmlValidator().validate(bundled_summary)
+    # Its only remarks are the semantic note on inline strings, which openpyxl's write-only sheets wrote too.
+    assert [str(e) for e in result.errors if not str(e).startswith("[semantic]")] == []
+    assert result.error_count == 0
+
+
+@needs_debian("libreoffice-calc-nogui")
+def test_libreoffice_opens_the_summary_workbook_and_recalculates_the_total_sheet(bundled_summary, tmp_path):
+    from .test_form import recalculated
+
+    written = load_workbook(bundled_summary)
+    recalc = recalculated(bundled_summary, tmp_path)
+    assert recalc.sheetnames == ["汇总", TOTAL_SHEET, "问题清单"]
+    total = recalc[TOTAL_SHEET]
+    statuses = [row[1].value for row in total.iter_rows(min_col=1, max_col=2) if row[0].value == "本表核对"]
+    assert statuses and all(status == "通过" for status in statuses)  # the sums of balanced offices balance
+    formulas = [(c.coordinate, c.value) for row in written[TOTAL_SHEET].iter_rows() for c in row
+                if isinstance(c.value, str) and c.value.startswith("=SUM(")]
+    assert formulas and all(isinstance(total[ref].value, int | float) for ref, _ in formulas)  # computed
+    assert [c.value for c in recalc["汇总"]["A"]] == [c.value for c in written["汇总"]["A"]]
+    assert recalc["问题清单"].max_row == written["问题清单"].max_row
