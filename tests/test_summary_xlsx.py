@@ -437,3 +437,19 @@ def test_libreoffice_opens_the_summary_workbook_and_recalculates_the_total_sheet
     assert formulas and all(isinstance(total[ref].value, int | float) for ref, _ in formulas)  # computed
     assert [c.value for c in recalc["汇总"]["A"]] == [c.value for c in written["汇总"]["A"]]
     assert recalc["问题清单"].max_row == written["问题清单"].max_row
+
+
+def test_with_the_cache_switched_off_the_frame_is_made_each_time_and_kept_nowhere(tmp_path, monkeypatch):
+    monkeypatch.setenv("NIANBAO_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("NIANBAO_CACHE", "0")
+    made = []
+    build = summary_xlsx.build_frame
+
+    def counted(*args: Any) -> Any:
+        made.append(args)
+        return build(*args)
+
+    monkeypatch.setattr(summary_xlsx, "build_frame", counted)
+    first, second = summary_workbook_bytes(TRICKY), summary_workbook_bytes(TRICKY)
+    assert len(made) == 2 and not (tmp_path / "cache").exists()
+    assert_same_workbooks(first, second)

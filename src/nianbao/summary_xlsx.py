@@ -22,6 +22,7 @@ import os
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -270,7 +271,7 @@ def load_frame(columns: int, total: ReportData | None) -> Frame:
         try:
             return parse_frame(*_unpack(entry))
         except (ValueError, KeyError, TypeError, IndexError, struct.error, zipfile.BadZipFile, EOFError,
-                zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError):
+                zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, zlib.error):
             pass  # damaged or foreign: made again below
     meta, saved = build_frame(columns, total, plan)
     try:
