@@ -1,6 +1,6 @@
-"""The outputs of a district review: the page `index.html`, the district total sheet of 年报汇总.xlsx and
-the roll-up data file (`build --rollup`). The page is one static file, no server, no network (inline style
-and script), so it opens from a shared folder. One row per office (status, figures with last year's beside them, problem
+"""The outputs of a district review: the page `index.html`, 年报汇总.xlsx with its district total sheet
+(written by summary_xlsx) and the roll-up data file (`build --rollup`). The page is one static file, no
+server, no network (inline style and script), so it opens from a shared folder. One row per office (status, figures with last year's beside them, problem
 counts, links to its .docx and .pdf), each office's problems with their places, a filter, the same-text
 repeats naming both places, and the district roll-up in the shape of tables 二, 三 and 四.
 """
