@@ -453,3 +453,37 @@ def test_with_the_cache_switched_off_the_frame_is_made_each_time_and_kept_nowher
     first, second = summary_workbook_bytes(TRICKY), summary_workbook_bytes(TRICKY)
     assert len(made) == 2 and not (tmp_path / "cache").exists()
     assert_same_workbooks(first, second)
+
+
+class CountedPasses(list):
+    """Outcomes that count the passes over them (a district's may be read back from disk one at a time)."""
+
+    passes = 0
+
+    def __iter__(self):
+        self.passes += 1
+        return super().__iter__()
+
+
+def test_the_outcomes_are_read_once_for_both_sheets_whether_the_problems_stay_in_memory_or_not(monkeypatch):
+    expected = summary_workbook_bytes(TRICKY)
+    for spill_at in (summary_xlsx._Spill.SPILL_AT, 10):  # 10 bytes: the problems' rows go to a temporary file
+        monkeypatch.setattr(summary_xlsx._Spill, "SPILL_AT", spill_at)
+        outcomes = CountedPasses(TRICKY)
+        tally = Tally(outcomes)
+        outcomes.passes = 0
+        written = summary_workbook_bytes(outcomes, tally)
+        assert outcomes.passes == 1
+        assert_same_workbooks(written, expected)
+
+
+def test_a_frame_with_the_problems_sheet_first_reads_the_outcomes_twice_with_the_same_rows():
+    tally = Tally(TRICKY)
+    frame = summary_xlsx.load_frame(len(tally.header) + 3, None)
+    expected = b"".join(summary_xlsx.workbook_chunks(frame, summary.SummaryBook(TRICKY, frame.styles, tally)))
+    problems = next(m for m in frame.members if m[0] == frame.problems_member)
+    frame.members = [problems, *(m for m in frame.members if m is not problems)]
+    outcomes = CountedPasses(TRICKY)
+    written = b"".join(summary_xlsx.workbook_chunks(frame, summary.SummaryBook(outcomes, frame.styles, tally)))
+    assert outcomes.passes == 2
+    assert_same_workbooks(written, expected)

@@ -4,7 +4,7 @@ spreadsheet (年报汇总.xlsx in the output folder) with a second sheet listing
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from math import isinf, isnan
 from typing import IO, Any, NamedTuple
@@ -175,12 +175,16 @@ class SummaryBook:
         self.bold_style = styles.bold
         self.status_styles = {Status.FAILED: styles.failed, Status.SKIPPED: styles.skipped}
 
-    def summary_rows(self) -> Iterator[str]:
+    def summary_rows(self, problems: Callable[[str], object] | None = None) -> Iterator[str]:
+        """Sheet 汇总's rows. With `problems`, sheet 问题清单's rows (problem_rows) are handed to it in the same
+        pass over the outcomes, so that they are read once (they may come from disk one at a time)."""
         width = len(self.header)
         letters = _column_letters(width)
         yield _row_xml(1, letters, self.header, self.header_style)
+        if problems is not None:
+            problems(self._problem_header())
         labels = self.tally.labels
-        number = 1
+        number = problem_number = 1
         for outcome in self.outcomes:
             number += 1
             target = outcome.target.name if outcome.target is not None else ""
@@ -190,24 +194,42 @@ class SummaryBook:
                 yield _row_xml(number, letters, cells)
             else:
                 yield _row_xml(number, letters, cells, styles={1: status_style})
+            if problems is not None:
+                for row in self._problems_of(outcome, problem_number):
+                    problem_number += 1
+                    problems(row)
         yield _row_xml(number + 1, letters, self.tally.total_row(), self.bold_style)
 
     def problem_rows(self) -> Iterator[str]:
-        letters = _column_letters(5)
-        yield _row_xml(1, letters, PROBLEM_HEADER, self.bold_style)
+        """Sheet 问题清单's rows, in a pass of their own over the outcomes."""
+        yield self._problem_header()
         number = 1
         for outcome in self.outcomes:
-            if outcome.note and outcome.status is Status.FAILED:
+            for row in self._problems_of(outcome, number):
                 number += 1
-                yield _row_xml(number, letters, [outcome.office, outcome.display, "错误", outcome.note, ""])
-            for problem in outcome.problems:
-                number += 1
-                yield _row_xml(number, letters, [outcome.office, str(problem.location), problem.severity.value,
-                                                 problem.message, problem.hint])
+                yield row
+
+    def _problem_header(self) -> str:
+        return _row_xml(1, _PROBLEM_LETTERS, PROBLEM_HEADER, self.bold_style)
+
+    @staticmethod
+    def _problems_of(outcome: OfficeOutcome, last: int) -> Iterator[str]:
+        """The rows of one office's problems, numbered on from row `last`."""
+        number = last
+        if outcome.note and outcome.status is Status.FAILED:
+            number += 1
+            yield _row_xml(number, _PROBLEM_LETTERS, [outcome.office, outcome.display, "错误", outcome.note, ""])
+        for problem in outcome.problems:
+            number += 1
+            yield _row_xml(number, _PROBLEM_LETTERS, [outcome.office, str(problem.location), problem.severity.value,
+                                                      problem.message, problem.hint])
 
 
 def _column_letters(width: int) -> list[str]:
     return [get_column_letter(index) for index in range(1, width + 1)]
+
+
+_PROBLEM_LETTERS = _column_letters(len(PROBLEM_HEADER))
 
 
 def _row_xml(number: int, letters: list[str], values: Sequence[Any], style: str | None = None,

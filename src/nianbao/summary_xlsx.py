@@ -26,7 +26,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .batch import OfficeOutcome
 from .disk_cache import cache_dir, code_mark, read_quietly, write_quietly
@@ -322,44 +322,101 @@ def _stamped(core: bytes) -> bytes:
     return _STAMPS.sub(lambda m: m.group(1) + now + m.group(3), core)
 
 
+class _Spill:
+    """Rows kept for a later member: in memory up to SPILL_AT bytes, then in an anonymous temporary file."""
+
+    SPILL_AT = 1 << 20
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.file: IO[bytes] | None = None
+
+    def add(self, row: str) -> None:
+        data = row.encode("utf-8")
+        if self.file is not None:
+            self.file.write(data)
+            return
+        self.parts.append(data)
+        self.size += len(data)
+        if self.size > self.SPILL_AT:
+            import tempfile  # only for a long list: a district of a few hundred offices stays in memory
+
+            self.file = tempfile.TemporaryFile()
+            self.file.write(b"".join(self.parts))
+            self.parts = []
+
+    def pieces(self) -> Iterator[bytes]:
+        if self.file is None:
+            yield from self.parts
+            return
+        self.file.seek(0)
+        while piece := self.file.read(_PIECE):
+            yield piece
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+
+
 def workbook_chunks(frame: Frame, book: SummaryBook, total: ReportData | None = None,
                     included: Sequence[str] = ()) -> Iterator[bytes]:
-    """The workbook's bytes in pieces: the frame's members with the rows and the total's values in."""
+    """The workbook's bytes in pieces: the frame's members with the rows and the total's values in.
+
+    The outcomes are read once: sheet 问题清单's rows are made with sheet 汇总's and kept (_Spill) until
+    their member is written (when the frame has 汇总 first, as openpyxl saves it)."""
+    names = [name for name, _ in frame.members]
+    spill = _Spill() if names.index(frame.summary_member) < names.index(frame.problems_member) else None
     sink = _Pieces()
-    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:  # type: ignore[call-overload]
-        for name, content in frame.members:
-            info = zipfile.ZipInfo(name, _DATE_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            if name == frame.summary_member:
-                pieces = _with_rows(content, book.summary_rows())
-            elif name == frame.problems_member:
-                pieces = _with_rows(content, book.problem_rows())
-            elif name == frame.total_member and total is not None:
-                pieces = _total_sheet(frame, total, included)
-            else:
-                archive.writestr(info, _stamped(content) if name == _CORE else content)
+    try:
+        with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:  # type: ignore[call-overload]
+            for name, content in frame.members:
+                info = zipfile.ZipInfo(name, _DATE_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                pieces: Iterator[bytes]
+                if name == frame.summary_member:
+                    pieces = _with_rows(content, book.summary_rows(spill.add if spill is not None else None))
+                elif name == frame.problems_member:
+                    pieces = _with_rows(content, book.problem_rows()) if spill is None else \
+                        _with_pieces(content, spill.pieces())
+                elif name == frame.total_member and total is not None:
+                    pieces = _total_sheet(frame, total, included)
+                else:
+                    archive.writestr(info, _stamped(content) if name == _CORE else content)
+                    yield from sink.take()
+                    continue
+                with archive.open(info, "w") as member:
+                    for piece in pieces:
+                        member.write(piece)
+                        if sink.size >= _PIECE:
+                            yield from sink.take()
                 yield from sink.take()
-                continue
-            with archive.open(info, "w") as member:
-                for piece in pieces:
-                    member.write(piece)
-                    if sink.size >= _PIECE:
-                        yield from sink.take()
-            yield from sink.take()
-    yield from sink.take()
+        yield from sink.take()
+    finally:
+        if spill is not None:
+            spill.close()
 
 
 def _with_rows(content: bytes, rows: Iterator[str]) -> Iterator[bytes]:
+    def batches() -> Iterator[bytes]:
+        batch: list[str] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= 64:
+                yield "".join(batch).encode("utf-8")
+                batch = []
+        yield "".join(batch).encode("utf-8")
+
+    return _with_pieces(content, batches())
+
+
+def _with_pieces(content: bytes, rows: Iterator[bytes]) -> Iterator[bytes]:
+    """A sheet of the frame with `rows` (SpreadsheetML) as its data."""
     empty = _EMPTY_SHEET_DATA.search(content)
     assert empty is not None  # parse_frame checked it
     yield content[: empty.start()] + b"<sheetData>"
-    batch: list[str] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= 64:
-            yield "".join(batch).encode("utf-8")
-            batch = []
-    yield "".join(batch).encode("utf-8") + b"</sheetData>" + content[empty.end() :]
+    yield from rows
+    yield b"</sheetData>" + content[empty.end() :]
 
 
 def _total_sheet(frame: Frame, total: ReportData, included: Sequence[str]) -> Iterator[bytes]:
