@@ -16,6 +16,7 @@ or another openpyxl is made again (openpyxl imported only then). Cache trouble n
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -23,10 +24,10 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from .batch import OfficeOutcome
 from .disk_cache import cache_dir, code_mark, read_quietly, write_quietly
@@ -43,7 +44,8 @@ from .summary import (
     _cell_xml,
     summary_widths,
 )
-from .write import write_atomic
+from .write import os_error_text, write_atomic
+from .zippack import COMPRESS_LEVEL, PackedMember, end_record, member_headers, pack_member
 
 TOTAL_SHEET = "全区合计"
 
@@ -59,8 +61,8 @@ _HOLE = re.compile(rb'<c r="([A-Z]+[0-9]+)"(?: s="([0-9]+)")? t="inlineStr"><is>
 _EMPTY_SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData>\s*</sheetData>")
 _CORE = "docProps/core.xml"
 _STAMPS = re.compile(rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
-_DATE_TIME = (1980, 1, 1, 0, 0, 0)  # as zippack writes every member: the date of a member says nothing
-_PIECE = 1 << 16  # bytes gathered before they are handed on to the file
+_PIECE = 1 << 16
+_OFFSET = struct.Struct("<L")  # bytes gathered before they are handed on to the file
 
 
 @dataclass(frozen=True)
@@ -83,16 +85,30 @@ class TotalPlan:
 
 @dataclass
 class Frame:
-    """A workbook frame: its members (name, content) in order, where the rows and values go, and the styles
-    the rows use. `total_pieces`: the total sheet as literal bytes and holes (ref, style, the total's cell,
-    or None for the line under the tables)."""
+    """A workbook frame: its members in order, each as the frame holds it compressed (a PackedMember, copied
+    into every workbook as it is) or, for those written anew each run (the sheets that take rows or values,
+    docProps/core.xml with its time), as its content; where the rows and values go, and the styles the rows
+    use. `total_pieces`: the total sheet as literal bytes and holes (ref, style, the total's cell, or None for
+    the line under the tables)."""
 
-    members: list[tuple[str, bytes]]
+    members: list[tuple[str, PackedMember | bytes]]
     styles: SummaryStyles
     summary_member: str
     problems_member: str
     total_member: str | None
     total_pieces: list[bytes | tuple[str, str | None, CellKey | None]]
+
+    @property
+    def contents(self) -> dict[str, bytes]:
+        return {name: member for name, member in self.members if isinstance(member, bytes)}
+
+
+class UnusableFrame(ValueError):
+    """A frame that cannot be used: `member` is the zip member at fault ("" for the frame's description)."""
+
+    def __init__(self, member: str = "") -> None:
+        super().__init__(member)
+        self.member = member
 
 
 def _openpyxl_mark() -> str:
@@ -203,43 +219,65 @@ def _add_total_sheet(book: Any, total: ReportData, plan: TotalPlan, holes: list[
 
 
 def parse_frame(meta: dict[str, Any], saved: bytes) -> Frame:
-    """A frame from its description and saved workbook, every place checked; ValueError (or a zip error)
+    """A frame from its description and saved workbook, every place checked; UnusableFrame (or a zip error)
     when it is not a usable frame."""
     import io
 
     styles = SummaryStyles(*(str(s) for s in meta["styles"]))
     if not all(s.isdigit() for s in styles):
-        raise ValueError("styles")
+        raise UnusableFrame()
     holes = [tuple(key) if key is not None else None for key in meta["holes"]]
     if not all(key is None or (len(key) == 3 and all(isinstance(k, str) for k in key)) for key in holes):
-        raise ValueError("holes")
+        raise UnusableFrame()
     names = {"summary": meta["summary"], "problems": meta["problems"], "total": meta["total"]}
+    anew = {names["summary"], names["problems"], names["total"], _CORE}
+    members: list[tuple[str, PackedMember | bytes]] = []
     with zipfile.ZipFile(io.BytesIO(saved)) as archive:
-        members = [(item.filename, archive.read(item)) for item in archive.infolist()]  # CRCs checked
-    contents = dict(members)
+        for item in archive.infolist():
+            if item.filename in anew:
+                members.append((item.filename, archive.read(item)))  # its CRC checked
+            else:
+                members.append((item.filename, _packed_as_is(saved, item)))
+    contents = {name: member for name, member in members if isinstance(member, bytes)}
     for role in ("summary", "problems"):
         content = contents.get(names[role])
         if content is None or len(_EMPTY_SHEET_DATA.findall(content)) != 1:
-            raise ValueError(role)
+            raise UnusableFrame(str(names[role]))
     pieces: list[bytes | tuple[str, str | None, CellKey | None]] = []
     if names["total"] is not None:
         content = contents.get(names["total"])
         if content is None:
-            raise ValueError("total")
+            raise UnusableFrame(str(names["total"]))
         start = 0
         for number, hole in enumerate(_HOLE.finditer(content)):
             if int(hole.group(3)) != number or number >= len(holes):
-                raise ValueError("hole order")
+                raise UnusableFrame(names["total"])
             pieces.append(content[start : hole.start()])
             style = hole.group(2)
             pieces.append((hole.group(1).decode(), style.decode() if style else None, holes[number]))  # type: ignore[arg-type]
             start = hole.end()
         if len(pieces) != 2 * len(holes) or b"&#57344;" in content[start:] or b"\xee\x80\x80" in content[start:]:
-            raise ValueError("holes")
+            raise UnusableFrame(names["total"])
         pieces.append(content[start:])
     elif holes:
-        raise ValueError("holes")
+        raise UnusableFrame()
     return Frame(members, styles, names["summary"], names["problems"], names["total"], pieces)
+
+
+_LOCAL_HEADER = struct.Struct("<4s22x2H")  # signature, then the name and extra field lengths
+
+
+def _packed_as_is(saved: bytes, item: zipfile.ZipInfo) -> PackedMember:
+    """A member of the saved frame as it is compressed (not inflated and deflated again each run), with the
+    header zipfile gives a member it writes (zippack): a member stored otherwise makes the frame unusable."""
+    if item.compress_type != zipfile.ZIP_DEFLATED or item.flag_bits & ~0x800 or item.extra:
+        raise UnusableFrame(item.filename)
+    signature, name_length, extra_length = _LOCAL_HEADER.unpack_from(saved, item.header_offset)
+    begin = item.header_offset + _LOCAL_HEADER.size + name_length + extra_length
+    deflated = saved[begin : begin + item.compress_size]
+    if signature != b"PK\003\004" or len(deflated) != item.compress_size:
+        raise UnusableFrame(item.filename)
+    return PackedMember(item.filename, item.CRC, item.file_size, deflated)
 
 
 def _pack(meta: dict[str, Any], saved: bytes) -> bytes:
@@ -277,41 +315,17 @@ def load_frame(columns: int, total: ReportData | None) -> Frame:
     try:
         frame = parse_frame(meta, saved)
     except (ValueError, KeyError, zipfile.BadZipFile) as exc:  # an openpyxl that writes its sheets otherwise
-        raise FileTrouble(f"汇总表的工作表不是预期的格式（{exc}），汇总表没有写成；报告已生成。"
-                          "请把这条信息反馈给维护者") from None
+        member = exc.member if isinstance(exc, UnusableFrame) else ""
+        where = f"中的 {member}" if member else ""
+        raise FileTrouble(f"openpyxl 生成的汇总表骨架{where}不是 nianbao 预期的格式，汇总表没有写成；报告已生成。"
+                          "请安装 nianbao 要求的 openpyxl 版本（重新运行 pip install nianbao），"
+                          "或把这条信息反馈给维护者") from None
     if path is not None:
         write_quietly(path, _pack(meta, saved))
     return frame
 
 
 # --- writing the workbook -----------------------------------------------------------------------------------
-
-
-class _Pieces:
-    """A write-only, unseekable file gathering what zipfile writes, handed on in pieces (zipfile then
-    writes each member's sizes after its data: nothing is written twice)."""
-
-    def __init__(self) -> None:
-        self.parts: list[bytes] = []
-        self.size = self.position = 0
-
-    def write(self, data: bytes) -> int:
-        self.parts.append(bytes(data))
-        self.size += len(data)
-        self.position += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self.position
-
-    def flush(self) -> None:
-        pass
-
-    def take(self) -> Iterator[bytes]:
-        if self.parts:
-            data = b"".join(self.parts)
-            self.parts, self.size = [], 0
-            yield data
 
 
 def _stamped(core: bytes) -> bytes:
@@ -322,104 +336,112 @@ def _stamped(core: bytes) -> bytes:
     return _STAMPS.sub(lambda m: m.group(1) + now + m.group(3), core)
 
 
-class _Spill:
-    """Rows kept for a later member: in memory up to SPILL_AT bytes, then in an anonymous temporary file."""
+class _Deflated:
+    """A member deflated as its pieces come (zipfile's level, so the same bytes as zipfile writes), kept in a
+    SpooledTemporaryFile (in memory up to SPILL_AT bytes, then an anonymous temporary file, removed by the
+    system whatever happens to the run) until its CRC and sizes are known and its header can be written
+    before it, as zipfile writes a member into a file it can seek in."""
 
     SPILL_AT = 1 << 20
 
     def __init__(self) -> None:
-        self.parts: list[bytes] = []
-        self.size = 0
-        self.file: IO[bytes] | None = None
+        import tempfile
 
-    def add(self, row: str) -> None:
-        data = row.encode("utf-8")
-        if self.file is not None:
-            self.file.write(data)
-            return
-        self.parts.append(data)
+        self.file = tempfile.SpooledTemporaryFile(max_size=self.SPILL_AT)
+        self._compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+        self.crc = self.size = self.compress_size = 0
+
+    def write(self, data: bytes) -> None:
+        self.crc = zlib.crc32(data, self.crc)
         self.size += len(data)
-        if self.size > self.SPILL_AT:
-            import tempfile  # only for a long list: a district of a few hundred offices stays in memory
+        deflated = self._compressor.compress(data)
+        if deflated:
+            self.file.write(deflated)
 
-            self.file = tempfile.TemporaryFile()
-            self.file.write(b"".join(self.parts))
-            self.parts = []
+    def finish(self) -> None:
+        self.file.write(self._compressor.flush())
+        self.compress_size = self.file.tell()
 
     def pieces(self) -> Iterator[bytes]:
-        if self.file is None:
-            yield from self.parts
-            return
         self.file.seek(0)
         while piece := self.file.read(_PIECE):
             yield piece
 
     def close(self) -> None:
-        if self.file is not None:
+        with contextlib.suppress(OSError):  # its data are no longer wanted: a full disk met here is no news
             self.file.close()
 
 
-def workbook_chunks(frame: Frame, book: SummaryBook, total: ReportData | None = None,
-                    included: Sequence[str] = ()) -> Iterator[bytes]:
-    """The workbook's bytes in pieces: the frame's members with the rows and the total's values in.
+def _temp_trouble(exc: OSError) -> FileTrouble:
+    import tempfile
 
-    The outcomes are read once: sheet 问题清单's rows are made with sheet 汇总's and kept (_Spill) until
-    their member is written (when the frame has 汇总 first, as openpyxl saves it)."""
-    names = [name for name, _ in frame.members]
-    spill = _Spill() if names.index(frame.summary_member) < names.index(frame.problems_member) else None
-    sink = _Pieces()
+    return FileTrouble(f"汇总表的数据行无法写入临时文件夹 {tempfile.gettempdir()}：{os_error_text(exc)}；也可以用环境变量 "
+                       "TMPDIR 指定另一个临时文件夹（报告已生成，原有的汇总表没有改动；改正后再运行一次）")
+
+
+def workbook_chunks(frame: Frame, book: SummaryBook, total: ReportData | None = None,
+                    included: Sequence[str] = ()) -> Generator[bytes, None, None]:
+    """The workbook's bytes in pieces: the frame's members with the rows and the total's values in, laid out
+    as zipfile lays them out in a file it can seek in (each member's CRC and sizes in its header, before its
+    data): the unchanging members are copied as the frame holds them, compressed.
+
+    The outcomes are read once: the rows of sheets 汇总 and 问题清单 are made in one pass, each deflated into
+    its own spill (_Deflated) until its member's turn comes. Nothing is handed on before every row is made,
+    so a row that cannot be written leaves nothing written. A temporary folder that cannot take the spill
+    is said as such (FileTrouble), not as trouble with the workbook's own folder."""
+    assert frame.total_member is None or total is not None
+    spills: dict[str, _Deflated] = {}
     try:
-        with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:  # type: ignore[call-overload]
-            for name, content in frame.members:
-                info = zipfile.ZipInfo(name, _DATE_TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                pieces: Iterator[bytes]
-                if name == frame.summary_member:
-                    pieces = _with_rows(content, book.summary_rows(spill.add if spill is not None else None))
-                elif name == frame.problems_member:
-                    pieces = _with_rows(content, book.problem_rows()) if spill is None else \
-                        _with_pieces(content, spill.pieces())
-                elif name == frame.total_member and total is not None:
-                    pieces = _total_sheet(frame, total, included)
+        try:
+            summary_sheet = spills[frame.summary_member] = _Deflated()
+            problems_sheet = spills[frame.problems_member] = _Deflated()
+            summary_head, summary_tail = _around_rows(frame.contents[frame.summary_member])
+            problems_head, problems_tail = _around_rows(frame.contents[frame.problems_member])
+            summary_sheet.write(summary_head)
+            problems_sheet.write(problems_head)
+            for row in book.summary_rows(lambda row: problems_sheet.write(row.encode("utf-8"))):
+                summary_sheet.write(row.encode("utf-8"))
+            for sheet, tail in ((summary_sheet, summary_tail), (problems_sheet, problems_tail)):
+                sheet.write(tail)
+                sheet.finish()
+            offset = 0
+            central: list[bytes] = []
+            for name, member in frame.members:
+                spill = spills.get(name)
+                if spill is not None:
+                    header, record, filename = member_headers(name, spill.crc, spill.size, spill.compress_size)
+                    yield header
+                    yield from spill.pieces()
+                    size = spill.compress_size
                 else:
-                    archive.writestr(info, _stamped(content) if name == _CORE else content)
-                    yield from sink.take()
-                    continue
-                with archive.open(info, "w") as member:
-                    for piece in pieces:
-                        member.write(piece)
-                        if sink.size >= _PIECE:
-                            yield from sink.take()
-                yield from sink.take()
-        yield from sink.take()
+                    if not isinstance(member, PackedMember):  # written anew each run
+                        content = _stamped(member) if name == _CORE else b"".join(_total_sheet(frame, total, included))
+                        member = pack_member(name, content)
+                    header, record, filename = member.header, member.record, member.filename
+                    yield header + member.deflated
+                    size = len(member.deflated)
+                central += [record, _OFFSET.pack(offset), filename]
+                offset += len(header) + size
+            directory = b"".join(central)
+            yield directory + end_record(len(frame.members), len(directory), offset)
+        except OSError as exc:  # only the spills meet the file system here
+            raise _temp_trouble(exc) from None
     finally:
-        if spill is not None:
+        for spill in spills.values():
             spill.close()
 
 
-def _with_rows(content: bytes, rows: Iterator[str]) -> Iterator[bytes]:
-    def batches() -> Iterator[bytes]:
-        batch: list[str] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= 64:
-                yield "".join(batch).encode("utf-8")
-                batch = []
-        yield "".join(batch).encode("utf-8")
-
-    return _with_pieces(content, batches())
-
-
-def _with_pieces(content: bytes, rows: Iterator[bytes]) -> Iterator[bytes]:
-    """A sheet of the frame with `rows` (SpreadsheetML) as its data."""
+def _around_rows(content: bytes) -> tuple[bytes, bytes]:
+    """A sheet of the frame cut where its rows (SpreadsheetML) go."""
     empty = _EMPTY_SHEET_DATA.search(content)
     assert empty is not None  # parse_frame checked it
-    yield content[: empty.start()] + b"<sheetData>"
-    yield from rows
-    yield b"</sheetData>" + content[empty.end() :]
+    return content[: empty.start()] + b"<sheetData>", b"</sheetData>" + content[empty.end() :]
 
 
-def _total_sheet(frame: Frame, total: ReportData, included: Sequence[str]) -> Iterator[bytes]:
+def _total_sheet(frame: Frame, total: ReportData | None, included: Sequence[str]) -> Iterator[bytes]:
+    """The district total sheet: its values written as openpyxl writes them (ASCII, other characters as
+    character references), like the rest of the sheet."""
+    assert total is not None
     note = f"以上为 {len(included)} 个机关（{'、'.join(included)}）的数据之和，有错误的机关不计入。"
     for piece in frame.total_pieces:
         if isinstance(piece, bytes):
@@ -427,7 +449,7 @@ def _total_sheet(frame: Frame, total: ReportData, included: Sequence[str]) -> It
         else:
             ref, style, key = piece
             value = note if key is None else total.value(*key)
-            yield _cell_xml(ref, value, style).encode("utf-8")
+            yield _cell_xml(ref, value, style).encode("ascii", "xmlcharrefreplace")
 
 
 def write_summary_workbook(path: Path, outcomes: Sequence[OfficeOutcome], tally: Tally | None = None,
@@ -437,7 +459,9 @@ def write_summary_workbook(path: Path, outcomes: Sequence[OfficeOutcome], tally:
     tally = tally if tally is not None else Tally(outcomes)
     frame = load_frame(len(tally.header) + 3, total)
     book = SummaryBook(outcomes, frame.styles, tally)
-    write_atomic(path, workbook_chunks(frame, book, total, included))
+    # Closed here whatever happens (its spills with it), not later by the garbage collector.
+    with contextlib.closing(workbook_chunks(frame, book, total, included)) as chunks:
+        write_atomic(path, chunks)
 
 
 def summary_workbook_bytes(outcomes: Sequence[OfficeOutcome], tally: Tally | None = None,
