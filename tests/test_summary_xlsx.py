@@ -574,3 +574,60 @@ def test_a_frame_with_the_problems_sheet_first_still_reads_the_outcomes_once():
     written = b"".join(summary_xlsx.workbook_chunks(frame, summary.SummaryBook(outcomes, frame.styles, tally)))
     assert outcomes.passes == 1
     assert_same_workbooks(written, expected)
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+def test_a_temporary_folder_that_cannot_take_the_rows_is_said_as_such(tmp_path, own_cache, monkeypatch, capsys):
+    import errno
+    import gc
+    import tempfile
+
+    target = tmp_path / SUMMARY_FILE
+    write_summary_xlsx(TRICKY, target)  # the frame kept: only the rows need the temporary folder below
+    target.write_bytes(b"the old workbook")
+
+    def full(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", full)
+    monkeypatch.setattr(summary_xlsx._Deflated, "SPILL_AT", 10)  # the rows go to a temporary file at once
+    with pytest.raises(FileTrouble) as trouble:
+        write_summary_xlsx(TRICKY, target)
+    assert trouble.value.message.startswith(f"汇总表无法写入临时文件夹 {tempfile.gettempdir()}：磁盘已满。")
+    assert "TMPDIR" in trouble.value.message and str(target) not in trouble.value.message
+    assert target.read_bytes() == b"the old workbook" and leftovers(tmp_path) == []
+    gc.collect()
+    assert capsys.readouterr().err == ""
+
+
+def test_a_write_that_stops_closes_the_rows_spills_at_once_and_quietly(tmp_path, monkeypatch, capsys):
+    """write_atomic stopping on its own error (a full disk at the output folder) leaves the pieces' generator
+    unfinished: it is closed there and then (its spills closed, a close that fails is no news), not later by
+    the garbage collector with "Exception ignored in: <generator …>" on stderr."""
+    import gc
+    import tempfile
+
+    closed: list[Any] = []
+    close = tempfile.SpooledTemporaryFile.close
+
+    def failing_close(self: Any) -> None:
+        closed.append(self)
+        raise OSError(28, "No space left on device")
+
+    def stopping_write(path: Path, chunks: Any) -> None:
+        next(iter(chunks))
+        raise FileTrouble("无法写入：磁盘已满")
+
+    monkeypatch.setattr(tempfile.SpooledTemporaryFile, "close", failing_close)
+    monkeypatch.setattr(summary_xlsx, "write_atomic", stopping_write)
+    with pytest.raises(FileTrouble):
+        write_summary_xlsx(TRICKY, tmp_path / SUMMARY_FILE)
+    assert len(closed) == 2  # both sheets' spills, before the error reached the caller
+    for spill in closed:
+        close(spill)  # really, now that the failing close is tested
+    gc.collect()
+    assert capsys.readouterr().err == ""
+

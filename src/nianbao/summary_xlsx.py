@@ -311,7 +311,10 @@ def load_frame(columns: int, total: ReportData | None) -> Frame:
         except (ValueError, KeyError, TypeError, IndexError, struct.error, zipfile.BadZipFile, EOFError,
                 zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, zlib.error):
             pass  # damaged or foreign: made again below
-    meta, saved = build_frame(columns, total, plan)
+    try:
+        meta, saved = build_frame(columns, total, plan)
+    except OSError as exc:  # openpyxl's write-only sheets wait in temporary files
+        raise _temp_trouble(exc) from None
     try:
         frame = parse_frame(meta, saved)
     except (ValueError, KeyError, zipfile.BadZipFile) as exc:  # an openpyxl that writes its sheets otherwise
@@ -375,7 +378,7 @@ class _Deflated:
 def _temp_trouble(exc: OSError) -> FileTrouble:
     import tempfile
 
-    return FileTrouble(f"汇总表的数据行无法写入临时文件夹 {tempfile.gettempdir()}：{os_error_text(exc)}；也可以用环境变量 "
+    return FileTrouble(f"汇总表无法写入临时文件夹 {tempfile.gettempdir()}：{os_error_text(exc)}；也可以用环境变量 "
                        "TMPDIR 指定另一个临时文件夹（报告已生成，原有的汇总表没有改动；改正后再运行一次）")
 
 
