@@ -631,3 +631,12 @@ def test_a_write_that_stops_closes_the_rows_spills_at_once_and_quietly(tmp_path,
     gc.collect()
     assert capsys.readouterr().err == ""
 
+
+def test_a_refused_outcome_leaves_the_old_workbook_as_it_was(tmp_path):
+    target = tmp_path / SUMMARY_FILE
+    write_summary_xlsx(TRICKY, target)
+    before = target.read_bytes()
+    refused = OfficeOutcome(Path("甲.yaml"), "甲.yaml", "甲\x07", Status.BUILT)
+    with pytest.raises(IllegalCharacterError):
+        write_summary_xlsx([*TRICKY, refused], target)
+    assert target.read_bytes() == before and leftovers(tmp_path) == []
