@@ -111,32 +111,37 @@ class UnusableFrame(ValueError):
         self.member = member
 
 
-def _openpyxl_mark() -> str:
-    """Which openpyxl would make the frame: its package folder's size and modification time, found without
-    importing it."""
+def _package_mark(package: str) -> str:
+    """Which installed `package` (openpyxl, lxml) would make the frame: its package folder's and module's size
+    and modification time, found without importing it (importlib.metadata alone costs more than a kept
+    frame saves; template_cache marks docxtpl, python-docx and lxml the same way)."""
     from importlib.util import find_spec
 
     try:
-        spec = find_spec("openpyxl")
+        spec = find_spec(package)
         origin = spec.origin if spec is not None else None
         if origin is None:
-            return "openpyxl:?"
+            return f"{package}:?"
         marks = []
         for path in (origin, os.path.dirname(origin)):
             stat = os.stat(path)
             marks.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
         return "|".join(marks)
     except (ImportError, OSError, ValueError):
-        return "openpyxl:?"
+        return f"{package}:?"
+
+
+# The code that makes a frame: this module, the rows' and layout's, form_writer's (which lays out the total
+# sheet and tidies styles.xml with lxml) and zippack's (which packs the tidied styles.xml).
+_FRAME_CODE = ("summary_xlsx.py", "summary.py", "form_writer.py", "form_layout.py", "zippack.py")
 
 
 def frame_key(columns: int, plan: TotalPlan | None) -> str:
-    """The cache key of a frame: the code and openpyxl that make it, the summary's width and the total sheet's
-    plan (its repr holds every label, place and formula choice of the tables)."""
+    """The cache key of a frame: the code, openpyxl and lxml that make it, the summary's width and the total
+    sheet's plan (its repr holds every label, place and formula choice of the tables)."""
     here = os.path.dirname(os.path.abspath(__file__))
-    code = code_mark(*(os.path.join(here, name) for name in
-                       ("summary_xlsx.py", "summary.py", "form_writer.py", "form_layout.py")))
-    parts = [_MAGIC.decode(), code, _openpyxl_mark(), str(columns), repr(plan)]
+    code = code_mark(*(os.path.join(here, name) for name in _FRAME_CODE))
+    parts = [_MAGIC.decode(), code, _package_mark("openpyxl"), _package_mark("lxml"), str(columns), repr(plan)]
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
 
