@@ -10,6 +10,7 @@ import copy
 import dataclasses
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -415,8 +416,26 @@ def test_an_openpyxl_that_writes_its_sheets_otherwise_is_said_in_chinese(own_cac
     monkeypatch.setattr(summary_xlsx, "build_frame", other)
     with pytest.raises(FileTrouble) as trouble:
         summary_workbook_bytes(TRICKY)
-    assert "汇总表没有写成" in trouble.value.message
+    assert trouble.value.message == (
+        "openpyxl 生成的汇总表骨架中的 xl/worksheets/elsewhere.xml 不是 nianbao 预期的格式，汇总表没有写成；报告已生成。"
+        "请安装 nianbao 要求的 openpyxl 版本（重新运行 pip install nianbao），或把这条信息反馈给维护者")
     assert not frames(own_cache)  # nothing unusable kept
+
+
+def test_a_frame_description_openpyxl_cannot_fill_is_said_in_chinese_only(own_cache, monkeypatch):
+    made = summary_xlsx.build_frame
+
+    def other(*args: Any) -> Any:
+        meta, saved = made(*args)
+        meta["styles"] = ["bold", *meta["styles"][1:]]
+        return meta, saved
+
+    monkeypatch.setattr(summary_xlsx, "build_frame", other)
+    with pytest.raises(FileTrouble) as trouble:
+        summary_xlsx.write_summary_workbook(own_cache.parent / SUMMARY_FILE, TRICKY)
+    message = trouble.value.message
+    assert message.startswith("openpyxl 生成的汇总表骨架不是 nianbao 预期的格式，汇总表没有写成")
+    assert not re.search(r"[a-z]{4,}", message.replace("openpyxl", "").replace("nianbao", "").replace("pip install", ""))
 
 
 def test_the_workbook_is_written_in_pieces(tmp_path):

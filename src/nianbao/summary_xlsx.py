@@ -324,7 +324,7 @@ def load_frame(columns: int, total: ReportData | None) -> Frame:
         frame = parse_frame(meta, saved)
     except (ValueError, KeyError, zipfile.BadZipFile) as exc:  # an openpyxl that writes its sheets otherwise
         member = exc.member if isinstance(exc, UnusableFrame) else ""
-        where = f"中的 {member}" if member else ""
+        where = f"中的 {member} " if member else ""
         raise FileTrouble(f"openpyxl 生成的汇总表骨架{where}不是 nianbao 预期的格式，汇总表没有写成；报告已生成。"
                           "请安装 nianbao 要求的 openpyxl 版本（重新运行 pip install nianbao），"
                           "或把这条信息反馈给维护者") from None
