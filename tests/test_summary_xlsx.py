@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from collections.abc import Sequence
 from decimal import Decimal
@@ -37,7 +38,6 @@ from nianbao.problems import Location, Problem, Severity
 from nianbao.review_page import TOTAL_SHEET, write_district_outputs, write_summary_xlsx
 from nianbao.runs import build_paths
 from nianbao.summary import SUMMARY_FILE, Tally
-from nianbao.summary_xlsx import summary_workbook_bytes
 
 from .conftest import ROOT
 from .debian import needs_debian
@@ -214,6 +214,15 @@ def test_the_district_workbook_is_stored_byte_for_byte_as_main_wrote_it(bundled_
     assert "以上为".encode() not in total and b"&#20197;&#19978;&#20026;" in total  # as openpyxl writes it
 
 
+def summary_workbook_bytes(outcomes: Sequence[OfficeOutcome], tally: Tally | None = None,
+                           total: ReportData | None = None, included: Sequence[str] = ()) -> bytes:
+    """The workbook as write_summary_workbook writes it (the running function), read back."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / SUMMARY_FILE
+        summary_xlsx.write_summary_workbook(path, outcomes, tally, total, included)
+        return path.read_bytes()
+
+
 def problem(severity: Severity, line: int, message: str, hint: str = "") -> Problem:
     return Problem(severity, Location("甲.yaml", line), message, hint)
 
@@ -251,19 +260,7 @@ def test_the_cell_checks_are_openpyxls():
 
 
 def test_district_summary_workbook_matches_the_openpyxl_written_one(tmp_path):
-    folder = tmp_path / "2024"
-    folder.mkdir()
-    for path in [*DISTRICT.glob("*.yaml"), COPYING, UNBALANCED]:
-        shutil.copy(path, folder / path.name)
-    (folder / "坏文件.yaml").write_text("单位: [\n", encoding="utf-8")  # cannot be read: a failed office
-    out = tmp_path / "out"
-    here = os.getcwd()
-    os.chdir(folder)
-    try:
-        result = build_paths(["."], out, jobs=1, write_summary=False)
-        review = write_district_outputs(result, out)
-    finally:
-        os.chdir(here)
+    result, review, out = district_run(tmp_path, [*DISTRICT.glob("*.yaml"), COPYING, UNBALANCED], broken=True)
     outcomes = list(result.outcomes)
     assert {o.status for o in outcomes} >= {Status.BUILT, Status.FAILED}
     assert any(p.is_error for o in outcomes for p in o.problems)
@@ -602,7 +599,6 @@ def leftovers(folder: Path) -> list[str]:
 def test_a_temporary_folder_that_cannot_take_the_rows_is_said_as_such(tmp_path, own_cache, monkeypatch, capsys):
     import errno
     import gc
-    import tempfile
 
     target = tmp_path / SUMMARY_FILE
     write_summary_xlsx(TRICKY, target)  # the frame kept: only the rows need the temporary folder below
@@ -627,7 +623,6 @@ def test_a_write_that_stops_closes_the_rows_spills_at_once_and_quietly(tmp_path,
     unfinished: it is closed there and then (its spills closed, a close that fails is no news), not later by
     the garbage collector with "Exception ignored in: <generator …>" on stderr."""
     import gc
-    import tempfile
 
     closed: list[Any] = []
     close = tempfile.SpooledTemporaryFile.close

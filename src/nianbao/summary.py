@@ -171,46 +171,34 @@ class SummaryBook:
         self.tally = tally if tally is not None else Tally(outcomes)  # the columns and totals, before the rows
         self.header = [*self.tally.header, "数据文件", "报告文件", "说明"]
         self.styles = styles
-        self.header_style = styles.header
-        self.bold_style = styles.bold
-        self.status_styles = {Status.FAILED: styles.failed, Status.SKIPPED: styles.skipped}
 
-    def summary_rows(self, problems: Callable[[str], object] | None = None) -> Iterator[str]:
-        """Sheet 汇总's rows. With `problems`, sheet 问题清单's rows (problem_rows) are handed to it in the same
-        pass over the outcomes, so that they are read once (they may come from disk one at a time)."""
+    def summary_rows(self, problems: Callable[[str], object]) -> Iterator[str]:
+        """Sheet 汇总's rows; sheet 问题清单's rows are handed to `problems` in the same pass over the outcomes,
+        so that they are read once (they may come from disk one at a time)."""
         width = len(self.header)
         letters = _column_letters(width)
-        yield _row_xml(1, letters, self.header, self.header_style)
-        if problems is not None:
-            problems(self._problem_header())
+        styles = self.styles
+        status_styles = {Status.FAILED: styles.failed, Status.SKIPPED: styles.skipped}
+        yield _row_xml(1, letters, self.header, styles.header)
+        problems(self._problem_header())
         labels = self.tally.labels
         number = problem_number = 1
         for outcome in self.outcomes:
             number += 1
             target = outcome.target.name if outcome.target is not None else ""
             cells: list[Any] = [*_office_row(outcome, labels), outcome.display, target, outcome.note]
-            status_style = self.status_styles.get(outcome.status)
+            status_style = status_styles.get(outcome.status)
             if status_style is None:
                 yield _row_xml(number, letters, cells)
             else:
                 yield _row_xml(number, letters, cells, styles={1: status_style})
-            if problems is not None:
-                for row in self._problems_of(outcome, problem_number):
-                    problem_number += 1
-                    problems(row)
-        yield _row_xml(number + 1, letters, self.tally.total_row(), self.bold_style)
-
-    def problem_rows(self) -> Iterator[str]:
-        """Sheet 问题清单's rows, in a pass of their own over the outcomes."""
-        yield self._problem_header()
-        number = 1
-        for outcome in self.outcomes:
-            for row in self._problems_of(outcome, number):
-                number += 1
-                yield row
+            for row in self._problems_of(outcome, problem_number):
+                problem_number += 1
+                problems(row)
+        yield _row_xml(number + 1, letters, self.tally.total_row(), styles.bold)
 
     def _problem_header(self) -> str:
-        return _row_xml(1, _PROBLEM_LETTERS, PROBLEM_HEADER, self.bold_style)
+        return _row_xml(1, _PROBLEM_LETTERS, PROBLEM_HEADER, self.styles.bold)
 
     @staticmethod
     def _problems_of(outcome: OfficeOutcome, last: int) -> Iterator[str]:

@@ -471,10 +471,3 @@ def write_summary_workbook(path: Path, outcomes: Sequence[OfficeOutcome], tally:
     with contextlib.closing(workbook_chunks(frame, book, total, included)) as chunks:
         write_atomic(path, chunks)
 
-
-def summary_workbook_bytes(outcomes: Sequence[OfficeOutcome], tally: Tally | None = None,
-                           total: ReportData | None = None, included: Sequence[str] = ()) -> bytes:
-    """The workbook write_summary_workbook writes, as bytes (for tests and small callers)."""
-    tally = tally if tally is not None else Tally(outcomes)
-    frame = load_frame(len(tally.header) + 3, total)
-    return b"".join(workbook_chunks(frame, SummaryBook(outcomes, frame.styles, tally), total, included))
