@@ -4,10 +4,12 @@ The workbook's frame (its styles, the sheets' layout, the district total sheet's
 formulas and conditional formats) depends only on the template and on the number of figure columns, never
 on the offices' values. So the frame is made once with openpyxl (form_writer lays out the total sheet as the
 fill-in form's tables are laid out), saved, and kept in nianbao's cache (disk_cache) keyed by everything it
-is made from; each run then writes the workbook's members straight into the .xlsx zip, streamed to the
-temporary file of write_atomic: the rows of sheets 汇总 and 问题清单 (summary.SummaryBook) and the values of
-the total sheet go into the frame's sheets as they are made. Neither the workbook nor a sheet is ever whole
-in memory.
+is made from; each run then writes the .xlsx zip in pieces to the temporary file of write_atomic: the
+frame's unchanging members copied as they are kept, compressed (zippack.PackedMember), and the rows of sheets
+汇总 and 问题清单 (summary.SummaryBook, one pass over the outcomes) deflated into temporary spills as they are
+made, so that every member is stored as zipfile stores it in a seekable file (sizes before the data): the
+same bytes as the workbook openpyxl and zipfile wrote before, but for docProps/core.xml's time. Neither the
+workbook nor a sheet is ever whole in memory.
 
 A cache entry carries a SHA-256 of its content and is checked member by member when read (each sheet where
 the rows go, each value's place in the total sheet): an entry that is missing, damaged or made by other code
