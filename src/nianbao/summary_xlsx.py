@@ -360,6 +360,18 @@ class _Deflated:
         self.file = tempfile.SpooledTemporaryFile(max_size=self.SPILL_AT)
         self._compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
         self.crc = self.size = self.compress_size = 0
+        self._rows: list[str] = []
+
+    def add_row(self, row: str) -> None:
+        """One row of SpreadsheetML, deflated with the next 63 (one call of zlib for 64 rows, not 64)."""
+        self._rows.append(row)
+        if len(self._rows) >= 64:
+            self._write_rows()
+
+    def _write_rows(self) -> None:
+        if self._rows:
+            self.write("".join(self._rows).encode("utf-8"))
+            self._rows = []
 
     def write(self, data: bytes) -> None:
         self.crc = zlib.crc32(data, self.crc)
@@ -368,7 +380,9 @@ class _Deflated:
         if deflated:
             self.file.write(deflated)
 
-    def finish(self) -> None:
+    def finish(self, tail: bytes) -> None:
+        self._write_rows()
+        self.write(tail)
         self.file.write(self._compressor.flush())
         self.compress_size = self.file.tell()
 
@@ -409,11 +423,10 @@ def workbook_chunks(frame: Frame, book: SummaryBook, total: ReportData | None = 
             problems_head, problems_tail = _around_rows(frame.contents[frame.problems_member])
             summary_sheet.write(summary_head)
             problems_sheet.write(problems_head)
-            for row in book.summary_rows(lambda row: problems_sheet.write(row.encode("utf-8"))):
-                summary_sheet.write(row.encode("utf-8"))
-            for sheet, tail in ((summary_sheet, summary_tail), (problems_sheet, problems_tail)):
-                sheet.write(tail)
-                sheet.finish()
+            for row in book.summary_rows(problems_sheet.add_row):
+                summary_sheet.add_row(row)
+            summary_sheet.finish(summary_tail)
+            problems_sheet.finish(problems_tail)
             offset = 0
             central: list[bytes] = []
             for name, member in frame.members:
