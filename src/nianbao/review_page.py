@@ -24,7 +24,7 @@ from .review import DistrictReview, OfficeReview, review_district
 from .rollup import with_placeholder_texts
 from .same_text import TextPlace
 from .source import display_name
-from .spec import resolved_path
+from .spec import resolved_text
 from .summary import status_counts
 from .summary_xlsx import TOTAL_SHEET, write_summary_workbook
 from .version import __version__
@@ -135,13 +135,13 @@ def _office_table(review: DistrictReview, out_dir: Path) -> Iterator[str]:
     labels = review.figure_labels
     head = "".join(f"<th>{escape(h)}</th>" for h in ["机关", "状态", *labels, "错误", "警告", "雷同", "报告"])
     yield f"<table><thead><tr>{head}</tr></thead><tbody>"
-    folder = resolved_path(out_dir)  # once for the page, not once per link
+    folder = resolved_text(out_dir)  # once for the page, not once per link
     for number, (office, outcome) in enumerate(zip(review.offices, review.outcomes, strict=True), start=1):
         yield _office_row(office, outcome, number, labels, folder)
     yield "</tbody></table>"
 
 
-def _office_row(office: OfficeReview, outcome: OfficeOutcome, number: int, labels: list[str], folder: Path) -> str:
+def _office_row(office: OfficeReview, outcome: OfficeOutcome, number: int, labels: list[str], folder: str) -> str:
     row_id = f"office-{number}"
     same = office.repeated
     cells = [
@@ -180,19 +180,23 @@ def _figure(value: Number | None, last_year: dict[str, Number] | None, label: st
     return text
 
 
-def _links(target: Path | None, folder: Path) -> str:
+def _links(target: Path | None, folder: str) -> str:
     """Links to an office's report and its PDF, relative to the page's `folder` (resolved)."""
-    if target is None or not target.exists():
+    if target is None:
         return '<span class="none">未生成</span>'
-    links = [f'<a href="{_href(target, folder)}">Word</a>']
-    pdf = target.with_suffix(".pdf")
-    if pdf.exists():
+    # As text, not Path objects: asked for every office of the page.
+    report = os.fspath(target)
+    if not os.path.exists(report):
+        return '<span class="none">未生成</span>'
+    links = [f'<a href="{_href(report, folder)}">Word</a>']
+    pdf = os.fspath(target.with_suffix(".pdf"))
+    if os.path.exists(pdf):
         links.append(f'<a href="{_href(pdf, folder)}">PDF</a>')
     return " ".join(links)
 
 
-def _href(path: Path, folder: Path) -> str:
-    relative = os.path.relpath(resolved_path(path), folder)
+def _href(path: str, folder: str) -> str:
+    relative = os.path.relpath(resolved_text(path), folder)
     return escape(quote(relative.replace(os.sep, "/")))
 
 

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .model import Cell, Number, Paragraph, ReportData, SubPart
+from .model import Cell, CellKey, Number, Paragraph, ReportData, SubPart
 from .problems import Location
+
+if TYPE_CHECKING:
+    from .spec import Spec
 
 ROLLUP_OFFICE = "全区汇总"
 SHARED_FACTS = ("地区", "年度", "公开网站", "网址")
@@ -41,8 +45,25 @@ def sum_reports(reports: Sequence[ReportData], office: str = ROLLUP_OFFICE) -> R
 
 def cell_values(report: ReportData) -> tuple[Number, ...]:
     """The report's table cells in the order of a roll-up's cells (`sum_reports`): what `add_values` adds."""
-    return tuple(report.value(table.id, row.id, column.id)
-                 for table in report.spec.tables for row in table.rows for column in row.columns)
+    cells = report.cells
+    values = tuple(cells[key].value for key in _cell_keys(report.spec))
+    if None in values:  # never for a report handed on by a reader: said as ReportData.value says it
+        for key in _cell_keys(report.spec):
+            report.value(*key)
+    return values  # type: ignore[return-value]  # no None left
+
+
+# The cell keys of each template in roll-up order, made once per Spec (asked once per office of a district).
+_KEYS: dict[int, tuple[Spec, tuple[CellKey, ...]]] = {}
+
+
+def _cell_keys(spec: Spec) -> tuple[CellKey, ...]:
+    kept = _KEYS.get(id(spec))
+    if kept is None or kept[0] is not spec:
+        keys = tuple((table.id, row.id, column.id) for table in spec.tables for row in table.rows
+                     for column in row.columns)
+        kept = _KEYS[id(spec)] = (spec, keys)
+    return kept[1]
 
 
 def add_values(total: ReportData, values: Sequence[Number], facts: dict[str, str]) -> None:

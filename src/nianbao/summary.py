@@ -3,7 +3,9 @@ spreadsheet (年报汇总.xlsx in the output folder) with a second sheet listing
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from math import isinf, isnan
@@ -104,12 +106,6 @@ def print_summary(outcomes: Sequence[OfficeOutcome], title: str = "生成汇总"
 
     Up to TERMINAL_ROWS offices: one row each. More: the offices with errors, warnings or not built (at most
     TERMINAL_ROWS of them), then the totals over all offices, and where the full list is (`full_list`)."""
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(file=file, highlight=False, soft_wrap=False)
-    if not console.is_terminal:
-        console.width = 160  # a log has no width; never truncate a column there
     if tally is None or tally.keep < TERMINAL_ROWS:
         tally = Tally(outcomes, keep=TERMINAL_ROWS)
     shown: Sequence[OfficeOutcome] = outcomes
@@ -122,17 +118,38 @@ def print_summary(outcomes: Sequence[OfficeOutcome], title: str = "生成汇总"
         note = (f"；只列出需要注意的 {len(shown)} 个机关" + (f"（另有 {more} 个需要注意的未列出）" if more else "")
                 + f"，其余 {hidden} 个见{full_list}")
     labels = tally.labels
-    table = Table(title=f"政府信息公开工作年度报告 {title}",
-                  caption=f"共 {tally.count} 个机关：{tally.status_text()}{note}")
-    for index, label in enumerate(tally.header):
-        table.add_column(label, justify="left" if index < 2 else "right", no_wrap=True)
-    for position, outcome in enumerate(shown):
-        cells = ["" if v is None else str(v) for v in _office_row(outcome, labels)]
-        style = _STATUS_STYLE[outcome.status]
-        cells[1] = f"[{style}]{cells[1]}[/{style}]"
-        table.add_row(*cells, end_section=position == len(shown) - 1)
+    heading = f"政府信息公开工作年度报告 {title}"
+    caption = f"共 {tally.count} 个机关：{tally.status_text()}{note}"
+    rows: list[list[str]] = []
+    styles: list[str] = []
+    for outcome in shown:
+        rows.append(["" if v is None else str(v) for v in _office_row(outcome, labels)])
+        styles.append(_STATUS_STYLE[outcome.status])
     total = ["" if v is None else str(v) for v in tally.total_row()]
     total[1] = ""  # the caption says it
+    out = sys.stdout if file is None else file
+    plain = plain_table(heading, caption, tally.header, rows, total, out)
+    if plain is not None:
+        out.write(plain)
+        out.flush()
+        return
+    _rich_table(heading, caption, tally.header, rows, styles, total, file)
+
+
+def _rich_table(heading: str, caption: str, header: list[str], rows: list[list[str]], styles: list[str],
+                total: list[str], file: IO[str] | None) -> None:
+    """The table drawn by rich: on a terminal (colours, its width), or where plain_table cannot draw it."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=file, highlight=False, soft_wrap=False)
+    if not console.is_terminal:
+        console.width = PIPE_WIDTH  # a log has no width; never truncate a column there
+    table = Table(title=heading, caption=caption)
+    for index, label in enumerate(header):
+        table.add_column(label, justify="left" if index < 2 else "right", no_wrap=True)
+    for position, (cells, style) in enumerate(zip(rows, styles, strict=True)):
+        table.add_row(cells[0], f"[{style}]{cells[1]}[/{style}]", *cells[2:], end_section=position == len(rows) - 1)
     table.add_row(*total)
     console.print(table)
 
@@ -153,6 +170,105 @@ def summary_widths(columns: int) -> list[int]:
 
 PROBLEM_HEADER = ["机关", "位置", "类别", "问题", "修改办法"]
 PROBLEM_WIDTHS = [16, 36, 6, 80, 60]
+
+
+# The width of the table's output when it is not a terminal (a log, a pipe).
+PIPE_WIDTH = 160
+# Set, these make rich treat the output as a terminal (or a notebook): then rich draws the table.
+_TERMINAL_HINTS = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "JUPYTER_COLUMNS", "JUPYTER_LINES")
+# Text that rich would read as markup or emoji codes, or change (control characters, line separators that
+# str.splitlines breaks at): rich draws it.
+_RICH_TEXT = re.compile(r"[\[:\x00-\x1f\x7f\x85\u2028\u2029]")
+# A cell starting or ending with white space: rich trims it when aligning, so rich draws it.
+_EDGE_SPACE = re.compile(r"^\s|\s$")
+_WORD = re.compile(r"\s*\S+\s*")
+
+
+def plain_table(heading: str, caption: str, header: list[str], rows: list[list[str]], total: list[str],
+                out: IO[str]) -> str | None:
+    """The summary table exactly as rich prints it (box HEAVY_HEAD, one space of padding, the heading and
+    caption centred and wrapped to the table's width) where that is plain text: `out` is not a terminal (no
+    colours; PIPE_WIDTH wide), takes UTF-8, and the table fits without shrinking a column. Else None, and
+    rich draws it: importing and running rich's general layout costs a quarter of a second per run.
+    Widths are rich's own (rich.cells), so a CJK name lines up the same way."""
+    if sys.platform == "win32" or "ipykernel" in sys.modules or any(hint in os.environ for hint in _TERMINAL_HINTS):
+        return None
+    isatty = getattr(out, "isatty", None)
+    try:
+        if isatty is None or isatty():
+            return None
+    except ValueError:
+        return None
+    if not (getattr(out, "encoding", None) or "utf-8").lower().startswith("utf"):
+        return None
+    if hasattr(sys.stdin, "__module__") and sys.stdin.__module__.startswith("idlelib"):
+        return None
+    cells = [*header, *total, *(cell for row in rows for cell in row)]
+    if any(_RICH_TEXT.search(text) for text in (heading, caption, *cells)) or any(
+            _EDGE_SPACE.search(cell) for cell in cells):
+        return None
+    from rich.cells import cell_len
+
+    all_rows = [header, *rows, total]
+    widths = [max(cell_len(row[column]) for row in all_rows) + 2 for column in range(len(header))]
+    table_width = sum(widths) + len(widths) + 1
+    if table_width > PIPE_WIDTH:
+        return None
+
+    def line(cells: list[str], bar: str = "│") -> str:
+        parts = []
+        for column, (cell, width) in enumerate(zip(cells, widths, strict=True)):
+            space = " " * (width - 2 - cell_len(cell))
+            parts.append(f" {cell}{space} " if column < 2 else f" {space}{cell} ")
+        return bar + bar.join(parts) + bar
+
+    def rule(left: str, bar: str, cross: str, right: str) -> str:
+        return left + cross.join(bar * width for width in widths) + right
+
+    lines = _centred(heading, table_width)
+    lines.append(rule("┏", "━", "┳", "┓"))
+    lines.append(line(header, "┃"))
+    lines.append(rule("┡", "━", "╇", "┩"))
+    lines.extend(line(row) for row in rows)
+    if rows:
+        lines.append(rule("├", "─", "┼", "┤"))
+    lines.append(line(total))
+    lines.append(rule("└", "─", "┴", "┘"))
+    lines.extend(_centred(caption, table_width))
+    return "".join(f"{text}\n" for text in lines)
+
+
+def _centred(text: str, width: int) -> list[str]:
+    """`text` wrapped at `width` cells and each line centred, as rich's Text does it (justify="center",
+    overflow="fold": at white space; a word longer than a line is cut where it reaches the width)."""
+    from rich.cells import cell_len, chop_cells
+
+    breaks: list[int] = []
+    offset = 0
+    for match in _WORD.finditer(text):
+        start, word = match.start(), match.group()
+        length = cell_len(word.rstrip())
+        if width - offset >= length:
+            offset += cell_len(word)
+        elif length > width:
+            pieces = chop_cells(word, width)
+            for number, piece in enumerate(pieces):
+                if start:
+                    breaks.append(start)
+                if number == len(pieces) - 1:
+                    offset = cell_len(piece)
+                else:
+                    start += len(piece)
+        elif offset and start:
+            breaks.append(start)
+            offset = cell_len(word)
+    lines = []
+    for begin, end in zip([0, *breaks], [*breaks, len(text)], strict=True):
+        piece = text[begin:end].rstrip()
+        left = (width - cell_len(piece)) // 2
+        lines.append(" " * left + piece + " " * (width - left - cell_len(piece)))
+    return lines
+
 
 
 class SummaryBook:
