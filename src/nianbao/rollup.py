@@ -9,13 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from .model import Cell, CellKey, Number, Paragraph, ReportData, SubPart
+from .model import Cell, Number, Paragraph, ReportData, SubPart
 from .problems import Location
-
-if TYPE_CHECKING:
-    from .spec import Spec
 
 ROLLUP_OFFICE = "全区汇总"
 SHARED_FACTS = ("地区", "年度", "公开网站", "网址")
@@ -29,12 +25,9 @@ def sum_reports(reports: Sequence[ReportData], office: str = ROLLUP_OFFICE) -> R
         raise ValueError("no report to sum")
     spec = reports[0].spec
     total = ReportData(path=Path(f"{office}.yaml"), source=office, spec=spec)
-    for table in spec.tables:
-        for row in table.rows:
-            for column in row.columns:
-                key = (table.id, row.id, column.id)
-                value: Number = sum((r.value(*key) for r in reports), 0)
-                total.cells[key] = Cell(value, None)
+    for key in spec.cell_keys():
+        value: Number = sum((r.value(*key) for r in reports), 0)
+        total.cells[key] = Cell(value, None)
     for fact in SHARED_FACTS:
         values = {r.facts.get(fact) for r in reports}
         if len(values) == 1 and None not in values:
@@ -46,24 +39,11 @@ def sum_reports(reports: Sequence[ReportData], office: str = ROLLUP_OFFICE) -> R
 def cell_values(report: ReportData) -> tuple[Number, ...]:
     """The report's table cells in the order of a roll-up's cells (`sum_reports`): what `add_values` adds."""
     cells = report.cells
-    values = tuple(cells[key].value for key in _cell_keys(report.spec))
+    values = tuple(cells[key].value for key in report.spec.cell_keys())
     if None in values:  # never for a report handed on by a reader: said as ReportData.value says it
-        for key in _cell_keys(report.spec):
+        for key in report.spec.cell_keys():
             report.value(*key)
     return values  # type: ignore[return-value]  # no None left
-
-
-# The cell keys of each template in roll-up order, made once per Spec (asked once per office of a district).
-_KEYS: dict[int, tuple[Spec, tuple[CellKey, ...]]] = {}
-
-
-def _cell_keys(spec: Spec) -> tuple[CellKey, ...]:
-    kept = _KEYS.get(id(spec))
-    if kept is None or kept[0] is not spec:
-        keys = tuple((table.id, row.id, column.id) for table in spec.tables for row in table.rows
-                     for column in row.columns)
-        kept = _KEYS[id(spec)] = (spec, keys)
-    return kept[1]
 
 
 def add_values(total: ReportData, values: Sequence[Number], facts: dict[str, str]) -> None:
