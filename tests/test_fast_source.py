@@ -93,6 +93,8 @@ _CASES = {
     "a flow mapping": "a: {b: 1}\n",
     "a key starting with an indicator": "-a: 1\n?b: 2\n@c: 3\n",
     "special characters": "a: x\u2028y\nb: \x0cz\n",
+    "a mapping given twice, closed by less indentation": "a:\n  b: 1\nc: 2\na:\n  d: 3\ne: 4\n",
+    "a nested mapping given twice, two levels closed at once": "x:\n  a:\n    b: 1\n  （一）:\n    c: 2\n  (一):\n    d: 3\ny: 1\n",
 }
 
 
@@ -200,6 +202,15 @@ def test_quick_reader_agrees_or_leaves_it_to_libyaml(text):
     if source._FAST is None:
         pytest.skip("PyYAML without libyaml")
     _agree(text)
+
+
+def test_quick_reader_reads_mappings_given_twice_itself():
+    """A mapping closed by a line less indented is added to its parent, or said to be there already."""
+    for name in ("a mapping given twice, closed by less indentation",
+                 "a nested mapping given twice, two levels closed at once"):
+        assert _agree(_CASES[name])
+        _, problems = _quick(_CASES[name])
+        assert len(problems) == 1 and "重复出现" in problems[0].message
 
 
 def test_quick_reader_reads_every_sample_office_itself():
@@ -407,3 +418,41 @@ def test_a_plain_file_is_searched_once_for_what_cleaning_would_change(tmp_path, 
         other.write_text(f"基本信息:\n  机关: 安宁{odd}街道\n", encoding="utf-8")
         source.load_source(other)
         assert {"_control_characters", "clean_text"} <= set(calls), repr(odd)
+
+
+def test_the_usual_rows_are_read_from_their_counts_by_the_table_layout_s_keys():
+    """load._TableLayout.counting_keys: the cell keys, in column order, of exactly the rows holding counts
+    only, which _table_level fills from a list of counts without a node per value."""
+    from nianbao.load import _layout
+    from nianbao.spec import load_spec, resolve_template
+
+    spec = load_spec(resolve_template("official-2021"))
+    for table in spec.tables:
+        layout = _layout(spec, table)
+        for row in table.rows:
+            keys = layout.counting_keys.get(row.id)
+            if all(c.kind == "count" for c in row.columns):
+                assert keys == tuple((table.id, row.id, c.id) for c in row.columns)
+            else:
+                assert keys is None
+    assert any(layout.counting_keys for layout in spec.layouts.values())
+
+
+def test_the_quick_reader_s_locations_are_locations():
+    """source._location sets the slots of Location directly: equal, hashed, ordered, shown, pickled and
+    frozen as Location(file, line) itself is."""
+    import dataclasses
+    import pickle
+
+    from nianbao.problems import Location
+
+    quick, made = source._location("数据.yaml", 7), Location("数据.yaml", 7)
+    assert type(quick) is Location and quick == made and hash(quick) == hash(made)
+    assert (quick.file, quick.line, str(quick), repr(quick)) == (made.file, made.line, str(made), repr(made))
+    assert source._location("数据.yaml", 6) < quick < source._location("数据.yaml", 8)
+    assert pickle.loads(pickle.dumps(quick)) == made
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        quick.line = 8  # type: ignore[misc]
+    root = source._quick("基本信息:\n  机关: 安宁街道\n", "数据.yaml", [])
+    key, value = root.items[0]
+    assert key.location == Location("数据.yaml", 1) and value.items[0][1].location == Location("数据.yaml", 2)

@@ -1,6 +1,6 @@
 """The same-text groups of a district review keep only numbers of records in a temporary file
 (review.PlaceRecords), not the paragraphs: the groups read back, and the warnings made office by office,
-are exactly those of the paragraphs held in memory (same_text.group_repeats / repeat_problems), and no
+are exactly those of the paragraphs held in memory (the reference model of tests/same_text_reference.py), and no
 file stays open or behind when the review fails half-way."""
 
 from __future__ import annotations
@@ -15,18 +15,10 @@ from nianbao.batch import ReviewSpill
 from nianbao.problems import Location
 from nianbao.review import OfficeReview, PlaceRecords, _repeats, _Warnings, review_district
 from nianbao.runs import build_paths
-from nianbao.same_text import (
-    PER_OFFICE,
-    SameTextFinder,
-    TextPlace,
-    group_repeats,
-    groups_of,
-    link_pairs,
-    repeat_problems,
-    settings_for,
-)
+from nianbao.same_text import PER_OFFICE, SameTextFinder, TextPlace, link_pairs, settings_for
 from nianbao.spec import load_spec, resolve_template
 
+from .same_text_reference import group_repeats, groups_of, repeat_problems
 from .test_review import make_district
 from .test_review_spill import _open_spills, private_tmp  # noqa: F401 - the fixture
 

@@ -80,3 +80,31 @@ def test_an_outcome_is_pickled_by_its_fields_with_paths_as_text_and_comes_back_e
     assert again == outcome and isinstance(again.path, Path) and again.problems is not outcome.problems
     assert target is None or isinstance(again.target, Path)
     assert copy.deepcopy(outcome) == outcome
+
+
+def test_the_offices_that_may_share_a_file_are_noted_in_sets_by_office() -> None:
+    store = OutcomeStore()
+    for name, target in [("甲", "a"), ("乙", "b"), ("丙", "a"), ("丁", None), ("戊", "b"), ("己", "a"), ("庚", "c")]:
+        store.append(_outcome(name, f"out/{target}.docx" if target else None))
+    assert sorted(store.maybe_shared_targets() or []) == [[0, 2, 5], [1, 4]]
+    store.close()
+
+
+def test_noting_who_may_share_a_file_costs_a_few_bytes_an_office() -> None:
+    import tracemalloc
+
+    store = OutcomeStore()
+    store.append(_outcome("机关0", "out/机关0.docx"))  # the spill file and its buffer, made once
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for n in range(1, 3000):
+            store.append(_outcome(f"机关{n}", f"out/机关{n}.docx"))
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    # Its place in the file, its flags and the hash of its report file: 8-byte arrays (a dict of hashes and a
+    # list per shared file cost some 100 bytes more an office).
+    assert grown / 2999 < 80
+    assert store.maybe_shared_targets() == []
+    store.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from nianbao.errors import TemplateTrouble
-from nianbao.spec import load_spec
+from nianbao.spec import load_spec, normalize_label
 
 from .conftest import ROOT
 
@@ -153,13 +153,14 @@ def test_table_layouts_are_kept_on_the_spec_and_never_pickled(tmp_path: Path) ->
     import dataclasses
     import pickle
 
-    from nianbao.load import _TableLayout, load_report
+    from nianbao.load import _TableLayout, _WalkPlan, load_report
 
     sample = ROOT / "data" / "龙马潭区" / "2024" / "安宁街道.yaml"
     report, _ = load_report(sample)
     assert report is not None
     spec = report.spec
     assert set(spec.layouts) == {t.id for t in spec.tables}
+    assert isinstance(spec.walk, _WalkPlan)
     assert all(isinstance(v, _TableLayout) and v.table is spec.table(k) for k, v in spec.layouts.items())
     kept = dict(spec.layouts)
     again, _ = load_report(sample)
@@ -175,3 +176,77 @@ def test_table_layouts_are_kept_on_the_spec_and_never_pickled(tmp_path: Path) ->
         assert spec.layouts[first.id] is not kept[first.id] and spec.layouts[first.id].table is spec.tables[0]
     finally:
         spec.tables[0] = first
+
+
+def test_the_walk_plan_is_made_once_per_spec_and_again_when_the_spec_changes() -> None:
+    """load's top-level keys and facts by folded label: kept on the spec, made again when its parts, tables
+    or facts are replaced, and never pickled."""
+    import pickle
+
+    from nianbao.load import load_report
+    from nianbao.spec import Fact
+
+    sample = ROOT / "data" / "龙马潭区" / "2024" / "安宁街道.yaml"
+    report, problems = load_report(sample)
+    assert report is not None and not [p for p in problems if p.is_error]
+    spec = report.spec
+    plan = spec.walk
+    again, _ = load_report(sample)
+    assert again is not None and spec.walk is plan
+    assert pickle.loads(pickle.dumps(spec)).walk is None
+    facts = spec.facts
+    spec.facts = [*facts, Fact(key="新增项", required=True, kind="text", choices=(), hint="", since=0)]
+    try:
+        third, problems = load_report(sample)
+        assert third is not None and spec.walk is not plan
+        assert any("缺少「新增项」" in p.message for p in problems)
+    finally:
+        spec.facts = facts
+
+
+def test_the_walk_plan_is_made_again_for_an_equal_table_that_is_another_object() -> None:
+    import dataclasses
+
+    from nianbao.load import load_report
+
+    sample = ROOT / "data" / "龙马潭区" / "2024" / "安宁街道.yaml"
+    report, _ = load_report(sample)
+    assert report is not None
+    spec = report.spec
+    first = spec.tables[0]
+    spec.tables[0] = dataclasses.replace(first)
+    try:
+        load_report(sample)
+        assert spec.walk.handlers[normalize_label(first.key)][1] is spec.tables[0]
+    finally:
+        spec.tables[0] = first
+
+
+def test_the_walk_plan_is_made_once_per_office_and_holds_the_outdated_terms(monkeypatch) -> None:
+    """One office's walk looks the plan up once (not once per part of the walk); the outdated terms are in
+    the plan, made from the rules the spec holds (made again when its rules are replaced)."""
+    import dataclasses
+
+    from nianbao import load
+    from nianbao.spec import Rule
+
+    sample = ROOT / "data" / "龙马潭区" / "2024" / "安宁街道.yaml"
+    report, _ = load.load_report(sample)
+    assert report is not None
+    spec = report.spec
+    plan = spec.walk
+    assert plan.outdated == {normalize_label(t["term"]): t for t in spec.outdated_terms()} and plan.outdated
+    calls: list[object] = []
+    real = load._walk_plan
+    monkeypatch.setattr(load, "_walk_plan", lambda s: calls.append(s) or real(s))
+    load.load_report(sample)
+    assert calls == [spec] and spec.walk is plan
+    rules = spec.rules
+    extra = Rule(id="新术语", kind="outdated_terms", severity="warning", message="", hint="",
+                 params={"terms": [{"term": "某个旧说法", "now": "新说法"}]})
+    spec.rules = [*rules, dataclasses.replace(extra)]
+    try:
+        load.load_report(sample)
+        assert spec.walk is not plan and normalize_label("某个旧说法") in spec.walk.outdated
+    finally:
+        spec.rules = rules

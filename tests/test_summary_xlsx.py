@@ -1,12 +1,20 @@
-"""The summary workbook's sheets 汇总 and 问题清单 are written as SpreadsheetML by summary.SummaryBook, not
-by openpyxl's per-cell writer: read back, every cell (value and style), width and frozen pane is what the
-openpyxl-written workbook held, for a district with built, failed and skipped offices, warnings and errors."""
+"""The summary workbook is written without openpyxl on a build: sheets 汇总 and 问题清单 as SpreadsheetML by
+summary.SummaryBook, into a frame (styles, layout, the district total sheet) made once with openpyxl and kept
+in the cache (summary_xlsx). Read back, every cell (value, type and style), width, merged range, frozen pane,
+named style and conditional format is what the openpyxl-written workbook held, for a district with built,
+failed and skipped offices, warnings and errors, and for the bundled district."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import io
 import os
+import re
 import shutil
+import subprocess
+import sys
+import tempfile
 import zipfile
 from collections.abc import Sequence
 from decimal import Decimal
@@ -20,16 +28,19 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import IllegalCharacterError
 
-from nianbao import summary
+from nianbao import summary, summary_xlsx
 from nianbao.batch import OfficeOutcome, Status
 from nianbao.errors import FileTrouble
-from nianbao.form_writer import workbook_bytes
+from nianbao.form_layout import stacked_layout
+from nianbao.form_writer import streamed_copy, workbook_bytes, write_table
+from nianbao.model import ReportData
 from nianbao.problems import Location, Problem, Severity
-from nianbao.review_page import add_total_sheet, write_district_outputs, write_summary_xlsx
+from nianbao.review_page import TOTAL_SHEET, write_district_outputs, write_summary_xlsx
 from nianbao.runs import build_paths
-from nianbao.summary import SUMMARY_FILE, SummaryBook, Tally
+from nianbao.summary import SUMMARY_FILE, Tally
 
 from .conftest import ROOT
+from .debian import needs_debian
 
 DISTRICT = ROOT / "data" / "龙马潭区" / "2024"
 COPYING = ROOT / "tests" / "fixtures" / "same-text" / "雷同街道.yaml"
@@ -71,6 +82,19 @@ def openpyxl_summary(outcomes: Sequence[OfficeOutcome], tally: Tally | None = No
     return book
 
 
+def add_total_sheet(book: Any, total: ReportData, included: Sequence[str]) -> None:
+    """The district total sheet as openpyxl laid it out before the frame (the reference)."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    sheet = Worksheet(book, TOTAL_SHEET)
+    layout = stacked_layout(total.spec, TOTAL_SHEET)
+    for table in layout.tables:
+        write_table(sheet, table, total, editable=False)
+    last = layout.tables[-1].last_row + 2
+    sheet.cell(last, 1, f"以上为 {len(included)} 个机关（{'、'.join(included)}）的数据之和，有错误的机关不计入。")
+    streamed_copy(book, sheet, 1)
+
+
 def styled(sheet: Any, values: Sequence[Any], **style: Any) -> list[Any]:
     cells = []
     for value in values:
@@ -84,12 +108,17 @@ def styled(sheet: Any, values: Sequence[Any], **style: Any) -> list[Any]:
 def assert_same_workbooks(written: bytes, reference: bytes) -> None:
     ours, theirs = load_workbook(io.BytesIO(written)), load_workbook(io.BytesIO(reference))
     assert ours.sheetnames == theirs.sheetnames
+    assert [repr(s) for s in ours._named_styles] == [repr(s) for s in theirs._named_styles]
     for mine, old in zip(ours.worksheets, theirs.worksheets, strict=True):
         assert (mine.max_row, mine.max_column) == (old.max_row, old.max_column), mine.title
         assert mine.freeze_panes == old.freeze_panes
         assert {k: d.width for k, d in mine.column_dimensions.items()} == \
             {k: d.width for k, d in old.column_dimensions.items()}
         assert {str(r) for r in mine.merged_cells.ranges} == {str(r) for r in old.merged_cells.ranges}
+        assert {k: d.height for k, d in mine.row_dimensions.items()} == \
+            {k: d.height for k, d in old.row_dimensions.items()}
+        assert [(str(f.sqref), [repr(r) for r in f.rules]) for f in mine.conditional_formatting] == \
+            [(str(f.sqref), [repr(r) for r in f.rules]) for f in old.conditional_formatting]
         for row_mine, row_old in zip(mine.iter_rows(), old.iter_rows(), strict=True):
             for a, b in zip(row_mine, row_old, strict=True):
                 where = (mine.title, a.coordinate)
@@ -101,6 +130,97 @@ def style_of(cell: Any) -> list[str]:
     # The style proxies do not compare with each other: compare what they hold.
     return [repr(getattr(cell, name)) for name in ("font", "fill", "alignment", "border", "protection")] + \
         [cell.number_format, cell.style]
+
+
+def main_workbook(outcomes: Sequence[OfficeOutcome], tally: Tally | None = None, total: ReportData | None = None,
+                  included: Sequence[str] = ()) -> bytes:
+    """The workbook as main wrote it before the frame was kept (the byte reference): an openpyxl write-only
+    book with the two sheets' layout and styles and the total sheet laid out by openpyxl, saved with its fonts
+    in schema order, then every member written again by zipfile into a seekable buffer, the rows of 汇总 and
+    问题清单 (SummaryBook's SpreadsheetML) streamed into their members."""
+    tally = tally if tally is not None else Tally(outcomes)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("汇总")
+    problems = book.create_sheet("问题清单")
+    for index, width in enumerate(summary.summary_widths(len(tally.header) + 3), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "B2"
+    for index, width in enumerate(summary.PROBLEM_WIDTHS, start=1):
+        problems.column_dimensions[get_column_letter(index)].width = width
+    problems.freeze_panes = "A2"
+    bold = Font(bold=True)
+    ids = [styled(sheet, [None], **style)[0].style_id for style in (
+        {"font": bold, "alignment": Alignment(horizontal="center")}, {"font": bold},
+        {"fill": PatternFill("solid", fgColor="FFE0E0")}, {"fill": PatternFill("solid", fgColor="FFF4CC")})]
+    if total is not None:
+        add_total_sheet(book, total, included)
+    saved = workbook_bytes(book)
+    rows = summary.SummaryBook(outcomes, summary.SummaryStyles(*map(str, ids)), tally)
+    problem_rows: list[str] = []
+    summary_rows = list(rows.summary_rows(problem_rows.append))
+    filled = {str(sheet.path).lstrip("/"): summary_rows, str(problems.path).lstrip("/"): problem_rows}
+    source = zipfile.ZipFile(io.BytesIO(saved))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item)
+            info = zipfile.ZipInfo(item.filename, item.date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            if item.filename not in filled:
+                target.writestr(info, content)
+                continue
+            head, tail = content.split(b"<sheetData></sheetData>")
+            with target.open(info, "w") as member:
+                member.write(head + b"<sheetData>")
+                for row in filled[item.filename]:
+                    member.write(row.encode("utf-8"))
+                member.write(b"</sheetData>" + tail)
+    return out.getvalue()
+
+
+def raw_members(data: bytes) -> list[tuple[Any, ...]]:
+    """Each member as stored: name, flags, compression, date, attributes, versions, CRC, sizes, and its local
+    header and compressed bytes as they are in the file (docProps/core.xml, whose time is the run's, by name)."""
+    members = []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for item in archive.infolist():
+            start = item.header_offset
+            name_length, extra_length = int.from_bytes(data[start + 26 : start + 28], "little"), \
+                int.from_bytes(data[start + 28 : start + 30], "little")
+            end = start + 30 + name_length + extra_length + item.compress_size
+            stored = None if item.filename == "docProps/core.xml" else data[start:end]
+            members.append((item.filename, item.flag_bits, item.compress_type, item.date_time, item.external_attr,
+                            item.create_version, item.extract_version, item.create_system, stored))
+    return members
+
+
+def test_the_members_are_stored_byte_for_byte_as_main_wrote_them(tmp_path):
+    write_summary_xlsx(TRICKY, tmp_path / SUMMARY_FILE)
+    written = (tmp_path / SUMMARY_FILE).read_bytes()
+    reference = main_workbook(TRICKY)
+    assert raw_members(written) == raw_members(reference)
+    assert all(flags == 0 for _, flags, *_ in raw_members(written))  # sizes in the headers, no data descriptors
+    # Only core.xml's time differs: the files are the same length, and the same but for its member.
+    assert len(written) == len(reference)
+
+
+def test_the_district_workbook_is_stored_byte_for_byte_as_main_wrote_it(bundled_district):
+    result, review, out = bundled_district
+    assert review.total is not None
+    reference = main_workbook(list(result.outcomes), review.tally, review.total, review.included)
+    written = (out / SUMMARY_FILE).read_bytes()
+    assert raw_members(written) == raw_members(reference)
+    total = zipfile.ZipFile(io.BytesIO(written)).read("xl/worksheets/sheet2.xml")
+    assert "以上为".encode() not in total and b"&#20197;&#19978;&#20026;" in total  # as openpyxl writes it
+
+
+def summary_workbook_bytes(outcomes: Sequence[OfficeOutcome], tally: Tally | None = None,
+                           total: ReportData | None = None, included: Sequence[str] = ()) -> bytes:
+    """The workbook as write_summary_workbook writes it (the running function), read back."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / SUMMARY_FILE
+        summary_xlsx.write_summary_workbook(path, outcomes, tally, total, included)
+        return path.read_bytes()
 
 
 def problem(severity: Severity, line: int, message: str, hint: str = "") -> Problem:
@@ -128,11 +248,8 @@ def test_summary_sheets_hold_what_openpyxl_wrote_for_tricky_values(tmp_path):
 
 def test_a_character_a_worksheet_cannot_hold_is_refused_as_before():
     outcome = OfficeOutcome(Path("甲.yaml"), "甲.yaml", "甲\x07", Status.BUILT)
-    summary = SummaryBook([outcome])
-    saved = io.BytesIO()
-    summary.book.save(saved)
     with pytest.raises(IllegalCharacterError):
-        summary.fill(saved.getvalue())
+        summary_workbook_bytes([outcome])
 
 
 def test_the_cell_checks_are_openpyxls():
@@ -143,19 +260,7 @@ def test_the_cell_checks_are_openpyxls():
 
 
 def test_district_summary_workbook_matches_the_openpyxl_written_one(tmp_path):
-    folder = tmp_path / "2024"
-    folder.mkdir()
-    for path in [*DISTRICT.glob("*.yaml"), COPYING, UNBALANCED]:
-        shutil.copy(path, folder / path.name)
-    (folder / "坏文件.yaml").write_text("单位: [\n", encoding="utf-8")  # cannot be read: a failed office
-    out = tmp_path / "out"
-    here = os.getcwd()
-    os.chdir(folder)
-    try:
-        result = build_paths(["."], out, jobs=1, write_summary=False)
-        review = write_district_outputs(result, out)
-    finally:
-        os.chdir(here)
+    result, review, out = district_run(tmp_path, [*DISTRICT.glob("*.yaml"), COPYING, UNBALANCED], broken=True)
     outcomes = list(result.outcomes)
     assert {o.status for o in outcomes} >= {Status.BUILT, Status.FAILED}
     assert any(p.is_error for o in outcomes for p in o.problems)
@@ -176,32 +281,396 @@ def test_the_summary_of_named_offices_is_saved_as_the_district_one_is(tmp_path):
     assert b"<font><name " not in styles and b"<font><name/>" not in styles
 
 
-def _rewritten(saved: bytes, change) -> bytes:
-    source = zipfile.ZipFile(io.BytesIO(saved))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            content = source.read(item)
-            target.writestr(item.filename, change(content) if item.filename.startswith("xl/worksheets/") else content)
-    return out.getvalue()
+def district_run(tmp_path: Path, files: Sequence[Path], broken: bool = False) -> tuple[Any, Any, Path]:
+    folder = tmp_path / "2024"
+    folder.mkdir()
+    for path in files:
+        shutil.copy(path, folder / path.name)
+    if broken:
+        (folder / "坏文件.yaml").write_text("单位: [\n", encoding="utf-8")
+    out = tmp_path / "out"
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        result = build_paths(["."], out, jobs=1, write_summary=False)
+        review = write_district_outputs(result, out)
+    finally:
+        os.chdir(here)
+    return result, review, out
 
 
-def test_the_rows_go_into_either_form_of_an_empty_sheet_and_a_third_is_said_in_chinese():
-    def saved_book() -> tuple[SummaryBook, bytes]:
-        summary = SummaryBook(TRICKY)
-        saved = io.BytesIO()
-        summary.book.save(saved)  # fill knows the sheets' members once the book is saved
-        return summary, saved.getvalue()
+def test_the_bundled_district_workbook_matches_the_openpyxl_written_one(tmp_path):
+    result, review, out = district_run(tmp_path, sorted(DISTRICT.glob("*.yaml")))
+    outcomes = list(result.outcomes)
+    assert len(outcomes) == 13 and review.total is not None
+    book = openpyxl_summary(outcomes, review.tally)
+    add_total_sheet(book, review.total, review.included)
+    assert_same_workbooks((out / SUMMARY_FILE).read_bytes(), workbook_bytes(book))
 
-    summary, saved = saved_book()
-    expected = summary.fill(saved)
-    assert len(load_workbook(io.BytesIO(expected))["汇总"]["A"]) > len(TRICKY)  # the rows are there
-    summary, saved = saved_book()
-    self_closed = _rewritten(saved, lambda c: c.replace(b"<sheetData></sheetData>", b"<sheetData/>"))
-    assert b"<sheetData/>" in zipfile.ZipFile(io.BytesIO(self_closed)).read("xl/worksheets/sheet1.xml")
-    assert_same_workbooks(summary.fill(self_closed), expected)
-    summary, saved = saved_book()
-    missing = _rewritten(saved, lambda c: c.replace(b"<sheetData></sheetData>", b""))
+
+@pytest.fixture(scope="module")
+def bundled_district(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any, Path]:
+    return district_run(tmp_path_factory.mktemp("bundled-district"), sorted(DISTRICT.glob("*.yaml")))
+
+
+def frames(folder: Path) -> list[Path]:
+    return sorted(folder.glob("summary-frame-*.bin"))
+
+
+@pytest.fixture
+def own_cache(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("NIANBAO_CACHE_DIR", str(folder))
+    return folder
+
+
+def test_a_frame_is_made_once_then_read_from_the_cache_without_openpyxl(own_cache, monkeypatch):
+    first = summary_workbook_bytes(TRICKY)
+    assert len(frames(own_cache)) == 1
+
+    def no_openpyxl(*args: Any) -> Any:
+        raise AssertionError("the frame was made again")
+
+    monkeypatch.setattr(summary_xlsx, "build_frame", no_openpyxl)
+    again = summary_workbook_bytes(TRICKY)
+    assert_same_workbooks(again, first)
+
+
+def test_a_damaged_or_foreign_cache_entry_is_made_again(own_cache):
+    expected = summary_workbook_bytes(TRICKY)
+    (entry,) = frames(own_cache)
+    good = entry.read_bytes()
+    damaged = [
+        good[: len(good) // 2],  # cut short
+        good[:-10] + bytes(b ^ 0xFF for b in good[-10:]),  # bits flipped: the digest no longer matches
+        b"",
+        b"not a frame at all",
+    ]
+    for bad in damaged:
+        entry.write_bytes(bad)
+        assert_same_workbooks(summary_workbook_bytes(TRICKY), expected)
+        assert entry.read_bytes() != bad  # made again and kept
+    # A sound entry (its digest right) whose sheets have lost their places is not used either.
+    meta, saved = summary_xlsx._unpack(good)
+    meta["summary"] = "xl/worksheets/missing.xml"
+    entry.write_bytes(summary_xlsx._pack(meta, saved))
+    assert_same_workbooks(summary_workbook_bytes(TRICKY), expected)
+
+
+def test_a_cache_folder_that_cannot_be_written_costs_only_the_frame(tmp_path, monkeypatch):
+    blocker = tmp_path / "a file"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("NIANBAO_CACHE_DIR", str(blocker / "cache"))
+    reference = io.BytesIO()
+    openpyxl_summary(TRICKY).save(reference)
+    assert_same_workbooks(summary_workbook_bytes(TRICKY), reference.getvalue())
+
+
+def test_a_changed_template_gets_a_new_frame(tmp_path, own_cache):
+    result, review, out = district_run(tmp_path, sorted(DISTRICT.glob("*.yaml")))
+    assert review.total is not None and len(frames(own_cache)) == 1
+    spec = copy.deepcopy(review.total.spec)
+    spec.tables[0].key = spec.tables[0].key + "（改）"  # the table's title, as a changed fields.yaml gives it
+    changed = dataclasses.replace(review.total, spec=spec)
+    written = summary_workbook_bytes(list(result.outcomes), review.tally, changed, review.included)
+    assert len(frames(own_cache)) == 2
+    sheet = load_workbook(io.BytesIO(written))[TOTAL_SHEET]
+    assert sheet["A1"].value == spec.tables[0].key
+    book = openpyxl_summary(list(result.outcomes), review.tally)
+    add_total_sheet(book, changed, review.included)
+    assert_same_workbooks(written, workbook_bytes(book))
+
+
+def test_a_frame_whose_sheets_have_no_place_for_the_rows_is_refused():
+    meta, saved = summary_xlsx.build_frame(9, None, None)
+    frame = summary_xlsx.parse_frame(meta, saved)
+    assert frame.total_member is None and frame.summary_member != frame.problems_member
+
+    def rewritten(change: Any) -> bytes:
+        source = zipfile.ZipFile(io.BytesIO(saved))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            for item in source.infolist():
+                content = source.read(item)
+                target.writestr(item.filename, change(content) if item.filename == meta["summary"] else content)
+        return out.getvalue()
+
+    self_closed = rewritten(lambda c: c.replace(b"<sheetData></sheetData>", b"<sheetData/>"))
+    assert b"<sheetData/>" in zipfile.ZipFile(io.BytesIO(self_closed)).read(meta["summary"])
+    summary_xlsx.parse_frame(meta, self_closed)  # either empty form takes the rows
+    with pytest.raises(ValueError):
+        summary_xlsx.parse_frame(meta, rewritten(lambda c: c.replace(b"<sheetData></sheetData>", b"")))
+
+
+def test_an_openpyxl_that_writes_its_sheets_otherwise_is_said_in_chinese(own_cache, monkeypatch):
+    made = summary_xlsx.build_frame
+
+    def other(*args: Any) -> Any:
+        meta, saved = made(*args)
+        meta["summary"] = "xl/worksheets/elsewhere.xml"
+        return meta, saved
+
+    monkeypatch.setattr(summary_xlsx, "build_frame", other)
     with pytest.raises(FileTrouble) as trouble:
-        summary.fill(missing)
-    assert "汇总表没有写成" in trouble.value.message and "xl/worksheets/" in trouble.value.message
+        summary_workbook_bytes(TRICKY)
+    assert trouble.value.message == (
+        "openpyxl 生成的汇总表骨架中的 xl/worksheets/elsewhere.xml 不是 nianbao 预期的格式，汇总表没有写成；报告已生成。"
+        "请安装 nianbao 要求的 openpyxl 版本（重新运行 pip install nianbao），或把这条信息反馈给维护者")
+    assert not frames(own_cache)  # nothing unusable kept
+
+
+def test_a_frame_description_openpyxl_cannot_fill_is_said_in_chinese_only(own_cache, monkeypatch):
+    made = summary_xlsx.build_frame
+
+    def other(*args: Any) -> Any:
+        meta, saved = made(*args)
+        meta["styles"] = ["bold", *meta["styles"][1:]]
+        return meta, saved
+
+    monkeypatch.setattr(summary_xlsx, "build_frame", other)
+    with pytest.raises(FileTrouble) as trouble:
+        summary_xlsx.write_summary_workbook(own_cache.parent / SUMMARY_FILE, TRICKY)
+    message = trouble.value.message
+    assert message.startswith("openpyxl 生成的汇总表骨架不是 nianbao 预期的格式，汇总表没有写成")
+    assert not re.search(r"[a-z]{4,}", message.replace("openpyxl", "").replace("nianbao", "").replace("pip install", ""))
+
+
+def test_the_workbook_is_written_in_pieces(tmp_path):
+    many = [OfficeOutcome(Path(f"{n}.yaml"), f"{n}.yaml", f"示例{n}街道", Status.BUILT, {"新收": n},
+                          [problem(Severity.WARNING, n, "问题" * 50, "改" * 50)]) for n in range(3000)]
+    tally = Tally(many)
+    frame = summary_xlsx.load_frame(len(tally.header) + 3, None)
+    pieces = list(summary_xlsx.workbook_chunks(frame, summary.SummaryBook(many, frame.styles, tally)))
+    assert len(pieces) > 3 and max(map(len, pieces)) < 4 * summary_xlsx._PIECE
+    written = b"".join(pieces)
+    assert load_workbook(io.BytesIO(written))["问题清单"].max_row == 3001
+
+
+def test_the_column_letters_are_openpyxls():
+    from nianbao.form_layout import get_column_letter as ours
+
+    for column in [*range(1, 800), 18277, 18278]:
+        assert ours(column) == get_column_letter(column)
+    with pytest.raises(ValueError):
+        ours(0)
+
+
+def test_a_district_build_does_not_import_openpyxl_once_the_frame_is_kept(tmp_path, own_cache):
+    folder = tmp_path / "2024"
+    folder.mkdir()
+    for path in DISTRICT.glob("*.yaml"):
+        shutil.copy(path, folder / path.name)
+    env = {**os.environ, "NIANBAO_CACHE_DIR": str(own_cache)}
+    script = ("import sys, runpy; sys.argv = ['nianbao', *sys.argv[1:]]\n"
+              "try:\n    runpy.run_module('nianbao', run_name='__main__')\n"
+              "finally:\n    print('OPENPYXL' if 'openpyxl' in sys.modules else 'NO-OPENPYXL', file=sys.stderr)\n")
+    for run, expected in ((1, "OPENPYXL"), (2, "NO-OPENPYXL")):
+        done = subprocess.run([sys.executable, "-c", script, "build", str(folder), "-j", "1", "-o",
+                               str(tmp_path / f"out{run}")], capture_output=True, text=True, env=env)
+        assert done.returncode == 0, done.stderr
+        assert done.stderr.strip().splitlines()[-1] == expected
+        assert load_workbook(tmp_path / f"out{run}" / SUMMARY_FILE).sheetnames == ["汇总", TOTAL_SHEET, "问题清单"]
+
+
+def reference_row(number: int, letters: list[str], values: Sequence[Any], style: str | None = None,
+                  styles: dict[int, str] | None = None) -> str:
+    """A row as one summary._cell_xml per cell (what _row_xml wrote before its direct paths)."""
+    row = str(number)
+    cells = []
+    for index, value in enumerate(values):
+        cell_style = style if styles is None else styles.get(index)
+        if value is None and cell_style is None:
+            continue
+        cells.append(summary._cell_xml(letters[index] + row, value, cell_style))
+    return f'<row r="{row}">{"".join(cells)}</row>'
+
+
+ROW_VALUES: list[Any] = [
+    "甲", "", " 前后 ", "=", "=SUM(A1)", "#N/A", "#n/a", "a & b", "<乙>", "x\r\ny", "\u3000全角空格", "a" * 40000,
+    "a" * 32767 + "&", 0, -7, 10**15 - 1, 10**15, -(10**15), 10**17, True, False, 1.25, 0.1 + 0.2, float("nan"),
+    Decimal("2.50"), None, Status.BUILT.value,
+]
+
+
+@pytest.mark.parametrize("style, styles", [(None, None), ("3", None), (None, {1: "5", 4: "6"})])
+def test_rows_written_directly_are_the_cells_openpyxl_writes(style, styles):
+    letters = summary._column_letters(len(ROW_VALUES))
+    assert summary._row_xml(7, letters, ROW_VALUES, style, styles) == \
+        reference_row(7, letters, ROW_VALUES, style, styles)
+    for index in range(len(ROW_VALUES)):  # each value alone: a row without escaping takes the direct path
+        alone = [None] * index + [ROW_VALUES[index]]
+        assert summary._row_xml(2, letters, alone, style, styles) == reference_row(2, letters, alone, style, styles)
+
+
+def test_a_row_with_a_character_a_worksheet_cannot_hold_is_refused():
+    letters = summary._column_letters(3)
+    with pytest.raises(IllegalCharacterError):
+        summary._row_xml(2, letters, ["甲", "乙\x0b", 3])
+    assert summary._row_xml(2, letters, ["a" * 32767 + "\x0b"]) == reference_row(2, letters, ["a" * 32767 + "\x0b"])
+
+
+@pytest.fixture(scope="module")
+def bundled_summary(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("bundled-summary")
+    _, review, out = district_run(work, [*sorted(DISTRICT.glob("*.yaml")), UNBALANCED])
+    assert review.total is not None and review.excluded  # the unbalanced office is not in the total
+    return out / SUMMARY_FILE
+
+
+def test_the_summary_workbook_passes_the_open_xml_schema_check(bundled_summary):
+    audit = pytest.importorskip("openxml_audit")
+    result = audit.OpenXmlValidator().validate(bundled_summary)
+    # Its only remarks are the semantic note on inline strings, which openpyxl's write-only sheets wrote too.
+    assert [str(e) for e in result.errors if not str(e).startswith("[semantic]")] == []
+    assert result.error_count == 0
+
+
+@needs_debian("libreoffice-calc-nogui")
+def test_libreoffice_opens_the_summary_workbook_and_recalculates_the_total_sheet(bundled_summary, tmp_path):
+    from .test_form import recalculated
+
+    written = load_workbook(bundled_summary)
+    recalc = recalculated(bundled_summary, tmp_path)
+    assert recalc.sheetnames == ["汇总", TOTAL_SHEET, "问题清单"]
+    total = recalc[TOTAL_SHEET]
+    statuses = [row[1].value for row in total.iter_rows(min_col=1, max_col=2) if row[0].value == "本表核对"]
+    assert statuses and all(status == "通过" for status in statuses)  # the sums of balanced offices balance
+    formulas = [(c.coordinate, c.value) for row in written[TOTAL_SHEET].iter_rows() for c in row
+                if isinstance(c.value, str) and c.value.startswith("=SUM(")]
+    assert formulas and all(isinstance(total[ref].value, int | float) for ref, _ in formulas)  # computed
+    assert [c.value for c in recalc["汇总"]["A"]] == [c.value for c in written["汇总"]["A"]]
+    assert recalc["问题清单"].max_row == written["问题清单"].max_row
+
+
+def test_with_the_cache_switched_off_the_frame_is_made_each_time_and_kept_nowhere(tmp_path, monkeypatch):
+    monkeypatch.setenv("NIANBAO_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("NIANBAO_CACHE", "0")
+    made = []
+    build = summary_xlsx.build_frame
+
+    def counted(*args: Any) -> Any:
+        made.append(args)
+        return build(*args)
+
+    monkeypatch.setattr(summary_xlsx, "build_frame", counted)
+    first, second = summary_workbook_bytes(TRICKY), summary_workbook_bytes(TRICKY)
+    assert len(made) == 2 and not (tmp_path / "cache").exists()
+    assert_same_workbooks(first, second)
+
+
+class CountedPasses(list):
+    """Outcomes that count the passes over them (a district's may be read back from disk one at a time)."""
+
+    passes = 0
+
+    def __iter__(self):
+        self.passes += 1
+        return super().__iter__()
+
+
+def test_the_outcomes_are_read_once_for_both_sheets_whether_the_problems_stay_in_memory_or_not(monkeypatch):
+    expected = summary_workbook_bytes(TRICKY)
+    for spill_at in (summary_xlsx._Deflated.SPILL_AT, 10):  # 10 bytes: the sheets go to temporary files
+        monkeypatch.setattr(summary_xlsx._Deflated, "SPILL_AT", spill_at)
+        outcomes = CountedPasses(TRICKY)
+        tally = Tally(outcomes)
+        outcomes.passes = 0
+        written = summary_workbook_bytes(outcomes, tally)
+        assert outcomes.passes == 1
+        assert_same_workbooks(written, expected)
+
+
+def test_a_frame_with_the_problems_sheet_first_still_reads_the_outcomes_once():
+    tally = Tally(TRICKY)
+    frame = summary_xlsx.load_frame(len(tally.header) + 3, None)
+    expected = b"".join(summary_xlsx.workbook_chunks(frame, summary.SummaryBook(TRICKY, frame.styles, tally)))
+    problems = next(m for m in frame.members if m[0] == frame.problems_member)
+    frame.members = [problems, *(m for m in frame.members if m is not problems)]
+    outcomes = CountedPasses(TRICKY)
+    written = b"".join(summary_xlsx.workbook_chunks(frame, summary.SummaryBook(outcomes, frame.styles, tally)))
+    assert outcomes.passes == 1
+    assert_same_workbooks(written, expected)
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+def test_a_temporary_folder_that_cannot_take_the_rows_is_said_as_such(tmp_path, own_cache, monkeypatch, capsys):
+    import errno
+    import gc
+
+    target = tmp_path / SUMMARY_FILE
+    write_summary_xlsx(TRICKY, target)  # the frame kept: only the rows need the temporary folder below
+    target.write_bytes(b"the old workbook")
+
+    def full(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", full)
+    monkeypatch.setattr(summary_xlsx._Deflated, "SPILL_AT", 10)  # the rows go to a temporary file at once
+    with pytest.raises(FileTrouble) as trouble:
+        write_summary_xlsx(TRICKY, target)
+    assert trouble.value.message.startswith(f"汇总表无法写入临时文件夹 {tempfile.gettempdir()}：磁盘已满。")
+    assert "TMPDIR" in trouble.value.message and str(target) not in trouble.value.message
+    assert target.read_bytes() == b"the old workbook" and leftovers(tmp_path) == []
+    gc.collect()
+    assert capsys.readouterr().err == ""
+
+
+def test_a_write_that_stops_closes_the_rows_spills_at_once_and_quietly(tmp_path, monkeypatch, capsys):
+    """write_atomic stopping on its own error (a full disk at the output folder) leaves the pieces' generator
+    unfinished: it is closed there and then (its spills closed, a close that fails is no news), not later by
+    the garbage collector with "Exception ignored in: <generator …>" on stderr."""
+    import gc
+
+    closed: list[Any] = []
+    close = tempfile.SpooledTemporaryFile.close
+
+    def failing_close(self: Any) -> None:
+        closed.append(self)
+        raise OSError(28, "No space left on device")
+
+    def stopping_write(path: Path, chunks: Any) -> None:
+        next(iter(chunks))
+        raise FileTrouble("无法写入：磁盘已满")
+
+    monkeypatch.setattr(tempfile.SpooledTemporaryFile, "close", failing_close)
+    monkeypatch.setattr(summary_xlsx, "write_atomic", stopping_write)
+    with pytest.raises(FileTrouble):
+        write_summary_xlsx(TRICKY, tmp_path / SUMMARY_FILE)
+    assert len(closed) == 2  # both sheets' spills, before the error reached the caller
+    for spill in closed:
+        close(spill)  # really, now that the failing close is tested
+    gc.collect()
+    assert capsys.readouterr().err == ""
+
+
+def test_a_refused_outcome_leaves_the_old_workbook_as_it_was(tmp_path):
+    target = tmp_path / SUMMARY_FILE
+    write_summary_xlsx(TRICKY, target)
+    before = target.read_bytes()
+    refused = OfficeOutcome(Path("甲.yaml"), "甲.yaml", "甲\x07", Status.BUILT)
+    with pytest.raises(IllegalCharacterError):
+        write_summary_xlsx([*TRICKY, refused], target)
+    assert target.read_bytes() == before and leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("changed", ["nianbao/zippack.py", "lxml/__init__.py", "openpyxl/__init__.py"])
+def test_the_frame_key_changes_with_the_code_and_libraries_that_shape_styles_xml(changed):
+    """form_writer.workbook_bytes tidies styles.xml with lxml and packs it with zippack: another lxml or
+    zippack may write another frame, so either one makes a new key."""
+    import importlib.util
+
+    package, module = changed.split("/")
+    spec = importlib.util.find_spec(package)
+    assert spec is not None and spec.origin is not None
+    path = Path(spec.origin).parent / module
+    before = summary_xlsx.frame_key(9, None)
+    stat = path.stat()
+    try:
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        assert summary_xlsx.frame_key(9, None) != before
+    finally:
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert summary_xlsx.frame_key(9, None) == before

@@ -19,6 +19,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import groupby
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol, overload
 
@@ -273,13 +274,59 @@ class Reporter(Protocol):
 # --- discovery -------------------------------------------------------------------------------------------
 
 
-def find_offices(paths: Iterable[Path | str]) -> tuple[list[OfficeJob], bool]:
+class OfficeJobs(Sequence[OfficeJob]):
+    """The offices of a run, as `find_offices` found them: a sequence of OfficeJob, kept as the text of each
+    path and the number of its defaults tuple (one per folder), not as Path objects: a Path with its parts
+    costs some 700 bytes, held for the whole run (issue 14: memory flat in the number of offices). Each
+    OfficeJob is made when asked for."""
+
+    def __init__(self) -> None:
+        self._paths: list[str] = []
+        self._which = array("q")  # per office: its defaults tuple in _defaults
+        self._defaults: list[tuple[Path, ...]] = []
+        self._numbers: dict[int, int] = {}  # id of a defaults tuple -> its number
+
+    def append(self, job: OfficeJob) -> None:
+        number = self._numbers.get(id(job.defaults))
+        if number is None:  # kept in _defaults: its id is not reused while the run lasts
+            number = self._numbers[id(job.defaults)] = len(self._defaults)
+            self._defaults.append(job.defaults)
+        self._paths.append(os.fspath(job.path))
+        self._which.append(number)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    @overload
+    def __getitem__(self, index: int) -> OfficeJob: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[OfficeJob]: ...
+
+    def __getitem__(self, index: int | slice) -> OfficeJob | list[OfficeJob]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return OfficeJob(Path(self._paths[index]), self._defaults[self._which[index]])
+
+    def __iter__(self) -> Iterator[OfficeJob]:
+        for index in range(len(self)):
+            yield self[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, OfficeJobs | list):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a list
+
+
+def find_offices(paths: Iterable[Path | str]) -> tuple[OfficeJobs, bool]:
     """The offices named by files and folders (folders non-recursively), and whether a folder was given.
 
     Raises FileTrouble for a folder without office files, UsageTrouble for a defaults file named as if it
     were an office. A missing file is not raised here: it becomes that office's own trouble.
     """
-    jobs: list[OfficeJob] = []
+    jobs = OfficeJobs()
     seen: set[Path] = set()
     shared: dict[Path, tuple[Path, ...]] = {}  # one defaults tuple per folder, not one per office
     from_folder = False
@@ -469,10 +516,9 @@ class OutcomeStore(Sequence[OfficeOutcome]):
         self._review_size = array("q")
         self._flags = bytearray()  # per office: its status (index in Status) and 4 if its checks failed
         # Offices that may have written the same report (flag_shared_targets), noted as they are appended so
-        # that no outcome is read back to find them: the first office per hash of a target, and the offices
-        # after the first of each hash (None once an outcome was replaced: then they are looked for anew).
-        self._first_target: dict[int, int] | None = {}
-        self._same_target: dict[int, list[int]] = {}
+        # that no outcome is read back to find them: per office the hash of its report file (_NO_TARGET: none),
+        # 8 bytes an office; None once an outcome was replaced: then they are looked for anew.
+        self._target_hashes: array[int] | None = array("q")
 
     def _record(self, outcome: OfficeOutcome) -> tuple[int, int, int, int]:
         review = given = outcome.review
@@ -499,10 +545,9 @@ class OutcomeStore(Sequence[OfficeOutcome]):
             yield _STATUSES[flag & 3], bool(flag & 4)
 
     def append(self, outcome: OfficeOutcome) -> None:
-        if self._first_target is not None and (target := _shared_target(outcome)) is not None:
-            head = self._first_target.setdefault(hash(target), len(self))
-            if head != len(self):
-                self._same_target.setdefault(head, [head]).append(len(self))
+        if self._target_hashes is not None:
+            target = _shared_target(outcome)
+            self._target_hashes.append(_NO_TARGET if target is None else hash(target))
         at, size, review_at, review_size = self._record(outcome)
         self._at.append(at)
         self._size.append(size)
@@ -528,7 +573,7 @@ class OutcomeStore(Sequence[OfficeOutcome]):
         return outcome
 
     def __setitem__(self, index: int, outcome: OfficeOutcome) -> None:
-        self._first_target = None
+        self._target_hashes = None
         at, size, review_at, review_size = self._record(outcome)
         self._at[index], self._size[index] = at, size
         self._review_at[index], self._review_size[index] = review_at, review_size
@@ -537,10 +582,13 @@ class OutcomeStore(Sequence[OfficeOutcome]):
     def maybe_shared_targets(self) -> list[list[int]] | None:
         """The offices that may share a report file, in sets (a hash of the target in common: the caller
         compares the targets), or None when that was not noted as the outcomes came; forgotten once asked."""
-        if self._first_target is None:
+        hashes = self._target_hashes
+        if hashes is None:
             return None
-        sets = list(self._same_target.values())
-        self._first_target, self._same_target = None, {}
+        self._target_hashes = None
+        # Sorted by hash (stable: by office within a hash), then the runs of a hash held by several offices.
+        order = sorted((i for i in range(len(hashes)) if hashes[i] != _NO_TARGET), key=hashes.__getitem__)
+        sets = [members for _, run in groupby(order, key=hashes.__getitem__) if len(members := list(run)) > 1]
         return sets
 
     def forget_review(self, index: int) -> None:
@@ -559,6 +607,7 @@ class OutcomeStore(Sequence[OfficeOutcome]):
 
 
 Outcomes = list[OfficeOutcome] | OutcomeStore
+_NO_TARGET = -1  # never the hash of a str (Python keeps -1 for errors)
 _STATUSES = tuple(Status)
 
 

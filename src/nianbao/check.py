@@ -71,9 +71,20 @@ def absent_table_problem(report: ReportData, table_id: str, rule_ids: list[str])
 
 def without_tables(rule: Rule, absent: set[str]) -> Rule | None:
     """`rule` as it can run without the `absent` tables: itself when it needs none of them; for a rule made
-    of entries (text patterns, claims), only the entries that need none; None when nothing is left."""
-    if not absent or not _tables_named(rule.params, absent):
+    of entries (text patterns, claims), only the entries that need none; None when nothing is left. The
+    narrowed rule is made once per rule and set of absent tables it names, and kept on the rule
+    (`Rule.made`): what the checks make of it (compiled patterns …) is then made once too, not per office."""
+    named = _tables_named(rule.params, absent) if absent else set()
+    if not named:
         return rule
+    key = ("without", frozenset(named))  # the entries left depend only on the absent tables the rule names
+    if key not in rule.made:
+        rule.made[key] = _narrowed(rule, named)
+    narrowed: Rule | None = rule.made[key]
+    return narrowed
+
+
+def _narrowed(rule: Rule, absent: set[str]) -> Rule | None:
     params: dict[str, Any] = {}
     entries_left = False
     for key, value in rule.params.items():

@@ -9,11 +9,10 @@ inputs from the same places.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from openpyxl.utils import get_column_letter
-
-from .model import CellKey
+from .model import CellKey, ReportData
 from .spec import Row, Spec, Table
 
 GUIDE_SHEET = "填报说明"
@@ -25,6 +24,18 @@ UNBALANCED = "不平衡"
 TEXT_HEADER = ("部分", "小标题", "内容（每段一行，单元格内换行用 Alt+Enter）", "说明")
 FACTS_HEADER = ("项目", "内容", "说明")
 SUBPART_ROWS = 8  # rows offered for the sub-heads of 一、总体情况 (more when the data has more)
+
+
+def get_column_letter(column: int) -> str:
+    """A spreadsheet column's letters (1 -> A, 27 -> AA), as openpyxl.utils.get_column_letter gives them
+    (without importing openpyxl: the summary workbook of a build is written without it)."""
+    if not 1 <= column <= 18278:
+        raise ValueError(f"Invalid column index {column}")
+    letters = ""
+    while column:
+        column, remainder = divmod(column - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
 
 
 def ref(row: int, column: int) -> str:
@@ -277,3 +288,44 @@ def stacked_layout(spec: Spec, sheet: str) -> FormLayout:
         tables.append(layout)
         top = layout.last_row + 3
     return FormLayout(tables)
+
+
+# --- formulas (shared by the fill-in form and the district total sheet) ---
+
+
+def total_formula(item: Input, places: dict[CellKey, str], report: ReportData) -> str | None:
+    """A total is a formula over its parts, unless the data gave a different number: then that number is kept
+    (and its status cell shows the imbalance), so the workbook says exactly what the data says."""
+    if not item.parts:
+        return None
+    cell = report.cells[item.key]
+    parts_sum = sum((report.value(*k) for k in item.parts), 0)
+    if cell.location is not None and cell.value != parts_sum:
+        return None
+    return f"=SUM({sum_args([places[k] for k in item.parts])})"
+
+
+def sum_args(refs: Sequence[str]) -> str:
+    """`D9:D29` for a run of cells in one column or row, else `D7,D8`."""
+    cells = [_split(r) for r in refs]
+    if len(cells) > 2:
+        columns = {c for c, _ in cells}
+        rows = [r for _, r in cells]
+        if len(columns) == 1 and rows == list(range(rows[0], rows[0] + len(rows))):
+            return f"{refs[0]}:{refs[-1]}"
+        numbers = [_column_number(c) for c, _ in cells]
+        if len({r for _, r in cells}) == 1 and numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+            return f"{refs[0]}:{refs[-1]}"
+    return ",".join(refs)
+
+
+def _split(cell_ref: str) -> tuple[str, int]:
+    letters = cell_ref.rstrip("0123456789")
+    return letters, int(cell_ref[len(letters):])
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + ord(char) - 64
+    return number

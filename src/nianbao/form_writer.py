@@ -37,11 +37,12 @@ from .form_layout import (
     TEXT_HEADER,
     TEXT_SHEET,
     UNBALANCED,
-    Input,
     Status,
     TableLayout,
     form_layout,
     ref,
+    sum_args,
+    total_formula,
 )
 from .load import load_report
 from .model import CellKey, ReportData
@@ -204,7 +205,7 @@ def write_table(sheet: Worksheet, table: TableLayout, report: ReportData, editab
         _merge(sheet, item.row, item.column, 1, item.span)
         cell = sheet.cell(item.row, item.column)
         value = report.value(*item.key)
-        formula = _total_formula(item, places, report)
+        formula = total_formula(item, places, report)
         cell.value = formula if formula else value
         _box(sheet, item.row, item.column, 1, item.span, style="nb总计" if formula else "nb输入")
         if editable and not formula:
@@ -224,47 +225,9 @@ def write_table(sheet: Worksheet, table: TableLayout, report: ReportData, editab
         _protect(sheet)
 
 
-def _total_formula(item: Input, places: dict[CellKey, str], report: ReportData) -> str | None:
-    """A total is a formula over its parts, unless the data gave a different number: then that number is kept
-    (and its status cell shows the imbalance), so the workbook says exactly what the data says."""
-    if not item.parts:
-        return None
-    cell = report.cells[item.key]
-    parts_sum = sum((report.value(*k) for k in item.parts), 0)
-    if cell.location is not None and cell.value != parts_sum:
-        return None
-    return f"=SUM({_sum_args([places[k] for k in item.parts])})"
-
-
-def _sum_args(refs: Sequence[str]) -> str:
-    """`D9:D29` for a run of cells in one column or row, else `D7,D8`."""
-    cells = [_split(r) for r in refs]
-    if len(cells) > 2:
-        columns = {c for c, _ in cells}
-        rows = [r for _, r in cells]
-        if len(columns) == 1 and rows == list(range(rows[0], rows[0] + len(rows))):
-            return f"{refs[0]}:{refs[-1]}"
-        numbers = [_column_number(c) for c, _ in cells]
-        if len({r for _, r in cells}) == 1 and numbers == list(range(numbers[0], numbers[0] + len(numbers))):
-            return f"{refs[0]}:{refs[-1]}"
-    return ",".join(refs)
-
-
-def _split(cell_ref: str) -> tuple[str, int]:
-    letters = cell_ref.rstrip("0123456789")
-    return letters, int(cell_ref[len(letters):])
-
-
-def _column_number(letters: str) -> int:
-    number = 0
-    for char in letters:
-        number = number * 26 + ord(char) - 64
-    return number
-
-
 def _status_formula(status: Status, places: dict[CellKey, str]) -> str:
-    left = f"SUM({_sum_args([places[k] for k in status.left])})" if status.left else places[status.total]
-    right = f"SUM({_sum_args([places[k] for k in status.parts])})"
+    left = f"SUM({sum_args([places[k] for k in status.left])})" if status.left else places[status.total]
+    right = f"SUM({sum_args([places[k] for k in status.parts])})"
     return f'=IF({left}={right},"{PASSED}","{UNBALANCED}："&{left}&"≠"&{right})'
 
 

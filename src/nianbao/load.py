@@ -8,6 +8,7 @@ full-/half-width punctuation, so `(一)予以公开` finds `（一）予以公�
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 import unicodedata
@@ -47,6 +48,13 @@ from .values import (
 TEMPLATE_KEY = "模板"
 FIRST_YEAR = 2008  # 《政府信息公开条例》 took effect on 1 May 2008
 FACTS_KEY = "基本信息"
+# What the walk matches on every office, compiled once (not looked up in re's cache each time).
+_YEAR_IN_TEXT = re.compile(r"(?<![0-9])([0-9]{4})\s*年")
+_POSTCODE = re.compile(r"[0-9]{6}")
+_PHONE = re.compile(r"[0-9\-—()+ 、,/转]+")
+_DIGIT = re.compile(r"[0-9]")
+_YEAR = re.compile(r"[0-9]{4}")
+_SUBHEAD_START = re.compile(r"^\([一二三四五六七八九十]+\)")
 
 def load_report(
     path: Path | str,
@@ -177,7 +185,7 @@ class _Walker:
         self.report = report
         self.spec: Spec = report.spec
         self.problems = problems
-        self.outdated = {normalize_label(t["term"]): t for t in self.spec.outdated_terms()}
+        self.plan = _walk_plan(self.spec)  # what the template's keys are, made once per template
         # Labels offered in a "您是否想写" hint: their "missing" problem would repeat the same mistake.
         self.suggested: set[str] = set()
         self.pending_rows: set[tuple[str, str]] = set()  # table rows holding a 【待补】 number
@@ -186,14 +194,10 @@ class _Walker:
 
     def walk(self, root: Node) -> None:
         spec = self.spec
-        handlers: dict[str, tuple[str, object]] = {normalize_label(TEMPLATE_KEY): (TEMPLATE_KEY, None)}
-        handlers[normalize_label(FACTS_KEY)] = (FACTS_KEY, None)
-        for part in spec.parts:
-            handlers[normalize_label(part.key)] = (part.key, part)
-        for table in spec.tables:
-            handlers[normalize_label(table.key)] = (table.key, table)
+        plan = self.plan
+        handlers = plan.handlers
         seen: set[str] = set()
-        official = [k for k, _ in handlers.values()]
+        official = plan.official
         for key, value in root.items:
             folded = normalize_label(key.text)
             if folded not in handlers:
@@ -233,7 +237,7 @@ class _Walker:
         if not year:
             return
         title = self.report.facts.get("标题", "")
-        for found in re.findall(r"(?<![0-9])([0-9]{4})\s*年", title):
+        for found in _YEAR_IN_TEXT.findall(title):
             if found != year:
                 self.problems.append(
                     warning(self.report.fact_locations.get("标题", Location(self.report.source)),
@@ -243,7 +247,7 @@ class _Walker:
         opening = next((self.report.paragraphs[p.context] for p in self.spec.parts
                         if self.report.paragraphs.get(p.context)), [])
         if opening:
-            match = re.search(r"(?<![0-9])([0-9]{4})\s*年", opening[0].text[:15])
+            match = _YEAR_IN_TEXT.search(opening[0].text[:15])
             if match and match.group(1) != year:
                 self.problems.append(
                     warning(opening[0].location, f"正文开头写的是 {match.group(1)} 年，「年度」却是 {year}",
@@ -256,7 +260,7 @@ class _Walker:
         return matches[0] if len(matches) == 1 else None
 
     def _unknown_key(self, key: Node, candidates: Iterable[str], where: str) -> None:
-        term = self.outdated.get(normalize_label(key.text))
+        term = self.plan.outdated.get(normalize_label(key.text))
         if term is not None:
             self.problems.append(
                 error(
@@ -275,7 +279,7 @@ class _Walker:
     # --- facts -----------------------------------------------------------------------------------------
 
     def _facts(self, key: Node | None, node: Node | None) -> None:
-        facts = {normalize_label(f.key): f for f in self.spec.facts}
+        facts = self.plan.facts
         given: dict[str, tuple[Node, Node]] = {}
         if node is not None:
             if node.kind != "map":
@@ -336,13 +340,13 @@ class _Walker:
                 )
                 text = ascii_text
         if fact.kind == "postcode":
-            if not re.fullmatch(r"[0-9]{6}", text):
+            if not _POSTCODE.fullmatch(text):
                 self.problems.append(
                     error(node.location, f"{label}应为6位数字，实际是“{text}”", "如 646000")
                 )
                 return None
         elif fact.kind == "phone":
-            if not re.fullmatch(r"[0-9\-—()+ 、,/转]+", text) or not re.search(r"[0-9]", text):
+            if not _PHONE.fullmatch(text) or not _DIGIT.search(text):
                 self.problems.append(
                     error(node.location, f"{label}“{text}”不像电话号码", "写成 0830-2665996 这样的形式")
                 )
@@ -373,7 +377,7 @@ class _Walker:
     def _year(self, fact: Fact, node: Node, text: str, label: str) -> str | None:
         """年度: four ASCII digits, from 2008 (the regulation's first year) to next year, and not before the
         first year of the template's format."""
-        if not re.fullmatch(r"[0-9]{4}", text):
+        if not _YEAR.fullmatch(text):
             ascii_text = _ascii_digits(text)
             fix = f"改为半角数字 {ascii_text}" if ascii_text and re.fullmatch(r"[0-9]{4}", ascii_text) else "如 2024（不要写“年”字）"
             self.problems.append(error(node.location, f"{label}应为四位半角数字的年份，实际是“{text}”", fix))
@@ -480,7 +484,7 @@ class _Walker:
                 if paragraphs is not None:
                     self.report.paragraphs[part.context] = paragraphs
                 continue
-            if re.match(r"^\([一二三四五六七八九十]+\)", folded):
+            if _SUBHEAD_START.match(folded):
                 paragraphs = self._paragraphs(v, f"「{k.text}」")
                 if paragraphs is None:
                     continue
@@ -522,11 +526,13 @@ class _Walker:
 
     def _table_level(self, table: Table, layout: _TableLayout, node: Node, level: _Level, path: list[str]) -> None:
         tree = level.tree
+        labels, shorts = level.labels, level.shorts
+        row_locations, counting_keys, cells = self.report.row_locations, layout.counting_keys, self.report.cells
         for k, v in node.items:
             folded = normalize_label(k.text)
-            found = level.labels.get(folded)
+            found = labels.get(folded)
             if found is None:
-                found = level.shorts.get(folded)
+                found = shorts.get(folded)
             if found is None:
                 where = f"{table.id}「{' '.join(path)}」中" if path else f"{table.id}中"
                 self._unknown_key(k, list(tree), where)
@@ -534,9 +540,21 @@ class _Walker:
             label = found
             entry = tree[label]
             if isinstance(entry, Row):
-                self.report.row_locations[(table.id, entry.id)] = k.location
-                self._row(entry, v, layout.by_label[entry.id], layout.row_cells[entry.id],
-                          entry.id in layout.counting_rows)
+                row_id = entry.id
+                row_locations[(table.id, row_id)] = k.location
+                counts = v.counts  # None unless a list (never empty) of plain counts
+                keys = counting_keys.get(row_id)  # None unless a row of counts only
+                if counts is not None and keys is not None and len(counts) == len(keys):
+                    # The usual row: a list of plain counts (values.PLAIN_COUNT) on one line (source._quick),
+                    # one for each column, read from the texts as _row's list loop reads their nodes. Each
+                    # cell was made by _table with its default: filled in, not made again.
+                    location = v.location
+                    for key, text in zip(keys, counts, strict=False):  # of the same length: just compared
+                        cell = cells[key]
+                        cell.value = int(text)
+                        cell.location = location
+                    continue
+                self._row(entry, v, layout.by_label[row_id], layout.row_cells[row_id])
             else:
                 assert isinstance(entry, dict)
                 if v.is_empty():
@@ -550,19 +568,9 @@ class _Walker:
                 self._table_level(table, layout, v, layout.levels[id(entry)], [*path, label])
 
     def _row(self, row: Row, node: Node, by_label: dict[str, Column],
-             row_cells: tuple[tuple[Column, tuple[str, str, str], bool], ...], counting: bool) -> None:
-        """A row: a mapping column → value, a list of values in column order, or one value for one column."""
-        counts = node.counts  # None unless a list (never empty) of plain counts
-        if counts is not None and counting and len(counts) == len(row_cells):
-            # A list of plain counts (values.PLAIN_COUNT) on one line (source._quick), one for each column of a
-            # row of counts: the usual row, read from the texts as the list loop below reads their nodes.
-            cells = self.report.cells
-            location = node.location
-            for (_, key, _), text in zip(row_cells, counts, strict=True):
-                cell = cells[key]  # made by _table with its default: filled in, not made again
-                cell.value = int(text)
-                cell.location = location
-            return
+             row_cells: tuple[tuple[Column, tuple[str, str, str], bool], ...]) -> None:
+        """A row: a mapping column → value, a list of values in column order, or one value for one column.
+        (The usual row, a list of plain counts on one line, is read by _table_level itself.)"""
         columns = row.columns
         subject = f"{row.table}「{row.display}」" if node.kind != "seq" else ""  # a list: only on a mistake
         if node.is_empty():
@@ -689,7 +697,7 @@ class _TableLayout:
     each cell's default (0, or None for a total left to compute), the row tree with its label lookups, and
     each row's columns by folded label or id."""
 
-    __slots__ = ("table", "default_keys", "default_values", "top", "levels", "by_label", "row_cells", "counting_rows")
+    __slots__ = ("table", "default_keys", "default_values", "top", "levels", "by_label", "row_cells", "counting_keys")
 
     def __init__(self, table: Table) -> None:
         self.table = table
@@ -720,7 +728,47 @@ class _TableLayout:
             row.id: tuple((column, (table.id, row.id, column.id), column.kind == "count") for column in row.columns)
             for row in table.rows
         }
-        self.counting_rows = {row.id for row in table.rows if all(c.kind == "count" for c in row.columns)}
+        # The cell keys, in column order, of each row holding counts only (the usual row: see _table_level).
+        self.counting_keys: dict[str, tuple[tuple[str, str, str], ...]] = {
+            row.id: tuple((table.id, row.id, column.id) for column in row.columns)
+            for row in table.rows if all(c.kind == "count" for c in row.columns)
+        }
+
+
+class _WalkPlan:
+    """What walking a data file needs from the template besides its tables (_TableLayout), made once per
+    template, not once per office (kept on the spec: Spec.walk): the top-level keys, the facts and the
+    outdated terms, each by folded label. `made_of` is what it was made from (the spec's parts, tables,
+    facts and rules), compared with the spec's own, object by object, before it is used."""
+
+    __slots__ = ("made_of", "handlers", "official", "facts", "outdated")
+
+    def __init__(self, spec: Spec) -> None:
+        self.made_of = (tuple(spec.parts), tuple(spec.tables), tuple(spec.facts), tuple(spec.rules))
+        self.handlers: dict[str, tuple[str, object]] = {normalize_label(TEMPLATE_KEY): (TEMPLATE_KEY, None)}
+        self.handlers[normalize_label(FACTS_KEY)] = (FACTS_KEY, None)
+        for part in spec.parts:
+            self.handlers[normalize_label(part.key)] = (part.key, part)
+        for table in spec.tables:
+            self.handlers[normalize_label(table.key)] = (table.key, table)
+        self.official = [k for k, _ in self.handlers.values()]
+        self.facts = {normalize_label(f.key): f for f in spec.facts}
+        self.outdated = {normalize_label(t["term"]): t for t in spec.outdated_terms()}
+
+
+def _walk_plan(spec: Spec) -> _WalkPlan:
+    """The spec's walk plan, made on first use and made again when the spec's parts, tables, facts or rules
+    are not the very objects it was made of (a spec is assumed not to be changed in place otherwise)."""
+    plan = spec.walk
+    now: tuple[Sequence[object], ...] = (spec.parts, spec.tables, spec.facts, spec.rules)
+    if not isinstance(plan, _WalkPlan) or not all(map(_same_objects, plan.made_of, now)):
+        plan = spec.walk = _WalkPlan(spec)
+    return plan
+
+
+def _same_objects(kept: Sequence[object], now: Sequence[object]) -> bool:
+    """Whether the list holds the very objects kept (an equal table is not the same: its layout differs)."""
+    return len(kept) == len(now) and all(map(operator.is_, kept, now))
 
 
 def _layout(spec: Spec, table: Table) -> _TableLayout:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pickle
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,9 +95,53 @@ class PlaceRecords:
         self._spill.close()
 
 
+class SpilledByOffice(Mapping[int, Spilled]):
+    """Spilled records by office number, put in increasing order of the numbers: kept as arrays (25 bytes an
+    office: its number, which spill file, where in it), not as a dict of Spilled objects, so that the
+    review's memory grows as little as it can with the number of offices."""
+
+    def __init__(self) -> None:
+        self._spills: list[ReviewSpill] = []
+        self._index = array("q")
+        self._which = array("b")
+        self._at = array("q")
+        self._size = array("q")
+
+    def __setitem__(self, index: int, spilled: Spilled) -> None:
+        if self._index and index <= self._index[-1]:
+            raise ValueError("offices are put in increasing order, once each")
+        which = next((n for n, spill in enumerate(self._spills) if spill is spilled.spill), len(self._spills))
+        if which == len(self._spills):
+            self._spills.append(spilled.spill)
+        self._index.append(index)
+        self._which.append(which)
+        self._at.append(spilled.offset)
+        self._size.append(spilled.size)
+
+    def _position(self, index: int) -> int:
+        position = bisect_left(self._index, index)
+        if position == len(self._index) or self._index[position] != index:
+            raise KeyError(index)
+        return position
+
+    def __getitem__(self, index: int) -> Spilled:
+        at = self._position(index)
+        return Spilled(self._spills[self._which[at]], self._at[at], self._size[at])
+
+    def __contains__(self, index: object) -> bool:
+        position = bisect_left(self._index, index) if isinstance(index, int) else len(self._index)
+        return position < len(self._index) and self._index[position] == index
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
 @dataclass
 class KeptGroup:
-    """A same_text.RepeatGroup as the review keeps it: its paragraphs as numbers of `records` (in the
+    """A group of same-text paragraphs as the review keeps it: its paragraphs as numbers of `records` (in the
     group's order), and the described first few of them, which every warning of the group names."""
 
     records: PlaceRecords
@@ -170,8 +214,7 @@ def review_district(outcomes: Outcomes) -> DistrictReview:
     labels: dict[str, None] = {}  # the figure columns, gathered in the one pass below
     review = DistrictReview([OfficeReview() for _ in range(len(outcomes))], [], outcomes)
     spill = ReviewSpill()  # the paragraphs of offices read here (no data from the workers) and of last year
-    this_year: dict[int, Spilled] = {}
-    last_year: dict[int, Spilled] = {}
+    this_year, last_year = SpilledByOffice(), SpilledByOffice()
     names: set[str] = set()
     years: set[str] = set()
     settings = None
@@ -264,7 +307,7 @@ def _places(spilled: Spilled) -> list[TextPlace]:
     return kept.places if isinstance(kept, ReviewData) else kept
 
 
-def _repeats(finder: SameTextFinder, this_year: dict[int, Spilled], last_year: dict[int, Spilled],
+def _repeats(finder: SameTextFinder, this_year: Mapping[int, Spilled], last_year: Mapping[int, Spilled],
              records: PlaceRecords) -> list[KeptGroup]:
     """The same-text groups: across offices (in the order of their first place, each sorted by office and
     place), then each office against its last year. The offices' paragraphs are read again one office at
@@ -273,8 +316,13 @@ def _repeats(finder: SameTextFinder, this_year: dict[int, Spilled], last_year: d
     # The paragraphs reported, as sorted keys (8 bytes each): an office's keys are side by side.
     wanted = array("q", sorted(key for keys, _ in linked for key in keys))
     number_of = array("q", bytes(8 * len(wanted)))  # the record of each wanted paragraph
-    # What the groups are sorted by, until they are: the office and place of each wanted paragraph.
-    order: list[tuple[str, Location]] = []
+    # What the groups are sorted by, until they are: the office and place (file, line) of each wanted
+    # paragraph, as three 8-byte numbers (the office's name and the file by number, ranked once all are
+    # seen), not a tuple of strings and a Location each: thousands of offices copying a paragraph are
+    # tens of thousands of wanted paragraphs.
+    names: dict[str, int] = {}
+    files: dict[str, int] = {}
+    office_of, file_of, line_of = array("q"), array("q"), array("q")
     last: list[KeptGroup] = []
     position = 0
     for index in sorted({key // PER_OFFICE for key in wanted} | last_year.keys()):
@@ -282,26 +330,42 @@ def _repeats(finder: SameTextFinder, this_year: dict[int, Spilled], last_year: d
         while position < len(wanted) and wanted[position] // PER_OFFICE == index:
             place = places[wanted[position] % PER_OFFICE]
             number_of[position] = records.put(place, index)
-            order.append((place.office, place.location))
+            office_of.append(names.setdefault(place.office, len(names)))
+            file_of.append(files.setdefault(place.location.file, len(files)))
+            line_of.append(place.location.line)
             position += 1
         if index in last_year:
             for repeat in finder.against_last_year(places, _places(last_year[index])):
                 numbers = array("q", [records.put(repeat.place, index), records.put(repeat.other, index)])
                 described: tuple[str, ...] = (repeat.place.describe(), repeat.other.describe())
                 last.append(KeptGroup(records, numbers, repeat.similarity, True, described))
-    across: list[tuple[tuple[str, Location], KeptGroup]] = []
+    office_rank, file_rank = _ranks(names), _ranks(files)
+    del names, files
+
+    def order(at: int) -> tuple[int, int, int]:  # as (office, Location) compare: name, then file, then line
+        return office_rank[office_of[at]], file_rank[file_of[at]], line_of[at]
+
+    across: list[tuple[tuple[int, int, int], KeptGroup]] = []
     for keys, similarity in linked:
-        positions = sorted((bisect_left(wanted, key) for key in keys), key=order.__getitem__)
+        positions = sorted((bisect_left(wanted, key) for key in keys), key=order)
         numbers = array("q", (number_of[at] for at in positions))
         described = tuple(records[number].describe() for number in numbers[: LIMIT + 1])
-        across.append((order[positions[0]], KeptGroup(records, numbers, similarity, False, described)))
+        across.append((order(positions[0]), KeptGroup(records, numbers, similarity, False, described)))
     across.sort(key=lambda pair: pair[0])
     return [*(group for _, group in across), *last]
 
 
+def _ranks(numbered: dict[str, int]) -> array[int]:
+    """The rank of each string (by its number in `numbered`) in the strings' sorted order."""
+    ranks = array("q", bytes(8 * len(numbered)))
+    for rank, text in enumerate(sorted(numbered)):
+        ranks[numbered[text]] = rank
+    return ranks
+
+
 class _Warnings:
-    """The same-text warnings of each office, made when asked (as same_text.repeat_problems makes them: by
-    office name, group by group, place by place), not held for the whole district at once."""
+    """The same-text warnings of each office, made when asked (by office name, group by group, place by
+    place), not held for the whole district at once."""
 
     def __init__(self, groups: list[KeptGroup], records: PlaceRecords, offices: list[OfficeReview]) -> None:
         self.groups, self.records = groups, records

@@ -1,6 +1,6 @@
-"""The outputs of a district review: the page `index.html`, the district total sheet of 年报汇总.xlsx and
-the roll-up data file (`build --rollup`). The page is one static file, no server, no network (inline style
-and script), so it opens from a shared folder. One row per office (status, figures with last year's beside them, problem
+"""The outputs of a district review: the page `index.html`, 年报汇总.xlsx with its district total sheet
+(written by summary_xlsx) and the roll-up data file (`build --rollup`). The page is one static file, no
+server, no network (inline style and script), so it opens from a shared folder. One row per office (status, figures with last year's beside them, problem
 counts, links to its .docx and .pdf), each office's problems with their places, a filter, the same-text
 repeats naming both places, and the district roll-up in the shape of tables 二, 三 and 四.
 """
@@ -12,13 +12,11 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from html import escape
 from pathlib import Path, PurePath
-from typing import Any
 from urllib.parse import quote
 
 from .batch import BatchResult, OfficeOutcome, Status
 from .errors import FileTrouble, NianbaoError
-from .form_layout import stacked_layout, table_layout
-from .form_writer import streamed_copy, workbook_bytes, write_table
+from .form_layout import table_layout
 from .model import Number, ReportData
 from .problems import Location
 from .render import format_number
@@ -26,14 +24,16 @@ from .review import DistrictReview, OfficeReview, review_district
 from .rollup import with_placeholder_texts
 from .same_text import TextPlace
 from .source import display_name
-from .spec import resolved_path
-from .summary import SummaryBook, status_counts
+from .spec import resolved_text
+from .summary import status_counts
+from .summary_xlsx import TOTAL_SHEET, write_summary_workbook
 from .version import __version__
 from .write import write_atomic
 from .yaml_writer import report_to_yaml
 
 REVIEW_PAGE = "index.html"
-TOTAL_SHEET = "全区合计"
+__all__ = ["REVIEW_PAGE", "TOTAL_SHEET", "render_review_page", "review_page_chunks", "rollup_text", "write_district_outputs",
+           "write_summary_xlsx"]
 
 
 _STATUS_CLASS = {Status.BUILT: "ok", Status.PASSED: "ok", Status.SKIPPED: "skip", Status.FAILED: "bad"}
@@ -135,13 +135,13 @@ def _office_table(review: DistrictReview, out_dir: Path) -> Iterator[str]:
     labels = review.figure_labels
     head = "".join(f"<th>{escape(h)}</th>" for h in ["机关", "状态", *labels, "错误", "警告", "雷同", "报告"])
     yield f"<table><thead><tr>{head}</tr></thead><tbody>"
-    folder = resolved_path(out_dir)  # once for the page, not once per link
+    folder = resolved_text(out_dir)  # once for the page, not once per link
     for number, (office, outcome) in enumerate(zip(review.offices, review.outcomes, strict=True), start=1):
         yield _office_row(office, outcome, number, labels, folder)
     yield "</tbody></table>"
 
 
-def _office_row(office: OfficeReview, outcome: OfficeOutcome, number: int, labels: list[str], folder: Path) -> str:
+def _office_row(office: OfficeReview, outcome: OfficeOutcome, number: int, labels: list[str], folder: str) -> str:
     row_id = f"office-{number}"
     same = office.repeated
     cells = [
@@ -180,19 +180,23 @@ def _figure(value: Number | None, last_year: dict[str, Number] | None, label: st
     return text
 
 
-def _links(target: Path | None, folder: Path) -> str:
+def _links(target: Path | None, folder: str) -> str:
     """Links to an office's report and its PDF, relative to the page's `folder` (resolved)."""
-    if target is None or not target.exists():
+    if target is None:
         return '<span class="none">未生成</span>'
-    links = [f'<a href="{_href(target, folder)}">Word</a>']
-    pdf = target.with_suffix(".pdf")
-    if pdf.exists():
+    # As text, not Path objects: asked for every office of the page.
+    report = os.fspath(target)
+    if not os.path.exists(report):
+        return '<span class="none">未生成</span>'
+    links = [f'<a href="{_href(report, folder)}">Word</a>']
+    pdf = os.fspath(target.with_suffix(".pdf"))
+    if os.path.exists(pdf):
         links.append(f'<a href="{_href(pdf, folder)}">PDF</a>')
     return " ".join(links)
 
 
-def _href(path: Path, folder: Path) -> str:
-    relative = os.path.relpath(resolved_path(path), folder)
+def _href(path: str, folder: str) -> str:
+    relative = os.path.relpath(resolved_text(path), folder)
     return escape(quote(relative.replace(os.sep, "/")))
 
 
@@ -295,20 +299,6 @@ def _official_table(report: ReportData, table_id: str) -> str:
     return "\n".join(html)
 
 
-def add_total_sheet(book: Any, total: ReportData, included: Sequence[str]) -> None:
-    """Add the district total sheet (tables 二, 三, 四 in the official shape) to the summary workbook
-    (summary.SummaryBook.book, write-only) as its second sheet."""
-    from openpyxl.worksheet.worksheet import Worksheet
-
-    sheet = Worksheet(book, TOTAL_SHEET)  # laid out here, then streamed into the book
-    layout = stacked_layout(total.spec, TOTAL_SHEET)
-    for table in layout.tables:
-        write_table(sheet, table, total, editable=False)
-    last = layout.tables[-1].last_row + 2
-    sheet.cell(last, 1, f"以上为 {len(included)} 个机关（{'、'.join(included)}）的数据之和，有错误的机关不计入。")
-    streamed_copy(book, sheet, 1)
-
-
 def rollup_text(review: DistrictReview) -> str:
     """The roll-up as a data file: the sums, and 【待改写】 notes where the district writes its own text."""
     assert review.total is not None
@@ -321,16 +311,9 @@ def rollup_text(review: DistrictReview) -> str:
     return report_to_yaml(total, header=header)
 
 
-def summary_bytes(summary: SummaryBook) -> bytes:
-    """The summary workbook as written: saved with its fonts in schema order (form_writer.workbook_bytes),
-    then its rows filled in (SummaryBook.fill). The one way both the district run and write_summary_xlsx
-    save it."""
-    return summary.fill(workbook_bytes(summary.book))
-
-
 def write_summary_xlsx(outcomes: Sequence[OfficeOutcome], path: Path) -> None:
     """Write the summary spreadsheet of `outcomes` atomically, without the district total sheet."""
-    write_atomic(path, summary_bytes(SummaryBook(outcomes)))
+    write_summary_workbook(path, outcomes)
 
 
 def write_district_outputs(result: BatchResult, out_dir: Path | str, rollup: Path | str | None = None,
@@ -344,10 +327,8 @@ def write_district_outputs(result: BatchResult, out_dir: Path | str, rollup: Pat
         if result.summary_path is not None and not result.summary_trouble:
             # With the same-text warnings found above, and the district total sheet.
             try:
-                summary = SummaryBook(result.outcomes, review.tally)
-                if review.total is not None:
-                    add_total_sheet(summary.book, review.total, review.included)
-                write_atomic(result.summary_path, summary_bytes(summary))
+                write_summary_workbook(result.summary_path, result.outcomes, review.tally, review.total,
+                                       review.included)
             except (NianbaoError, OSError) as exc:
                 result.summary_failed(exc)
         # A page or roll-up that cannot be written (disk full, a folder in the way) is recorded, not raised:

@@ -49,12 +49,12 @@ class Node:
     __slots__ = ("kind", "location", "text", "style", "items", "_children", "counts")
 
     def __init__(self, kind: str, location: Location, text: str = "", style: str | None = None,
-                 items: list[tuple[Node, Node]] | None = None, children: list[Node] | None = None) -> None:
+                 children: list[Node] | None = None) -> None:
         self.kind = kind  # "map", "seq" or "scalar"
         self.location = location
         self.text = text  # scalar text exactly as typed (after YAML unquoting / block folding)
         self.style = style  # scalar style: None plain, "'" '"' "|" ">"
-        self.items: list[tuple[Node, Node]] = [] if items is None else items
+        self.items: list[tuple[Node, Node]] = []
         self._children: list[Node] | None = [] if children is None else children
         # A list of plain counts on one line (`[0, 3, 12]`, the usual row of a table): their texts, read
         # directly by the loader; the nodes of `children` are made only when something asks for them.
@@ -503,14 +503,15 @@ def _quick(text: str, display: str, problems: list[Problem], plain: bool = False
         raise _Unusual
     lines = text.split("\n")
     count = len(lines)
-    # Open mappings, outermost first: (indent of their keys, node, keys seen, the key it is the value of);
-    # the innermost one's indent, keys seen and items also in locals (read on every line).
-    stack: list[tuple[int, Node, dict[str, Node], Node | None]] = []
+    # Open mappings, outermost first: (indent of their keys, node, keys seen, the key it is the value of,
+    # that key folded); the innermost one's indent, keys seen and items also in locals (read on every line).
+    stack: list[tuple[int, Node, dict[str, Node], Node | None, str]] = []
     top_indent = -1
     top_seen: dict[str, Node] = {}
     top_items: list[tuple[Node, Node]] = []
     pending: Node | None = None  # a key whose value is on the following lines (or empty)
     pending_indent = 0
+    pending_folded = ""
     number = 0
     while number < count:
         line = lines[number]
@@ -521,31 +522,36 @@ def _quick(text: str, display: str, problems: list[Problem], plain: bool = False
         if len(stripped) > MAX_TEXT_CHARS:
             raise _Unusual  # a key or a value too long: said by libyaml's reader
         indent = len(line) - len(stripped)
-        location = Location(display, number)  # each line read once: a key and its value share it
+        location = _location(display, number)  # each line read once: a key and its value share it
         if pending is not None:
             if indent > pending_indent:  # the pending key's value is the mapping starting here
                 if len(stack) >= MAX_NESTING:
                     raise _Unusual
                 opened = Node("map", location)
-                stack.append((indent, opened, {}, pending))
+                stack.append((indent, opened, {}, pending, pending_folded))
                 top_indent, top_seen, top_items = indent, stack[-1][2], opened.items
             else:
                 _accept(pending, Node("scalar", pending.location, "", None), stack[-1], problems)
             pending = None
         elif not stack:
             root = Node("map", location)
-            stack.append((indent, root, {}, None))
+            stack.append((indent, root, {}, None, ""))
             top_indent, top_seen, top_items = indent, stack[-1][2], root.items
         elif indent > top_indent:
             raise _Unusual  # a text going on over several lines, or a mistake: libyaml says which
         if indent < top_indent:
             while indent < stack[-1][0]:
-                _, closed, _, key = stack.pop()
+                _, closed, _, key, closed_folded = stack.pop()
                 if not stack:
                     raise _Unusual  # less indented than the first key
                 assert key is not None
-                _accept(key, closed, stack[-1], problems)
-            top_indent, top_node, top_seen, _ = stack[-1]
+                into = stack[-1]
+                if closed_folded in into[2]:
+                    _key_accepted(key, into[2], problems)  # says that the key is there already
+                else:  # a new key, as below
+                    into[2][closed_folded] = key
+                    into[1].items.append((key, closed))
+            top_indent, top_node, top_seen, _, _ = stack[-1]
             top_items = top_node.items
         if indent != top_indent:
             raise _Unusual
@@ -565,7 +571,7 @@ def _quick(text: str, display: str, problems: list[Problem], plain: bool = False
         key = Node("scalar", location, name, None)
         rest = stripped[colon + 1 :].lstrip(" ")
         if not rest or rest[0] == "#":
-            pending, pending_indent = key, indent
+            pending, pending_indent, pending_folded = key, indent, folded
             continue
         first = rest[0]
         if first == "|":
@@ -620,13 +626,28 @@ def _quick(text: str, display: str, problems: list[Problem], plain: bool = False
     if pending is not None:
         _accept(pending, Node("scalar", pending.location, "", None), stack[-1], problems)
     while len(stack) > 1:
-        _, closed, _, key = stack.pop()
+        _, closed, _, key, _ = stack.pop()
         assert key is not None
         _accept(key, closed, stack[-1], problems)
     return stack[0][1]
 
 
-def _accept(key: Node, value: Node, into: tuple[int, Node, dict[str, Node], Node | None],
+_new = object.__new__
+_set_file = Location.__dict__["file"].__set__  # the slots of the frozen dataclass, set as its __init__ does
+_set_line = Location.__dict__["line"].__set__
+
+
+def _location(display: str, line: int) -> Location:
+    """`Location(display, line)`, made a third quicker: the frozen dataclass's __init__ sets each field
+    through object.__setattr__, by name; here its slots are set directly (one Location per line of every
+    office of a district). The same object in every respect (tests/test_fast_source.py)."""
+    location: Location = _new(Location)
+    _set_file(location, display)
+    _set_line(location, line)
+    return location
+
+
+def _accept(key: Node, value: Node, into: tuple[int, Node, dict[str, Node], Node | None, str],
             problems: list[Problem]) -> None:
     if _key_accepted(key, into[2], problems):
         into[1].items.append((key, value))

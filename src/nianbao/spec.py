@@ -263,6 +263,13 @@ class Rule:
     message: str
     hint: str
     params: dict[str, Any] = field(default_factory=dict)
+    # What the checks make of this rule once per template instead of once per office (compiled patterns,
+    # the cells each names, the equations of a balance; check.without_tables' narrowed rules, keyed by
+    # ("without", tables)): made on first use, never pickled (__getstate__).
+    made: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "made": {}}
 
     @property
     def level(self) -> Severity:
@@ -285,10 +292,27 @@ class Spec:
     # What a reader makes once per template table instead of once per office (load._TableLayout), by table
     # id; made on first use, checked against the table itself, and never pickled (see __getstate__).
     layouts: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # What the reader makes of the rest of the template once (load._WalkPlan: top-level keys, facts, outdated
+    # terms); made on first use, checked against what it was made of, never pickled (see __getstate__).
+    walk: Any = field(default=None, repr=False, compare=False)
+    # cell_keys() as made, with the tables it was made of (compared object by object before use).
+    _cells: tuple[tuple[Table, ...], tuple[tuple[str, str, str], ...]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
-        # The layouts hold lookups keyed by the identity of objects of this process: made again after loading.
-        return {**self.__dict__, "layouts": {}}
+        # These hold lookups keyed by the identity of objects of this process: made again after loading.
+        return {**self.__dict__, "layouts": {}, "walk": None, "_cells": None}
+
+    def cell_keys(self) -> tuple[tuple[str, str, str], ...]:
+        """The key (table id, row id, column id) of every table cell, table by table, row by row, column by
+        column (the order of a district roll-up's cells): made once, again when the tables are replaced."""
+        kept = self._cells
+        tables = self.tables
+        if kept is None or len(kept[0]) != len(tables) or not all(map(_is, kept[0], tables)):
+            keys = tuple((table.id, row.id, column.id) for table in tables for row in table.rows
+                         for column in row.columns)
+            kept = self._cells = (tuple(tables), keys)
+        return kept[1]
 
     def table(self, table_id: str) -> Table:
         for table in self.tables:
@@ -320,6 +344,10 @@ class Spec:
         for rule in self.rules_of("outdated_terms"):
             terms.extend(rule.params.get("terms", []))
         return terms
+
+
+def _is(a: object, b: object) -> bool:
+    return a is b
 
 
 def _fill(pattern: str, facts: dict[str, str]) -> str:

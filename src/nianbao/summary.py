@@ -3,15 +3,16 @@ spreadsheet (年报汇总.xlsx in the output folder) with a second sheet listing
 
 from __future__ import annotations
 
-import io
+import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from math import isinf, isnan
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from .batch import OfficeOutcome, Status
-from .errors import FileTrouble
+from .form_layout import get_column_letter
 from .model import Number
 
 SUMMARY_FILE = "年报汇总.xlsx"
@@ -105,12 +106,6 @@ def print_summary(outcomes: Sequence[OfficeOutcome], title: str = "生成汇总"
 
     Up to TERMINAL_ROWS offices: one row each. More: the offices with errors, warnings or not built (at most
     TERMINAL_ROWS of them), then the totals over all offices, and where the full list is (`full_list`)."""
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(file=file, highlight=False, soft_wrap=False)
-    if not console.is_terminal:
-        console.width = 160  # a log has no width; never truncate a column there
     if tally is None or tally.keep < TERMINAL_ROWS:
         tally = Tally(outcomes, keep=TERMINAL_ROWS)
     shown: Sequence[OfficeOutcome] = outcomes
@@ -123,151 +118,262 @@ def print_summary(outcomes: Sequence[OfficeOutcome], title: str = "生成汇总"
         note = (f"；只列出需要注意的 {len(shown)} 个机关" + (f"（另有 {more} 个需要注意的未列出）" if more else "")
                 + f"，其余 {hidden} 个见{full_list}")
     labels = tally.labels
-    table = Table(title=f"政府信息公开工作年度报告 {title}",
-                  caption=f"共 {tally.count} 个机关：{tally.status_text()}{note}")
-    for index, label in enumerate(tally.header):
-        table.add_column(label, justify="left" if index < 2 else "right", no_wrap=True)
-    for position, outcome in enumerate(shown):
-        cells = ["" if v is None else str(v) for v in _office_row(outcome, labels)]
-        style = _STATUS_STYLE[outcome.status]
-        cells[1] = f"[{style}]{cells[1]}[/{style}]"
-        table.add_row(*cells, end_section=position == len(shown) - 1)
+    heading = f"政府信息公开工作年度报告 {title}"
+    caption = f"共 {tally.count} 个机关：{tally.status_text()}{note}"
+    rows: list[list[str]] = []
+    styles: list[str] = []
+    for outcome in shown:
+        rows.append(["" if v is None else str(v) for v in _office_row(outcome, labels)])
+        styles.append(_STATUS_STYLE[outcome.status])
     total = ["" if v is None else str(v) for v in tally.total_row()]
     total[1] = ""  # the caption says it
+    out = sys.stdout if file is None else file
+    plain = plain_table(heading, caption, tally.header, rows, total, out)
+    if plain is not None:
+        out.write(plain)
+        out.flush()
+        return
+    _rich_table(heading, caption, tally.header, rows, styles, total, file)
+
+
+def _rich_table(heading: str, caption: str, header: list[str], rows: list[list[str]], styles: list[str],
+                total: list[str], file: IO[str] | None) -> None:
+    """The table drawn by rich: on a terminal (colours, its width), or where plain_table cannot draw it."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=file, highlight=False, soft_wrap=False)
+    if not console.is_terminal:
+        console.width = PIPE_WIDTH  # a log has no width; never truncate a column there
+    table = Table(title=heading, caption=caption)
+    for index, label in enumerate(header):
+        table.add_column(label, justify="left" if index < 2 else "right", no_wrap=True)
+    for position, (cells, style) in enumerate(zip(rows, styles, strict=True)):
+        table.add_row(cells[0], f"[{style}]{cells[1]}[/{style}]", *cells[2:], end_section=position == len(rows) - 1)
     table.add_row(*total)
     console.print(table)
 
 
-# The rows go where openpyxl left a sheet's data empty, in either form it may write.
-_EMPTY_SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData>\s*</sheetData>")
+class SummaryStyles(NamedTuple):
+    """The style ids (cellXfs positions in styles.xml) of the summary workbook's frame that the rows use."""
+
+    header: str
+    bold: str
+    failed: str
+    skipped: str
+
+
+def summary_widths(columns: int) -> list[int]:
+    """Sheet 汇总's column widths, for a header of `columns` columns."""
+    return [16, 10, *[8] * (columns - 5), 36, 44, 60]
+
+
+PROBLEM_HEADER = ["机关", "位置", "类别", "问题", "修改办法"]
+PROBLEM_WIDTHS = [16, 36, 6, 80, 60]
+
+
+# The width of the table's output when it is not a terminal (a log, a pipe).
+PIPE_WIDTH = 160
+# Set, these make rich treat the output as a terminal (or a notebook): then rich draws the table.
+_TERMINAL_HINTS = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "JUPYTER_COLUMNS", "JUPYTER_LINES")
+# Text that rich would read as markup or emoji codes, or change (control characters, line separators that
+# str.splitlines breaks at): rich draws it.
+_RICH_TEXT = re.compile(r"[\[:\x00-\x1f\x7f\x85\u2028\u2029]")
+# A cell starting or ending with white space: rich trims it when aligning, so rich draws it.
+_EDGE_SPACE = re.compile(r"^\s|\s$")
+_WORD = re.compile(r"\s*\S+\s*")
+
+
+def plain_table(heading: str, caption: str, header: list[str], rows: list[list[str]], total: list[str],
+                out: IO[str]) -> str | None:
+    """The summary table exactly as rich prints it (box HEAVY_HEAD, one space of padding, the heading and
+    caption centred and wrapped to the table's width) where that is plain text: `out` is not a terminal (no
+    colours; PIPE_WIDTH wide), takes UTF-8, and the table fits without shrinking a column. Else None, and
+    rich draws it: importing and running rich's general layout costs a quarter of a second per run.
+    Widths are rich's own (rich.cells), so a CJK name lines up the same way."""
+    if sys.platform == "win32" or "ipykernel" in sys.modules or any(hint in os.environ for hint in _TERMINAL_HINTS):
+        return None
+    isatty = getattr(out, "isatty", None)
+    try:
+        if isatty is None or isatty():
+            return None
+    except ValueError:
+        return None
+    if not (getattr(out, "encoding", None) or "utf-8").lower().startswith("utf"):
+        return None
+    if hasattr(sys.stdin, "__module__") and sys.stdin.__module__.startswith("idlelib"):
+        return None
+    cells = [*header, *total, *(cell for row in rows for cell in row)]
+    if any(_RICH_TEXT.search(text) for text in (heading, caption, *cells)) or any(
+            _EDGE_SPACE.search(cell) for cell in cells):
+        return None
+    from rich.cells import cell_len
+
+    all_rows = [header, *rows, total]
+    widths = [max(cell_len(row[column]) for row in all_rows) + 2 for column in range(len(header))]
+    table_width = sum(widths) + len(widths) + 1
+    if table_width > PIPE_WIDTH:
+        return None
+
+    def line(cells: list[str], bar: str = "│") -> str:
+        parts = []
+        for column, (cell, width) in enumerate(zip(cells, widths, strict=True)):
+            space = " " * (width - 2 - cell_len(cell))
+            parts.append(f" {cell}{space} " if column < 2 else f" {space}{cell} ")
+        return bar + bar.join(parts) + bar
+
+    def rule(left: str, bar: str, cross: str, right: str) -> str:
+        return left + cross.join(bar * width for width in widths) + right
+
+    lines = _centred(heading, table_width)
+    lines.append(rule("┏", "━", "┳", "┓"))
+    lines.append(line(header, "┃"))
+    lines.append(rule("┡", "━", "╇", "┩"))
+    lines.extend(line(row) for row in rows)
+    if rows:
+        lines.append(rule("├", "─", "┼", "┤"))
+    lines.append(line(total))
+    lines.append(rule("└", "─", "┴", "┘"))
+    lines.extend(_centred(caption, table_width))
+    return "".join(f"{text}\n" for text in lines)
+
+
+def _centred(text: str, width: int) -> list[str]:
+    """`text` wrapped at `width` cells and each line centred, as rich's Text does it (justify="center",
+    overflow="fold": at white space; a word longer than a line is cut where it reaches the width)."""
+    from rich.cells import cell_len, chop_cells
+
+    breaks: list[int] = []
+    offset = 0
+    for match in _WORD.finditer(text):
+        start, word = match.start(), match.group()
+        length = cell_len(word.rstrip())
+        if width - offset >= length:
+            offset += cell_len(word)
+        elif length > width:
+            pieces = chop_cells(word, width)
+            for number, piece in enumerate(pieces):
+                if start:
+                    breaks.append(start)
+                if number == len(pieces) - 1:
+                    offset = cell_len(piece)
+                else:
+                    start += len(piece)
+        elif offset and start:
+            breaks.append(start)
+            offset = cell_len(word)
+    lines = []
+    for begin, end in zip([0, *breaks], [*breaks, len(text)], strict=True):
+        piece = text[begin:end].rstrip()
+        left = (width - cell_len(piece)) // 2
+        lines.append(" " * left + piece + " " * (width - left - cell_len(piece)))
+    return lines
+
 
 
 class SummaryBook:
-    """The summary spreadsheet: sheet 汇总 (as on the terminal, plus the data and output files) and sheet
-    问题清单 (every error and warning with its place and how to fix it).
+    """The rows of the summary spreadsheet's sheets 汇总 (as on the terminal, plus the data and output files)
+    and 问题清单 (every error and warning with its place and how to fix it), as SpreadsheetML (the same cells
+    openpyxl's write-only sheet writes, without its per-cell writer), one row at a time: the sheets' XML is
+    never whole in memory.
 
-    `book` is an openpyxl write-only workbook holding the sheets' frame (column widths, frozen panes) and
-    their styles; a caller may add sheets to it (review_page adds the district total) and saves it. The rows
-    of both sheets are then streamed into the saved workbook by `fill`, as SpreadsheetML written here (the
-    same cells openpyxl writes, without its per-cell writer), straight into the compressed zip member: the
-    sheets' XML is never whole in memory. `tally`: the outcomes' Tally when the caller has it already (saves
-    a pass over them).
+    The workbook around them (styles, sheet layout, the district total sheet) is the frame of summary_xlsx,
+    whose style ids `styles` are: rows are only ever written into a frame's sheets, never without one.
+    `tally`: the outcomes' Tally when the caller has it already (saves a pass over them).
     """
 
-    def __init__(self, outcomes: Sequence[OfficeOutcome], tally: Tally | None = None) -> None:
-        # openpyxl only when a spreadsheet is written (a one-office build or check does not need it).
-        from openpyxl import Workbook
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.styles import Alignment, Font, PatternFill
-        from openpyxl.utils import get_column_letter
-
+    def __init__(self, outcomes: Sequence[OfficeOutcome], styles: SummaryStyles, tally: Tally | None = None) -> None:
         self.outcomes = outcomes
         self.tally = tally if tally is not None else Tally(outcomes)  # the columns and totals, before the rows
-        book = self.book = Workbook(write_only=True)
-        self.sheet = sheet = book.create_sheet(SUMMARY_SHEET)
-        self.problems = problems = book.create_sheet(PROBLEMS_SHEET)
         self.header = [*self.tally.header, "数据文件", "报告文件", "说明"]
-        widths = [16, 10, *[8] * (len(self.header) - 5), 36, 44, 60]
-        for index, width in enumerate(widths, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = width
-        sheet.freeze_panes = "B2"
-        for index, width in enumerate([16, 36, 6, 80, 60], start=1):
-            problems.column_dimensions[get_column_letter(index)].width = width
-        problems.freeze_panes = "A2"
+        self.styles = styles
 
-        def style_id(**style: Any) -> str:
-            cell = WriteOnlyCell(sheet)
-            for name, setting in style.items():
-                setattr(cell, name, setting)
-            return str(cell.style_id)  # registers the style in the book, which writes it to styles.xml
-
-        bold = Font(bold=True)
-        self.header_style = style_id(font=bold, alignment=Alignment(horizontal="center"))
-        self.bold_style = style_id(font=bold)
-        self.status_styles = {Status.FAILED: style_id(fill=PatternFill("solid", fgColor="FFE0E0")),
-                              Status.SKIPPED: style_id(fill=PatternFill("solid", fgColor="FFF4CC"))}
-
-    def fill(self, saved: bytes) -> bytes:
-        """`saved` (the saved `book`) with the rows of sheets 汇总 and 问题清单."""
-        import zipfile  # only when a spreadsheet is written (a one-office build does not load it)
-
-        rows = {_member_name(self.sheet): self._summary_rows(), _member_name(self.problems): self._problem_rows()}
-        source = zipfile.ZipFile(io.BytesIO(saved))
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-            for item in source.infolist():
-                content = source.read(item)
-                info = zipfile.ZipInfo(item.filename, item.date_time)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                if item.filename not in rows:
-                    target.writestr(info, content)
-                    continue
-                empty = _EMPTY_SHEET_DATA.search(content)
-                if empty is None:  # an openpyxl that writes its sheets otherwise: said, not a traceback
-                    raise FileTrouble(f"汇总表的工作表 {item.filename} 不是预期的格式（没有空的 sheetData），"
-                                      "汇总表没有写成；报告已生成。请把这条信息反馈给维护者")
-                head, tail = content[: empty.start()], content[empty.end() :]
-                with target.open(info, "w") as member:
-                    member.write(head + b"<sheetData>")
-                    for chunk in rows[item.filename]:
-                        member.write(chunk.encode("utf-8"))
-                    member.write(b"</sheetData>" + tail)
-        return out.getvalue()
-
-    def _summary_rows(self) -> Iterator[str]:
+    def summary_rows(self, problems: Callable[[str], object]) -> Iterator[str]:
+        """Sheet 汇总's rows; sheet 问题清单's rows are handed to `problems` in the same pass over the outcomes,
+        so that they are read once (they may come from disk one at a time)."""
         width = len(self.header)
         letters = _column_letters(width)
-        yield _row_xml(1, letters, self.header, self.header_style)
+        styles = self.styles
+        status_styles = {Status.FAILED: styles.failed, Status.SKIPPED: styles.skipped}
+        yield _row_xml(1, letters, self.header, styles.header)
+        problems(self._problem_header())
         labels = self.tally.labels
-        number = 1
+        number = problem_number = 1
         for outcome in self.outcomes:
             number += 1
             target = outcome.target.name if outcome.target is not None else ""
             cells: list[Any] = [*_office_row(outcome, labels), outcome.display, target, outcome.note]
-            status_style = self.status_styles.get(outcome.status)
+            status_style = status_styles.get(outcome.status)
             if status_style is None:
                 yield _row_xml(number, letters, cells)
             else:
                 yield _row_xml(number, letters, cells, styles={1: status_style})
-        yield _row_xml(number + 1, letters, self.tally.total_row(), self.bold_style)
+            for row in self._problems_of(outcome, problem_number):
+                problem_number += 1
+                problems(row)
+        yield _row_xml(number + 1, letters, self.tally.total_row(), styles.bold)
 
-    def _problem_rows(self) -> Iterator[str]:
-        letters = _column_letters(5)
-        yield _row_xml(1, letters, ["机关", "位置", "类别", "问题", "修改办法"], self.bold_style)
-        number = 1
-        for outcome in self.outcomes:
-            if outcome.note and outcome.status is Status.FAILED:
-                number += 1
-                yield _row_xml(number, letters, [outcome.office, outcome.display, "错误", outcome.note, ""])
-            for problem in outcome.problems:
-                number += 1
-                yield _row_xml(number, letters, [outcome.office, str(problem.location), problem.severity.value,
-                                                 problem.message, problem.hint])
+    def _problem_header(self) -> str:
+        return _row_xml(1, _PROBLEM_LETTERS, PROBLEM_HEADER, self.styles.bold)
 
-
-def _member_name(sheet: Any) -> str:
-    return str(sheet.path).lstrip("/")
+    @staticmethod
+    def _problems_of(outcome: OfficeOutcome, last: int) -> Iterator[str]:
+        """The rows of one office's problems, numbered on from row `last`."""
+        number = last
+        if outcome.note and outcome.status is Status.FAILED:
+            number += 1
+            yield _row_xml(number, _PROBLEM_LETTERS, [outcome.office, outcome.display, "错误", outcome.note, ""])
+        for problem in outcome.problems:
+            number += 1
+            yield _row_xml(number, _PROBLEM_LETTERS, [outcome.office, str(problem.location), problem.severity.value,
+                                                      problem.message, problem.hint])
 
 
 def _column_letters(width: int) -> list[str]:
-    from openpyxl.utils import get_column_letter
-
     return [get_column_letter(index) for index in range(1, width + 1)]
+
+
+_PROBLEM_LETTERS = _column_letters(len(PROBLEM_HEADER))
 
 
 def _row_xml(number: int, letters: list[str], values: Sequence[Any], style: str | None = None,
              styles: dict[int, str] | None = None) -> str:
     """One `<row>` as openpyxl's write-only sheet writes it: `style` for every cell, or `styles` by
-    position; a cell without a value or style is left out."""
+    position; a cell without a value or style is left out.
+
+    The same XML as a _cell_xml per cell (a test compares them), with the two commonest cells written
+    directly: a text that needs no escaping and no check (the row's texts are searched once for anything
+    to escape or refuse), and a whole number printed as it is (below 10**15, where `%.16g` prints the
+    same digits)."""
     row = str(number)
+    texts = [value for value in values if type(value) is str]
+    plain = not texts or _ROW_SPECIAL.search("".join(texts)) is None
+    same = f' s="{style}"' if style is not None else ""
     parts = [f'<row r="{row}">']
     for index, value in enumerate(values):
-        cell_style = style if styles is None else styles.get(index)
-        if value is None and cell_style is None:
+        if styles is None:
+            cell_style, s = style, same
+        else:
+            cell_style = styles.get(index)
+            s = f' s="{cell_style}"' if cell_style is not None else ""
+        kind = type(value)
+        if kind is str and plain and value and len(value) <= 32767 and not (value[0] == "=" and len(value) > 1) \
+                and value not in _ERROR_CODES:
+            space = ' xml:space="preserve"' if value != value.strip() else ""
+            parts.append(f'<c r="{letters[index]}{row}"{s} t="inlineStr"><is><t{space}>{value}</t></is></c>')
+        elif kind is int and -_EXACT < value < _EXACT:
+            parts.append(f'<c r="{letters[index]}{row}"{s} t="n"><v>{value}</v></c>')
+        elif value is None and cell_style is None:
             continue
-        parts.append(_cell_xml(letters[index] + row, value, cell_style))
+        else:
+            parts.append(_cell_xml(letters[index] + row, value, cell_style))
     parts.append("</row>")
     return "".join(parts)
+
+
+_EXACT = 10**15
+# What a text cell must escape or refuse (_ILLEGAL_CHARACTERS, _escape): a row without any is written directly.
+_ROW_SPECIAL = re.compile(r"[\000-\010\013\014\016-\037&<>\r]")
 
 
 # openpyxl's (openpyxl.cell.cell), kept here so that writing a cell imports nothing (a test compares them).

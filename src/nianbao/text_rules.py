@@ -7,14 +7,16 @@ optionally a percentage) and name the cells it must equal; `text_claims` pattern
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any, NamedTuple
 
-from .model import Number, Paragraph, ReportData
+from .model import CellKey, Number, Paragraph, ReportData
 from .problems import Problem
 from .regex_cache import compile_patterns
-from .spec import Rule
+from .spec import Rule, Spec, Table
 from .values import chinese_number
 
 CellRef = list[str]  # [table id, row id or 组:group, column id]
@@ -26,38 +28,58 @@ _NUMBER_GROUP = "(?P<n>\\d+)"
 _NUMBER_OR_NUMERAL = "(?P<n>\\d+|[零〇一二两三四五六七八九十百千]+)"
 
 
-_PATTERNS: dict[str, re.Pattern[str]] = {}  # one template's patterns per run, in practice
-# A rule's patterns (by their texts, in order) → one pattern finding something exactly where one of them
-# does, or None when none can be made (see _any_source).
-_ANY: dict[tuple[str, ...], re.Pattern[str] | None] = {}
 _NAMED_GROUP = re.compile(r"\(\?P<(\w+)>")
 _BACK_REFERENCE = re.compile(r"\(\?P=|\(\?\(|\\[1-9]|\\g<")
 
 
+class _Made(NamedTuple):
+    """What a text rule's checks make of it once per template (kept on the rule: `Rule.made`). The patterns
+    depend on the rule only (its settings are never changed in place); the keys on the template's tables
+    too: made again when the spec is another one or holds other table objects (as load._WalkPlan checks)."""
+
+    spec: Spec  # the template it was made for
+    tables: tuple[Table, ...]  # the spec's tables when it was made (compared object by object)
+    compiled: list[re.Pattern[str]]  # each entry's pattern, in order
+    any_of: re.Pattern[str] | None  # one pattern finding something exactly where one of them does (_any_of)
+    # Each entry's `cells` as the keys of the cells summed; None for one naming what the template lacks
+    # (then summed from its `cells`, which says so when the entry matches, as it always did).
+    keys: list[list[CellKey] | None]
+
+
+def _made(report: ReportData, rule: Rule, entries: list[dict[str, Any]], any_of: bool) -> _Made:
+    spec = report.spec
+    made: _Made | None = rule.made.get("text")
+    if made is None:
+        compiled = _compiled_all([entry["regex"] for entry in entries])
+        keys = [_keys_or_none(spec, entry["cells"]) for entry in entries]
+        made = rule.made["text"] = _Made(spec, tuple(spec.tables), compiled,
+                                         _any_of(compiled) if any_of else None, keys)
+    elif made.spec is not spec or not _same_objects(made.tables, spec.tables):
+        keys = [_keys_or_none(spec, entry["cells"]) for entry in entries]
+        made = rule.made["text"] = made._replace(spec=spec, tables=tuple(spec.tables), keys=keys)
+    return made
+
+
+def _same_objects(kept: tuple[Table, ...], now: list[Table]) -> bool:
+    return len(kept) == len(now) and all(map(operator.is_, kept, now))
+
+
 def _compiled_all(regexes: list[str]) -> list[re.Pattern[str]]:
-    """The rule's patterns compiled, all at once the first time (from the disk cache when they have been
-    compiled before: see regex_cache), then from memory."""
-    missing = list(dict.fromkeys(r for r in regexes if r not in _PATTERNS))
-    if missing:
-        compiled = compile_patterns([r.replace(_NUMBER_GROUP, _NUMBER_OR_NUMERAL) for r in missing])
-        _PATTERNS.update(zip(missing, compiled, strict=True))
-    return [_PATTERNS[r] for r in regexes]
+    """The patterns compiled, all at once (from the disk cache when they have been compiled before: see
+    regex_cache); a number group takes Chinese numerals too."""
+    return compile_patterns([r.replace(_NUMBER_GROUP, _NUMBER_OR_NUMERAL) for r in regexes])
 
 
-def _any_of(regexes: list[str], compiled: list[re.Pattern[str]]) -> re.Pattern[str] | None:
+def _any_of(compiled: list[re.Pattern[str]]) -> re.Pattern[str] | None:
     """One pattern that finds something in a text exactly when one of `compiled` does (a text where none
-    of a rule's patterns can match is passed over at once: most paragraphs), made once per rule; None
-    when it cannot be made."""
-    key = tuple(regexes)
-    if key not in _ANY:
-        if len(_ANY) > 256:  # many templates read in one process (tests): start again
-            _ANY.clear()
-        source = _any_source(compiled)
-        try:
-            _ANY[key] = compile_patterns([source])[0] if source is not None else None
-        except re.error:  # e.g. a pattern with global flags, which only the start of a pattern may have
-            _ANY[key] = None
-    return _ANY[key]
+    of a rule's patterns can match is passed over at once: most paragraphs); None when it cannot be made."""
+    source = _any_source(compiled)
+    if source is None:
+        return None
+    try:
+        return compile_patterns([source])[0]
+    except re.error:  # e.g. a pattern with global flags, which only the start of a pattern may have
+        return None
 
 
 def _any_source(compiled: list[re.Pattern[str]]) -> str | None:
@@ -83,11 +105,28 @@ def quoted_number(text: str) -> int | None:
 
 
 
+def _keys(spec: Spec, refs: list[CellRef]) -> list[CellKey]:
+    """The keys of the cells that `refs` name (a row reference may be a group of rows)."""
+    return [(table_id, row.id, column) for table_id, row_ref, column in refs
+            for row in spec.table(table_id).expand_rows([row_ref])]
+
+
+def _keys_or_none(spec: Spec, refs: list[CellRef]) -> list[CellKey] | None:
+    try:
+        return _keys(spec, refs)
+    except KeyError:
+        return None
+
+
 def _sum(report: ReportData, refs: list[CellRef]) -> tuple[Number, bool]:
     """The sum of the referenced cells, and whether all of them could be read."""
-    keys = [(table_id, row.id, column) for table_id, row_ref, column in refs
-            for row in report.spec.table(table_id).expand_rows([row_ref])]
-    return report.sum_of(keys), not any(key in report.invalid_cells for key in keys)
+    return _sum_keys(report, _keys(report.spec, refs))
+
+
+def _sum_keys(report: ReportData, keys: list[CellKey]) -> tuple[Number, bool]:
+    """The sum of the cells of `keys`, and whether all of them could be read."""
+    invalid = report.invalid_cells  # usually empty: no search then
+    return report.sum_of(keys), not (invalid and any(key in invalid for key in keys))
 
 
 def describe(report: ReportData, refs: list[CellRef]) -> str:
@@ -114,29 +153,29 @@ def check_text_numbers(report: ReportData, rule: Rule) -> Iterator[Problem]:
     """Patterns are tried in the order written: a number one pattern has taken (予以公开及部分公开42件, by
     the combined pattern) is not compared again by a later one (部分公开42件)."""
     patterns = rule.params["patterns"]
-    regexes = [pattern["regex"] for pattern in patterns]
-    compiled = _compiled_all(regexes)
-    any_of = _any_of(regexes, compiled)
+    made = _made(report, rule, patterns, any_of=True)
+    any_of = made.any_of
     for paragraph in _paragraphs(report):
         if any_of is not None and any_of.search(paragraph.text) is None:
             continue  # no pattern matches anywhere in it
         taken: set[int] = set()
-        for pattern, regex in zip(patterns, compiled, strict=True):
+        for pattern, regex, keys in zip(patterns, made.compiled, made.keys, strict=True):
             for match in regex.finditer(paragraph.text):
                 if match.start("n") in taken:
                     continue
                 taken.add(match.start("n"))
-                yield from _number_problems(report, rule, pattern, paragraph, match)
+                yield from _number_problems(report, rule, pattern, keys, paragraph, match)
 
 
 def _number_problems(
-    report: ReportData, rule: Rule, pattern: dict, paragraph: Paragraph, match: re.Match[str]  # type: ignore[type-arg]
+    report: ReportData, rule: Rule, pattern: dict, keys: list[CellKey] | None,  # type: ignore[type-arg]
+    paragraph: Paragraph, match: re.Match[str],
 ) -> Iterator[Problem]:
     number = quoted_number(match.group("n"))
     if number is None:
         return
     quoted = number
-    table_value, readable = _sum(report, pattern["cells"])
+    table_value, readable = _sum(report, pattern["cells"]) if keys is None else _sum_keys(report, keys)
     if not readable:
         return
     at_least = pattern.get("op") == ">="
@@ -180,13 +219,13 @@ def _percent_base(rule: Rule, match: re.Match[str], default: list[CellRef]) -> l
 
 def check_text_claims(report: ReportData, rule: Rule) -> Iterator[Problem]:
     claims = rule.params["claims"]
-    compiled = _compiled_all([claim["regex"] for claim in claims])  # searched once each: no _any_of
+    made = _made(report, rule, claims, any_of=False)  # searched once each: no any_of
     for paragraph in _paragraphs(report):
-        for claim, regex in zip(claims, compiled, strict=True):
+        for claim, regex, keys in zip(claims, made.compiled, made.keys, strict=True):
             match = regex.search(paragraph.text)
             if match is None:
                 continue
-            value, readable = _sum(report, claim["cells"])
+            value, readable = _sum(report, claim["cells"]) if keys is None else _sum_keys(report, keys)
             if not readable:
                 continue
             holds = value == 0 if claim["expect"] == "zero" else value > 0

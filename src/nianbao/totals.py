@@ -26,18 +26,13 @@ class BalanceInstance:
     column_label: str
 
 
-# The equations depend on the template only: made once per rule and process, not once per office.
-_MADE: dict[int, tuple[Rule, Spec, tuple[BalanceInstance, ...]]] = {}
-
-
 def balance_instances(report: ReportData, rule: Rule) -> Iterator[BalanceInstance]:
-    """The equations of a balance rule for `report`'s template (read-only: they are shared)."""
-    made = _MADE.get(id(rule))
-    if made is None or made[0] is not rule or made[1] is not report.spec:
-        if len(_MADE) > 4096:  # many templates read in one process (tests): start again
-            _MADE.clear()
-        made = _MADE[id(rule)] = (rule, report.spec, tuple(_make_instances(report.spec, rule)))
-    return iter(made[2])
+    """The equations of a balance rule for `report`'s template (read-only: they are shared). They depend
+    on the template only: made once per rule and kept on it (`Rule.made`), not once per office."""
+    made = rule.made.get("balance")
+    if made is None or made[0] is not report.spec:
+        made = rule.made["balance"] = (report.spec, tuple(_make_instances(report.spec, rule)))
+    return iter(made[1])
 
 
 def _make_instances(spec: Spec, rule: Rule) -> Iterator[BalanceInstance]:

@@ -86,6 +86,17 @@ def _headers(name: str, crc: int, size: int, compress_size: int) -> tuple[bytes,
     return header, central[:-4], filename
 
 
+def member_headers(name: str, crc: int, size: int, compress_size: int) -> tuple[bytes, bytes, bytes]:
+    """The local header, central directory record (cut in two around the offset) and name bytes of a member
+    whose deflated bytes are not held whole (PackedMember's three, for a member streamed from a file)."""
+    return _headers(name, crc, size, compress_size)
+
+
+def end_record(count: int, directory_size: int, directory_offset: int) -> bytes:
+    """The end of central directory record of `count` members (no zip64), as write_zip writes it."""
+    return _END.pack(b"PK\005\006", 0, 0, count, count, directory_size, directory_offset, 0)
+
+
 _OFFSET = struct.Struct("<L")
 
 
@@ -99,5 +110,4 @@ def write_zip(members: list[PackedMember]) -> bytes:
         central += [member.record, _OFFSET.pack(offset), member.filename]
         offset += len(member.header) + len(member.deflated)
     directory = b"".join(central)
-    end = _END.pack(b"PK\005\006", 0, 0, len(members), len(members), len(directory), offset, 0)
-    return b"".join(chunks) + directory + end
+    return b"".join(chunks) + directory + end_record(len(members), len(directory), offset)

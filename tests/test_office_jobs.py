@@ -1,0 +1,45 @@
+"""The offices of a run are kept compactly (batch.OfficeJobs: the text of each path, one defaults tuple per
+folder), not as a list of Path objects held for the whole run; they come back as the same OfficeJobs."""
+
+from __future__ import annotations
+
+import tracemalloc
+from pathlib import Path
+
+from nianbao.batch import OfficeJob, OfficeJobs, find_offices
+from nianbao.district import DEFAULTS_FILE
+
+
+def _folder(tmp_path: Path, name: str, count: int) -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / DEFAULTS_FILE).write_text("基本信息:\n  地区: 示例区\n", encoding="utf-8")
+    for number in range(count):
+        (folder / f"示例{number:04d}街道.yaml").write_text("", encoding="utf-8")
+    return folder
+
+
+def test_found_offices_come_back_as_the_jobs_they_were(tmp_path: Path) -> None:
+    one, two = _folder(tmp_path, "一区", 3), _folder(tmp_path, "二区", 2)
+    offices, from_folder = find_offices([one, two / "示例0001街道.yaml"])
+    assert isinstance(offices, OfficeJobs) and from_folder
+    expected = [OfficeJob(one / f"示例{n:04d}街道.yaml", (one / DEFAULTS_FILE,)) for n in range(3)]
+    expected.append(OfficeJob(two / "示例0001街道.yaml", (two / DEFAULTS_FILE,)))
+    assert list(offices) == expected and offices == expected
+    assert offices[1] == expected[1] and offices[-1] == expected[-1]
+    assert offices[1:3] == expected[1:3]
+    assert offices[0].defaults is offices[2].defaults  # one tuple per folder
+    assert len(offices) == 4
+
+
+def test_the_offices_of_a_run_cost_little_memory_each(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, "大区", 400)
+    tracemalloc.start()
+    try:
+        offices, _ = find_offices([folder])
+        kept = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert len(offices) == 400
+    # As a list of OfficeJob with Path objects this was about 700 bytes an office (and the path's text).
+    assert kept / len(offices) < 450 + 2 * len(str(folder))
