@@ -309,3 +309,126 @@ def test_a_long_terminal_summary_lists_the_offices_needing_attention_and_the_tot
     caption = "".join(text.split())  # the caption wraps to the table's width
     assert "只列出需要注意的2个机关" in caption and f"其余{TERMINAL_ROWS * 3 - 2}个见年报汇总.xlsx" in caption
     assert f"合计（{TERMINAL_ROWS * 3}）" in text and f" {TERMINAL_ROWS * 3} " in text.split("合计")[1]
+
+
+def test_a_forced_replacement_does_not_read_the_file_it_replaces(tmp_path, monkeypatch):
+    """With --force an existing output is replaced whatever it holds: its parts are not inflated and hashed to
+    find out (a rebuild with --force of a district read every old report in full for nothing); a folder
+    standing there is still refused."""
+    from nianbao import guard
+    from nianbao.errors import FileTrouble, OutputProtected
+
+    target = tmp_path / "报告.docx"
+    target.write_bytes(b"not a docx, typed by someone")
+    with pytest.raises(OutputProtected):
+        guard.ensure_replaceable(target)
+    read: list[object] = []
+    monkeypatch.setattr(guard, "read_bytes", lambda *args, **kwargs: read.append(args) or b"")
+    assert guard.ensure_replaceable(target, force=True) is guard.OutputState.FOREIGN  # replaced, not looked into
+    assert guard.ensure_replaceable(tmp_path / "新的.docx", force=True) is guard.OutputState.NEW
+    assert not read
+    folder = tmp_path / "文件夹.docx"
+    folder.mkdir()
+    with pytest.raises(FileTrouble):
+        guard.ensure_replaceable(folder, force=True)
+
+
+def test_the_guard_knows_the_template_members_of_an_existing_report_without_inflating_them(tmp_path, monkeypatch):
+    """A rebuild's overwrite check of an existing report takes the template's members by their stored bytes
+    (the same deflated bytes as the template packs into every report: the same part): only the parts that
+    differ between reports are inflated and hashed. The verdict is the one of reading every part: an edited
+    member is still found edited, a member stored otherwise (re-deflated) with the same content unchanged."""
+    from collections.abc import Callable
+    from typing import Any
+
+    from nianbao import guard
+    from nianbao.pipeline import write_report
+
+    result = check_file(DISTRICT / "双加镇.yaml")
+    assert result.report is not None
+    target = write_report(result, tmp_path)
+    known = compiled_template(result.report.spec.docx).known_members  # asked for when needed
+    inflated: list[str] = []
+    real = guard.read_zip_parts
+
+    def watched(*args: Any, **kwargs: Any) -> dict[str, bytes]:
+        parts = real(*args, **kwargs)
+        inflated.extend(parts)
+        return parts
+
+    monkeypatch.setattr(guard, "read_zip_parts", watched)
+    assert guard.output_state(target, known) is OutputState.UNCHANGED
+    assert "word/document.xml" in inflated and "word/styles.xml" not in inflated and "word/theme/theme1.xml" not in inflated
+    assert guard.output_state(target) is OutputState.UNCHANGED  # without: every part read, the same verdict
+
+    def rewritten(change: Callable[[str, bytes], bytes], level: int = 6) -> Path:
+        with zipfile.ZipFile(target) as source:
+            parts = [(info.filename, source.read(info)) for info in source.infolist()]
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
+            for name, data in parts:
+                archive.writestr(name, change(name, data))
+        path = tmp_path / f"{len(list(tmp_path.iterdir()))}.docx"
+        path.write_bytes(buffer.getvalue())
+        return path
+
+    edited = rewritten(lambda name, data: data.replace(b"</w:styles>", b"<!-- x --></w:styles>")
+                       if name == "word/styles.xml" else data)
+    assert guard.output_state(edited, known) is OutputState.EDITED
+    restored = rewritten(lambda name, data: data, level=1)  # the same parts, deflated otherwise
+    inflated.clear()
+    assert guard.output_state(restored, known) is OutputState.UNCHANGED
+    assert "word/styles.xml" in inflated
+
+
+def test_a_kept_report_is_said_before_a_template_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The overwrite check comes first, as it always did: an edited or foreign report standing there is said
+    (add --force) even when the template is in error, and a foreign one does not compile the template."""
+    from nianbao import render
+    from nianbao.errors import OutputProtected, TemplateTrouble
+    from nianbao.pipeline import write_report
+
+    result = check_file(DISTRICT / "双加镇.yaml")
+    assert result.report is not None
+    target = write_report(result, tmp_path)
+    with zipfile.ZipFile(target) as source:
+        parts = [(info.filename, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts:
+            archive.writestr(name, data.replace(b"</w:styles>", b"<!-- x --></w:styles>"))
+    compiled: list[Path] = []
+
+    def broken(docx: Path) -> object:
+        compiled.append(docx)
+        raise TemplateTrouble("模板有误")
+
+    monkeypatch.setattr(render, "compiled_template", broken)
+    with pytest.raises(OutputProtected, match="生成后被修改过.*为免丢失修改未覆盖"):
+        write_report(result, tmp_path)
+    target.write_bytes(b"not nianbao's")
+    compiled.clear()
+    with pytest.raises(OutputProtected, match="不是 nianbao 生成的文件"):
+        write_report(result, tmp_path)
+    assert compiled == []
+    with pytest.raises(TemplateTrouble):
+        write_report(result, tmp_path, force=True)
+
+
+def test_a_known_member_whose_local_header_names_another_file_is_refused(tmp_path: Path) -> None:
+    """A member taken by its stored bytes still has its local header checked as zipfile checks it on opening:
+    a header naming another file than the central directory's entry makes the file foreign, as when read."""
+    from nianbao.pipeline import write_report
+
+    result = check_file(DISTRICT / "双加镇.yaml")
+    assert result.report is not None
+    target = write_report(result, tmp_path)
+    known = compiled_template(result.report.spec.docx).known_members
+    assert output_state(target, known) is OutputState.UNCHANGED
+    data = target.read_bytes()
+    with zipfile.ZipFile(target) as archive:
+        at = archive.getinfo("word/styles.xml").header_offset
+    assert data[at + 30 : at + 45] == b"word/styles.xml"
+    crafted = tmp_path / "crafted.docx"
+    crafted.write_bytes(data[: at + 30] + b"word/stylez.xml" + data[at + 45 :])
+    assert output_state(crafted) is OutputState.FOREIGN  # read the usual way: zipfile refuses it
+    assert output_state(crafted, known) is OutputState.FOREIGN

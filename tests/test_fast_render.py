@@ -61,6 +61,25 @@ def test_packed_member_carries_its_headers_so_write_zip_builds_none(monkeypatch)
         assert archive.read("word/styles-once.xml") == b"<styles/>" * 40
 
 
+def test_a_member_packed_for_each_report_makes_no_zipinfo(monkeypatch):
+    """The members packed anew for every report (the document, the core and custom properties) get their
+    headers packed directly, not through a zipfile.ZipInfo each: the bytes are still zipfile's."""
+    from nianbao import zippack
+
+    def no_zipinfo(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a ZipInfo was made")
+
+    monkeypatch.setattr(zippack, "ZipInfo", no_zipinfo)
+    members = [("word/document.xml", "正文".encode() * 3000), ("docProps/名字.xml", b"<x/>"), ("empty.xml", b"")]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data, compresslevel=1)
+    assert write_zip([pack_member(name, data, 1) for name, data in members]) == buffer.getvalue()
+
+
 def _offices() -> list[Path]:
     return [office.path for office in find_offices([SEED_DATA.parent])[0]]
 
@@ -292,11 +311,12 @@ def test_the_skeleton_check_passes_only_what_expat_passes():
     import jinja2
 
     from nianbao import render
-    from nianbao.render import _encoded_body, _fill_plan, _render_chunks
+    from nianbao.render import _body_layout, _fill_plan, _laid_out, _render_chunks
 
     for gone in ("_skeleton_ok", "_skeleton", "_planned_text"):  # test-only wrappers, removed
         assert not hasattr(CompiledTemplate, gone)
     assert not hasattr(render, "_finished_body")
+    assert not hasattr(render, "_encoded_body")  # replaced by the skeleton's layout
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
     head = "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n<w:document xmlns:w=\"urn:w\">"
     tail = "</w:document>"
@@ -317,10 +337,14 @@ def test_the_skeleton_check_passes_only_what_expat_passes():
                     # The clean-up by the skeleton's cut (made on its first render) is the whole one.
                     if found[2] is not False:
                         cut_at += found[2] is not None
-                        assert head + b"".join(_encoded_body(chunks, found[2], {})).decode("utf-8") + tail == document
-                        # … and so it is with the template's text encoded once (looked up, not encoded again).
-                        assert compiled._encoded and b"".join(_encoded_body(chunks, found[2], compiled._encoded)) \
-                            == b"".join(_encoded_body(chunks, found[2], {}))
+                        # (The layout is the one made on the skeleton's first render, with other values.)
+                        laid = _laid_out(chunks, found[2], found[4], found[3], head.encode())
+                        assert laid.decode("utf-8") == document
+                        # … and so it is with the template's text encoded afresh (not looked up).
+                        fresh = _body_layout(chunks, found[2], {}, tail.encode())
+                        assert compiled._encoded and _laid_out(chunks, found[2], fresh, found[3], head.encode()) == laid
+                    else:
+                        assert found[4] is None
                     if found[0]:  # the text read by the skeleton's plan is the text read off the document
                         planned += 1
                         assert _fill_plan(found[1], found[3]) == fast_visible_text(document)
@@ -361,9 +385,10 @@ def test_the_table_plans_give_the_context_of_the_cell_by_cell_walk():
 
 
 def test_the_template_text_is_encoded_once_not_per_report():
-    """The bundled template's text chunks are encoded to UTF-8 when a skeleton is first checked; a report then
-    encodes only its values (and the few bytes before the listing cut), with the same document."""
-    from nianbao.render import _encoded_body, _render_chunks
+    """The bundled template's text chunks are encoded to UTF-8 when a skeleton is first checked and laid out
+    (see render._body_layout) then; a report with that skeleton encodes only its values (and the few bytes
+    before the listing cut) and puts them in place, with the same document."""
+    from nianbao.render import _render_chunks
 
     result = check_file(SEED_DATA)
     assert result.report is not None
@@ -374,18 +399,26 @@ def test_the_template_text_is_encoded_once_not_per_report():
     texts = [c for c in chunks if type(c) is str]
     assert texts and all(c in compiled._encoded for c in texts)
     found = compiled._checked_skeleton(chunks)
-    assert found is not None and found[2] is not False
-    assert b"".join(_encoded_body(chunks, found[2], compiled._encoded)) == b"".join(_encoded_body(chunks, found[2], {}))
-    given: list[object] = []
+    assert found is not None and found[2] is not False and found[4] is not None
+    skipped, pieces, places = found[4]
+    # The layout holds the template's text as encoded once (the same bytes objects, not copies) …
+    held = {id(b) for b in compiled._encoded.values()}
+    assert sum(id(p) in held for p in pieces) > len(texts) // 2
+    assert len(places) == found[3].count("\x00") + 1 - skipped
+    laid: list[object] = []
 
-    def watched(chunks: list[str], cut: object, encoded: dict[str, bytes]) -> list[bytes]:
-        given.append(encoded)
-        return _encoded_body(chunks, cut, encoded)  # type: ignore[arg-type]
+    def no_layout(*args: object) -> object:
+        laid.append(args)
+        raise AssertionError("laid out again")
 
+    # … and another render with the same skeleton (other values) makes no new layout.
+    other = build_context(result.report)
+    other["其他事项"] = [f"{text}（另一份）" for text in other["其他事项"]]
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(render_module, "_encoded_body", watched)
+        patch.setattr(render_module, "_body_layout", no_layout)
         assert compiled.render_xml(context) == first
-    assert given and all(held is compiled._encoded for held in given)  # a render looks the template text up
+        assert "（另一份）" in compiled.render_xml(other)
+    assert not laid
 
 
 def test_dict_lookup_shortcut_gives_what_jinja_gives():
@@ -546,3 +579,52 @@ def test_relative_sources_names_data_files_as_relating_each_file_did(tmp_path: P
         assert relative_sources(files, report_dir) == tuple(one_by_one(f, report_dir) for f in files)
     assert relative_sources([Path("/etc/甲.yaml")], tmp_path) == ("甲.yaml",)  # only the root in common
     assert relative_sources(files[:1], None) == ("_共同.yaml",)
+
+
+def test_a_render_looks_up_only_the_members_packed_once():
+    """The parts rendered anew for every report (word/document.xml, headers and footers with placeholders) are
+    never among the members packed with the template: a render packs and hashes them without looking them up
+    (a lookup keyed by a ~120 KB document hashes all of it), and docProps/*, left out of the package hash, is not
+    hashed. The package fingerprint is still that of all the written parts."""
+    from nianbao.provenance import package_hash
+    from nianbao.render import render_report
+
+    class Watched(dict):  # type: ignore[type-arg]
+        def __init__(self, entries: dict[Any, Any], seen: list[str]) -> None:
+            super().__init__(entries)
+            self.seen = seen
+
+        def get(self, key: Any, default: Any = None) -> Any:
+            self.seen.append(key[0])
+            return super().get(key, default)
+
+    result = check_file(SEED_DATA)
+    assert result.report is not None
+    compiled = render_module.compiled_template(result.report.spec.docx)
+    packed: list[str] = []
+    hashed: list[str] = []
+    kept = compiled._packed, compiled._digests
+    compiled._packed, compiled._digests = Watched(kept[0], packed), Watched(kept[1], hashed)
+    try:
+        docx = render_report(result.report)
+    finally:
+        compiled._packed, compiled._digests = kept
+    assert "word/styles.xml" in packed and "word/styles.xml" in hashed  # the template's members, packed once
+    assert "word/document.xml" not in packed and "word/document.xml" not in hashed
+    assert not [name for name in hashed if name.startswith("docProps/")]
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    provenance = read_provenance(docx)
+    assert provenance is not None and provenance.package_hash == package_hash(parts)
+
+
+@pytest.mark.parametrize("text", ["", "plain <w:t>正文，全角。</w:t>", "\ue000", "x\uf8ff", "\udfff\ud800 lone", "\uefff",
+                                  "\uf000", "\uf8a3\uf8bf", "\uf900 after", "\udbff\udc00", "\uff0c\uffe5 fullwidth",
+                                  "\U0001f600 \U00020000 astral", "\x00\x7f\x80\u07ff\u0800", "\ud7ff\ue000\uf8ff"])
+def test_the_stand_in_check_on_utf8_bytes_is_the_character_search(text):
+    """A template's text is searched for the plan's stand-ins (private-use U+E000-U+F8FF) in its UTF-8 bytes
+    (render._has_stand_in), with the answer of the character search, surrogates and all."""
+    from nianbao.render import _STAND_INS, _has_stand_in
+
+    assert _has_stand_in(text) is (_STAND_INS.search(text) is not None)
+    assert _has_stand_in(f"长文本{text}" * 3) is (_STAND_INS.search(text) is not None)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .check import check_report
 from .district import defaults_for, previous_report
-from .errors import ChecksFailed
+from .errors import ChecksFailed, FileTrouble, TemplateTrouble
 from .load import load_report
 from .model import ReportData
 from .problems import Kind, Location, Problem, error, has_errors
@@ -103,20 +103,34 @@ def write_report(result: CheckResult, out_dir: Path | str = "out", force: bool =
             f"{result.display} 中{what}，未生成报告",
             [error(p.location, p.message, p.hint, p.rule, p.kind) for p in pending],
         )
-    from .guard import ensure_replaceable  # with the fingerprints (provenance): only for building
-    from .render import render_report  # Jinja only for building: `check` starts without it
+    from .guard import (  # fingerprints (provenance): only for building
+        KnownMembers,
+        ensure_replaceable,
+    )
+    from .render import compiled_template, render_report  # Jinja only for building, not `check`
 
     target = output_path(result.report, Path(out_dir))
     facts = result.report.fact_locations
     where = facts.get("标题") or facts.get("机关") or Location(result.display)
     ensure_writable_name(target, where, "机关名称或标题", "报告文件名由机关名称和年度组成")
-    ensure_replaceable(target, force=force)
+    template = result.report.spec.docx
+
+    def known() -> KnownMembers:
+        # The template's members, as every report holds them: an existing report need not have them
+        # inflated. Asked only when the old report is read; a template in error is said by the rendering,
+        # after the overwrite check (which then reads every part).
+        try:
+            return compiled_template(template).known_members()
+        except (TemplateTrouble, FileTrouble):
+            return {}
+
+    ensure_replaceable(target, force=force, known=known)
     seen = _stamp(target)
 
     def still_replaceable() -> None:
         # Someone may have saved the file in Word while the report was rendered: check again.
         if not force and _stamp(target) != seen:
-            ensure_replaceable(target, force=False)
+            ensure_replaceable(target, force=False, known=known)
 
     write_atomic(target, render_report(result.report, report_dir=target.parent), before_rename=still_replaceable)
     return target

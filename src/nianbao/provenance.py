@@ -178,11 +178,16 @@ def text_hash(joined_paragraphs: str) -> str:
     return hashlib.sha256(joined_paragraphs.encode("utf-8")).hexdigest()
 
 
-def package_hash(parts: dict[str, bytes]) -> str:
-    """A fingerprint of the document's parts (name and bytes), leaving out docProps/* (Word rewrites those
+def in_package_hash(name: str) -> bool:
+    """Whether the part `name` counts in the package hash: every part except docProps/* (Word rewrites those
     on every save, and the fingerprint itself is stored there)."""
+    return not name.startswith("docProps/")
+
+
+def package_hash(parts: dict[str, bytes]) -> str:
+    """A fingerprint of the document's parts (name and bytes), leaving out those not `in_package_hash`."""
     return package_hash_of_digests(
-        {name: hashlib.sha256(data).digest() for name, data in parts.items() if not name.startswith("docProps/")}
+        {name: hashlib.sha256(data).digest() for name, data in parts.items() if in_package_hash(name)}
     )
 
 
@@ -190,7 +195,7 @@ def package_hash_of_digests(digests: dict[str, bytes]) -> str:
     """`package_hash` from each part's SHA-256 digest (so that unchanging parts are hashed once)."""
     digest = hashlib.sha256()
     for name in sorted(digests):
-        if not name.startswith("docProps/"):
+        if in_package_hash(name):
             digest.update(name.encode("utf-8") + b"\0" + digests[name])
     return digest.hexdigest()
 

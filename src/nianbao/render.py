@@ -13,6 +13,7 @@ import os
 import pyexpat
 import re
 import zipfile
+from collections import deque
 from dataclasses import replace
 from functools import lru_cache
 from itertools import compress, repeat
@@ -31,6 +32,7 @@ from .provenance import (
     custom_part_declarations,
     custom_properties_xml,
     escape,
+    in_package_hash,
     package_hash_of_digests,
     relative_sources,
     sha256_files,
@@ -140,10 +142,11 @@ class CompiledTemplate:
         self._unescape_markers: bool = prepared["unescape_markers"]
         self._skeleton_checkable = not self._fix_tables and not self._unescape_markers
         # Skeleton → False, or its text plan (see _checked_skeleton).
-        self._skeletons: dict[tuple[Any, ...], tuple[tuple[str | int, ...], str, _Cut] | bool] = {}
+        self._skeletons: dict[tuple[Any, ...], tuple[tuple[str | int, ...], str, _Cut, _Layout | None] | bool] = {}
         # The UTF-8 of the template's own text chunks (the same strings in every render, ~120 KB of a report's
-        # document): encoded once, when a skeleton is first checked, not once per report (see _encoded_body).
+        # document): encoded once, when a skeleton is first checked, not once per report (see _body_layout).
         self._encoded: dict[str, bytes] = {}
+        self._head_bytes = self._head.encode("utf-8")
         # Paragraph texts can be read off the rendered string (see fast_visible_text) unless the body
         # nests paragraphs (text boxes) or holds alternative content: then the slower lxml reading is used.
         self._flat_text = (
@@ -165,6 +168,9 @@ class CompiledTemplate:
         # Compressed once: every member no render changes, and the declared variants of the ones that
         # provenance patches; their SHA-256 digests feed the package fingerprint.
         self._packed: dict[tuple[str, bytes], PackedMember] = {}
+        self._known: dict[str, list[tuple[int, int, bytes, bytes]]] | None = None
+        # The members rendered anew for every report: never among the remembered ones, so not looked up.
+        self._fresh = frozenset({DOCUMENT_PART, *self._extra})
         self._digests: dict[tuple[str, bytes], bytes] = {}
         for name, data in [*self._by_name.items(), *self._custom_part_declarations.items()]:
             if name != DOCUMENT_PART and name not in self._extra:
@@ -174,11 +180,25 @@ class CompiledTemplate:
         self._packed[(name, data)] = pack_member(name, data)
         self._digests[(name, data)] = hashlib.sha256(data).digest()
 
+    def known_members(self) -> dict[str, list[tuple[int, int, bytes, bytes]]]:
+        """name → (CRC-32, size, deflated bytes, SHA-256) of each member packed once and copied into every
+        report (see guard.output_state, which then need not inflate them in an existing report)."""
+        if self._known is None:
+            known: dict[str, list[tuple[int, int, bytes, bytes]]] = {}
+            for (name, data), packed in self._packed.items():
+                known.setdefault(name, []).append((packed.crc, packed.size, packed.deflated, self._digests[(name, data)]))
+            self._known = known
+        return self._known
+
     def _member(self, name: str, data: bytes) -> PackedMember:
+        if name in self._fresh:  # never remembered: no lookup keyed by (hashing) the ~120 KB document
+            return pack_member(name, data, REPORT_LEVEL)
         packed = self._packed.get((name, data))
         return packed if packed is not None else pack_member(name, data, REPORT_LEVEL)
 
     def _digest(self, name: str, data: bytes) -> bytes:
+        if name in self._fresh:
+            return hashlib.sha256(data).digest()
         digest = self._digests.get((name, data))
         return digest if digest is not None else hashlib.sha256(data).digest()
 
@@ -195,10 +215,13 @@ class CompiledTemplate:
             xml = _resolve_listing(xml, last)
         return xml
 
-    def _checked_skeleton(self, chunks: list[str]) -> tuple[tuple[str | int, ...], str, _Cut, str] | None:
+    def _checked_skeleton(
+        self, chunks: list[str]
+    ) -> tuple[tuple[str | int, ...], str, _Cut, str, _Layout | None] | None:
         """The skeleton's text plan (see _text_plan; empty if it has none), the plan as a format string (see
-        _plan_format), where the tab and newline clean-up ends (see _listing_cut) and the non-empty values joined
-        by "\x00"; None unless the body Jinja rendered as `chunks` is known well-formed without parsing it
+        _plan_format), where the tab and newline clean-up ends (see _listing_cut), the non-empty values joined
+        by "\x00" and the layout of the encoded body after the cut (see _body_layout; None when the cut is
+        False); None unless the body Jinja rendered as `chunks` is known well-formed without parsing it
         again: as strict as expat on the whole document (ensure_well_formed), and used only where that is proven.
 
         Jinja yields the template's own text as `str` and every `{{ value }}` as the `Markup` autoescape
@@ -244,12 +267,17 @@ class CompiledTemplate:
                     verdict = False
             if verdict:
                 plan = self._text_plan(chunks)
-                verdict = (plan, _plan_format(plan), _listing_cut(chunks))
+                cut = _listing_cut(chunks)
                 self._encoded.update((c, c.encode("utf-8")) for c in chunks if type(c) is str and c not in self._encoded)
+                layout = None if cut is False else _body_layout(chunks, cut, self._encoded, self._tail.encode("utf-8"))
+                verdict = (plan, _plan_format(plan), cut, layout)
             if len(self._skeletons) >= _SKELETONS_KEPT:
                 self._skeletons.clear()
             self._skeletons[key] = verdict
-        return None if isinstance(verdict, bool) else (*verdict, joined)
+        if isinstance(verdict, bool):
+            return None
+        plan, plan_format, cut, layout = verdict
+        return plan, plan_format, cut, joined, layout
 
     def _text_plan(self, chunks: list[str]) -> tuple[str | int, ...]:
         """How fast_visible_text of every document with this skeleton reads: the template's text, and
@@ -261,12 +289,12 @@ class CompiledTemplate:
         changes whole references, which never straddle a value and the text around it. Empty (no plan,
         the document is read whole) if the template text holds such characters, or too many stretches.
         A test compares the planned reading with fast_visible_text on hostile values."""
+        if _has_stand_in("".join([c for c in chunks if type(c) is str or not c]) + self._head + self._tail):
+            return ()
         pieces: list[str] = []
         count = 0
         for chunk in chunks:
             if type(chunk) is str or not chunk:
-                if _STAND_INS.search(chunk):
-                    return ()
                 pieces.append(chunk)
                 continue
             for piece in _TAB_OR_NEWLINE.split(chunk):
@@ -275,10 +303,10 @@ class CompiledTemplate:
                 elif piece:
                     pieces.append(chr(_STAND_IN_FIRST + count))
                     count += 1
-        if count > _STAND_IN_COUNT or _STAND_INS.search(self._head + self._tail):
+        if count > _STAND_IN_COUNT:
             return ()
         text = fast_visible_text(self._head + self._finish_part("".join(pieces)) + self._tail)
-        plan = tuple(ord(p) - _STAND_IN_FIRST if len(p) == 1 and _STAND_INS.match(p) else p
+        plan = tuple(ord(p) - _STAND_IN_FIRST if len(p) == 1 and "\ue000" <= p <= "\uf8ff" else p
                      for p in _STAND_IN_SPLIT.split(text) if p)
         return plan or ("",)
 
@@ -293,10 +321,11 @@ class CompiledTemplate:
         # rare marker clean-up or table fix-up.
         found = self._checked_skeleton(chunks) if self._skeleton_checkable and self._flat_text else None
         head, tail = self._head, self._tail
-        if found is not None and found[2] is not False:
-            # Each chunk encoded and the bytes joined: one copy of the ~120 KB document, and no widening
-            # of the template's ASCII text into the wider string a join with Chinese text makes.
-            xml = b"".join([head.encode("utf-8"), *_encoded_body(chunks, found[2], self._encoded), tail.encode("utf-8")])
+        if found is not None and found[4] is not None:
+            # The template's text encoded once per skeleton, the values at once, and the bytes joined: one
+            # copy of the ~120 KB document, and no widening of the template's ASCII text into the wider
+            # string a join with Chinese text makes.
+            xml = _laid_out(chunks, found[2], found[4], found[3], self._head_bytes)
             if b"\r" not in xml:
                 if found[0]:
                     return xml, text_hash(_fill_plan(found[1], found[3]))
@@ -331,7 +360,8 @@ class CompiledTemplate:
         if provenance is not None:
             replaced.update(self._custom_part_declarations)
             final = {name: replaced.get(name, data) for name, data in by_name.items()}
-            digests = {name: self._digest(name, data) for name, data in final.items()}
+            # Parts left out of the package hash are not hashed at all.
+            digests = {name: self._digest(name, data) for name, data in final.items() if in_package_hash(name)}
             provenance = replace(
                 provenance, content_hash=document_hash, package_hash=package_hash_of_digests(digests)
             )
@@ -356,6 +386,15 @@ _TAB_OR_NEWLINE = re.compile("([\t\n])")
 _STAND_IN_FIRST, _STAND_IN_COUNT = 0xE000, 6400
 _STAND_INS = re.compile("[\ue000-\uf8ff]")
 _STAND_IN_SPLIT = re.compile("([\ue000-\uf8ff])")
+# The same characters in UTF-8: lead byte EE (U+E000-U+EFFF), or EF then 80-A3 (U+F000-U+F8FF).
+_STAND_IN_HIGH_UTF8 = re.compile(b"\xef[\x80-\xa3]")
+
+
+def _has_stand_in(text: str) -> bool:
+    """`_STAND_INS.search(text)`, looked for in the UTF-8 bytes: the ~120 KB of a template's text are
+    searched by memchr-like scans for a byte, not a character class tested on every character (3 ms)."""
+    data = text.encode("utf-8", "surrogatepass")  # a lone surrogate (ED ..) is none of them either
+    return b"\xee" in data or _STAND_IN_HIGH_UTF8.search(data) is not None
 
 
 def _listing_probes(joined: str, holes: list[str]) -> tuple[tuple[int, str], ...]:
@@ -400,21 +439,50 @@ def _listing_cut(chunks: list[str]) -> _Cut:
     return False
 
 
-def _encoded_body(chunks: list[str], cut: _Cut, encoded: dict[str, bytes]) -> list[bytes]:
-    """`_finish_part("".join(chunks))` of a skeleton's chunks without marker clean-up, by its cut (see
-    _listing_cut), encoded in UTF-8 in pieces to be joined: only the text before the cut is cleaned up.
+# How the encoded body of every render with one skeleton is put together (see _body_layout): the number of
+# non-empty values before the cut; the encoded pieces after it (the template's text, b"" where a value
+# goes, the document's tail last); where the non-empty values after the cut go among them.
+_Layout = tuple[int, list[bytes], tuple[int, ...]]
 
-    `encoded` holds the UTF-8 of chunks met before (the template's text): those are looked up, not encoded
-    again; a value, or text not held, is encoded (the same bytes: the encoding depends on the text alone)."""
+
+def _body_layout(chunks: list[str], cut: _Cut, encoded: dict[str, bytes], tail: bytes) -> _Layout:
+    """The layout of the body after its cut (see _listing_cut) for every render with the skeleton of `chunks`.
+
+    The pieces are the encoded template text of `encoded` (shared, not copied: a few KB of references per
+    skeleton); what they hold and where the values go is the same for every render with this skeleton, as
+    the template's text, which values are empty and the cut are part of it."""
     if cut is None:
-        index, offset = -1, 0
+        index, pieces = -1, []
+    else:
+        index, offset = cut  # type: ignore[misc]
+        pieces = [chunks[index][offset:].encode("utf-8")]
+    before = sum(1 for c in chunks[: index + 1] if type(c) is not str and c)
+    places = []
+    for chunk in chunks[index + 1 :]:
+        if type(chunk) is not str and chunk:
+            places.append(len(pieces) + 2)  # after the head and the cleaned-up text before the cut
+            pieces.append(b"")
+        else:
+            pieces.append(encoded.get(chunk) or chunk.encode("utf-8"))
+    pieces.append(tail)
+    return before, pieces, tuple(places)
+
+
+def _laid_out(chunks: list[str], cut: _Cut, layout: _Layout, joined: str, head: bytes) -> bytes:
+    """`head + _finish_part("".join(chunks)) + tail` encoded in UTF-8 (without marker clean-up), for chunks
+    whose skeleton has `layout` and whose non-empty values are `joined` by "\x00": only the text before the cut
+    is cleaned up and encoded; the values are encoded in one go (they hold no "\x00", see _checked_skeleton)
+    and put in their places without a Python step per chunk."""
+    if cut is None:
         before = b""
     else:
         index, offset = cut  # type: ignore[misc]
-        chunk = chunks[index]
-        before = _resolve_listing("".join(chunks[:index]) + chunk[:offset]).encode("utf-8") + chunk[offset:].encode()
-    get = encoded.get
-    return [before, *[get(c) or c.encode() for c in chunks[index + 1 :]]]
+        before = _resolve_listing("".join(chunks[:index]) + chunks[index][:offset]).encode("utf-8")
+    skipped, template_pieces, places = layout
+    values = joined.encode("utf-8").split(b"\x00")[skipped:] if joined else []
+    pieces = [head, before, *template_pieces]
+    deque(map(pieces.__setitem__, places, values), maxlen=0)
+    return b"".join(pieces)
 
 
 def _plan_format(plan: tuple[str | int, ...]) -> str:

@@ -11,7 +11,9 @@ from typing import IO, TYPE_CHECKING
 
 from .errors import FileTrouble
 
-if TYPE_CHECKING:  # only annotations: importing this module does not load lxml
+if TYPE_CHECKING:  # only annotations: importing this module does not load lxml (nor zipfile)
+    import zipfile
+
     from lxml import etree
 
 # Bounds on reading a .docx (check, import, the overwrite guard). A generated report is about 40 KB with
@@ -80,13 +82,15 @@ def _read_chunk(stream: IO[bytes], name: str) -> bytes:
 def read_zip_parts(
     data: bytes, names: Iterable[str] | None = None, keep: bool = True, first: str | None = None,
     then: Callable[[bytes], Iterable[str] | None | bool] | None = None,
+    skip: Callable[[zipfile.ZipInfo], bool] | None = None,
 ) -> dict[str, bytes]:
     """The parts `names` (every part when None) of a .docx held in `data`, inflated within the bounds.
 
     The sizes are counted while inflating (a zip's declared sizes can lie); `keep=False` only checks the
     bounds. With `first`, that part is inflated before any other (b"" when absent) and `then(its bytes)` says
     which others to read: False for none (the result holds `first` alone), None for every part, else their
-    names; the archive is opened once and no part inflated twice. Raises FileTrouble (without a file name)
+    names; the archive is opened once and no part inflated twice. A part for which `skip(its ZipInfo)` is
+    true is neither inflated nor in the result (the caller knows it by its compressed bytes). Raises FileTrouble (without a file name)
     when a bound is passed, zipfile.BadZipFile when it is not a zip at all.
     """
     if len(data) > MAX_DOCX_BYTES:
@@ -128,6 +132,8 @@ def read_zip_parts(
             wanted = None if more is None or more is True else set(more)
         for info in members:
             if (wanted is not None and info.filename not in wanted) or info.filename in result:
+                continue
+            if skip is not None and skip(info):
                 continue
             inflate(archive, info)
     return result

@@ -61,19 +61,27 @@ def _encoded_name(name: str) -> tuple[bytes, int]:
         return name.encode("utf-8"), 0x800
 
 
+# What zipfile records for a member written from bytes, platform-dependent (create_system), taken from it once.
+_PROTOTYPE = ZipInfo("prototype", date_time=_DATE_TIME)
+_EXTERNAL_ATTR = 0o600 << 16
+_LOCAL = struct.Struct("<4s2B4HL2L2H")  # zipfile's structFileHeader
+_DOS_DATE = (_DATE_TIME[0] - 1980) << 9 | _DATE_TIME[1] << 5 | _DATE_TIME[2]
+_DOS_TIME = _DATE_TIME[3] << 11 | _DATE_TIME[4] << 5 | _DATE_TIME[5] // 2
+
+
 def _headers(name: str, crc: int, size: int, compress_size: int) -> tuple[bytes, bytes, bytes]:
-    """A member's local header, and its central directory record cut in two around its offset."""
-    info = ZipInfo(name, date_time=_DATE_TIME)
-    info.compress_type = ZIP_DEFLATED
-    info.CRC, info.file_size, info.compress_size = crc, size, compress_size
-    info.external_attr = 0o600 << 16  # what zipfile records for a member written from bytes
-    header = info.FileHeader(False)
+    """A member's local header, and its central directory record cut in two around its offset: the bytes
+    `ZipInfo.FileHeader` and `ZipFile.close` write for a deflated member (no zip64, no extra field), packed
+    directly (a ZipInfo per member cost more than packing the few report members; a test compares)."""
     filename, flags = _encoded_name(name)
-    date = (1980 - 1980) << 9 | 1 << 5 | 1
+    header = _LOCAL.pack(
+        b"PK\003\004", _PROTOTYPE.extract_version, _PROTOTYPE.reserved, flags, ZIP_DEFLATED, _DOS_TIME, _DOS_DATE,
+        crc, compress_size, size, len(filename), 0,
+    ) + filename
     central = _CENTRAL.pack(
-        b"PK\001\002", info.create_version, info.create_system, info.extract_version, info.reserved,
-        flags, ZIP_DEFLATED, 0, date, crc, compress_size, size, len(filename),
-        0, 0, 0, info.internal_attr, info.external_attr, 0,
+        b"PK\001\002", _PROTOTYPE.create_version, _PROTOTYPE.create_system, _PROTOTYPE.extract_version,
+        _PROTOTYPE.reserved, flags, ZIP_DEFLATED, _DOS_TIME, _DOS_DATE, crc, compress_size, size, len(filename),
+        0, 0, 0, _PROTOTYPE.internal_attr, _EXTERNAL_ATTR, 0,
     )
     return header, central[:-4], filename
 
