@@ -67,7 +67,7 @@ def build_paths(
         if not write_summary:
             return result
         from .review_page import (
-            write_summary_xlsx,  # openpyxl with it: only when a summary is written
+            write_summary_xlsx,  # the review page and the workbook writer: only when a summary is written
         )
 
         try:
