@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from .errors import FileTrouble
+from .errors import FileTrouble, os_error_text
 from .problems import Location, Problem, error, warning
 from .spec import normalize_label, resolved_text
 from .values import PLAIN_COUNT, clean_text
@@ -165,7 +165,7 @@ def read_bytes(path: Path, display: str, what: str, limit: int | None = None) ->
     except PermissionError:
         raise FileTrouble("没有权限读取这个文件", display) from None
     except OSError as exc:
-        raise FileTrouble(f"读取文件失败：{exc.strerror or exc}", display) from None
+        raise FileTrouble(f"读取文件失败：{os_error_text(exc, reading=True)}", display) from None
 
 
 def _megabytes(size: int) -> str:
