@@ -718,3 +718,71 @@ def test_a_district_whose_file_names_hold_control_characters_or_bytes_not_utf8(t
     assert any(str(name).endswith("安宁街道.yaml") for name in files)
     assert any(str(name).endswith("双加\ufffd镇.yaml") for name in files)
     assert "双加?镇.yaml" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")  # encode(errors="replace")
+
+
+def _old_frames(folder: Path, count: int) -> list[Path]:
+    """`count` frame files as older runs left them, the first the oldest (a minute apart)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    made = []
+    for index in range(count):
+        path = folder / f"summary-frame-{index:040x}.bin"
+        path.write_bytes(b"an old frame")
+        when = 1_700_000_000 + 60 * index
+        os.utime(path, (when, when))
+        made.append(path)
+    return made
+
+
+def test_old_frames_are_pruned_when_a_frame_is_written_keeping_the_newest(own_cache):
+    old = _old_frames(own_cache, 12)
+    foreign = [own_cache / "summary-frame-notours.bin", own_cache / "template-abc.bin", own_cache / "notes.txt"]
+    for path in foreign:
+        path.write_bytes(b"not a frame of ours")
+    outside = own_cache.parent / "outside.bin"
+    outside.write_bytes(b"someone else's")
+    link = own_cache / f"summary-frame-{'a' * 40}.bin"
+    link.symlink_to(outside)
+    os.utime(link, (1, 1), follow_symlinks=False)
+    folder_named_so = own_cache / f"summary-frame-{'b' * 40}.bin"
+    folder_named_so.mkdir()
+    stale = own_cache / f".summary-frame-{'c' * 40}.bin.k2j_8x1q.tmp"  # write_quietly's, of a killed run
+    stale.write_bytes(b"half")
+    os.utime(stale, (1, 1))
+    fresh = own_cache / f".summary-frame-{'d' * 40}.bin.a8c2kk0w.tmp"  # another run writing now
+    fresh.write_bytes(b"half")
+
+    summary_workbook_bytes(TRICKY)  # makes a frame: the newest, kept
+    (new,) = set(frames(own_cache)) - set(old) - {link, folder_named_so, *foreign}
+    kept = sorted(path for path in old if path.exists())
+    assert kept == old[-(summary_xlsx.KEEP_FRAMES - 1):]  # the newest 7 of the old, and the new one
+    assert new.read_bytes().startswith(b"nianbao-summary-frame-1\n")
+    assert all(path.read_bytes() == b"not a frame of ours" for path in foreign)
+    assert link.is_symlink() and outside.read_bytes() == b"someone else's" and folder_named_so.is_dir()
+    assert not stale.exists() and fresh.exists()
+    # Reading a kept frame prunes nothing.
+    summary_workbook_bytes(TRICKY)
+    assert sorted(path for path in old if path.exists()) == kept and new.exists()
+
+
+def test_pruning_races_with_another_run(own_cache, monkeypatch):
+    old = _old_frames(own_cache, summary_xlsx.KEEP_FRAMES + 4)
+    kept = old[-1]
+    gone, replaced = old[0], old[1]
+    real_lstat, real_unlink = os.lstat, os.unlink
+
+    def lstat(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if os.fspath(path) == os.fspath(replaced):  # another run wrote this frame again since the listing
+            replaced.write_bytes(b"a frame made again")
+        return real_lstat(path, *args, **kwargs)
+
+    def unlink(path: Any, *args: Any, **kwargs: Any) -> None:
+        if os.fspath(path) == os.fspath(gone):  # another run pruned it first
+            real_unlink(path)
+        real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "lstat", lstat)
+    monkeypatch.setattr(os, "unlink", unlink)
+    removed = summary_xlsx.prune_frames(kept)
+    assert removed == [old[3].name, old[2].name]  # beyond the newest 7 and the kept one: newest first
+    assert not gone.exists() and replaced.read_bytes() == b"a frame made again"
+    assert [path for path in old if path.exists()] == [replaced, *old[4:]]
