@@ -156,3 +156,32 @@ def test_an_os_error_no_layer_said_is_said_at_the_command_line(office: Path, mon
     code, output = _run("check", str(office))
     assert code == 1
     assert output.strip() == "某个文件.yaml 错误：没有访问权限。检查文件和文件夹的权限；如果文件正在 Word/WPS 中打开，请先关闭"
+
+
+@pytest.mark.parametrize(("number", "said"), [
+    (errno.EIO, "读取文件失败：磁盘读写出错（磁盘、U 盘或网络盘可能有故障或已断开）。检查磁盘和连接后再试"),
+    (errno.ESTALE, "读取文件失败：网络盘上的文件已失效。重新连接网络盘后再试"),
+    (errno.ENOLINK, f"读取文件失败：系统错误（错误代码 {errno.ENOLINK}）。检查这个文件和它所在的文件夹后再试"),
+])
+def test_an_error_reading_a_data_file(office: Path, monkeypatch: pytest.MonkeyPatch, number: int, said: str) -> None:
+    real_open = Path.open
+
+    def failing_open(self: Path, *args: object, **kwargs: object) -> object:
+        if self.name == office.name:
+            raise OSError(number, os.strerror(number), str(self))
+        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", failing_open)
+    code, output = _run("check", str(office))
+    assert code == 1 and f"{office} 错误：{said}" in output and os.strerror(number) not in output
+    assert not _english_in(output)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads a file without permission")
+def test_a_data_file_without_read_permission(office: Path) -> None:
+    office.chmod(0)
+    try:
+        code, output = _run("check", str(office))
+    finally:
+        office.chmod(0o644)
+    assert code == 1 and f"{office} 错误：" in output and "权限" in output and not _english_in(output)
