@@ -185,3 +185,22 @@ def test_a_data_file_without_read_permission(office: Path) -> None:
     finally:
         office.chmod(0o644)
     assert code == 1 and f"{office} 错误：" in output and "权限" in output and not _english_in(output)
+
+
+def test_an_os_error_no_layer_said_for_one_office_of_a_district(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import nianbao.batch
+
+    folder = make_district(tmp_path / "2024")
+    monkeypatch.chdir(tmp_path)
+    real = nianbao.batch.write_report
+
+    def failing(result: object, out_dir: object, **kwargs: object) -> object:
+        if "安宁街道" in str(getattr(result, "display", "")):
+            raise OSError(errno.EBUSY, os.strerror(errno.EBUSY))
+        return real(result, out_dir, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(nianbao.batch, "write_report", failing)
+    code, output = _run("build", folder.name, "-o", "out", "-j", "1")
+    assert code != 0
+    assert "错误：处理 2024/安宁街道.yaml 时出错：文件或文件夹正被占用。关闭正在使用它的程序后再试" in output
+    assert os.strerror(errno.EBUSY) not in output
