@@ -204,3 +204,19 @@ def test_an_os_error_no_layer_said_for_one_office_of_a_district(tmp_path: Path, 
     assert code != 0
     assert "错误：处理 2024/安宁街道.yaml 时出错：文件或文件夹正被占用。关闭正在使用它的程序后再试" in output
     assert os.strerror(errno.EBUSY) not in output
+
+
+def test_a_data_file_open_in_another_program_on_windows(office: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_open = Path.open
+
+    def sharing_violation(self: Path, *args: object, **kwargs: object) -> object:
+        if self.name == office.name:
+            trouble = PermissionError(errno.EACCES, "The process cannot access the file", str(self))
+            trouble.winerror = 32  # type: ignore[attr-defined]  # as Python sets it on Windows
+            raise trouble
+        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", sharing_violation)
+    code, output = _run("check", str(office))
+    assert code == 1
+    assert f"{office} 错误：读取文件失败：文件正被另一个程序占用（可能正在 Word/WPS 或 Excel 中打开）。关闭它后再试" in output
