@@ -786,3 +786,15 @@ def test_pruning_races_with_another_run(own_cache, monkeypatch):
     assert removed == [old[3].name, old[2].name]  # beyond the newest 7 and the kept one: newest first
     assert not gone.exists() and replaced.read_bytes() == b"a frame made again"
     assert [path for path in old if path.exists()] == [replaced, *old[4:]]
+
+
+def test_a_template_label_with_a_control_character_is_said_in_chinese(tmp_path, own_cache):
+    from nianbao.errors import TemplateTrouble
+
+    result, review, out = district_run(tmp_path, sorted(DISTRICT.glob("*.yaml")))
+    assert review.total is not None
+    spec = copy.deepcopy(review.total.spec)
+    spec.tables[0].key = spec.tables[0].key + "\x07"  # a bell, as a fields.yaml with "\a" gives it
+    changed = dataclasses.replace(review.total, spec=spec)
+    with pytest.raises(TemplateTrouble, match="控制字符"):
+        summary_workbook_bytes(list(result.outcomes), review.tally, changed, review.included)
