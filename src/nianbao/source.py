@@ -98,11 +98,25 @@ class SourceFile:
     problems: list[Problem]
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def shown_name(text: str) -> str:
+    """A file name as it can be shown and written (in UTF-8): a byte of the name that is not UTF-8 (a lone
+    surrogate from os.fsdecode) is U+FFFD, the replacement character."""
+    return _SURROGATES.sub("\ufffd", text) if _SURROGATES.search(text) else text
+
+
 def display_name(path: Path) -> str:
     """The path as shown in messages: relative to the working directory when possible (tried as given,
     then resolved: a symlink keeps the name it was given), else as given. Compared as text, as
     `Path.relative_to` would compare these normalised absolute paths: a path starting with exactly "//"
-    (kept so by POSIX and pathlib) is under a folder only if that folder starts with "//" too."""
+    (kept so by POSIX and pathlib) is under a folder only if that folder starts with "//" too. A byte of
+    the name that is not UTF-8 is shown as U+FFFD (shown_name)."""
+    return shown_name(_display_name(path))
+
+
+def _display_name(path: Path) -> str:
     folder = resolved_text(os.getcwd())  # texts, not Paths: asked for every office
     inside = folder if folder.endswith("/") else folder + "/"
     double = folder.startswith("//") and not folder.startswith("///")
