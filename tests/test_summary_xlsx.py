@@ -790,16 +790,27 @@ def test_pruning_races_with_another_run(own_cache, monkeypatch):
     assert [path for path in old if path.exists()] == [replaced, *old[4:]]
 
 
-def test_a_template_label_with_a_control_character_is_said_in_chinese(tmp_path, own_cache):
+def test_a_template_label_with_a_control_character_is_refused_where_the_template_is_read(tmp_path):
+    # Refused by spec when fields.yaml is read (file, line, key, in Chinese), so neither the summary's
+    # total sheet nor an office's form workbook (form_writer.write_table) meets openpyxl's IllegalCharacterError.
     from nianbao.errors import TemplateTrouble
+    from nianbao.spec import load_spec
 
-    result, review, out = district_run(tmp_path, sorted(DISTRICT.glob("*.yaml")))
-    assert review.total is not None
-    spec = copy.deepcopy(review.total.spec)
-    spec.tables[0].key = spec.tables[0].key + "\x07"  # a bell, as a fields.yaml with "\a" gives it
-    changed = dataclasses.replace(review.total, spec=spec)
-    with pytest.raises(TemplateTrouble, match="控制字符"):
-        summary_workbook_bytes(list(result.outcomes), review.tally, changed, review.included)
+    folder = tmp_path / "own"
+    shutil.copytree(ROOT / "templates" / "official-2021", folder)
+    fields = folder / "fields.yaml"
+    lines = fields.read_text(encoding="utf-8").splitlines(keepends=True)
+    number = next(index for index, line in enumerate(lines) if "label: 商业企业" in line)
+    lines[number] = lines[number].replace("label: 商业企业", 'label: "商业\\a企业"')
+    fields.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(TemplateTrouble) as caught:
+        load_spec(folder)
+    message = caught.value.format()
+    assert f"fields.yaml 第 {number + 1} 行的「label」含有控制字符" in message and "请删去这个字符" in message
+    lines[number] = lines[number].replace('label: "商业\\a企业"', '"商业企业\\x1f": 商业企业')  # in a key
+    fields.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(TemplateTrouble, match=f"第 {number + 1} 行的「商业企业\\\\x1f」含有控制字符"):
+        load_spec(folder)
 
 
 def test_a_file_name_byte_not_utf8_is_u_fffd_in_display_and_source_names(tmp_path, monkeypatch):

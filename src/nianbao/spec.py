@@ -463,7 +463,7 @@ def _template_docs(chain: list[Path]) -> tuple[dict[str, Any], dict[str, Any], d
     name = ""
     for member in reversed(chain):  # the root template first
         if (member / "fields.yaml").is_file() or member == chain[-1]:
-            fields_doc = _merge_fields(fields_doc, _read_yaml(member / "fields.yaml"))
+            fields_doc = _merge_fields(fields_doc, _read_yaml(member / "fields.yaml", labels=True))
             name = str(fields_doc.get("name", name or member.name))
         if (member / "rules.yaml").is_file() or member == chain[-1]:
             _validate_rules(member / "rules.yaml")
@@ -629,7 +629,9 @@ def _read_template_text(path: Path) -> str:
         raise TemplateTrouble(f"无法读取模板文件 {path}（系统错误代码 {exc.errno}）") from None
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _read_yaml(path: Path, labels: bool = False) -> dict[str, Any]:
+    """A template's YAML file as a mapping; with `labels` (fields.yaml: the facts', tables' and columns'
+    labels, written into Word reports and Excel workbooks) a control character in any text is refused."""
     text = _read_template_text(path)
     try:
         # libyaml when present: the same result as yaml.safe_load, about ten times faster.
@@ -638,7 +640,47 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise TemplateTrouble(f"模板文件 {path} 格式错误：{exc}") from None
     if not isinstance(doc, dict):
         raise TemplateTrouble(f"模板文件 {path} 应为键值结构")
+    if labels and _holds_control(doc):
+        line, key = _control_place(text)
+        raise TemplateTrouble(f"模板文件 {path} 第 {line} 行的「{key}」含有控制字符（例如从别处粘贴来的不可见字符，"
+                              "或双引号中的 \\a、\\x07 一类写法），Word 和 Excel 都不能保存它；请删去这个字符")
     return doc
+
+
+# What Word's XML and openpyxl refuse in a text (a tab, a line feed and a carriage return are kept).
+_CONTROL = frozenset(chr(code) for code in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)))
+
+
+def _holds_control(value: Any) -> bool:
+    if isinstance(value, str):
+        return not _CONTROL.isdisjoint(value)
+    if isinstance(value, dict):
+        return any(_holds_control(key) or _holds_control(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_control(item) for item in value)
+    return False
+
+
+def _control_place(text: str) -> tuple[int, str]:
+    """The line (from 1) and the key of the first text holding a control character: looked for in the node
+    tree (which has the lines) only once one is known to be there."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    stack: list[tuple[yaml.Node, str]] = [(root, "")] if root is not None else []
+    found: list[tuple[int, str]] = []
+    while stack:
+        node, key = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            if not _CONTROL.isdisjoint(node.value):
+                found.append((node.start_mark.line + 1, key or node.value))
+        elif isinstance(node, yaml.MappingNode):
+            for name, item in node.value:
+                label = name.value if isinstance(name, yaml.ScalarNode) else key
+                stack.append((name, label))
+                stack.append((item, label))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, key) for item in node.value)
+    line, key = min(found, default=(1, ""))
+    return line, "".join(f"\\x{ord(char):02x}" if char in _CONTROL else char for char in key)
 
 
 def _part(p: dict[str, Any]) -> Part:

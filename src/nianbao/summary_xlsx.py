@@ -33,7 +33,7 @@ from typing import Any
 
 from .batch import OfficeOutcome
 from .disk_cache import cache_dir, code_mark, read_quietly, write_quietly
-from .errors import FileTrouble, TemplateTrouble
+from .errors import FileTrouble
 from .form_layout import FormLayout, stacked_layout, total_formula
 from .model import CellKey, ReportData
 from .summary import (
@@ -371,15 +371,10 @@ def load_frame(columns: int, total: ReportData | None) -> Frame:
         except (ValueError, KeyError, TypeError, IndexError, struct.error, zipfile.BadZipFile, EOFError,
                 zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, zlib.error):
             pass  # damaged or foreign: made again below
-    from openpyxl.utils.exceptions import IllegalCharacterError  # openpyxl makes the frame anyway
-
     try:
         meta, saved = build_frame(columns, total, plan)
     except OSError as exc:  # openpyxl's write-only sheets wait in temporary files
         raise _temp_trouble(exc) from None
-    except IllegalCharacterError:  # a label of the template's tables (the total sheet) holds a control character
-        raise TemplateTrouble("模板中表格的标题、行名或栏目名含有控制字符（例如从别处粘贴来的不可见字符），Excel 不能保存，"
-                              "汇总表没有写成；报告已生成。请在模板的 fields.yaml 中删去这个字符") from None
     try:
         frame = parse_frame(meta, saved)
     except (ValueError, KeyError, zipfile.BadZipFile) as exc:  # an openpyxl that writes its sheets otherwise
