@@ -6,6 +6,7 @@ Exit codes: 0 ok (warnings allowed), 1 file or template trouble, 2 usage error, 
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
 import signal
@@ -17,11 +18,10 @@ import click
 from . import zh_click
 from .batch import EXIT_SKIPPED, Status
 from .district import DEFAULTS_FILE
-from .errors import ChecksFailed, NianbaoError, os_error_text
+from .errors import ChecksFailed, NianbaoError, os_error_line, os_error_to_say
 from .progress import ConsoleReporter
 from .regex_cache import remember_compiled_patterns
 from .runs import build_paths, check_paths
-from .source import display_name
 from .summary import SUMMARY_FILE, print_summary
 from .version import __version__
 from .write import exit_on_sigterm
@@ -87,15 +87,12 @@ class NianbaoGroup(click.Group):
             raise
         except KeyboardInterrupt:
             raise failure("已中断；没有留下写了一半的文件", 130) from None
-        except OSError as exc:  # one no layer below said: in Chinese all the same, with the file it met
-            if os.environ.get("NIANBAO_DEBUG"):
-                raise
-            named = exc.filename
-            where = f"{display_name(Path(os.fsdecode(named)))} " if isinstance(named, str | bytes) and named else ""
-            raise failure(f"{where}错误：{os_error_text(exc, reading=None)}", EXIT_FILE) from None
         except Exception as exc:
-            if os.environ.get("NIANBAO_DEBUG"):
-                raise
+            if os.environ.get("NIANBAO_DEBUG") or (isinstance(exc, OSError) and exc.errno == errno.EPIPE):
+                raise  # a broken pipe (`nianbao check ... | head`): click's main ends quietly
+            said = os_error_to_say(exc)  # one no layer below said: in Chinese all the same, with its file
+            if said is not None:
+                raise failure(os_error_line(said), EXIT_FILE) from None
             raise failure(
                 f"程序内部错误（{type(exc).__name__}: {exc}）。请把这条信息和所用的数据文件发给维护人员；"
                 "设置环境变量 NIANBAO_DEBUG=1 可查看详细信息",
