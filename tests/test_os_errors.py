@@ -282,3 +282,47 @@ def test_a_data_file_open_in_another_program_on_windows(office: Path, monkeypatc
     code, output = _run("check", str(office))
     assert code == 1
     assert f"{office} 错误：读取文件失败：文件正被另一个程序占用（可能正在 Word/WPS 或 Excel 中打开）。关闭它后再试" in output
+
+
+@pytest.mark.parametrize(("trouble", "said"), [
+    (PermissionError(errno.EACCES, "Permission denied"), "没有读取权限。检查文件的权限；如果文件正在其他程序中打开，请先关闭"),
+    (IsADirectoryError(errno.EISDIR, "Is a directory"), "这是一个文件夹，不是文件。检查路径"),
+    (OSError(errno.ENOLINK, "Link has been severed"),
+     f"系统错误（错误代码 {errno.ENOLINK}）。检查这个文件和它所在的文件夹后再试"),
+])
+def test_an_error_reading_a_template_file_is_said_from_the_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  trouble: OSError, said: str) -> None:
+    from nianbao.errors import TemplateTrouble
+    from nianbao.spec import load_spec
+
+    folder = tmp_path / "own"
+    shutil.copytree(ROOT / "templates" / "official-2021", folder)
+    real = Path.read_text
+
+    def failing(self: Path, *args: object, **kwargs: object) -> str:
+        if self.name == "rules.yaml":
+            raise trouble
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "read_text", failing)
+    with pytest.raises(TemplateTrouble) as caught:
+        load_spec(folder)
+    assert caught.value.message == f"无法读取模板文件 {folder / 'rules.yaml'}：{said}"
+    assert not _english_in(caught.value.message.replace(str(folder / "rules.yaml"), ""))
+
+
+def test_a_data_file_without_read_permission_met_when_opened(office: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What a user who is not root meets (test_a_data_file_without_read_permission), met by root too: the reader's
+    # one open call is refused.
+    real_open = Path.open
+
+    def refused(self: Path, *args: object, **kwargs: object) -> object:
+        if self.name == office.name:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", refused)
+    code, output = _run("check", str(office))
+    assert code == 1
+    assert output.strip().startswith(f"{office} 错误：读取文件失败：没有读取权限。检查文件的权限；"), output
+    assert not _english_in(output)

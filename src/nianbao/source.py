@@ -172,16 +172,9 @@ def read_bytes(path: Path, display: str, what: str, limit: int | None = None) ->
             size = max(len(data), info.st_size)
             raise FileTrouble(f"文件太大（{_megabytes(size)}），{what}不会超过 {limit // 1024 // 1024} MB", display)
         return data
-    except FileNotFoundError:
-        raise FileTrouble("找不到这个文件，请检查路径和文件名是否正确", display) from None
-    except IsADirectoryError:
-        raise FileTrouble(f"这是一个文件夹，不是{what}", display) from None
-    except PermissionError as exc:
-        if getattr(exc, "winerror", None) is not None:  # Windows: open in Excel (sharing violation), ...
-            raise FileTrouble(f"读取文件失败：{os_error_text(exc, reading=True)}", display) from None
-        raise FileTrouble("没有权限读取这个文件", display) from None
-    except OSError as exc:
-        raise FileTrouble(f"读取文件失败：{os_error_text(exc, reading=True)}", display) from None
+    except OSError as exc:  # said from the one table (a missing file, no permission, open in Excel, ...)
+        said = os_error_text(exc, reading=True)
+        raise FileTrouble(said if isinstance(exc, FileNotFoundError) else f"读取文件失败：{said}", display) from None
 
 
 def _megabytes(size: int) -> str:

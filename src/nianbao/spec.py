@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from .disk_cache import cache_dir, code_mark, read_quietly, write_quietly
-from .errors import TemplateTrouble
+from .errors import TemplateTrouble, os_error_text
 from .problems import Severity
 
 DEFAULT_TEMPLATE = "official-2021"
@@ -619,14 +619,10 @@ def _read_template_text(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise TemplateTrouble(f"模板文件夹缺少 {path.name}：{path}") from None
-    except IsADirectoryError:
-        raise TemplateTrouble(f"模板文件 {path} 是一个文件夹，应为文本文件") from None
-    except PermissionError:
-        raise TemplateTrouble(f"没有读取模板文件 {path} 的权限：请检查文件权限") from None
     except UnicodeDecodeError:
         raise TemplateTrouble(f"模板文件 {path} 不是 UTF-8 编码：请用 UTF-8 保存") from None
-    except OSError as exc:
-        raise TemplateTrouble(f"无法读取模板文件 {path}（系统错误代码 {exc.errno}）") from None
+    except OSError as exc:  # said from the one table (a folder, no permission, open in another program, ...)
+        raise TemplateTrouble(f"无法读取模板文件 {path}：{os_error_text(exc, reading=True)}") from None
 
 
 def _read_yaml(path: Path, labels: bool = False) -> dict[str, Any]:
