@@ -823,3 +823,14 @@ def test_a_file_name_byte_not_utf8_is_u_fffd_in_display_and_source_names(tmp_pat
     assert relative_sources([tmp_path / name], tmp_path / "out") == ("../双加\ufffd镇.yaml",)
     assert relative_sources([Path(name)], None) == ("双加\ufffd镇.yaml",)
     assert display_name(Path("安宁街道.yaml")) == "安宁街道.yaml"
+
+
+def test_a_frame_read_from_the_cache_counts_as_newest_for_pruning(own_cache):
+    summary_workbook_bytes(TRICKY)
+    [used] = frames(own_cache)
+    os.utime(used, ns=(1_600_000_000 * 10**9, 1_600_000_000 * 10**9))  # made long ago, before the old ones
+    old = _old_frames(used.parent, summary_xlsx.KEEP_FRAMES)
+    summary_workbook_bytes(TRICKY)  # read from the cache: used now
+    assert used.stat().st_mtime > 1_700_000_000 + 60 * len(old)
+    removed = summary_xlsx.prune_frames(old[-1])
+    assert used.exists() and used.name not in removed and removed == [old[0].name]

@@ -165,10 +165,12 @@ def prune_frames(kept: Path) -> list[str]:
     """Remove the frames of the cache folder of `kept` (just written) beyond the KEEP_FRAMES newest, `kept`
     always among those left, and stale temporary frame files; the names removed.
 
-    Only nianbao's own frame files are looked at (their exact name pattern, regular files, not links). Two
-    runs may prune at once, or one may write or read a frame another removes: a file already gone is
-    skipped, a file replaced since it was listed (another inode or time) is left, and a reader that loses
-    its frame only makes it again (a cache is a shortcut)."""
+    "Newest" is the most recently used: a frame read from the cache has its time set then. Only nianbao's
+    own frame files are looked at (their exact name pattern, regular files, not links), and a file is
+    removed only if it is still as listed (same inode and time) when looked at just before the unlink.
+    That is all this guarantees: another run may still replace or use a frame between that look and the
+    unlink, or prune at the same time; the cost is only that a run which loses its frame makes it again
+    (a cache is a shortcut, never the only copy of anything)."""
     import stat
     import time
 
@@ -367,7 +369,10 @@ def load_frame(columns: int, total: ReportData | None) -> Frame:
     entry = read_quietly(path) if path is not None else None
     if entry is not None:
         try:
-            return parse_frame(*_unpack(entry))
+            frame = parse_frame(*_unpack(entry))
+            with contextlib.suppress(OSError):  # used now: among the newest that prune_frames keeps
+                os.utime(path)  # type: ignore[arg-type]  # entry is None without a path
+            return frame
         except (ValueError, KeyError, TypeError, IndexError, struct.error, zipfile.BadZipFile, EOFError,
                 zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, zlib.error):
             pass  # damaged or foreign: made again below
