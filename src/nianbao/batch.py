@@ -29,7 +29,7 @@ from .model import Number, ReportData
 from .pipeline import CheckResult, check_file, write_report
 from .problems import Location, Problem, error
 from .source import display_name
-from .spec import resolved_path
+from .spec import plain_path, resolved_path
 from .write import exit_on_sigterm, os_error_text
 
 if TYPE_CHECKING:
@@ -204,8 +204,9 @@ class OfficeOutcome:
 def _restored_outcome(path: str, display: str, office: str, status: Status, figures: dict[str, Number],
                       problems: list[Problem], target: str | None, note: str, checks_failed: bool,
                       review: ReviewData | bytes | Spilled | None) -> OfficeOutcome:
-    return OfficeOutcome(Path(path), display, office, status, figures, problems,
-                         None if target is None else Path(target), note, checks_failed, review)
+    # Read back several times per office: paths made without interning their parts (spec.plain_path).
+    return OfficeOutcome(plain_path(path), display, office, status, figures, problems,
+                         None if target is None else plain_path(target), note, checks_failed, review)
 
 
 @dataclass
@@ -306,7 +307,7 @@ class OfficeJobs(Sequence[OfficeJob]):
     def __getitem__(self, index: int | slice) -> OfficeJob | list[OfficeJob]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        return OfficeJob(Path(self._paths[index]), self._defaults[self._which[index]])
+        return OfficeJob(plain_path(self._paths[index]), self._defaults[self._which[index]])
 
     def __iter__(self) -> Iterator[OfficeJob]:
         for index in range(len(self)):
