@@ -125,7 +125,14 @@ def normalize_label(text: str) -> str:
     return _fold_cached(text) if len(text) <= 80 else _fold(text)
 
 
-@lru_cache(maxsize=2048)
+# Sized by measurement (issue 14: memory flat in the number of offices): over the 200-office sample
+# district the labels and keys that repeat are under 200 distinct texts, hit 98.1 % of the time with this
+# size as with an unbounded cache (192: 98.1 %, 128: 94.7 %); the rest are an office's own short
+# paragraphs, seen once, which filled a cache of 2,048 between 200 and 5,000 offices.
+FOLD_CACHE_SIZE = 256
+
+
+@lru_cache(maxsize=FOLD_CACHE_SIZE)
 def _fold_cached(text: str) -> str:
     return _fold(text)
 
