@@ -67,8 +67,7 @@ def test_plain_path_does_not_intern_the_parts() -> None:
 @needs_plain
 def test_per_office_paths_are_not_interned(tmp_path: Path) -> None:
     jobs = OfficeJobs()
-    jobs.append(OfficeJob(tmp_path / "a.yaml"))
-    jobs._paths[0] = str(tmp_path / (_fresh("机关") + ".yaml"))  # a name made fresh for this test
+    jobs.append(OfficeJob(plain_path(os.path.join(tmp_path, _fresh("机关") + ".yaml"))))
     assert not _interned(jobs[0].path.name)
 
     store = OutcomeStore()
@@ -109,3 +108,13 @@ def test_checked_file_and_output_path_are_not_interned(tmp_path: Path) -> None:
     assert not _interned(result.path.name) and not _interned(target.name)
     assert result.path == Path(data)
     assert target == tmp_path / "out" / f"{office}2024年政府信息公开工作年度报告.docx"
+
+
+@needs_plain
+def test_an_office_job_sent_to_a_worker_does_not_intern_its_path() -> None:
+    import pickle
+
+    job = OfficeJob(plain_path(f"/srv/{_fresh('街道')}.yaml"), (Path("/srv/_共同.yaml"),))
+    sent = pickle.loads(pickle.dumps(job, pickle.HIGHEST_PROTOCOL))
+    assert sent == job and type(sent.path) is type(job.path)
+    assert not _interned(sent.path.name)
