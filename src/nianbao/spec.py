@@ -17,8 +17,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import yaml
-
 from .disk_cache import cache_dir, code_mark, read_quietly, write_quietly
 from .errors import TemplateTrouble
 from .problems import Severity
@@ -670,6 +668,8 @@ def _read_template_text(path: Path) -> str:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
+    import yaml  # only when the spec is not in the cache (see _cached_spec): PyYAML's import is costly
+
     text = _read_template_text(path)
     try:
         # libyaml when present: the same result as yaml.safe_load, about ten times faster.
@@ -765,6 +765,8 @@ def rule_problems(path: Path) -> list[str]:
 
     Checks each rule's kind, its parameters (unknown or missing) and its severity; the line is the one
     of the offending key, or of the rule when a key is missing."""
+    import yaml
+
     text = _read_template_text(path)
     try:
         # libyaml when present (it runs at every start: the pure-Python composer took most of a one-office
