@@ -120,3 +120,29 @@ def test_installed_entry_point_runs(tmp_path):
     )
     assert completed.returncode == 0, completed.stderr
     assert "检查通过" in completed.stderr
+
+
+def test_the_collector_is_paused_while_the_command_line_is_imported_and_its_objects_frozen():
+    """A start of `python -m nianbao` does not walk the objects its imports make, neither while they are made
+    nor at every later collection (gc.freeze); worker processes importing __main__ keep the collector on."""
+    script = (
+        "import gc, sys\n"
+        "import nianbao\n"
+        "during = []  # collections while nianbao.cli is being imported (there, but without its main yet)\n"
+        "def seen(phase, info):\n"
+        "    cli = sys.modules.get('nianbao.cli')\n"
+        "    during.append(cli is not None and not hasattr(cli, 'main'))\n"
+        "gc.callbacks.append(seen)\n"
+        "import nianbao.__main__\n"
+        "print(sum(during), gc.isenabled(), gc.get_freeze_count() == 0)\n"
+        "sys.argv = ['nianbao', '--version']\n"
+        "try:\n"
+        "    nianbao.__main__.main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(gc.get_freeze_count() > 0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    lines = done.stdout.strip().splitlines()
+    assert lines[0] == "0 True True", done.stdout  # no collection during the imports; collector back on
+    assert lines[-1] == "True", done.stdout  # main froze what the imports made

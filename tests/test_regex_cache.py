@@ -73,6 +73,28 @@ def test_a_damaged_entry_is_only_a_miss(cache):
         assert compile_patterns(sources) == [re.compile(s) for s in sources]
 
 
+def test_two_versions_of_the_code_keep_their_own_pattern_entries(cache, monkeypatch):
+    """Two checkouts (or installs) sharing one cache folder: each finds its own entry, neither compiles the
+    patterns again because the other one ran in between."""
+    sources = ["[零〇一二两三四五六七八九十百千]+件", r"(?P<n>\d+)"]
+    for mark in ("one checkout", "another checkout"):
+        monkeypatch.setattr(regex_cache, "_mark", lambda mark=mark: mark)
+        compile_patterns(sources)
+    assert len(_entries(cache)) == 2
+    assert sorted(marshal.loads(e.read_bytes())["mark"] for e in _entries(cache)) == ["another checkout",
+                                                                                       "one checkout"]
+
+    def no_compiling(*args, **kwargs):
+        raise AssertionError("compiled although the entry of this version is in the cache")
+
+    for mark in ("one checkout", "another checkout"):
+        monkeypatch.setattr(regex_cache, "_mark", lambda mark=mark: mark)
+        with monkeypatch.context() as patched:
+            patched.setattr(re, "compile", no_compiling)
+            got = compile_patterns(sources)
+        assert got == [re.compile(s) for s in sources]
+
+
 def test_without_a_cache_or_with_a_bad_pattern(cache, monkeypatch):
     with pytest.raises(re.error):
         compile_patterns(["ok", "(unclosed"])

@@ -1,6 +1,14 @@
 """`python -m nianbao` runs the command line."""
 
-from .cli import main
+import gc
+
+# The command line's imports make some 100 000 objects and no garbage: the collector, which would walk
+# them several times while they are made, is paused until they are done (cli.main then freezes them).
+gc.disable()
+try:
+    from .cli import main
+finally:
+    gc.enable()  # also in worker processes started by spawn, which import this module and never call main
 
 if __name__ == "__main__":  # worker processes started by spawn re-import this module
     main()

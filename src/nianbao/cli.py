@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import gc
 import os
 import signal
 from pathlib import Path
@@ -387,6 +388,9 @@ def template_new(name: str, parent: str, output: Path | None) -> None:
 
 
 def main() -> None:
+    # What the imports made lives as long as the process: moved out of the collector's sight, so that the
+    # collections the command's work sets off do not walk it again and again (~4 % of a one-office run).
+    gc.freeze()
     # SIGTERM to the run (alone): its half-written files are removed and it says so; its workers follow it
     # (see batch.die_with_parent) and remove theirs. The default action would leave .tmp files behind.
     with contextlib.suppress(ValueError, OSError):  # not the main thread, or no such signal here

@@ -136,10 +136,10 @@ def _mark() -> str:
 
 def compile_patterns(sources: Sequence[str]) -> list[re.Pattern[str]]:
     """`re.compile` of each source, in order (a bad pattern raises re.error as re.compile does)."""
-    path = _entry_path(sources)
+    mark = _mark()
+    path = _entry_path(sources, mark)
     if path is None:
         return [re.compile(source) for source in sources]
-    mark = _mark()
     cached = _load(path, sources, mark)
     if cached is not None:
         return cached
@@ -158,15 +158,18 @@ def compile_patterns(sources: Sequence[str]) -> list[re.Pattern[str]]:
     return compiled
 
 
-def _entry_path(sources: Sequence[str]) -> Path | None:
+def _entry_path(sources: Sequence[str], mark: str) -> Path | None:
     """Where the entry of `sources` is. The entry holds the pattern texts and the code mark, compared whole
     when it is read, so its name is only a checksum (no hashlib, which loads OpenSSL, at start-up); another
-    entry under the same name is a miss."""
+    entry under the same name is a miss. The mark is in the checksum too: two versions of the code sharing
+    a cache folder (two installs or checkouts) each keep their entry, instead of overwriting each other's
+    at every run and so compiling the patterns again (most of a one-office `check`) at every other run."""
     folder = cache_dir()
     if folder is None or _sre is None:
         return None
-    texts = b"\0".join(source.encode("utf-8", "surrogatepass") for source in sources)
-    return folder / "regex" / f"{zlib.crc32(texts):08x}{zlib.adler32(texts):08x}-{len(sources)}.marshal"
+    key = b"\0".join([mark.encode("utf-8", "surrogatepass"),
+                      *(source.encode("utf-8", "surrogatepass") for source in sources)])
+    return folder / "regex" / f"{zlib.crc32(key):08x}{zlib.adler32(key):08x}-{len(sources)}.marshal"
 
 
 def _load(path: Path, sources: Sequence[str], mark: str) -> list[re.Pattern[str]] | None:

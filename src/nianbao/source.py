@@ -13,20 +13,22 @@ whose message comes from there). tests/test_fast_source.py holds them to agreein
 from __future__ import annotations
 
 import codecs
+import functools
 import os
 import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from .errors import FileTrouble, os_error_text
 from .problems import Location, Problem, error, warning
 from .spec import normalize_label, resolved_text
 from .values import PLAIN_COUNT, clean_text
 from .wordml import not_a_docx_reason
+
+if TYPE_CHECKING:
+    import yaml
 
 # Bounds on what one data file may hold. The largest real reports (a prefecture-level city such as
 # 淮安市, 3119 applications, whole report about 15 000 characters) stay far below each of them.
@@ -266,7 +268,9 @@ def load_source(path: Path) -> SourceFile:
         return SourceFile(path, display, _quick(text, display, problems, plain), problems)
     except _Unusual:
         del problems[before:]  # read again below, where anything unusual is said
-    if _FAST is not None:
+    import yaml  # only here: the usual file is read by _quick alone, and PyYAML's import is most of a start
+
+    if _composers()[0] is not None:
         try:
             root = _build(text, display, problems)
         except _TooDeep:
@@ -322,6 +326,8 @@ def _anchors_and_aliases(text: str, display: str) -> list[Problem]:
     """
     if "&" not in text and "*" not in text:
         return []
+    import yaml
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     problems: list[Problem] = []
     named: set[tuple[bool, str]] = set()  # each anchor and each alias name is reported once
@@ -357,38 +363,52 @@ def _anchors_and_aliases(text: str, display: str) -> list[Problem]:
     return problems
 
 
-class _PlainResolver(yaml.resolver.BaseResolver):
-    """Tags every untagged node as text, sequence or mapping without trying the YAML 1.1 patterns (bool,
+@functools.cache
+def _composers() -> tuple[type | None, type]:
+    """The libyaml composer (None when PyYAML was built without libyaml) and the pure-Python one, both
+    tagging every untagged node as text, sequence or mapping without trying the YAML 1.1 patterns (bool,
     int, float, timestamp…) on each scalar: nianbao reads the typed text itself, so that work was thrown
-    away. An explicit tag (`!!python/…`) is still the node's tag, and is refused in _convert."""
+    away. An explicit tag (`!!python/…`) is still the node's tag, and is refused in _convert.
 
-    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-        if kind is yaml.ScalarNode:
-            return self.DEFAULT_SCALAR_TAG
-        return self.DEFAULT_SEQUENCE_TAG if kind is yaml.SequenceNode else self.DEFAULT_MAPPING_TAG
+    Made on first use: PyYAML is imported only for a file the quick line reader (_quick) leaves to it."""
+    import yaml
 
+    class _PlainResolver(yaml.resolver.BaseResolver):
+        def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+            if kind is yaml.ScalarNode:
+                return self.DEFAULT_SCALAR_TAG
+            return self.DEFAULT_SEQUENCE_TAG if kind is yaml.SequenceNode else self.DEFAULT_MAPPING_TAG
 
-if getattr(yaml, "__with_libyaml__", False):
-    from yaml.cyaml import CParser  # type: ignore[attr-defined]
+    fast: type | None = None
+    if getattr(yaml, "__with_libyaml__", False):
+        from yaml.cyaml import CParser  # type: ignore[attr-defined]
 
-    class _FastComposer(CParser, _PlainResolver):  # type: ignore[misc]
+        class _FastComposer(CParser, _PlainResolver):  # type: ignore[misc]
+            def __init__(self, stream: str) -> None:
+                CParser.__init__(self, stream)
+                _PlainResolver.__init__(self)
+
+        fast = _FastComposer
+
+    class _PlainComposer(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,  # type: ignore[misc]
+                         yaml.composer.Composer, _PlainResolver):
         def __init__(self, stream: str) -> None:
-            CParser.__init__(self, stream)
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            yaml.composer.Composer.__init__(self)
             _PlainResolver.__init__(self)
 
-    _FAST: type | None = _FastComposer
-else:  # pragma: no cover - PyYAML built without libyaml
-    _FAST = None
+    return fast, _PlainComposer
 
 
-class _PlainComposer(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer,
-                     _PlainResolver):
-    def __init__(self, stream: str) -> None:
-        yaml.reader.Reader.__init__(self, stream)
-        yaml.scanner.Scanner.__init__(self)
-        yaml.parser.Parser.__init__(self)
-        yaml.composer.Composer.__init__(self)
-        _PlainResolver.__init__(self)
+def __getattr__(name: str) -> Any:
+    """`_FAST` (the libyaml composer or None) and `_PlainComposer`, made on first use (see _composers)."""
+    if name == "_FAST":
+        return _composers()[0]
+    if name == "_PlainComposer":
+        return _composers()[1]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class _Unusual(Exception):
@@ -402,8 +422,11 @@ def _build(text: str, display: str, problems: list[Problem]) -> Node | None:
 
     The result and the problems are those `_convert(_compose(text))` gives. Anything unusual (a syntax
     error, an alias, more than one document) raises, and the caller composes again the ordinary way."""
-    assert _FAST is not None
-    parser = _FAST(text)
+    import yaml
+
+    fast = _composers()[0]
+    assert fast is not None
+    parser = fast(text)
     try:
         get = parser.get_event
         get()  # stream start
@@ -703,12 +726,15 @@ def _literal(lines: list[str], number: int, indent: int, location: Location) -> 
 def _compose(text: str) -> yaml.Node | None:
     """Compose with libyaml when available (several times faster: it is most of the time of a district
     run); on any error, compose again in pure Python, whose messages _syntax_problem knows."""
-    if _FAST is not None:
+    import yaml
+
+    fast, plain = _composers()
+    if fast is not None:
         try:
-            return _compose_with(_FAST, text)
+            return _compose_with(fast, text)
         except yaml.YAMLError:
             pass
-    return _compose_with(_PlainComposer, text)
+    return _compose_with(plain, text)
 
 
 def _compose_with(composer: type, text: str) -> yaml.Node | None:
@@ -722,6 +748,8 @@ def _compose_with(composer: type, text: str) -> yaml.Node | None:
 
 def _convert(node: yaml.Node, display: str, problems: list[Problem], depth: int = 0,
              places: dict[int, Location] | None = None) -> Node:
+    import yaml
+
     if depth > MAX_NESTING:
         raise _TooDeep
     if places is None:
