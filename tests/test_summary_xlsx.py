@@ -26,7 +26,6 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import IllegalCharacterError
 
 from nianbao import summary, summary_xlsx
 from nianbao.batch import OfficeOutcome, Status
@@ -246,10 +245,23 @@ def test_summary_sheets_hold_what_openpyxl_wrote_for_tricky_values(tmp_path):
     assert_same_workbooks((tmp_path / SUMMARY_FILE).read_bytes(), reference.getvalue())
 
 
-def test_a_character_a_worksheet_cannot_hold_is_refused_as_before():
-    outcome = OfficeOutcome(Path("甲.yaml"), "甲.yaml", "甲\x07", Status.BUILT)
-    with pytest.raises(IllegalCharacterError):
-        summary_workbook_bytes([outcome])
+def test_a_character_a_worksheet_cannot_hold_is_left_out_as_load_cleans_text():
+    # Every character openpyxl refuses (a bell pasted from Word, a vertical tab, ...), in every text cell
+    # of both sheets; a file name's byte that is not UTF-8 (a lone surrogate) is said as U+FFFD.
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    refused = "".join(chr(code) for code in range(32) if ILLEGAL_CHARACTERS_RE.match(chr(code)))
+    assert len(refused) == 29
+    problem = Problem(Severity.ERROR, Location("甲\x07.yaml", 3), f"说明{refused}有误", "提示\x0b")
+    outcomes = [OfficeOutcome(Path("甲\x07.yaml"), f"甲{refused}.yaml", "甲\x07机关", Status.FAILED, note="说明\x1f",
+                              problems=[problem]),
+                OfficeOutcome(Path("乙.yaml"), "乙\udcff.yaml", "乙", Status.BUILT)]
+    book = load_workbook(io.BytesIO(summary_workbook_bytes(outcomes)))
+    values = [value for sheet in book for row in sheet.iter_rows(values_only=True) for value in row
+              if isinstance(value, str)]
+    assert "甲机关" in values and "甲.yaml" in values and "说明" in values and "乙\ufffd.yaml" in values
+    assert "说明有误" in values and "提示" in values
+    assert not any(ILLEGAL_CHARACTERS_RE.search(value) for value in values)
 
 
 def test_the_cell_checks_are_openpyxls():
@@ -502,10 +514,10 @@ def test_rows_written_directly_are_the_cells_openpyxl_writes(style, styles):
         assert summary._row_xml(2, letters, alone, style, styles) == reference_row(2, letters, alone, style, styles)
 
 
-def test_a_row_with_a_character_a_worksheet_cannot_hold_is_refused():
+def test_a_row_with_a_character_a_worksheet_cannot_hold_is_cleaned():
     letters = summary._column_letters(3)
-    with pytest.raises(IllegalCharacterError):
-        summary._row_xml(2, letters, ["甲", "乙\x0b", 3])
+    assert summary._row_xml(2, letters, ["甲", "乙\x0b", 3]) == summary._row_xml(2, letters, ["甲", "乙", 3])
+    assert summary._row_xml(2, letters, ["甲\udc80"]) == summary._row_xml(2, letters, ["甲\ufffd"])
     assert summary._row_xml(2, letters, ["a" * 32767 + "\x0b"]) == reference_row(2, letters, ["a" * 32767 + "\x0b"])
 
 
@@ -646,12 +658,12 @@ def test_a_write_that_stops_closes_the_rows_spills_at_once_and_quietly(tmp_path,
     assert capsys.readouterr().err == ""
 
 
-def test_a_refused_outcome_leaves_the_old_workbook_as_it_was(tmp_path):
+def test_a_row_that_cannot_be_made_leaves_the_old_workbook_as_it_was(tmp_path):
     target = tmp_path / SUMMARY_FILE
     write_summary_xlsx(TRICKY, target)
     before = target.read_bytes()
-    refused = OfficeOutcome(Path("甲.yaml"), "甲.yaml", "甲\x07", Status.BUILT)
-    with pytest.raises(IllegalCharacterError):
+    refused = OfficeOutcome(Path("甲.yaml"), "甲.yaml", "甲", Status.BUILT, note=object())  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="Cannot convert"):
         write_summary_xlsx([*TRICKY, refused], target)
     assert target.read_bytes() == before and leftovers(tmp_path) == []
 
@@ -681,3 +693,108 @@ def test_the_frame_key_changes_with_the_code_and_libraries_that_shape_styles_xml
     assert summary_xlsx.frame_key(9, None) != before
     monkeypatch.setattr(os, "stat", real_stat)
     assert summary_xlsx.frame_key(9, None) == before
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a file name of any bytes but / and NUL: Linux")
+def test_a_district_whose_file_names_hold_control_characters_or_bytes_not_utf8(tmp_path):
+    folder = tmp_path / "2024"
+    folder.mkdir()
+    sample = ROOT / "data" / "龙马潭区" / "2024"
+    shutil.copy(sample / "_共同.yaml", folder)
+    data = (sample / "安宁街道.yaml").read_bytes()
+    (folder / "安宁\x07街道.yaml").write_bytes(data)
+    not_utf8 = os.path.join(os.fsencode(folder), "双加".encode() + b"\xff" + "镇.yaml".encode())
+    Path(os.fsdecode(not_utf8)).write_bytes((sample / "双加镇.yaml").read_bytes())
+    # A process of its own, in UTF-8 mode: its standard streams pass such a name on (surrogateescape).
+    result = subprocess.run([sys.executable, "-X", "utf8", "-m", "nianbao", "build", "2024", "-o", "out", "-j", "1"],
+                            cwd=tmp_path, capture_output=True, check=False)
+    output = (result.stdout + result.stderr).decode("utf-8", "replace")
+    # The summary workbook and the review page are written (the office whose name is not UTF-8 may itself
+    # fail, a matter of the report's writing, not of these two).
+    assert "程序内部错误" not in output and "Traceback" not in output, output
+    assert "汇总表：out/" in output and "审阅页：out/index.html" in output
+    book = load_workbook(tmp_path / "out" / SUMMARY_FILE)
+    files = [row[-3] for row in book[summary.SUMMARY_SHEET].iter_rows(min_row=2, values_only=True)]
+    assert any(str(name).endswith("安宁街道.yaml") for name in files)
+    assert any(str(name).endswith("双加\ufffd镇.yaml") for name in files)
+    assert "双加?镇.yaml" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")  # encode(errors="replace")
+
+
+def _old_frames(folder: Path, count: int) -> list[Path]:
+    """`count` frame files as older runs left them, the first the oldest (a minute apart)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    made = []
+    for index in range(count):
+        path = folder / f"summary-frame-{index:040x}.bin"
+        path.write_bytes(b"an old frame")
+        when = 1_700_000_000 + 60 * index
+        os.utime(path, (when, when))
+        made.append(path)
+    return made
+
+
+def test_old_frames_are_pruned_when_a_frame_is_written_keeping_the_newest(own_cache):
+    old = _old_frames(own_cache, 12)
+    foreign = [own_cache / "summary-frame-notours.bin", own_cache / "template-abc.bin", own_cache / "notes.txt"]
+    for path in foreign:
+        path.write_bytes(b"not a frame of ours")
+    outside = own_cache.parent / "outside.bin"
+    outside.write_bytes(b"someone else's")
+    link = own_cache / f"summary-frame-{'a' * 40}.bin"
+    link.symlink_to(outside)
+    os.utime(link, (1, 1), follow_symlinks=False)
+    folder_named_so = own_cache / f"summary-frame-{'b' * 40}.bin"
+    folder_named_so.mkdir()
+    stale = own_cache / f".summary-frame-{'c' * 40}.bin.k2j_8x1q.tmp"  # write_quietly's, of a killed run
+    stale.write_bytes(b"half")
+    os.utime(stale, (1, 1))
+    fresh = own_cache / f".summary-frame-{'d' * 40}.bin.a8c2kk0w.tmp"  # another run writing now
+    fresh.write_bytes(b"half")
+
+    summary_workbook_bytes(TRICKY)  # makes a frame: the newest, kept
+    (new,) = set(frames(own_cache)) - set(old) - {link, folder_named_so, *foreign}
+    kept = sorted(path for path in old if path.exists())
+    assert kept == old[-(summary_xlsx.KEEP_FRAMES - 1):]  # the newest 7 of the old, and the new one
+    assert new.read_bytes().startswith(b"nianbao-summary-frame-1\n")
+    assert all(path.read_bytes() == b"not a frame of ours" for path in foreign)
+    assert link.is_symlink() and outside.read_bytes() == b"someone else's" and folder_named_so.is_dir()
+    assert not stale.exists() and fresh.exists()
+    # Reading a kept frame prunes nothing.
+    summary_workbook_bytes(TRICKY)
+    assert sorted(path for path in old if path.exists()) == kept and new.exists()
+
+
+def test_pruning_races_with_another_run(own_cache, monkeypatch):
+    old = _old_frames(own_cache, summary_xlsx.KEEP_FRAMES + 4)
+    kept = old[-1]
+    gone, replaced = old[0], old[1]
+    real_lstat, real_unlink = os.lstat, os.unlink
+
+    def lstat(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if os.fspath(path) == os.fspath(replaced):  # another run wrote this frame again since the listing
+            replaced.write_bytes(b"a frame made again")
+        return real_lstat(path, *args, **kwargs)
+
+    def unlink(path: Any, *args: Any, **kwargs: Any) -> None:
+        if os.fspath(path) == os.fspath(gone):  # another run pruned it first
+            real_unlink(path)
+        real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "lstat", lstat)
+    monkeypatch.setattr(os, "unlink", unlink)
+    removed = summary_xlsx.prune_frames(kept)
+    assert removed == [old[3].name, old[2].name]  # beyond the newest 7 and the kept one: newest first
+    assert not gone.exists() and replaced.read_bytes() == b"a frame made again"
+    assert [path for path in old if path.exists()] == [replaced, *old[4:]]
+
+
+def test_a_template_label_with_a_control_character_is_said_in_chinese(tmp_path, own_cache):
+    from nianbao.errors import TemplateTrouble
+
+    result, review, out = district_run(tmp_path, sorted(DISTRICT.glob("*.yaml")))
+    assert review.total is not None
+    spec = copy.deepcopy(review.total.spec)
+    spec.tables[0].key = spec.tables[0].key + "\x07"  # a bell, as a fields.yaml with "\a" gives it
+    changed = dataclasses.replace(review.total, spec=spec)
+    with pytest.raises(TemplateTrouble, match="控制字符"):
+        summary_workbook_bytes(list(result.outcomes), review.tally, changed, review.included)

@@ -455,6 +455,9 @@ def _internal_error(job: OfficeJob, exc: Exception, isolate: bool) -> OfficeOutc
     """A bug met while handling one office stops that office only (unless not isolating, or debugging)."""
     if not isolate or os.environ.get("NIANBAO_DEBUG"):
         raise exc
+    if isinstance(exc, OSError):  # one no layer below said (cli says it so for a run on one file)
+        note = f"错误：处理 {display_name(job.path)} 时出错：{os_error_text(exc, reading=None)}"
+        return OfficeOutcome(job.path, display_name(job.path), job.path.stem, Status.FAILED, note=note)
     note = (f"错误：处理 {display_name(job.path)} 时程序内部出错（{type(exc).__name__}: {exc}）。"
             "请把这条信息和数据文件发给维护人员；设置环境变量 NIANBAO_DEBUG=1 可查看详细信息")
     return OfficeOutcome(job.path, display_name(job.path), job.path.stem, Status.FAILED, note=note)

@@ -17,10 +17,11 @@ import click
 from . import zh_click
 from .batch import EXIT_SKIPPED, Status
 from .district import DEFAULTS_FILE
-from .errors import ChecksFailed, NianbaoError
+from .errors import ChecksFailed, NianbaoError, os_error_text
 from .progress import ConsoleReporter
 from .regex_cache import remember_compiled_patterns
 from .runs import build_paths, check_paths
+from .source import display_name
 from .summary import SUMMARY_FILE, print_summary
 from .version import __version__
 from .write import exit_on_sigterm
@@ -86,6 +87,12 @@ class NianbaoGroup(click.Group):
             raise
         except KeyboardInterrupt:
             raise failure("已中断；没有留下写了一半的文件", 130) from None
+        except OSError as exc:  # one no layer below said: in Chinese all the same, with the file it met
+            if os.environ.get("NIANBAO_DEBUG"):
+                raise
+            named = exc.filename
+            where = f"{display_name(Path(os.fsdecode(named)))} " if isinstance(named, str | bytes) and named else ""
+            raise failure(f"{where}错误：{os_error_text(exc, reading=None)}", EXIT_FILE) from None
         except Exception as exc:
             if os.environ.get("NIANBAO_DEBUG"):
                 raise

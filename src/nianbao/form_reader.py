@@ -19,7 +19,7 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from .errors import FileTrouble
+from .errors import FileTrouble, os_error_text
 from .form_layout import FACTS_SHEET, TEXT_SHEET, Input, form_layout
 from .load import derive_facts
 from .model import Cell, Number, Paragraph, ReportData, SubPart
@@ -90,7 +90,7 @@ def _open(path: Path, display: str) -> Any:
             display,
         ) from None
     except OSError as exc:
-        raise FileTrouble(f"无法读取：{exc.strerror or exc}", display) from None
+        raise FileTrouble(f"无法读取：{os_error_text(exc, reading=True)}", display) from None
 
 
 def _template_name(book: Any) -> str | None:

@@ -16,7 +16,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from .errors import FOLDER_AT_OUTPUT, FileTrouble, OutputProtected
+from .errors import FOLDER_AT_OUTPUT, FileTrouble, OutputProtected, os_error_text
 from .provenance import (
     CUSTOM_PROPERTIES_PART,
     Provenance,
@@ -63,7 +63,7 @@ def output_state(
     except OSError as exc:
         if exc.errno in _NOTHING_THERE:  # as Path.exists() takes them: the rename replaces a looping link
             return OutputState.NEW
-        raise
+        raise FileTrouble(f"无法写入：{os_error_text(exc)}", display_name(target)) from None
     if stat.S_ISDIR(mode):
         return OutputState.FOLDER
     if not inspect:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from .errors import FileTrouble
+from .errors import FileTrouble, os_error_text
 from .write import write_atomic
 
 SOFFICE_SETTING = "NIANBAO_SOFFICE"
@@ -143,7 +143,7 @@ def convert_to_pdf(docx_paths: Sequence[Path], soffice: str | None = None, timeo
             try:
                 shutil.copyfile(docx, name)
             except OSError as exc:
-                raise FileTrouble(f"无法读取 {docx}：{exc.strerror or exc}") from None
+                raise FileTrouble(f"无法读取 {docx}：{os_error_text(exc, reading=True)}") from None
             names.append(name)
         env = dict(os.environ)
         conf = fontconfig_file(work)

@@ -24,7 +24,7 @@ from typing import Any
 import jinja2
 
 from . import template_cache
-from .errors import FileTrouble, TemplateTrouble
+from .errors import FileTrouble, TemplateTrouble, os_error_text
 from .model import Paragraph, ReportData
 from .provenance import (
     Provenance,
@@ -119,7 +119,7 @@ class CompiledTemplate:
             raise TemplateTrouble(f"无法打开 Word 模板 {self.path}：不是有效的 .docx（不是 zip 压缩包，可能是 .doc、"
                                   "设置了密码或已损坏），请在 Word 中另存为 .docx") from None
         except OSError as exc:
-            raise TemplateTrouble(f"无法打开 Word 模板 {self.path}：{exc.strerror or exc}") from None
+            raise TemplateTrouble(f"无法打开 Word 模板 {self.path}：{os_error_text(exc, reading=True)}") from None
         except (KeyError, ValueError) as exc:
             raise TemplateTrouble(f"无法打开 Word 模板 {self.path}：{exc}") from None
         self.hash = hashlib.sha256(raw).hexdigest()
@@ -591,7 +591,9 @@ def _prepare(path: Path, parts: list[tuple[zipfile.ZipInfo, bytes]]) -> dict[str
 
     try:
         document = Document(str(path))
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except OSError as exc:
+        raise TemplateTrouble(f"无法打开 Word 模板 {path}：{os_error_text(exc, reading=True)}") from None
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise TemplateTrouble(f"无法打开 Word 模板 {path}：{exc}") from None
     helper = DocxTemplate(str(path))
     root = document.element

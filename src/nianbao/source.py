@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from .errors import FileTrouble
+from .errors import FileTrouble, os_error_text
 from .problems import Location, Problem, error, warning
 from .spec import normalize_label, resolved_text
 from .values import PLAIN_COUNT, clean_text
@@ -162,10 +162,12 @@ def read_bytes(path: Path, display: str, what: str, limit: int | None = None) ->
         raise FileTrouble("找不到这个文件，请检查路径和文件名是否正确", display) from None
     except IsADirectoryError:
         raise FileTrouble(f"这是一个文件夹，不是{what}", display) from None
-    except PermissionError:
+    except PermissionError as exc:
+        if getattr(exc, "winerror", None) is not None:  # Windows: open in Excel (sharing violation), ...
+            raise FileTrouble(f"读取文件失败：{os_error_text(exc, reading=True)}", display) from None
         raise FileTrouble("没有权限读取这个文件", display) from None
     except OSError as exc:
-        raise FileTrouble(f"读取文件失败：{exc.strerror or exc}", display) from None
+        raise FileTrouble(f"读取文件失败：{os_error_text(exc, reading=True)}", display) from None
 
 
 def _megabytes(size: int) -> str:

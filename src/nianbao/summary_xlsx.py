@@ -33,7 +33,7 @@ from typing import Any
 
 from .batch import OfficeOutcome
 from .disk_cache import cache_dir, code_mark, read_quietly, write_quietly
-from .errors import FileTrouble
+from .errors import FileTrouble, TemplateTrouble
 from .form_layout import FormLayout, stacked_layout, total_formula
 from .model import CellKey, ReportData
 from .summary import (
@@ -150,6 +150,59 @@ def frame_key(columns: int, plan: TotalPlan | None) -> str:
 def _frame_path(key: str) -> Path | None:
     folder = cache_dir()
     return None if folder is None else folder / f"summary-frame-{key[:40]}.bin"
+
+
+# The frames kept: those of the districts (templates, widths) in use, and of the code and libraries installed
+# now; a frame of code since changed is never asked for again. A run writing a new frame removes the older
+# ones beyond these, and temporary files of write_quietly left by a run killed while writing one.
+KEEP_FRAMES = 8
+_FRAME_FILE = re.compile(r"summary-frame-[0-9a-f]{40}\.bin")
+_FRAME_TEMPORARY = re.compile(r"\.summary-frame-[0-9a-f]{40}\.bin\.[a-z0-9_]+\.tmp")
+_TEMPORARY_STALE_SECONDS = 3600
+
+
+def prune_frames(kept: Path) -> list[str]:
+    """Remove the frames of the cache folder of `kept` (just written) beyond the KEEP_FRAMES newest, `kept`
+    always among those left, and stale temporary frame files; the names removed.
+
+    Only nianbao's own frame files are looked at (their exact name pattern, regular files, not links). Two
+    runs may prune at once, or one may write or read a frame another removes: a file already gone is
+    skipped, a file replaced since it was listed (another inode or time) is left, and a reader that loses
+    its frame only makes it again (a cache is a shortcut)."""
+    import stat
+    import time
+
+    folder = kept.parent
+    frames: list[tuple[int, str, os.stat_result]] = []
+    stale: list[tuple[str, os.stat_result]] = []
+    now = time.time()
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                frame = _FRAME_FILE.fullmatch(entry.name) is not None
+                if not frame and _FRAME_TEMPORARY.fullmatch(entry.name) is None:
+                    continue
+                with contextlib.suppress(OSError):
+                    info = entry.stat(follow_symlinks=False)
+                    if not stat.S_ISREG(info.st_mode):
+                        continue
+                    if frame and entry.name != kept.name:
+                        frames.append((info.st_mtime_ns, entry.name, info))
+                    elif not frame and now - info.st_mtime > _TEMPORARY_STALE_SECONDS:
+                        stale.append((entry.name, info))
+    except OSError:
+        return []
+    frames.sort(reverse=True)  # newest first
+    doomed = [(name, info) for _, name, info in frames[KEEP_FRAMES - 1:]] + stale
+    removed = []
+    for name, info in doomed:
+        path = os.path.join(folder, name)
+        with contextlib.suppress(OSError):
+            now_info = os.lstat(path)
+            if (now_info.st_ino, now_info.st_dev, now_info.st_mtime_ns) == (info.st_ino, info.st_dev, info.st_mtime_ns):
+                os.unlink(path)
+                removed.append(name)
+    return removed
 
 
 # --- making a frame (openpyxl) ------------------------------------------------------------------------------
@@ -318,10 +371,15 @@ def load_frame(columns: int, total: ReportData | None) -> Frame:
         except (ValueError, KeyError, TypeError, IndexError, struct.error, zipfile.BadZipFile, EOFError,
                 zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, zlib.error):
             pass  # damaged or foreign: made again below
+    from openpyxl.utils.exceptions import IllegalCharacterError  # openpyxl makes the frame anyway
+
     try:
         meta, saved = build_frame(columns, total, plan)
     except OSError as exc:  # openpyxl's write-only sheets wait in temporary files
         raise _temp_trouble(exc) from None
+    except IllegalCharacterError:  # a label of the template's tables (the total sheet) holds a control character
+        raise TemplateTrouble("模板中表格的标题、行名或栏目名含有控制字符（例如从别处粘贴来的不可见字符），Excel 不能保存，"
+                              "汇总表没有写成；报告已生成。请在模板的 fields.yaml 中删去这个字符") from None
     try:
         frame = parse_frame(meta, saved)
     except (ValueError, KeyError, zipfile.BadZipFile) as exc:  # an openpyxl that writes its sheets otherwise
@@ -332,6 +390,7 @@ def load_frame(columns: int, total: ReportData | None) -> Frame:
                           "或把这条信息反馈给维护者") from None
     if path is not None:
         write_quietly(path, _pack(meta, saved))
+        prune_frames(path)
     return frame
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import jinja2
 import jinja2.meta
 
-from .errors import FileTrouble, TemplateTrouble
+from .errors import FileTrouble, TemplateTrouble, os_error_text
 from .spec import DEFAULT_TEMPLATE, load_spec, rule_problems, templates_root
 from .wordml import FONT_FALLBACKS, read_zip_parts
 
@@ -96,7 +96,9 @@ def lint_docx(docx: Path, official: Path | None = None) -> list[str]:
         with zipfile.ZipFile(docx) as z:
             names = z.namelist()
             xml = {n: z.read(n) for n in names if re.fullmatch(r"word/(document|header\d*|footer\d*|fontTable)\.xml", n)}
-    except (OSError, zipfile.BadZipFile) as exc:
+    except OSError as exc:
+        return [f"无法读取 {docx.name}：{os_error_text(exc, reading=True)}"]
+    except zipfile.BadZipFile as exc:
         return [f"{docx.name} 不是有效的 Word 文件：{exc}"]
     if "word/document.xml" not in xml:
         return [f"{docx.name} 缺少正文（word/document.xml）"]

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .errors import FOLDER_ADVICE, FOLDER_AT_OUTPUT, FileTrouble
+from .errors import FOLDER_AT_OUTPUT, FileTrouble, os_error_text
 from .schema import schema_file_name, schema_text
 from .source import display_name
 from .spec import Spec
@@ -33,17 +33,6 @@ def _mode_for(target: Path) -> int:
         os.umask(umask)
         return 0o666 & ~umask
 
-
-_CAUSES = {
-    errno.ENOSPC: ("磁盘已满", "清理磁盘空间后再试"),
-    errno.EDQUOT: ("磁盘配额已用完", "清理空间或请管理员增加配额后再试"),
-    errno.EACCES: ("没有写入权限", "换一个有权限的输出文件夹；如果文件正在 Word/WPS 中打开，请先关闭"),
-    errno.EPERM: ("没有写入权限", "换一个有权限的输出文件夹；如果文件正在 Word/WPS 中打开，请先关闭"),
-    errno.EISDIR: ("路径是文件夹", FOLDER_ADVICE),
-    errno.ENAMETOOLONG: ("文件名过长", "缩短机关名称或标题，或换一个较短的输出文件夹"),
-    errno.EROFS: ("磁盘是只读的", "换一个可以写入的输出文件夹"),
-    errno.ENOTDIR: ("路径中有一段是文件而不是文件夹", "检查输出文件夹的路径"),
-}
 
 # The temporary files of write_atomic: ".<name>.<8 characters of mkstemp>.tmp"; one older than this
 # was left by a run that was killed, and the next run writing the same file removes it.
@@ -66,12 +55,6 @@ def exit_on_sigterm(signum: int, _frame: object, notice: str = "") -> None:
     os._exit(128 + signum)
 
 
-def os_error_text(exc: OSError) -> str:
-    """An OS error in the user's words: the cause in Chinese, then what to do."""
-    cause, advice = _CAUSES.get(exc.errno or 0, (f"系统错误：{exc.strerror or exc}", "检查输出文件夹后再试"))
-    return f"{cause}。{advice}"
-
-
 MAX_NAME_BYTES = 255  # a file name on Linux (and NTFS: 255 UTF-16 units, which this also keeps within)
 
 
@@ -81,9 +64,9 @@ def ensure_writable_name(target: Path, where: object, named: str, why: str, alte
     name is made of it, `alternative` another way out), or a folder standing where the file goes. The two
     troubles ENAMETOOLONG and EISDIR would say at the rename, said early with what to change."""
     if len(target.name.encode("utf-8")) > MAX_NAME_BYTES:
-        raise FileTrouble(f"{_CAUSES[errno.ENAMETOOLONG][0]}（{len(target.name)} 个字），无法保存：{where} 的{named}太长；"
+        raise FileTrouble(f"文件名过长（{len(target.name)} 个字），无法保存：{where} 的{named}太长；"
                           f"请缩短它（{why}）{alternative}", None)
-    if target.is_dir():
+    if os.path.isdir(target):  # False for a path the system refuses (too long, say): the write says why
         raise FileTrouble(FOLDER_AT_OUTPUT, display_name(target))
 
 
@@ -167,6 +150,8 @@ def write_atomic(target: Path, data: bytes | Iterable[bytes], before_rename: Cal
         remove_stale_temporaries(target)
         fd, temp_name = _create_temporary(target)
     except OSError as exc:
+        if isinstance(exc, FileExistsError) and not os.path.isdir(target.parent):  # mkdir met a file: say it so
+            exc = NotADirectoryError(errno.ENOTDIR, "")
         raise FileTrouble(f"无法在 {target.parent} 中写文件：{os_error_text(exc)}") from None
     try:
         with os.fdopen(fd, "wb") as handle:

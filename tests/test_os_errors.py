@@ -1,0 +1,222 @@
+"""Every OS error is said in Chinese (errors.os_error_text, one table): through the command line, with the
+exit code, the cause and what to do, the path as given, and neither the system's English text nor a
+traceback."""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from nianbao.cli import cli
+from nianbao.errors import (
+    _ANY_CAUSES,
+    _READING_CAUSES,
+    _WINDOWS_CAUSES,
+    _WRITING_CAUSES,
+    os_error_text,
+)
+
+from .test_review import make_district
+
+ROOT = Path(__file__).resolve().parents[1]
+OFFICE = ROOT / "data" / "龙马潭区" / "2024" / "安宁街道.yaml"
+# The Latin words a Chinese message may hold: product names, an option, a Windows tool.
+_ALLOWED_LATIN = re.compile(r"Word|WPS|Excel|Windows|chkdsk|TMPDIR|U 盘|-j|\.docx|\.yaml|\.xlsx")
+
+
+def _english_in(text: str) -> list[str]:
+    """Latin words of two letters or more left in `text` once paths and the allowed words are taken out."""
+    return re.findall(r"[A-Za-z]{2,}", _ALLOWED_LATIN.sub("", text))
+
+
+@pytest.fixture
+def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """One office's data file, in a working folder of its own (paths said relative to it)."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(OFFICE, tmp_path / OFFICE.name)
+    return Path(OFFICE.name)
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    assert "Traceback" not in result.output and "程序内部" not in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("table", [_WRITING_CAUSES, _READING_CAUSES, _ANY_CAUSES])
+def test_every_errno_of_the_table_is_said_in_chinese_without_the_system_text(table: dict) -> None:
+    for number in table:
+        if number < 0:
+            continue
+        for reading in (False, True, None):
+            text = os_error_text(OSError(number, os.strerror(number), "a.docx"), reading)
+            assert os.strerror(number) not in text and not _english_in(text), (number, text)
+            assert "。" in text  # the cause, then what to do
+
+
+def test_an_unknown_errno_is_a_chinese_sentence_with_its_number() -> None:
+    number = errno.ENOLINK
+    assert number not in _WRITING_CAUSES and number not in _ANY_CAUSES
+    for reading in (False, True, None):
+        text = os_error_text(OSError(number, os.strerror(number)), reading)
+        assert text.startswith(f"系统错误（错误代码 {number}）。") and not _english_in(text)
+    assert os_error_text(OSError("some text")).startswith("系统错误。")  # no errno at all
+
+
+def test_windows_codes_come_before_the_errno_python_derives() -> None:
+    sharing = PermissionError(errno.EACCES, "The process cannot access the file")
+    sharing.winerror = 32  # type: ignore[attr-defined]  # as Python sets it on Windows
+    assert os_error_text(sharing).startswith("文件正被另一个程序占用（可能正在 Word/WPS 或 Excel 中打开）。关闭它后再试")
+    for code in _WINDOWS_CAUSES:
+        trouble = OSError(errno.EINVAL, "Windows text")
+        trouble.winerror = code  # type: ignore[attr-defined]
+        assert not _english_in(os_error_text(trouble))
+
+
+def test_a_file_where_the_output_folder_goes(office: Path) -> None:
+    Path("out").write_text("a file")
+    code, output = _run("build", str(office), "-o", "out/报告")
+    assert code == 1
+    assert "错误：无法在 out/报告 中写文件：路径中有一段是文件而不是文件夹。检查输出文件夹的路径" in output
+    assert not _english_in(output.replace("out", ""))
+
+
+def test_an_output_folder_name_too_long(office: Path) -> None:
+    folder = "长" * 100  # 300 bytes: more than a file name may have
+    code, output = _run("build", str(office), "-o", folder)
+    assert code == 1 and "无法写入：文件名过长。" in output and folder in output
+    assert not _english_in(output)
+
+
+def test_a_data_file_name_too_long(office: Path) -> None:
+    name = "长" * 100 + ".yaml"
+    code, output = _run("check", name)
+    assert code == 1 and f"{name} 错误：文件名或路径过长。缩短文件名，或换一个路径较短的文件夹" in output
+    assert not _english_in(output)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes into a read-only folder")
+def test_a_read_only_output_folder(office: Path) -> None:
+    Path("out").mkdir()
+    os.chmod("out", 0o555)
+    try:
+        code, output = _run("build", str(office), "-o", "out")
+    finally:
+        os.chmod("out", 0o755)
+    assert code == 1 and "错误：无法在 out 中写文件：没有写入权限。" in output and not _english_in(output.replace("out", ""))
+
+
+@pytest.mark.parametrize(("number", "winerror", "said"), [
+    (errno.EROFS, None, "磁盘是只读的。换一个可以写入的输出文件夹"),
+    (errno.EACCES, 32, "文件正被另一个程序占用（可能正在 Word/WPS 或 Excel 中打开）。关闭它后再试"),
+    (errno.EIO, None, "磁盘读写出错（磁盘、U 盘或网络盘可能有故障或已断开）。"),
+    (errno.EXDEV, None, "文件不能在两个磁盘（分区）之间直接移动。"),
+    (errno.ENOLINK, None, f"系统错误（错误代码 {errno.ENOLINK}）。检查输出文件夹后再试"),
+])
+def test_an_error_at_the_rename(office: Path, monkeypatch: pytest.MonkeyPatch, number: int, winerror: int | None,
+                                said: str) -> None:
+    def failing(source: object, target: object) -> None:
+        trouble = OSError(number, os.strerror(number), str(source))
+        if winerror is not None:
+            trouble.winerror = winerror  # type: ignore[attr-defined]
+        raise trouble
+
+    monkeypatch.setattr(os, "replace", failing)
+    code, output = _run("build", str(office), "-o", "out")
+    assert code == 1 and said in output and os.strerror(number) not in output
+    assert "无法写入 out/安宁街道2024年政府信息公开工作年度报告.docx：" in output
+    assert not _english_in(output.replace("out", "")) and os.listdir("out") == []  # nothing half-written
+
+
+def test_a_missing_temporary_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = make_district(tmp_path / "2024")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
+    code, output = _run("build", folder.name, "-o", "out", "-j", "1")
+    assert code == 1
+    assert f"无法写入临时文件夹 {tmp_path / 'gone'}：文件夹不存在（可能刚被删除或移走）。检查文件夹的路径后再试" in output
+    assert not _english_in(output.replace(str(tmp_path / "gone"), "").replace("out", ""))
+
+
+def test_an_os_error_no_layer_said_is_said_at_the_command_line(office: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import nianbao.cli
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(Path.cwd() / "某个文件.yaml"))
+
+    monkeypatch.setattr(nianbao.cli, "check_paths", failing)
+    code, output = _run("check", str(office))
+    assert code == 1
+    assert output.strip() == "某个文件.yaml 错误：没有访问权限。检查文件和文件夹的权限；如果文件正在 Word/WPS 中打开，请先关闭"
+
+
+@pytest.mark.parametrize(("number", "said"), [
+    (errno.EIO, "读取文件失败：磁盘读写出错（磁盘、U 盘或网络盘可能有故障或已断开）。检查磁盘和连接后再试"),
+    (errno.ESTALE, "读取文件失败：网络盘上的文件已失效。重新连接网络盘后再试"),
+    (errno.ENOLINK, f"读取文件失败：系统错误（错误代码 {errno.ENOLINK}）。检查这个文件和它所在的文件夹后再试"),
+])
+def test_an_error_reading_a_data_file(office: Path, monkeypatch: pytest.MonkeyPatch, number: int, said: str) -> None:
+    real_open = Path.open
+
+    def failing_open(self: Path, *args: object, **kwargs: object) -> object:
+        if self.name == office.name:
+            raise OSError(number, os.strerror(number), str(self))
+        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", failing_open)
+    code, output = _run("check", str(office))
+    assert code == 1 and f"{office} 错误：{said}" in output and os.strerror(number) not in output
+    assert not _english_in(output)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads a file without permission")
+def test_a_data_file_without_read_permission(office: Path) -> None:
+    office.chmod(0)
+    try:
+        code, output = _run("check", str(office))
+    finally:
+        office.chmod(0o644)
+    assert code == 1 and f"{office} 错误：" in output and "权限" in output and not _english_in(output)
+
+
+def test_an_os_error_no_layer_said_for_one_office_of_a_district(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import nianbao.batch
+
+    folder = make_district(tmp_path / "2024")
+    monkeypatch.chdir(tmp_path)
+    real = nianbao.batch.write_report
+
+    def failing(result: object, out_dir: object, **kwargs: object) -> object:
+        if "安宁街道" in str(getattr(result, "display", "")):
+            raise OSError(errno.EBUSY, os.strerror(errno.EBUSY))
+        return real(result, out_dir, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(nianbao.batch, "write_report", failing)
+    code, output = _run("build", folder.name, "-o", "out", "-j", "1")
+    assert code != 0
+    assert "错误：处理 2024/安宁街道.yaml 时出错：文件或文件夹正被占用。关闭正在使用它的程序后再试" in output
+    assert os.strerror(errno.EBUSY) not in output
+
+
+def test_a_data_file_open_in_another_program_on_windows(office: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_open = Path.open
+
+    def sharing_violation(self: Path, *args: object, **kwargs: object) -> object:
+        if self.name == office.name:
+            trouble = PermissionError(errno.EACCES, "The process cannot access the file", str(self))
+            trouble.winerror = 32  # type: ignore[attr-defined]  # as Python sets it on Windows
+            raise trouble
+        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", sharing_violation)
+    code, output = _run("check", str(office))
+    assert code == 1
+    assert f"{office} 错误：读取文件失败：文件正被另一个程序占用（可能正在 Word/WPS 或 Excel 中打开）。关闭它后再试" in output
