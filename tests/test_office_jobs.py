@@ -3,8 +3,11 @@ folder), not as a list of Path objects held for the whole run; they come back as
 
 from __future__ import annotations
 
+import os
 import tracemalloc
 from pathlib import Path
+
+import pytest
 
 from nianbao.batch import OfficeJob, OfficeJobs, find_offices
 from nianbao.district import DEFAULTS_FILE
@@ -43,3 +46,30 @@ def test_the_offices_of_a_run_cost_little_memory_each(tmp_path: Path) -> None:
     assert len(offices) == 400
     # As a list of OfficeJob with Path objects this was about 700 bytes an office (and the path's text).
     assert kept / len(offices) < 450 + 2 * len(str(folder))
+
+
+def test_the_offices_cost_the_same_whatever_the_length_of_their_folder(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, "很长的文件夹名" * 10, 400)
+    tracemalloc.start()
+    try:
+        offices, _ = find_offices([folder])
+        kept = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert len(offices) == 400 and offices[399].path == folder / "示例0399街道.yaml"
+    # The folder once, each name in UTF-8 (22 bytes here) and three numbers: not the text of each path
+    # (some 130 bytes and more with a long folder).
+    assert kept / len(offices) < 120
+
+
+def test_any_path_comes_back_as_it_was_given() -> None:
+    odd = [Path("a.yaml"), Path("/a.yaml"), Path("//srv/区/a.yaml"), Path("x/y/z.yaml"), Path("."), Path("/"),
+           Path(os.fsdecode(b"/srv/\xff" + "名称.yaml".encode())), Path("/tmp/数据/示例.yaml")]  # not UTF-8
+    jobs = OfficeJobs()
+    for path in odd:
+        jobs.append(OfficeJob(path))
+    assert [job.path for job in jobs] == odd and [str(job.path) for job in jobs] == [str(p) for p in odd]
+    assert jobs[-1] == OfficeJob(odd[-1]) and jobs[-len(odd)] == OfficeJob(odd[0])
+    for bad in (len(odd), -len(odd) - 1):
+        with pytest.raises(IndexError):
+            jobs[bad]

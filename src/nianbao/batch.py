@@ -29,7 +29,7 @@ from .model import Number, ReportData
 from .pipeline import CheckResult, check_file, write_report
 from .problems import Location, Problem, error
 from .source import display_name
-from .spec import resolved_path
+from .spec import plain_path, resolved_path
 from .write import exit_on_sigterm, os_error_text
 
 if TYPE_CHECKING:
@@ -53,6 +53,15 @@ class OfficeJob:
 
     path: Path
     defaults: tuple[Path, ...] = ()
+
+    def __reduce__(self) -> tuple[Callable[..., OfficeJob], tuple[object, ...]]:
+        # Sent to a worker as text: a Path is pickled as its parts, which pathlib interns again on loading
+        # (spec.plain_path), one set of names per office in every worker.
+        return (_restored_job, (os.fspath(self.path), self.defaults))
+
+
+def _restored_job(path: str, defaults: tuple[Path, ...]) -> OfficeJob:
+    return OfficeJob(plain_path(path), defaults)
 
 
 @dataclass(slots=True)
@@ -204,8 +213,9 @@ class OfficeOutcome:
 def _restored_outcome(path: str, display: str, office: str, status: Status, figures: dict[str, Number],
                       problems: list[Problem], target: str | None, note: str, checks_failed: bool,
                       review: ReviewData | bytes | Spilled | None) -> OfficeOutcome:
-    return OfficeOutcome(Path(path), display, office, status, figures, problems,
-                         None if target is None else Path(target), note, checks_failed, review)
+    # Read back several times per office: paths made without interning their parts (spec.plain_path).
+    return OfficeOutcome(plain_path(path), display, office, status, figures, problems,
+                         None if target is None else plain_path(target), note, checks_failed, review)
 
 
 @dataclass
@@ -275,14 +285,19 @@ class Reporter(Protocol):
 
 
 class OfficeJobs(Sequence[OfficeJob]):
-    """The offices of a run, as `find_offices` found them: a sequence of OfficeJob, kept as the text of each
-    path and the number of its defaults tuple (one per folder), not as Path objects: a Path with its parts
-    costs some 700 bytes, held for the whole run (issue 14: memory flat in the number of offices). Each
-    OfficeJob is made when asked for."""
+    """The offices of a run, as `find_offices` found them: a sequence of OfficeJob, kept as the number of
+    each path's folder, its file name (UTF-8, all names in one buffer) and the number of its defaults tuple
+    (one per folder), not as Path objects: a Path with its parts costs some 700 bytes and the text of a
+    path some 130, held for the whole run; this is about 40 bytes an office (issue 14: memory flat in the
+    number of offices). Each OfficeJob is made when asked for."""
 
     def __init__(self) -> None:
-        self._paths: list[str] = []
-        self._which = array("q")  # per office: its defaults tuple in _defaults
+        self._names = bytearray()  # the file names, one after the other
+        self._ends = array("q")  # per office: where its name ends in _names
+        self._folder = array("l")  # per office: its folder in _folders
+        self._folders: list[str] = []
+        self._folder_numbers: dict[str, int] = {}
+        self._which = array("l")  # per office: its defaults tuple in _defaults
         self._defaults: list[tuple[Path, ...]] = []
         self._numbers: dict[int, int] = {}  # id of a defaults tuple -> its number
 
@@ -291,11 +306,27 @@ class OfficeJobs(Sequence[OfficeJob]):
         if number is None:  # kept in _defaults: its id is not reused while the run lasts
             number = self._numbers[id(job.defaults)] = len(self._defaults)
             self._defaults.append(job.defaults)
-        self._paths.append(os.fspath(job.path))
+        text = os.fspath(job.path)
+        folder, name = os.path.split(text)
+        if os.path.join(folder, name) != text:  # not a path as pathlib writes it: kept whole
+            folder, name = "", text
+        at = self._folder_numbers.get(folder)
+        if at is None:
+            at = self._folder_numbers[folder] = len(self._folders)
+            self._folders.append(folder)
+        # surrogatepass: a file name that is not UTF-8 (os.fsdecode's surrogates) comes back as it was.
+        self._names += name.encode("utf-8", "surrogatepass")
+        self._ends.append(len(self._names))
+        self._folder.append(at)
         self._which.append(number)
 
+    def _path(self, index: int) -> str:
+        start = self._ends[index - 1] if index > 0 else 0
+        name = self._names[start : self._ends[index]].decode("utf-8", "surrogatepass")
+        return os.path.join(self._folders[self._folder[index]], name)
+
     def __len__(self) -> int:
-        return len(self._paths)
+        return len(self._ends)
 
     @overload
     def __getitem__(self, index: int) -> OfficeJob: ...
@@ -306,7 +337,11 @@ class OfficeJobs(Sequence[OfficeJob]):
     def __getitem__(self, index: int | slice) -> OfficeJob | list[OfficeJob]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        return OfficeJob(Path(self._paths[index]), self._defaults[self._which[index]])
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("office index out of range")
+        return OfficeJob(plain_path(self._path(index)), self._defaults[self._which[index]])
 
     def __iter__(self) -> Iterator[OfficeJob]:
         for index in range(len(self)):

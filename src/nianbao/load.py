@@ -33,6 +33,7 @@ from .spec import (
     Table,
     load_spec,
     normalize_label,
+    plain_path,
     resolve_template,
     strip_enumeration,
 )
@@ -68,8 +69,8 @@ def load_report(
     rendered as it is; the rules themselves are run by `check.check_report`.
     Raises `FileTrouble` when a file cannot be opened, `TemplateTrouble` when the template is unusable.
     """
-    path = Path(path)
-    sources: list[SourceFile] = [_shared_source(Path(d)) for d in defaults]
+    path = plain_path(path)  # one per office: its parts not interned
+    sources: list[SourceFile] = [_shared_source(plain_path(d)) for d in defaults]
     sources.append(load_source(path))
     problems: list[Problem] = [p for s in sources for p in s.problems]
     office = sources[-1]

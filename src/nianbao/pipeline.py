@@ -6,6 +6,7 @@ they all give the same verdict for the same file.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from .load import load_report
 from .model import ReportData
 from .problems import Kind, Location, Problem, error, has_errors
 from .source import display_name
-from .spec import ABSENT_TABLE, PLACEHOLDER
+from .spec import ABSENT_TABLE, PLACEHOLDER, plain_path
 from .write import ensure_writable_name, safe_file_name, write_atomic
 
 
@@ -57,7 +58,7 @@ def check_file(
     The same verdict as `nianbao check FILE`: `defaults` are the shared defaults files merged under it
     (None: the folder's `_共同.yaml`, see district.py); `previous` is last year's data for the cross-year
     rules (None: the same file in the previous year's folder, when there is one)."""
-    path = Path(path)
+    path = plain_path(path)  # one per office: its parts not interned
     shared = defaults_for(path) if defaults is None else defaults
     report, problems = load_report(path, defaults=shared, template=template)
     if report is not None:
@@ -68,7 +69,8 @@ def check_file(
 
 def output_path(report: ReportData, out_dir: Path) -> Path:
     """Where a report is written: `DIR/<机关><年度>年政府信息公开工作年度报告.docx` (template's defaults)."""
-    return out_dir / safe_file_name(report.spec.output_name_for(report.facts))
+    # Not `out_dir / name`: pathlib would intern the file name of every office (spec.plain_path).
+    return plain_path(os.path.join(out_dir, safe_file_name(report.spec.output_name_for(report.facts))))
 
 
 def build_file(
