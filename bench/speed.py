@@ -38,7 +38,9 @@ What is measured, per run:
 
 Conditions: the children run as after a normal installation, with compiled bytecode kept
 (PYTHONDONTWRITEBYTECODE is removed from their environment) and nianbao's caches (prepared template, template
-spec, compiled text patterns) in their default place (the first run fills them). The machine may be shared with other people's work, so absolute times drift between runs.
+spec, compiled text patterns, summary workbook frame) in a folder of this run's own (NIANBAO_CACHE_DIR), filled by one
+warm-up build of a 3-office district before the clock: other checkouts or versions of nianbao run on the same machine
+share the default cache folder, and their entries could otherwise replace this run's between rounds. The machine may be shared with other people's work, so absolute times drift between runs.
 The variants are therefore run in interleaved rounds (every round runs each variant once, in a rotating
 order) and compared by the median; CPU-time ratios are preferred to wall-clock ratios because CPU time is
 less disturbed by other processes competing for the cores. ``paired_*`` ratios are medians of the ratios
@@ -429,11 +431,16 @@ def main() -> None:
     # As installed: Python keeps the compiled bytecode of every module (__pycache__). A sandbox that sets
     # PYTHONDONTWRITEBYTECODE would make each run recompile nianbao's own modules (~0.1 s) instead.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("NIANBAO_CACHE", None)
+    env["NIANBAO_CACHE_DIR"] = str(work / "cache")  # this run's own caches (see Conditions)
     try:
         folders: dict[str, Path] = {}
         for n in sorted(set(sizes) | ({200} if "check-200" in variants else set())):
             folders[f"n{n}"] = work / f"data{n}"
             generate(folders[f"n{n}"], n)
+        generate(work / "warm-up", 3)  # fills this run's caches, outside the clock
+        subprocess.run([sys.executable, "-m", "nianbao", "build", str(work / "warm-up"), "-o", str(work / "warm-up-out")],
+                       env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         emit({"bench": "nianbao speed", "sizes": sizes, "rounds": rounds, "variants": variants,
               "sample_ms": args.sample_ms, **environment()})
         if "floor" in variants:  # the floor copies nianbao's own reports: make them once, outside the clock

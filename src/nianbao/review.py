@@ -7,6 +7,7 @@ review_page.py writes it out.
 
 from __future__ import annotations
 
+import os
 import pickle
 from array import array
 from bisect import bisect_left, bisect_right
@@ -24,7 +25,7 @@ from .batch import (
     summary_figures,
     template_key,
 )
-from .district import defaults_for, previous_year_path
+from .district import defaults_for, previous_year_text
 from .errors import NianbaoError
 from .load import load_report
 from .model import Number, ReportData
@@ -43,7 +44,7 @@ from .same_text import (
     settings_for,
     text_places,
 )
-from .spec import resolved_path
+from .spec import resolved_text
 from .summary import TERMINAL_ROWS, Tally
 
 TRUSTED = (Status.BUILT, Status.SKIPPED, Status.PASSED)
@@ -257,12 +258,14 @@ def review_district(outcomes: Outcomes) -> DistrictReview:
             review.district = review.district or region or ""
             years.add(year)
             names.update(filter(None, [region, office_name]))
-            previous = previous_year_path(resolved_path(outcome.path), year)
-            last = _load(previous) if previous is not None and previous.is_file() else None
+            # As text: a Path per office would intern its file name for the rest of the process.
+            previous = previous_year_text(resolved_text(outcome.path), year)
+            last = _load(Path(previous)) if previous is not None and os.path.isfile(previous) else None
             if last is not None and previous is not None:
                 settings = settings or settings_for(last.spec)
                 office.last_year = summary_figures(last)
-                office.last_year_file = f"{previous.parent.name}/{previous.name}"
+                folder, file_name = os.path.split(previous)
+                office.last_year_file = f"{os.path.basename(folder)}/{file_name}"
                 last_year[index] = spill.put(text_places(last, settings))
         review.figure_labels = list(labels)
         review.year = years.pop() if len(years) == 1 else ""

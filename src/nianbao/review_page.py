@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from html import escape
-from pathlib import Path, PurePath
+from pathlib import Path
 from urllib.parse import quote
 
 from .batch import BatchResult, OfficeOutcome, Status
@@ -229,7 +229,19 @@ def _file_shown(file: str) -> str:
     """`file` without its folders. An office's problems and paragraphs all name its one data file: it is
     taken apart once, not once per place."""
     path = file.split(" ", 1)[0]
-    return PurePath(path).name + file[len(path):]
+    return _name(path) + file[len(path):]
+
+
+def _name(path: str) -> str:
+    """`PurePath(path).name`, without making a PurePath: CPython 3.11's pathlib interns every part of every
+    path it parses, so each office's file name would be kept for the rest of the process."""
+    separators = "\\/" if os.name == "nt" else "/"
+    for separator in separators[1:]:
+        path = path.replace(separator, separators[0])
+    if os.name == "nt":
+        path = path.split(":", 1)[-1] if len(path) > 1 and path[1] == ":" else path
+    parts = [part for part in path.split(separators[0]) if part and part != "."]
+    return parts[-1] if parts else ""
 
 
 def _describe(place: TextPlace) -> str:

@@ -306,28 +306,81 @@ class SameTextFinder:
         return repeats
 
 
-def link_pairs(pairs: Iterable[tuple[int, int, float]]) -> list[tuple[list[int], float]]:
-    """The paragraphs (keys) linked by pairs of repeats, set by set, each with its highest similarity."""
-    parent: dict[int, int] = {}
+class _KeyNumbers:
+    """Numbers 0, 1, 2, ... for paragraph keys in the order they are first seen: an open-addressing hash
+    table in two arrays (about 24 bytes a key), not a dict of Python ints (about 100 bytes a key and its
+    number), so that linking the repeats of thousands of offices grows memory as little as it can."""
+
+    def __init__(self) -> None:
+        self.keys = array("q")  # the key of each number
+        self._bits = 4
+        self._slots = array("q", [-1]) * (1 << self._bits)  # the number in each slot, -1 where none
+
+    def _slot(self, key: int) -> int:
+        # Fibonacci hashing: the office (the high bits of a key) and the paragraph both spread the slots.
+        slot = ((key * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF) >> (64 - self._bits)
+        mask, slots, keys = (1 << self._bits) - 1, self._slots, self.keys
+        while (number := slots[slot]) >= 0 and keys[number] != key:
+            slot = (slot + 1) & mask
+        return slot
+
+    def number(self, key: int) -> int:
+        """The number of `key`, given it now if it has none."""
+        slot = self._slot(key)
+        number = self._slots[slot]
+        if number >= 0:
+            return number
+        number = len(self.keys)
+        self.keys.append(key)
+        self._slots[slot] = number
+        if 2 * len(self.keys) > len(self._slots):  # at most half full: probes stay short
+            self._bits += 1
+            self._slots = array("q", [-1]) * (1 << self._bits)
+            for each, old in enumerate(self.keys):
+                self._slots[self._slot(old)] = each
+        return number
+
+
+def link_pairs(pairs: Iterable[tuple[int, int, float]]) -> list[tuple[array[int], float]]:
+    """The paragraphs (keys) linked by pairs of repeats, set by set, each with its highest similarity: the
+    sets in the order their first key was first seen, each set's keys in the order they were first seen.
+
+    Kept in arrays (a number per key in the order first seen, its parent and its best similarity), not in
+    dicts of Python ints: every paragraph of a text copied by thousands of offices is a key here."""
+    numbers = _KeyNumbers()
+    parent = array("q")
+    best = array("d")
 
     def root(key: int) -> int:
-        parent.setdefault(key, key)
-        while parent[key] != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
+        number = numbers.number(key)
+        if number == len(parent):
+            parent.append(number)
+            best.append(0.0)
+        return _root(parent, number)
 
-    best: dict[int, float] = {}
     for one, two, similarity in pairs:
         a, b = root(one), root(two)
         if a != b:
             parent[b] = a
-            best[a] = max(best.get(a, 0.0), best.pop(b, 0.0))
-        best[a] = max(best.get(a, 0.0), similarity)
-    members: dict[int, list[int]] = {}
-    for key in parent:
-        members.setdefault(root(key), []).append(key)
-    return [(keys, best[head]) for head, keys in members.items()]
+            best[a] = max(best[a], best[b])
+            best[b] = 0.0
+        best[a] = max(best[a], similarity)
+    group_of = array("q", [-1]) * len(parent)  # the set of each root, numbered in the order first seen
+    sets: list[tuple[array[int], int]] = []
+    for number, key in enumerate(numbers.keys):
+        head = _root(parent, number)
+        if group_of[head] < 0:
+            group_of[head] = len(sets)
+            sets.append((array("q"), head))
+        sets[group_of[head]][0].append(key)
+    return [(keys, best[head]) for keys, head in sets]
+
+
+def _root(parent: array[int], number: int) -> int:
+    while parent[number] != number:
+        parent[number] = parent[parent[number]]
+        number = parent[number]
+    return number
 
 
 LIMIT = 3  # the other places a warning names: the first few, and how many in all
