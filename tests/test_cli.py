@@ -146,3 +146,29 @@ def test_the_collector_is_paused_while_the_command_line_is_imported_and_its_obje
     lines = done.stdout.strip().splitlines()
     assert lines[0] == "0 True True", done.stdout  # no collection during the imports; collector back on
     assert lines[-1] == "True", done.stdout  # main froze what the imports made
+
+
+def test_a_one_office_run_does_not_load_the_summary_printer(tmp_path):
+    """`nianbao build/check <one office>` prints no summary table: summary.py and form_layout.py (behind it)
+    are loaded only when a table is printed; a folder run still prints it (tests above)."""
+    office = SEED_DATA
+    script = (
+        "import sys\n"
+        "from nianbao.cli import cli\n"
+        "for args in (['check', sys.argv[1]], ['build', sys.argv[1], '-o', sys.argv[2]]):\n"
+        "    try:\n"
+        "        cli.main(args, standalone_mode=False)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(sorted(m for m in ('nianbao.summary', 'nianbao.form_layout') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(office), str(tmp_path / "out")],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
+    assert list((tmp_path / "out").glob("*.docx"))
+
+
+def test_the_run_summary_file_name_is_the_summary_modules():
+    from nianbao import runs, summary
+
+    assert runs.SUMMARY_FILE == summary.SUMMARY_FILE

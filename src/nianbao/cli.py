@@ -22,8 +22,7 @@ from .district import DEFAULTS_FILE
 from .errors import ChecksFailed, NianbaoError, os_error_line, os_error_to_say
 from .progress import ConsoleReporter
 from .regex_cache import remember_compiled_patterns
-from .runs import build_paths, check_paths
-from .summary import SUMMARY_FILE, print_summary
+from .runs import SUMMARY_FILE, build_paths, check_paths
 from .version import __version__
 from .write import exit_on_sigterm
 
@@ -145,6 +144,8 @@ def check(files: tuple[Path, ...], template: str | None, jobs: int | None, previ
     result = check_paths(files, template=template, jobs=jobs, checker=checker,
                          reporter=ConsoleReporter("检查数据", checking=True))
     if result.from_folder or len(result.outcomes) > 1:
+        from .summary import print_summary  # only with a table to print
+
         print_summary(result.outcomes, title="检查汇总", full_list="上面逐个机关的结果")
     raise click.exceptions.Exit(result.exit_code)
 
@@ -187,6 +188,8 @@ def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: b
         exit_code = EXIT_FILE
     if result.summary_path is not None:
         # Even when the workbook cannot be written; then the rest of the list is above, not in the workbook.
+        from .summary import print_summary  # only with a table to print
+
         print_summary(result.outcomes, full_list="上面逐个机关的结果" if result.summary_trouble else SUMMARY_FILE,
                       tally=result.tally)
         if result.summary_trouble:

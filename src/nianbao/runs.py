@@ -22,7 +22,10 @@ from .batch import (
 )
 from .errors import NianbaoError
 from .pipeline import check_file
-from .summary import SUMMARY_FILE
+
+# The summary workbook's file name; summary.py (the table printer, with form_layout behind it) is loaded
+# only when a summary is printed, not by every one-office run. Kept equal to summary.SUMMARY_FILE (test).
+SUMMARY_FILE = "年报汇总.xlsx"
 
 
 def check_paths(
