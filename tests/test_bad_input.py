@@ -80,7 +80,7 @@ def test_chinese_numerals_are_read_for_the_hint(text, value):
 def test_missing_file_is_file_trouble(tmp_path):
     with pytest.raises(FileTrouble) as info:
         check_file(tmp_path / "没有这个.yaml")
-    assert info.value.message == "找不到这个文件，请检查路径和文件名是否正确"
+    assert info.value.message == "找不到这个文件。检查路径和文件名是否正确"
 
 
 @pytest.mark.parametrize("content", ["", "\n\n", "# 只有注释\n"])

@@ -206,6 +206,68 @@ def test_an_os_error_no_layer_said_for_one_office_of_a_district(tmp_path: Path, 
     assert os.strerror(errno.EBUSY) not in output
 
 
+def test_the_file_an_os_error_names_is_said_for_one_office_of_a_district(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import nianbao.batch
+
+    folder = make_district(tmp_path / "2024")
+    monkeypatch.chdir(tmp_path)
+    real = nianbao.batch.write_report
+    hidden = Path(tempfile.gettempdir()) / "nianbao-xyz" / "临时文件.tmp"
+
+    def failing(result: object, out_dir: object, **kwargs: object) -> object:
+        if "安宁街道" in str(getattr(result, "display", "")):
+            raise OSError(errno.EBUSY, os.strerror(errno.EBUSY), str(hidden))
+        if "双加镇" in str(getattr(result, "display", "")):
+            raise OSError(errno.EIO, os.strerror(errno.EIO), str(tmp_path / "out" / "某.docx"))
+        return real(result, out_dir, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(nianbao.batch, "write_report", failing)
+    code, output = _run("build", folder.name, "-o", "out", "-j", "1")
+    assert code != 0
+    assert "错误：处理 2024/安宁街道.yaml 时，临时文件.tmp 出错：文件或文件夹正被占用。" in output
+    assert "错误：处理 2024/双加镇.yaml 时，out/某.docx 出错：磁盘读写出错" in output
+    assert str(hidden.parent) not in output and str(tmp_path) not in output
+
+
+@pytest.mark.parametrize("where", ["cli", "batch"])
+def test_an_os_error_without_errno_is_a_bug_and_a_broken_pipe_is_quiet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                       where: str) -> None:
+    import nianbao.batch
+    import nianbao.cli
+
+    folder = make_district(tmp_path / "2024")
+    monkeypatch.chdir(tmp_path)
+    trouble: list[OSError] = []
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise trouble[0]
+
+    if where == "cli":
+        monkeypatch.setattr(nianbao.cli, "check_paths", failing)
+    else:
+        monkeypatch.setattr(nianbao.batch, "write_report", failing)
+    args = ["check", folder.name] if where == "cli" else ["build", folder.name, "-o", "out", "-j", "1"]
+    trouble[:] = [OSError("a bug's OSError, without an errno")]
+    result = CliRunner().invoke(cli, args)
+    assert "程序内部" in result.output and "OSError" in result.output, result.output
+    trouble[:] = [BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)  # click's main: quiet, exit 1
+    assert "出错" not in result.output and "程序内部" not in result.output and os.strerror(errno.EPIPE) not in result.output
+
+
+def test_os_error_file_is_the_name_the_user_knows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nianbao.errors import os_error_file
+
+    monkeypatch.chdir(tmp_path)
+    assert os_error_file(OSError(errno.EIO, "x", "甲/乙.yaml")) == "甲/乙.yaml"
+    assert os_error_file(OSError(errno.EIO, "x", str(tmp_path / "甲" / "乙.yaml"))) == "甲/乙.yaml"
+    assert os_error_file(OSError(errno.EIO, "x", "/elsewhere/tmpab12/乙.docx")) == "乙.docx"
+    assert os_error_file(OSError(errno.EIO, "x", os.fsencode(tmp_path) + b"/\xff.yaml")) == "\ufffd.yaml"
+    assert os_error_file(OSError(errno.EIO, "x")) == ""
+
+
 def test_a_data_file_open_in_another_program_on_windows(office: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real_open = Path.open
 
@@ -220,3 +282,47 @@ def test_a_data_file_open_in_another_program_on_windows(office: Path, monkeypatc
     code, output = _run("check", str(office))
     assert code == 1
     assert f"{office} 错误：读取文件失败：文件正被另一个程序占用（可能正在 Word/WPS 或 Excel 中打开）。关闭它后再试" in output
+
+
+@pytest.mark.parametrize(("trouble", "said"), [
+    (PermissionError(errno.EACCES, "Permission denied"), "没有读取权限。检查文件的权限；如果文件正在其他程序中打开，请先关闭"),
+    (IsADirectoryError(errno.EISDIR, "Is a directory"), "这是一个文件夹，不是文件。检查路径"),
+    (OSError(errno.ENOLINK, "Link has been severed"),
+     f"系统错误（错误代码 {errno.ENOLINK}）。检查这个文件和它所在的文件夹后再试"),
+])
+def test_an_error_reading_a_template_file_is_said_from_the_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  trouble: OSError, said: str) -> None:
+    from nianbao.errors import TemplateTrouble
+    from nianbao.spec import load_spec
+
+    folder = tmp_path / "own"
+    shutil.copytree(ROOT / "templates" / "official-2021", folder)
+    real = Path.read_text
+
+    def failing(self: Path, *args: object, **kwargs: object) -> str:
+        if self.name == "rules.yaml":
+            raise trouble
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "read_text", failing)
+    with pytest.raises(TemplateTrouble) as caught:
+        load_spec(folder)
+    assert caught.value.message == f"无法读取模板文件 {folder / 'rules.yaml'}：{said}"
+    assert not _english_in(caught.value.message.replace(str(folder / "rules.yaml"), ""))
+
+
+def test_a_data_file_without_read_permission_met_when_opened(office: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What a user who is not root meets (test_a_data_file_without_read_permission), met by root too: the reader's
+    # one open call is refused.
+    real_open = Path.open
+
+    def refused(self: Path, *args: object, **kwargs: object) -> object:
+        if self.name == office.name:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", refused)
+    code, output = _run("check", str(office))
+    assert code == 1
+    assert output.strip().startswith(f"{office} 错误：读取文件失败：没有读取权限。检查文件的权限；"), output
+    assert not _english_in(output)

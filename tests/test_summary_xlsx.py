@@ -36,6 +36,7 @@ from nianbao.model import ReportData
 from nianbao.problems import Location, Problem, Severity
 from nianbao.review_page import TOTAL_SHEET, write_district_outputs, write_summary_xlsx
 from nianbao.runs import build_paths
+from nianbao.source import display_name
 from nianbao.summary import SUMMARY_FILE, Tally
 
 from .conftest import ROOT
@@ -247,7 +248,7 @@ def test_summary_sheets_hold_what_openpyxl_wrote_for_tricky_values(tmp_path):
 
 def test_a_character_a_worksheet_cannot_hold_is_left_out_as_load_cleans_text():
     # Every character openpyxl refuses (a bell pasted from Word, a vertical tab, ...), in every text cell
-    # of both sheets; a file name's byte that is not UTF-8 (a lone surrogate) is said as U+FFFD.
+    # of both sheets (a file name's byte that is not UTF-8 is U+FFFD already in its display name).
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     refused = "".join(chr(code) for code in range(32) if ILLEGAL_CHARACTERS_RE.match(chr(code)))
@@ -255,7 +256,7 @@ def test_a_character_a_worksheet_cannot_hold_is_left_out_as_load_cleans_text():
     problem = Problem(Severity.ERROR, Location("甲\x07.yaml", 3), f"说明{refused}有误", "提示\x0b")
     outcomes = [OfficeOutcome(Path("甲\x07.yaml"), f"甲{refused}.yaml", "甲\x07机关", Status.FAILED, note="说明\x1f",
                               problems=[problem]),
-                OfficeOutcome(Path("乙.yaml"), "乙\udcff.yaml", "乙", Status.BUILT)]
+                OfficeOutcome(Path("乙\udcff.yaml"), display_name(Path("乙\udcff.yaml")), "乙", Status.BUILT)]
     book = load_workbook(io.BytesIO(summary_workbook_bytes(outcomes)))
     values = [value for sheet in book for row in sheet.iter_rows(values_only=True) for value in row
               if isinstance(value, str)]
@@ -517,7 +518,6 @@ def test_rows_written_directly_are_the_cells_openpyxl_writes(style, styles):
 def test_a_row_with_a_character_a_worksheet_cannot_hold_is_cleaned():
     letters = summary._column_letters(3)
     assert summary._row_xml(2, letters, ["甲", "乙\x0b", 3]) == summary._row_xml(2, letters, ["甲", "乙", 3])
-    assert summary._row_xml(2, letters, ["甲\udc80"]) == summary._row_xml(2, letters, ["甲\ufffd"])
     assert summary._row_xml(2, letters, ["a" * 32767 + "\x0b"]) == reference_row(2, letters, ["a" * 32767 + "\x0b"])
 
 
@@ -709,15 +709,17 @@ def test_a_district_whose_file_names_hold_control_characters_or_bytes_not_utf8(t
     result = subprocess.run([sys.executable, "-X", "utf8", "-m", "nianbao", "build", "2024", "-o", "out", "-j", "1"],
                             cwd=tmp_path, capture_output=True, check=False)
     output = (result.stdout + result.stderr).decode("utf-8", "replace")
-    # The summary workbook and the review page are written (the office whose name is not UTF-8 may itself
-    # fail, a matter of the report's writing, not of these two).
-    assert "程序内部错误" not in output and "Traceback" not in output, output
+    # The summary workbook and the review page are written, and so is every office's report: a name is
+    # shown (and recorded in the report) with U+FFFD for the byte that is not UTF-8, the same everywhere.
+    assert "程序内部" not in output and "Traceback" not in output, output
     assert "汇总表：out/" in output and "审阅页：out/index.html" in output
+    assert result.returncode == 0 and "已生成：out/双加镇2024年" in output, output
     book = load_workbook(tmp_path / "out" / SUMMARY_FILE)
     files = [row[-3] for row in book[summary.SUMMARY_SHEET].iter_rows(min_row=2, values_only=True)]
     assert any(str(name).endswith("安宁街道.yaml") for name in files)
     assert any(str(name).endswith("双加\ufffd镇.yaml") for name in files)
-    assert "双加?镇.yaml" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")  # encode(errors="replace")
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "双加镇" in page and "双加?镇" not in page  # its report's name has the office's name
 
 
 def _old_frames(folder: Path, count: int) -> list[Path]:
@@ -788,13 +790,47 @@ def test_pruning_races_with_another_run(own_cache, monkeypatch):
     assert [path for path in old if path.exists()] == [replaced, *old[4:]]
 
 
-def test_a_template_label_with_a_control_character_is_said_in_chinese(tmp_path, own_cache):
+def test_a_template_label_with_a_control_character_is_refused_where_the_template_is_read(tmp_path):
+    # Refused by spec when fields.yaml is read (file, line, key, in Chinese), so neither the summary's
+    # total sheet nor an office's form workbook (form_writer.write_table) meets openpyxl's IllegalCharacterError.
     from nianbao.errors import TemplateTrouble
+    from nianbao.spec import load_spec
 
-    result, review, out = district_run(tmp_path, sorted(DISTRICT.glob("*.yaml")))
-    assert review.total is not None
-    spec = copy.deepcopy(review.total.spec)
-    spec.tables[0].key = spec.tables[0].key + "\x07"  # a bell, as a fields.yaml with "\a" gives it
-    changed = dataclasses.replace(review.total, spec=spec)
-    with pytest.raises(TemplateTrouble, match="控制字符"):
-        summary_workbook_bytes(list(result.outcomes), review.tally, changed, review.included)
+    folder = tmp_path / "own"
+    shutil.copytree(ROOT / "templates" / "official-2021", folder)
+    fields = folder / "fields.yaml"
+    lines = fields.read_text(encoding="utf-8").splitlines(keepends=True)
+    number = next(index for index, line in enumerate(lines) if "label: 商业企业" in line)
+    lines[number] = lines[number].replace("label: 商业企业", 'label: "商业\\a企业"')
+    fields.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(TemplateTrouble) as caught:
+        load_spec(folder)
+    message = caught.value.format()
+    assert f"fields.yaml 第 {number + 1} 行的「label」含有控制字符" in message and "请删去这个字符" in message
+    lines[number] = lines[number].replace('label: "商业\\a企业"', '"商业企业\\x1f": 商业企业')  # in a key
+    fields.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(TemplateTrouble, match=f"第 {number + 1} 行的「商业企业\\\\x1f」含有控制字符"):
+        load_spec(folder)
+
+
+def test_a_file_name_byte_not_utf8_is_u_fffd_in_display_and_source_names(tmp_path, monkeypatch):
+    from nianbao.provenance import relative_sources
+
+    monkeypatch.chdir(tmp_path)
+    name = os.fsdecode("双加".encode() + b"\xff" + "镇.yaml".encode())
+    assert display_name(Path(name)) == "双加\ufffd镇.yaml"
+    assert display_name(tmp_path / "sub" / name) == "sub/双加\ufffd镇.yaml"
+    assert relative_sources([tmp_path / name], tmp_path / "out") == ("../双加\ufffd镇.yaml",)
+    assert relative_sources([Path(name)], None) == ("双加\ufffd镇.yaml",)
+    assert display_name(Path("安宁街道.yaml")) == "安宁街道.yaml"
+
+
+def test_a_frame_read_from_the_cache_counts_as_newest_for_pruning(own_cache):
+    summary_workbook_bytes(TRICKY)
+    [used] = frames(own_cache)
+    os.utime(used, ns=(1_600_000_000 * 10**9, 1_600_000_000 * 10**9))  # made long ago, before the old ones
+    old = _old_frames(used.parent, summary_xlsx.KEEP_FRAMES)
+    summary_workbook_bytes(TRICKY)  # read from the cache: used now
+    assert used.stat().st_mtime > 1_700_000_000 + 60 * len(old)
+    removed = summary_xlsx.prune_frames(old[-1])
+    assert used.exists() and used.name not in removed and removed == [old[0].name]

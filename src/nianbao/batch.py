@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import errno
 import os
 import pickle
 import signal
@@ -24,7 +25,15 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol, overload
 
 from .district import DATA_SUFFIXES, DEFAULTS_FILE, defaults_for, is_office_file
-from .errors import ChecksFailed, FileTrouble, NianbaoError, OutputProtected, UsageTrouble
+from .errors import (
+    ChecksFailed,
+    FileTrouble,
+    NianbaoError,
+    OutputProtected,
+    UsageTrouble,
+    os_error_file,
+    os_error_to_say,
+)
 from .model import Number, ReportData
 from .pipeline import CheckResult, check_file, write_report
 from .problems import Location, Problem, error
@@ -490,9 +499,14 @@ def _internal_error(job: OfficeJob, exc: Exception, isolate: bool) -> OfficeOutc
     """A bug met while handling one office stops that office only (unless not isolating, or debugging)."""
     if not isolate or os.environ.get("NIANBAO_DEBUG"):
         raise exc
-    if isinstance(exc, OSError):  # one no layer below said (cli says it so for a run on one file)
-        note = f"错误：处理 {display_name(job.path)} 时出错：{os_error_text(exc, reading=None)}"
+    said = os_error_to_say(exc)  # one no layer below said (cli says it so for a run on one file)
+    if said is not None:
+        named = os_error_file(said)
+        note = (f"错误：处理 {display_name(job.path)} 时{f'，{named} ' if named else ''}出错："
+                f"{os_error_text(said, reading=None)}")
         return OfficeOutcome(job.path, display_name(job.path), job.path.stem, Status.FAILED, note=note)
+    if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+        raise exc  # a broken pipe is no office's trouble: click's main ends quietly
     note = (f"错误：处理 {display_name(job.path)} 时程序内部出错（{type(exc).__name__}: {exc}）。"
             "请把这条信息和数据文件发给维护人员；设置环境变量 NIANBAO_DEBUG=1 可查看详细信息")
     return OfficeOutcome(job.path, display_name(job.path), job.path.stem, Status.FAILED, note=note)

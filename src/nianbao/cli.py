@@ -6,6 +6,7 @@ Exit codes: 0 ok (warnings allowed), 1 file or template trouble, 2 usage error, 
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import gc
 import os
@@ -18,11 +19,10 @@ import click
 from . import zh_click
 from .batch import EXIT_SKIPPED, Status
 from .district import DEFAULTS_FILE
-from .errors import ChecksFailed, NianbaoError, os_error_text
+from .errors import ChecksFailed, NianbaoError, os_error_line, os_error_to_say
 from .progress import ConsoleReporter
 from .regex_cache import remember_compiled_patterns
 from .runs import SUMMARY_FILE, build_paths, check_paths
-from .source import display_name
 from .version import __version__
 from .write import exit_on_sigterm
 
@@ -87,15 +87,12 @@ class NianbaoGroup(click.Group):
             raise
         except KeyboardInterrupt:
             raise failure("已中断；没有留下写了一半的文件", 130) from None
-        except OSError as exc:  # one no layer below said: in Chinese all the same, with the file it met
-            if os.environ.get("NIANBAO_DEBUG"):
-                raise
-            named = exc.filename
-            where = f"{display_name(Path(os.fsdecode(named)))} " if isinstance(named, str | bytes) and named else ""
-            raise failure(f"{where}错误：{os_error_text(exc, reading=None)}", EXIT_FILE) from None
         except Exception as exc:
-            if os.environ.get("NIANBAO_DEBUG"):
-                raise
+            if os.environ.get("NIANBAO_DEBUG") or (isinstance(exc, OSError) and exc.errno == errno.EPIPE):
+                raise  # a broken pipe (`nianbao check ... | head`): click's main ends quietly
+            said = os_error_to_say(exc)  # one no layer below said: in Chinese all the same, with its file
+            if said is not None:
+                raise failure(os_error_line(said), EXIT_FILE) from None
             raise failure(
                 f"程序内部错误（{type(exc).__name__}: {exc}）。请把这条信息和所用的数据文件发给维护人员；"
                 "设置环境变量 NIANBAO_DEBUG=1 可查看详细信息",
@@ -131,12 +128,12 @@ def cli() -> None:
              "是 nianbao 生成的报告时，还列出生成后改动过的表格数字和段落。"
              "有上年的数据（上一年度文件夹中的同名文件，或 --previous）时，还核对上年结转、现行有效件数和文字雷同。\n\n"
              "退出码：0 通过（可能有警告），1 文件无法读取，3 有错误。")
-@click.argument("files", nargs=-1, required=True, metavar="数据文件...", type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, metavar="数据文件...", type=click.Path(readable=False, path_type=Path))
 @_template_option
 @_jobs_option
-@click.option("--previous", "-p", metavar="上年文件", default=None, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--previous", "-p", metavar="上年文件", default=None, type=click.Path(readable=False, dir_okay=False, path_type=Path),
               help="上年的数据文件（.yaml）或上年的报告（.docx/.txt）；不写时自动找上一年度文件夹中的同名文件。")
-@click.option("--data", "-d", "data", metavar="数据文件", default=None, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--data", "-d", "data", metavar="数据文件", default=None, type=click.Path(readable=False, dir_okay=False, path_type=Path),
               help="检查 Word 报告时，生成它所用的数据文件（.yaml）；报告和数据文件夹没有一起移动、找不到时用。")
 @click.help_option("--help", "-h")
 def check(files: tuple[Path, ...], template: str | None, jobs: int | None, previous: Path | None,
@@ -159,7 +156,7 @@ def check(files: tuple[Path, ...], template: str | None, jobs: int | None, previ
              f"最后显示汇总表，并写出 输出文件夹/{SUMMARY_FILE}。"
              "生成后在 Word 中改过的报告不会被覆盖（汇总中为“已跳过”），除非加 --force。"
              "\n\n退出码：0 成功，1 文件或模板问题，3 数据有错误，4 有报告因生成后被修改而跳过（未更新）。")
-@click.argument("files", nargs=-1, required=True, metavar="数据文件...", type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, metavar="数据文件...", type=click.Path(readable=False, path_type=Path))
 @click.option("--output", "-o", "out_dir", default="out", show_default=True, metavar="输出文件夹",
               type=click.Path(file_okay=False, path_type=Path), help="报告写到哪个文件夹。")
 @_template_option
@@ -218,7 +215,7 @@ def build(files: tuple[Path, ...], out_dir: Path, template: str | None, force: b
              "<机关>.yaml（默认写在填报表所在的文件夹，-o 可指定文件夹）。填报表的栏目被改动、行被删除，"
              "或有空格、非数字时，列出每一处（工作表!单元格 和官方栏目名），不写文件。"
              "\n\n退出码：0 成功，1 文件问题（无法读取，或输出文件已存在而没有加 --force），3 填报表有错误。")
-@click.argument("report", metavar="报告文件或填报表", type=click.Path(path_type=Path))
+@click.argument("report", metavar="报告文件或填报表", type=click.Path(readable=False, path_type=Path))
 @click.option("--output", "-o", "output", default=None, metavar="数据文件.yaml",
               type=click.Path(path_type=Path), help="写出的数据文件（读入填报表时可以是文件夹）。")
 @click.option("--force", "-f", is_flag=True, default=False, help="输出文件已存在时覆盖它。")
@@ -268,7 +265,7 @@ def _import_forms(source: Path, output: Path | None, force: bool, template: str 
              "（用 nianbao new 开始的新年度文件已带上年结转）。填好后用 nianbao import 读回。"
              f"可以给出文件夹（不含子文件夹；{DEFAULTS_FILE} 是各机关的共同设置）。"
              "已存在的填报表不覆盖（可能已有人填写），除非加 --force。\n\n退出码：0 成功，1 文件问题，3 数据文件有错误。")
-@click.argument("files", nargs=-1, required=True, metavar="数据文件或文件夹...", type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, metavar="数据文件或文件夹...", type=click.Path(readable=False, path_type=Path))
 @click.option("--output", "-o", "out_dir", default="out", show_default=True, metavar="输出文件夹",
               type=click.Path(file_okay=False, path_type=Path), help="填报表写到哪个文件夹。")
 @click.option("--force", "-f", is_flag=True, default=False, help="覆盖已存在的填报表。")
@@ -296,7 +293,7 @@ def form(files: tuple[Path, ...], out_dir: Path, force: bool, template: str | No
              "check 会提醒直到删去），“二、上年结转”按上年“四、结转下年度继续办理”填好，其余数字为 0。"
              "默认写到上年文件夹旁边以本年度命名的文件夹中，如 data/龙马潭区/2024/安宁街道.yaml → "
              "data/龙马潭区/2025/安宁街道.yaml。\n\n退出码：0 成功，1 文件问题。")
-@click.argument("previous", metavar="上年数据文件", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("previous", metavar="上年数据文件", type=click.Path(readable=False, dir_okay=False, path_type=Path))
 @click.option("--year", "-y", metavar="年度", default=None, help="本年度，如 2025；默认为上年年度加 1。")
 @click.option("--output", "-o", "output", default=None, metavar="数据文件.yaml",
               type=click.Path(dir_okay=False, path_type=Path), help="写到哪里；默认按年度文件夹推断。")
@@ -362,7 +359,7 @@ def template() -> None:
                   "（{{ }} 或 {% %} 不成对、标签中有中文引号）、不在约定中的变量、没有结尾的循环、缺失或顺序不对的表格、"
                   "表格形状与官方格式不符、没有备用字体的字体，以及 rules.yaml 中写错的规则（rules.yaml:行号）。"
                   "build 生成报告前也做同样的检查。\n\n退出码：0 没有问题，1 有问题或无法读取。")
-@click.argument("folder", metavar="模板目录", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("folder", metavar="模板目录", type=click.Path(readable=False, path_type=Path, file_okay=False))
 def template_check(folder: Path) -> None:
     from .spec import resolve_template
     from .template_lint import lint_template

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -156,3 +158,38 @@ def os_error_text(exc: OSError, reading: bool | None = False) -> str:
         cause = f"系统错误（错误代码 {code}）" if isinstance(code, int) else "系统错误"
         known = (cause, "检查输出文件夹后再试" if reading is False else "检查这个文件和它所在的文件夹后再试")
     return f"{known[0]}。{known[1]}"
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def os_error_file(exc: OSError) -> str:
+    """The file an OS error names, as the user would know it: as given when relative, relative to the working
+    folder when inside it, else only its name (never a temporary file's absolute path); "" when none is named.
+    A byte of the name that is not UTF-8 is U+FFFD."""
+    named = exc.filename
+    if not isinstance(named, str | bytes) or not named:
+        return ""
+    text = os.fsdecode(named)
+    if os.path.isabs(text):
+        try:
+            folder = os.path.join(os.getcwd(), "")
+        except OSError:  # the working folder itself is gone
+            folder = ""
+        text = text[len(folder):] if folder and text.startswith(folder) else os.path.basename(text.rstrip("/\\")) or text
+    return _SURROGATES.sub("\ufffd", text)
+
+
+def os_error_to_say(exc: BaseException) -> OSError | None:
+    """`exc` when it is an OS error to say to the user (os_error_text): one with an errno, other than a broken
+    pipe (whoever read the output went away, as in `nianbao check ... | head`: nothing to say, as click does).
+    None for anything else: an OSError without an errno comes from a bug and is said as one."""
+    if isinstance(exc, OSError) and exc.errno is not None and exc.errno != errno.EPIPE:
+        return exc
+    return None
+
+
+def os_error_line(exc: OSError) -> str:
+    """`file 错误：cause。advice` for an OS error no layer said (met reading or writing: not known)."""
+    named = os_error_file(exc)
+    return f"{named} 错误：{os_error_text(exc, reading=None)}" if named else f"错误：{os_error_text(exc, reading=None)}"

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import TemplateTrouble
 from .problems import Location, Problem, warning
-from .source import display_name, read_bytes
+from .source import display_name, read_bytes, shown_name
 from .spec import resolve_template, resolved_path
 from .version import __version__
 from .wordml import MAX_DOCX_BYTES, paragraph_text, read_zip_parts, w
@@ -88,9 +88,9 @@ def relative_source(path: Path, report_dir: Path | None) -> str:
 def relative_sources(paths: list[Path], report_dir: Path | None) -> tuple[str, ...]:
     """relative_source of each of `paths`, the report's folder resolved once."""
     if report_dir is None:
-        return tuple(path.name for path in paths)
+        return tuple(shown_name(path.name) for path in paths)
     folder = os.fspath(resolved_path(report_dir))
-    return tuple(_relative_to(path, folder) for path in paths)
+    return tuple(shown_name(_relative_to(path, folder)) for path in paths)
 
 
 def _relative_to(path: Path, folder: str) -> str:

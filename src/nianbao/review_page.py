@@ -347,7 +347,7 @@ def write_district_outputs(result: BatchResult, out_dir: Path | str, rollup: Pat
         # the reports are written, and the caller still prints the summary table before saying why.
         if page:
             try:
-                write_atomic(out / REVIEW_PAGE, (chunk.encode("utf-8", "replace") for chunk in review_page_chunks(review, out)))
+                write_atomic(out / REVIEW_PAGE, (chunk.encode("utf-8") for chunk in review_page_chunks(review, out)))
                 result.page_written = out / REVIEW_PAGE
             except NianbaoError as exc:
                 result.output_troubles.append(exc.format())

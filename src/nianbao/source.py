@@ -100,11 +100,25 @@ class SourceFile:
     problems: list[Problem]
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def shown_name(text: str) -> str:
+    """A file name as it can be shown and written (in UTF-8): a byte of the name that is not UTF-8 (a lone
+    surrogate from os.fsdecode) is U+FFFD, the replacement character."""
+    return _SURROGATES.sub("\ufffd", text) if _SURROGATES.search(text) else text
+
+
 def display_name(path: Path) -> str:
     """The path as shown in messages: relative to the working directory when possible (tried as given,
     then resolved: a symlink keeps the name it was given), else as given. Compared as text, as
     `Path.relative_to` would compare these normalised absolute paths: a path starting with exactly "//"
-    (kept so by POSIX and pathlib) is under a folder only if that folder starts with "//" too."""
+    (kept so by POSIX and pathlib) is under a folder only if that folder starts with "//" too. A byte of
+    the name that is not UTF-8 is shown as U+FFFD (shown_name)."""
+    return shown_name(_display_name(path))
+
+
+def _display_name(path: Path) -> str:
     folder = resolved_text(os.getcwd())  # texts, not Paths: asked for every office
     inside = folder if folder.endswith("/") else folder + "/"
     double = folder.startswith("//") and not folder.startswith("///")
@@ -160,16 +174,9 @@ def read_bytes(path: Path, display: str, what: str, limit: int | None = None) ->
             size = max(len(data), info.st_size)
             raise FileTrouble(f"文件太大（{_megabytes(size)}），{what}不会超过 {limit // 1024 // 1024} MB", display)
         return data
-    except FileNotFoundError:
-        raise FileTrouble("找不到这个文件，请检查路径和文件名是否正确", display) from None
-    except IsADirectoryError:
-        raise FileTrouble(f"这是一个文件夹，不是{what}", display) from None
-    except PermissionError as exc:
-        if getattr(exc, "winerror", None) is not None:  # Windows: open in Excel (sharing violation), ...
-            raise FileTrouble(f"读取文件失败：{os_error_text(exc, reading=True)}", display) from None
-        raise FileTrouble("没有权限读取这个文件", display) from None
-    except OSError as exc:
-        raise FileTrouble(f"读取文件失败：{os_error_text(exc, reading=True)}", display) from None
+    except OSError as exc:  # said from the one table (a missing file, no permission, open in Excel, ...)
+        said = os_error_text(exc, reading=True)
+        raise FileTrouble(said if isinstance(exc, FileNotFoundError) else f"读取文件失败：{said}", display) from None
 
 
 def _megabytes(size: int) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .disk_cache import cache_dir, code_mark, read_quietly, write_quietly
-from .errors import TemplateTrouble
+from .errors import TemplateTrouble, os_error_text
 from .problems import Severity
 
 DEFAULT_TEMPLATE = "official-2021"
@@ -501,7 +501,7 @@ def _template_docs(chain: list[Path]) -> tuple[dict[str, Any], dict[str, Any], d
     name = ""
     for member in reversed(chain):  # the root template first
         if (member / "fields.yaml").is_file() or member == chain[-1]:
-            fields_doc = _merge_fields(fields_doc, _read_yaml(member / "fields.yaml"))
+            fields_doc = _merge_fields(fields_doc, _read_yaml(member / "fields.yaml", labels=True))
             name = str(fields_doc.get("name", name or member.name))
         if (member / "rules.yaml").is_file() or member == chain[-1]:
             _validate_rules(member / "rules.yaml")
@@ -657,17 +657,15 @@ def _read_template_text(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise TemplateTrouble(f"模板文件夹缺少 {path.name}：{path}") from None
-    except IsADirectoryError:
-        raise TemplateTrouble(f"模板文件 {path} 是一个文件夹，应为文本文件") from None
-    except PermissionError:
-        raise TemplateTrouble(f"没有读取模板文件 {path} 的权限：请检查文件权限") from None
     except UnicodeDecodeError:
         raise TemplateTrouble(f"模板文件 {path} 不是 UTF-8 编码：请用 UTF-8 保存") from None
-    except OSError as exc:
-        raise TemplateTrouble(f"无法读取模板文件 {path}（系统错误代码 {exc.errno}）") from None
+    except OSError as exc:  # said from the one table (a folder, no permission, open in another program, ...)
+        raise TemplateTrouble(f"无法读取模板文件 {path}：{os_error_text(exc, reading=True)}") from None
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _read_yaml(path: Path, labels: bool = False) -> dict[str, Any]:
+    """A template's YAML file as a mapping; with `labels` (fields.yaml: the facts', tables' and columns'
+    labels, written into Word reports and Excel workbooks) a control character in any text is refused."""
     import yaml  # only when the spec is not in the cache (see _cached_spec): PyYAML's import is costly
 
     text = _read_template_text(path)
@@ -678,7 +676,49 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise TemplateTrouble(f"模板文件 {path} 格式错误：{exc}") from None
     if not isinstance(doc, dict):
         raise TemplateTrouble(f"模板文件 {path} 应为键值结构")
+    if labels and _holds_control(doc):
+        line, key = _control_place(text)
+        raise TemplateTrouble(f"模板文件 {path} 第 {line} 行的「{key}」含有控制字符（例如从别处粘贴来的不可见字符，"
+                              "或双引号中的 \\a、\\x07 一类写法），Word 和 Excel 都不能保存它；请删去这个字符")
     return doc
+
+
+# What Word's XML and openpyxl refuse in a text (a tab, a line feed and a carriage return are kept).
+_CONTROL = frozenset(chr(code) for code in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)))
+
+
+def _holds_control(value: Any) -> bool:
+    if isinstance(value, str):
+        return not _CONTROL.isdisjoint(value)
+    if isinstance(value, dict):
+        return any(_holds_control(key) or _holds_control(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_control(item) for item in value)
+    return False
+
+
+def _control_place(text: str) -> tuple[int, str]:
+    """The line (from 1) and the key of the first text holding a control character: looked for in the node
+    tree (which has the lines) only once one is known to be there."""
+    import yaml
+
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    stack: list[tuple[yaml.Node, str]] = [(root, "")] if root is not None else []
+    found: list[tuple[int, str]] = []
+    while stack:
+        node, key = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            if not _CONTROL.isdisjoint(node.value):
+                found.append((node.start_mark.line + 1, key or node.value))
+        elif isinstance(node, yaml.MappingNode):
+            for name, item in node.value:
+                label = name.value if isinstance(name, yaml.ScalarNode) else key
+                stack.append((name, label))
+                stack.append((item, label))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, key) for item in node.value)
+    line, key = min(found, default=(1, ""))
+    return line, "".join(f"\\x{ord(char):02x}" if char in _CONTROL else char for char in key)
 
 
 def _part(p: dict[str, Any]) -> Part:

@@ -373,12 +373,11 @@ def _row_xml(number: int, letters: list[str], values: Sequence[Any], style: str 
 
 _EXACT = 10**15
 # What a text cell must escape or clean (_ILLEGAL_CHARACTERS, _escape): a row without any is written directly.
-_ROW_SPECIAL = re.compile(r"[\000-\010\013\014\016-\037&<>\r\ud800-\udfff]")
+_ROW_SPECIAL = re.compile(r"[\000-\010\013\014\016-\037&<>\r]")
 
 
 # openpyxl's (openpyxl.cell.cell), kept here so that writing a cell imports nothing (a test compares them).
 _ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
-_SURROGATES = re.compile("[\ud800-\udfff]")
 _ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
 
 
@@ -391,8 +390,6 @@ def _cell_xml(ref: str, value: Any, style: str | None) -> str:
         value = value[:32767]
         if _ILLEGAL_CHARACTERS.search(value):  # what openpyxl refuses is left out, as values.clean_text does
             value = _ILLEGAL_CHARACTERS.sub("", value)
-        if _SURROGATES.search(value):  # a file name's byte that is not UTF-8 (os.fsdecode): said as U+FFFD
-            value = _SURROGATES.sub("\ufffd", value)
         if len(value) > 1 and value.startswith("="):
             return f'<c r="{ref}"{s}><f>{_escape(value[1:])}</f><v/></c>'
         if value in _ERROR_CODES:

@@ -33,7 +33,7 @@ from typing import Any
 
 from .batch import OfficeOutcome
 from .disk_cache import cache_dir, code_mark, read_quietly, write_quietly
-from .errors import FileTrouble, TemplateTrouble
+from .errors import FileTrouble
 from .form_layout import FormLayout, stacked_layout, total_formula
 from .model import CellKey, ReportData
 from .summary import (
@@ -165,10 +165,12 @@ def prune_frames(kept: Path) -> list[str]:
     """Remove the frames of the cache folder of `kept` (just written) beyond the KEEP_FRAMES newest, `kept`
     always among those left, and stale temporary frame files; the names removed.
 
-    Only nianbao's own frame files are looked at (their exact name pattern, regular files, not links). Two
-    runs may prune at once, or one may write or read a frame another removes: a file already gone is
-    skipped, a file replaced since it was listed (another inode or time) is left, and a reader that loses
-    its frame only makes it again (a cache is a shortcut)."""
+    "Newest" is the most recently used: a frame read from the cache has its time set then. Only nianbao's
+    own frame files are looked at (their exact name pattern, regular files, not links), and a file is
+    removed only if it is still as listed (same inode and time) when looked at just before the unlink.
+    That is all this guarantees: another run may still replace or use a frame between that look and the
+    unlink, or prune at the same time; the cost is only that a run which loses its frame makes it again
+    (a cache is a shortcut, never the only copy of anything)."""
     import stat
     import time
 
@@ -367,19 +369,17 @@ def load_frame(columns: int, total: ReportData | None) -> Frame:
     entry = read_quietly(path) if path is not None else None
     if entry is not None:
         try:
-            return parse_frame(*_unpack(entry))
+            frame = parse_frame(*_unpack(entry))
+            with contextlib.suppress(OSError):  # used now: among the newest that prune_frames keeps
+                os.utime(path)  # type: ignore[arg-type]  # entry is None without a path
+            return frame
         except (ValueError, KeyError, TypeError, IndexError, struct.error, zipfile.BadZipFile, EOFError,
                 zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, zlib.error):
             pass  # damaged or foreign: made again below
-    from openpyxl.utils.exceptions import IllegalCharacterError  # openpyxl makes the frame anyway
-
     try:
         meta, saved = build_frame(columns, total, plan)
     except OSError as exc:  # openpyxl's write-only sheets wait in temporary files
         raise _temp_trouble(exc) from None
-    except IllegalCharacterError:  # a label of the template's tables (the total sheet) holds a control character
-        raise TemplateTrouble("模板中表格的标题、行名或栏目名含有控制字符（例如从别处粘贴来的不可见字符），Excel 不能保存，"
-                              "汇总表没有写成；报告已生成。请在模板的 fields.yaml 中删去这个字符") from None
     try:
         frame = parse_frame(meta, saved)
     except (ValueError, KeyError, zipfile.BadZipFile) as exc:  # an openpyxl that writes its sheets otherwise
