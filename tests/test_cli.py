@@ -148,6 +148,20 @@ def test_the_collector_is_paused_while_the_command_line_is_imported_and_its_obje
     assert lines[-1] == "True", done.stdout  # main froze what the imports made
 
 
+def test_the_installed_command_starts_as_python_m_nianbao_does():
+    """The `nianbao` command (the console script) enters through __main__, so it too has the collector paused
+    while the command line is imported (it pointed at cli.main, which skipped that)."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    target = project["project"]["scripts"]["nianbao"]
+    assert target == "nianbao.__main__:main"
+    import nianbao.__main__
+    import nianbao.cli
+
+    assert nianbao.__main__.main is nianbao.cli.main
+
+
 def test_a_one_office_run_does_not_load_the_summary_printer(tmp_path):
     """`nianbao build/check <one office>` prints no summary table: summary.py and form_layout.py (behind it)
     are loaded only when a table is printed; a folder run still prints it (tests above)."""
