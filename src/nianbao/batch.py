@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import errno
 import os
 import pickle
 import signal
@@ -505,8 +504,6 @@ def _internal_error(job: OfficeJob, exc: Exception, isolate: bool) -> OfficeOutc
         note = (f"错误：处理 {display_name(job.path)} 时{f'，{named} ' if named else ''}出错："
                 f"{os_error_text(said, reading=None)}")
         return OfficeOutcome(job.path, display_name(job.path), job.path.stem, Status.FAILED, note=note)
-    if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
-        raise exc  # a broken pipe is no office's trouble: click's main ends quietly
     note = (f"错误：处理 {display_name(job.path)} 时程序内部出错（{type(exc).__name__}: {exc}）。"
             "请把这条信息和数据文件发给维护人员；设置环境变量 NIANBAO_DEBUG=1 可查看详细信息")
     return OfficeOutcome(job.path, display_name(job.path), job.path.stem, Status.FAILED, note=note)

@@ -180,13 +180,22 @@ def os_error_file(exc: OSError) -> str:
     return _SURROGATES.sub("\ufffd", text)
 
 
+# OS errors that are the user's to mend even when they name no file (the disk, the quota, open files).
+_WITHOUT_FILE = {errno.ENOSPC, errno.EDQUOT, errno.EMFILE, errno.ENFILE}
+
+
 def os_error_to_say(exc: BaseException) -> OSError | None:
-    """`exc` when it is an OS error to say to the user (os_error_text): one with an errno, other than a broken
-    pipe (whoever read the output went away, as in `nianbao check ... | head`: nothing to say, as click does).
-    None for anything else: an OSError without an errno comes from a bug and is said as one."""
-    if isinstance(exc, OSError) and exc.errno is not None and exc.errno != errno.EPIPE:
-        return exc
-    return None
+    """`exc` when it is an OS error to say to the user (os_error_text): one the table knows that names a file
+    (or is about the disk, quota or open files), other than a broken pipe (whoever read the output went away,
+    as in `nianbao check ... | head`: nothing to say, as click does). None for anything else: an OSError
+    without an errno, an errno the table does not know or one naming no file (an EINVAL from a call given
+    wrong arguments) comes from a bug and is said as one, with its details for the maintainers."""
+    if not isinstance(exc, OSError) or exc.errno is None or exc.errno == errno.EPIPE:
+        return None
+    winerror = getattr(exc, "winerror", None)
+    if not (exc.errno in _ANY_CAUSES or (isinstance(winerror, int) and winerror in _WINDOWS_CAUSES)):
+        return None
+    return exc if os_error_file(exc) or exc.errno in _WITHOUT_FILE else None
 
 
 def os_error_line(exc: OSError) -> str:
