@@ -183,6 +183,6 @@ def test_a_one_office_run_does_not_load_the_summary_printer(tmp_path):
 
 
 def test_the_run_summary_file_name_is_the_summary_modules():
-    from nianbao import runs, summary
+    from nianbao import batch, runs, summary
 
-    assert runs.SUMMARY_FILE == summary.SUMMARY_FILE
+    assert runs.SUMMARY_FILE is summary.SUMMARY_FILE is batch.SUMMARY_FILE == "年报汇总.xlsx"

@@ -277,6 +277,9 @@ class BatchResult:
 
 # A run that kept an edited (or foreign) report instead of regenerating it: that report is stale.
 EXIT_SKIPPED = 4
+# The summary workbook of a district run. Here, below runs and summary, so that a one-office run names it
+# without loading summary.py (the table printer, with form_layout behind it).
+SUMMARY_FILE = "年报汇总.xlsx"
 
 
 class Reporter(Protocol):

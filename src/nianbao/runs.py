@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .batch import (
+    SUMMARY_FILE,
     BatchResult,
     Checker,
     Reporter,
@@ -22,10 +23,6 @@ from .batch import (
 )
 from .errors import NianbaoError
 from .pipeline import check_file
-
-# The summary workbook's file name; summary.py (the table printer, with form_layout behind it) is loaded
-# only when a summary is printed, not by every one-office run. Kept equal to summary.SUMMARY_FILE (test).
-SUMMARY_FILE = "年报汇总.xlsx"
 
 
 def check_paths(
@@ -55,7 +52,7 @@ def build_paths(
     """Check and build every office named by `paths` (files, or folders read non-recursively) into `out_dir`.
 
     One office's trouble never stops the others. With `summary` (by default: when a folder or more than
-    one office was given), the summary spreadsheet (summary.SUMMARY_FILE) is written to `out_dir` too;
+    one office was given), the summary spreadsheet (SUMMARY_FILE) is written to `out_dir` too;
     with `write_summary=False` only its place is set in the result, for a caller that writes it once with
     more in it (review_page.write_district_outputs).
     """

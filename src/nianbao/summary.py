@@ -11,11 +11,10 @@ from decimal import Decimal
 from math import isinf, isnan
 from typing import IO, Any, NamedTuple
 
-from .batch import OfficeOutcome, Status
+from .batch import SUMMARY_FILE, OfficeOutcome, Status
 from .form_layout import get_column_letter
 from .model import Number
 
-SUMMARY_FILE = "年报汇总.xlsx"
 SUMMARY_SHEET = "汇总"
 PROBLEMS_SHEET = "问题清单"
 TOTAL_LABEL = "合计"
