@@ -1,5 +1,6 @@
-"""The offices of a run are kept compactly (batch.OfficeJobs: the text of each path, one defaults tuple per
-folder), not as a list of Path objects held for the whole run; they come back as the same OfficeJobs."""
+"""The offices of a run are kept compactly (batch.OfficeJobs: each office as its folder's number and its file
+name in UTF-8, one defaults tuple per folder), not as a list of Path objects held for the whole run; they come
+back as the same OfficeJobs."""
 
 from __future__ import annotations
 
@@ -22,6 +23,17 @@ def _folder(tmp_path: Path, name: str, count: int) -> Path:
     return folder
 
 
+def _found(folder: Path) -> tuple[OfficeJobs, int]:
+    """The offices found in `folder` and the bytes they hold (traced while finding them)."""
+    tracemalloc.start()
+    try:
+        offices, _ = find_offices([folder])
+        kept = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    return offices, kept
+
+
 def test_found_offices_come_back_as_the_jobs_they_were(tmp_path: Path) -> None:
     one, two = _folder(tmp_path, "一区", 3), _folder(tmp_path, "二区", 2)
     offices, from_folder = find_offices([one, two / "示例0001街道.yaml"])
@@ -37,12 +49,7 @@ def test_found_offices_come_back_as_the_jobs_they_were(tmp_path: Path) -> None:
 
 def test_the_offices_of_a_run_cost_little_memory_each(tmp_path: Path) -> None:
     folder = _folder(tmp_path, "大区", 400)
-    tracemalloc.start()
-    try:
-        offices, _ = find_offices([folder])
-        kept = tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
+    offices, kept = _found(folder)
     assert len(offices) == 400
     # As a list of OfficeJob with Path objects this was about 700 bytes an office (and the path's text).
     assert kept / len(offices) < 450 + 2 * len(str(folder))
@@ -50,12 +57,7 @@ def test_the_offices_of_a_run_cost_little_memory_each(tmp_path: Path) -> None:
 
 def test_the_offices_cost_the_same_whatever_the_length_of_their_folder(tmp_path: Path) -> None:
     folder = _folder(tmp_path, "很长的文件夹名" * 10, 400)
-    tracemalloc.start()
-    try:
-        offices, _ = find_offices([folder])
-        kept = tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
+    offices, kept = _found(folder)
     assert len(offices) == 400 and offices[399].path == folder / "示例0399街道.yaml"
     # The folder once, each name in UTF-8 (22 bytes here) and three numbers: not the text of each path
     # (some 130 bytes and more with a long folder).
