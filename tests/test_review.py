@@ -289,7 +289,7 @@ def test_a_paragraph_copied_by_many_offices_is_one_group_and_one_warning_each():
     # As the review runs it: each office's paragraphs in the spill file, the groups as numbers of records.
     spill, records = ReviewSpill(), PlaceRecords()
     this_year = {index: spill.put(places) for index, places in enumerate(offices)}
-    groups = _repeats(SameTextFinder(settings, set(names)), this_year, {}, records)
+    groups = _repeats(SameTextFinder(settings, set(names)), this_year, {}, records, names)
     assert [(len(g), [p.office for p in g.places], g.percent) for g in groups] == [
         (5, ["丁街道", "丙街道", "乙街道", "戊镇", "甲街道"], 100)]
     warnings = _Warnings(groups, records, [OfficeReview(name=name) for name in names])

@@ -81,3 +81,42 @@ def test_previous_year_as_text(tmp_path: Path) -> None:
     assert previous_year_path(office, "2024") == Path(text)
     assert previous_year_text(str(office), "2023") is None
     assert previous_year_path(office, "abcd") is None
+
+
+def _peak_of_repeats(count: int) -> int:
+    """The traced peak of review._repeats over `count` offices (no last year), each with its own name and
+    file and a paragraph copied by all of them, above what was held before."""
+    import tracemalloc
+
+    from nianbao.batch import ReviewSpill
+    from nianbao.problems import Location
+    from nianbao.review import PlaceRecords, _repeats
+    from nianbao.same_text import SameTextFinder, TextPlace, settings_for
+    from nianbao.spec import load_spec, resolve_template
+
+    settings = settings_for(load_spec(resolve_template(None)))
+    text = "{o}坚持把政务公开与基层治理相结合，每季度召开一次联席会议研究公开事项，由纪检干部全程监督。"
+    names = [f"第{number:05d}号示例街道" for number in range(count)]
+    spill, records = ReviewSpill(), PlaceRecords()
+    this_year = {index: spill.put([TextPlace(name, "2024", "六、其他需要报告的事项",
+                                             Location(f"/srv/示例区/2024/{name}.yaml", 3), text.format(o=name))])
+                 for index, name in enumerate(names)}
+    finder = SameTextFinder(settings, set(names))
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        groups = _repeats(finder, this_year, {}, records, names)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+        records.close()
+        spill.close()
+    assert [len(group) for group in groups] == [count]
+    return peak
+
+
+def test_the_same_text_groups_of_a_district_grow_memory_little_per_office() -> None:
+    small, large = _peak_of_repeats(250), _peak_of_repeats(1000)
+    # Per office above 250 offices: the paragraph's key and a few numbers in arrays. Holding each office's
+    # name and file as text to sort the places, and the finder's folded names to the end, was ~1 KB.
+    assert (large - small) / 750 < 400

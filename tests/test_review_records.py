@@ -56,7 +56,8 @@ def test_kept_groups_and_warnings_are_those_of_the_paragraphs_held_in_memory(pri
     spill = ReviewSpill()
     this_year = {index: spill.put(places) for index, places in enumerate(offices)}
     records = PlaceRecords()
-    kept = _repeats(finder, this_year, {0: spill.put(last_places)}, records)
+    kept = _repeats(finder, this_year, {0: spill.put(last_places)}, records,
+                    [places[0].office for places in offices])
 
     def place(key: int) -> TextPlace:
         return offices[key // PER_OFFICE][key % PER_OFFICE]

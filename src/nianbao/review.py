@@ -11,7 +11,7 @@ import os
 import pickle
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -270,7 +270,10 @@ def review_district(outcomes: Outcomes) -> DistrictReview:
         review.figure_labels = list(labels)
         review.year = years.pop() if len(years) == 1 else ""
         if settings is not None:
-            review.repeats = _repeats(SameTextFinder(settings, names), this_year, last_year, records)
+            finder = SameTextFinder(settings, names)
+            del names  # the finder's own now: released once it is done (_repeats)
+            review.repeats = _repeats(finder, this_year, last_year, records, [o.name for o in review.offices])
+            finder.release()
     except BaseException:
         records.close()
         raise
@@ -311,42 +314,64 @@ def _places(spilled: Spilled) -> list[TextPlace]:
 
 
 def _repeats(finder: SameTextFinder, this_year: Mapping[int, Spilled], last_year: Mapping[int, Spilled],
-             records: PlaceRecords) -> list[KeptGroup]:
+             records: PlaceRecords, names: Sequence[str]) -> list[KeptGroup]:
     """The same-text groups: across offices (in the order of their first place, each sorted by office and
     place), then each office against its last year. The offices' paragraphs are read again one office at
-    a time; those reported are put in `records`, and the groups keep only their numbers there."""
+    a time; those reported are put in `records`, and the groups keep only their numbers there. `names`:
+    the name of each office (by number), which its paragraphs carry. The finder is released once used."""
     linked = link_pairs(finder.pairs_across((index, _places(spilled)) for index, spilled in this_year.items()))
+    if not last_year:
+        finder.release()  # the district's names and their folded form: not needed for the rest
     # The paragraphs reported, as sorted keys (8 bytes each): an office's keys are side by side.
     wanted = array("q", sorted(key for keys, _ in linked for key in keys))
     number_of = array("q", bytes(8 * len(wanted)))  # the record of each wanted paragraph
     # What the groups are sorted by, until they are: the office and place (file, line) of each wanted
-    # paragraph, as three 8-byte numbers (the office's name and the file by number, ranked once all are
-    # seen), not a tuple of strings and a Location each: thousands of offices copying a paragraph are
-    # tens of thousands of wanted paragraphs.
-    names: dict[str, int] = {}
-    files: dict[str, int] = {}
+    # paragraph, as three 8-byte numbers, not a tuple of strings and a Location each: thousands of offices
+    # copying a paragraph are tens of thousands of wanted paragraphs. The office by its number (its name
+    # ranked among `names`, equal names equal); the file ranked among the files of the offices of its name
+    # (the file counts only between places of offices of one name): among the office's own files when no
+    # other office has its name, without keeping a file's text per office for the whole district.
+    name_rank = _ranks_of(names)
+    offices_named = array("q", bytes(8 * len(names)))  # how many offices have each rank's name
+    for rank in name_rank:
+        offices_named[rank] += 1
+    files: dict[str, int] = {}  # the files of the places of offices sharing their name with another
     office_of, file_of, line_of = array("q"), array("q"), array("q")
     last: list[KeptGroup] = []
     position = 0
     for index in sorted({key // PER_OFFICE for key in wanted} | last_year.keys()):
         places = _places(this_year[index])
+        shared_name = offices_named[name_rank[index]] > 1
+        own: dict[str, int] = {}  # this office's files, when its name is its own
+        first = position
         while position < len(wanted) and wanted[position] // PER_OFFICE == index:
             place = places[wanted[position] % PER_OFFICE]
+            assert place.office == names[index], (place.office, names[index])
             number_of[position] = records.put(place, index)
-            office_of.append(names.setdefault(place.office, len(names)))
-            file_of.append(files.setdefault(place.location.file, len(files)))
+            office_of.append(index)
+            file = place.location.file
+            file_of.append(files.setdefault(file, len(files)) if shared_name else own.setdefault(file, len(own)))
             line_of.append(place.location.line)
             position += 1
+        if own:
+            own_rank = _ranks(own)
+            for at in range(first, position):
+                file_of[at] = own_rank[file_of[at]]
+        del own
         if index in last_year:
             for repeat in finder.against_last_year(places, _places(last_year[index])):
                 numbers = array("q", [records.put(repeat.place, index), records.put(repeat.other, index)])
                 described: tuple[str, ...] = (repeat.place.describe(), repeat.other.describe())
                 last.append(KeptGroup(records, numbers, repeat.similarity, True, described))
-    office_rank, file_rank = _ranks(names), _ranks(files)
-    del names, files
+    if files:
+        file_rank = _ranks(files)
+        for at in range(len(office_of)):
+            if offices_named[name_rank[office_of[at]]] > 1:
+                file_of[at] = file_rank[file_of[at]]
+    del files
 
     def order(at: int) -> tuple[int, int, int]:  # as (office, Location) compare: name, then file, then line
-        return office_rank[office_of[at]], file_rank[file_of[at]], line_of[at]
+        return name_rank[office_of[at]], file_of[at], line_of[at]
 
     across: list[tuple[tuple[int, int, int], KeptGroup]] = []
     for keys, similarity in linked:
@@ -356,6 +381,17 @@ def _repeats(finder: SameTextFinder, this_year: Mapping[int, Spilled], last_year
         across.append((order(positions[0]), KeptGroup(records, numbers, similarity, False, described)))
     across.sort(key=lambda pair: pair[0])
     return [*(group for _, group in across), *last]
+
+
+def _ranks_of(texts: Sequence[str]) -> array[int]:
+    """The rank of each of `texts` among them in sorted order, equal texts with equal ranks."""
+    ranks = array("q", bytes(8 * len(texts)))
+    rank, previous = -1, None
+    for index in sorted(range(len(texts)), key=texts.__getitem__):
+        if rank < 0 or texts[index] != previous:
+            rank, previous = rank + 1, texts[index]
+        ranks[index] = rank
+    return ranks
 
 
 def _ranks(numbered: dict[str, int]) -> array[int]:

@@ -229,10 +229,18 @@ class SameTextFinder:
     # Keyed by the size of `names` (never changed once the finder is made) and the names of `more` not in it.
     _folded: tuple[tuple[int, frozenset[str]], _Names] | None = field(default=None, init=False, repr=False,
                                                                       compare=False)
+    _released: bool = field(default=False, init=False, repr=False, compare=False)
+
+    def release(self) -> None:
+        """Drop `names` and their folded form (a district's thousands of names) once the caller is done
+        with the finder: it finds nothing more afterwards."""
+        self.names, self._folded, self._released = set(), None, True
 
     def folded_names(self, more: Iterable[str] = ()) -> _Names:
         """`names` and `more`, folded; made again only when `more` adds other names than at the last call
         (usually none: `names` holds every office's name), without going through all of `names` per call."""
+        if self._released:
+            raise RuntimeError("this SameTextFinder was released")
         names = self.names
         key = (len(names), frozenset(n for n in more if n not in names))
         if self._folded is None or self._folded[0] != key:
