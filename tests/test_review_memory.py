@@ -138,3 +138,47 @@ def test_linking_the_repeats_of_a_district_costs_a_few_numbers_a_paragraph() -> 
     # The key, its parent, its best similarity, its set and its place in the set: 40 bytes, and the hash
     # table of numbers in 4-byte slots, dropped before the sets are made (8-byte slots kept to the end: ~68).
     assert peak / 20005 < 56
+
+
+def test_office_reviews_come_back_as_they_were_set() -> None:
+    from nianbao.review import IncludedNames, OfficeReview, OfficeReviews
+
+    offices = OfficeReviews(5)
+    included = IncludedNames(offices)
+    for index, name in [(1, "甲街道"), (2, "乙街道"), (4, os.fsdecode(b"\xff") + "镇")]:  # 0 and 3 not named
+        offices.set_name(index, name)
+        included.append_office(index)
+    offices.set_last_year(2, {"收到申请": 3}, "2023/乙街道.yaml")
+    offices.set_repeated(4, 2)
+    assert list(offices) == [OfficeReview(), OfficeReview("甲街道"),
+                             OfficeReview("乙街道", {"收到申请": 3}, "2023/乙街道.yaml"), OfficeReview(),
+                             OfficeReview(os.fsdecode(b"\xff") + "镇", repeated=2)]
+    assert offices[-1] == offices[4] and offices[1:3] == list(offices)[1:3] and len(offices) == 5
+    assert list(offices.names) == ["", "甲街道", "乙街道", "", os.fsdecode(b"\xff") + "镇"]
+    assert included == ["甲街道", "乙街道", os.fsdecode(b"\xff") + "镇"] and included[1:] == list(included)[1:]
+    for bad in (1, 5):  # named already, or no such office
+        try:
+            offices.set_name(bad, "丙街道")
+        except ValueError:
+            continue
+        raise AssertionError(bad)
+
+
+def test_office_reviews_cost_a_few_numbers_and_the_name_in_utf8_each() -> None:
+    import tracemalloc
+
+    from nianbao.review import IncludedNames, OfficeReviews
+
+    tracemalloc.start()
+    try:
+        offices = OfficeReviews(2000)
+        included = IncludedNames(offices)
+        for index in range(2000):
+            offices.set_name(index, f"第{index:05d}号示例街道")  # as a str: ~100 bytes
+            included.append_office(index)
+            offices.set_repeated(index, 1)
+        kept = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    # 28 bytes of UTF-8 and three 8-byte numbers; a list of OfficeReview holding the names was ~190 bytes.
+    assert kept / 2000 < 80 and len(included) == 2000

@@ -14,6 +14,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import overload
 
 from .batch import (
     Outcomes,
@@ -58,6 +59,127 @@ class OfficeReview:
     last_year: dict[str, Number] | None = None  # last year's summary figures, when last year's file exists
     last_year_file: str = ""
     repeated: int = 0  # paragraphs of this office that repeat another office's or its last year's
+
+
+class OfficeReviews(Sequence[OfficeReview]):
+    """The OfficeReview of each office of a run (by number), kept compactly: the names in UTF-8 in one buffer
+    (put in the order of the offices), how many paragraphs each repeats in an array, last year's figures only
+    for the offices that have them; not an object and a string per office held from the review to the end
+    of the page (issue 14: memory flat in the number of offices). Each OfficeReview is made when asked for:
+    changing it changes nothing; `set_repeated` and `set_last_year` do."""
+
+    def __init__(self, count: int) -> None:
+        self._count = count
+        self._names = bytearray()
+        self._ends = array("q")  # where the name of each office up to the last one named ends in _names
+        self._repeated = array("q", bytes(8 * count))
+        self._last_year: dict[int, tuple[dict[str, Number], str]] = {}
+        self.names = _OfficeNames(self)  # the name of each office ("" when its data did not pass its checks)
+
+    def set_name(self, index: int, name: str) -> None:
+        """Name office `index` (offices are named in increasing order, once each)."""
+        if not len(self._ends) <= index < self._count:
+            raise ValueError("offices are named in increasing order, once each")
+        while len(self._ends) < index:
+            self._ends.append(len(self._names))  # the offices before it: no name
+        self._names += name.encode("utf-8", "surrogatepass")
+        self._ends.append(len(self._names))
+
+    def name(self, index: int) -> str:
+        if index >= len(self._ends):
+            return ""
+        start = self._ends[index - 1] if index > 0 else 0
+        return self._names[start : self._ends[index]].decode("utf-8", "surrogatepass")
+
+    def set_repeated(self, index: int, count: int) -> None:
+        self._repeated[index] = count
+
+    def set_last_year(self, index: int, figures: dict[str, Number], file: str) -> None:
+        self._last_year[index] = (figures, file)
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> OfficeReview: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[OfficeReview]: ...
+
+    def __getitem__(self, index: int | slice) -> OfficeReview | list[OfficeReview]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError("office index out of range")
+        last_year, last_year_file = self._last_year.get(index, (None, ""))
+        return OfficeReview(self.name(index), last_year, last_year_file, self._repeated[index])
+
+    def __iter__(self) -> Iterator[OfficeReview]:
+        for index in range(self._count):
+            yield self[index]
+
+
+class _OfficeNames(Sequence[str]):
+    """The names of OfficeReviews, by office number."""
+
+    def __init__(self, offices: OfficeReviews) -> None:
+        self._offices = offices
+
+    def __len__(self) -> int:
+        return len(self._offices)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("office index out of range")
+        return self._offices.name(index)
+
+
+class IncludedNames(Sequence[str]):
+    """The names of the offices added up in the district total, in their order: kept as the offices' numbers
+    (8 bytes each), each name read from the OfficeReviews when asked for."""
+
+    def __init__(self, offices: OfficeReviews) -> None:
+        self._offices = offices
+        self._indices = array("q")
+
+    def append_office(self, index: int) -> None:
+        self._indices.append(index)
+
+    def __len__(self) -> int:
+        return len(self._indices)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self._offices.name(i) for i in self._indices[index]]
+        return self._offices.name(self._indices[index])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, IncludedNames | list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a list
+
+    def __repr__(self) -> str:
+        return f"IncludedNames({list(self)!r})"
 
 
 class PlaceRecords:
@@ -167,13 +289,13 @@ class KeptGroup:
 
 @dataclass
 class DistrictReview:
-    offices: list[OfficeReview]
+    offices: OfficeReviews
     figure_labels: list[str]
     outcomes: Outcomes = field(default_factory=list)  # the run's (with the same-text warnings added)
     district: str = ""
     year: str = ""
     total: ReportData | None = None
-    included: list[str] = field(default_factory=list)
+    included: IncludedNames | list[str] = field(default_factory=list)  # the offices added up in `total`
     excluded: list[str] = field(default_factory=list)
     repeats: list[KeptGroup] = field(default_factory=list)
     added: array[int] = field(default_factory=lambda: array("q"))  # how many warnings each office got here
@@ -213,7 +335,9 @@ def review_district(outcomes: Outcomes) -> DistrictReview:
     only each paragraph's character runs), and once more only for the offices whose paragraphs are reported.
     """
     labels: dict[str, None] = {}  # the figure columns, gathered in the one pass below
-    review = DistrictReview([OfficeReview() for _ in range(len(outcomes))], [], outcomes)
+    offices = OfficeReviews(len(outcomes))
+    included = IncludedNames(offices)
+    review = DistrictReview(offices, [], outcomes, included=included)
     spill = ReviewSpill()  # the paragraphs of offices read here (no data from the workers) and of last year
     this_year, last_year = SpilledByOffice(), SpilledByOffice()
     names: set[str] = set()
@@ -222,7 +346,7 @@ def review_district(outcomes: Outcomes) -> DistrictReview:
     spills = {spill}
     records = review.records = PlaceRecords()  # the paragraphs reported as the same text, until the page is written
     try:
-        for index, (office, outcome) in enumerate(zip(review.offices, outcomes, strict=True)):
+        for index, outcome in enumerate(outcomes):
             labels.update(dict.fromkeys(outcome.figures))
             kept = outcome.review
             trusted = outcome.status in TRUSTED
@@ -253,8 +377,8 @@ def review_district(outcomes: Outcomes) -> DistrictReview:
                 office_name, region, year = report.office, report.facts.get("地区"), report.year
                 this_year[index] = spill.put(text_places(report, settings))
             del data
-            review.included.append(office_name)
-            office.name = office_name
+            offices.set_name(index, office_name)
+            included.append_office(index)
             review.district = review.district or region or ""
             years.add(year)
             names.update(filter(None, [region, office_name]))
@@ -263,16 +387,15 @@ def review_district(outcomes: Outcomes) -> DistrictReview:
             last = _load(Path(previous)) if previous is not None and os.path.isfile(previous) else None
             if last is not None and previous is not None:
                 settings = settings or settings_for(last.spec)
-                office.last_year = summary_figures(last)
                 folder, file_name = os.path.split(previous)
-                office.last_year_file = f"{os.path.basename(folder)}/{file_name}"
+                offices.set_last_year(index, summary_figures(last), f"{os.path.basename(folder)}/{file_name}")
                 last_year[index] = spill.put(text_places(last, settings))
         review.figure_labels = list(labels)
         review.year = years.pop() if len(years) == 1 else ""
         if settings is not None:
             finder = SameTextFinder(settings, names)
             del names  # the finder's own now: released once it is done (_repeats)
-            review.repeats = _repeats(finder, this_year, last_year, records, [o.name for o in review.offices])
+            review.repeats = _repeats(finder, this_year, last_year, records, offices.names)
             finder.release()
     except BaseException:
         records.close()
@@ -280,12 +403,12 @@ def review_district(outcomes: Outcomes) -> DistrictReview:
     finally:
         for each in spills:
             each.close()
-    warnings = _Warnings(review.repeats, records, review.offices)
+    warnings = _Warnings(review.repeats, records, offices.names)
     review.tally = tally = Tally(keep=TERMINAL_ROWS)
-    for index, office in enumerate(review.offices):
+    for index, name in enumerate(offices.names):
         outcome = outcomes[index]
-        added = warnings.of(office.name) if office.name else []
-        office.repeated = len({p.location for p in added})
+        added = warnings.of(name) if name else []
+        offices.set_repeated(index, len({p.location for p in added}))
         known = set(outcome.problems)
         added = [p for p in added if p not in known]
         outcome.review = None  # used: not kept
@@ -406,7 +529,7 @@ class _Warnings:
     """The same-text warnings of each office, made when asked (by office name, group by group, place by
     place), not held for the whole district at once."""
 
-    def __init__(self, groups: list[KeptGroup], records: PlaceRecords, offices: list[OfficeReview]) -> None:
+    def __init__(self, groups: list[KeptGroup], records: PlaceRecords, names: Sequence[str]) -> None:
         self.groups, self.records = groups, records
         # The group, and the place in it, of each record warned about (-1: last year's paragraph).
         self.group_of = array("q", [-1]) * len(records)
@@ -415,9 +538,9 @@ class _Warnings:
             for slot, record in enumerate(group.numbers[:1] if group.last_year else group.numbers):
                 self.group_of[record], self.slot_of[record] = number, slot
         self.named: dict[str, list[int]] = {}  # the offices of each name (the warnings go by name)
-        for index, office in enumerate(offices):
-            if office.name:
-                self.named.setdefault(office.name, []).append(index)
+        for index, name in enumerate(names):
+            if name:
+                self.named.setdefault(name, []).append(index)
 
     def of(self, name: str) -> list[Problem]:
         group_of, slot_of, records = self.group_of, self.slot_of, self.records
