@@ -182,3 +182,24 @@ def test_office_reviews_cost_a_few_numbers_and_the_name_in_utf8_each() -> None:
         tracemalloc.stop()
     # 28 bytes of UTF-8 and three 8-byte numbers; a list of OfficeReview holding the names was ~190 bytes.
     assert kept / 2000 < 80 and len(included) == 2000
+
+
+def test_the_warnings_find_the_offices_of_a_name_without_a_dict_of_every_name() -> None:
+    import tracemalloc
+
+    from nianbao.review import PlaceRecords, _Warnings
+
+    names = [f"第{index % 1900:05d}号示例街道" for index in range(2000)] + [""]  # 100 names twice; one unnamed
+    records = PlaceRecords()
+    tracemalloc.start()
+    try:
+        warnings = _Warnings([], records, names)
+        kept = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+        records.close()
+    assert list(warnings._offices_named("第00007号示例街道")) == [7, 1907]
+    assert list(warnings._offices_named("第01899号示例街道")) == [1899]
+    assert list(warnings._offices_named("没有这个单位")) == [] and list(warnings._offices_named("")) == []
+    # The named offices' numbers, 8 bytes each; a dict from each name to a list of its offices was ~130.
+    assert kept / 2000 < 40

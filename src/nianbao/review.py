@@ -532,19 +532,26 @@ class _Warnings:
     def __init__(self, groups: list[KeptGroup], records: PlaceRecords, names: Sequence[str]) -> None:
         self.groups, self.records = groups, records
         # The group, and the place in it, of each record warned about (-1: last year's paragraph).
-        self.group_of = array("q", [-1]) * len(records)
-        self.slot_of = array("q", [-1]) * len(records)
+        self.group_of = array("i", [-1]) * len(records)
+        self.slot_of = array("i", [-1]) * len(records)
         for number, group in enumerate(groups):
             for slot, record in enumerate(group.numbers[:1] if group.last_year else group.numbers):
                 self.group_of[record], self.slot_of[record] = number, slot
-        self.named: dict[str, list[int]] = {}  # the offices of each name (the warnings go by name)
-        for index, name in enumerate(names):
-            if name:
-                self.named.setdefault(name, []).append(index)
+        # The offices of each name (the warnings go by name): the named offices' numbers sorted by name (in
+        # office order within a name), a name found by bisection; not a dict of every name and its offices.
+        self.names = names
+        self.by_name = array("q", sorted((i for i, name in enumerate(names) if name), key=names.__getitem__))
+
+    def _offices_named(self, name: str) -> Iterator[int]:
+        by_name, names = self.by_name, self.names
+        at = bisect_left(by_name, name, key=names.__getitem__)
+        while at < len(by_name) and names[by_name[at]] == name:
+            yield by_name[at]
+            at += 1
 
     def of(self, name: str) -> list[Problem]:
         group_of, slot_of, records = self.group_of, self.slot_of, self.records
-        warned = [record for index in self.named.get(name, ()) for record in records.of_office(index)
+        warned = [record for index in self._offices_named(name) for record in records.of_office(index)
                   if group_of[record] >= 0]
         warned.sort(key=lambda record: (group_of[record], slot_of[record]))
         problems: list[Problem] = []
