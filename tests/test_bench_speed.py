@@ -1,0 +1,88 @@
+"""The pure parts of the speed benchmark (bench/speed.py, bench/zip_floor.py): what the zip floor is given
+and writes. The timings themselves are never tested (see bench/README.md)."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import pickle
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from types import ModuleType
+
+from .conftest import ROOT
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+speed = _load("speed")
+zip_floor = _load("zip_floor")
+
+
+def _docx(path: Path, members: list[tuple[str, bytes]]) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members:
+            archive.writestr(name, data)
+
+
+def _three_reports(folder: Path) -> list[list[tuple[str, bytes]]]:
+    folder.mkdir()
+    reports = [[("[Content_Types].xml", b"<Types/>"), ("word/document.xml", f"<d>{i}</d>".encode() * 50),
+                ("word/styles.xml", b"<styles/>" * 40)] for i in range(3)]
+    for index, members in enumerate(reports):
+        _docx(folder / f"{index}.docx", members)
+    return reports
+
+
+def test_the_floor_input_is_the_inflated_members_and_holds_a_shared_member_once(tmp_path):
+    reports = _three_reports(tmp_path / "reports")
+    samples = speed.extract_samples(tmp_path / "reports")
+    assert samples == reports
+    assert samples[0][2][1] is samples[2][2][1]  # equal bytes: one object, pickled once
+    speed.write_floor_input(tmp_path / "reports", tmp_path / "floor.pickle")
+    with (tmp_path / "floor.pickle").open("rb") as handle:
+        assert pickle.load(handle)["samples"] == reports
+
+
+def test_the_floor_child_imports_neither_nianbao_nor_the_bench_and_reads_no_docx(tmp_path):
+    """The floor child's whole process is start-up, a few standard modules, one pickle and the zips."""
+    reports = _three_reports(tmp_path / "reports")
+    speed.write_floor_input(tmp_path / "reports", tmp_path / "floor.pickle")
+    for path in (tmp_path / "reports").iterdir():
+        path.unlink()  # the child cannot read a report: it has to work from the pickle
+    probe = ("import runpy, sys; sys.argv = sys.argv[1:]; "
+             "runpy.run_path(sys.argv[0], run_name='__main__'); "
+             "print(sorted(m for m in sys.modules if m.startswith(('nianbao', 'docx', 'speed', 'make_sample'))))")
+    done = subprocess.run([sys.executable, "-c", probe, str(speed.FLOOR_CHILD), str(tmp_path / "floor.pickle"),
+                           str(tmp_path / "out"), "5"], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+    written = sorted((tmp_path / "out").iterdir())
+    assert [p.name for p in written] == [f"{i:05d}.zip" for i in range(5)]
+    for index, path in enumerate(written):
+        with zipfile.ZipFile(path) as archive:
+            assert [(i.filename, archive.read(i)) for i in archive.infolist()] == reports[index % 3]
+            assert {i.compress_type for i in archive.infolist()} == {zipfile.ZIP_DEFLATED}
+
+
+def test_the_floor_deflates_each_member_at_its_level(tmp_path):
+    data = b"<w:t>" + bytes(range(256)) * 200
+    zip_floor.write_zips([[("a.xml", data), ("b.xml", data)]], {"a.xml": 1}, tmp_path, 1)
+    with zipfile.ZipFile(tmp_path / "00000.zip") as archive:
+        sizes = {info.filename: info.compress_size for info in archive.infolist()}
+    expected = {}
+    for name, level in (("a.xml", 1), ("b.xml", 6)):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
+            archive.writestr(name, data)
+        with zipfile.ZipFile(buffer) as archive:
+            expected[name] = archive.getinfo(name).compress_size
+    assert expected["a.xml"] != expected["b.xml"]  # the two levels tell apart on this data
+    assert sizes == expected
