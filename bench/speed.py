@@ -26,7 +26,13 @@ Variants (each a separate process; `-jK` = K processes for the offices):
                    variant), importing zip_floor's standard-library modules (zipfile, pickle, json, ...),
                    loading that pickle, and deflating and writing the N zips (report i holds the members of
                    sample i mod 50). No rendering, no checking, no reading of .docx files. Its in-process
-                   figure (``inproc_*``) is the zips alone, the clock started after the pickle is loaded;
+                   figure (``inproc_*``) is the zips alone, the clock started after the pickle is loaded.
+                   This is issue 14's yardstick ("the same zip members (deflate level 6)"):
+                   ``nianbao_j1_over_floor_cpu``;
+* ``floor-same-levels`` the same, but at nianbao's own levels: the members whose bytes differ between the
+                   sample reports (those nianbao renders or patches per report) at ``zippack.REPORT_LEVEL``,
+                   the rest at 6 (the rule, not a list of names: ``varying_members``). Its ratio is
+                   ``nianbao_j1_over_floor_same_levels_cpu``, shown beside the yardstick's;
 * ``one-build``, ``one-check``, ``check-200``: ``nianbao build`` / ``nianbao check`` of one office (the bundled
                    安宁街道.yaml with its district defaults) and ``nianbao check`` of a 200-office folder,
                    whole process.
@@ -80,7 +86,8 @@ from make_sample_district import OFFICES, SHARED, office_yaml  # noqa: E402
 FLOOR_CHILD = Path(__file__).resolve().with_name("zip_floor.py")
 ONE_OFFICE = ROOT / "data" / "龙马潭区" / "2024" / "安宁街道.yaml"
 ALL_VARIANTS = ["nianbao-j1", "nianbao-j2", "nianbao-lib-j1", "nianbao-lib-j2", "plain-j1", "plain-j2", "floor",
-                "one-build", "one-check", "check-200"]
+                "floor-same-levels", "one-build", "one-check", "check-200"]
+FLOORS = {"floor": "6", "floor-same-levels": "same"}  # variant → LEVELS argument of zip_floor.py
 STARTUP = ["one-build", "one-check", "check-200"]
 
 
@@ -245,13 +252,30 @@ def extract_samples(reports: Path, limit: int = 50) -> list[list[tuple[str, byte
     return samples
 
 
+def varying_members(samples: list[list[tuple[str, bytes]]]) -> list[str]:
+    """The names of the members whose bytes are not the same in every sample (a member missing from some
+    samples varies too), in order of first appearance: the members nianbao renders or patches per report
+    (the document, headers or footers with placeholders, the core properties' title, the provenance),
+    which it deflates at zippack.REPORT_LEVEL, the template's own members being packed once at 6."""
+    seen: dict[str, set[bytes]] = {}
+    present: dict[str, int] = {}
+    for members in samples:
+        for name, data in members:
+            seen.setdefault(name, set()).add(data)
+            present[name] = present.get(name, 0) + 1
+    return [name for name in seen if len(seen[name]) > 1 or present[name] < len(samples)]
+
+
 def write_floor_input(reports: Path, target: Path) -> None:
     """The zip floor's input (see zip_floor.py), written by the parent before the clock."""
+    from nianbao.zippack import REPORT_LEVEL
+
     samples = extract_samples(reports)
     if not samples:
         raise SystemExit(f"floor: no reports in {reports}")
     with target.open("wb") as handle:
-        pickle.dump({"samples": samples}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump({"samples": samples, "varying": varying_members(samples), "report_level": REPORT_LEVEL},
+                    handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _report_inproc(seconds: float, cpu: float, count: int) -> None:
@@ -287,8 +311,8 @@ def command_for(variant: str, folders: dict[str, Path], work: Path, n: int) -> t
         return [py, "-m", "nianbao", "build", str(data), "-o", str(out), "-j", jobs], out
     if variant.startswith("plain"):
         return [py, me, "--side", "plain", "--folder", str(data), "--out", str(out), "--jobs", jobs], out
-    if variant == "floor":
-        return [py, str(FLOOR_CHILD), str(folders[f"floor{n}"]), str(out), str(n)], out
+    if variant in FLOORS:
+        return [py, str(FLOOR_CHILD), str(folders[f"floor{n}"]), str(out), str(n), FLOORS[variant]], out
     if variant == "one-build":
         return [py, "-m", "nianbao", "build", str(ONE_OFFICE), "-o", str(work / "out-one")], None
     if variant == "one-check":
@@ -355,6 +379,10 @@ def ratios(runs: list[dict[str, Any]], summaries: list[dict[str, Any]]) -> list[
         line["nianbao_j1_over_floor_cpu"] = div(med("nianbao-j1", n, "cpu_s"), med("floor", n, "cpu_s"))
         line["inproc_nianbao_j1_over_floor_cpu"] = div(med("nianbao-lib-j1", n, "inproc_cpu_s"),
                                                        med("floor", n, "inproc_cpu_s"))
+        line["nianbao_j1_over_floor_same_levels_cpu"] = div(med("nianbao-j1", n, "cpu_s"),
+                                                            med("floor-same-levels", n, "cpu_s"))
+        line["inproc_nianbao_j1_over_floor_same_levels_cpu"] = div(med("nianbao-lib-j1", n, "inproc_cpu_s"),
+                                                                   med("floor-same-levels", n, "inproc_cpu_s"))
         lines.append({k: v for k, v in line.items() if v is not None})
     sizes = sorted({r["n"] for r in runs if r["variant"].startswith("nianbao-j")})
     if len(sizes) > 1:
@@ -446,7 +474,7 @@ def main() -> None:
                        env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         emit({"bench": "nianbao speed", "sizes": sizes, "rounds": rounds, "variants": variants,
               "sample_ms": args.sample_ms, **environment()})
-        if "floor" in variants:  # the floor copies nianbao's own reports: made and read once, outside the clock
+        if set(FLOORS) & set(variants):  # the floor copies nianbao's own reports: made and read once, outside the clock
             for n in sizes:
                 reports = work / f"reports{n}"
                 subprocess.run([sys.executable, "-m", "nianbao", "build", str(folders[f"n{n}"]), "-o",

@@ -1,11 +1,14 @@
 """The child process of speed.py's zip floor variants: nothing but writing zips.
 
-    python bench/zip_floor.py SAMPLES OUT COUNT
+    python bench/zip_floor.py SAMPLES OUT COUNT LEVELS
 
-SAMPLES is a pickle that speed.py wrote before the clock: ``{"samples": [[(name, bytes), ...], ...]}``, the
-members of nianbao's sample reports already read out of their packages (inflated). This process loads that
-file, then writes COUNT zips, one per office, into the folder OUT, the i-th holding the members of sample
-``i % len(samples)`` in their order, each deflated at level 6. It imports only the standard library modules it needs (no nianbao, no speed.py), so
+SAMPLES is a pickle that speed.py wrote before the clock: ``{"samples": [[(name, bytes), ...], ...],
+"varying": [name, ...], "report_level": int}``, the members of nianbao's sample reports already read out of
+their packages (inflated), the names of the members that differ between them, and the level nianbao deflates
+its per-report members at. This process loads that file, then writes COUNT zips, one per office, into the
+folder OUT, the i-th holding the members of sample ``i % len(samples)`` in their order, each deflated at
+level 6 (LEVELS ``6``) or, with LEVELS ``same``, at ``report_level`` for the members named in ``varying``
+and 6 for the rest. It imports only the standard library modules it needs (no nianbao, no speed.py), so
 the whole-process figure is interpreter start-up, these imports, loading the pickle and the zips.
 """
 
@@ -44,7 +47,7 @@ def write_zips(samples: list[list[tuple[str, bytes]]], levels: dict[str, int], o
 
 
 def main(argv: list[str]) -> None:
-    source, out, count = Path(argv[0]), Path(argv[1]), int(argv[2])
+    source, out, count, mode = Path(argv[0]), Path(argv[1]), int(argv[2]), argv[3]
     # Read whole, then unpickled: freeing that one large block raises glibc's mmap and trim thresholds,
     # as reading the reports themselves did and as nianbao's own process has them by the time it writes.
     # Unpickled straight from the file, the thresholds stay at their defaults and every deflate stream
@@ -54,7 +57,12 @@ def main(argv: list[str]) -> None:
     samples = loaded["samples"]
     if not samples:
         raise SystemExit("floor: no reports to copy")
-    levels: dict[str, int] = {}
+    if mode == "same":
+        levels = {name: loaded["report_level"] for name in loaded["varying"]}
+    elif mode == "6":
+        levels = {}
+    else:
+        raise SystemExit(f"floor: unknown levels {mode!r}")
     cpu, start = _cpu_now(), time.perf_counter()  # the in-process figure: the zips only
     write_zips(samples, levels, out, count)
     target = os.environ.get("NIANBAO_BENCH_RESULT")

@@ -12,6 +12,8 @@ import zipfile
 from pathlib import Path
 from types import ModuleType
 
+from nianbao.zippack import REPORT_LEVEL
+
 from .conftest import ROOT
 
 
@@ -49,7 +51,10 @@ def test_the_floor_input_is_the_inflated_members_and_holds_a_shared_member_once(
     assert samples[0][2][1] is samples[2][2][1]  # equal bytes: one object, pickled once
     speed.write_floor_input(tmp_path / "reports", tmp_path / "floor.pickle")
     with (tmp_path / "floor.pickle").open("rb") as handle:
-        assert pickle.load(handle)["samples"] == reports
+        loaded = pickle.load(handle)
+    assert loaded["samples"] == reports
+    assert loaded["varying"] == ["word/document.xml"]
+    assert loaded["report_level"] == REPORT_LEVEL
 
 
 def test_the_floor_child_imports_neither_nianbao_nor_the_bench_and_reads_no_docx(tmp_path):
@@ -62,7 +67,7 @@ def test_the_floor_child_imports_neither_nianbao_nor_the_bench_and_reads_no_docx
              "runpy.run_path(sys.argv[0], run_name='__main__'); "
              "print(sorted(m for m in sys.modules if m.startswith(('nianbao', 'docx', 'speed', 'make_sample'))))")
     done = subprocess.run([sys.executable, "-c", probe, str(speed.FLOOR_CHILD), str(tmp_path / "floor.pickle"),
-                           str(tmp_path / "out"), "5"], capture_output=True, text=True, check=True)
+                           str(tmp_path / "out"), "5", "6"], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
     written = sorted((tmp_path / "out").iterdir())
     assert [p.name for p in written] == [f"{i:05d}.zip" for i in range(5)]
@@ -72,17 +77,58 @@ def test_the_floor_child_imports_neither_nianbao_nor_the_bench_and_reads_no_docx
             assert {i.compress_type for i in archive.infolist()} == {zipfile.ZIP_DEFLATED}
 
 
+def _deflated_size(name: str, data: bytes, level: int) -> int:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
+        archive.writestr(name, data)
+    with zipfile.ZipFile(buffer) as archive:
+        return archive.getinfo(name).compress_size
+
+
 def test_the_floor_deflates_each_member_at_its_level(tmp_path):
     data = b"<w:t>" + bytes(range(256)) * 200
     zip_floor.write_zips([[("a.xml", data), ("b.xml", data)]], {"a.xml": 1}, tmp_path, 1)
     with zipfile.ZipFile(tmp_path / "00000.zip") as archive:
         sizes = {info.filename: info.compress_size for info in archive.infolist()}
-    expected = {}
-    for name, level in (("a.xml", 1), ("b.xml", 6)):
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
-            archive.writestr(name, data)
-        with zipfile.ZipFile(buffer) as archive:
-            expected[name] = archive.getinfo(name).compress_size
+    expected = {"a.xml": _deflated_size("a.xml", data, 1), "b.xml": _deflated_size("b.xml", data, 6)}
     assert expected["a.xml"] != expected["b.xml"]  # the two levels tell apart on this data
     assert sizes == expected
+
+
+def test_the_members_that_vary_are_those_not_the_same_in_every_sample():
+    samples = [[("[Content_Types].xml", b"<T/>"), ("word/document.xml", b"<d>1</d>"), ("docProps/core.xml", b"<c/>")],
+               [("[Content_Types].xml", b"<T/>"), ("word/document.xml", b"<d>2</d>"), ("docProps/core.xml", b"<c/>"),
+                ("docProps/custom.xml", b"<p/>")],
+               [("[Content_Types].xml", b"<T/>"), ("word/document.xml", b"<d>1</d>"), ("docProps/core.xml", b"<c/>")]]
+    # document: differs in one sample; custom: missing from two. Names, not positions, decide.
+    assert speed.varying_members(samples) == ["word/document.xml", "docProps/custom.xml"]
+    assert speed.varying_members([samples[0], samples[2]]) == []
+    assert speed.varying_members([]) == []
+
+
+def test_the_same_levels_floor_deflates_the_varying_members_at_the_report_level(tmp_path):
+    data = b"<w:t>" + bytes(range(256)) * 200
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    _docx(reports / "a.docx", [("fixed.xml", data), ("varies.xml", data)])
+    _docx(reports / "b.docx", [("fixed.xml", data), ("varies.xml", data + b"b")])
+    speed.write_floor_input(reports, tmp_path / "floor.pickle")
+    sizes = {}
+    for mode in ("6", "same"):
+        subprocess.run([sys.executable, str(speed.FLOOR_CHILD), str(tmp_path / "floor.pickle"),
+                        str(tmp_path / mode), "1", mode], check=True)
+        with zipfile.ZipFile(tmp_path / mode / "00000.zip") as archive:
+            sizes[mode] = {info.filename: info.compress_size for info in archive.infolist()}
+    # The one zip written holds sample 0's members (a.docx's).
+    assert sizes["6"] == {"fixed.xml": _deflated_size("fixed.xml", data, 6), "varies.xml": _deflated_size("v", data, 6)}
+    assert sizes["same"] == {"fixed.xml": _deflated_size("fixed.xml", data, 6),
+                             "varies.xml": _deflated_size("v", data, REPORT_LEVEL)}
+
+
+def test_the_variants_and_ratios_name_both_floors():
+    assert {"floor", "floor-same-levels"} <= set(speed.ALL_VARIANTS)
+    runs = [{"run": v, "variant": v, "n": 10, "round": 1, "cpu_s": cpu, "wall_s": cpu, "exit": 0}
+            for v, cpu in (("nianbao-j1", 3.0), ("floor", 1.0), ("floor-same-levels", 0.75))]
+    line = speed.ratios(runs, speed.summarise(runs))[0]
+    assert line["nianbao_j1_over_floor_cpu"] == 3.0
+    assert line["nianbao_j1_over_floor_same_levels_cpu"] == 4.0
