@@ -48,6 +48,11 @@ What is measured, per run:
   ``peak_rss_sum_kb`` is the same sum with RSS (an upper bound: pages shared after fork count once per process);
 * ``inproc_s`` / ``inproc_cpu_s``: the in-process figure reported by the child itself (clock started after the
   imports; CPU of the child and its reaped workers).
+* ``exit``, and for the variants that write reports ``expected_outputs`` / ``outputs``: the reports (.docx,
+  .zip) expected and those the run wrote (files written since it started). A run with another exit code than
+  0 or another number of reports is a failed run: its line carries ``problem`` (and ``stderr_tail``), it is
+  announced on stderr, and it counts in no summary and no ratio (``run_problem``, the same rule for the
+  live rounds and for ``--summarise``).
 
 Conditions: the children run as after a normal installation, with compiled bytecode kept
 (PYTHONDONTWRITEBYTECODE is removed from their environment) and nianbao's caches (prepared template, template
@@ -87,6 +92,8 @@ FLOOR_CHILD = Path(__file__).resolve().with_name("zip_floor.py")
 ONE_OFFICE = ROOT / "data" / "龙马潭区" / "2024" / "安宁街道.yaml"
 ALL_VARIANTS = ["nianbao-j1", "nianbao-j2", "nianbao-lib-j1", "nianbao-lib-j2", "plain-j1", "plain-j2", "floor",
                 "floor-same-levels", "one-build", "one-check", "check-200"]
+KEPT_OUTPUT = {"one-build"}  # rebuilds over its own report of the previous round, as a user's second build
+OUTPUT_SUFFIXES = (".docx", ".zip")
 FLOORS = {"floor": "6", "floor-same-levels": "same"}  # variant → LEVELS argument of zip_floor.py
 STARTUP = ["one-build", "one-check", "check-200"]
 
@@ -177,7 +184,7 @@ def run_measured(command: list[str], env: dict[str, str], sample_s: float, cwd: 
     errors.close()
     return {"wall_s": round(wall, 4), "cpu_s": round(usage.ru_utime + usage.ru_stime, 4),
             "peak_pss_kb": peak_pss, "peak_rss_sum_kb": peak_rss, "exit": child.returncode,
-            "stderr_tail": stderr[-600:] if child.returncode else ""}
+            "stderr_tail": stderr[-600:]}
 
 
 # --- the children ----------------------------------------------------------------------------------------
@@ -300,7 +307,8 @@ def run_side(side: str, folder: Path, out: Path, jobs: int) -> None:
 
 
 def command_for(variant: str, folders: dict[str, Path], work: Path, n: int) -> tuple[list[str], Path | None]:
-    """The command of one run, and the folder it writes to (emptied before the run)."""
+    """The command of one run, and the folder it writes to (emptied before the run but for the variants in
+    KEPT_OUTPUT; None: it writes nothing)."""
     py, me = sys.executable, str(Path(__file__).resolve())
     jobs = variant.rsplit("-j", 1)[-1] if "-j" in variant else "1"
     out = work / f"out-{variant}-{n}"
@@ -314,12 +322,58 @@ def command_for(variant: str, folders: dict[str, Path], work: Path, n: int) -> t
     if variant in FLOORS:
         return [py, str(FLOOR_CHILD), str(folders[f"floor{n}"]), str(out), str(n), FLOORS[variant]], out
     if variant == "one-build":
-        return [py, "-m", "nianbao", "build", str(ONE_OFFICE), "-o", str(work / "out-one")], None
+        return [py, "-m", "nianbao", "build", str(ONE_OFFICE), "-o", str(work / "out-one")], work / "out-one"
     if variant == "one-check":
         return [py, "-m", "nianbao", "check", str(ONE_OFFICE)], None
     if variant == "check-200":
         return [py, "-m", "nianbao", "check", str(folders["n200"])], None
     raise ValueError(variant)
+
+
+def expected_outputs(variant: str, n: int) -> int | None:
+    """How many reports (.docx, or .zip for the floors) a good run of `variant` writes; None: none."""
+    if variant in ("one-check", "check-200"):
+        return None
+    return 1 if variant == "one-build" else n
+
+
+def count_outputs(folder: Path, since_ns: int) -> int:
+    """The .docx and .zip files under `folder` last written at or after `since_ns` (file-system time)."""
+    if not folder.is_dir():
+        return 0
+    return sum(1 for path in folder.rglob("*") if path.suffix in OUTPUT_SUFFIXES and path.is_file()
+               and path.stat().st_mtime_ns >= since_ns)
+
+
+def run_problem(run: dict[str, Any]) -> str | None:
+    """Why a recorded run is not a good one (None: it is): it exited with another code than 0, or it wrote
+    another number of reports than expected. One rule for the live rounds and for --summarise; a run
+    recorded before the output count was kept is judged by its exit code alone."""
+    if run.get("exit") != 0:
+        return f"exit code {run.get('exit')}"
+    expected, written = run.get("expected_outputs"), run.get("outputs")
+    if expected is not None and written != expected:
+        return f"wrote {written} of {expected} expected reports"
+    return None
+
+
+def good_runs(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The run lines among `lines` that count in summaries and ratios (see run_problem)."""
+    return [line for line in lines if "run" in line and run_problem(line) is None]
+
+
+def summary_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The summary and ratio lines of the good runs among `lines` (the rounds just run, or a recorded
+    file); each run left out is said on stderr."""
+    runs = [line for line in lines if "run" in line]
+    good = good_runs(runs)
+    for line in runs:
+        problem = run_problem(line)
+        if problem:
+            print(f"left out of the summaries and ratios: {line['variant']} N = {line['n']} round {line['round']}:"
+                  f" {problem}", file=sys.stderr, flush=True)
+    summaries = summarise(good)
+    return [*summaries, *ratios(good, summaries)]
 
 
 def _median(values: list[float]) -> float:
@@ -435,9 +489,7 @@ def main() -> None:
         return
     if args.summarise:
         recorded = [json.loads(line) for line in args.summarise.read_text(encoding="utf-8").splitlines() if line]
-        runs_done = [r for r in recorded if "run" in r and r.get("exit") == 0]
-        summaries_done = summarise(runs_done)
-        for line in [*summaries_done, *ratios(runs_done, summaries_done)]:
+        for line in summary_lines(recorded):
             print(json.dumps(line, ensure_ascii=False))
         return
 
@@ -491,27 +543,33 @@ def main() -> None:
                 if variant.startswith("plain") and args.plain_rounds is not None and index >= args.plain_rounds:
                     continue
                 command, out = command_for(variant, folders, work, n)
-                if out is not None:
+                if out is not None and variant not in KEPT_OUTPUT:
                     shutil.rmtree(out, ignore_errors=True)
+                stamp = work / "stamp"  # the file system's own time at the start of the run
+                stamp.write_bytes(b"")
+                since_ns = stamp.stat().st_mtime_ns
                 result_file = work / "result.json"
                 result_file.unlink(missing_ok=True)
                 run_env = dict(env, NIANBAO_BENCH_RESULT=str(result_file))
                 figures = run_measured(command, run_env, args.sample_ms / 1000, ROOT)
                 line: dict[str, Any] = {"run": variant, "variant": variant, "n": n, "round": index + 1}
-                line.update({k: v for k, v in figures.items() if k != "stderr_tail" or v})
+                line.update({k: v for k, v in figures.items() if k != "stderr_tail"})
                 if result_file.exists():
                     line.update(json.loads(result_file.read_text(encoding="utf-8")))
                 if variant not in STARTUP:
                     line["cpu_ms_per_office"] = round(line["cpu_s"] * 1000 / n, 3)
-                expected = {"one-check": (0,), "check-200": (0,)}.get(variant, (0,))
-                if line["exit"] not in expected:
-                    line["problem"] = "unexpected exit code"
+                expected = expected_outputs(variant, n)
+                if expected is not None and out is not None:
+                    line["expected_outputs"], line["outputs"] = expected, count_outputs(out, since_ns)
+                problem = run_problem(line)
+                if problem:
+                    line["problem"] = problem
+                    line["stderr_tail"] = figures["stderr_tail"]
+                    print(f"FAILED RUN, left out of the summaries and ratios: {variant} N = {n} round {index + 1}:"
+                          f" {problem}\n{figures['stderr_tail']}", file=sys.stderr, flush=True)
                 runs.append(line)
                 emit(line)
-        summaries = summarise(runs)
-        for summary in summaries:
-            emit(summary)
-        for line in ratios(runs, summaries):
+        for line in summary_lines(runs):
             emit(line)
     finally:
         if sink:

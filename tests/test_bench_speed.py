@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import os
 import pickle
 import subprocess
 import sys
@@ -132,3 +133,47 @@ def test_the_variants_and_ratios_name_both_floors():
     line = speed.ratios(runs, speed.summarise(runs))[0]
     assert line["nianbao_j1_over_floor_cpu"] == 3.0
     assert line["nianbao_j1_over_floor_same_levels_cpu"] == 4.0
+
+
+def _run(variant: str, cpu: float, **fields: object) -> dict[str, object]:
+    return {"run": variant, "variant": variant, "n": 10, "round": 1, "cpu_s": cpu, "wall_s": cpu, "exit": 0, **fields}
+
+
+def test_a_run_is_good_only_with_exit_0_and_every_expected_report():
+    assert speed.run_problem(_run("floor", 1.0, expected_outputs=10, outputs=10)) is None
+    assert speed.run_problem(_run("floor", 1.0, exit=1, expected_outputs=10, outputs=10)) == "exit code 1"
+    assert speed.run_problem(_run("floor", 1.0, expected_outputs=10, outputs=9)) == "wrote 9 of 10 expected reports"
+    assert speed.run_problem(_run("one-check", 1.0)) is None  # writes nothing: the exit code alone
+    assert speed.run_problem(_run("one-check", 1.0, exit=3)) == "exit code 3"
+    assert speed.run_problem({"run": "floor"}) == "exit code None"
+
+
+def test_failed_runs_count_in_no_summary_and_no_ratio(capsys):
+    lines = [{"bench": "nianbao speed"},
+             _run("nianbao-j1", 3.0, expected_outputs=10, outputs=10),
+             {**_run("nianbao-j1", 0.1, expected_outputs=10, outputs=2), "round": 2},  # stopped early: fast
+             {**_run("nianbao-j1", 0.2, exit=2), "round": 3},
+             _run("floor", 1.0, expected_outputs=10, outputs=10)]
+    assert speed.good_runs(lines) == [lines[1], lines[4]]
+    out = speed.summary_lines(lines)
+    mine = next(line for line in out if line.get("summary") == "nianbao-j1")
+    assert mine["rounds"] == 1 and mine["cpu_s_median"] == 3.0
+    assert next(line for line in out if "ratios" in line)["nianbao_j1_over_floor_cpu"] == 3.0
+    said = capsys.readouterr().err
+    assert "nianbao-j1 N = 10 round 2: wrote 2 of 10 expected reports" in said
+    assert "nianbao-j1 N = 10 round 3: exit code 2" in said
+
+
+def test_the_outputs_of_a_run_are_the_reports_written_since_it_started(tmp_path):
+    (tmp_path / "old.docx").write_bytes(b"")
+    stamp = tmp_path / "stamp"
+    stamp.write_bytes(b"")
+    since = stamp.stat().st_mtime_ns
+    os.utime(tmp_path / "old.docx", ns=(since - 10**9, since - 10**9))
+    for name in ("a.docx", "b.zip", "汇总表.xlsx", "review/index.html"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(b"")
+    assert speed.count_outputs(tmp_path, since) == 2
+    assert speed.count_outputs(tmp_path / "missing", since) == 0
+    assert [speed.expected_outputs(v, 200) for v in ("nianbao-j2", "plain-j1", "floor-same-levels", "one-build",
+                                                    "one-check", "check-200")] == [200, 200, 200, 1, None, None]
