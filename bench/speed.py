@@ -54,7 +54,13 @@ What is measured, per run:
   announced on stderr, and it counts in no summary and no ratio (``run_problem``, the same rule for the
   live rounds and for ``--summarise``).
 
-Conditions: the children run as after a normal installation, with compiled bytecode kept
+Conditions: no child sees a terminal. Its stdout is /dev/null (``nianbao-lib`` points sys.stdout there) and
+its stderr a temporary file, and the variables that make nianbao draw as on a terminal (FORCE_COLOR,
+TTY_COMPATIBLE, ...: nianbao.summary._TERMINAL_HINTS) are removed from its environment. nianbao therefore
+takes its non-terminal path, as in a log or a pipe: no live progress bar (plain per-office lines instead)
+and the summary table written as plain text without rich's layout. A build run in a terminal draws the
+live progress bar and lays the summary out with rich, which costs more than these figures show.
+The children run as after a normal installation, with compiled bytecode kept
 (PYTHONDONTWRITEBYTECODE is removed from their environment) and nianbao's caches (prepared template, template
 spec, compiled text patterns, summary workbook frame) in a folder of this run's own (NIANBAO_CACHE_DIR), filled by one
 warm-up build of a 3-office district before the clock: other checkouts or versions of nianbao run on the same machine
@@ -449,6 +455,22 @@ def ratios(runs: list[dict[str, Any]], summaries: list[dict[str, Any]]) -> list[
     return lines
 
 
+def child_environment(base: dict[str, str], work: Path) -> dict[str, str]:
+    """The environment of every child (see Conditions in the module docstring), from `base`, the caller's."""
+    from nianbao.summary import _TERMINAL_HINTS
+
+    env = dict(base, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "src"), base.get("PYTHONPATH")])))
+    env.pop("NIANBAO_DEBUG", None)
+    # As installed: Python keeps the compiled bytecode of every module (__pycache__). A sandbox that sets
+    # PYTHONDONTWRITEBYTECODE would make each run recompile nianbao's own modules (~0.1 s) instead.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("NIANBAO_CACHE", None)
+    for hint in _TERMINAL_HINTS:  # no child draws as on a terminal
+        env.pop(hint, None)
+    env["NIANBAO_CACHE_DIR"] = str(work / "cache")  # this run's own caches
+    return env
+
+
 def environment() -> dict[str, Any]:
     import nianbao
 
@@ -509,13 +531,7 @@ def main() -> None:
             sink.flush()
 
     work = Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")])))
-    env.pop("NIANBAO_DEBUG", None)
-    # As installed: Python keeps the compiled bytecode of every module (__pycache__). A sandbox that sets
-    # PYTHONDONTWRITEBYTECODE would make each run recompile nianbao's own modules (~0.1 s) instead.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env.pop("NIANBAO_CACHE", None)
-    env["NIANBAO_CACHE_DIR"] = str(work / "cache")  # this run's own caches (see Conditions)
+    env = child_environment(dict(os.environ), work)
     try:
         folders: dict[str, Path] = {}
         for n in sorted(set(sizes) | ({200} if "check-200" in variants else set())):

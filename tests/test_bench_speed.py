@@ -177,3 +177,16 @@ def test_the_outputs_of_a_run_are_the_reports_written_since_it_started(tmp_path)
     assert speed.count_outputs(tmp_path / "missing", since) == 0
     assert [speed.expected_outputs(v, 200) for v in ("nianbao-j2", "plain-j1", "floor-same-levels", "one-build",
                                                     "one-check", "check-200")] == [200, 200, 200, 1, None, None]
+
+
+def test_no_child_is_told_it_draws_on_a_terminal(tmp_path):
+    caller = {"FORCE_COLOR": "1", "TTY_COMPATIBLE": "1", "PYTHONDONTWRITEBYTECODE": "1", "PATH": "/usr/bin"}
+    env = speed.child_environment(caller, tmp_path)
+    assert not {"FORCE_COLOR", "TTY_COMPATIBLE", "PYTHONDONTWRITEBYTECODE"} & set(env)
+    assert env["PATH"] == "/usr/bin" and env["NIANBAO_CACHE_DIR"] == str(tmp_path / "cache")
+    # With that environment and stdout not a terminal, nianbao writes its summary as plain text.
+    probe = ("from nianbao.summary import plain_table; "
+             "out = open('/dev/null', 'w', encoding='utf-8'); "
+             "print(plain_table('h', 'c', ['a'], [['1']], ['2'], out) is not None)")
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "True"
