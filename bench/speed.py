@@ -1,7 +1,7 @@
 """Fair speed benchmark: nianbao against a plain docxtpl loop, on equal cores, in interleaved rounds.
 
     python bench/speed.py --quick                 # N = 200, 5 rounds: a few minutes
-    python bench/speed.py --offices 200 2000 --plain-rounds 3   # the per-core target (long; see bench/README.md)
+    python bench/speed.py --offices 200 2000 --rounds 5  # issue 14's figures (long; see bench/README.md)
     python bench/speed.py --offices 200,5000 --variants nianbao-j2 --no-startup   # memory flat in N?
 
 Every figure comes from a child process run by this script; one JSON line is printed per run, then one
@@ -497,7 +497,8 @@ def main() -> None:
     parser.add_argument("--sample-ms", type=float, default=20.0, help="memory sampling period (default 20 ms)")
     parser.add_argument("--json", type=Path, help="also append the JSON lines to this file")
     parser.add_argument("--plain-rounds", type=int, default=None,
-                        help="run the plain docxtpl loop only in the first K rounds (it is slow at N = 2000)")
+                        help="run the plain docxtpl loop only in the first K rounds (a quick look only: "
+                             "issue 14's figures use every round)")
     parser.add_argument("--summarise", type=Path, metavar="FILE",
                         help="only print the summary and ratio lines of the runs recorded in FILE (JSON lines)")
     parser.add_argument("--keep", action="store_true", help="keep the generated data and reports")
