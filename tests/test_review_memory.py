@@ -135,9 +135,10 @@ def test_linking_the_repeats_of_a_district_costs_a_few_numbers_a_paragraph() -> 
     finally:
         tracemalloc.stop()
     assert [len(keys) for keys, _ in linked] == [4001] * 5
-    # The key, its parent, its best similarity, its set and its place in the set: 40 bytes, and the hash
-    # table of numbers in 4-byte slots, dropped before the sets are made (8-byte slots kept to the end: ~68).
-    assert peak / 20005 < 56
+    # The key and its best similarity (8 bytes each), its parent and its set (4 each), its place in its set
+    # (8): 32 bytes, and the hash table of numbers in 4-byte slots, dropped before the sets are made (8-byte
+    # slots kept to the end: ~68 bytes; 8-byte parents and sets: ~42).
+    assert peak / 20005 < 40
 
 
 def test_office_reviews_come_back_as_they_were_set() -> None:
@@ -203,3 +204,29 @@ def test_the_warnings_find_the_offices_of_a_name_without_a_dict_of_every_name() 
     assert list(warnings._offices_named("没有这个单位")) == [] and list(warnings._offices_named("")) == []
     # The named offices' numbers, 8 bytes each; a dict from each name to a list of its offices was ~130.
     assert kept / 2000 < 40
+
+
+def test_a_paragraph_reported_costs_the_review_16_bytes() -> None:
+    import tracemalloc
+
+    from nianbao.problems import Location
+    from nianbao.review import PlaceRecords
+    from nianbao.same_text import TextPlace
+
+    place = TextPlace("甲街道", "2024", "六、其他需要报告的事项", Location("/srv/示例区/2024/甲街道.yaml", 3), "文字")
+    records = PlaceRecords()
+    try:
+        records.put(place, 0)  # the spill file exists
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            for office in range(4000):
+                records.put(place, office)
+            kept = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        assert records[4000] == place and list(records.of_office(17)) == [18]
+    finally:
+        records.close()
+    # Where its record is in the file (8 bytes), its size and its office (4 each); 8 bytes each was ~25.
+    assert kept / 4000 < 20

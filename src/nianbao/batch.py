@@ -601,9 +601,9 @@ class OutcomeStore(Sequence[OfficeOutcome]):
     def __init__(self, spill: ReviewSpill | None = None) -> None:
         self._spill = spill if spill is not None else ReviewSpill()
         self._at = array("q")
-        self._size = array("q")
+        self._size = array("i")
         self._review_at = array("q")  # -1: no review data
-        self._review_size = array("q")
+        self._review_size = array("i")
         self._flags = bytearray()  # per office: its status (index in Status) and 4 if its checks failed
         # Offices that may have written the same report (flag_shared_targets), noted as they are appended so
         # that no outcome is read back to find them: per office the hash of its report file (_NO_TARGET: none),

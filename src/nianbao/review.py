@@ -72,7 +72,7 @@ class OfficeReviews(Sequence[OfficeReview]):
         self._count = count
         self._names = bytearray()
         self._ends = array("q")  # where the name of each office up to the last one named ends in _names
-        self._repeated = array("q", bytes(8 * count))
+        self._repeated = array("i", bytes(4 * count))
         self._last_year: dict[int, tuple[dict[str, Number], str]] = {}
         self.names = _OfficeNames(self)  # the name of each office ("" when its data did not pass its checks)
 
@@ -152,7 +152,7 @@ class IncludedNames(Sequence[str]):
 
     def __init__(self, offices: OfficeReviews) -> None:
         self._offices = offices
-        self._indices = array("q")
+        self._indices = array("i")
 
     def append_office(self, index: int) -> None:
         self._indices.append(index)
@@ -190,8 +190,8 @@ class PlaceRecords:
     def __init__(self) -> None:
         self._spill = ReviewSpill()
         self._at = array("q")
-        self._size = array("q")
-        self._office = array("q")  # the number of the office each record was put for (never decreasing)
+        self._size = array("i")
+        self._office = array("i")  # the number of the office each record was put for (never decreasing)
 
     def put(self, place: TextPlace, office: int) -> int:
         """Keep `place`, a paragraph of office number `office` (put in the order of the offices)."""
@@ -225,10 +225,10 @@ class SpilledByOffice(Mapping[int, Spilled]):
 
     def __init__(self) -> None:
         self._spills: list[ReviewSpill] = []
-        self._index = array("q")
+        self._index = array("i")
         self._which = array("b")
         self._at = array("q")
-        self._size = array("q")
+        self._size = array("i")
 
     def __setitem__(self, index: int, spilled: Spilled) -> None:
         if self._index and index <= self._index[-1]:
@@ -298,7 +298,7 @@ class DistrictReview:
     included: IncludedNames | list[str] = field(default_factory=list)  # the offices added up in `total`
     excluded: list[str] = field(default_factory=list)
     repeats: list[KeptGroup] = field(default_factory=list)
-    added: array[int] = field(default_factory=lambda: array("q"))  # how many warnings each office got here
+    added: array[int] = field(default_factory=lambda: array("i"))  # how many warnings each office got here
     tally: Tally | None = None  # the outcomes' summary (with the warnings added here), counted as they are stored
     records: PlaceRecords | None = None  # the file the repeats' places are read back from (see close_places)
 
@@ -447,7 +447,7 @@ def _repeats(finder: SameTextFinder, this_year: Mapping[int, Spilled], last_year
         finder.release()  # the district's names and their folded form: not needed for the rest
     # The paragraphs reported, as sorted keys (8 bytes each): an office's keys are side by side.
     wanted = array("q", sorted(key for keys, _ in linked for key in keys))
-    number_of = array("q", bytes(8 * len(wanted)))  # the record of each wanted paragraph
+    number_of = array("i", bytes(4 * len(wanted)))  # the record of each wanted paragraph
     # What the groups are sorted by, until they are: the office and place (file, line) of each wanted
     # paragraph, as three 8-byte numbers, not a tuple of strings and a Location each: thousands of offices
     # copying a paragraph are tens of thousands of wanted paragraphs. The office by its number (its name
@@ -459,7 +459,7 @@ def _repeats(finder: SameTextFinder, this_year: Mapping[int, Spilled], last_year
     for rank in name_rank:
         offices_named[rank] += 1
     files: dict[str, int] = {}  # the files of the places of offices sharing their name with another
-    office_of, file_of, line_of = array("q"), array("q"), array("q")
+    office_of, file_of, line_of = array("i"), array("i"), array("q")
     last: list[KeptGroup] = []
     position = 0
     for index in sorted({key // PER_OFFICE for key in wanted} | last_year.keys()):
@@ -483,7 +483,7 @@ def _repeats(finder: SameTextFinder, this_year: Mapping[int, Spilled], last_year
         del own
         if index in last_year:
             for repeat in finder.against_last_year(places, _places(last_year[index])):
-                numbers = array("q", [records.put(repeat.place, index), records.put(repeat.other, index)])
+                numbers = array("i", [records.put(repeat.place, index), records.put(repeat.other, index)])
                 described: tuple[str, ...] = (repeat.place.describe(), repeat.other.describe())
                 last.append(KeptGroup(records, numbers, repeat.similarity, True, described))
     if files:
@@ -499,7 +499,7 @@ def _repeats(finder: SameTextFinder, this_year: Mapping[int, Spilled], last_year
     across: list[tuple[tuple[int, int, int], KeptGroup]] = []
     for keys, similarity in linked:
         positions = sorted((bisect_left(wanted, key) for key in keys), key=order)
-        numbers = array("q", (number_of[at] for at in positions))
+        numbers = array("i", (number_of[at] for at in positions))
         described = tuple(records[number].describe() for number in numbers[: LIMIT + 1])
         across.append((order(positions[0]), KeptGroup(records, numbers, similarity, False, described)))
     across.sort(key=lambda pair: pair[0])

@@ -364,7 +364,7 @@ def link_pairs(pairs: Iterable[tuple[int, int, float]]) -> list[tuple[array[int]
     Kept in arrays (a number per key in the order first seen, its parent and its best similarity), not in
     dicts of Python ints: every paragraph of a text copied by thousands of offices is a key here."""
     numbers = _KeyNumbers()
-    parent = array("q")
+    parent = array("i")  # numbers below 2**30 (_KeyNumbers)
     best = array("d")
 
     def root(key: int) -> int:
@@ -382,7 +382,7 @@ def link_pairs(pairs: Iterable[tuple[int, int, float]]) -> list[tuple[array[int]
             best[b] = 0.0
         best[a] = max(best[a], similarity)
     numbers.forget_slots()  # the keys are numbered: the table is not needed for the sets
-    group_of = array("q", [-1]) * len(parent)  # the set of each root, numbered in the order first seen
+    group_of = array("i", [-1]) * len(parent)  # the set of each root, numbered in the order first seen
     sets: list[tuple[array[int], int]] = []
     for number, key in enumerate(numbers.keys):
         head = _root(parent, number)
