@@ -15,7 +15,8 @@ from docx import Document
 from nianbao.errors import TemplateTrouble
 from nianbao.load import load_report
 from nianbao.render import CompiledTemplate, build_context, compiled_template, render_report
-from nianbao.wordml import CORE_PART
+from nianbao.template_lint import lint_docx
+from nianbao.wordml import CORE_PART, core_text_properties
 
 from .test_batch import DISTRICT, PROPERTIES_TEMPLATE, properties_template
 
@@ -111,3 +112,17 @@ def test_a_template_without_property_placeholders_does_nothing_for_them(monkeypa
     assert _core(render_report(report)).subject == "国办公开办函〔2021〕30号格式"
     with zipfile.ZipFile(io.BytesIO(template.render(build_context(report)))) as package:
         assert package.read(CORE_PART) == core
+
+
+def test_properties_are_found_by_namespace_whatever_their_prefix():
+    core = ('<p:coreProperties xmlns:p="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+            'xmlns:d="http://purl.org/dc/elements/1.1/" xmlns:dc="urn:other"><d:subject>{{ 机关 }} &amp; 办</d:subject>'
+            '<dc:title>{{ 不是属性 }}</dc:title><p:keywords/><p:category>类</p:category><p:revision>1</p:revision>'
+            '</p:coreProperties>')
+    found = core_text_properties(core)
+    assert [(label, core[start:end], text) for label, start, end, text in found] == [
+        ("主题", "{{ 机关 }} &amp; 办", "{{ 机关 }} & 办"), ("类别", "类", "类")]
+
+
+def test_a_template_with_good_property_placeholders_is_clean(tmp_path):
+    assert lint_docx(properties_template(tmp_path / "t") / "template.docx") == []
