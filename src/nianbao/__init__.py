@@ -17,11 +17,14 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from .code_cache import install as install_code_cache
 from .regex_cache import prime_known_patterns
 from .version import __version__
 
-# Before any other module of the package is imported: the patterns the imports compile come from the cache.
+# Before any other module of the package is imported: the patterns the imports compile, and the code
+# dataclasses writes for their classes, come from the cache.
 prime_known_patterns()
+install_code_cache()
 
 _WHERE = {
     "Status": "batch",

@@ -18,6 +18,7 @@ import click
 
 from . import zh_click
 from .batch import EXIT_SKIPPED, Status
+from .code_cache import remember_generated_code
 from .district import DEFAULTS_FILE
 from .errors import ChecksFailed, NianbaoError, os_error_line, os_error_to_say
 from .progress import ConsoleReporter
@@ -402,3 +403,4 @@ def main() -> None:
         cli(prog_name="nianbao")
     finally:
         remember_compiled_patterns()  # what the imports and the command compiled, for the next start
+        remember_generated_code()
