@@ -1,4 +1,5 @@
-"""The renderer is loaded with the collector paused, and frozen afterwards only in the command line's process."""
+"""The package starts and the renderer is loaded with the collector paused; frozen afterwards only in the command
+line's process."""
 
 from __future__ import annotations
 
@@ -52,3 +53,21 @@ def test_the_renderer_is_loaded_without_collections(tmp_path: Path, way: str) ->
         assert (in_sight, frozen) == ("False", "True")
     else:  # a library caller's collector is never frozen
         assert (in_sight, frozen) == ("True", "False")
+
+
+def test_the_package_s_first_imports_run_without_collections() -> None:
+    script = (
+        "import gc, sys\n"
+        "seen = []\n"
+        "def watch(phase, info):\n"
+        "    names = vars(sys.modules.get('nianbao', sys))  # from its first import to its caches loaded:\n"
+        "    if 'importlib' in names and '_WHERE' not in names:\n"
+        "        seen.append(phase)\n"
+        "gc.callbacks.append(watch)\n"
+        "gc.set_threshold(1)  # a collection at every allocation the collector may run at\n"
+        "import nianbao\n"
+        "gc.set_threshold(700)\n"
+        "print(len(seen), gc.isenabled())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["0", "True"]  # paused while the package starts, and left enabled
