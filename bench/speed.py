@@ -1,7 +1,7 @@
 """Fair speed benchmark: nianbao against a plain docxtpl loop, on equal cores, in interleaved rounds.
 
     python bench/speed.py --quick                 # N = 200, 5 rounds: a few minutes
-    python bench/speed.py --offices 200 2000 --plain-rounds 3   # the per-core target (long; see bench/README.md)
+    python bench/speed.py --offices 200 2000 --rounds 5  # issue 14's figures (long; see bench/README.md)
     python bench/speed.py --offices 200,5000 --variants nianbao-j2 --no-startup   # memory flat in N?
 
 Every figure comes from a child process run by this script; one JSON line is printed per run, then one
@@ -18,8 +18,21 @@ Variants (each a separate process; `-jK` = K processes for the offices):
                    (autoescape on), ``DocxTemplate.save``; with K = 2 the offices are shared out to two
                    processes the way nianbao does (forked workers, chunks of offices). Its child reports both
                    the whole-process figure (measured from here) and the in-process one (after imports);
-* ``floor``        the zip floor: writing the same zip members as nianbao's reports (read back from its
-                   output, outside the clock) with deflate level 6, one .zip per office, in one process;
+* ``floor``        the zip floor: writing the same zip members as nianbao's reports with deflate level 6, one
+                   .zip per office, in one process (``bench/zip_floor.py``). Before the clock, this script
+                   builds the district once with nianbao, reads the members of its first 50 reports
+                   (inflated) and pickles them into one file. The whole-process figure is then exactly:
+                   interpreter start-up (site and the virtual environment's path hooks, as for every
+                   variant), importing zip_floor's standard-library modules (zipfile, pickle, json, ...),
+                   loading that pickle, and deflating and writing the N zips (report i holds the members of
+                   sample i mod 50). No rendering, no checking, no reading of .docx files. Its in-process
+                   figure (``inproc_*``) is the zips alone, the clock started after the pickle is loaded.
+                   This is issue 14's yardstick ("the same zip members (deflate level 6)"):
+                   ``nianbao_j1_over_floor_cpu``;
+* ``floor-same-levels`` the same, but at nianbao's own levels: the members whose bytes differ between the
+                   sample reports (those nianbao renders or patches per report) at ``zippack.REPORT_LEVEL``,
+                   the rest at 6 (the rule, not a list of names: ``varying_members``). Its ratio is
+                   ``nianbao_j1_over_floor_same_levels_cpu``, shown beside the yardstick's;
 * ``one-build``, ``one-check``, ``check-200``: ``nianbao build`` / ``nianbao check`` of one office (the bundled
                    安宁街道.yaml with its district defaults) and ``nianbao check`` of a 200-office folder,
                    whole process.
@@ -35,8 +48,19 @@ What is measured, per run:
   ``peak_rss_sum_kb`` is the same sum with RSS (an upper bound: pages shared after fork count once per process);
 * ``inproc_s`` / ``inproc_cpu_s``: the in-process figure reported by the child itself (clock started after the
   imports; CPU of the child and its reaped workers).
+* ``exit``, and for the variants that write reports ``expected_outputs`` / ``outputs``: the reports (.docx,
+  .zip) expected and those the run wrote (files written since it started). A run with another exit code than
+  0 or another number of reports is a failed run: its line carries ``problem`` (and ``stderr_tail``), it is
+  announced on stderr, and it counts in no summary and no ratio (``run_problem``, the same rule for the
+  live rounds and for ``--summarise``).
 
-Conditions: the children run as after a normal installation, with compiled bytecode kept
+Conditions: no child sees a terminal. Its stdout is /dev/null (``nianbao-lib`` points sys.stdout there) and
+its stderr a temporary file, and the variables that make nianbao draw as on a terminal (FORCE_COLOR,
+TTY_COMPATIBLE, ...: nianbao.summary._TERMINAL_HINTS) are removed from its environment. nianbao therefore
+takes its non-terminal path, as in a log or a pipe: no live progress bar (plain per-office lines instead)
+and the summary table written as plain text without rich's layout. A build run in a terminal draws the
+live progress bar and lays the summary out with rich, which costs more than these figures show.
+The children run as after a normal installation, with compiled bytecode kept
 (PYTHONDONTWRITEBYTECODE is removed from their environment) and nianbao's caches (prepared template, template
 spec, compiled text patterns, summary workbook frame) in a folder of this run's own (NIANBAO_CACHE_DIR), filled by one
 warm-up build of a 3-office district before the clock: other checkouts or versions of nianbao run on the same machine
@@ -50,9 +74,9 @@ within each round.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
+import pickle
 import platform
 import resource
 import shutil
@@ -70,9 +94,13 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from make_sample_district import OFFICES, SHARED, office_yaml  # noqa: E402
 
+FLOOR_CHILD = Path(__file__).resolve().with_name("zip_floor.py")
 ONE_OFFICE = ROOT / "data" / "龙马潭区" / "2024" / "安宁街道.yaml"
 ALL_VARIANTS = ["nianbao-j1", "nianbao-j2", "nianbao-lib-j1", "nianbao-lib-j2", "plain-j1", "plain-j2", "floor",
-                "one-build", "one-check", "check-200"]
+                "floor-same-levels", "one-build", "one-check", "check-200"]
+KEPT_OUTPUT = {"one-build"}  # rebuilds over its own report of the previous round, as a user's second build
+OUTPUT_SUFFIXES = (".docx", ".zip")
+FLOORS = {"floor": "6", "floor-same-levels": "same"}  # variant → LEVELS argument of zip_floor.py
 STARTUP = ["one-build", "one-check", "check-200"]
 
 
@@ -162,7 +190,7 @@ def run_measured(command: list[str], env: dict[str, str], sample_s: float, cwd: 
     errors.close()
     return {"wall_s": round(wall, 4), "cpu_s": round(usage.ru_utime + usage.ru_stime, 4),
             "peak_pss_kb": peak_pss, "peak_rss_sum_kb": peak_rss, "exit": child.returncode,
-            "stderr_tail": stderr[-600:] if child.returncode else ""}
+            "stderr_tail": stderr[-600:]}
 
 
 # --- the children ----------------------------------------------------------------------------------------
@@ -225,25 +253,42 @@ def side_nianbao(folder: Path, out: Path, jobs: int) -> int:
     return sum(1 for p in folder.iterdir() if not p.name.startswith("_"))
 
 
-def side_floor(reports: Path, out: Path, count: int) -> int:
-    """Write `count` zips holding the members of nianbao's reports (deflate level 6), in this process."""
+def extract_samples(reports: Path, limit: int = 50) -> list[list[tuple[str, bytes]]]:
+    """The members (name, inflated bytes), in package order, of the first `limit` reports in `reports`.
+    Equal bytes are one object, so the pickle of them holds each distinct member once."""
+    seen: dict[bytes, bytes] = {}
     samples = []
-    for path in sorted(reports.glob("*.docx"))[:50]:
+    for path in sorted(reports.glob("*.docx"))[:limit]:
         with zipfile.ZipFile(path) as archive:
-            samples.append([(info.filename, archive.read(info)) for info in archive.infolist()])
+            members = [(info.filename, archive.read(info)) for info in archive.infolist()]
+        samples.append([(name, seen.setdefault(data, data)) for name, data in members])
+    return samples
+
+
+def varying_members(samples: list[list[tuple[str, bytes]]]) -> list[str]:
+    """The names of the members whose bytes are not the same in every sample (a member missing from some
+    samples varies too), in order of first appearance: the members nianbao renders or patches per report
+    (the document, headers or footers with placeholders, the core properties' title, the provenance),
+    which it deflates at zippack.REPORT_LEVEL, the template's own members being packed once at 6."""
+    seen: dict[str, set[bytes]] = {}
+    present: dict[str, int] = {}
+    for members in samples:
+        for name, data in members:
+            seen.setdefault(name, set()).add(data)
+            present[name] = present.get(name, 0) + 1
+    return [name for name in seen if len(seen[name]) > 1 or present[name] < len(samples)]
+
+
+def write_floor_input(reports: Path, target: Path) -> None:
+    """The zip floor's input (see zip_floor.py), written by the parent before the clock."""
+    from nianbao.zippack import REPORT_LEVEL
+
+    samples = extract_samples(reports)
     if not samples:
-        raise SystemExit("floor: no reports to copy")
-    out.mkdir(parents=True, exist_ok=True)
-    cpu, start = _cpu_now(), time.perf_counter()
-    for index in range(count):
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-            for name, data in samples[index % len(samples)]:
-                archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data,
-                                 compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
-        (out / f"{index:05d}.zip").write_bytes(buffer.getvalue())
-    _report_inproc(time.perf_counter() - start, _cpu_now() - cpu, count)
-    return count
+        raise SystemExit(f"floor: no reports in {reports}")
+    with target.open("wb") as handle:
+        pickle.dump({"samples": samples, "varying": varying_members(samples), "report_level": REPORT_LEVEL},
+                    handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _report_inproc(seconds: float, cpu: float, count: int) -> None:
@@ -253,10 +298,7 @@ def _report_inproc(seconds: float, cpu: float, count: int) -> None:
                                             "reports": count}), encoding="utf-8")
 
 
-def run_side(side: str, folder: Path, out: Path, jobs: int, count: int) -> None:
-    if side == "floor":
-        side_floor(folder, out, count)
-        return
+def run_side(side: str, folder: Path, out: Path, jobs: int) -> None:
     import docxtpl  # noqa: F401 - both sides start their clock with the libraries imported
 
     import nianbao.batch  # noqa: F401
@@ -271,7 +313,8 @@ def run_side(side: str, folder: Path, out: Path, jobs: int, count: int) -> None:
 
 
 def command_for(variant: str, folders: dict[str, Path], work: Path, n: int) -> tuple[list[str], Path | None]:
-    """The command of one run, and the folder it writes to (emptied before the run)."""
+    """The command of one run, and the folder it writes to (emptied before the run but for the variants in
+    KEPT_OUTPUT; None: it writes nothing)."""
     py, me = sys.executable, str(Path(__file__).resolve())
     jobs = variant.rsplit("-j", 1)[-1] if "-j" in variant else "1"
     out = work / f"out-{variant}-{n}"
@@ -282,16 +325,61 @@ def command_for(variant: str, folders: dict[str, Path], work: Path, n: int) -> t
         return [py, "-m", "nianbao", "build", str(data), "-o", str(out), "-j", jobs], out
     if variant.startswith("plain"):
         return [py, me, "--side", "plain", "--folder", str(data), "--out", str(out), "--jobs", jobs], out
-    if variant == "floor":
-        return [py, me, "--side", "floor", "--folder", str(folders[f"reports{n}"]), "--out", str(out),
-                "--count", str(n)], out
+    if variant in FLOORS:
+        return [py, str(FLOOR_CHILD), str(folders[f"floor{n}"]), str(out), str(n), FLOORS[variant]], out
     if variant == "one-build":
-        return [py, "-m", "nianbao", "build", str(ONE_OFFICE), "-o", str(work / "out-one")], None
+        return [py, "-m", "nianbao", "build", str(ONE_OFFICE), "-o", str(work / "out-one")], work / "out-one"
     if variant == "one-check":
         return [py, "-m", "nianbao", "check", str(ONE_OFFICE)], None
     if variant == "check-200":
         return [py, "-m", "nianbao", "check", str(folders["n200"])], None
     raise ValueError(variant)
+
+
+def expected_outputs(variant: str, n: int) -> int | None:
+    """How many reports (.docx, or .zip for the floors) a good run of `variant` writes; None: none."""
+    if variant in ("one-check", "check-200"):
+        return None
+    return 1 if variant == "one-build" else n
+
+
+def count_outputs(folder: Path, since_ns: int) -> int:
+    """The .docx and .zip files under `folder` last written at or after `since_ns` (file-system time)."""
+    if not folder.is_dir():
+        return 0
+    return sum(1 for path in folder.rglob("*") if path.suffix in OUTPUT_SUFFIXES and path.is_file()
+               and path.stat().st_mtime_ns >= since_ns)
+
+
+def run_problem(run: dict[str, Any]) -> str | None:
+    """Why a recorded run is not a good one (None: it is): it exited with another code than 0, or it wrote
+    another number of reports than expected. One rule for the live rounds and for --summarise; a run
+    recorded before the output count was kept is judged by its exit code alone."""
+    if run.get("exit") != 0:
+        return f"exit code {run.get('exit')}"
+    expected, written = run.get("expected_outputs"), run.get("outputs")
+    if expected is not None and written != expected:
+        return f"wrote {written} of {expected} expected reports"
+    return None
+
+
+def good_runs(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The run lines among `lines` that count in summaries and ratios (see run_problem)."""
+    return [line for line in lines if "run" in line and run_problem(line) is None]
+
+
+def summary_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The summary and ratio lines of the good runs among `lines` (the rounds just run, or a recorded
+    file); each run left out is said on stderr."""
+    runs = [line for line in lines if "run" in line]
+    good = good_runs(runs)
+    for line in runs:
+        problem = run_problem(line)
+        if problem:
+            print(f"left out of the summaries and ratios: {line['variant']} N = {line['n']} round {line['round']}:"
+                  f" {problem}", file=sys.stderr, flush=True)
+    summaries = summarise(good)
+    return [*summaries, *ratios(good, summaries)]
 
 
 def _median(values: list[float]) -> float:
@@ -351,6 +439,10 @@ def ratios(runs: list[dict[str, Any]], summaries: list[dict[str, Any]]) -> list[
         line["nianbao_j1_over_floor_cpu"] = div(med("nianbao-j1", n, "cpu_s"), med("floor", n, "cpu_s"))
         line["inproc_nianbao_j1_over_floor_cpu"] = div(med("nianbao-lib-j1", n, "inproc_cpu_s"),
                                                        med("floor", n, "inproc_cpu_s"))
+        line["nianbao_j1_over_floor_same_levels_cpu"] = div(med("nianbao-j1", n, "cpu_s"),
+                                                            med("floor-same-levels", n, "cpu_s"))
+        line["inproc_nianbao_j1_over_floor_same_levels_cpu"] = div(med("nianbao-lib-j1", n, "inproc_cpu_s"),
+                                                                   med("floor-same-levels", n, "inproc_cpu_s"))
         lines.append({k: v for k, v in line.items() if v is not None})
     sizes = sorted({r["n"] for r in runs if r["variant"].startswith("nianbao-j")})
     if len(sizes) > 1:
@@ -361,6 +453,22 @@ def ratios(runs: list[dict[str, Any]], summaries: list[dict[str, Any]]) -> list[
                 lines.append({"memory_ratio": f"nianbao-j{jobs}", "from_n": sizes[0], "to_n": sizes[-1],
                               "peak_pss_ratio": round(large / small, 3)})
     return lines
+
+
+def child_environment(base: dict[str, str], work: Path) -> dict[str, str]:
+    """The environment of every child (see Conditions in the module docstring), from `base`, the caller's."""
+    from nianbao.summary import _TERMINAL_HINTS
+
+    env = dict(base, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "src"), base.get("PYTHONPATH")])))
+    env.pop("NIANBAO_DEBUG", None)
+    # As installed: Python keeps the compiled bytecode of every module (__pycache__). A sandbox that sets
+    # PYTHONDONTWRITEBYTECODE would make each run recompile nianbao's own modules (~0.1 s) instead.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("NIANBAO_CACHE", None)
+    for hint in _TERMINAL_HINTS:  # no child draws as on a terminal
+        env.pop(hint, None)
+    env["NIANBAO_CACHE_DIR"] = str(work / "cache")  # this run's own caches
+    return env
 
 
 def environment() -> dict[str, Any]:
@@ -389,24 +497,22 @@ def main() -> None:
     parser.add_argument("--sample-ms", type=float, default=20.0, help="memory sampling period (default 20 ms)")
     parser.add_argument("--json", type=Path, help="also append the JSON lines to this file")
     parser.add_argument("--plain-rounds", type=int, default=None,
-                        help="run the plain docxtpl loop only in the first K rounds (it is slow at N = 2000)")
+                        help="run the plain docxtpl loop only in the first K rounds (a quick look only: "
+                             "issue 14's figures use every round)")
     parser.add_argument("--summarise", type=Path, metavar="FILE",
                         help="only print the summary and ratio lines of the runs recorded in FILE (JSON lines)")
     parser.add_argument("--keep", action="store_true", help="keep the generated data and reports")
-    parser.add_argument("--side", choices=["nianbao", "plain", "floor"], help=argparse.SUPPRESS)
+    parser.add_argument("--side", choices=["nianbao", "plain"], help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
-    parser.add_argument("--count", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.side:
-        run_side(args.side, args.folder, args.out, args.jobs, args.count)
+        run_side(args.side, args.folder, args.out, args.jobs)
         return
     if args.summarise:
         recorded = [json.loads(line) for line in args.summarise.read_text(encoding="utf-8").splitlines() if line]
-        runs_done = [r for r in recorded if "run" in r and r.get("exit") == 0]
-        summaries_done = summarise(runs_done)
-        for line in [*summaries_done, *ratios(runs_done, summaries_done)]:
+        for line in summary_lines(recorded):
             print(json.dumps(line, ensure_ascii=False))
         return
 
@@ -426,13 +532,7 @@ def main() -> None:
             sink.flush()
 
     work = Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")])))
-    env.pop("NIANBAO_DEBUG", None)
-    # As installed: Python keeps the compiled bytecode of every module (__pycache__). A sandbox that sets
-    # PYTHONDONTWRITEBYTECODE would make each run recompile nianbao's own modules (~0.1 s) instead.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env.pop("NIANBAO_CACHE", None)
-    env["NIANBAO_CACHE_DIR"] = str(work / "cache")  # this run's own caches (see Conditions)
+    env = child_environment(dict(os.environ), work)
     try:
         folders: dict[str, Path] = {}
         for n in sorted(set(sizes) | ({200} if "check-200" in variants else set())):
@@ -443,12 +543,14 @@ def main() -> None:
                        env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         emit({"bench": "nianbao speed", "sizes": sizes, "rounds": rounds, "variants": variants,
               "sample_ms": args.sample_ms, **environment()})
-        if "floor" in variants:  # the floor copies nianbao's own reports: make them once, outside the clock
+        if set(FLOORS) & set(variants):  # the floor copies nianbao's own reports: made and read once, outside the clock
             for n in sizes:
-                folders[f"reports{n}"] = work / f"reports{n}"
+                reports = work / f"reports{n}"
                 subprocess.run([sys.executable, "-m", "nianbao", "build", str(folders[f"n{n}"]), "-o",
-                                str(folders[f"reports{n}"])], env=env, check=True, stdout=subprocess.DEVNULL,
+                                str(reports)], env=env, check=True, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
+                folders[f"floor{n}"] = work / f"floor{n}.pickle"
+                write_floor_input(reports, folders[f"floor{n}"])
         plan = [(v, n) for n in sizes for v in variants if v not in STARTUP]
         plan += [(v, 200 if v == "check-200" else 1) for v in variants if v in STARTUP]
         runs: list[dict[str, Any]] = []
@@ -458,27 +560,33 @@ def main() -> None:
                 if variant.startswith("plain") and args.plain_rounds is not None and index >= args.plain_rounds:
                     continue
                 command, out = command_for(variant, folders, work, n)
-                if out is not None:
+                if out is not None and variant not in KEPT_OUTPUT:
                     shutil.rmtree(out, ignore_errors=True)
+                stamp = work / "stamp"  # the file system's own time at the start of the run
+                stamp.write_bytes(b"")
+                since_ns = stamp.stat().st_mtime_ns
                 result_file = work / "result.json"
                 result_file.unlink(missing_ok=True)
                 run_env = dict(env, NIANBAO_BENCH_RESULT=str(result_file))
                 figures = run_measured(command, run_env, args.sample_ms / 1000, ROOT)
                 line: dict[str, Any] = {"run": variant, "variant": variant, "n": n, "round": index + 1}
-                line.update({k: v for k, v in figures.items() if k != "stderr_tail" or v})
+                line.update({k: v for k, v in figures.items() if k != "stderr_tail"})
                 if result_file.exists():
                     line.update(json.loads(result_file.read_text(encoding="utf-8")))
                 if variant not in STARTUP:
                     line["cpu_ms_per_office"] = round(line["cpu_s"] * 1000 / n, 3)
-                expected = {"one-check": (0,), "check-200": (0,)}.get(variant, (0,))
-                if line["exit"] not in expected:
-                    line["problem"] = "unexpected exit code"
+                expected = expected_outputs(variant, n)
+                if expected is not None and out is not None:
+                    line["expected_outputs"], line["outputs"] = expected, count_outputs(out, since_ns)
+                problem = run_problem(line)
+                if problem:
+                    line["problem"] = problem
+                    line["stderr_tail"] = figures["stderr_tail"]
+                    print(f"FAILED RUN, left out of the summaries and ratios: {variant} N = {n} round {index + 1}:"
+                          f" {problem}\n{figures['stderr_tail']}", file=sys.stderr, flush=True)
                 runs.append(line)
                 emit(line)
-        summaries = summarise(runs)
-        for summary in summaries:
-            emit(summary)
-        for line in ratios(runs, summaries):
+        for line in summary_lines(runs):
             emit(line)
     finally:
         if sink:

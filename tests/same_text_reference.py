@@ -4,7 +4,7 @@ against. Test-only: nianbao itself never holds a district's paragraphs at once."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from nianbao.problems import Problem
@@ -54,7 +54,7 @@ def group_repeats(repeats: Iterable[Repeat]) -> list[RepeatGroup]:
     return groups_of(link_pairs(across()), place_of.__getitem__) + groups
 
 
-def groups_of(linked: Iterable[tuple[list[int], float]], place: Callable[[int], TextPlace]) -> list[RepeatGroup]:
+def groups_of(linked: Iterable[tuple[Sequence[int], float]], place: Callable[[int], TextPlace]) -> list[RepeatGroup]:
     """`link_pairs`' sets as groups of places (each sorted by office and place), in the order of their first
     place."""
     across = []

@@ -4,6 +4,7 @@ and no Word edit lost."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import zipfile
@@ -23,11 +24,12 @@ from nianbao.cli import cli
 from nianbao.district import DEFAULTS_FILE
 from nianbao.guard import OutputState, output_state
 from nianbao.load import load_report
-from nianbao.render import build_context, compiled_template, jinja_environment
+from nianbao.render import build_context, compiled_template, jinja_environment, render_report
 from nianbao.review_page import REVIEW_PAGE
 from nianbao.summary import PROBLEMS_SHEET, SUMMARY_FILE, SUMMARY_SHEET
 
 from .conftest import ROOT
+from .test_fast_render import HOSTILE
 
 DISTRICT = ROOT / "data" / "龙马潭区" / "2024"
 BROKEN = ROOT / "tests" / "fixtures" / "broken-district"
@@ -213,9 +215,82 @@ def test_two_offices_with_the_same_report_name_are_both_flagged(tmp_path, monkey
 # --- the fast path is docxtpl's output -------------------------------------------------------------------
 
 
+# Every member of both packages is compared: XML members as canonical XML (c14n), the others as bytes.
+# The differences below are the only ones allowed, each named with why; anything else fails.
+#
+# nianbao adds on purpose, in a built report (render_report), and only there:
+#   docProps/custom.xml  the provenance (hashes of the data and the template) by which a rebuild tells a
+#                        report edited in Word from its own output (guard.output_state);
+#   [Content_Types].xml, _rels/.rels  the declaration of that part (an Override and a Relationship);
+#   docProps/core.xml    the document's title set to the report's 标题.
+PROVENANCE_PART = "docProps/custom.xml"
+# docxtpl differs from the template here, not nianbao: DocxTemplate.render_properties renders these six core
+# properties as Jinja text and writes them back through python-docx, which adds an empty element for each
+# one the template does not have (the bundled template has no dc:identifier, so plain docxtpl's core.xml
+# gains an empty <dc:identifier/>; nianbao keeps the template's core.xml as it is). Found by this test.
+# A template with placeholders in those properties would differ further: nianbao leaves them as written,
+# docxtpl fills them in. The bundled template has none; that case is not covered here.
+_DC, _CP = "{http://purl.org/dc/elements/1.1/}", "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
+DOCXTPL_RENDERED_CORE = {f"{_DC}creator", f"{_DC}description", f"{_DC}identifier", f"{_DC}language",
+                         f"{_DC}subject", f"{_DC}title"}  # author, comments, identifier, language, subject, title
+
+
 def _body_c14n(docx: bytes) -> bytes:
     with zipfile.ZipFile(io.BytesIO(docx)) as archive:
         return etree.tostring(etree.fromstring(archive.read("word/document.xml")), method="c14n")
+
+
+def _members(docx: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def _c14n(root: etree._Element) -> bytes:
+    return etree.tostring(root, method="c14n")
+
+
+def _without(data: bytes, attribute: str, value: str) -> bytes:
+    """Canonical XML of `data` less the children whose `attribute` is `value` (each must be there once)."""
+    root = etree.fromstring(data)
+    found = [child for child in root if child.get(attribute) == value]
+    assert len(found) == 1, (attribute, value)
+    root.remove(found[0])
+    return _c14n(root)
+
+
+def _core_as_built(plain_core: bytes, template_core: bytes, title: str | None) -> bytes:
+    """Plain docxtpl's core.xml less the empty elements its render_properties added (see above), with the
+    title nianbao sets in a built report."""
+    root = etree.fromstring(plain_core)
+    had = {child.tag for child in etree.fromstring(template_core)}
+    for child in list(root):
+        if child.tag in DOCXTPL_RENDERED_CORE and child.tag not in had and not child.text and not len(child):
+            root.remove(child)
+    if title is not None:
+        root.find(f"{_DC}title").text = title
+    return _c14n(root)
+
+
+def assert_same_package(ours: bytes, plain: bytes, template: Path, title: str | None) -> None:
+    """`ours` holds the members of `plain` (and, when `title` is given, i.e. a built report, the provenance
+    part), each with the same content but for the named differences above."""
+    mine, theirs = _members(ours), _members(plain)
+    added = {PROVENANCE_PART} if title is not None else set()
+    assert set(mine) == set(theirs) | added
+    template_core = _members(template.read_bytes())["docProps/core.xml"]
+    for name in sorted(set(mine) & set(theirs)):
+        if not name.endswith((".xml", ".rels")):
+            assert mine[name] == theirs[name], name
+            continue
+        expected = _c14n(etree.fromstring(theirs[name]))
+        if name == "docProps/core.xml":
+            expected = _core_as_built(theirs[name], template_core, title)
+        got = _c14n(etree.fromstring(mine[name]))
+        if title is not None and name == "[Content_Types].xml":
+            got = _without(mine[name], "PartName", "/" + PROVENANCE_PART)
+        if title is not None and name == "_rels/.rels":
+            got = _without(mine[name], "Target", PROVENANCE_PART)
+        assert got == expected, name
 
 
 def _what_a_reader_sees(docx: bytes) -> tuple[list[str], list[list[list[str]]]]:
@@ -225,9 +300,34 @@ def _what_a_reader_sees(docx: bytes) -> tuple[list[str], list[list[list[str]]]]:
     return paragraphs, tables
 
 
-@pytest.mark.parametrize("data", SAMPLE_OFFICES, ids=[p.stem for p in SAMPLE_OFFICES])
-def test_fast_path_equals_a_fresh_plain_docxtpl_render(data):
-    report, problems = load_report(data, defaults=[DISTRICT / DEFAULTS_FILE])
+# Offices whose free text carries what an escaping difference would show: the HOSTILE strings of the fast
+# render tests, and & < > " ' with CJK and emoji (outside the BMP too) in one line.
+HOSTILE_TEXT = [*HOSTILE, "甲&乙 <丙> \"丁\" '戊' 😀👍🏻 𠀀 混排 & < > \" ' 完"]
+HOSTILE_FIELDS = ("标题: 泸州市龙马潭区红星街道2024年政府信息公开工作年度报告（示例数据）", "联系机构: 红星街道党政办",
+                  "地址: 泸州市龙马潭区红星街道春雨路26号")
+
+
+def _hostile_office(folder: Path, text: str) -> Path:
+    """红星街道 with `text` as its 标题, 联系机构 and 地址 and its （三）政府信息管理情况."""
+    shutil.copy(DISTRICT / DEFAULTS_FILE, folder / DEFAULTS_FILE)
+    data = (DISTRICT / "红星街道.yaml").read_text(encoding="utf-8")
+    quoted = json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+    for field in HOSTILE_FIELDS:
+        assert data.count(field) == 1
+        data = data.replace(field, f"{field.split(':')[0]}: {quoted}")
+    data, replaced = re.subn(r"(  （三）政府信息管理情况:) \|\n    .*\n", lambda m: f"{m.group(1)} {quoted}\n", data)
+    assert replaced == 1
+    path = folder / "红星街道.yaml"
+    path.write_text(data, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("data", [*SAMPLE_OFFICES, *range(len(HOSTILE_TEXT))],
+                         ids=[*(p.stem for p in SAMPLE_OFFICES), *(f"hostile{i}" for i in range(len(HOSTILE_TEXT)))])
+def test_fast_path_equals_a_fresh_plain_docxtpl_render(data, tmp_path):
+    hostile = HOSTILE_TEXT[data] if isinstance(data, int) else None
+    path = _hostile_office(tmp_path, hostile) if hostile is not None else data
+    report, problems = load_report(path, defaults=[path.parent / DEFAULTS_FILE])
     assert report is not None and not [p for p in problems if p.is_error]
     assert not [p for p in check_report(report) if p.is_error]
     plain = DocxTemplate(str(report.spec.docx))
@@ -235,8 +335,13 @@ def test_fast_path_equals_a_fresh_plain_docxtpl_render(data):
     buffer = io.BytesIO()
     plain.save(buffer)
     fast = compiled_template(report.spec.docx).render(build_context(report))
-    assert _what_a_reader_sees(fast) == _what_a_reader_sees(buffer.getvalue())
+    seen = _what_a_reader_sees(fast)
+    assert seen == _what_a_reader_sees(buffer.getvalue())
     assert _body_c14n(fast) == _body_c14n(buffer.getvalue())
+    assert_same_package(fast, buffer.getvalue(), report.spec.docx, title=None)
+    assert_same_package(render_report(report), buffer.getvalue(), report.spec.docx, title=report.facts["标题"])
+    if hostile is not None:  # the hostile text reached the page, as text
+        assert any(hostile.split("\n")[0].replace("\t", "") in "".join(line.split("\t")) for line in seen[0])
 
 
 # --- no Word edit lost -----------------------------------------------------------------------------------

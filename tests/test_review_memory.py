@@ -9,7 +9,7 @@ from array import array
 from pathlib import Path, PurePath
 
 from nianbao.district import previous_year_path, previous_year_text
-from nianbao.review_page import _file_shown, _name
+from nianbao.review_page import _file_shown
 from nianbao.same_text import PER_OFFICE, _KeyNumbers, link_pairs
 
 
@@ -64,10 +64,10 @@ def test_key_numbers_are_given_in_the_order_first_seen_and_survive_growing() -> 
     assert list(numbers.keys) == keys
 
 
-def test_file_name_as_pathlib_gives_it() -> None:
+def test_file_shown_is_the_name_pathlib_gives() -> None:
     for path in ["a/b.yaml", "/x/y/安宁街道.yaml", "b.yaml", "", ".", "..", "a/./", "a/b/", "/", "//a", "a/..",
                  "./x"]:
-        assert _name(path) == PurePath(path).name
+        assert _file_shown(path) == PurePath(path).name
     assert _file_shown("/data/2024/安宁街道.yaml (第 2 张表)") == "安宁街道.yaml (第 2 张表)"
 
 

@@ -24,7 +24,7 @@ from .review import DistrictReview, OfficeReview, review_district
 from .rollup import with_placeholder_texts
 from .same_text import TextPlace
 from .source import display_name
-from .spec import resolved_text
+from .spec import plain_path, resolved_text
 from .summary import status_counts
 from .summary_xlsx import TOTAL_SHEET, write_summary_workbook
 from .version import __version__
@@ -229,19 +229,7 @@ def _file_shown(file: str) -> str:
     """`file` without its folders. An office's problems and paragraphs all name its one data file: it is
     taken apart once, not once per place."""
     path = file.split(" ", 1)[0]
-    return _name(path) + file[len(path):]
-
-
-def _name(path: str) -> str:
-    """`PurePath(path).name`, without making a PurePath: CPython 3.11's pathlib interns every part of every
-    path it parses, so each office's file name would be kept for the rest of the process."""
-    separators = "\\/" if os.name == "nt" else "/"
-    for separator in separators[1:]:
-        path = path.replace(separator, separators[0])
-    if os.name == "nt":
-        path = path.split(":", 1)[-1] if len(path) > 1 and path[1] == ":" else path
-    parts = [part for part in path.split(separators[0]) if part and part != "."]
-    return parts[-1] if parts else ""
+    return plain_path(path).name + file[len(path):]
 
 
 def _describe(place: TextPlace) -> str:
