@@ -138,7 +138,7 @@ def test_the_second_start_of_the_command_line_compiles_no_text(cache):
         "    count[0] += isinstance(source, str)\n"
         "    return compile(source, *args, **kwargs)\n"
         "builtins.compile = counting\n"
-        "import nianbao.cli, nianbao.render, nianbao.guard\n"
+        "import nianbao.__main__, nianbao.render, nianbao.guard\n"
         "nianbao.code_cache.remember_generated_code()\n"
         "import dataclasses\n"
         "print(count[0], dataclasses.exec is nianbao.code_cache._exec)\n"
@@ -147,3 +147,17 @@ def test_the_second_start_of_the_command_line_compiles_no_text(cache):
             for _ in range(2)]
     assert int(runs[0][0]) > 100  # dataclass methods, named tuples and string annotations on a first start
     assert runs[1] == ["0", "True"]
+
+
+def test_a_library_caller_keeps_its_standard_library(cache):
+    """Only the command line's process (nianbao.__main__) is given the caching exec, eval and compile."""
+    script = (
+        "import collections, dataclasses, typing\n"
+        "import nianbao, nianbao.pipeline, nianbao.runs\n"
+        "print(sorted(n for m, n in ((dataclasses, 'exec'), (collections, 'eval'), (typing, 'compile'))"
+        " if n in vars(m)))\n"
+        "import nianbao.__main__\n"
+        "print('exec' in vars(dataclasses))\n"
+    )
+    lines = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert lines[:2] == ["[]", "True"]

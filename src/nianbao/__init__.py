@@ -25,14 +25,13 @@ try:
     import importlib
     from typing import TYPE_CHECKING, Any
 
-    from .code_cache import install as install_code_cache
     from .regex_cache import prime_known_patterns
     from .version import __version__
 
-    # Before any other module of the package is imported: the patterns the imports compile, and the code
-    # dataclasses writes for their classes, come from the cache.
+    # Before any other module of the package is imported: the patterns the imports compile come from the
+    # cache. (The cache of generated code, code_cache, is installed by the command line only, in __main__:
+    # a program that imports nianbao as a library keeps its standard library as it was.)
     prime_known_patterns()
-    install_code_cache()
 finally:
     if _collecting:
         gc.enable()
