@@ -14,7 +14,13 @@ from docx import Document
 
 from nianbao.errors import TemplateTrouble
 from nianbao.load import load_report
-from nianbao.render import CompiledTemplate, build_context, compiled_template, missing_field_message, render_report
+from nianbao.render import (
+    CompiledTemplate,
+    build_context,
+    compiled_template,
+    missing_field_message,
+    render_report,
+)
 from nianbao.template_lint import lint_docx
 from nianbao.wordml import CORE_PART, core_text_properties
 
