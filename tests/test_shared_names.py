@@ -13,10 +13,13 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from nianbao.cli import cli
+from nianbao.importer import import_report
+from nianbao.new_year import new_year_file
 from nianbao.review_page import REVIEW_PAGE
-from nianbao.summary import PROBLEMS_SHEET, SUMMARY_FILE, SUMMARY_SHEET, SharedNames
+from nianbao.source import SharedNames, command_name
+from nianbao.summary import PROBLEMS_SHEET, SUMMARY_FILE, SUMMARY_SHEET
 
-from .conftest import ROOT
+from .conftest import ROOT, SEED_TEXT
 
 pytestmark = pytest.mark.skipif(os.sep != "/", reason="POSIX paths")
 
@@ -158,3 +161,36 @@ def test_a_build_over_two_folders_names_each_file_with_its_folder(tmp_path, monk
     places = {row[1].split(":")[0] for row in sheets[PROBLEMS_SHEET][1:]}
     assert "2024/不平衡街道.yaml" in places
     assert all(place.startswith(("2023/", "2024/")) for place in places), places
+
+
+# --- the data files `new` and `import` write -----------------------------------------------------------------
+
+
+def test_a_file_in_the_working_directory_is_named_in_a_command_as_the_terminal_shows_it(tmp_path, monkeypatch):
+    (tmp_path / "区" / "2024").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    assert command_name(Path("区/2024/双加镇.yaml")) == "区/2024/双加镇.yaml"
+    assert command_name(tmp_path / "区" / "2024" / "双加镇.yaml") == "区/2024/双加镇.yaml"
+    monkeypatch.chdir(tmp_path / "区" / "2024")
+    assert command_name(Path("../2023/双加镇.yaml")) == "双加镇.yaml"
+    assert command_name(Path("/srv/私人目录/双加镇.yaml")) == "双加镇.yaml"
+
+
+def test_new_and_import_from_another_folder_write_no_folder_outside_the_district(tmp_path, monkeypatch):
+    district = tmp_path / "私人目录" / "龙马潭区"
+    (district / "2024").mkdir(parents=True)
+    for path in (DISTRICT / "_共同.yaml", DISTRICT / "双加镇.yaml"):
+        shutil.copy(path, district / "2024" / path.name)
+    shutil.copy(SEED_TEXT, district / "2024" / "安宁街道.txt")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    new = new_year_file(district / "2024" / "双加镇.yaml")
+    imported = import_report(district / "2024" / "安宁街道.txt", district / "2024" / "安宁街道.yaml")
+    texts = {path.name: path.read_text(encoding="utf-8") for path in (new.target, imported.target)}
+    for text in texts.values():
+        assert str(tmp_path) not in text and "私人目录" not in text and ".." not in text
+    assert "由 nianbao new 从 2024/双加镇.yaml 生成。" in texts["双加镇.yaml"]  # last year's, beside this year's
+    assert "运行 nianbao check 双加镇.yaml 检查，nianbao build 双加镇.yaml 生成 Word 报告。" in texts["双加镇.yaml"]
+    assert "由 nianbao import 从 安宁街道.txt 导入。" in texts["安宁街道.yaml"]
+    assert "运行 nianbao build 安宁街道.yaml 生成 Word 报告。" in texts["安宁街道.yaml"]

@@ -23,9 +23,9 @@ from .render import format_number
 from .review import DistrictReview, OfficeReview, review_district
 from .rollup import with_placeholder_texts
 from .same_text import TextPlace
-from .source import display_name
+from .source import SharedNames, display_name
 from .spec import plain_path, resolved_text
-from .summary import SharedNames, status_counts
+from .summary import status_counts
 from .summary_xlsx import TOTAL_SHEET, write_summary_workbook
 from .version import __version__
 from .write import write_atomic

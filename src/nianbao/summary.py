@@ -14,89 +14,12 @@ from typing import IO, Any, NamedTuple
 from .batch import SUMMARY_FILE, OfficeOutcome, Status
 from .form_layout import get_column_letter
 from .model import Number
-from .source import shown_name
+from .source import SharedNames
 
 SUMMARY_SHEET = "汇总"
 PROBLEMS_SHEET = "问题清单"
 TOTAL_LABEL = "合计"
 _STATUS_STYLE = {Status.BUILT: "green", Status.PASSED: "green", Status.SKIPPED: "yellow", Status.FAILED: "bold red"}
-
-
-class SharedNames:
-    """How a file meant to be shared (the summary workbook, the review page) names the run's files: relative
-    to the folder the run is about, the common folder of its offices' data files (`双加镇.yaml` for a run
-    over one folder, `2023/安宁街道.yaml` and `2024/安宁街道.yaml` for a run over two); a file beside that
-    folder (last year's, in the district's folder) relative to its parent (`2023/安宁街道.yaml`); any other
-    by its name alone. Never an absolute path, never `..`, and the same text whatever the working directory.
-
-    The folder is found in the one pass over the offices (`add`): one text kept, whatever their number.
-    Messages name files as the terminal shows them (source.display_name: relative to the working directory
-    or as given); `text` rewrites those names in a message, a place or a note."""
-
-    def __init__(self) -> None:
-        self.folder: str | None = None  # absolute and normalised (os.path.abspath), not resolved
-        self._pattern: re.Pattern[str] | None = None
-        self._replacements: dict[str, str] = {}
-
-    def add(self, path: str | os.PathLike[str]) -> None:
-        """One more office's data file."""
-        folder = os.path.dirname(os.path.abspath(path))
-        if self.folder is None:
-            self.folder = folder
-        elif folder != self.folder and not folder.startswith(_inside(self.folder)):
-            self.folder = os.path.commonpath([self.folder, folder])
-        self._pattern = None
-
-    def name(self, path: str | os.PathLike[str]) -> str:
-        """A file's shared name (see the class)."""
-        absolute = os.path.abspath(path)
-        for folder in self._folders():
-            if absolute.startswith(_inside(folder)):
-                return shown_name(absolute[len(_inside(folder)):])
-        return shown_name(os.path.basename(absolute))
-
-    def text(self, text: str) -> str:
-        """`text` with every file or folder name in it as `name` gives it: names under the run's folder (or
-        its parent) in any form the terminal shows them, then any other absolute path or path starting with
-        `..` cut to its last part."""
-        if not isinstance(text, str) or ("/" not in text and os.sep not in text):
-            return text  # not a text: left to the cell writer, which says what it cannot write
-        pattern = self._pattern
-        if pattern is None:
-            pattern = self._pattern = self._compile()
-        return pattern.sub(self._replace, text)
-
-    def _folders(self) -> list[str]:
-        if self.folder is None:
-            return []
-        parent = os.path.dirname(self.folder)
-        return [self.folder] if parent == self.folder else [self.folder, parent]
-
-    def _compile(self) -> re.Pattern[str]:
-        """The forms the run's folder and its parent take in a message: absolute (as given, and with links
-        resolved), and relative to the working directory; the longest first, so that a name under the
-        folder is cut to the folder, not to its parent."""
-        replacements: dict[str, str] = {}
-        here = os.getcwd()
-        for folder in reversed(self._folders()):  # the parent first: the folder's own forms win a tie
-            for form in (folder, os.path.realpath(folder), os.path.relpath(folder, here)):
-                if form not in (".", os.curdir):
-                    replacements[_inside(form)] = ""
-        self._replacements = replacements
-        known = "|".join(re.escape(form) for form in sorted(replacements, key=len, reverse=True))
-        sep = re.escape(os.sep) if os.sep == "/" else "/" + re.escape(os.sep)
-        segment = rf"[^\s{sep}:：（）()「」“”，、；]+"
-        other = rf"(?:(?:\.\.[{sep}])+|[{sep}](?={segment}[{sep}]))(?:{segment}[{sep}])*"
-        return re.compile(rf"(?<![\w.{sep}-])(?:(?P<known>{known})|{other})" if known else
-                          rf"(?<![\w.{sep}-]){other}")
-
-    def _replace(self, match: re.Match[str]) -> str:
-        known = match.groupdict().get("known")
-        return self._replacements.get(known, "") if known is not None else ""
-
-
-def _inside(folder: str) -> str:
-    return folder if folder.endswith(os.sep) else folder + os.sep
 
 
 class Tally:
