@@ -151,6 +151,8 @@ class SharedNames:
         self.folder: str | None = None if folder is None else os.path.abspath(folder)
         self._pattern: re.Pattern[str] | None = None
         self._replacements: dict[str, str] = {}
+        self._last_file: str | None = None
+        self._last_shown = ""
 
     def add(self, path: str | os.PathLike[str]) -> None:
         """One more office's data file."""
@@ -159,7 +161,10 @@ class SharedNames:
             self.folder = folder
         elif folder != self.folder and not folder.startswith(_inside(self.folder)):
             self.folder = os.path.commonpath([self.folder, folder])
+        else:
+            return
         self._pattern = None
+        self._last_file = None
 
     def name(self, path: str | os.PathLike[str]) -> str:
         """A file's shared name (see the class)."""
@@ -179,6 +184,14 @@ class SharedNames:
         if pattern is None:
             pattern = self._pattern = self._compile()
         return pattern.sub(self._replace, text)
+
+    def place(self, location: Location) -> str:
+        """A problem's place (`file:line`), its file as `text` names it. An office's problems mostly name its
+        one data file: the last file's name is kept, not worked out again for each of them."""
+        file = location.file
+        if file != self._last_file:
+            self._last_file, self._last_shown = file, self.text(file)
+        return f"{self._last_shown}:{location.line}" if location.line else self._last_shown
 
     def _folders(self) -> list[str]:
         if self.folder is None:
@@ -201,8 +214,10 @@ class SharedNames:
         sep = re.escape(os.sep) if os.sep == "/" else "/" + re.escape(os.sep)
         segment = rf"[^\s{sep}:：（）()「」“”，、；]+"
         other = rf"(?:(?:\.\.[{sep}])+|[{sep}](?={segment}[{sep}]))(?:{segment}[{sep}])*"
-        return re.compile(rf"(?<![\w.{sep}-])(?:(?P<known>{known})|{other})" if known else
-                          rf"(?<![\w.{sep}-]){other}")
+        # Where a name can start, looked at before anything else (a message is mostly Chinese text).
+        starts = re.escape("".join(sorted({form[0] for form in replacements} | {".", "/", os.sep})))
+        begin = rf"(?=[{starts}])(?<![\w.{sep}-])"
+        return re.compile(rf"{begin}(?:(?P<known>{known})|{other})" if known else rf"{begin}{other}")
 
     def _replace(self, match: re.Match[str]) -> str:
         known = match.groupdict().get("known")

@@ -330,7 +330,7 @@ class SummaryBook:
                                                       names.text(outcome.note), ""])
         for problem in outcome.problems:
             number += 1
-            yield _row_xml(number, _PROBLEM_LETTERS, [outcome.office, names.text(str(problem.location)),
+            yield _row_xml(number, _PROBLEM_LETTERS, [outcome.office, names.place(problem.location),
                                                       problem.severity.value, names.text(problem.message),
                                                       names.text(problem.hint)])
 
