@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from nianbao.cli import cli
 from nianbao.importer import import_report
 from nianbao.new_year import new_year_file
+from nianbao.problems import Location
 from nianbao.review_page import REVIEW_PAGE
 from nianbao.source import SharedNames, command_name
 from nianbao.summary import PROBLEMS_SHEET, SUMMARY_FILE, SUMMARY_SHEET
@@ -92,6 +93,23 @@ def test_a_message_names_files_as_the_shared_file_does(tmp_path, monkeypatch):
     # Not a path: left as it is.
     for text in ("依申请公开和/或主动公开", "第 1/2 项", "A / B", "a-b/c", "无斜杠的说明"):
         assert names.text(text) == text
+
+
+def test_a_place_names_its_file_and_line_and_follows_a_change_of_file_or_folder():
+    names = names_of("/d/区/2024/甲.yaml")
+    assert names.place(Location("/d/区/2024/甲.yaml", 3)) == "甲.yaml:3"
+    assert names.place(Location("/d/区/2024/甲.yaml")) == "甲.yaml"
+    assert names.place(Location("/d/区/2024/乙.yaml", 5)) == "乙.yaml:5"
+    names.add("/d/区/2023/乙.yaml")  # the run's folder is now the district's
+    assert names.place(Location("/d/区/2024/乙.yaml", 5)) == "2024/乙.yaml:5"
+
+
+def test_a_folder_reached_through_a_link_is_known_by_its_resolved_path_too(tmp_path):
+    real = tmp_path / "real" / "2024"
+    real.mkdir(parents=True)
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    names = names_of(str(tmp_path / "link" / "2024" / "甲.yaml"))
+    assert names.text(f"上年（{real / '乙.yaml'}:4）") == "上年（乙.yaml:4）"
 
 
 def test_a_non_utf8_byte_of_a_file_name_is_shown_as_the_replacement_character():
