@@ -168,20 +168,21 @@ def test_broken_folder_statuses_in_the_library(broken, tmp_path):
 def test_summary_spreadsheet_content(broken, tmp_path):
     out = tmp_path / "out"
     build_paths([broken], out, jobs=1)
+    # Files named relative to the folder the run is about, whatever the working directory (a shared file).
     book = load_workbook(out / SUMMARY_FILE)
     assert book.sheetnames == [SUMMARY_SHEET, PROBLEMS_SHEET]
     rows = [list(r) for r in book[SUMMARY_SHEET].iter_rows(values_only=True)]
     assert rows == [
         ["机关", "状态", "新收", "办结", "结转", "复议", "诉讼", "错误", "警告", "数据文件", "报告文件", "说明"],
-        ["不平衡街道", "有错误", None, None, None, None, None, 2, 0, "broken-district/不平衡街道.yaml", None, None],
-        ["数字有误镇", "有错误", None, None, None, None, None, 1, 0, "broken-district/数字有误镇.yaml", None, None],
-        ["格式错误街道", "有错误", None, None, None, None, None, 1, 0, "broken-district/格式错误街道.yaml", None, None],
-        ["正常街道", "已生成", 9, 9, 1, 1, 0, 0, 0, "broken-district/正常街道.yaml", REPORT.format("正常街道"), None],
+        ["不平衡街道", "有错误", None, None, None, None, None, 2, 0, "不平衡街道.yaml", None, None],
+        ["数字有误镇", "有错误", None, None, None, None, None, 1, 0, "数字有误镇.yaml", None, None],
+        ["格式错误街道", "有错误", None, None, None, None, None, 1, 0, "格式错误街道.yaml", None, None],
+        ["正常街道", "已生成", 9, 9, 1, 1, 0, 0, 0, "正常街道.yaml", REPORT.format("正常街道"), None],
         ["合计（4）", "已生成 1，有错误 3", 9, 9, 1, 1, 0, 4, 0, None, None, None],
     ]
     problems = [list(r) for r in book[PROBLEMS_SHEET].iter_rows(values_only=True)]
     assert problems[0] == ["机关", "位置", "类别", "问题", "修改办法"]
-    assert problems[3] == ["数字有误镇", "broken-district/数字有误镇.yaml:32", "错误",
+    assert problems[3] == ["数字有误镇", "数字有误镇.yaml:32", "错误",
                            "表二「第二十条第（五）项 行政许可」行「本年处理决定数量」栏“十二”是汉字数字", "改为 12"]
     assert len(problems) == 1 + 4
 

@@ -14,7 +14,13 @@ from docx import Document
 
 from nianbao.errors import TemplateTrouble
 from nianbao.load import load_report
-from nianbao.render import CompiledTemplate, build_context, compiled_template, render_report
+from nianbao.render import (
+    CompiledTemplate,
+    build_context,
+    compiled_template,
+    missing_field_message,
+    render_report,
+)
 from nianbao.template_lint import lint_docx
 from nianbao.wordml import CORE_PART, core_text_properties
 
@@ -92,7 +98,7 @@ def test_a_missing_value_in_a_property_is_said_in_chinese_with_the_property(tmp_
     del context["机关类型"]
     with pytest.raises(TemplateTrouble) as caught:
         compiled_template(report.spec.docx).render(context, title="标题")
-    assert "Word 模板 template.docx 的文档属性「类别」 用到了数据中没有的字段" in caught.value.message
+    assert caught.value.message.startswith("Word 模板 template.docx 的文档属性「类别」用到了数据中没有的字段：")
     assert "机关类型" in caught.value.message
 
 
@@ -126,3 +132,10 @@ def test_properties_are_found_by_namespace_whatever_their_prefix():
 
 def test_a_template_with_good_property_placeholders_is_clean(tmp_path):
     assert lint_docx(properties_template(tmp_path / "t") / "template.docx") == []
+
+
+def test_the_missing_field_message_reads_naturally_after_a_file_name_and_after_a_property():
+    assert missing_field_message("report.docx", "'机关类型' is undefined") == (
+        "Word 模板 report.docx 用到了数据中没有的字段：'机关类型' is undefined")
+    assert missing_field_message("report.docx 的文档属性「类别」", "'机关类型' is undefined") == (
+        "Word 模板 report.docx 的文档属性「类别」用到了数据中没有的字段：'机关类型' is undefined")

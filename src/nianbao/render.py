@@ -566,7 +566,15 @@ def _render_chunks(template: jinja2.Template, context: dict[str, Any], name: str
         except Exception:
             template.environment.handle_exception()  # as Template.render does: the template's traceback
     except jinja2.UndefinedError as exc:
-        raise TemplateTrouble(f"Word 模板 {name} 用到了数据中没有的字段：{exc.message}") from None
+        raise TemplateTrouble(missing_field_message(name, f"{exc.message}")) from None
+
+
+def missing_field_message(name: str, detail: str) -> str:
+    """What a template that uses a field the data lacks is told: `name` is the template's file name, or the
+    place in it (`x.docx 的文档属性「类别」`). A space sets a Latin or digit end off from the Chinese that
+    follows (`x.docx 用到了`), none follows Chinese punctuation (`「类别」用到了`)."""
+    space = " " if name[-1:].isascii() else ""
+    return f"Word 模板 {name}{space}用到了数据中没有的字段：{detail}"
 
 
 # Markup after which paragraph texts are not simply the <w:t> of flat <w:p> elements in order.
