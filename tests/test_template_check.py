@@ -46,11 +46,23 @@ def test_the_official_template_is_clean():
 
 
 DOC = "word/document.xml"
+CORE = "docProps/core.xml"
+SUBJECT = "<dc:subject>国办公开办函〔2021〕30号格式</dc:subject>"
+KEYWORDS = "<cp:keywords>政府信息公开;年度报告</cp:keywords>"
 CASES = [
     pytest.param(DOC, "{{ 标题 }}", "{{ 标题 }", "正文第1段「{% set 机关名, 事由, 其余 =」：占位符写法有误", id="split-placeholder"),
     pytest.param(DOC, "{{ 标题 }}", "{{ 标题|default(“无”) }}", "中有中文引号", id="curly-quotes"),
     pytest.param(DOC, "{{ 标题 }}", "{{ 单位名称 }}", "变量「单位名称」不在模板约定的变量中", id="unknown-variable"),
     pytest.param(DOC, "{%p endfor %}", "", "{%p for 段 in 开头说明 %} 没有对应的结尾", id="unclosed-loop"),
+    # The core properties are rendered for every report as the body is: each named by Word's label.
+    pytest.param(CORE, SUBJECT, "<dc:subject>{{ 机关 }年度报告</dc:subject>", "文档属性「主题」「{{ 机关 }年度报告」：占位符写法有误",
+                 id="property-syntax"),
+    pytest.param(CORE, KEYWORDS, "<cp:keywords>{{ 单位名称 }};年度报告</cp:keywords>",
+                 "文档属性「关键词」：变量「单位名称」不在模板约定的变量中", id="property-unknown-variable"),
+    pytest.param(CORE, SUBJECT, "<dc:subject>{{ 机关|default(“无”) }}</dc:subject>",
+                 "文档属性「主题」：占位符 {{ 机关|default(“无”) }} 中有中文引号", id="property-curly-quotes"),
+    pytest.param(CORE, "<cp:category></cp:category>", "<cp:category>{% if 机关类型 %}{{ 机关类型 }}</cp:category>",
+                 "文档属性「类别」「{% if 机关类型 %}{{ 机关类型 }}」：占位符写法有误", id="property-unclosed-if"),
     # A rare font nianbao knows no fallback for (the official ones get theirs at build time).
     pytest.param("word/fontTable.xml", '<w:font w:name="仿宋_GB2312"><w:altName w:val="仿宋"/>',
                  '<w:font w:name="方正仿宋简体">', "字体「方正仿宋简体」没有备用字体", id="font-without-fallback"),
@@ -95,11 +107,16 @@ def test_a_bad_rule_is_named_with_its_line(tmp_path):
     assert "模板有 1 个问题" in result.output, result.output
 
 
-def test_build_refuses_a_broken_template_with_the_same_message(tmp_path):
-    folder = _broken(tmp_path, DOC, "{{ 标题 }}", "{{ 单位名称 }}")
+@pytest.mark.parametrize(("part", "old", "new", "where"), [
+    (DOC, "{{ 标题 }}", "{{ 单位名称 }}", "正文"),
+    (CORE, KEYWORDS, "<cp:keywords>{{ 单位名称 }}</cp:keywords>", "文档属性「关键词」"),
+])
+def test_build_refuses_a_broken_template_with_the_same_message(tmp_path, part, old, new, where):
+    folder = _broken(tmp_path, part, old, new)
     data = tmp_path / SEED_DATA.name
     shutil.copy(SEED_DATA, data)
     result = _run("build", str(data), "-o", str(tmp_path / "out"), "--template", str(folder))
     assert result.exit_code == 1, result.output
     assert "变量「单位名称」不在模板约定的变量中" in result.output
+    assert where in result.output
     assert not list((tmp_path / "out").glob("*.docx")) if (tmp_path / "out").exists() else True

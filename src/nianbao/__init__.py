@@ -14,14 +14,27 @@ starts with it — does not load the Word, template and spreadsheet libraries a 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import gc
 
-from .regex_cache import prime_known_patterns
-from .version import __version__
+# The package's first imports and the loading of its caches below make objects and no garbage: the
+# collector, which would walk them while they are made, is paused until they are done (as __main__ does
+# for the command line's imports), then left as it was found.
+_collecting = gc.isenabled()
+gc.disable()
+try:
+    import importlib
+    from typing import TYPE_CHECKING, Any
 
-# Before any other module of the package is imported: the patterns the imports compile come from the cache.
-prime_known_patterns()
+    from .regex_cache import prime_known_patterns
+    from .version import __version__
+
+    # Before any other module of the package is imported: the patterns the imports compile come from the
+    # cache. (The cache of generated code, code_cache, is installed by the command line only, in __main__:
+    # a program that imports nianbao as a library keeps its standard library as it was.)
+    prime_known_patterns()
+finally:
+    if _collecting:
+        gc.enable()
 
 _WHERE = {
     "Status": "batch",

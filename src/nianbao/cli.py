@@ -18,8 +18,10 @@ import click
 
 from . import zh_click
 from .batch import EXIT_SKIPPED, Status
+from .code_cache import remember_generated_code
 from .district import DEFAULTS_FILE
 from .errors import ChecksFailed, NianbaoError, os_error_line, os_error_to_say
+from .heavy_imports import freeze_after_loading
 from .progress import ConsoleReporter
 from .regex_cache import remember_compiled_patterns
 from .runs import SUMMARY_FILE, build_paths, check_paths
@@ -394,6 +396,7 @@ def main() -> None:
     # What the imports made lives as long as the process: moved out of the collector's sight, so that the
     # collections the command's work sets off do not walk it again and again (~4 % of a one-office run).
     gc.freeze()
+    freeze_after_loading()  # and the same after the renderer is loaded, if the command needs it
     # SIGTERM to the run (alone): its half-written files are removed and it says so; its workers follow it
     # (see batch.die_with_parent) and remove theirs. The default action would leave .tmp files behind.
     with contextlib.suppress(ValueError, OSError):  # not the main thread, or no such signal here
@@ -402,3 +405,4 @@ def main() -> None:
         cli(prog_name="nianbao")
     finally:
         remember_compiled_patterns()  # what the imports and the command compiled, for the next start
+        remember_generated_code()

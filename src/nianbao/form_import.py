@@ -18,7 +18,7 @@ from .form_reader import read_form
 from .model import ReportData
 from .problems import Location, Problem, error, has_errors
 from .schema import modeline
-from .source import display_name
+from .source import command_name, display_name
 from .write import ensure_writable_name, safe_file_name, write_atomic, write_schema_beside
 from .yaml_writer import report_to_yaml
 
@@ -63,7 +63,7 @@ def import_form(source: Path | str, target: Path | str | None = None, force: boo
     result.problems.extend(check_report(report, previous_report(report)))
     header = [
         f"{report.facts.get('标题', report.office)}的数据，由 nianbao import 从填报表 {source.name} 读入。",
-        f"运行 nianbao build {display_name(path)} 生成 Word 报告。",
+        f"运行 nianbao build {command_name(path)} 生成 Word 报告。",
     ]
     partial = bool(defaults_for(path))  # the district's shared file completes the facts
     write_schema_beside(report.spec, path, partial)

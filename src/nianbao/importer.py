@@ -21,7 +21,7 @@ from .problems import Location, Problem, warning
 from .render import build_context, compiled_template
 from .report_reader import read_generated_report
 from .schema import modeline
-from .source import display_name
+from .source import SharedNames, command_name, display_name
 from .spec import ABSENT_TABLE, PLACEHOLDER, normalize_label
 from .write import write_atomic, write_schema_beside
 from .yaml_writer import report_to_yaml
@@ -81,9 +81,10 @@ def import_report(
         (table, row): f"导入时这一行有无法读取的数，写作“{PLACEHOLDER}”：请对照原报告填写"
         for table, row, _ in sorted(report.invalid_cells)
     }
+    source_name = SharedNames(target.parent).name(source)  # the data file may be shared: no folder outside
     header = [
-        f"{report.facts.get('标题', report.source)}的数据，由 nianbao import 从 {report.source} 导入。",
-        f"运行 nianbao build {display_name(target)} 生成 Word 报告。",
+        f"{report.facts.get('标题', source_name)}的数据，由 nianbao import 从 {source_name} 导入。",
+        f"运行 nianbao build {command_name(target)} 生成 Word 报告。",
         "表格中没写的栏目按 0 计；“总计”一栏和（七）总计可以不写，由工具自动计算并核对。",
         f"“{PLACEHOLDER}”是原报告中没有读出的内容，“{ABSENT_TABLE}”是原报告中没有的表格：补填后删去（nianbao check 会列出）。",
     ]

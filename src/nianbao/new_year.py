@@ -19,7 +19,7 @@ from .load import load_report
 from .model import Cell, ReportData
 from .problems import has_errors
 from .schema import modeline
-from .source import display_name
+from .source import SharedNames, command_name, display_name
 from .write import write_atomic, write_schema_beside
 from .yaml_writer import report_to_yaml
 from .years import REWRITE_MARKER
@@ -87,10 +87,10 @@ def new_year_file(
     row_notes = _zero_numbers(new, last)
     header = [
         f"{new.facts.get('地区', '')}{new.facts.get('机关', '')} {year}年政府信息公开工作年度报告的数据，"
-        f"由 nianbao new 从 {shown} 生成。",
+        f"由 nianbao new 从 {SharedNames(target.parent).name(previous_path)} 生成。",
         f"文字是{last.year}年的，每一部分都要按{year}年的实际情况改写，改完后删去“{REWRITE_MARKER}”标记；",
         "“二、上年结转”已按上年“四、结转下年度继续办理”填好，其余数字都是 0，请逐项填写。",
-        f"运行 nianbao check {display_name(target)} 检查，nianbao build {display_name(target)} 生成 Word 报告。",
+        f"运行 nianbao check {command_name(target)} 检查，nianbao build {command_name(target)} 生成 Word 报告。",
     ]
     shared = defaults_for(previous_path)
     partial = bool(shared)  # the shared file completes the office's facts

@@ -14,6 +14,7 @@ from pathlib import Path
 from .check import check_report
 from .district import defaults_for, previous_report
 from .errors import ChecksFailed, FileTrouble, TemplateTrouble
+from .heavy_imports import loading
 from .load import load_report
 from .model import ReportData
 from .problems import Kind, Location, Problem, error, has_errors
@@ -105,11 +106,12 @@ def write_report(result: CheckResult, out_dir: Path | str = "out", force: bool =
             f"{result.display} 中{what}，未生成报告",
             [error(p.location, p.message, p.hint, p.rule, p.kind) for p in pending],
         )
-    from .guard import (  # fingerprints (provenance): only for building
-        KnownMembers,
-        ensure_replaceable,
-    )
-    from .render import compiled_template, render_report  # Jinja only for building, not `check`
+    with loading("nianbao.render"):
+        from .guard import (  # fingerprints (provenance): only for building
+            KnownMembers,
+            ensure_replaceable,
+        )
+        from .render import compiled_template, render_report  # Jinja only for building, not `check`
 
     target = output_path(result.report, Path(out_dir))
     facts = result.report.fact_locations

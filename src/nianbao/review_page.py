@@ -23,7 +23,7 @@ from .render import format_number
 from .review import DistrictReview, OfficeReview, review_district
 from .rollup import with_placeholder_texts
 from .same_text import TextPlace
-from .source import display_name
+from .source import SharedNames, display_name
 from .spec import plain_path, resolved_text
 from .summary import status_counts
 from .summary_xlsx import TOTAL_SHEET, write_summary_workbook
@@ -136,12 +136,14 @@ def _office_table(review: DistrictReview, out_dir: Path) -> Iterator[str]:
     head = "".join(f"<th>{escape(h)}</th>" for h in ["机关", "状态", *labels, "错误", "警告", "雷同", "报告"])
     yield f"<table><thead><tr>{head}</tr></thead><tbody>"
     folder = resolved_text(out_dir)  # once for the page, not once per link
+    names = review.tally.names if review.tally is not None else SharedNames()
     for number, (office, outcome) in enumerate(zip(review.offices, review.outcomes, strict=True), start=1):
-        yield _office_row(office, outcome, number, labels, folder)
+        yield _office_row(office, outcome, number, labels, folder, names)
     yield "</tbody></table>"
 
 
-def _office_row(office: OfficeReview, outcome: OfficeOutcome, number: int, labels: list[str], folder: str) -> str:
+def _office_row(office: OfficeReview, outcome: OfficeOutcome, number: int, labels: list[str], folder: str,
+                names: SharedNames) -> str:
     row_id = f"office-{number}"
     same = office.repeated
     cells = [
@@ -159,7 +161,7 @@ def _office_row(office: OfficeReview, outcome: OfficeOutcome, number: int, label
     attributes = (f'class="office" id="{row_id}" data-name="{escape(outcome.office)}" data-errors="{outcome.errors}" '
                   f'data-warnings="{outcome.warnings}" data-same="{same}"')
     html = [f"<tr {attributes}>{''.join(cells)}</tr>"]
-    details = _details(office, outcome)
+    details = _details(office, outcome, names)
     if details:
         span = len(labels) + 6
         html.append(f'<tr class="details" id="{row_id}-details"><td colspan="{span}">{details}</td></tr>')
@@ -200,15 +202,18 @@ def _href(path: str, folder: str) -> str:
     return escape(quote(relative.replace(os.sep, "/")))
 
 
-def _details(office: OfficeReview, outcome: OfficeOutcome) -> str:
+def _details(office: OfficeReview, outcome: OfficeOutcome, names: SharedNames) -> str:
+    """An office's problems; a file named in a message or note as the summary workbook names it (the page is
+    shared: never a folder outside the run's)."""
     items = []
     if outcome.note:
-        items.append(f'<li class="error"><span class="sev">错误</span> {escape(outcome.note)}</li>')
+        items.append(f'<li class="error"><span class="sev">错误</span> {escape(names.text(outcome.note))}</li>')
     for problem in outcome.problems:
         cls = "error" if problem.is_error else "warning"
-        hint = f'<div class="hint">修改办法：{escape(problem.hint)}</div>' if problem.hint else ""
+        hint = f'<div class="hint">修改办法：{escape(names.text(problem.hint))}</div>' if problem.hint else ""
         items.append(f'<li class="{cls}"><span class="where">{escape(_where(problem.location))}</span> '
-                     f'<span class="sev">{escape(problem.severity.value)}</span>：{escape(problem.message)}{hint}</li>')
+                     f'<span class="sev">{escape(problem.severity.value)}</span>：'
+                     f'{escape(names.text(problem.message))}{hint}</li>')
     extra = ""
     if office.last_year_file:
         extra = f'<p class="meta">上年数据：{escape(office.last_year_file)}</p>'

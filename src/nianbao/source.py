@@ -135,6 +135,110 @@ def _display_name(path: Path) -> str:
     return str(path)
 
 
+class SharedNames:
+    """How a file meant to be shared (the summary workbook, the review page) names the run's files: relative
+    to the folder the run is about, the common folder of its offices' data files (`双加镇.yaml` for a run
+    over one folder, `2023/安宁街道.yaml` and `2024/安宁街道.yaml` for a run over two); a file beside that
+    folder (last year's, in the district's folder) relative to its parent (`2023/安宁街道.yaml`); any other
+    by its name alone. Never an absolute path, never `..`, and the same text whatever the working directory.
+
+    The folder is found in the one pass over the offices (`add`): one text kept, whatever their number.
+    Messages name files as the terminal shows them (source.display_name: relative to the working directory
+    or as given); `text` rewrites those names in a message, a place or a note."""
+
+    def __init__(self, folder: str | os.PathLike[str] | None = None) -> None:
+        # Absolute and normalised (os.path.abspath), not resolved; given, or found by `add`.
+        self.folder: str | None = None if folder is None else os.path.abspath(folder)
+        self._pattern: re.Pattern[str] | None = None
+        self._replacements: dict[str, str] = {}
+        self._last_file: str | None = None
+        self._last_shown = ""
+
+    def add(self, path: str | os.PathLike[str]) -> None:
+        """One more office's data file."""
+        folder = os.path.dirname(os.path.abspath(path))
+        if self.folder is None:
+            self.folder = folder
+        elif folder != self.folder and not folder.startswith(_inside(self.folder)):
+            self.folder = os.path.commonpath([self.folder, folder])
+        else:
+            return
+        self._pattern = None
+        self._last_file = None
+
+    def name(self, path: str | os.PathLike[str]) -> str:
+        """A file's shared name (see the class)."""
+        absolute = os.path.abspath(path)
+        for folder in self._folders():
+            if absolute.startswith(_inside(folder)):
+                return shown_name(absolute[len(_inside(folder)):])
+        return shown_name(os.path.basename(absolute))
+
+    def text(self, text: str) -> str:
+        """`text` with every file or folder name in it as `name` gives it: names under the run's folder (or
+        its parent) in any form the terminal shows them, then any other absolute path or path starting with
+        `..` cut to its last part."""
+        if not isinstance(text, str) or ("/" not in text and os.sep not in text):
+            return text  # not a text: left to the cell writer, which says what it cannot write
+        pattern = self._pattern
+        if pattern is None:
+            pattern = self._pattern = self._compile()
+        return pattern.sub(self._replace, text)
+
+    def place(self, location: Location) -> str:
+        """A problem's place (`file:line`), its file as `text` names it. An office's problems mostly name its
+        one data file: the last file's name is kept, not worked out again for each of them."""
+        file = location.file
+        if file != self._last_file:
+            self._last_file, self._last_shown = file, self.text(file)
+        return f"{self._last_shown}:{location.line}" if location.line else self._last_shown
+
+    def _folders(self) -> list[str]:
+        if self.folder is None:
+            return []
+        parent = os.path.dirname(self.folder)
+        return [self.folder] if parent == self.folder else [self.folder, parent]
+
+    def _compile(self) -> re.Pattern[str]:
+        """The forms the run's folder and its parent take in a message: absolute (as given, and with links
+        resolved), and relative to the working directory; the longest first, so that a name under the
+        folder is cut to the folder, not to its parent."""
+        replacements: dict[str, str] = {}
+        here = os.getcwd()
+        for folder in reversed(self._folders()):  # the parent first: the folder's own forms win a tie
+            for form in (folder, os.path.realpath(folder), os.path.relpath(folder, here)):
+                if form not in (".", os.curdir):
+                    replacements[_inside(form)] = ""
+        self._replacements = replacements
+        known = "|".join(re.escape(form) for form in sorted(replacements, key=len, reverse=True))
+        sep = re.escape(os.sep) if os.sep == "/" else "/" + re.escape(os.sep)
+        segment = rf"[^\s{sep}:：（）()「」“”，、；]+"
+        other = rf"(?:(?:\.\.[{sep}])+|[{sep}](?={segment}[{sep}]))(?:{segment}[{sep}])*"
+        # Where a name can start, looked at before anything else (a message is mostly Chinese text).
+        starts = re.escape("".join(sorted({form[0] for form in replacements} | {".", "/", os.sep})))
+        begin = rf"(?=[{starts}])(?<![\w.{sep}-])"
+        return re.compile(rf"{begin}(?:(?P<known>{known})|{other})" if known else rf"{begin}{other}")
+
+    def _replace(self, match: re.Match[str]) -> str:
+        known = match.groupdict().get("known")
+        return self._replacements.get(known, "") if known is not None else ""
+
+
+def _inside(folder: str) -> str:
+    return folder if folder.endswith(os.sep) else folder + os.sep
+
+
+def command_name(path: Path) -> str:
+    """A file as a command written into a generated file names it (`运行 nianbao build …`): as the terminal
+    shows it when that is a path inside the working directory (runnable from where the user ran nianbao),
+    else by its name alone (never an absolute path or a way out with `..`: the file may be shared)."""
+    shown = display_name(path)
+    first = shown.split(os.sep, 1)[0]
+    if os.path.isabs(shown) or first == os.pardir or (os.altsep is not None and shown.startswith(os.altsep)):
+        return shown_name(os.path.basename(os.path.abspath(path)))
+    return shown
+
+
 def _special_file(mode: int, display: str, what: str) -> FileTrouble | None:
     """The trouble with a file of `mode` that exists but is neither a regular file nor a folder: a device
     such as /dev/zero or /dev/urandom never ends and a named pipe (FIFO) blocks until someone writes to it,

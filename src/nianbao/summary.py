@@ -14,6 +14,7 @@ from typing import IO, Any, NamedTuple
 from .batch import SUMMARY_FILE, OfficeOutcome, Status
 from .form_layout import get_column_letter
 from .model import Number
+from .source import SharedNames
 
 SUMMARY_SHEET = "汇总"
 PROBLEMS_SHEET = "问题清单"
@@ -35,6 +36,7 @@ class Tally:
         self.attention: list[OfficeOutcome] = []
         self.more_attention = 0
         self.keep = keep
+        self.names = SharedNames()  # how the workbook and the review page name the files
         for outcome in outcomes:
             self.add(outcome)
 
@@ -42,6 +44,7 @@ class Tally:
         """Count one more office (the review counts them as it stores them, without a pass of its own)."""
         self.count += 1
         self.statuses[outcome.status] += 1
+        self.names.add(outcome.path)
         for label, value in outcome.figures.items():
             self.sums[label] = self.sums.get(label, 0) + value
         self.errors += outcome.errors
@@ -297,17 +300,19 @@ class SummaryBook:
         yield _row_xml(1, letters, self.header, styles.header)
         problems(self._problem_header())
         labels = self.tally.labels
+        names = self.tally.names
         number = problem_number = 1
         for outcome in self.outcomes:
             number += 1
             target = outcome.target.name if outcome.target is not None else ""
-            cells: list[Any] = [*_office_row(outcome, labels), outcome.display, target, outcome.note]
+            cells: list[Any] = [*_office_row(outcome, labels), names.name(outcome.path), target,
+                                names.text(outcome.note)]
             status_style = status_styles.get(outcome.status)
             if status_style is None:
                 yield _row_xml(number, letters, cells)
             else:
                 yield _row_xml(number, letters, cells, styles={1: status_style})
-            for row in self._problems_of(outcome, problem_number):
+            for row in self._problems_of(outcome, problem_number, names):
                 problem_number += 1
                 problems(row)
         yield _row_xml(number + 1, letters, self.tally.total_row(), styles.bold)
@@ -316,16 +321,18 @@ class SummaryBook:
         return _row_xml(1, _PROBLEM_LETTERS, PROBLEM_HEADER, self.styles.bold)
 
     @staticmethod
-    def _problems_of(outcome: OfficeOutcome, last: int) -> Iterator[str]:
-        """The rows of one office's problems, numbered on from row `last`."""
+    def _problems_of(outcome: OfficeOutcome, last: int, names: SharedNames) -> Iterator[str]:
+        """The rows of one office's problems, numbered on from row `last`, files named as `names` names them."""
         number = last
         if outcome.note and outcome.status is Status.FAILED:
             number += 1
-            yield _row_xml(number, _PROBLEM_LETTERS, [outcome.office, outcome.display, "错误", outcome.note, ""])
+            yield _row_xml(number, _PROBLEM_LETTERS, [outcome.office, names.name(outcome.path), "错误",
+                                                      names.text(outcome.note), ""])
         for problem in outcome.problems:
             number += 1
-            yield _row_xml(number, _PROBLEM_LETTERS, [outcome.office, str(problem.location), problem.severity.value,
-                                                      problem.message, problem.hint])
+            yield _row_xml(number, _PROBLEM_LETTERS, [outcome.office, names.place(problem.location),
+                                                      problem.severity.value, names.text(problem.message),
+                                                      names.text(problem.hint)])
 
 
 def _column_letters(width: int) -> list[str]:

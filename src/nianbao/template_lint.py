@@ -17,7 +17,7 @@ import jinja2.meta
 
 from .errors import FileTrouble, TemplateTrouble, os_error_text
 from .spec import DEFAULT_TEMPLATE, load_spec, rule_problems, templates_root
-from .wordml import FONT_FALLBACKS, read_zip_parts
+from .wordml import CORE_PART, FONT_FALLBACKS, core_text_properties, read_zip_parts
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 _CURLY = "“”‘’"
+_MARK = re.compile(r"\{[{%#]")
 _FOR = re.compile(r"\{%-?\s*(?:p|r|tr|tc)?\s*for\b")
 _ENDFOR = re.compile(r"\{%-?\s*(?:p|r|tr|tc)?\s*endfor\b")
 _IF = re.compile(r"\{%-?\s*(?:p|r|tr|tc)?\s*if\b")
@@ -96,6 +97,7 @@ def lint_docx(docx: Path, official: Path | None = None) -> list[str]:
         with zipfile.ZipFile(docx) as z:
             names = z.namelist()
             xml = {n: z.read(n) for n in names if re.fullmatch(r"word/(document|header\d*|footer\d*|fontTable)\.xml", n)}
+            core = z.read(CORE_PART) if CORE_PART in names else b""
     except OSError as exc:
         return [f"无法读取 {docx.name}：{os_error_text(exc, reading=True)}"]
     except zipfile.BadZipFile as exc:
@@ -144,6 +146,7 @@ def lint_docx(docx: Path, official: Path | None = None) -> list[str]:
         problems.append(f"{where}：{tag} 没有对应的结尾（endfor / endif）")
     if not problems and allowed:
         problems.extend(_unknown_variables(docx, places, allowed))
+    problems.extend(_property_problems(core, allowed))
     if official is not None and official.resolve() != docx.resolve():
         mine, theirs = _table_shapes(docx), _table_shapes(official)
         if len(mine) != len(theirs):
@@ -181,6 +184,31 @@ def _unknown_variables(docx: Path, places: list[tuple[str, str]], allowed: set[s
         word = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
         where = next((w for w, text in places if any(word.search(t) for t in _TAG.findall(text))), "正文")
         problems.append(f"{where}：变量「{name}」不在模板约定的变量中（见 official-2021/README.md 的「变量」一节）")
+    return problems
+
+
+def _property_problems(core_xml: bytes, allowed: set[str]) -> list[str]:
+    """Problems of the placeholders in the document's core properties (标题, 主题, 关键词…), which are
+    rendered for every report as the body is (see render.CompiledTemplate), each named by Word's label."""
+    problems: list[str] = []
+    for label, _start, _end, text in core_text_properties(core_xml.decode("utf-8", "replace")):
+        if not _MARK.search(text):
+            continue
+        where = f"文档属性「{label}」"
+        curly = next((tag for tag in _TAG.findall(text) if any(q in tag for q in _CURLY)), None)
+        if curly is not None:
+            problems.append(f"{where}：占位符 {curly} 中有中文引号（“”‘’），应为英文引号")
+            continue
+        try:
+            ast = jinja2.Environment().parse(text)
+        except jinja2.TemplateSyntaxError as exc:
+            problems.append(f"{where}「{text[:40]}」：占位符写法有误（{exc.message}）")
+            continue
+        if allowed:
+            problems.extend(
+                f"{where}：变量「{name}」不在模板约定的变量中（见 official-2021/README.md 的「变量」一节）"
+                for name in sorted(jinja2.meta.find_undeclared_variables(ast) - allowed)
+            )
     return problems
 
 

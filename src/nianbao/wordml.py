@@ -192,3 +192,41 @@ def restore_font_fallbacks(font_table: bytes, used: set[str]) -> bytes:
         )
         fixed = fixed.replace("</w:fonts>", added + "</w:fonts>", 1)
     return font_table if fixed == text else fixed.encode("utf-8")
+
+
+# The text properties of a package's docProps/core.xml (Dublin Core and OPC core properties), with the labels
+# Word shows for them (文件 → 信息 → 属性 → 高级属性 → 摘要). The dates and cp:revision (a number) are not text.
+CORE_PART = "docProps/core.xml"
+_DC_NS = "http://purl.org/dc/elements/1.1/"
+_CP_NS = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+CORE_TEXT_PROPERTIES = {
+    (_DC_NS, "title"): "标题",
+    (_DC_NS, "subject"): "主题",
+    (_DC_NS, "creator"): "作者",
+    (_CP_NS, "category"): "类别",
+    (_CP_NS, "keywords"): "关键词",
+    (_DC_NS, "description"): "备注",
+    (_CP_NS, "contentStatus"): "状态",
+    (_CP_NS, "lastModifiedBy"): "上次修改者",
+    (_DC_NS, "identifier"): "标识符",
+    (_DC_NS, "language"): "语言",
+    (_CP_NS, "version"): "版本",
+}
+_NAMESPACE_DECLARATION = re.compile(r"""\sxmlns:([A-Za-z_][\w.-]*)\s*=\s*(["'])(.*?)\2""")
+_ELEMENT_WITH_TEXT = re.compile(r"<([A-Za-z_][\w.-]*):([A-Za-z_][\w.-]*)(?:\s[^<>]*)?(?<!/)>([^<]*)</\1:\2\s*>")
+
+
+def core_text_properties(core_xml: str) -> list[tuple[str, int, int, str]]:
+    """(Word's label, start, end, text) of each text property written in `core_xml` with text, in order:
+    `core_xml[start:end]` is its content as written (escaped), `text` that content as text. A property is
+    found by its namespace, whatever prefix the file binds to it; one holding markup (not plain text) is
+    not a text property Word writes and is left out."""
+    import html
+
+    namespaces = {prefix: uri for prefix, _quote, uri in _NAMESPACE_DECLARATION.findall(core_xml)}
+    found = []
+    for match in _ELEMENT_WITH_TEXT.finditer(core_xml):
+        label = CORE_TEXT_PROPERTIES.get((namespaces.get(match.group(1), ""), match.group(2)))
+        if label is not None and match.group(3):
+            found.append((label, match.start(3), match.end(3), html.unescape(match.group(3))))
+    return found

@@ -1,0 +1,141 @@
+"""Placeholders in a template's core document properties (标题, 主题, 关键词…) are rendered for every report,
+from the same context and by the same strict, escaping Jinja environment as the body; a template without
+any (the bundled one) does no work for them."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from nianbao.errors import TemplateTrouble
+from nianbao.load import load_report
+from nianbao.render import (
+    CompiledTemplate,
+    build_context,
+    compiled_template,
+    missing_field_message,
+    render_report,
+)
+from nianbao.template_lint import lint_docx
+from nianbao.wordml import CORE_PART, core_text_properties
+
+from .test_batch import DISTRICT, PROPERTIES_TEMPLATE, properties_template
+
+HOSTILE_CONTACT = "甲&乙 <丙> \"丁\" '戊' &amp; {{ 机关 }} 😀"
+
+
+def _office(folder: Path, contact: str) -> Path:
+    """红星街道 with `contact` as its 联系机构, in `folder` with the district's defaults."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("_共同.yaml", "红星街道.yaml"):
+        (folder / name).write_bytes((DISTRICT / name).read_bytes())
+    path = folder / "红星街道.yaml"
+    data = path.read_text(encoding="utf-8")
+    assert data.count("联系机构: 红星街道党政办") == 1
+    path.write_text(data.replace("联系机构: 红星街道党政办", f"联系机构: {json.dumps(contact, ensure_ascii=False)}"),
+                    encoding="utf-8")
+    return path
+
+
+def _template_with(folder: Path, extra: dict[str, str]) -> Path:
+    """properties_template's folder, its core.xml further changed by `extra` (old → new)."""
+    properties_template(folder)
+    docx = folder / "template.docx"
+    with zipfile.ZipFile(docx) as source:
+        items = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(docx, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in items:
+            if info.filename == CORE_PART:
+                text = data.decode("utf-8")
+                for old, new in extra.items():
+                    assert text.count(old) == 1, old
+                    text = text.replace(old, new)
+                data = text.encode("utf-8")
+            target.writestr(info, data)
+    return folder
+
+
+def _core(docx: bytes):
+    return Document(io.BytesIO(docx)).core_properties
+
+
+def test_a_built_report_has_its_properties_filled_and_escaped_once(tmp_path):
+    template = _template_with(tmp_path / "t", {"<dc:creator>nianbao</dc:creator>":
+                                               "<dc:creator>{{ 联系机构 }} &amp; &lt;办&gt;</dc:creator>"})
+    report, _problems = load_report(_office(tmp_path / "d", HOSTILE_CONTACT), [tmp_path / "d" / "_共同.yaml"], template)
+    assert report is not None
+    core = _core(render_report(report))
+    assert core.subject == "泸州市龙马潭区红星街道（2024年）"
+    assert core.keywords == "红星街道;2024"
+    assert core.category == "街道"
+    # The value is text: its & < > " ' and a placeholder in it are printed as they are; the template's own
+    # escaped text too.
+    assert core.author == f"{HOSTILE_CONTACT} & <办>"
+    # The report's 标题 is the document's title, as for a template whose title holds no placeholder.
+    assert core.title == report.facts["标题"]
+    assert core.comments == "" and core.last_modified_by == "nianbao"  # the others as the template has them
+
+
+def test_without_a_report_title_the_templates_title_placeholder_is_rendered(tmp_path):
+    template = properties_template(tmp_path / "t")
+    report, _problems = load_report(DISTRICT / "红星街道.yaml", [DISTRICT / "_共同.yaml"], template)
+    assert report is not None
+    core = _core(compiled_template(report.spec.docx).render(build_context(report)))
+    assert core.title == "红星街道2024年度报告"
+    assert "{{ 机关 }}{{ 年度 }}年度报告" in next(iter(PROPERTIES_TEMPLATE.values()))
+
+
+def test_a_missing_value_in_a_property_is_said_in_chinese_with_the_property(tmp_path):
+    template = properties_template(tmp_path / "t")
+    report, _problems = load_report(DISTRICT / "红星街道.yaml", [DISTRICT / "_共同.yaml"], template)
+    assert report is not None
+    context = build_context(report)
+    del context["机关类型"]
+    with pytest.raises(TemplateTrouble) as caught:
+        compiled_template(report.spec.docx).render(context, title="标题")
+    assert caught.value.message.startswith("Word 模板 template.docx 的文档属性「类别」用到了数据中没有的字段：")
+    assert "机关类型" in caught.value.message
+
+
+def test_a_template_without_property_placeholders_does_nothing_for_them(monkeypatch):
+    report, _problems = load_report(DISTRICT / "红星街道.yaml", [DISTRICT / "_共同.yaml"])
+    assert report is not None
+    template = compiled_template(report.spec.docx)
+    assert template._core == []  # decided when the template is compiled
+    # Its core.xml is the member packed once, copied into a report without a title as it is.
+    core = template._by_name[CORE_PART]
+    assert template._member(CORE_PART, core) is template._packed[(CORE_PART, core)]
+
+    def rendered(*_args: object, **_kwargs: object) -> str:
+        raise AssertionError("core.xml rendered for a template without placeholders in it")
+
+    monkeypatch.setattr(CompiledTemplate, "_render_core", rendered)
+    assert _core(render_report(report)).subject == "国办公开办函〔2021〕30号格式"
+    with zipfile.ZipFile(io.BytesIO(template.render(build_context(report)))) as package:
+        assert package.read(CORE_PART) == core
+
+
+def test_properties_are_found_by_namespace_whatever_their_prefix():
+    core = ('<p:coreProperties xmlns:p="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+            'xmlns:d="http://purl.org/dc/elements/1.1/" xmlns:dc="urn:other"><d:subject>{{ 机关 }} &amp; 办</d:subject>'
+            '<dc:title>{{ 不是属性 }}</dc:title><p:keywords/><p:category>类</p:category><p:revision>1</p:revision>'
+            '</p:coreProperties>')
+    found = core_text_properties(core)
+    assert [(label, core[start:end], text) for label, start, end, text in found] == [
+        ("主题", "{{ 机关 }} &amp; 办", "{{ 机关 }} & 办"), ("类别", "类", "类")]
+
+
+def test_a_template_with_good_property_placeholders_is_clean(tmp_path):
+    assert lint_docx(properties_template(tmp_path / "t") / "template.docx") == []
+
+
+def test_the_missing_field_message_reads_naturally_after_a_file_name_and_after_a_property():
+    assert missing_field_message("report.docx", "'机关类型' is undefined") == (
+        "Word 模板 report.docx 用到了数据中没有的字段：'机关类型' is undefined")
+    assert missing_field_message("report.docx 的文档属性「类别」", "'机关类型' is undefined") == (
+        "Word 模板 report.docx 的文档属性「类别」用到了数据中没有的字段：'机关类型' is undefined")
