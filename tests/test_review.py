@@ -279,7 +279,7 @@ def test_page_in_headless_chromium_lists_every_office_and_filters(built, browser
 def test_a_paragraph_copied_by_many_offices_is_one_group_and_one_warning_each():
     from nianbao.batch import ReviewSpill
     from nianbao.problems import Location
-    from nianbao.review import OfficeReview, PlaceRecords, _repeats, _Warnings
+    from nianbao.review import PlaceRecords, _repeats, _Warnings
 
     settings = settings_for(load_spec(resolve_template(None)))
     text = "{o}坚持把政务公开与基层治理相结合，每季度召开一次联席会议研究公开事项，由纪检干部全程监督。"
@@ -289,10 +289,10 @@ def test_a_paragraph_copied_by_many_offices_is_one_group_and_one_warning_each():
     # As the review runs it: each office's paragraphs in the spill file, the groups as numbers of records.
     spill, records = ReviewSpill(), PlaceRecords()
     this_year = {index: spill.put(places) for index, places in enumerate(offices)}
-    groups = _repeats(SameTextFinder(settings, set(names)), this_year, {}, records)
+    groups = _repeats(SameTextFinder(settings, set(names)), this_year, {}, records, names)
     assert [(len(g), [p.office for p in g.places], g.percent) for g in groups] == [
         (5, ["丁街道", "丙街道", "乙街道", "戊镇", "甲街道"], 100)]
-    warnings = _Warnings(groups, records, [OfficeReview(name=name) for name in names])
+    warnings = _Warnings(groups, records, names)
     assert {name: len(warnings.of(name)) for name in names} == dict.fromkeys(names, 1)
     assert warnings.of("甲街道")[0].message == (
         "「六、其他需要报告的事项」与丁街道2024年「六、其他需要报告的事项」（丁街道.yaml:3）、"

@@ -34,3 +34,33 @@ def test_the_groups_and_their_places_are_in_office_then_place_order(tmp_path: Pa
     assert firsts == sorted(firsts)
     assert any(key[0] == "一雷同街道" for key in firsts)
     review.close_places()
+
+
+def test_places_of_offices_of_one_name_are_ordered_by_their_files_across_the_offices() -> None:
+    from nianbao.batch import ReviewSpill
+    from nianbao.problems import Location
+    from nianbao.review import PlaceRecords, _repeats
+    from nianbao.same_text import SameTextFinder, TextPlace, settings_for
+    from nianbao.spec import load_spec, resolve_template
+
+    settings = settings_for(load_spec(resolve_template(None)))
+    text = "坚持把政务公开与基层治理相结合，每季度召开一次联席会议研究公开事项，由纪检干部全程监督{n}。"
+    part = "六、其他需要报告的事项"
+    # 乙街道 twice (files b/ then a/: the second office's file sorts first); 甲街道 with a paragraph from the
+    # district's shared file too (its own files ranked among themselves).
+    offices = [
+        [TextPlace("乙街道", "2024", part, Location("/srv/b/乙街道.yaml", 3), text.format(n=""))],
+        [TextPlace("甲街道", "2024", part, Location("/srv/甲街道.yaml", 2), text.format(n="")),
+         TextPlace("甲街道", "2024", part, Location("/srv/_共同.yaml", 7), text.format(n="，逐月通报"))],
+        [TextPlace("乙街道", "2024", part, Location("/srv/a/乙街道.yaml", 9), text.format(n=""))],
+    ]
+    names = [places[0].office for places in offices]
+    spill, records = ReviewSpill(), PlaceRecords()
+    this_year = {index: spill.put(places) for index, places in enumerate(offices)}
+    groups = _repeats(SameTextFinder(settings, set(names)), this_year, {}, records, names)
+    keys = [(place.office, place.location) for group in groups for place in group.places]
+    assert keys == sorted(keys) and len(keys) == 4
+    assert [str(location) for _, location in keys] == [
+        "/srv/a/乙街道.yaml:9", "/srv/b/乙街道.yaml:3", "/srv/_共同.yaml:7", "/srv/甲街道.yaml:2"]
+    records.close()
+    spill.close()

@@ -13,7 +13,7 @@ import pytest
 
 from nianbao.batch import ReviewSpill
 from nianbao.problems import Location
-from nianbao.review import OfficeReview, PlaceRecords, _repeats, _Warnings, review_district
+from nianbao.review import PlaceRecords, _repeats, _Warnings, review_district
 from nianbao.runs import build_paths
 from nianbao.same_text import PER_OFFICE, SameTextFinder, TextPlace, link_pairs, settings_for
 from nianbao.spec import load_spec, resolve_template
@@ -56,7 +56,8 @@ def test_kept_groups_and_warnings_are_those_of_the_paragraphs_held_in_memory(pri
     spill = ReviewSpill()
     this_year = {index: spill.put(places) for index, places in enumerate(offices)}
     records = PlaceRecords()
-    kept = _repeats(finder, this_year, {0: spill.put(last_places)}, records)
+    kept = _repeats(finder, this_year, {0: spill.put(last_places)}, records,
+                    [places[0].office for places in offices])
 
     def place(key: int) -> TextPlace:
         return offices[key // PER_OFFICE][key % PER_OFFICE]
@@ -67,7 +68,7 @@ def test_kept_groups_and_warnings_are_those_of_the_paragraphs_held_in_memory(pri
         (g.places, g.similarity, g.last_year) for g in expected]
     # Six offices' two texts (the numbers do not count), one pair, and 甲街道's two paragraphs of last year.
     assert [(len(g), g.last_year) for g in kept] == [(6, False), (6, False), (2, False), (2, True), (2, True)]
-    warnings = _Warnings(kept, records, [OfficeReview(name=places[0].office) for places in offices])
+    warnings = _Warnings(kept, records, [places[0].office for places in offices])
     by_office = repeat_problems(expected)
     assert set(by_office) == names
     for name in names:

@@ -834,3 +834,17 @@ def test_a_frame_read_from_the_cache_counts_as_newest_for_pruning(own_cache):
     assert used.stat().st_mtime > 1_700_000_000 + 60 * len(old)
     removed = summary_xlsx.prune_frames(old[-1])
     assert used.exists() and used.name not in removed and removed == [old[0].name]
+
+
+def test_a_long_sheet_waits_in_a_temporary_file_not_in_memory():
+    import random
+
+    spill = summary_xlsx._Deflated()
+    try:
+        spill.write(random.Random(14).randbytes(200_000))  # deflates to about as much: a district's long sheet
+        spill.finish(b"")
+        # Held in memory up to 64 kB, then moved to the file: not growing with the number of offices.
+        assert spill.file._rolled and spill.compress_size > 150_000
+        assert b"".join(spill.pieces()) and spill.file.tell() == spill.compress_size
+    finally:
+        spill.close()

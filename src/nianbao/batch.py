@@ -19,7 +19,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from itertools import groupby
+from itertools import groupby, pairwise
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol, overload
 
@@ -37,7 +37,7 @@ from .model import Number, ReportData
 from .pipeline import CheckResult, check_file, write_report
 from .problems import Location, Problem, error
 from .source import display_name
-from .spec import plain_path, resolved_path
+from .spec import plain_path, resolved_text
 from .write import exit_on_sigterm, os_error_text
 
 if TYPE_CHECKING:
@@ -371,21 +371,20 @@ def find_offices(paths: Iterable[Path | str]) -> tuple[OfficeJobs, bool]:
 
     Raises FileTrouble for a folder without office files, UsageTrouble for a defaults file named as if it
     were an office. A missing file is not raised here: it becomes that office's own trouble.
+
+    Memory stays flat in the number of offices: a folder's office files are gathered as names (not Path
+    objects, some 700 bytes each), and a file named twice is told by the hash of its resolved path (8 bytes
+    an office), its text compared only when two hashes meet (issue 14).
     """
     jobs = OfficeJobs()
-    seen: set[Path] = set()
+    keys = array("q")  # per office found: the hash of its resolved path
     shared: dict[Path, tuple[Path, ...]] = {}  # one defaults tuple per folder, not one per office
     from_folder = False
     for given in paths:
         path = Path(given)
         if path.is_dir():
             from_folder = True
-            files = sorted(p for p in path.iterdir() if p.is_file() and is_office_file(p))
-            if not files:
-                raise FileTrouble(
-                    f"文件夹中没有机关数据文件（*.yaml；以 _ 开头的 {DEFAULTS_FILE} 等是共同设置，不算机关）",
-                    display_name(path),
-                )
+            files: Iterable[Path] = _office_files(path)
         else:
             if path.name.startswith("_") and path.suffix.lower() in DATA_SUFFIXES:
                 raise UsageTrouble(
@@ -394,13 +393,52 @@ def find_offices(paths: Iterable[Path | str]) -> tuple[OfficeJobs, bool]:
                 )
             files = [path]  # a missing file is reported as that office's trouble
         for file in files:
-            key = resolved_path(file)
-            if key not in seen:
-                seen.add(key)
-                if file.parent not in shared:
-                    shared[file.parent] = defaults_for(file)
-                jobs.append(OfficeJob(file, shared[file.parent]))
-    return jobs, from_folder
+            if file.parent not in shared:
+                shared[file.parent] = defaults_for(file)
+            keys.append(hash(resolved_text(file)))
+            jobs.append(OfficeJob(file, shared[file.parent]))
+    return _without_repeats(jobs, keys), from_folder
+
+
+def _office_files(folder: Path) -> Iterator[Path]:
+    """The office files of `folder` in the order of their paths (`sorted(folder.iterdir())`, filtered), made
+    one at a time from their names; FileTrouble when there are none."""
+    text = os.fspath(folder)
+    names = []
+    for name in os.listdir(folder):
+        file = plain_path(os.path.join(text, name))  # as folder.iterdir() makes it, its parts not interned
+        if file.is_file() and is_office_file(file):
+            names.append(name)
+    if not names:
+        raise FileTrouble(
+            f"文件夹中没有机关数据文件（*.yaml；以 _ 开头的 {DEFAULTS_FILE} 等是共同设置，不算机关）",
+            display_name(folder),
+        )
+    names.sort()  # the files of one folder: their paths sort as their names
+    for name in names:
+        yield plain_path(os.path.join(text, name))
+
+
+def _without_repeats(jobs: OfficeJobs, keys: array[int]) -> OfficeJobs:
+    """`jobs` without the offices whose file (resolved) came earlier in the list; their `keys` (hashes of
+    the resolved paths) say which may have, and only those are resolved again and compared."""
+    ordered = sorted(keys)
+    met = {a for a, b in pairwise(ordered) if a == b}  # hashes held by several offices (usually none)
+    del ordered
+    repeated: set[int] = set()
+    seen: set[str] = set()
+    for index in (i for i, key in enumerate(keys) if key in met):
+        resolved = resolved_text(jobs[index].path)
+        if resolved in seen:
+            repeated.add(index)
+        seen.add(resolved)
+    if not repeated:
+        return jobs
+    kept = OfficeJobs()
+    for index, job in enumerate(jobs):
+        if index not in repeated:
+            kept.append(job)
+    return kept
 
 
 # --- one office ------------------------------------------------------------------------------------------
@@ -563,9 +601,9 @@ class OutcomeStore(Sequence[OfficeOutcome]):
     def __init__(self, spill: ReviewSpill | None = None) -> None:
         self._spill = spill if spill is not None else ReviewSpill()
         self._at = array("q")
-        self._size = array("q")
+        self._size = array("i")
         self._review_at = array("q")  # -1: no review data
-        self._review_size = array("q")
+        self._review_size = array("i")
         self._flags = bytearray()  # per office: its status (index in Status) and 4 if its checks failed
         # Offices that may have written the same report (flag_shared_targets), noted as they are appended so
         # that no outcome is read back to find them: per office the hash of its report file (_NO_TARGET: none),

@@ -11,9 +11,10 @@ import os
 import pickle
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import overload
 
 from .batch import (
     Outcomes,
@@ -60,6 +61,127 @@ class OfficeReview:
     repeated: int = 0  # paragraphs of this office that repeat another office's or its last year's
 
 
+class OfficeReviews(Sequence[OfficeReview]):
+    """The OfficeReview of each office of a run (by number), kept compactly: the names in UTF-8 in one buffer
+    (put in the order of the offices), how many paragraphs each repeats in an array, last year's figures only
+    for the offices that have them; not an object and a string per office held from the review to the end
+    of the page (issue 14: memory flat in the number of offices). Each OfficeReview is made when asked for:
+    changing it changes nothing; `set_repeated` and `set_last_year` do."""
+
+    def __init__(self, count: int) -> None:
+        self._count = count
+        self._names = bytearray()
+        self._ends = array("q")  # where the name of each office up to the last one named ends in _names
+        self._repeated = array("i", bytes(4 * count))
+        self._last_year: dict[int, tuple[dict[str, Number], str]] = {}
+        self.names = _OfficeNames(self)  # the name of each office ("" when its data did not pass its checks)
+
+    def set_name(self, index: int, name: str) -> None:
+        """Name office `index` (offices are named in increasing order, once each)."""
+        if not len(self._ends) <= index < self._count:
+            raise ValueError("offices are named in increasing order, once each")
+        while len(self._ends) < index:
+            self._ends.append(len(self._names))  # the offices before it: no name
+        self._names += name.encode("utf-8", "surrogatepass")
+        self._ends.append(len(self._names))
+
+    def name(self, index: int) -> str:
+        if index >= len(self._ends):
+            return ""
+        start = self._ends[index - 1] if index > 0 else 0
+        return self._names[start : self._ends[index]].decode("utf-8", "surrogatepass")
+
+    def set_repeated(self, index: int, count: int) -> None:
+        self._repeated[index] = count
+
+    def set_last_year(self, index: int, figures: dict[str, Number], file: str) -> None:
+        self._last_year[index] = (figures, file)
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> OfficeReview: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[OfficeReview]: ...
+
+    def __getitem__(self, index: int | slice) -> OfficeReview | list[OfficeReview]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError("office index out of range")
+        last_year, last_year_file = self._last_year.get(index, (None, ""))
+        return OfficeReview(self.name(index), last_year, last_year_file, self._repeated[index])
+
+    def __iter__(self) -> Iterator[OfficeReview]:
+        for index in range(self._count):
+            yield self[index]
+
+
+class _OfficeNames(Sequence[str]):
+    """The names of OfficeReviews, by office number."""
+
+    def __init__(self, offices: OfficeReviews) -> None:
+        self._offices = offices
+
+    def __len__(self) -> int:
+        return len(self._offices)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("office index out of range")
+        return self._offices.name(index)
+
+
+class IncludedNames(Sequence[str]):
+    """The names of the offices added up in the district total, in their order: kept as the offices' numbers
+    (8 bytes each), each name read from the OfficeReviews when asked for."""
+
+    def __init__(self, offices: OfficeReviews) -> None:
+        self._offices = offices
+        self._indices = array("i")
+
+    def append_office(self, index: int) -> None:
+        self._indices.append(index)
+
+    def __len__(self) -> int:
+        return len(self._indices)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self._offices.name(i) for i in self._indices[index]]
+        return self._offices.name(self._indices[index])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, IncludedNames | list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a list
+
+    def __repr__(self) -> str:
+        return f"IncludedNames({list(self)!r})"
+
+
 class PlaceRecords:
     """The paragraphs reported as the same text, one record each in an anonymous temporary file (a
     batch.ReviewSpill: gone whatever happens to the run), numbered in the order they are put: the groups
@@ -68,8 +190,8 @@ class PlaceRecords:
     def __init__(self) -> None:
         self._spill = ReviewSpill()
         self._at = array("q")
-        self._size = array("q")
-        self._office = array("q")  # the number of the office each record was put for (never decreasing)
+        self._size = array("i")
+        self._office = array("i")  # the number of the office each record was put for (never decreasing)
 
     def put(self, place: TextPlace, office: int) -> int:
         """Keep `place`, a paragraph of office number `office` (put in the order of the offices)."""
@@ -103,10 +225,10 @@ class SpilledByOffice(Mapping[int, Spilled]):
 
     def __init__(self) -> None:
         self._spills: list[ReviewSpill] = []
-        self._index = array("q")
+        self._index = array("i")
         self._which = array("b")
         self._at = array("q")
-        self._size = array("q")
+        self._size = array("i")
 
     def __setitem__(self, index: int, spilled: Spilled) -> None:
         if self._index and index <= self._index[-1]:
@@ -167,16 +289,16 @@ class KeptGroup:
 
 @dataclass
 class DistrictReview:
-    offices: list[OfficeReview]
+    offices: OfficeReviews
     figure_labels: list[str]
     outcomes: Outcomes = field(default_factory=list)  # the run's (with the same-text warnings added)
     district: str = ""
     year: str = ""
     total: ReportData | None = None
-    included: list[str] = field(default_factory=list)
+    included: IncludedNames | list[str] = field(default_factory=list)  # the offices added up in `total`
     excluded: list[str] = field(default_factory=list)
     repeats: list[KeptGroup] = field(default_factory=list)
-    added: array[int] = field(default_factory=lambda: array("q"))  # how many warnings each office got here
+    added: array[int] = field(default_factory=lambda: array("i"))  # how many warnings each office got here
     tally: Tally | None = None  # the outcomes' summary (with the warnings added here), counted as they are stored
     records: PlaceRecords | None = None  # the file the repeats' places are read back from (see close_places)
 
@@ -213,7 +335,9 @@ def review_district(outcomes: Outcomes) -> DistrictReview:
     only each paragraph's character runs), and once more only for the offices whose paragraphs are reported.
     """
     labels: dict[str, None] = {}  # the figure columns, gathered in the one pass below
-    review = DistrictReview([OfficeReview() for _ in range(len(outcomes))], [], outcomes)
+    offices = OfficeReviews(len(outcomes))
+    included = IncludedNames(offices)
+    review = DistrictReview(offices, [], outcomes, included=included)
     spill = ReviewSpill()  # the paragraphs of offices read here (no data from the workers) and of last year
     this_year, last_year = SpilledByOffice(), SpilledByOffice()
     names: set[str] = set()
@@ -222,7 +346,7 @@ def review_district(outcomes: Outcomes) -> DistrictReview:
     spills = {spill}
     records = review.records = PlaceRecords()  # the paragraphs reported as the same text, until the page is written
     try:
-        for index, (office, outcome) in enumerate(zip(review.offices, outcomes, strict=True)):
+        for index, outcome in enumerate(outcomes):
             labels.update(dict.fromkeys(outcome.figures))
             kept = outcome.review
             trusted = outcome.status in TRUSTED
@@ -253,8 +377,8 @@ def review_district(outcomes: Outcomes) -> DistrictReview:
                 office_name, region, year = report.office, report.facts.get("地区"), report.year
                 this_year[index] = spill.put(text_places(report, settings))
             del data
-            review.included.append(office_name)
-            office.name = office_name
+            offices.set_name(index, office_name)
+            included.append_office(index)
             review.district = review.district or region or ""
             years.add(year)
             names.update(filter(None, [region, office_name]))
@@ -263,26 +387,28 @@ def review_district(outcomes: Outcomes) -> DistrictReview:
             last = _load(Path(previous)) if previous is not None and os.path.isfile(previous) else None
             if last is not None and previous is not None:
                 settings = settings or settings_for(last.spec)
-                office.last_year = summary_figures(last)
                 folder, file_name = os.path.split(previous)
-                office.last_year_file = f"{os.path.basename(folder)}/{file_name}"
+                offices.set_last_year(index, summary_figures(last), f"{os.path.basename(folder)}/{file_name}")
                 last_year[index] = spill.put(text_places(last, settings))
         review.figure_labels = list(labels)
         review.year = years.pop() if len(years) == 1 else ""
         if settings is not None:
-            review.repeats = _repeats(SameTextFinder(settings, names), this_year, last_year, records)
+            finder = SameTextFinder(settings, names)
+            del names  # the finder's own now: released once it is done (_repeats)
+            review.repeats = _repeats(finder, this_year, last_year, records, offices.names)
+            finder.release()
     except BaseException:
         records.close()
         raise
     finally:
         for each in spills:
             each.close()
-    warnings = _Warnings(review.repeats, records, review.offices)
+    warnings = _Warnings(review.repeats, records, offices.names)
     review.tally = tally = Tally(keep=TERMINAL_ROWS)
-    for index, office in enumerate(review.offices):
+    for index, name in enumerate(offices.names):
         outcome = outcomes[index]
-        added = warnings.of(office.name) if office.name else []
-        office.repeated = len({p.location for p in added})
+        added = warnings.of(name) if name else []
+        offices.set_repeated(index, len({p.location for p in added}))
         known = set(outcome.problems)
         added = [p for p in added if p not in known]
         outcome.review = None  # used: not kept
@@ -311,51 +437,84 @@ def _places(spilled: Spilled) -> list[TextPlace]:
 
 
 def _repeats(finder: SameTextFinder, this_year: Mapping[int, Spilled], last_year: Mapping[int, Spilled],
-             records: PlaceRecords) -> list[KeptGroup]:
+             records: PlaceRecords, names: Sequence[str]) -> list[KeptGroup]:
     """The same-text groups: across offices (in the order of their first place, each sorted by office and
     place), then each office against its last year. The offices' paragraphs are read again one office at
-    a time; those reported are put in `records`, and the groups keep only their numbers there."""
+    a time; those reported are put in `records`, and the groups keep only their numbers there. `names`:
+    the name of each office (by number), which its paragraphs carry. The finder is released once used."""
     linked = link_pairs(finder.pairs_across((index, _places(spilled)) for index, spilled in this_year.items()))
+    if not last_year:
+        finder.release()  # the district's names and their folded form: not needed for the rest
     # The paragraphs reported, as sorted keys (8 bytes each): an office's keys are side by side.
     wanted = array("q", sorted(key for keys, _ in linked for key in keys))
-    number_of = array("q", bytes(8 * len(wanted)))  # the record of each wanted paragraph
+    number_of = array("i", bytes(4 * len(wanted)))  # the record of each wanted paragraph
     # What the groups are sorted by, until they are: the office and place (file, line) of each wanted
-    # paragraph, as three 8-byte numbers (the office's name and the file by number, ranked once all are
-    # seen), not a tuple of strings and a Location each: thousands of offices copying a paragraph are
-    # tens of thousands of wanted paragraphs.
-    names: dict[str, int] = {}
-    files: dict[str, int] = {}
-    office_of, file_of, line_of = array("q"), array("q"), array("q")
+    # paragraph, as three 8-byte numbers, not a tuple of strings and a Location each: thousands of offices
+    # copying a paragraph are tens of thousands of wanted paragraphs. The office by its number (its name
+    # ranked among `names`, equal names equal); the file ranked among the files of the offices of its name
+    # (the file counts only between places of offices of one name): among the office's own files when no
+    # other office has its name, without keeping a file's text per office for the whole district.
+    name_rank = _ranks_of(names)
+    offices_named = array("q", bytes(8 * len(names)))  # how many offices have each rank's name
+    for rank in name_rank:
+        offices_named[rank] += 1
+    files: dict[str, int] = {}  # the files of the places of offices sharing their name with another
+    office_of, file_of, line_of = array("i"), array("i"), array("q")
     last: list[KeptGroup] = []
     position = 0
     for index in sorted({key // PER_OFFICE for key in wanted} | last_year.keys()):
         places = _places(this_year[index])
+        shared_name = offices_named[name_rank[index]] > 1
+        own: dict[str, int] = {}  # this office's files, when its name is its own
+        first = position
         while position < len(wanted) and wanted[position] // PER_OFFICE == index:
             place = places[wanted[position] % PER_OFFICE]
+            assert place.office == names[index], (place.office, names[index])
             number_of[position] = records.put(place, index)
-            office_of.append(names.setdefault(place.office, len(names)))
-            file_of.append(files.setdefault(place.location.file, len(files)))
+            office_of.append(index)
+            file = place.location.file
+            file_of.append(files.setdefault(file, len(files)) if shared_name else own.setdefault(file, len(own)))
             line_of.append(place.location.line)
             position += 1
+        if own:
+            own_rank = _ranks(own)
+            for at in range(first, position):
+                file_of[at] = own_rank[file_of[at]]
+        del own
         if index in last_year:
             for repeat in finder.against_last_year(places, _places(last_year[index])):
-                numbers = array("q", [records.put(repeat.place, index), records.put(repeat.other, index)])
+                numbers = array("i", [records.put(repeat.place, index), records.put(repeat.other, index)])
                 described: tuple[str, ...] = (repeat.place.describe(), repeat.other.describe())
                 last.append(KeptGroup(records, numbers, repeat.similarity, True, described))
-    office_rank, file_rank = _ranks(names), _ranks(files)
-    del names, files
+    if files:
+        file_rank = _ranks(files)
+        for at in range(len(office_of)):
+            if offices_named[name_rank[office_of[at]]] > 1:
+                file_of[at] = file_rank[file_of[at]]
+    del files
 
     def order(at: int) -> tuple[int, int, int]:  # as (office, Location) compare: name, then file, then line
-        return office_rank[office_of[at]], file_rank[file_of[at]], line_of[at]
+        return name_rank[office_of[at]], file_of[at], line_of[at]
 
     across: list[tuple[tuple[int, int, int], KeptGroup]] = []
     for keys, similarity in linked:
         positions = sorted((bisect_left(wanted, key) for key in keys), key=order)
-        numbers = array("q", (number_of[at] for at in positions))
+        numbers = array("i", (number_of[at] for at in positions))
         described = tuple(records[number].describe() for number in numbers[: LIMIT + 1])
         across.append((order(positions[0]), KeptGroup(records, numbers, similarity, False, described)))
     across.sort(key=lambda pair: pair[0])
     return [*(group for _, group in across), *last]
+
+
+def _ranks_of(texts: Sequence[str]) -> array[int]:
+    """The rank of each of `texts` among them in sorted order, equal texts with equal ranks."""
+    ranks = array("q", bytes(8 * len(texts)))
+    rank, previous = -1, None
+    for index in sorted(range(len(texts)), key=texts.__getitem__):
+        if rank < 0 or texts[index] != previous:
+            rank, previous = rank + 1, texts[index]
+        ranks[index] = rank
+    return ranks
 
 
 def _ranks(numbered: dict[str, int]) -> array[int]:
@@ -370,22 +529,29 @@ class _Warnings:
     """The same-text warnings of each office, made when asked (by office name, group by group, place by
     place), not held for the whole district at once."""
 
-    def __init__(self, groups: list[KeptGroup], records: PlaceRecords, offices: list[OfficeReview]) -> None:
+    def __init__(self, groups: list[KeptGroup], records: PlaceRecords, names: Sequence[str]) -> None:
         self.groups, self.records = groups, records
         # The group, and the place in it, of each record warned about (-1: last year's paragraph).
-        self.group_of = array("q", [-1]) * len(records)
-        self.slot_of = array("q", [-1]) * len(records)
+        self.group_of = array("i", [-1]) * len(records)
+        self.slot_of = array("i", [-1]) * len(records)
         for number, group in enumerate(groups):
             for slot, record in enumerate(group.numbers[:1] if group.last_year else group.numbers):
                 self.group_of[record], self.slot_of[record] = number, slot
-        self.named: dict[str, list[int]] = {}  # the offices of each name (the warnings go by name)
-        for index, office in enumerate(offices):
-            if office.name:
-                self.named.setdefault(office.name, []).append(index)
+        # The offices of each name (the warnings go by name): the named offices' numbers sorted by name (in
+        # office order within a name), a name found by bisection; not a dict of every name and its offices.
+        self.names = names
+        self.by_name = array("q", sorted((i for i, name in enumerate(names) if name), key=names.__getitem__))
+
+    def _offices_named(self, name: str) -> Iterator[int]:
+        by_name, names = self.by_name, self.names
+        at = bisect_left(by_name, name, key=names.__getitem__)
+        while at < len(by_name) and names[by_name[at]] == name:
+            yield by_name[at]
+            at += 1
 
     def of(self, name: str) -> list[Problem]:
         group_of, slot_of, records = self.group_of, self.slot_of, self.records
-        warned = [record for index in self.named.get(name, ()) for record in records.of_office(index)
+        warned = [record for index in self._offices_named(name) for record in records.of_office(index)
                   if group_of[record] >= 0]
         warned.sort(key=lambda record: (group_of[record], slot_of[record]))
         problems: list[Problem] = []

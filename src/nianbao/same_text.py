@@ -229,10 +229,18 @@ class SameTextFinder:
     # Keyed by the size of `names` (never changed once the finder is made) and the names of `more` not in it.
     _folded: tuple[tuple[int, frozenset[str]], _Names] | None = field(default=None, init=False, repr=False,
                                                                       compare=False)
+    _released: bool = field(default=False, init=False, repr=False, compare=False)
+
+    def release(self) -> None:
+        """Drop `names` and their folded form (a district's thousands of names) once the caller is done
+        with the finder: it finds nothing more afterwards."""
+        self.names, self._folded, self._released = set(), None, True
 
     def folded_names(self, more: Iterable[str] = ()) -> _Names:
         """`names` and `more`, folded; made again only when `more` adds other names than at the last call
         (usually none: `names` holds every office's name), without going through all of `names` per call."""
+        if self._released:
+            raise RuntimeError("this SameTextFinder was released")
         names = self.names
         key = (len(names), frozenset(n for n in more if n not in names))
         if self._folded is None or self._folded[0] != key:
@@ -308,13 +316,14 @@ class SameTextFinder:
 
 class _KeyNumbers:
     """Numbers 0, 1, 2, ... for paragraph keys in the order they are first seen: an open-addressing hash
-    table in two arrays (about 24 bytes a key), not a dict of Python ints (about 100 bytes a key and its
-    number), so that linking the repeats of thousands of offices grows memory as little as it can."""
+    table in two arrays (about 16 bytes a key: the slots hold 4-byte numbers), not a dict of Python ints
+    (about 100 bytes a key and its number), so that linking the repeats of thousands of offices grows memory
+    as little as it can. `forget_slots` drops the table once no more keys come (the keys stay)."""
 
     def __init__(self) -> None:
         self.keys = array("q")  # the key of each number
         self._bits = 4
-        self._slots = array("q", [-1]) * (1 << self._bits)  # the number in each slot, -1 where none
+        self._slots = array("i", [-1]) * (1 << self._bits)  # the number in each slot, -1 where none
 
     def _slot(self, key: int) -> int:
         # Fibonacci hashing: the office (the high bits of a key) and the paragraph both spread the slots.
@@ -334,11 +343,18 @@ class _KeyNumbers:
         self.keys.append(key)
         self._slots[slot] = number
         if 2 * len(self.keys) > len(self._slots):  # at most half full: probes stay short
+            if len(self.keys) >= 1 << 30:
+                raise OverflowError("too many paragraph keys")  # the slots hold 4-byte numbers
             self._bits += 1
-            self._slots = array("q", [-1]) * (1 << self._bits)
+            self._slots = array("i")  # the old table is not needed for the new: freed before it is made
+            self._slots = array("i", [-1]) * (1 << self._bits)
             for each, old in enumerate(self.keys):
                 self._slots[self._slot(old)] = each
         return number
+
+    def forget_slots(self) -> None:
+        """Drop the hash table: `keys` stays; `number` may not be asked again."""
+        self._slots = array("i")
 
 
 def link_pairs(pairs: Iterable[tuple[int, int, float]]) -> list[tuple[array[int], float]]:
@@ -348,7 +364,7 @@ def link_pairs(pairs: Iterable[tuple[int, int, float]]) -> list[tuple[array[int]
     Kept in arrays (a number per key in the order first seen, its parent and its best similarity), not in
     dicts of Python ints: every paragraph of a text copied by thousands of offices is a key here."""
     numbers = _KeyNumbers()
-    parent = array("q")
+    parent = array("i")  # numbers below 2**30 (_KeyNumbers)
     best = array("d")
 
     def root(key: int) -> int:
@@ -365,7 +381,8 @@ def link_pairs(pairs: Iterable[tuple[int, int, float]]) -> list[tuple[array[int]
             best[a] = max(best[a], best[b])
             best[b] = 0.0
         best[a] = max(best[a], similarity)
-    group_of = array("q", [-1]) * len(parent)  # the set of each root, numbered in the order first seen
+    numbers.forget_slots()  # the keys are numbered: the table is not needed for the sets
+    group_of = array("i", [-1]) * len(parent)  # the set of each root, numbered in the order first seen
     sets: list[tuple[array[int], int]] = []
     for number, key in enumerate(numbers.keys):
         head = _root(parent, number)
