@@ -212,3 +212,27 @@ def test_new_and_import_from_another_folder_write_no_folder_outside_the_district
     assert "运行 nianbao check 双加镇.yaml 检查，nianbao build 双加镇.yaml 生成 Word 报告。" in texts["双加镇.yaml"]
     assert "由 nianbao import 从 安宁街道.txt 导入。" in texts["安宁街道.yaml"]
     assert "运行 nianbao build 安宁街道.yaml 生成 Word 报告。" in texts["安宁街道.yaml"]
+
+
+# --- what the reviewer found ---------------------------------------------------------------------------------
+
+
+def test_files_on_different_drives_are_named_by_their_names_alone(monkeypatch):
+    """On Windows, commonpath and relpath raise ValueError for paths on different drives: here posixpath is
+    made to raise as ntpath does."""
+
+    def no_common(paths):
+        raise ValueError("Paths don't have the same drive")
+
+    def no_relative(path, start=None):
+        raise ValueError("path is on mount 'D:', start on mount 'C:'")
+
+    names = names_of("/d/区/2024/甲.yaml")
+    monkeypatch.setattr(os.path, "commonpath", no_common)
+    monkeypatch.setattr(os.path, "relpath", no_relative)
+    names.add("/e/区/2024/乙.yaml")
+    names.add("/d/区/2024/丙.yaml")
+    assert [names.name(f"/{d}/区/2024/{n}.yaml") for d, n in (("d", "甲"), ("e", "乙"))] == ["甲.yaml", "乙.yaml"]
+    assert names.text("与（/e/区/2024/乙.yaml:3）相同") == "与（乙.yaml:3）相同"
+    one = names_of("/d/区/2024/甲.yaml")
+    assert one.text("见 /d/区/2024/甲.yaml:3") == "见 甲.yaml:3"  # relpath raising: that form skipped

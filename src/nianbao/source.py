@@ -153,14 +153,20 @@ class SharedNames:
         self._replacements: dict[str, str] = {}
         self._last_file: str | None = None
         self._last_shown = ""
+        self._scattered = False  # the files have no common folder at all (different drives)
 
     def add(self, path: str | os.PathLike[str]) -> None:
         """One more office's data file."""
+        if self._scattered:
+            return  # no common folder (files on different drives): every file named by its name alone
         folder = os.path.dirname(os.path.abspath(path))
         if self.folder is None:
             self.folder = folder
         elif folder != self.folder and not folder.startswith(_inside(self.folder)):
-            self.folder = os.path.commonpath([self.folder, folder])
+            try:
+                self.folder = os.path.commonpath([self.folder, folder])
+            except ValueError:  # on Windows, folders on different drives have none
+                self._scattered = True
         else:
             return
         self._pattern = None
@@ -194,7 +200,7 @@ class SharedNames:
         return f"{self._last_shown}:{location.line}" if location.line else self._last_shown
 
     def _folders(self) -> list[str]:
-        if self.folder is None:
+        if self.folder is None or self._scattered:
             return []
         parent = os.path.dirname(self.folder)
         return [self.folder] if parent == self.folder else [self.folder, parent]
@@ -206,8 +212,8 @@ class SharedNames:
         replacements: dict[str, str] = {}
         here = os.getcwd()
         for folder in reversed(self._folders()):  # the parent first: the folder's own forms win a tie
-            for form in (folder, os.path.realpath(folder), os.path.relpath(folder, here)):
-                if form not in (".", os.curdir):
+            for form in (folder, os.path.realpath(folder), _relative(folder, here)):
+                if form is not None and form not in (".", os.curdir):
                     replacements[_inside(form)] = ""
         self._replacements = replacements
         known = "|".join(re.escape(form) for form in sorted(replacements, key=len, reverse=True))
@@ -226,6 +232,14 @@ class SharedNames:
 
 def _inside(folder: str) -> str:
     return folder if folder.endswith(os.sep) else folder + os.sep
+
+
+def _relative(folder: str, here: str) -> str | None:
+    """`folder` relative to `here`, or None when it has no such form (on Windows, another drive)."""
+    try:
+        return os.path.relpath(folder, here)
+    except ValueError:
+        return None
 
 
 def command_name(path: Path) -> str:
