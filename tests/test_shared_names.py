@@ -236,3 +236,20 @@ def test_files_on_different_drives_are_named_by_their_names_alone(monkeypatch):
     assert names.text("与（/e/区/2024/乙.yaml:3）相同") == "与（乙.yaml:3）相同"
     one = names_of("/d/区/2024/甲.yaml")
     assert one.text("见 /d/区/2024/甲.yaml:3") == "见 甲.yaml:3"  # relpath raising: that form skipped
+
+
+@pytest.mark.parametrize("files", [
+    ["/data/甲.yaml", "/data/乙.yaml"],  # one level below the root
+    ["/tmp/区/甲.yaml", "/home/alice/区/乙.yaml"],  # common folder `/`
+    ["/home/alice/区/甲.yaml", "/home/bob/区/乙.yaml"],  # common folder /home: the users' names
+])
+def test_a_root_or_a_folder_right_below_it_is_never_the_runs_folder(files):
+    names = names_of(*files)
+    assert [names.name(file) for file in files] == ["甲.yaml", "乙.yaml"]
+    assert names.text("不能写“无”、“/”或“—”") == "不能写“无”、“/”或“—”"
+    assert names.text(f"与（{files[1]}:4）相同") == "与（乙.yaml:4）相同"
+    assert names.place(Location(files[0], 2)) == "甲.yaml:2"
+    # A folder two levels deep is one; its parent, one level deep, is not.
+    deep = names_of("/home/alice/甲.yaml", "/home/alice/2023/乙.yaml")
+    assert deep.name("/home/alice/2023/乙.yaml") == "2023/乙.yaml"
+    assert deep.name("/home/bob/丙.yaml") == "丙.yaml"

@@ -141,6 +141,9 @@ class SharedNames:
     over one folder, `2023/安宁街道.yaml` and `2024/安宁街道.yaml` for a run over two); a file beside that
     folder (last year's, in the district's folder) relative to its parent (`2023/安宁街道.yaml`); any other
     by its name alone. Never an absolute path, never `..`, and the same text whatever the working directory.
+    A folder less than two levels deep (`/`, `/home`, `/tmp`, a drive) is never the run's folder nor its
+    parent: when the files have no deeper common folder (or none at all, on different drives), each is named
+    by its name alone, never by a user's folder.
 
     The folder is found in the one pass over the offices (`add`): one text kept, whatever their number.
     Messages name files as the terminal shows them (source.display_name: relative to the working directory
@@ -200,10 +203,14 @@ class SharedNames:
         return f"{self._last_shown}:{location.line}" if location.line else self._last_shown
 
     def _folders(self) -> list[str]:
+        """The run's folder and its parent, each only when it is at least two levels deep: a filesystem or
+        drive root and the folders right below it (/home, /tmp, C:\\Users) are never a run's folder, so
+        a run whose files have no deeper common folder names each file by its name alone (never by a
+        user's folder)."""
         if self.folder is None or self._scattered:
             return []
         parent = os.path.dirname(self.folder)
-        return [self.folder] if parent == self.folder else [self.folder, parent]
+        return [folder for folder in dict.fromkeys((self.folder, parent)) if _depth(folder) >= 2]
 
     def _compile(self) -> re.Pattern[str]:
         """The forms the run's folder and its parent take in a message: absolute (as given, and with links
@@ -232,6 +239,11 @@ class SharedNames:
 
 def _inside(folder: str) -> str:
     return folder if folder.endswith(os.sep) else folder + os.sep
+
+
+def _depth(folder: str) -> int:
+    """How many folders deep an absolute folder is: 0 for a root (`/`, `C:\\`), 1 for /home."""
+    return len([part for part in os.path.splitdrive(folder)[1].split(os.sep) if part])
 
 
 def _relative(folder: str, here: str) -> str | None:
