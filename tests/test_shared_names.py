@@ -253,3 +253,22 @@ def test_a_root_or_a_folder_right_below_it_is_never_the_runs_folder(files):
     deep = names_of("/home/alice/甲.yaml", "/home/alice/2023/乙.yaml")
     assert deep.name("/home/alice/2023/乙.yaml") == "2023/乙.yaml"
     assert deep.name("/home/bob/丙.yaml") == "丙.yaml"
+
+
+def test_a_text_that_is_not_a_file_path_stays_as_it_is_whatever_the_folders_name(tmp_path, monkeypatch):
+    (tmp_path / "d" / "2024").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "d")
+    names = names_of("2024/甲.yaml")  # `cd w/d && nianbao build 2024`
+    for text in ("栏“2024/12/31”不是纯数字", "2024/12/31", "依申请公开和/或主动公开", "第 1/2 项", "不能写“无”、“/”或“—”",
+                 "见 http://x/y 与 https://www.gov.cn/zhengce/a.html", f"file://{tmp_path}/d/2024/甲.yaml",
+                 "/d/2024/x", "../上级/目录"):
+        assert names.text(text) == text
+    assert names.text("见 2024/甲.yaml:3、2024/乙.YML 与 2024/子/丙.docx") == "见 甲.yaml:3、乙.YML 与 子/丙.docx"
+    assert names.text(f"找不到 {tmp_path}/其他/模板.docx") == "找不到 模板.docx"
+
+
+def test_an_absolute_path_right_after_a_chinese_character_is_named_too():
+    names = names_of("/home/u/区/2024/甲.yaml")
+    assert names.text("文件/home/u/区/2024/甲.yaml不存在") == "文件甲.yaml不存在"
+    assert names.text("文件/srv/x/模板.docx不存在") == "文件模板.docx不存在"
+    assert names.text("模板a/srv/x/模板.docx") == "模板a/srv/x/模板.docx"  # inside a word: not a name

@@ -184,9 +184,12 @@ class SharedNames:
         return shown_name(os.path.basename(absolute))
 
     def text(self, text: str) -> str:
-        """`text` with every file or folder name in it as `name` gives it: names under the run's folder (or
-        its parent) in any form the terminal shows them, then any other absolute path or path starting with
-        `..` cut to its last part."""
+        """`text` with every file name in it as `name` gives it: names under the run's folder (or its parent)
+        in any form the terminal shows them, then any other absolute path or path starting with `..` cut to
+        its last part. Only a file's path is a name: it ends with a suffix of a file the tool names
+        (`_NAMED_SUFFIXES`: .yaml, .docx, ...), maybe followed by `:line`; a date `2024/12/31`, `和/或`,
+        `1/2`, `“/”` or a URL (`http://x/y.html`) is left as it is, whatever the folder is named. A name may
+        follow a Chinese character when it is absolute (`文件/srv/x.yaml不存在`)."""
         if not isinstance(text, str) or ("/" not in text and os.sep not in text):
             return text  # not a text: left to the cell writer, which says what it cannot write
         pattern = self._pattern
@@ -226,11 +229,16 @@ class SharedNames:
         known = "|".join(re.escape(form) for form in sorted(replacements, key=len, reverse=True))
         sep = re.escape(os.sep) if os.sep == "/" else "/" + re.escape(os.sep)
         segment = rf"[^\s{sep}:：（）()「」“”，、；]+"
-        other = rf"(?:(?:\.\.[{sep}])+|[{sep}](?={segment}[{sep}]))(?:{segment}[{sep}])*"
-        # Where a name can start, looked at before anything else (a message is mostly Chinese text).
+        # What a name must end with: a file the tool names, by its suffix, then no more of a name.
+        last = rf"[^\s{sep}:：（）()「」“”，、；]*?\.(?i:{_NAMED_SUFFIXES})(?![A-Za-z0-9_{sep}])"
+        other = rf"(?:(?:\.\.[{sep}])+|[{sep}](?={segment}[{sep}]))(?:{segment}[{sep}])*(?={last})"
+        # Where a name can start, looked at before anything else (a message is mostly Chinese text); not
+        # inside a word, a name or a URL (`://`); after a Chinese character only an absolute path.
         starts = re.escape("".join(sorted({form[0] for form in replacements} | {".", "/", os.sep})))
-        begin = rf"(?=[{starts}])(?<![\w.{sep}-])"
-        return re.compile(rf"{begin}(?:(?P<known>{known})|{other})" if known else rf"{begin}{other}")
+        begin = rf"(?=[{starts}])(?<![A-Za-z0-9_.{sep}:-])(?:(?<!\w)|(?=[{sep}]))"
+        if not known:
+            return re.compile(rf"{begin}{other}")
+        return re.compile(rf"{begin}(?:(?P<known>{known})(?=(?:{segment}[{sep}])*{last})|{other})")
 
     def _replace(self, match: re.Match[str]) -> str:
         known = match.groupdict().get("known")
@@ -239,6 +247,12 @@ class SharedNames:
 
 def _inside(folder: str) -> str:
     return folder if folder.endswith(os.sep) else folder + os.sep
+
+
+# The files the tool names in a message, by their suffix: data files, Word reports and templates, forms and
+# the workbook, the review page, reports imported from text, web pages or PDF (report_reader), and the old
+# Office formats it says it cannot read.
+_NAMED_SUFFIXES = "yaml|yml|docx|doc|xlsx|xls|txt|html|htm|xhtml|shtml|pdf"
 
 
 def _depth(folder: str) -> int:
