@@ -272,3 +272,13 @@ def test_an_absolute_path_right_after_a_chinese_character_is_named_too():
     assert names.text("文件/home/u/区/2024/甲.yaml不存在") == "文件甲.yaml不存在"
     assert names.text("文件/srv/x/模板.docx不存在") == "文件模板.docx不存在"
     assert names.text("模板a/srv/x/模板.docx") == "模板a/srv/x/模板.docx"  # inside a word: not a name
+
+
+def test_a_place_is_named_as_its_file_whatever_the_working_directory(tmp_path, monkeypatch):
+    for year in ("2023", "2024"):
+        (tmp_path / "区" / year).mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "区" / "2024")  # `cd 区/2024; nianbao build . ../2023`
+    names = names_of("安宁街道.yaml", "../2023/安宁街道.yaml")
+    assert names.name("安宁街道.yaml") == "2024/安宁街道.yaml"
+    assert names.place(Location("安宁街道.yaml", 12)) == "2024/安宁街道.yaml:12"
+    assert names.place(Location("../2023/安宁街道.yaml", 3)) == "2023/安宁街道.yaml:3"

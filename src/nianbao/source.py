@@ -157,6 +157,7 @@ class SharedNames:
         self._last_file: str | None = None
         self._last_shown = ""
         self._scattered = False  # the files have no common folder at all (different drives)
+        self._known: list[str] | None = None  # the folders' forms `name` knows, found when first needed
 
     def add(self, path: str | os.PathLike[str]) -> None:
         """One more office's data file."""
@@ -174,6 +175,7 @@ class SharedNames:
             return
         self._pattern = None
         self._last_file = None
+        self._known = None
 
     def name(self, path: str | os.PathLike[str]) -> str:
         """A file's shared name (see the class)."""
@@ -198,12 +200,28 @@ class SharedNames:
         return pattern.sub(self._replace, text)
 
     def place(self, location: Location) -> str:
-        """A problem's place (`file:line`), its file as `text` names it. An office's problems mostly name its
-        one data file: the last file's name is kept, not worked out again for each of them."""
+        """A problem's place (`file:line`), its file named as `name` names it (also through the folder's
+        resolved form), whatever the working directory. An office's problems mostly name its one data file:
+        the last file's name is kept, not worked out again for each of them."""
         file = location.file
         if file != self._last_file:
-            self._last_file, self._last_shown = file, self.text(file)
+            self._last_file, self._last_shown = file, self._place_name(file)
         return f"{self._last_shown}:{location.line}" if location.line else self._last_shown
+
+    def _place_name(self, file: str) -> str:
+        absolute = os.path.abspath(file)
+        known = self._known
+        if known is None:
+            known = self._known = []
+            for folder in self._folders():
+                for form in (folder, os.path.realpath(folder)):
+                    if _inside(form) not in known:
+                        known.append(_inside(form))
+            known.sort(key=len, reverse=True)
+        for form in known:
+            if absolute.startswith(form):
+                return shown_name(absolute[len(form):])
+        return shown_name(os.path.basename(absolute))
 
     def _folders(self) -> list[str]:
         """The run's folder and its parent, each only when it is at least two levels deep: a filesystem or
