@@ -212,3 +212,73 @@ def test_new_and_import_from_another_folder_write_no_folder_outside_the_district
     assert "运行 nianbao check 双加镇.yaml 检查，nianbao build 双加镇.yaml 生成 Word 报告。" in texts["双加镇.yaml"]
     assert "由 nianbao import 从 安宁街道.txt 导入。" in texts["安宁街道.yaml"]
     assert "运行 nianbao build 安宁街道.yaml 生成 Word 报告。" in texts["安宁街道.yaml"]
+
+
+# --- what the reviewer found ---------------------------------------------------------------------------------
+
+
+def test_files_on_different_drives_are_named_by_their_names_alone(monkeypatch):
+    """On Windows, commonpath and relpath raise ValueError for paths on different drives: here posixpath is
+    made to raise as ntpath does."""
+
+    def no_common(paths):
+        raise ValueError("Paths don't have the same drive")
+
+    def no_relative(path, start=None):
+        raise ValueError("path is on mount 'D:', start on mount 'C:'")
+
+    names = names_of("/d/区/2024/甲.yaml")
+    monkeypatch.setattr(os.path, "commonpath", no_common)
+    monkeypatch.setattr(os.path, "relpath", no_relative)
+    names.add("/e/区/2024/乙.yaml")
+    names.add("/d/区/2024/丙.yaml")
+    assert [names.name(f"/{d}/区/2024/{n}.yaml") for d, n in (("d", "甲"), ("e", "乙"))] == ["甲.yaml", "乙.yaml"]
+    assert names.text("与（/e/区/2024/乙.yaml:3）相同") == "与（乙.yaml:3）相同"
+    one = names_of("/d/区/2024/甲.yaml")
+    assert one.text("见 /d/区/2024/甲.yaml:3") == "见 甲.yaml:3"  # relpath raising: that form skipped
+
+
+@pytest.mark.parametrize("files", [
+    ["/data/甲.yaml", "/data/乙.yaml"],  # one level below the root
+    ["/tmp/区/甲.yaml", "/home/alice/区/乙.yaml"],  # common folder `/`
+    ["/home/alice/区/甲.yaml", "/home/bob/区/乙.yaml"],  # common folder /home: the users' names
+])
+def test_a_root_or_a_folder_right_below_it_is_never_the_runs_folder(files):
+    names = names_of(*files)
+    assert [names.name(file) for file in files] == ["甲.yaml", "乙.yaml"]
+    assert names.text("不能写“无”、“/”或“—”") == "不能写“无”、“/”或“—”"
+    assert names.text(f"与（{files[1]}:4）相同") == "与（乙.yaml:4）相同"
+    assert names.place(Location(files[0], 2)) == "甲.yaml:2"
+    # A folder two levels deep is one; its parent, one level deep, is not.
+    deep = names_of("/home/alice/甲.yaml", "/home/alice/2023/乙.yaml")
+    assert deep.name("/home/alice/2023/乙.yaml") == "2023/乙.yaml"
+    assert deep.name("/home/bob/丙.yaml") == "丙.yaml"
+
+
+def test_a_text_that_is_not_a_file_path_stays_as_it_is_whatever_the_folders_name(tmp_path, monkeypatch):
+    (tmp_path / "d" / "2024").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "d")
+    names = names_of("2024/甲.yaml")  # `cd w/d && nianbao build 2024`
+    for text in ("栏“2024/12/31”不是纯数字", "2024/12/31", "依申请公开和/或主动公开", "第 1/2 项", "不能写“无”、“/”或“—”",
+                 "见 http://x/y 与 https://www.gov.cn/zhengce/a.html", f"file://{tmp_path}/d/2024/甲.yaml",
+                 "/d/2024/x", "../上级/目录"):
+        assert names.text(text) == text
+    assert names.text("见 2024/甲.yaml:3、2024/乙.YML 与 2024/子/丙.docx") == "见 甲.yaml:3、乙.YML 与 子/丙.docx"
+    assert names.text(f"找不到 {tmp_path}/其他/模板.docx") == "找不到 模板.docx"
+
+
+def test_an_absolute_path_right_after_a_chinese_character_is_named_too():
+    names = names_of("/home/u/区/2024/甲.yaml")
+    assert names.text("文件/home/u/区/2024/甲.yaml不存在") == "文件甲.yaml不存在"
+    assert names.text("文件/srv/x/模板.docx不存在") == "文件模板.docx不存在"
+    assert names.text("模板a/srv/x/模板.docx") == "模板a/srv/x/模板.docx"  # inside a word: not a name
+
+
+def test_a_place_is_named_as_its_file_whatever_the_working_directory(tmp_path, monkeypatch):
+    for year in ("2023", "2024"):
+        (tmp_path / "区" / year).mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "区" / "2024")  # `cd 区/2024; nianbao build . ../2023`
+    names = names_of("安宁街道.yaml", "../2023/安宁街道.yaml")
+    assert names.name("安宁街道.yaml") == "2024/安宁街道.yaml"
+    assert names.place(Location("安宁街道.yaml", 12)) == "2024/安宁街道.yaml:12"
+    assert names.place(Location("../2023/安宁街道.yaml", 3)) == "2023/安宁街道.yaml:3"

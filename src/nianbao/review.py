@@ -469,6 +469,8 @@ def _repeats(finder: SameTextFinder, this_year: Mapping[int, Spilled], last_year
         first = position
         while position < len(wanted) and wanted[position] // PER_OFFICE == index:
             place = places[wanted[position] % PER_OFFICE]
+            # An invariant, not a check of input: an office's name and its paragraphs' office are read from
+            # the same report above; the order below ranks the paragraph by the name (test_review_order).
             assert place.office == names[index], (place.office, names[index])
             number_of[position] = records.put(place, index)
             office_of.append(index)

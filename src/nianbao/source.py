@@ -141,6 +141,9 @@ class SharedNames:
     over one folder, `2023/安宁街道.yaml` and `2024/安宁街道.yaml` for a run over two); a file beside that
     folder (last year's, in the district's folder) relative to its parent (`2023/安宁街道.yaml`); any other
     by its name alone. Never an absolute path, never `..`, and the same text whatever the working directory.
+    A folder less than two levels deep (`/`, `/home`, `/tmp`, a drive) is never the run's folder nor its
+    parent: when the files have no deeper common folder (or none at all, on different drives), each is named
+    by its name alone, never by a user's folder.
 
     The folder is found in the one pass over the offices (`add`): one text kept, whatever their number.
     Messages name files as the terminal shows them (source.display_name: relative to the working directory
@@ -153,18 +156,26 @@ class SharedNames:
         self._replacements: dict[str, str] = {}
         self._last_file: str | None = None
         self._last_shown = ""
+        self._scattered = False  # the files have no common folder at all (different drives)
+        self._known: list[str] | None = None  # the folders' forms `name` knows, found when first needed
 
     def add(self, path: str | os.PathLike[str]) -> None:
         """One more office's data file."""
+        if self._scattered:
+            return  # no common folder (files on different drives): every file named by its name alone
         folder = os.path.dirname(os.path.abspath(path))
         if self.folder is None:
             self.folder = folder
         elif folder != self.folder and not folder.startswith(_inside(self.folder)):
-            self.folder = os.path.commonpath([self.folder, folder])
+            try:
+                self.folder = os.path.commonpath([self.folder, folder])
+            except ValueError:  # on Windows, folders on different drives have none
+                self._scattered = True
         else:
             return
         self._pattern = None
         self._last_file = None
+        self._known = None
 
     def name(self, path: str | os.PathLike[str]) -> str:
         """A file's shared name (see the class)."""
@@ -175,9 +186,12 @@ class SharedNames:
         return shown_name(os.path.basename(absolute))
 
     def text(self, text: str) -> str:
-        """`text` with every file or folder name in it as `name` gives it: names under the run's folder (or
-        its parent) in any form the terminal shows them, then any other absolute path or path starting with
-        `..` cut to its last part."""
+        """`text` with every file name in it as `name` gives it: names under the run's folder (or its parent)
+        in any form the terminal shows them, then any other absolute path or path starting with `..` cut to
+        its last part. Only a file's path is a name: it ends with a suffix of a file the tool names
+        (`_NAMED_SUFFIXES`: .yaml, .docx, ...), maybe followed by `:line`; a date `2024/12/31`, `和/或`,
+        `1/2`, `“/”` or a URL (`http://x/y.html`) is left as it is, whatever the folder is named. A name may
+        follow a Chinese character when it is absolute (`文件/srv/x.yaml不存在`)."""
         if not isinstance(text, str) or ("/" not in text and os.sep not in text):
             return text  # not a text: left to the cell writer, which says what it cannot write
         pattern = self._pattern
@@ -186,18 +200,38 @@ class SharedNames:
         return pattern.sub(self._replace, text)
 
     def place(self, location: Location) -> str:
-        """A problem's place (`file:line`), its file as `text` names it. An office's problems mostly name its
-        one data file: the last file's name is kept, not worked out again for each of them."""
+        """A problem's place (`file:line`), its file named as `name` names it (also through the folder's
+        resolved form), whatever the working directory. An office's problems mostly name its one data file:
+        the last file's name is kept, not worked out again for each of them."""
         file = location.file
         if file != self._last_file:
-            self._last_file, self._last_shown = file, self.text(file)
+            self._last_file, self._last_shown = file, self._place_name(file)
         return f"{self._last_shown}:{location.line}" if location.line else self._last_shown
 
+    def _place_name(self, file: str) -> str:
+        absolute = os.path.abspath(file)
+        known = self._known
+        if known is None:
+            known = self._known = []
+            for folder in self._folders():
+                for form in (folder, os.path.realpath(folder)):
+                    if _inside(form) not in known:
+                        known.append(_inside(form))
+            known.sort(key=len, reverse=True)
+        for form in known:
+            if absolute.startswith(form):
+                return shown_name(absolute[len(form):])
+        return shown_name(os.path.basename(absolute))
+
     def _folders(self) -> list[str]:
-        if self.folder is None:
+        """The run's folder and its parent, each only when it is at least two levels deep: a filesystem or
+        drive root and the folders right below it (/home, /tmp, C:\\Users) are never a run's folder, so
+        a run whose files have no deeper common folder names each file by its name alone (never by a
+        user's folder)."""
+        if self.folder is None or self._scattered:
             return []
         parent = os.path.dirname(self.folder)
-        return [self.folder] if parent == self.folder else [self.folder, parent]
+        return [folder for folder in dict.fromkeys((self.folder, parent)) if _depth(folder) >= 2]
 
     def _compile(self) -> re.Pattern[str]:
         """The forms the run's folder and its parent take in a message: absolute (as given, and with links
@@ -206,18 +240,23 @@ class SharedNames:
         replacements: dict[str, str] = {}
         here = os.getcwd()
         for folder in reversed(self._folders()):  # the parent first: the folder's own forms win a tie
-            for form in (folder, os.path.realpath(folder), os.path.relpath(folder, here)):
-                if form not in (".", os.curdir):
+            for form in (folder, os.path.realpath(folder), _relative(folder, here)):
+                if form is not None and form not in (".", os.curdir):
                     replacements[_inside(form)] = ""
         self._replacements = replacements
         known = "|".join(re.escape(form) for form in sorted(replacements, key=len, reverse=True))
         sep = re.escape(os.sep) if os.sep == "/" else "/" + re.escape(os.sep)
         segment = rf"[^\s{sep}:：（）()「」“”，、；]+"
-        other = rf"(?:(?:\.\.[{sep}])+|[{sep}](?={segment}[{sep}]))(?:{segment}[{sep}])*"
-        # Where a name can start, looked at before anything else (a message is mostly Chinese text).
+        # What a name must end with: a file the tool names, by its suffix, then no more of a name.
+        last = rf"[^\s{sep}:：（）()「」“”，、；]*?\.(?i:{_NAMED_SUFFIXES})(?![A-Za-z0-9_{sep}])"
+        other = rf"(?:(?:\.\.[{sep}])+|[{sep}](?={segment}[{sep}]))(?:{segment}[{sep}])*(?={last})"
+        # Where a name can start, looked at before anything else (a message is mostly Chinese text); not
+        # inside a word, a name or a URL (`://`); after a Chinese character only an absolute path.
         starts = re.escape("".join(sorted({form[0] for form in replacements} | {".", "/", os.sep})))
-        begin = rf"(?=[{starts}])(?<![\w.{sep}-])"
-        return re.compile(rf"{begin}(?:(?P<known>{known})|{other})" if known else rf"{begin}{other}")
+        begin = rf"(?=[{starts}])(?<![A-Za-z0-9_.{sep}:-])(?:(?<!\w)|(?=[{sep}]))"
+        if not known:
+            return re.compile(rf"{begin}{other}")
+        return re.compile(rf"{begin}(?:(?P<known>{known})(?=(?:{segment}[{sep}])*{last})|{other})")
 
     def _replace(self, match: re.Match[str]) -> str:
         known = match.groupdict().get("known")
@@ -226,6 +265,25 @@ class SharedNames:
 
 def _inside(folder: str) -> str:
     return folder if folder.endswith(os.sep) else folder + os.sep
+
+
+# The files the tool names in a message, by their suffix: data files, Word reports and templates, forms and
+# the workbook, the review page, reports imported from text, web pages or PDF (report_reader), and the old
+# Office formats it says it cannot read.
+_NAMED_SUFFIXES = "yaml|yml|docx|doc|xlsx|xls|txt|html|htm|xhtml|shtml|pdf"
+
+
+def _depth(folder: str) -> int:
+    """How many folders deep an absolute folder is: 0 for a root (`/`, `C:\\`), 1 for /home."""
+    return len([part for part in os.path.splitdrive(folder)[1].split(os.sep) if part])
+
+
+def _relative(folder: str, here: str) -> str | None:
+    """`folder` relative to `here`, or None when it has no such form (on Windows, another drive)."""
+    try:
+        return os.path.relpath(folder, here)
+    except ValueError:
+        return None
 
 
 def command_name(path: Path) -> str:
