@@ -22,7 +22,7 @@ from nianbao.render import (
     render_report,
 )
 from nianbao.template_lint import lint_docx
-from nianbao.wordml import CORE_PART, core_text_properties
+from nianbao.wordml import APP_PART, CORE_PART, core_text_properties, text_properties
 
 from .test_batch import DISTRICT, PROPERTIES_TEMPLATE, properties_template
 
@@ -106,7 +106,7 @@ def test_a_template_without_property_placeholders_does_nothing_for_them(monkeypa
     report, _problems = load_report(DISTRICT / "红星街道.yaml", [DISTRICT / "_共同.yaml"])
     assert report is not None
     template = compiled_template(report.spec.docx)
-    assert template._core == []  # decided when the template is compiled
+    assert template._properties == {}  # decided when the template is compiled
     # Its core.xml is the member packed once, copied into a report without a title as it is.
     core = template._by_name[CORE_PART]
     assert template._member(CORE_PART, core) is template._packed[(CORE_PART, core)]
@@ -114,7 +114,7 @@ def test_a_template_without_property_placeholders_does_nothing_for_them(monkeypa
     def rendered(*_args: object, **_kwargs: object) -> str:
         raise AssertionError("core.xml rendered for a template without placeholders in it")
 
-    monkeypatch.setattr(CompiledTemplate, "_render_core", rendered)
+    monkeypatch.setattr(CompiledTemplate, "_render_properties", rendered)
     assert _core(render_report(report)).subject == "国办公开办函〔2021〕30号格式"
     with zipfile.ZipFile(io.BytesIO(template.render(build_context(report)))) as package:
         assert package.read(CORE_PART) == core
@@ -139,3 +139,55 @@ def test_the_missing_field_message_reads_naturally_after_a_file_name_and_after_a
         "Word 模板 report.docx 用到了数据中没有的字段：'机关类型' is undefined")
     assert missing_field_message("report.docx 的文档属性「类别」", "'机关类型' is undefined") == (
         "Word 模板 report.docx 的文档属性「类别」用到了数据中没有的字段：'机关类型' is undefined")
+
+
+def _with_part(folder: Path, part: str, old: str, new: str) -> Path:
+    """properties_template's folder, its `part` changed (old → new; a part the file lacks is added as `new`)."""
+    properties_template(folder)
+    docx = folder / "template.docx"
+    with zipfile.ZipFile(docx) as source:
+        items = [(info.filename, source.read(info)) for info in source.infolist()]
+    if part not in dict(items):
+        items.append((part, new.encode("utf-8")))
+    with zipfile.ZipFile(docx, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in items:
+            if name == part and old:
+                text = data.decode("utf-8")
+                assert text.count(old) == 1, old
+                data = text.replace(old, new).encode("utf-8")
+            target.writestr(name, data)
+    return folder
+
+
+APP_PROPERTIES = ("<DocSecurity>", "<Company>{{ 机关 }} &amp; 办</Company><Manager>{{ 联系机构 }}</Manager>"
+                  "<HyperlinkBase>https://x.gov.cn/{{ 年度 }}</HyperlinkBase><DocSecurity>")
+
+
+def test_the_summary_tabs_app_properties_are_rendered_like_the_core_ones(tmp_path):
+    template = _with_part(tmp_path / "t", APP_PART, *APP_PROPERTIES)
+    assert lint_docx(template / "template.docx") == []
+    report, _problems = load_report(_office(tmp_path / "d", HOSTILE_CONTACT), [tmp_path / "d" / "_共同.yaml"], template)
+    assert report is not None
+    with zipfile.ZipFile(io.BytesIO(render_report(report))) as package:
+        app = package.read(APP_PART).decode("utf-8")
+    assert [(label, text) for label, _s, _e, text in text_properties(APP_PART, app)] == [
+        ("单位", "红星街道 & 办"), ("经理", HOSTILE_CONTACT), ("超链接基础", "https://x.gov.cn/2024")]
+    assert "<Template>Normal.dotm</Template>" in app  # the rest as the template has it
+
+
+def test_a_bad_app_property_is_refused_with_its_word_label(tmp_path):
+    template = _with_part(tmp_path / "t", APP_PART, "<DocSecurity>", "<Company>{{ 单位名称 }}</Company><DocSecurity>")
+    assert lint_docx(template / "template.docx") == [
+        "文档属性「单位」：变量「单位名称」不在模板约定的变量中（见 official-2021/README.md 的「变量」一节）"]
+
+
+def test_a_placeholder_in_a_custom_property_is_refused_by_name(tmp_path):
+    custom = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties xmlns="http://schemas.openxml'
+              'formats.org/officeDocument/2006/custom-properties" xmlns:vt="http://schemas.openxmlformats.org/'
+              'officeDocument/2006/docPropsVTypes"><property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" '
+              'name="发文机关"><vt:lpwstr>{{ 机关 }}</vt:lpwstr></property><property fmtid="{D5CDD505-2E9C-101B-9397-'
+              '08002B2CF9AE}" pid="3" name="密级"><vt:lpwstr>公开</vt:lpwstr></property></Properties>')
+    template = _with_part(tmp_path / "t", "docProps/custom.xml", "", custom)
+    assert lint_docx(template / "template.docx") == [
+        "自定义文档属性「发文机关」中有占位符，但自定义属性不会按每个机关填写："
+        "请把占位符改放在「摘要」页的属性（如 主题、单位）中，或从该属性中删去"]

@@ -17,7 +17,14 @@ import jinja2.meta
 
 from .errors import FileTrouble, TemplateTrouble, os_error_text
 from .spec import DEFAULT_TEMPLATE, load_spec, rule_problems, templates_root
-from .wordml import CORE_PART, FONT_FALLBACKS, core_text_properties, read_zip_parts
+from .wordml import (
+    CUSTOM_PART,
+    FONT_FALLBACKS,
+    TEXT_PROPERTY_PARTS,
+    custom_properties,
+    read_zip_parts,
+    text_properties,
+)
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -97,7 +104,7 @@ def lint_docx(docx: Path, official: Path | None = None) -> list[str]:
         with zipfile.ZipFile(docx) as z:
             names = z.namelist()
             xml = {n: z.read(n) for n in names if re.fullmatch(r"word/(document|header\d*|footer\d*|fontTable)\.xml", n)}
-            core = z.read(CORE_PART) if CORE_PART in names else b""
+            properties = {n: z.read(n) for n in [*TEXT_PROPERTY_PARTS, CUSTOM_PART] if n in names}
     except OSError as exc:
         return [f"无法读取 {docx.name}：{os_error_text(exc, reading=True)}"]
     except zipfile.BadZipFile as exc:
@@ -146,7 +153,7 @@ def lint_docx(docx: Path, official: Path | None = None) -> list[str]:
         problems.append(f"{where}：{tag} 没有对应的结尾（endfor / endif）")
     if not problems and allowed:
         problems.extend(_unknown_variables(docx, places, allowed))
-    problems.extend(_property_problems(core, allowed))
+    problems.extend(_property_problems(properties, allowed))
     if official is not None and official.resolve() != docx.resolve():
         mine, theirs = _table_shapes(docx), _table_shapes(official)
         if len(mine) != len(theirs):
@@ -187,11 +194,20 @@ def _unknown_variables(docx: Path, places: list[tuple[str, str]], allowed: set[s
     return problems
 
 
-def _property_problems(core_xml: bytes, allowed: set[str]) -> list[str]:
-    """Problems of the placeholders in the document's core properties (标题, 主题, 关键词…), which are
-    rendered for every report as the body is (see render.CompiledTemplate), each named by Word's label."""
-    problems: list[str] = []
-    for label, _start, _end, text in core_text_properties(core_xml.decode("utf-8", "replace")):
+def _property_problems(parts: dict[str, bytes], allowed: set[str]) -> list[str]:
+    """Problems of the placeholders in the document's properties (core.xml's 标题, 主题, 关键词…; app.xml's
+    单位, 经理, 超链接基础), which are rendered for every report as the body is (see render.CompiledTemplate),
+    each named by Word's label. A custom property (Word's 自定义 tab) is typed (text, number, date, yes/no)
+    and may be linked to a bookmark: it is not rendered, and a placeholder in one is refused."""
+    problems: list[str] = [
+        f"自定义文档属性「{name}」中有占位符，但自定义属性不会按每个机关填写："
+        "请把占位符改放在「摘要」页的属性（如 主题、单位）中，或从该属性中删去"
+        for name, value in custom_properties(parts.get(CUSTOM_PART, b"").decode("utf-8", "replace"))
+        if _MARK.search(value)
+    ]
+    found = [prop for part in TEXT_PROPERTY_PARTS if part in parts
+             for prop in text_properties(part, parts[part].decode("utf-8", "replace"))]
+    for label, _start, _end, text in found:
         if not _MARK.search(text):
             continue
         where = f"文档属性「{label}」"
