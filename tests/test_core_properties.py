@@ -9,6 +9,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import jinja2
 import pytest
 from docx import Document
 
@@ -21,7 +22,7 @@ from nianbao.render import (
     missing_field_message,
     render_report,
 )
-from nianbao.template_lint import lint_docx
+from nianbao.template_lint import lint_docx, missing_field_text, syntax_error_text
 from nianbao.wordml import APP_PART, CORE_PART, core_text_properties, text_properties
 
 from .test_batch import DISTRICT, PROPERTIES_TEMPLATE, properties_template
@@ -98,8 +99,8 @@ def test_a_missing_value_in_a_property_is_said_in_chinese_with_the_property(tmp_
     del context["机关类型"]
     with pytest.raises(TemplateTrouble) as caught:
         compiled_template(report.spec.docx).render(context, title="标题")
-    assert caught.value.message.startswith("Word 模板 template.docx 的文档属性「类别」用到了数据中没有的字段：")
-    assert "机关类型" in caught.value.message
+    assert caught.value.message == (
+        "Word 模板 template.docx 的文档属性「类别」用到了数据中没有的字段「机关类型」，请在数据中补上这个字段或从模板中删去")
 
 
 def test_a_template_without_property_placeholders_does_nothing_for_them(monkeypatch):
@@ -135,10 +136,39 @@ def test_a_template_with_good_property_placeholders_is_clean(tmp_path):
 
 
 def test_the_missing_field_message_reads_naturally_after_a_file_name_and_after_a_property():
-    assert missing_field_message("report.docx", "'机关类型' is undefined") == (
-        "Word 模板 report.docx 用到了数据中没有的字段：'机关类型' is undefined")
-    assert missing_field_message("report.docx 的文档属性「类别」", "'机关类型' is undefined") == (
-        "Word 模板 report.docx 的文档属性「类别」用到了数据中没有的字段：'机关类型' is undefined")
+    assert missing_field_message("report.docx", "「机关类型」") == (
+        "Word 模板 report.docx 用到了数据中没有的字段「机关类型」，请在数据中补上这个字段或从模板中删去")
+    assert missing_field_message("report.docx 的文档属性「类别」", "「机关类型」") == (
+        "Word 模板 report.docx 的文档属性「类别」用到了数据中没有的字段「机关类型」，请在数据中补上这个字段或从模板中删去")
+
+
+@pytest.mark.parametrize(("message", "field"), [
+    ("'机关类型' is undefined", "「机关类型」"),
+    ("'dict object' has no attribute '电话'", "「电话」"),
+    ("'list object' has no element 3", "「3」"),
+    ("something else", "（模板中的某个字段）"),
+])
+def test_the_missing_field_is_named_without_jinjas_english(message, field):
+    assert missing_field_text(message) == field
+
+
+@pytest.mark.parametrize(("source", "said"), [
+    ("{% for 段 in 段落 %}", "占位符没有写完：{% for %} 或 {% if %} 缺少结尾，或 {{ }} 中缺少内容"),
+    ("{%p if 机关 %}", "{%p … %} 只能用在正文的段落、表格行或单元格中；文档属性里请写成 {% … %}"),
+    ("{% 机关 %}", "不认识的标记「机关」，可用的有 for、if、elif、else、endfor、endif、set"),
+    ("{% for 段 %}", "这里应为「in」，写的却是「%}」"),
+    ("{{ 机关 年度 }}", "这里应为「}}」，写的却是「年度」"),
+    ("{{ 机关 | }}", "这里应为「名称」，写的却是「}}」"),
+    ("{{ }}", "「}}」之前缺少内容（字段名或值）"),
+    ("{{ 机关 + }}", "「}}」之前的内容没有写完"),
+    ("{{ 机关 ) }}", "多了或放错了「)」"),
+    ("{{ 机关['x }}", "多了或放错了「'」"),
+])
+def test_jinjas_syntax_errors_are_said_in_chinese(source, said):
+    with pytest.raises(jinja2.TemplateSyntaxError) as caught:
+        jinja2.Environment().parse(source)
+    assert syntax_error_text(caught.value) == said
+
 
 
 def _with_part(folder: Path, part: str, old: str, new: str) -> Path:

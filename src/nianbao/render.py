@@ -39,6 +39,7 @@ from .provenance import (
     text_hash,
 )
 from .spec import Spec
+from .template_lint import missing_field_text, syntax_error_text
 from .values import format_number
 from .wordml import (
     CORE_PART,
@@ -185,7 +186,7 @@ class CompiledTemplate:
                 name: env.get_template(f"{key}/{name}") for name in prepared["extra"]
             }
         except jinja2.TemplateSyntaxError as exc:
-            raise TemplateTrouble(f"Word 模板 {self.path.name} 中的占位符写法有误：{exc.message}") from None
+            raise TemplateTrouble(f"Word 模板 {self.path.name} 中的占位符写法有误：{syntax_error_text(exc)}") from None
         # Per property part, (label, start, end, compiled) of each such property; its content xml[start:end]
         # is replaced.
         self._properties: dict[str, list[tuple[str, int, int, jinja2.Template]]] = {}
@@ -195,7 +196,7 @@ class CompiledTemplate:
                     template = env.get_template(f"{key}/{part}/{start}")
                 except jinja2.TemplateSyntaxError as exc:
                     raise TemplateTrouble(
-                        f"Word 模板 {self.path.name} 的文档属性「{label}」中的占位符写法有误：{exc.message}"
+                        f"Word 模板 {self.path.name} 的文档属性「{label}」中的占位符写法有误：{syntax_error_text(exc)}"
                     ) from None
                 self._properties.setdefault(part, []).append((label, start, end, template))
         # Compressed once: every member no render changes, and the declared variants of the ones that
@@ -576,15 +577,16 @@ def _render_chunks(template: jinja2.Template, context: dict[str, Any], name: str
         except Exception:
             template.environment.handle_exception()  # as Template.render does: the template's traceback
     except jinja2.UndefinedError as exc:
-        raise TemplateTrouble(missing_field_message(name, f"{exc.message}")) from None
+        raise TemplateTrouble(missing_field_message(name, missing_field_text(exc.message or ""))) from None
 
 
-def missing_field_message(name: str, detail: str) -> str:
+def missing_field_message(name: str, field: str) -> str:
     """What a template that uses a field the data lacks is told: `name` is the template's file name, or the
-    place in it (`x.docx 的文档属性「类别」`). A space sets a Latin or digit end off from the Chinese that
-    follows (`x.docx 用到了`), none follows Chinese punctuation (`「类别」用到了`)."""
+    place in it (`x.docx 的文档属性「类别」`), `field` the field in 「」 (template_lint.missing_field_text). A
+    space sets a Latin or digit end off from the Chinese that follows (`x.docx 用到了`), none follows Chinese
+    punctuation (`「类别」用到了`)."""
     space = " " if name[-1:].isascii() else ""
-    return f"Word 模板 {name}{space}用到了数据中没有的字段：{detail}"
+    return f"Word 模板 {name}{space}用到了数据中没有的字段{field}，请在数据中补上这个字段或从模板中删去"
 
 
 # Markup after which paragraph texts are not simply the <w:t> of flat <w:p> elements in order.
