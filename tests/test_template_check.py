@@ -70,6 +70,8 @@ CASES = [
                  id="property-curly-quotes"),
     pytest.param(CORE, "<cp:category></cp:category>", "<cp:category>{% if 机关类型 %}{{ 机关类型 }}</cp:category>",
                  "文档属性「类别」：{% if 机关类型 %} 没有对应的结尾（endfor / endif）\n", id="property-unclosed-if"),
+    pytest.param("docProps/app.xml", "<DocSecurity>", "<Manager>{% if 机关 %}{{ 机关 }}</Manager><DocSecurity>",
+                 "文档属性「经理」：{% if 机关 %} 没有对应的结尾（endfor / endif）\n", id="app-property-unclosed-if"),
     pytest.param(CORE, "<cp:category></cp:category>", "<cp:category>{{ 机关 }}{% endif %}</cp:category>",
                  "文档属性「类别」：{% endif %} 没有对应的开头\n", id="property-end-without-if"),
     pytest.param(CORE, "<cp:category></cp:category>", "<cp:category>{%p if 机关 %}{{ 机关 }}{%p endif %}</cp:category>",
@@ -128,6 +130,7 @@ def test_a_bad_rule_is_named_with_its_line(tmp_path):
 @pytest.mark.parametrize(("part", "old", "new", "where"), [
     (DOC, "{{ 标题 }}", "{{ 单位名称 }}", "正文"),
     (CORE, KEYWORDS, "<cp:keywords>{{ 单位名称 }}</cp:keywords>", "文档属性「关键词」"),
+    ("docProps/app.xml", "<DocSecurity>", "<Company>{{ 单位名称 }}</Company><DocSecurity>", "文档属性「单位」"),
 ])
 def test_build_refuses_a_broken_template_with_the_same_message(tmp_path, part, old, new, where):
     folder = _broken(tmp_path, part, old, new)
