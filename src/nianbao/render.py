@@ -39,7 +39,6 @@ from .provenance import (
     text_hash,
 )
 from .spec import Spec
-from .template_lint import missing_field_text, syntax_error_text
 from .values import format_number
 from .wordml import (
     CORE_PART,
@@ -186,6 +185,8 @@ class CompiledTemplate:
                 name: env.get_template(f"{key}/{name}") for name in prepared["extra"]
             }
         except jinja2.TemplateSyntaxError as exc:
+            from .template_lint import syntax_error_text  # only on this error path
+
             raise TemplateTrouble(f"Word 模板 {self.path.name} 中的占位符写法有误：{syntax_error_text(exc)}") from None
         # Per property part, (label, start, end, compiled) of each such property; its content xml[start:end]
         # is replaced.
@@ -195,6 +196,8 @@ class CompiledTemplate:
                 try:
                     template = env.get_template(f"{key}/{part}/{start}")
                 except jinja2.TemplateSyntaxError as exc:
+                    from .template_lint import syntax_error_text  # only on this error path
+
                     raise TemplateTrouble(
                         f"Word 模板 {self.path.name} 的文档属性「{label}」中的占位符写法有误：{syntax_error_text(exc)}"
                     ) from None
@@ -577,6 +580,8 @@ def _render_chunks(template: jinja2.Template, context: dict[str, Any], name: str
         except Exception:
             template.environment.handle_exception()  # as Template.render does: the template's traceback
     except jinja2.UndefinedError as exc:
+        from .template_lint import missing_field_text  # only on this error path
+
         raise TemplateTrouble(missing_field_message(name, missing_field_text(exc.message or ""))) from None
 
 
