@@ -9,6 +9,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import jinja2
 import pytest
 from docx import Document
 
@@ -21,8 +22,8 @@ from nianbao.render import (
     missing_field_message,
     render_report,
 )
-from nianbao.template_lint import lint_docx
-from nianbao.wordml import CORE_PART, core_text_properties
+from nianbao.template_lint import lint_docx, missing_field_text, syntax_error_text
+from nianbao.wordml import APP_PART, CORE_PART, core_text_properties, text_properties
 
 from .test_batch import DISTRICT, PROPERTIES_TEMPLATE, properties_template
 
@@ -98,15 +99,15 @@ def test_a_missing_value_in_a_property_is_said_in_chinese_with_the_property(tmp_
     del context["机关类型"]
     with pytest.raises(TemplateTrouble) as caught:
         compiled_template(report.spec.docx).render(context, title="标题")
-    assert caught.value.message.startswith("Word 模板 template.docx 的文档属性「类别」用到了数据中没有的字段：")
-    assert "机关类型" in caught.value.message
+    assert caught.value.message == (
+        "Word 模板 template.docx 的文档属性「类别」用到了数据中没有的字段「机关类型」，请在数据中补上这个字段或从模板中删去")
 
 
 def test_a_template_without_property_placeholders_does_nothing_for_them(monkeypatch):
     report, _problems = load_report(DISTRICT / "红星街道.yaml", [DISTRICT / "_共同.yaml"])
     assert report is not None
     template = compiled_template(report.spec.docx)
-    assert template._core == []  # decided when the template is compiled
+    assert template._properties == {}  # decided when the template is compiled
     # Its core.xml is the member packed once, copied into a report without a title as it is.
     core = template._by_name[CORE_PART]
     assert template._member(CORE_PART, core) is template._packed[(CORE_PART, core)]
@@ -114,7 +115,7 @@ def test_a_template_without_property_placeholders_does_nothing_for_them(monkeypa
     def rendered(*_args: object, **_kwargs: object) -> str:
         raise AssertionError("core.xml rendered for a template without placeholders in it")
 
-    monkeypatch.setattr(CompiledTemplate, "_render_core", rendered)
+    monkeypatch.setattr(CompiledTemplate, "_render_properties", rendered)
     assert _core(render_report(report)).subject == "国办公开办函〔2021〕30号格式"
     with zipfile.ZipFile(io.BytesIO(template.render(build_context(report)))) as package:
         assert package.read(CORE_PART) == core
@@ -135,7 +136,88 @@ def test_a_template_with_good_property_placeholders_is_clean(tmp_path):
 
 
 def test_the_missing_field_message_reads_naturally_after_a_file_name_and_after_a_property():
-    assert missing_field_message("report.docx", "'机关类型' is undefined") == (
-        "Word 模板 report.docx 用到了数据中没有的字段：'机关类型' is undefined")
-    assert missing_field_message("report.docx 的文档属性「类别」", "'机关类型' is undefined") == (
-        "Word 模板 report.docx 的文档属性「类别」用到了数据中没有的字段：'机关类型' is undefined")
+    assert missing_field_message("report.docx", "「机关类型」") == (
+        "Word 模板 report.docx 用到了数据中没有的字段「机关类型」，请在数据中补上这个字段或从模板中删去")
+    assert missing_field_message("report.docx 的文档属性「类别」", "「机关类型」") == (
+        "Word 模板 report.docx 的文档属性「类别」用到了数据中没有的字段「机关类型」，请在数据中补上这个字段或从模板中删去")
+
+
+@pytest.mark.parametrize(("message", "field"), [
+    ("'机关类型' is undefined", "「机关类型」"),
+    ("'dict object' has no attribute '电话'", "「电话」"),
+    ("'list object' has no element 3", "「3」"),
+    ("something else", "（模板中的某个字段）"),
+])
+def test_the_missing_field_is_named_without_jinjas_english(message, field):
+    assert missing_field_text(message) == field
+
+
+@pytest.mark.parametrize(("source", "said"), [
+    ("{% for 段 in 段落 %}", "占位符没有写完：{% for %} 或 {% if %} 缺少结尾，或 {{ }} 中缺少内容"),
+    ("{%p if 机关 %}", "{%p … %} 只能用在正文的段落、表格行或单元格中；文档属性里请写成 {% … %}"),
+    ("{% 机关 %}", "不认识的标记「机关」，可用的有 for、if、elif、else、endfor、endif、set"),
+    ("{% for 段 %}", "这里应为「in」，写的却是「%}」"),
+    ("{{ 机关 年度 }}", "这里应为「}}」，写的却是「年度」"),
+    ("{{ 机关 | }}", "这里应为「名称」，写的却是「}}」"),
+    ("{{ }}", "「}}」之前缺少内容（字段名或值）"),
+    ("{{ 机关 + }}", "「}}」之前的内容没有写完"),
+    ("{{ 机关 ) }}", "多了或放错了「)」"),
+    ("{{ 机关['x }}", "多了或放错了「'」"),
+])
+def test_jinjas_syntax_errors_are_said_in_chinese(source, said):
+    with pytest.raises(jinja2.TemplateSyntaxError) as caught:
+        jinja2.Environment().parse(source)
+    assert syntax_error_text(caught.value) == said
+
+
+
+def _with_part(folder: Path, part: str, old: str, new: str) -> Path:
+    """properties_template's folder, its `part` changed (old → new; a part the file lacks is added as `new`)."""
+    properties_template(folder)
+    docx = folder / "template.docx"
+    with zipfile.ZipFile(docx) as source:
+        items = [(info.filename, source.read(info)) for info in source.infolist()]
+    if part not in dict(items):
+        items.append((part, new.encode("utf-8")))
+    with zipfile.ZipFile(docx, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in items:
+            if name == part and old:
+                text = data.decode("utf-8")
+                assert text.count(old) == 1, old
+                data = text.replace(old, new).encode("utf-8")
+            target.writestr(name, data)
+    return folder
+
+
+APP_PROPERTIES = ("<DocSecurity>", "<Company>{{ 机关 }} &amp; 办</Company><Manager>{{ 联系机构 }}</Manager>"
+                  "<HyperlinkBase>https://x.gov.cn/{{ 年度 }}</HyperlinkBase><DocSecurity>")
+
+
+def test_the_summary_tabs_app_properties_are_rendered_like_the_core_ones(tmp_path):
+    template = _with_part(tmp_path / "t", APP_PART, *APP_PROPERTIES)
+    assert lint_docx(template / "template.docx") == []
+    report, _problems = load_report(_office(tmp_path / "d", HOSTILE_CONTACT), [tmp_path / "d" / "_共同.yaml"], template)
+    assert report is not None
+    with zipfile.ZipFile(io.BytesIO(render_report(report))) as package:
+        app = package.read(APP_PART).decode("utf-8")
+    assert [(label, text) for label, _s, _e, text in text_properties(APP_PART, app)] == [
+        ("单位", "红星街道 & 办"), ("经理", HOSTILE_CONTACT), ("超链接基础", "https://x.gov.cn/2024")]
+    assert "<Template>Normal.dotm</Template>" in app  # the rest as the template has it
+
+
+def test_a_bad_app_property_is_refused_with_its_word_label(tmp_path):
+    template = _with_part(tmp_path / "t", APP_PART, "<DocSecurity>", "<Company>{{ 单位名称 }}</Company><DocSecurity>")
+    assert lint_docx(template / "template.docx") == [
+        "文档属性「单位」：变量「单位名称」不在模板约定的变量中（见 official-2021/README.md 的「变量」一节）"]
+
+
+def test_a_placeholder_in_a_custom_property_is_refused_by_name(tmp_path):
+    custom = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties xmlns="http://schemas.openxml'
+              'formats.org/officeDocument/2006/custom-properties" xmlns:vt="http://schemas.openxmlformats.org/'
+              'officeDocument/2006/docPropsVTypes"><property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" '
+              'name="发文机关"><vt:lpwstr>{{ 机关 }}</vt:lpwstr></property><property fmtid="{D5CDD505-2E9C-101B-9397-'
+              '08002B2CF9AE}" pid="3" name="密级"><vt:lpwstr>公开</vt:lpwstr></property></Properties>')
+    template = _with_part(tmp_path / "t", "docProps/custom.xml", "", custom)
+    assert lint_docx(template / "template.docx") == [
+        "自定义文档属性「发文机关」中有占位符，但自定义属性不会按每个机关填写："
+        "请把占位符改放在「摘要」页的属性（如 主题、单位）中，或从该属性中删去"]

@@ -53,16 +53,36 @@ CASES = [
     pytest.param(DOC, "{{ 标题 }}", "{{ 标题 }", "正文第1段「{% set 机关名, 事由, 其余 =」：占位符写法有误", id="split-placeholder"),
     pytest.param(DOC, "{{ 标题 }}", "{{ 标题|default(“无”) }}", "中有中文引号", id="curly-quotes"),
     pytest.param(DOC, "{{ 标题 }}", "{{ 单位名称 }}", "变量「单位名称」不在模板约定的变量中", id="unknown-variable"),
+    pytest.param(DOC, "{{ 标题 }}", "{{ 标题 + }}", "：占位符 {{ 标题 + }} 写法有误（「}}」之前的内容没有写完）\n",
+                 id="bad-expression"),
     pytest.param(DOC, "{%p endfor %}", "", "{%p for 段 in 开头说明 %} 没有对应的结尾", id="unclosed-loop"),
     # The core properties are rendered for every report as the body is: each named by Word's label.
-    pytest.param(CORE, SUBJECT, "<dc:subject>{{ 机关 }年度报告</dc:subject>", "文档属性「主题」「{{ 机关 }年度报告」：占位符写法有误",
+    # Each property is checked by the body's own rule and messages (template_lint.placeholder_problems), then
+    # parsed as a whole: every message Chinese, the property named by Word's label.
+    pytest.param(CORE, SUBJECT, "<dc:subject>{{ 机关 }年度报告</dc:subject>",
+                 "文档属性「主题」：占位符写法有误：{{ }} 或 {% %} 不成对，可能是在 Word 中被拆开或改坏了\n",
                  id="property-syntax"),
     pytest.param(CORE, KEYWORDS, "<cp:keywords>{{ 单位名称 }};年度报告</cp:keywords>",
-                 "文档属性「关键词」：变量「单位名称」不在模板约定的变量中", id="property-unknown-variable"),
+                 "文档属性「关键词」：变量「单位名称」不在模板约定的变量中（见 official-2021/README.md 的「变量」一节）\n",
+                 id="property-unknown-variable"),
     pytest.param(CORE, SUBJECT, "<dc:subject>{{ 机关|default(“无”) }}</dc:subject>",
-                 "文档属性「主题」：占位符 {{ 机关|default(“无”) }} 中有中文引号", id="property-curly-quotes"),
+                 "文档属性「主题」：占位符 {{ 机关|default(“无”) }} 中有中文引号（“”‘’），应为英文引号\n",
+                 id="property-curly-quotes"),
     pytest.param(CORE, "<cp:category></cp:category>", "<cp:category>{% if 机关类型 %}{{ 机关类型 }}</cp:category>",
-                 "文档属性「类别」「{% if 机关类型 %}{{ 机关类型 }}」：占位符写法有误", id="property-unclosed-if"),
+                 "文档属性「类别」：{% if 机关类型 %} 没有对应的结尾（endfor / endif）\n", id="property-unclosed-if"),
+    pytest.param("docProps/app.xml", "<DocSecurity>", "<Manager>{% if 机关 %}{{ 机关 }}</Manager><DocSecurity>",
+                 "文档属性「经理」：{% if 机关 %} 没有对应的结尾（endfor / endif）\n", id="app-property-unclosed-if"),
+    pytest.param(CORE, "<cp:category></cp:category>", "<cp:category>{{ 机关 }}{% endif %}</cp:category>",
+                 "文档属性「类别」：{% endif %} 没有对应的开头\n", id="property-end-without-if"),
+    pytest.param(CORE, "<cp:category></cp:category>", "<cp:category>{%p if 机关 %}{{ 机关 }}{%p endif %}</cp:category>",
+                 "文档属性「类别」「{%p if 机关 %}{{ 机关 }}{%p endif %}」：占位符写法有误（{%p … %} 只能用在正文的段落、"
+                 "表格行或单元格中；文档属性里请写成 {% … %}）\n", id="property-docxtpl-tag"),
+    pytest.param(CORE, "<cp:category></cp:category>", "<cp:category>{% 机关 %}</cp:category>",
+                 "文档属性「类别」「{% 机关 %}」：占位符写法有误（不认识的标记「机关」，可用的有 for、if、elif、else、endfor、"
+                 "endif、set）\n", id="property-unknown-tag"),
+    pytest.param(CORE, SUBJECT, "<dc:subject>{{ 机关 + }}</dc:subject>",
+                 "文档属性「主题」：占位符 {{ 机关 + }} 写法有误（「}}」之前的内容没有写完）\n",
+                 id="property-bad-expression"),
     # A rare font nianbao knows no fallback for (the official ones get theirs at build time).
     pytest.param("word/fontTable.xml", '<w:font w:name="仿宋_GB2312"><w:altName w:val="仿宋"/>',
                  '<w:font w:name="方正仿宋简体">', "字体「方正仿宋简体」没有备用字体", id="font-without-fallback"),
@@ -110,6 +130,7 @@ def test_a_bad_rule_is_named_with_its_line(tmp_path):
 @pytest.mark.parametrize(("part", "old", "new", "where"), [
     (DOC, "{{ 标题 }}", "{{ 单位名称 }}", "正文"),
     (CORE, KEYWORDS, "<cp:keywords>{{ 单位名称 }}</cp:keywords>", "文档属性「关键词」"),
+    ("docProps/app.xml", "<DocSecurity>", "<Company>{{ 单位名称 }}</Company><DocSecurity>", "文档属性「单位」"),
 ])
 def test_build_refuses_a_broken_template_with_the_same_message(tmp_path, part, old, new, where):
     folder = _broken(tmp_path, part, old, new)

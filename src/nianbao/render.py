@@ -42,11 +42,12 @@ from .spec import Spec
 from .values import format_number
 from .wordml import (
     CORE_PART,
+    TEXT_PROPERTY_PARTS,
     W_NS,
-    core_text_properties,
     fonts_used,
     read_zip_parts,
     restore_font_fallbacks,
+    text_properties,
 )
 from .zippack import REPORT_LEVEL, PackedMember, pack_member, write_zip
 
@@ -160,16 +161,22 @@ class CompiledTemplate:
             and not any(mark in prepared["body"] for mark in _NOT_FLAT)
         )
         key = f"{self.hash[:32]}-{template_cache.CODE_VERSION}"  # names the compiled code in the cache
-        # The core properties (标题, 主题, 作者…) holding placeholders, found once here: a template with none
-        # (the bundled one) renders nothing of docProps/core.xml and copies it packed, as before.
-        try:
-            core_properties = _templated_core_properties(self._by_name.get(CORE_PART, b""))
-        except UnicodeDecodeError:
-            raise TemplateTrouble(f"无法使用 Word 模板 {self.path}：文档属性（{CORE_PART}）不是 UTF-8 编码，"
-                                  "请在 Word 中打开后另存为 .docx") from None
+        # The document properties (core.xml's 标题, 主题, 作者…; app.xml's 单位, 经理, 超链接基础) holding
+        # placeholders, found once here: a template with none (the bundled one) renders nothing of them and
+        # copies the parts packed, as before.
+        templated: dict[str, list[tuple[str, int, int, str]]] = {}
+        for part in TEXT_PROPERTY_PARTS:
+            try:
+                found = _templated_properties(part, self._by_name.get(part, b""))
+            except UnicodeDecodeError:
+                raise TemplateTrouble(f"无法使用 Word 模板 {self.path}：文档属性（{part}）不是 UTF-8 编码，"
+                                      "请在 Word 中打开后另存为 .docx") from None
+            if found:
+                templated[part] = found
         env = template_cache.environment(
             {f"{key}/body": prepared["body"], **{f"{key}/{name}": xml for name, xml in prepared["extra"].items()},
-             **{f"{key}/{CORE_PART}/{start}": source for _label, start, _end, source in core_properties}}
+             **{f"{key}/{part}/{start}": source
+                for part, found in templated.items() for _label, start, _end, source in found}}
         )
         try:
             self._body = env.get_template(f"{key}/body")
@@ -178,16 +185,23 @@ class CompiledTemplate:
                 name: env.get_template(f"{key}/{name}") for name in prepared["extra"]
             }
         except jinja2.TemplateSyntaxError as exc:
-            raise TemplateTrouble(f"Word 模板 {self.path.name} 中的占位符写法有误：{exc.message}") from None
-        # (label, start, end, compiled) of each such property; its content core.xml[start:end] is replaced.
-        self._core: list[tuple[str, int, int, jinja2.Template]] = []
-        for label, start, end, _source in core_properties:
-            try:
-                self._core.append((label, start, end, env.get_template(f"{key}/{CORE_PART}/{start}")))
-            except jinja2.TemplateSyntaxError as exc:
-                raise TemplateTrouble(
-                    f"Word 模板 {self.path.name} 的文档属性「{label}」中的占位符写法有误：{exc.message}"
-                ) from None
+            from .template_lint import syntax_error_text  # only on this error path
+
+            raise TemplateTrouble(f"Word 模板 {self.path.name} 中的占位符写法有误：{syntax_error_text(exc)}") from None
+        # Per property part, (label, start, end, compiled) of each such property; its content xml[start:end]
+        # is replaced.
+        self._properties: dict[str, list[tuple[str, int, int, jinja2.Template]]] = {}
+        for part, found in templated.items():
+            for label, start, end, _source in found:
+                try:
+                    template = env.get_template(f"{key}/{part}/{start}")
+                except jinja2.TemplateSyntaxError as exc:
+                    from .template_lint import syntax_error_text  # only on this error path
+
+                    raise TemplateTrouble(
+                        f"Word 模板 {self.path.name} 的文档属性「{label}」中的占位符写法有误：{syntax_error_text(exc)}"
+                    ) from None
+                self._properties.setdefault(part, []).append((label, start, end, template))
         # Compressed once: every member no render changes, and the declared variants of the ones that
         # provenance patches; their SHA-256 digests feed the package fingerprint.
         self._packed: dict[tuple[str, bytes], PackedMember] = {}
@@ -333,20 +347,20 @@ class CompiledTemplate:
                      for p in _STAND_IN_SPLIT.split(text) if p)
         return plan or ("",)
 
-    def _render_core(self, context: dict[str, Any], keep_title: bool) -> str:
-        """docProps/core.xml with the placeholders of its properties rendered from `context`, by the same
-        environment as the body (strict, escaping); with `keep_title` the title is left as it is (the
-        report's 标题 replaces it)."""
-        core = self._by_name[CORE_PART].decode("utf-8")
+    def _render_properties(self, part: str, context: dict[str, Any], keep_title: bool) -> str:
+        """The property part `part` (core.xml or app.xml) with the placeholders of its properties rendered
+        from `context`, by the same environment as the body (strict, escaping); with `keep_title` the title
+        is left as it is (the report's 标题 replaces it)."""
+        original = self._by_name[part].decode("utf-8")
         pieces = []
         done = 0
-        for label, start, end, template in self._core:
-            if keep_title and label == "标题":
+        for label, start, end, template in self._properties[part]:
+            if keep_title and part == CORE_PART and label == "标题":
                 continue
             chunks = _render_chunks(template, context, f"{self.path.name} 的文档属性「{label}」")
-            pieces += [core[done:start], "".join(chunks)]
+            pieces += [original[done:start], "".join(chunks)]
             done = end
-        xml = "".join([*pieces, core[done:]])
+        xml = "".join([*pieces, original[done:]])
         ensure_well_formed(xml.encode("utf-8"))  # a value is escaped; `|safe` could still break it
         return xml
 
@@ -394,8 +408,8 @@ class CompiledTemplate:
         for name, template in self._extra.items():
             replaced[name] = self._render_part(template, context).encode("utf-8")
         by_name = self._by_name
-        if self._core:
-            replaced[CORE_PART] = self._render_core(context, keep_title=bool(title)).encode("utf-8")
+        for part in self._properties:
+            replaced[part] = self._render_properties(part, context, keep_title=bool(title)).encode("utf-8")
         if title and CORE_PART in by_name:
             core = replaced.get(CORE_PART, by_name[CORE_PART])
             replaced[CORE_PART] = _set_core_title(core.decode("utf-8"), title).encode("utf-8")
@@ -566,15 +580,18 @@ def _render_chunks(template: jinja2.Template, context: dict[str, Any], name: str
         except Exception:
             template.environment.handle_exception()  # as Template.render does: the template's traceback
     except jinja2.UndefinedError as exc:
-        raise TemplateTrouble(missing_field_message(name, f"{exc.message}")) from None
+        from .template_lint import missing_field_text  # only on this error path
+
+        raise TemplateTrouble(missing_field_message(name, missing_field_text(exc.message or ""))) from None
 
 
-def missing_field_message(name: str, detail: str) -> str:
+def missing_field_message(name: str, field: str) -> str:
     """What a template that uses a field the data lacks is told: `name` is the template's file name, or the
-    place in it (`x.docx 的文档属性「类别」`). A space sets a Latin or digit end off from the Chinese that
-    follows (`x.docx 用到了`), none follows Chinese punctuation (`「类别」用到了`)."""
+    place in it (`x.docx 的文档属性「类别」`), `field` the field in 「」 (template_lint.missing_field_text). A
+    space sets a Latin or digit end off from the Chinese that follows (`x.docx 用到了`), none follows Chinese
+    punctuation (`「类别」用到了`)."""
     space = " " if name[-1:].isascii() else ""
-    return f"Word 模板 {name}{space}用到了数据中没有的字段：{detail}"
+    return f"Word 模板 {name}{space}用到了数据中没有的字段{field}，请在数据中补上这个字段或从模板中删去"
 
 
 # Markup after which paragraph texts are not simply the <w:t> of flat <w:p> elements in order.
@@ -747,16 +764,16 @@ def _resolve_paragraph_listing(paragraph: str) -> str:
 _PROPERTY_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 
 
-def _templated_core_properties(core_xml: bytes) -> list[tuple[str, int, int, str]]:
-    """(label, start, end, Jinja source) of each text property of `core_xml` holding a placeholder (see
-    wordml.core_text_properties). The source is the property's text with what lies outside its tags
+def _templated_properties(part: str, xml: bytes) -> list[tuple[str, int, int, str]]:
+    """(label, start, end, Jinja source) of each text property of the property part `part` (its content
+    `xml`) holding a placeholder (see wordml.text_properties). The source is the property's text with what lies outside its tags
     escaped as XML: rendered by the escaping environment, it is the property's XML content, the values
     escaped once (docxtpl renders the unescaped text and python-docx escapes it again, so a value's `&`
     shows as `&amp;`)."""
-    if not (b"{{" in core_xml or b"{%" in core_xml or b"{#" in core_xml):
+    if not (b"{{" in xml or b"{%" in xml or b"{#" in xml):
         return []
     found = []
-    for label, start, end, text in core_text_properties(core_xml.decode("utf-8")):
+    for label, start, end, text in text_properties(part, xml.decode("utf-8")):
         if _JINJA_MARK.search(text):
             pieces, done = [], 0
             for tag in _PROPERTY_TAG.finditer(text):

@@ -17,7 +17,14 @@ import jinja2.meta
 
 from .errors import FileTrouble, TemplateTrouble, os_error_text
 from .spec import DEFAULT_TEMPLATE, load_spec, rule_problems, templates_root
-from .wordml import CORE_PART, FONT_FALLBACKS, core_text_properties, read_zip_parts
+from .wordml import (
+    CUSTOM_PART,
+    FONT_FALLBACKS,
+    TEXT_PROPERTY_PARTS,
+    custom_properties,
+    read_zip_parts,
+    text_properties,
+)
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -97,7 +104,7 @@ def lint_docx(docx: Path, official: Path | None = None) -> list[str]:
         with zipfile.ZipFile(docx) as z:
             names = z.namelist()
             xml = {n: z.read(n) for n in names if re.fullmatch(r"word/(document|header\d*|footer\d*|fontTable)\.xml", n)}
-            core = z.read(CORE_PART) if CORE_PART in names else b""
+            properties = {n: z.read(n) for n in [*TEXT_PROPERTY_PARTS, CUSTOM_PART] if n in names}
     except OSError as exc:
         return [f"无法读取 {docx.name}：{os_error_text(exc, reading=True)}"]
     except zipfile.BadZipFile as exc:
@@ -116,37 +123,10 @@ def lint_docx(docx: Path, official: Path | None = None) -> list[str]:
         part = "正文" if name == "word/document.xml" else ("页眉" if "header" in name else "页脚")
         places.extend(_places(body if body is not None else root, part))
     allowed = _contract_variables()
-    stack: list[tuple[str, str]] = []
-    for where, text in places:
-        if text.count("{{") != text.count("}}") or text.count("{%") != text.count("%}"):
-            problems.append(f"{where}：占位符写法有误：{{{{ }}}} 或 {{% %}} 不成对，可能是在 Word 中被拆开或改坏了")
-            continue
-        for tag in _TAG.findall(text):
-            if any(q in tag for q in _CURLY):
-                problems.append(f"{where}：占位符 {tag} 中有中文引号（“”‘’），应为英文引号")
-                continue
-            if tag.startswith("{{"):
-                try:
-                    jinja2.Environment().parse(tag)
-                except jinja2.TemplateSyntaxError as exc:
-                    problems.append(f"{where}：占位符 {tag} 写法有误（{exc.message}）")
-            elif _FOR.match(tag) or _IF.match(tag):
-                stack.append((where, tag))
-            elif _ENDFOR.match(tag) or _ENDIF.match(tag):
-                opener = _FOR if _ENDFOR.match(tag) else _IF
-                if not any(opener.match(open_tag) for _w, open_tag in stack):
-                    problems.append(f"{where}：{tag} 没有对应的开头")
-                    continue
-                while stack:  # openers of the other kind left open before this end are unclosed
-                    open_where, open_tag = stack.pop()
-                    if opener.match(open_tag):
-                        break
-                    problems.append(f"{open_where}：{open_tag} 没有对应的结尾（endfor / endif）")
-    for where, tag in stack:
-        problems.append(f"{where}：{tag} 没有对应的结尾（endfor / endif）")
+    problems.extend(placeholder_problems(places))
     if not problems and allowed:
         problems.extend(_unknown_variables(docx, places, allowed))
-    problems.extend(_property_problems(core, allowed))
+    problems.extend(_property_problems(properties, allowed))
     if official is not None and official.resolve() != docx.resolve():
         mine, theirs = _table_shapes(docx), _table_shapes(official)
         if len(mine) != len(theirs):
@@ -167,6 +147,88 @@ def lint_docx(docx: Path, official: Path | None = None) -> list[str]:
     return problems
 
 
+def placeholder_problems(places: list[tuple[str, str]]) -> list[str]:
+    """Problems of the placeholders in `places`, (where, text) in reading order: {{ }} or {% %} not in pairs,
+    Chinese quotes, a {{ }} Jinja cannot read, a for/if without its end or an end without its for/if. The
+    paragraphs of a template's body and each of its document properties are checked by this one rule."""
+    problems: list[str] = []
+    stack: list[tuple[str, str]] = []
+    for where, text in places:
+        if text.count("{{") != text.count("}}") or text.count("{%") != text.count("%}"):
+            problems.append(f"{where}：占位符写法有误：{{{{ }}}} 或 {{% %}} 不成对，可能是在 Word 中被拆开或改坏了")
+            continue
+        for tag in _TAG.findall(text):
+            if any(q in tag for q in _CURLY):
+                problems.append(f"{where}：占位符 {tag} 中有中文引号（“”‘’），应为英文引号")
+                continue
+            if tag.startswith("{{"):
+                try:
+                    jinja2.Environment().parse(tag)
+                except jinja2.TemplateSyntaxError as exc:
+                    problems.append(f"{where}：占位符 {tag} 写法有误（{syntax_error_text(exc)}）")
+            elif _FOR.match(tag) or _IF.match(tag):
+                stack.append((where, tag))
+            elif _ENDFOR.match(tag) or _ENDIF.match(tag):
+                opener = _FOR if _ENDFOR.match(tag) else _IF
+                if not any(opener.match(open_tag) for _w, open_tag in stack):
+                    problems.append(f"{where}：{tag} 没有对应的开头")
+                    continue
+                while stack:  # openers of the other kind left open before this end are unclosed
+                    open_where, open_tag = stack.pop()
+                    if opener.match(open_tag):
+                        break
+                    problems.append(f"{open_where}：{open_tag} 没有对应的结尾（endfor / endif）")
+    for where, tag in stack:
+        problems.append(f"{where}：{tag} 没有对应的结尾（endfor / endif）")
+    return problems
+
+
+_UNKNOWN_TAG = re.compile(r"Encountered unknown tag '([^']*)'")
+_EXPECTED = re.compile(r"expected token '([^']*)', got '([^']*)'")
+_UNEXPECTED = re.compile(r"unexpected '([^']*)'|unexpected char (['\"])(.*?)\2")
+_EXPRESSION = re.compile(r"Expected an expression, got '([^']*)'")
+# How Jinja names the ends of a placeholder in its messages.
+_ENDS = {"end of print statement": "}}", "end of statement block": "%}", "end of template": "结尾"}
+_TOKENS = {**_ENDS, "name": "名称"}
+_UNDEFINED = re.compile(r"^'([^']*)' is undefined$|has no attribute '([^']*)'$|has no element (.*)$")
+
+
+def syntax_error_text(exc: jinja2.TemplateSyntaxError) -> str:
+    """Jinja's (English) syntax error said in Chinese: what is wrong, without Jinja's own words."""
+    message = exc.message or ""
+    if found := _UNKNOWN_TAG.search(message):
+        tag = found.group(1)
+        if tag in ("p", "r", "tr", "tc"):
+            return (f"{{%{tag} … %}} 只能用在正文的段落、表格行或单元格中；"
+                    "文档属性里请写成 {% … %}")
+        return f"不认识的标记「{tag}」，可用的有 for、if、elif、else、endfor、endif、set"
+    if message.startswith("Unexpected end of template"):
+        return "占位符没有写完：{% for %} 或 {% if %} 缺少结尾，或 {{ }} 中缺少内容"
+    if found := _EXPECTED.search(message):
+        want, got = (_TOKENS.get(token, token) for token in found.groups())
+        return f"这里应为「{want}」，写的却是「{got}」"
+    if found := _EXPRESSION.search(message):
+        return f"「{_TOKENS.get(found.group(1), found.group(1))}」之前缺少内容（字段名或值）"
+    if found := _UNEXPECTED.search(message):
+        token = found.group(1) or found.group(3)
+        if token in _ENDS:
+            return f"「{_ENDS[token]}」之前的内容没有写完"
+        return f"多了或放错了「{token}」"
+    return "占位符写法不符合规则，请对照模板的 README 检查 {{ }} 和 {% %} 中的写法"
+
+
+def missing_field_text(message: str) -> str:
+    """The name of the field a jinja2.UndefinedError's (English) message is about, in 「」, or a Chinese
+    stand-in when the message names none."""
+    found = _UNDEFINED.search(message or "")
+    name = next((group for group in found.groups() if group), None) if found else None
+    return f"「{name.strip(chr(39))}」" if name else "（模板中的某个字段）"
+
+
+def _unknown_variable_message(where: str, name: str) -> str:
+    return f"{where}：变量「{name}」不在模板约定的变量中（见 official-2021/README.md 的「变量」一节）"
+
+
 def _unknown_variables(docx: Path, places: list[tuple[str, str]], allowed: set[str]) -> list[str]:
     """Variables the template uses that the contract does not list, each at the first place it appears."""
     from docxtpl import (
@@ -178,35 +240,44 @@ def _unknown_variables(docx: Path, places: list[tuple[str, str]], allowed: set[s
     try:
         ast = jinja2.Environment().parse(helper.patch_xml(helper.get_xml()))
     except jinja2.TemplateSyntaxError as exc:
-        return [f"模板语法错误：{exc.message}"]
+        return [f"模板语法错误：{syntax_error_text(exc)}"]
     problems = []
     for name in sorted(jinja2.meta.find_undeclared_variables(ast) - allowed):
         word = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
         where = next((w for w, text in places if any(word.search(t) for t in _TAG.findall(text))), "正文")
-        problems.append(f"{where}：变量「{name}」不在模板约定的变量中（见 official-2021/README.md 的「变量」一节）")
+        problems.append(_unknown_variable_message(where, name))
     return problems
 
 
-def _property_problems(core_xml: bytes, allowed: set[str]) -> list[str]:
-    """Problems of the placeholders in the document's core properties (标题, 主题, 关键词…), which are
-    rendered for every report as the body is (see render.CompiledTemplate), each named by Word's label."""
-    problems: list[str] = []
-    for label, _start, _end, text in core_text_properties(core_xml.decode("utf-8", "replace")):
+def _property_problems(parts: dict[str, bytes], allowed: set[str]) -> list[str]:
+    """Problems of the placeholders in the document's properties (core.xml's 标题, 主题, 关键词…; app.xml's
+    单位, 经理, 超链接基础), which are rendered for every report as the body is (see render.CompiledTemplate),
+    each named by Word's label. A custom property (Word's 自定义 tab) is typed (text, number, date, yes/no)
+    and may be linked to a bookmark: it is not rendered, and a placeholder in one is refused."""
+    problems: list[str] = [
+        f"自定义文档属性「{name}」中有占位符，但自定义属性不会按每个机关填写："
+        "请把占位符改放在「摘要」页的属性（如 主题、单位）中，或从该属性中删去"
+        for name, value in custom_properties(parts.get(CUSTOM_PART, b"").decode("utf-8", "replace"))
+        if _MARK.search(value)
+    ]
+    found = [prop for part in TEXT_PROPERTY_PARTS if part in parts
+             for prop in text_properties(part, parts[part].decode("utf-8", "replace"))]
+    for label, _start, _end, text in found:
         if not _MARK.search(text):
             continue
         where = f"文档属性「{label}」"
-        curly = next((tag for tag in _TAG.findall(text) if any(q in tag for q in _CURLY)), None)
-        if curly is not None:
-            problems.append(f"{where}：占位符 {curly} 中有中文引号（“”‘’），应为英文引号")
+        structural = placeholder_problems([(where, text)])
+        if structural:
+            problems.extend(structural)
             continue
         try:
             ast = jinja2.Environment().parse(text)
         except jinja2.TemplateSyntaxError as exc:
-            problems.append(f"{where}「{text[:40]}」：占位符写法有误（{exc.message}）")
+            problems.append(f"{where}「{text[:40]}」：占位符写法有误（{syntax_error_text(exc)}）")
             continue
         if allowed:
             problems.extend(
-                f"{where}：变量「{name}」不在模板约定的变量中（见 official-2021/README.md 的「变量」一节）"
+                _unknown_variable_message(where, name)
                 for name in sorted(jinja2.meta.find_undeclared_variables(ast) - allowed)
             )
     return problems

@@ -194,11 +194,16 @@ def restore_font_fallbacks(font_table: bytes, used: set[str]) -> bytes:
     return font_table if fixed == text else fixed.encode("utf-8")
 
 
-# The text properties of a package's docProps/core.xml (Dublin Core and OPC core properties), with the labels
-# Word shows for them (文件 → 信息 → 属性 → 高级属性 → 摘要). The dates and cp:revision (a number) are not text.
+# The text properties of a package's docProps/core.xml (Dublin Core and OPC core properties) and of its
+# docProps/app.xml (extended properties), with the labels Word shows for them (文件 → 信息 → 属性 → 高级属性 →
+# 摘要). The dates and cp:revision (a number) are not text; of app.xml, Word shows 模板 (Template) read-only
+# and the statistics on 统计, so only 经理, 单位 and 超链接基础 are text a user writes.
 CORE_PART = "docProps/core.xml"
+APP_PART = "docProps/app.xml"
+CUSTOM_PART = "docProps/custom.xml"
 _DC_NS = "http://purl.org/dc/elements/1.1/"
 _CP_NS = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+_EP_NS = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
 CORE_TEXT_PROPERTIES = {
     (_DC_NS, "title"): "标题",
     (_DC_NS, "subject"): "主题",
@@ -212,21 +217,48 @@ CORE_TEXT_PROPERTIES = {
     (_DC_NS, "language"): "语言",
     (_CP_NS, "version"): "版本",
 }
-_NAMESPACE_DECLARATION = re.compile(r"""\sxmlns:([A-Za-z_][\w.-]*)\s*=\s*(["'])(.*?)\2""")
-_ELEMENT_WITH_TEXT = re.compile(r"<([A-Za-z_][\w.-]*):([A-Za-z_][\w.-]*)(?:\s[^<>]*)?(?<!/)>([^<]*)</\1:\2\s*>")
+APP_TEXT_PROPERTIES = {
+    (_EP_NS, "Manager"): "经理",
+    (_EP_NS, "Company"): "单位",
+    (_EP_NS, "HyperlinkBase"): "超链接基础",
+}
+# Each property part nianbao renders, with its text properties.
+TEXT_PROPERTY_PARTS = {CORE_PART: CORE_TEXT_PROPERTIES, APP_PART: APP_TEXT_PROPERTIES}
+_NAMESPACE_DECLARATION = re.compile(r"""\sxmlns(?::([A-Za-z_][\w.-]*))?\s*=\s*(["'])(.*?)\2""")
+# A leaf element with text, prefixed (core.xml) or in the default namespace (app.xml).
+_ELEMENT_WITH_TEXT = re.compile(
+    r"<(?:([A-Za-z_][\w.-]*):)?([A-Za-z_][\w.-]*)(?:\s[^<>]*)?(?<!/)>([^<]*)</(?(1)\1:)\2\s*>")
 
 
-def core_text_properties(core_xml: str) -> list[tuple[str, int, int, str]]:
-    """(Word's label, start, end, text) of each text property written in `core_xml` with text, in order:
-    `core_xml[start:end]` is its content as written (escaped), `text` that content as text. A property is
-    found by its namespace, whatever prefix the file binds to it; one holding markup (not plain text) is
-    not a text property Word writes and is left out."""
+def text_properties(part: str, xml: str) -> list[tuple[str, int, int, str]]:
+    """(Word's label, start, end, text) of each text property of the property part `part`
+    (TEXT_PROPERTY_PARTS) written in `xml` with text, in order: `xml[start:end]` is its content as written
+    (escaped), `text` that content as text. A property is found by its namespace, whatever prefix the file
+    binds to it; one holding markup (not plain text) is not a text property Word writes and is left out."""
     import html
 
-    namespaces = {prefix: uri for prefix, _quote, uri in _NAMESPACE_DECLARATION.findall(core_xml)}
+    known = TEXT_PROPERTY_PARTS[part]
+    namespaces = {prefix or "": uri for prefix, _quote, uri in _NAMESPACE_DECLARATION.findall(xml)}
     found = []
-    for match in _ELEMENT_WITH_TEXT.finditer(core_xml):
-        label = CORE_TEXT_PROPERTIES.get((namespaces.get(match.group(1), ""), match.group(2)))
+    for match in _ELEMENT_WITH_TEXT.finditer(xml):
+        label = known.get((namespaces.get(match.group(1) or "", ""), match.group(2)))
         if label is not None and match.group(3):
             found.append((label, match.start(3), match.end(3), html.unescape(match.group(3))))
     return found
+
+
+def core_text_properties(core_xml: str) -> list[tuple[str, int, int, str]]:
+    """text_properties of a docProps/core.xml."""
+    return text_properties(CORE_PART, core_xml)
+
+
+_CUSTOM_PROPERTY = re.compile(r"""<(?:[A-Za-z_][\w.-]*:)?property\s[^<>]*?\bname\s*=\s*(["'])(.*?)\1[^<>]*>(.*?)"""
+                              r"</(?:[A-Za-z_][\w.-]*:)?property\s*>", re.DOTALL)
+
+
+def custom_properties(custom_xml: str) -> list[tuple[str, str]]:
+    """(name, value as text) of each custom property of a docProps/custom.xml (Word's 自定义 tab)."""
+    import html
+
+    return [(html.unescape(match.group(2)), html.unescape(re.sub(r"<[^<>]*>", "", match.group(3))))
+            for match in _CUSTOM_PROPERTY.finditer(custom_xml)]
