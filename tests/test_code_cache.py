@@ -121,6 +121,23 @@ def test_a_damaged_entry_is_only_a_miss(fresh_install, cache):
     assert len(code_cache._compiled) >= 10
 
 
+def test_an_entry_is_valid_for_its_optimisation_level_only(fresh_install, cache, monkeypatch):
+    import types
+
+    code_cache.install()
+    _make_classes()
+    code_cache.remember_generated_code()
+    code_cache.uninstall()
+    flags = {name: getattr(sys.flags, name) for name in dir(sys.flags) if not name.startswith(("_", "n_"))
+             and not callable(getattr(sys.flags, name))}
+    monkeypatch.setattr(sys, "flags", types.SimpleNamespace(**{**flags, "optimize": sys.flags.optimize + 1}))
+    code_cache.install()
+    assert not code_cache._compiled  # -O does not read the plain run's entry
+    _make_classes()
+    code_cache.remember_generated_code()
+    assert len(list((cache / "generated-code").glob("*.marshal"))) == 2  # each level its own entry
+
+
 def test_without_a_cache_nothing_is_installed(fresh_install, cache, monkeypatch):
     monkeypatch.setenv("NIANBAO_CACHE", "0")
     code_cache.install()

@@ -15,7 +15,7 @@ version). Anything else (a code object, other arguments) goes to the built-in un
 it comes back from `marshal` equal to what `compile` made.
 
 The entry holds, besides the code, what it is valid for (this module's source, nianbao's and Python's
-versions), compared whole when it is read; any doubt (no cache, an unreadable or damaged entry) and the
+versions, the interpreter's optimisation level -O/-OO), compared whole when it is read; any doubt (no cache, an unreadable or damaged entry) and the
 texts are compiled as always. With the caches switched off (`NIANBAO_CACHE=0`) nothing is installed.
 """
 
@@ -166,7 +166,8 @@ def _load(data: bytes) -> dict[_Key, CodeType]:
 
 
 def _mark() -> str:
-    return code_mark(__file__)
+    # -O and -OO compile asserts and docstrings away: their code must not meet the plain run's entry.
+    return f"{code_mark(__file__)}|optimize {sys.flags.optimize}"
 
 
 def _entry_path() -> Path | None:
