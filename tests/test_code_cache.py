@@ -7,6 +7,7 @@ import dataclasses
 import subprocess
 import sys
 import typing
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,31 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def fresh_install(cache):
-    """This process's code cache started anew on `cache` (the one installed at import is set aside)."""
+    """This process's code cache started anew on `cache`, and after the test left as it was found: installed
+    (only nianbao.__main__ installs it) or not."""
+    yield from _fresh_install()
+
+
+def _fresh_install() -> Iterator[None]:
+    was_installed = bool(code_cache._installed_in)
     code_cache.uninstall()
     yield
     code_cache.uninstall()
-    code_cache.install()
+    if was_installed:
+        code_cache.install()
+
+
+def test_the_fixture_leaves_the_standard_library_as_found(cache):
+    for installed in (False, True):
+        if installed:
+            code_cache.install()
+        before = "exec" in vars(dataclasses)
+        fixture = _fresh_install()
+        next(fixture)
+        code_cache.install()
+        next(fixture, None)
+        assert ("exec" in vars(dataclasses)) == before == installed
+        code_cache.uninstall()
 
 
 def _make_classes() -> list[type]:
