@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import marshal
 import subprocess
 import sys
 import typing
@@ -157,6 +158,32 @@ def test_an_entry_is_valid_for_its_optimisation_level_only(fresh_install, cache,
     _make_classes()
     code_cache.remember_generated_code()
     assert len(list((cache / "generated-code").glob("*.marshal"))) == 2  # each level its own entry
+
+
+def test_old_versions_of_the_entry_are_pruned_the_recently_used_kept(fresh_install, cache, monkeypatch):
+    import os
+
+    from nianbao.disk_cache import KEEP_VERSIONS
+
+    def marks() -> list[str]:
+        return sorted(marshal.loads(e.read_bytes())["mark"] for e in (cache / "generated-code").glob("*.marshal"))
+
+    def start(mark: str) -> None:
+        code_cache.uninstall()
+        monkeypatch.setattr(code_cache, "_mark", lambda: mark)
+        code_cache.install()
+        _make_classes()
+        code_cache.remember_generated_code()
+
+    for number in range(6):
+        start(f"checkout {number}")
+        made = 1_600_000_000 + 60 * number  # one a minute, in order
+        os.utime(code_cache._entry_path(), (made, made))  # type: ignore[arg-type]
+    assert marks() == [f"checkout {number}" for number in range(6 - KEEP_VERSIONS, 6)]
+    start("checkout 2")  # read (nothing new to write): used now
+    assert not code_cache._new
+    start("checkout 6")
+    assert marks() == ["checkout 2", "checkout 4", "checkout 5", "checkout 6"]
 
 
 def test_without_a_cache_nothing_is_installed(fresh_install, cache, monkeypatch):

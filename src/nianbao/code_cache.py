@@ -30,7 +30,14 @@ from pathlib import Path
 from types import CodeType
 from typing import Any
 
-from .disk_cache import cache_dir, code_mark, read_quietly, write_quietly
+from .disk_cache import (
+    cache_dir,
+    code_mark,
+    prune_versions,
+    read_quietly,
+    touch_quietly,
+    write_quietly,
+)
 
 _FUTURE_FLAGS = 0
 for _feature in __future__.all_feature_names:
@@ -54,6 +61,8 @@ def install() -> None:
     data = read_quietly(path)
     if data is not None:
         _compiled.update(_load(data))
+        if _compiled:
+            touch_quietly(path)  # used now: among the entries prune_versions keeps
     import collections
     import dataclasses
     import typing
@@ -146,6 +155,7 @@ def remember_generated_code() -> None:
     except ValueError:  # pragma: no cover - only plain values and code are stored
         return
     write_quietly(path, data)
+    prune_versions(path)
     _new.clear()
 
 
