@@ -156,9 +156,17 @@ def test_the_installed_command_starts_as_python_m_nianbao_does():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     target = project["project"]["scripts"]["nianbao"]
     assert target == "nianbao.__main__:main"
-    import nianbao.__main__
+    from nianbao import code_cache
+
+    installed = bool(code_cache._installed_in)
+    import nianbao.__main__  # installs the code cache: the command line's process (taken back below)
     import nianbao.cli
 
+    if not installed:  # later tests in this process see the standard library as a library caller does
+        code_cache.uninstall()
+    import dataclasses
+
+    assert ("exec" in vars(dataclasses)) == installed
     assert nianbao.__main__.main is nianbao.cli.main
 
 

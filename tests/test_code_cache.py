@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import marshal
 import subprocess
 import sys
 import typing
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +26,37 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def fresh_install(cache):
-    """This process's code cache started anew on `cache` (the one installed at import is set aside)."""
+    """This process's code cache started anew on `cache`, and after the test left as it was found: installed
+    (only nianbao.__main__ installs it) or not."""
+    yield from _fresh_install()
+
+
+def _fresh_install() -> Iterator[None]:
+    was_installed = bool(code_cache._installed_in)
     code_cache.uninstall()
     yield
     code_cache.uninstall()
-    code_cache.install()
+    if was_installed:
+        code_cache.install()
+
+
+def test_the_fixture_leaves_the_standard_library_as_found(cache):
+    found = bool(code_cache._installed_in)  # another test in this process may have imported nianbao.__main__
+    try:
+        for installed in (False, True):
+            code_cache.uninstall()
+            if installed:
+                code_cache.install()
+            before = "exec" in vars(dataclasses)
+            fixture = _fresh_install()
+            next(fixture)
+            code_cache.install()
+            next(fixture, None)
+            assert ("exec" in vars(dataclasses)) == before == installed
+    finally:
+        code_cache.uninstall()
+        if found:
+            code_cache.install()
 
 
 def _make_classes() -> list[type]:
@@ -119,6 +147,49 @@ def test_a_damaged_entry_is_only_a_miss(fresh_install, cache):
     code_cache.uninstall()
     code_cache.install()
     assert len(code_cache._compiled) >= 10
+
+
+def test_an_entry_is_valid_for_its_optimisation_level_only(fresh_install, cache, monkeypatch):
+    import types
+
+    code_cache.install()
+    _make_classes()
+    code_cache.remember_generated_code()
+    code_cache.uninstall()
+    flags = {name: getattr(sys.flags, name) for name in dir(sys.flags) if not name.startswith(("_", "n_"))
+             and not callable(getattr(sys.flags, name))}
+    monkeypatch.setattr(sys, "flags", types.SimpleNamespace(**{**flags, "optimize": sys.flags.optimize + 1}))
+    code_cache.install()
+    assert not code_cache._compiled  # -O does not read the plain run's entry
+    _make_classes()
+    code_cache.remember_generated_code()
+    assert len(list((cache / "generated-code").glob("*.marshal"))) == 2  # each level its own entry
+
+
+def test_old_versions_of_the_entry_are_pruned_the_recently_used_kept(fresh_install, cache, monkeypatch):
+    import os
+
+    from nianbao.disk_cache import KEEP_VERSIONS
+
+    def marks() -> list[str]:
+        return sorted(marshal.loads(e.read_bytes())["mark"] for e in (cache / "generated-code").glob("*.marshal"))
+
+    def start(mark: str) -> None:
+        code_cache.uninstall()
+        monkeypatch.setattr(code_cache, "_mark", lambda: mark)
+        code_cache.install()
+        _make_classes()
+        code_cache.remember_generated_code()
+
+    for number in range(6):
+        start(f"checkout {number}")
+        made = 1_600_000_000 + 60 * number  # one a minute, in order
+        os.utime(code_cache._entry_path(), (made, made))  # type: ignore[arg-type]
+    assert marks() == [f"checkout {number}" for number in range(6 - KEEP_VERSIONS, 6)]
+    start("checkout 2")  # read (nothing new to write): used now
+    assert not code_cache._new
+    start("checkout 6")
+    assert marks() == ["checkout 2", "checkout 4", "checkout 5", "checkout 6"]
 
 
 def test_without_a_cache_nothing_is_installed(fresh_install, cache, monkeypatch):

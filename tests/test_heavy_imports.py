@@ -3,6 +3,7 @@ line's process."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -27,8 +28,9 @@ def watch(phase, info):
 gc.callbacks.append(watch)
 gc.set_threshold(1)  # a collection at every allocation the collector may run at
 out = Path(sys.argv[2])
-if sys.argv[1] == "cli":
-    sys.argv = ["nianbao", "build", sys.argv[3], "-o", str(out)]
+if sys.argv[1].startswith("cli"):
+    jobs = ["-j", "2"] if sys.argv[1] == "cli-j2" else []
+    sys.argv = ["nianbao", "build", sys.argv[3], "-o", str(out), *jobs]
     try:
         nianbao.cli.main()
     except SystemExit as end:
@@ -43,13 +45,19 @@ print(len(collections_while_loading), in_sight, gc.get_freeze_count() > 0)
 """
 
 
-@pytest.mark.parametrize("way", ["cli", "library"])
+@pytest.mark.parametrize("way", ["cli", "cli-j2", "library"])
 def test_the_renderer_is_loaded_without_collections(tmp_path: Path, way: str) -> None:
-    done = subprocess.run([sys.executable, "-c", _SCRIPT, way, str(tmp_path / "out"), str(ONE_OFFICE)],
+    source = ONE_OFFICE
+    if way == "cli-j2":  # the renderer loaded in the main process before the workers fork (batch._run_in_pool)
+        source = tmp_path / "district"
+        source.mkdir()
+        for name in ("_共同.yaml", ONE_OFFICE.name, "双加镇.yaml"):
+            shutil.copy(ONE_OFFICE.parent / name, source / name)
+    done = subprocess.run([sys.executable, "-c", _SCRIPT, way, str(tmp_path / "out"), str(source)],
                           capture_output=True, text=True, check=True)
     collections, in_sight, frozen = done.stdout.splitlines()[-1].split()  # after what the build says
     assert collections == "0"
-    if way == "cli":  # the command line's process: Jinja's objects out of the collector's sight
+    if way.startswith("cli"):  # the command line's process: Jinja's objects out of the collector's sight
         assert (in_sight, frozen) == ("False", "True")
     else:  # a library caller's collector is never frozen
         assert (in_sight, frozen) == ("True", "False")

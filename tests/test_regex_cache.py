@@ -137,7 +137,7 @@ def test_import_patterns_come_back_from_the_cache_without_compiling(cache, fresh
     re.purge()
     assert _start_and_import() == expected
     (entry,) = _import_entries(cache)
-    written = entry.stat().st_mtime_ns
+    written = (entry.stat().st_ino, entry.read_bytes())  # (its time is set when it is read: used)
     re.purge()
 
     def no_compiling(*args: object) -> None:
@@ -151,7 +151,7 @@ def test_import_patterns_come_back_from_the_cache_without_compiling(cache, fresh
     assert [p.groupindex for p in got] == [p.groupindex for p in expected]
     assert got[0].search("ok\x07") is not None and got[1].match("2024-5").group("month") == "5"
     regex_cache.remember_compiled_patterns()  # nothing new compiled: nothing written
-    assert entry.stat().st_mtime_ns == written
+    assert (entry.stat().st_ino, entry.read_bytes()) == written
     # another text, or the same text with other flags, is compiled as always
     assert re.compile(IMPORT_PATTERNS[1][0]).match("2024-5") is None
 
@@ -204,3 +204,36 @@ def test_two_versions_of_the_code_keep_their_own_import_entries(cache, fresh_re_
     entries = _import_entries(cache)
     assert len(entries) == 2
     assert sorted(marshal.loads(e.read_bytes())["mark"] for e in entries) == ["another checkout", "one checkout"]
+
+
+def test_old_versions_of_the_import_entry_are_pruned_the_recently_used_kept(cache, fresh_re_cache, monkeypatch):
+    import os
+
+    from nianbao.disk_cache import KEEP_VERSIONS
+
+    foreign = cache / "known-patterns" / "notes.marshal"
+
+    def ours() -> list[Path]:
+        return [entry for entry in _import_entries(cache) if entry != foreign]
+
+    def entry_of(mark: str) -> Path:
+        (entry,) = [e for e in ours() if marshal.loads(e.read_bytes())["mark"] == mark]
+        return entry
+
+    def start(mark: str) -> None:
+        monkeypatch.setattr(regex_cache, "_mark", lambda: mark)
+        re.purge()
+        _start_and_import()
+
+    for number in range(6):
+        start(f"checkout {number}")
+        foreign.write_bytes(b"not an entry of ours")
+        made = 1_600_000_000 + 60 * number  # one a minute, in order
+        os.utime(entry_of(f"checkout {number}"), (made, made))
+    marks = sorted(marshal.loads(e.read_bytes())["mark"] for e in ours())
+    assert marks == [f"checkout {number}" for number in range(6 - KEEP_VERSIONS, 6)]
+    start("checkout 2")  # read (nothing new to write): used now
+    start("checkout 6")
+    marks = sorted(marshal.loads(e.read_bytes())["mark"] for e in ours())
+    assert marks == ["checkout 2", "checkout 4", "checkout 5", "checkout 6"]
+    assert foreign.read_bytes() == b"not an entry of ours"

@@ -33,6 +33,7 @@ from .errors import (
     os_error_file,
     os_error_to_say,
 )
+from .heavy_imports import loading
 from .model import Number, ReportData
 from .pipeline import CheckResult, check_file, write_report
 from .problems import Location, Problem, error
@@ -776,8 +777,9 @@ def _run_in_pool(
 
     if task is build_office or any(office.path.suffix.lower() == ".docx" for office in offices):
         # Loaded once here, before the workers fork, not once per worker; a check of data files never
-        # renders, and starts its workers without Jinja.
-        from . import render  # noqa: F401
+        # renders, and starts its workers without Jinja. Paused collector and freeze as in one process.
+        with loading("nianbao.render"):
+            from . import render  # noqa: F401
 
     total = len(offices)
     # Outcomes arrive out of order: each waits (in memory) only until those before it have been stored.

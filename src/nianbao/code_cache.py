@@ -15,7 +15,7 @@ version). Anything else (a code object, other arguments) goes to the built-in un
 it comes back from `marshal` equal to what `compile` made.
 
 The entry holds, besides the code, what it is valid for (this module's source, nianbao's and Python's
-versions), compared whole when it is read; any doubt (no cache, an unreadable or damaged entry) and the
+versions, the interpreter's optimisation level -O/-OO), compared whole when it is read; any doubt (no cache, an unreadable or damaged entry) and the
 texts are compiled as always. With the caches switched off (`NIANBAO_CACHE=0`) nothing is installed.
 """
 
@@ -30,7 +30,14 @@ from pathlib import Path
 from types import CodeType
 from typing import Any
 
-from .disk_cache import cache_dir, code_mark, read_quietly, write_quietly
+from .disk_cache import (
+    cache_dir,
+    code_mark,
+    prune_versions,
+    read_quietly,
+    touch_quietly,
+    write_quietly,
+)
 
 _FUTURE_FLAGS = 0
 for _feature in __future__.all_feature_names:
@@ -54,6 +61,8 @@ def install() -> None:
     data = read_quietly(path)
     if data is not None:
         _compiled.update(_load(data))
+        if _compiled:
+            touch_quietly(path)  # used now: among the entries prune_versions keeps
     import collections
     import dataclasses
     import typing
@@ -146,6 +155,7 @@ def remember_generated_code() -> None:
     except ValueError:  # pragma: no cover - only plain values and code are stored
         return
     write_quietly(path, data)
+    prune_versions(path)
     _new.clear()
 
 
@@ -166,7 +176,8 @@ def _load(data: bytes) -> dict[_Key, CodeType]:
 
 
 def _mark() -> str:
-    return code_mark(__file__)
+    # -O and -OO compile asserts and docstrings away: their code must not meet the plain run's entry.
+    return f"{code_mark(__file__)}|optimize {sys.flags.optimize}"
 
 
 def _entry_path() -> Path | None:

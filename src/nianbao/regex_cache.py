@@ -33,7 +33,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .disk_cache import cache_dir, code_mark, read_quietly, write_quietly
+from .disk_cache import (
+    cache_dir,
+    code_mark,
+    prune_versions,
+    read_quietly,
+    touch_quietly,
+    write_quietly,
+)
 
 try:  # CPython's regex engine and compiler; anything else compiles the ordinary way
     import _sre  # type: ignore[import-not-found,unused-ignore]
@@ -59,6 +66,7 @@ def prime_known_patterns() -> None:
         try:
             entry = marshal.loads(data)  # plain lists, ints, strings and bytes, written by this module
             if entry["mark"] == _mark():
+                touch_quietly(path)  # type: ignore[arg-type]  # used now: among those prune_versions keeps
                 for (source, flags), program in zip(entry["keys"], entry["programs"], strict=True):
                     if not isinstance(flags, int) or not isinstance(source, str | bytes):
                         raise ValueError("not a pattern key")
@@ -106,6 +114,7 @@ def remember_compiled_patterns() -> None:
     except ValueError:  # pragma: no cover - only plain values are stored
         return
     write_quietly(path, data)
+    prune_versions(path)
 
 
 def _re_cache() -> dict[tuple[Any, ...], Any] | None:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .batch import OfficeOutcome
-from .disk_cache import cache_dir, code_mark, read_quietly, write_quietly
+from .disk_cache import cache_dir, code_mark, prune_entries, read_quietly, write_quietly
 from .errors import FileTrouble
 from .form_layout import FormLayout, stacked_layout, total_formula
 from .model import CellKey, ReportData
@@ -158,53 +158,12 @@ def _frame_path(key: str) -> Path | None:
 KEEP_FRAMES = 8
 _FRAME_FILE = re.compile(r"summary-frame-[0-9a-f]{40}\.bin")
 _FRAME_TEMPORARY = re.compile(r"\.summary-frame-[0-9a-f]{40}\.bin\.[a-z0-9_]+\.tmp")
-_TEMPORARY_STALE_SECONDS = 3600
 
 
 def prune_frames(kept: Path) -> list[str]:
     """Remove the frames of the cache folder of `kept` (just written) beyond the KEEP_FRAMES newest, `kept`
-    always among those left, and stale temporary frame files; the names removed.
-
-    "Newest" is the most recently used: a frame read from the cache has its time set then. Only nianbao's
-    own frame files are looked at (their exact name pattern, regular files, not links), and a file is
-    removed only if it is still as listed (same inode and time) when looked at just before the unlink.
-    That is all this guarantees: another run may still replace or use a frame between that look and the
-    unlink, or prune at the same time; the cost is only that a run which loses its frame makes it again
-    (a cache is a shortcut, never the only copy of anything)."""
-    import stat
-    import time
-
-    folder = kept.parent
-    frames: list[tuple[int, str, os.stat_result]] = []
-    stale: list[tuple[str, os.stat_result]] = []
-    now = time.time()
-    try:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                frame = _FRAME_FILE.fullmatch(entry.name) is not None
-                if not frame and _FRAME_TEMPORARY.fullmatch(entry.name) is None:
-                    continue
-                with contextlib.suppress(OSError):
-                    info = entry.stat(follow_symlinks=False)
-                    if not stat.S_ISREG(info.st_mode):
-                        continue
-                    if frame and entry.name != kept.name:
-                        frames.append((info.st_mtime_ns, entry.name, info))
-                    elif not frame and now - info.st_mtime > _TEMPORARY_STALE_SECONDS:
-                        stale.append((entry.name, info))
-    except OSError:
-        return []
-    frames.sort(reverse=True)  # newest first
-    doomed = [(name, info) for _, name, info in frames[KEEP_FRAMES - 1:]] + stale
-    removed = []
-    for name, info in doomed:
-        path = os.path.join(folder, name)
-        with contextlib.suppress(OSError):
-            now_info = os.lstat(path)
-            if (now_info.st_ino, now_info.st_dev, now_info.st_mtime_ns) == (info.st_ino, info.st_dev, info.st_mtime_ns):
-                os.unlink(path)
-                removed.append(name)
-    return removed
+    always among those left, and stale temporary frame files; the names removed (disk_cache.prune_entries)."""
+    return prune_entries(kept, _FRAME_FILE, _FRAME_TEMPORARY, KEEP_FRAMES)
 
 
 # --- making a frame (openpyxl) ------------------------------------------------------------------------------

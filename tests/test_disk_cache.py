@@ -1,0 +1,96 @@
+"""The cache folder is used only when it is the user's own and no one else may write in it (POSIX)."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nianbao import disk_cache
+
+from .conftest import ROOT
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="owners and modes: POSIX")
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "shared" / "nianbao"
+    monkeypatch.setenv("NIANBAO_CACHE_DIR", str(folder))
+    monkeypatch.delenv("NIANBAO_CACHE", raising=False)
+    monkeypatch.setattr(disk_cache, "_warned", set())
+    return folder
+
+
+@posix_only
+def test_a_missing_folder_is_made_private(folder):
+    assert disk_cache.cache_dir() == folder
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and stat.S_IMODE(folder.parent.stat().st_mode) == 0o700
+    disk_cache.write_quietly(folder / "kind" / "entry.bin", b"data")
+    assert stat.S_IMODE((folder / "kind").stat().st_mode) == 0o700
+    assert disk_cache.read_quietly(folder / "kind" / "entry.bin") == b"data"
+
+
+@posix_only
+@pytest.mark.parametrize("others", [stat.S_IWGRP, stat.S_IWOTH])
+def test_a_folder_others_may_write_in_is_not_used_and_said_once(folder, capsys, others):
+    folder.mkdir(parents=True, mode=0o755)
+    os.chmod(folder, 0o755)
+    assert disk_cache.cache_dir() == folder and capsys.readouterr().err == ""
+    os.chmod(folder, 0o755 | others)
+    assert disk_cache.cache_dir() is None
+    assert disk_cache.cache_dir() is None
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"缓存文件夹 {folder} 不属于当前用户或其他用户也能写入" in err
+    assert "本次运行不使用缓存" in err
+
+
+@posix_only
+def test_a_folder_of_another_user_is_not_used(folder, monkeypatch, capsys):
+    folder.mkdir(parents=True, mode=0o700)
+    monkeypatch.setattr(os, "geteuid", lambda: folder.stat().st_uid + 1)
+    assert disk_cache.cache_dir() is None
+    assert "不属于当前用户" in capsys.readouterr().err
+
+
+@posix_only
+def test_an_entry_of_another_user_or_writable_by_others_is_not_read(folder, monkeypatch):
+    entry = folder / "kind" / "entry.bin"
+    disk_cache.write_quietly(entry, b"data")
+    assert disk_cache.read_quietly(entry) == b"data"
+    os.chmod(entry, 0o620)
+    assert disk_cache.read_quietly(entry) is None
+    os.chmod(entry, 0o600)
+    owner = entry.stat().st_uid
+    monkeypatch.setattr(os, "geteuid", lambda: owner + 1)
+    assert disk_cache.read_quietly(entry) is None
+
+
+def test_on_windows_the_folder_is_used_as_before(folder, monkeypatch, capsys):
+    folder.mkdir(parents=True)
+    os.chmod(folder, 0o777)
+    (folder / "entry.bin").write_bytes(b"data")
+    os.chmod(folder / "entry.bin", 0o666)
+    monkeypatch.setattr(disk_cache, "_POSIX", False)
+    assert disk_cache.cache_dir() == folder
+    assert disk_cache.read_quietly(folder / "entry.bin") == b"data"
+    assert capsys.readouterr().err == ""
+
+
+@posix_only
+def test_a_run_with_a_shared_cache_folder_goes_without_caches(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)
+    environment = {**os.environ, "NIANBAO_CACHE_DIR": str(shared)}
+    environment.pop("NIANBAO_CACHE", None)
+    done = subprocess.run([sys.executable, "-m", "nianbao", "build", str(ROOT / "data" / "龙马潭区" / "2024" / "安宁街道.yaml"),
+                           "-o", str(tmp_path / "out")], capture_output=True, text=True, env=environment)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count(f"缓存文件夹 {shared} ") == 1
+    assert list(shared.iterdir()) == []  # nothing written there either
+    assert list((tmp_path / "out").glob("*.docx"))
