@@ -94,3 +94,38 @@ def test_a_run_with_a_shared_cache_folder_goes_without_caches(tmp_path):
     assert done.stderr.count(f"缓存文件夹 {shared} ") == 1
     assert list(shared.iterdir()) == []  # nothing written there either
     assert list((tmp_path / "out").glob("*.docx"))
+
+
+@posix_only
+def test_the_usual_folder_made_before_folders_were_private_is_made_private(tmp_path, monkeypatch, capsys):
+    """~/.cache/nianbao made under umask 002 by an older nianbao: the user's own, tightened, not refused."""
+    monkeypatch.delenv("NIANBAO_CACHE_DIR", raising=False)
+    monkeypatch.delenv("NIANBAO_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(disk_cache, "_warned", set())
+    usual = tmp_path / "nianbao"
+    usual.mkdir()
+    usual.chmod(0o775)
+    assert disk_cache.cache_dir() == usual
+    assert stat.S_IMODE(usual.stat().st_mode) == 0o700
+    assert capsys.readouterr().err == ""
+
+
+@posix_only
+def test_a_folder_named_by_the_user_is_not_changed(folder, capsys):
+    folder.mkdir(parents=True)
+    folder.chmod(0o775)
+    assert disk_cache.cache_dir() is None
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o775
+    assert "chmod 700" in capsys.readouterr().err
+
+
+@posix_only
+def test_jinja_s_own_folder_is_private_and_used_only_when_it_is_the_user_s_own(folder):
+    folder.mkdir(parents=True, mode=0o700)
+    made = disk_cache.private_subfolder(folder, "jinja")
+    assert made == folder / "jinja" and stat.S_IMODE(made.stat().st_mode) == 0o700
+    made.chmod(0o777)
+    assert disk_cache.private_subfolder(folder, "jinja") is None
+    (folder / "file").write_bytes(b"")
+    assert disk_cache.private_subfolder(folder, "file") is None

@@ -53,10 +53,32 @@ def cache_dir() -> Path | None:
             return folder  # cannot be made (read-only disk…): entries are only missed and not written
     except OSError:
         return None  # cannot be looked at: nothing in it could be read either
+    if not explicit and info.st_uid == os.geteuid() and info.st_mode & 0o022:
+        # nianbao's own folder in the usual place, made before folders were private (under a umask such as
+        # 002): the user's own, so it is made private rather than refused at every run.
+        with contextlib.suppress(OSError):
+            os.chmod(folder, _PRIVATE)
+            info = os.stat(folder)
     if _is_own(info):
         return folder
     _warn_once(folder)
     return None
+
+
+def private_subfolder(folder: Path, name: str) -> Path | None:
+    """`folder / name` (a cache folder's own subfolder, for entries another library reads and writes itself,
+    such as Jinja's bytecode), made private if it is not there yet; None when it cannot be made or (POSIX) is
+    not the user's own or may be written by someone else."""
+    path = folder / name
+    with contextlib.suppress(FileExistsError, OSError):
+        path.mkdir(mode=_PRIVATE)
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    if not os.path.isdir(path) or (_POSIX and not _is_own(info)):
+        return None
+    return path
 
 
 def _is_own(info: os.stat_result) -> bool:

@@ -26,7 +26,7 @@ from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from markupsafe import Markup, escape
 
-from .disk_cache import cache_dir, write_quietly
+from .disk_cache import cache_dir, private_subfolder, write_quietly
 from .version import __version__
 
 __all__ = ["cache_dir", "environment", "load_prepared", "store_prepared"]
@@ -217,10 +217,8 @@ def environment(sources: dict[str, str]) -> jinja2.Environment:
     folder = cache_dir()
     bytecode_cache = None
     if folder is not None:
-        jinja_folder = folder / "jinja"
-        with contextlib.suppress(OSError):
-            jinja_folder.mkdir(parents=True, exist_ok=True)
-        if jinja_folder.is_dir():
+        jinja_folder = private_subfolder(folder, "jinja")  # Jinja reads its files without our checks
+        if jinja_folder is not None:
             bytecode_cache = _QuietBytecodeCache(str(jinja_folder))
     return _Environment(
         undefined=jinja2.StrictUndefined,
