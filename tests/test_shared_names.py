@@ -261,8 +261,9 @@ def test_a_text_that_is_not_a_file_path_stays_as_it_is_whatever_the_folders_name
     names = names_of("2024/甲.yaml")  # `cd w/d && nianbao build 2024`
     for text in ("栏“2024/12/31”不是纯数字", "2024/12/31", "依申请公开和/或主动公开", "第 1/2 项", "不能写“无”、“/”或“—”",
                  "见 http://x/y 与 https://www.gov.cn/zhengce/a.html", f"file://{tmp_path}/d/2024/甲.yaml",
-                 "/d/2024/x", "../上级/目录"):
+                 "../上级/目录"):
         assert names.text(text) == text
+    assert names.text("见 /d/2024/x") == "见 x"  # an absolute path: cut to its last part, whatever it is
     assert names.text("见 2024/甲.yaml:3、2024/乙.YML 与 2024/子/丙.docx") == "见 甲.yaml:3、乙.YML 与 子/丙.docx"
     assert names.text(f"找不到 {tmp_path}/其他/模板.docx") == "找不到 模板.docx"
 
@@ -282,3 +283,46 @@ def test_a_place_is_named_as_its_file_whatever_the_working_directory(tmp_path, m
     assert names.name("安宁街道.yaml") == "2024/安宁街道.yaml"
     assert names.place(Location("安宁街道.yaml", 12)) == "2024/安宁街道.yaml:12"
     assert names.place(Location("../2023/安宁街道.yaml", 3)) == "2023/安宁街道.yaml:3"
+
+
+# --- what the reviewer found in the suffix rule ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("copy", ["安宁街道(1).yaml", "安宁街道 (1).yaml", "安宁街道（副本）.yaml"])
+def test_a_copy_with_brackets_or_a_space_in_its_name_is_named_by_its_name(tmp_path, monkeypatch, copy):
+    (tmp_path / "d" / "2024").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "d")
+    names = names_of("2024/甲.yaml")
+    for shown in (f"{tmp_path}/d/2024/{copy}", f"2024/{copy}", f"/srv/其他/{copy}"):
+        assert names.text(f"与（{shown}:3）相同") == f"与（{copy}:3）相同", shown
+        if shown.startswith("/"):  # after a Chinese character only an absolute path is a name
+            assert names.text(f"文件{shown}不存在，请检查") == f"文件{copy}不存在，请检查", shown
+    # A space ends a path otherwise, and Chinese punctuation always does.
+    assert names.text("2024/12/31 (见 甲.yaml)") == "2024/12/31 (见 甲.yaml)"
+    assert names.text("2024/12/31（甲.yaml）") == "2024/12/31（甲.yaml）"
+    assert names.text("见 2024/甲.yaml、2024/乙 (1).yaml，2024/丙.yaml") == "见 甲.yaml、乙 (1).yaml，丙.yaml"
+
+
+def test_a_folder_under_the_runs_folder_is_named_from_it_without_a_suffix(tmp_path, monkeypatch):
+    (tmp_path / "d" / "2024").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "d")
+    names = names_of("2024/甲.yaml")
+    assert names.text(f"{tmp_path}/d/2024/报告：无法创建文件夹") == "报告：无法创建文件夹"
+    assert names.text(f"无法写入{tmp_path}/d/2024/out/甲.docx.tmp") == "无法写入out/甲.docx.tmp"
+    assert names.text("2024/12/31：日期") == "2024/12/31：日期"  # the relative form still needs a file
+
+
+@pytest.mark.parametrize("suffix", ["csv", "json", "dotx", "yaml~", ""])
+def test_any_other_absolute_path_is_cut_to_its_last_part_whatever_its_suffix(suffix):
+    names = names_of("/home/u/区/2024/甲.yaml")
+    name = f"x.{suffix}" if suffix else "报告"
+    assert names.text(f"无法读取 /other/user/{name}：权限不足") == f"无法读取 {name}：权限不足"
+    assert names.text(f"（/other/user/{name}）") == f"（{name}）"
+
+
+def test_no_path_is_cut_inside_a_url_or_in_chinese_text_without_a_file():
+    names = names_of("/home/u/区/2024/甲.yaml")
+    for text in ("见 http://x.cn/路径/子/页.html", "https://政府网/通知/文件/a.csv", "是/否/不适用", "和/或/及",
+                 "第 1/2/3 项", "不能写“无”、“/”或“—”"):
+        assert names.text(text) == text
+    assert names.text("见 http://x.cn/a.html 与 /srv/x/y.csv") == "见 http://x.cn/a.html 与 y.csv"

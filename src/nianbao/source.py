@@ -153,7 +153,6 @@ class SharedNames:
         # Absolute and normalised (os.path.abspath), not resolved; given, or found by `add`.
         self.folder: str | None = None if folder is None else os.path.abspath(folder)
         self._pattern: re.Pattern[str] | None = None
-        self._replacements: dict[str, str] = {}
         self._last_file: str | None = None
         self._last_shown = ""
         self._scattered = False  # the files have no common folder at all (different drives)
@@ -188,10 +187,12 @@ class SharedNames:
     def text(self, text: str) -> str:
         """`text` with every file name in it as `name` gives it: names under the run's folder (or its parent)
         in any form the terminal shows them, then any other absolute path or path starting with `..` cut to
-        its last part. Only a file's path is a name: it ends with a suffix of a file the tool names
-        (`_NAMED_SUFFIXES`: .yaml, .docx, ...), maybe followed by `:line`; a date `2024/12/31`, `和/或`,
-        `1/2`, `“/”` or a URL (`http://x/y.html`) is left as it is, whatever the folder is named. A name may
-        follow a Chinese character when it is absolute (`文件/srv/x.yaml不存在`)."""
+        its last part. The absolute forms of the folder, and any other absolute path of two parts or more,
+        are cut whatever follows (a file of any suffix, a folder); a relative form (`2024/`) or `..` only
+        before a file the tool names (`_NAMED_SUFFIXES`: .yaml, .docx, ...), maybe followed by `:line`, so a
+        date `2024/12/31`, `和/或`, `1/2`, `“/”` or a URL (`http://x/y.html`) is left as it is, whatever the
+        folder is named. A file's name may hold brackets, after one space too (`安宁街道 (1).yaml`). A name
+        may follow a Chinese character when it is absolute and ends in a suffix (`文件/srv/x.csv不存在`)."""
         if not isinstance(text, str) or ("/" not in text and os.sep not in text):
             return text  # not a text: left to the cell writer, which says what it cannot write
         pattern = self._pattern
@@ -236,31 +237,58 @@ class SharedNames:
     def _compile(self) -> re.Pattern[str]:
         """The forms the run's folder and its parent take in a message: absolute (as given, and with links
         resolved), and relative to the working directory; the longest first, so that a name under the
-        folder is cut to the folder, not to its parent."""
-        replacements: dict[str, str] = {}
+        folder is cut to the folder, not to its parent. An absolute form is long and unambiguous: it is cut
+        wherever it starts a name (a file of any suffix, a folder: `/…/2024/报告`). A relative form (`2024/`)
+        is cut only before a file's path ending in a named suffix, which keeps `2024/12/31` as typed."""
+        absolute: list[str] = []
+        relative: list[str] = []
         here = os.getcwd()
         for folder in reversed(self._folders()):  # the parent first: the folder's own forms win a tie
             for form in (folder, os.path.realpath(folder), _relative(folder, here)):
                 if form is not None and form not in (".", os.curdir):
-                    replacements[_inside(form)] = ""
-        self._replacements = replacements
-        known = "|".join(re.escape(form) for form in sorted(replacements, key=len, reverse=True))
+                    forms = absolute if os.path.isabs(form) else relative
+                    if _inside(form) not in forms:
+                        forms.append(_inside(form))
         sep = re.escape(os.sep) if os.sep == "/" else "/" + re.escape(os.sep)
-        segment = rf"[^\s{sep}:：（）()「」“”，、；]+"
-        # What a name must end with: a file the tool names, by its suffix, then no more of a name.
-        last = rf"[^\s{sep}:：（）()「」“”，、；]*?\.(?i:{_NAMED_SUFFIXES})(?![A-Za-z0-9_{sep}])"
-        other = rf"(?:(?:\.\.[{sep}])+|[{sep}](?={segment}[{sep}]))(?:{segment}[{sep}])*(?={last})"
+        stops = rf"\s{sep}:：（）()「」“”，、；"
+        segment = rf"[^{stops}]+"
+        # The last part of a file's path: a name, which may hold a bracketed part with no space inside
+        # (`安宁街道(1).yaml`, `安宁街道（副本）.yaml`), also after one space (`安宁街道 (1).yaml`, a Windows
+        # copy); any other space or Chinese punctuation ends the path. Then its suffix and no more of a name.
+        part = rf"(?:[^{stops}]|[ ]?[(（][^{stops}]*[)）])*?"
+        named = rf"{part}\.(?i:{_NAMED_SUFFIXES})(?![A-Za-z0-9_{sep}])"
+        suffixed = rf"{part}\.[A-Za-z][A-Za-z0-9]*(?![A-Za-z0-9_{sep}])"
+        folders = rf"(?:{segment}[{sep}])"
+        # Any other path: one climbing out with `..` when it ends in a named file; an absolute path of two
+        # parts or more, whatever its last part, cut before that part; right after a word (a Chinese
+        # character: `文件/srv/x.csv不存在`) only when it ends in a file's suffix (`是/否/不适用` stays).
+        other = (rf"(?:\.\.[{sep}])+{folders}*(?={named})"
+                 rf"|(?<!\w)[{sep}]{folders}+(?=[^{stops}]|[(（])"
+                 rf"|[{sep}](?={segment}[{sep}]){folders}*(?={suffixed})")
         # Where a name can start, looked at before anything else (a message is mostly Chinese text); not
         # inside a word, a name or a URL (`://`); after a Chinese character only an absolute path.
-        starts = re.escape("".join(sorted({form[0] for form in replacements} | {".", "/", os.sep})))
+        firsts = {form[0] for form in absolute + relative} | {".", "/", os.sep}
+        starts = re.escape("".join(sorted(firsts)))
         begin = rf"(?=[{starts}])(?<![A-Za-z0-9_.{sep}:-])(?:(?<!\w)|(?=[{sep}]))"
-        if not known:
-            return re.compile(rf"{begin}{other}")
-        return re.compile(rf"{begin}(?:(?P<known>{known})(?=(?:{segment}[{sep}])*{last})|{other})")
+        known = []
+        if absolute:
+            known.append("(?P<absolute>" + "|".join(map(re.escape, sorted(absolute, key=len, reverse=True))) + ")")
+        if relative:
+            relative_forms = "|".join(map(re.escape, sorted(relative, key=len, reverse=True)))
+            known.append(rf"(?P<relative>{relative_forms})(?={folders}*{named})")
+        return re.compile(rf"{begin}(?:{'|'.join([*known, other])})")
 
     def _replace(self, match: re.Match[str]) -> str:
-        known = match.groupdict().get("known")
-        return self._replacements.get(known, "") if known is not None else ""
+        """Nothing in place of the folders before a name, unless the name is inside a URL (`http://x.cn/路径/
+        子/页.html`: after a Chinese character inside it)."""
+        text, start = match.string, match.start()
+        scheme = text.rfind("://", 0, start)
+        if scheme >= 0 and not _URL_END.search(text, scheme, start):
+            return match.group()
+        return ""
+
+
+_URL_END = re.compile(r"[\s，、；。：（）「」“”<>\"']")
 
 
 def _inside(folder: str) -> str:
