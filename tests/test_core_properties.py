@@ -183,6 +183,18 @@ def test_jinjas_syntax_errors_are_said_in_chinese(source, said):
     assert syntax_error_text(caught.value) == said
 
 
+@pytest.mark.parametrize(("source", "said"), [
+    ("{{ 机关|nofilter }}", "没有名为「nofilter」的过滤器（{{ … | nofilter }}），"
+                           "模板可用的过滤器见 official-2021/README.md 的「过滤器」一节"),
+    ("{{ 机关 is notest }}", "没有名为「notest」的判断（… is notest），可用的有 defined、none、number、string、even、odd 等"),
+])
+def test_an_unknown_filter_or_test_found_when_compiling_is_named(source, said):
+    # Jinja's parse passes these; compiling (at build) stops at them.
+    with pytest.raises(jinja2.TemplateSyntaxError) as caught:
+        jinja2.Environment().from_string(source)
+    assert syntax_error_text(caught.value) == said
+
+
 def _token_types() -> list[str]:
     return sorted({value for name, value in vars(jinja2.lexer).items() if name.startswith("TOKEN_")})
 

@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import jinja2
+import jinja2.lexer
 import jinja2.meta
+import jinja2.nodes
+import jinja2.parser
 
 from .errors import FileTrouble, TemplateTrouble, os_error_text
 from .spec import DEFAULT_TEMPLATE, load_spec, rule_problems, templates_root
@@ -124,8 +127,8 @@ def lint_docx(docx: Path, official: Path | None = None) -> list[str]:
         places.extend(_places(body if body is not None else root, part))
     allowed = _contract_variables()
     problems.extend(placeholder_problems(places))
-    if not problems and allowed:
-        problems.extend(_unknown_variables(docx, places, allowed))
+    if not problems:
+        problems.extend(_unknown_names(docx, places, allowed))
     problems.extend(_property_problems(properties, allowed))
     if official is not None and official.resolve() != docx.resolve():
         mine, theirs = _table_shapes(docx), _table_shapes(official)
@@ -316,8 +319,25 @@ def _unknown_variable_message(where: str, name: str) -> str:
     return f"{where}：变量「{name}」不在模板约定的变量中（见 official-2021/README.md 的「变量」一节）"
 
 
-def _unknown_variables(docx: Path, places: list[tuple[str, str]], allowed: set[str]) -> list[str]:
-    """Variables the template uses that the contract does not list, each at the first place it appears."""
+def _unknown_filters_and_tests(ast: jinja2.nodes.Template) -> list[tuple[str, str]]:
+    """(pattern, message) of each filter (`x | 名`) or test (`x is 名`) the template uses that Jinja's
+    environment lacks, in order of first use; the pattern finds the placeholder that uses it. Jinja itself
+    finds an unknown filter only when the template is compiled (build), an unknown test only when it is
+    rendered."""
+    env = jinja2.Environment()
+    found: dict[str, str] = {}
+    for node in ast.find_all((jinja2.nodes.Filter, jinja2.nodes.Test)):
+        name = node.name
+        if isinstance(node, jinja2.nodes.Filter) and name not in env.filters:
+            found.setdefault(rf"\|\s*{re.escape(name)}(?!\w)", unknown_filter_text(name))
+        elif isinstance(node, jinja2.nodes.Test) and name not in env.tests:
+            found.setdefault(rf"\bis\s+(?:not\s+)?{re.escape(name)}(?!\w)", unknown_test_text(name))
+    return list(found.items())
+
+
+def _unknown_names(docx: Path, places: list[tuple[str, str]], allowed: set[str]) -> list[str]:
+    """Variables the template uses that the contract does not list (when it lists any), and filters or tests
+    Jinja lacks, each at the first place it appears."""
     from docxtpl import (
         DocxTemplate,  # only when linting finds no simpler problem: keeps start-up light
     )
@@ -328,11 +348,14 @@ def _unknown_variables(docx: Path, places: list[tuple[str, str]], allowed: set[s
         ast = jinja2.Environment().parse(helper.patch_xml(helper.get_xml()))
     except jinja2.TemplateSyntaxError as exc:
         return [f"模板语法错误：{syntax_error_text(exc)}"]
-    problems = []
-    for name in sorted(jinja2.meta.find_undeclared_variables(ast) - allowed):
-        word = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
-        where = next((w for w, text in places if any(word.search(t) for t in _TAG.findall(text))), "正文")
-        problems.append(_unknown_variable_message(where, name))
+    def first_place(pattern: re.Pattern[str]) -> str:
+        return next((w for w, text in places if any(pattern.search(t) for t in _TAG.findall(text))), "正文")
+
+    problems = [f"{first_place(re.compile(pattern))}：{message}" for pattern, message in _unknown_filters_and_tests(ast)]
+    if problems:  # Jinja's search for variables compiles the template: it would stop at the unknown filter
+        return problems
+    for name in sorted(jinja2.meta.find_undeclared_variables(ast) - allowed if allowed else ()):
+        problems.append(_unknown_variable_message(first_place(re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")), name))
     return problems
 
 
@@ -362,7 +385,9 @@ def _property_problems(parts: dict[str, bytes], allowed: set[str]) -> list[str]:
         except jinja2.TemplateSyntaxError as exc:
             problems.append(f"{where}「{text[:40]}」：占位符写法有误（{syntax_error_text(exc)}）")
             continue
-        if allowed:
+        unknown = [f"{where}：{message}" for _pattern, message in _unknown_filters_and_tests(ast)]
+        problems.extend(unknown)
+        if allowed and not unknown:  # Jinja's search for variables would stop at the unknown filter
             problems.extend(
                 _unknown_variable_message(where, name)
                 for name in sorted(jinja2.meta.find_undeclared_variables(ast) - allowed)
