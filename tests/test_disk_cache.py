@@ -121,11 +121,45 @@ def test_a_folder_named_by_the_user_is_not_changed(folder, capsys):
 
 
 @posix_only
-def test_jinja_s_own_folder_is_private_and_used_only_when_it_is_the_user_s_own(folder):
+def test_jinja_s_own_folder_is_private_and_used_only_when_it_is_the_user_s_own(folder, monkeypatch):
     folder.mkdir(parents=True, mode=0o700)
     made = disk_cache.private_subfolder(folder, "jinja")
     assert made == folder / "jinja" and stat.S_IMODE(made.stat().st_mode) == 0o700
-    made.chmod(0o777)
-    assert disk_cache.private_subfolder(folder, "jinja") is None
     (folder / "file").write_bytes(b"")
     assert disk_cache.private_subfolder(folder, "file") is None
+    monkeypatch.setattr(os, "geteuid", lambda: os.stat(made).st_uid + 1)  # another user's folder
+    assert disk_cache.private_subfolder(folder, "jinja") is None
+
+
+@posix_only
+def test_jinja_s_folder_made_by_an_older_nianbao_is_made_private_and_cleared_of_others_files(folder):
+    """Made 775 under umask 002: tightened, and a file someone else could have written is removed (Jinja
+    reads its bytecode files without our checks); the user's own private entries stay."""
+    folder.mkdir(parents=True, mode=0o700)
+    jinja = folder / "jinja"
+    jinja.mkdir()
+    jinja.chmod(0o775)
+    (jinja / "own.cache").write_bytes(b"kept")
+    (jinja / "own.cache").chmod(0o600)
+    (jinja / "planted.cache").write_bytes(b"x")
+    (jinja / "planted.cache").chmod(0o666)
+    assert disk_cache.private_subfolder(folder, "jinja") == jinja
+    assert stat.S_IMODE(jinja.stat().st_mode) == 0o700
+    assert sorted(p.name for p in jinja.iterdir()) == ["own.cache"]
+
+
+@posix_only
+def test_a_prepared_template_entry_others_may_write_is_not_read(tmp_path, monkeypatch):
+    """The prepared template is source Jinja compiles: an entry writable by others is not read."""
+    from nianbao import template_cache
+
+    monkeypatch.setenv("NIANBAO_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("NIANBAO_CACHE", raising=False)
+    prepared = {"head": "<w:document>", "tail": "</w:document>", "body": "{{ x }}", "extra": {},
+                "fix_tables": False, "unescape_markers": False}
+    template_cache.store_prepared("0" * 64, prepared)
+    assert template_cache.load_prepared("0" * 64) == prepared  # the user's own entry is read
+    path = template_cache._prepared_path("0" * 64)
+    assert path is not None
+    path.chmod(0o666)
+    assert template_cache.load_prepared("0" * 64) is None

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import stat
 import sys
 from pathlib import Path
 
@@ -76,9 +77,32 @@ def private_subfolder(folder: Path, name: str) -> Path | None:
         info = os.stat(path)
     except OSError:
         return None
-    if not os.path.isdir(path) or (_POSIX and not _is_own(info)):
+    if not stat.S_ISDIR(info.st_mode):
+        return None
+    if _POSIX and info.st_uid == os.geteuid() and info.st_mode & 0o022:
+        _tighten(path)  # made under a umask such as 002 by an older nianbao: the user's own, inside their folder
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+    if _POSIX and not _is_own(info):
         return None
     return path
+
+
+def _tighten(folder: Path) -> None:
+    """Make the user's own `folder` private, then remove what others could have put in it meanwhile (files
+    not the user's own or writable by others): whoever reads them (Jinja) does not check (quietly)."""
+    try:
+        os.chmod(folder, _PRIVATE)
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        entry = os.path.join(folder, name)
+        with contextlib.suppress(OSError):
+            if not _is_own(os.lstat(entry)):
+                os.unlink(entry)
 
 
 def _is_own(info: os.stat_result) -> bool:
@@ -110,7 +134,7 @@ def _warn_once(folder: Path) -> None:
     _warned.add(str(folder))
     with contextlib.suppress(OSError, ValueError, UnicodeError):
         print(f"提示：缓存文件夹 {folder} 不属于当前用户或其他用户也能写入，为安全起见本次运行不使用缓存（会慢一些）。"
-              f"请改用自己的文件夹（设置 NIANBAO_CACHE_DIR），或由文件夹的主人运行 chmod 700 {folder}；"
+              f"请改用自己的文件夹（设置 NIANBAO_CACHE_DIR）；文件夹是自己的就运行 chmod 700 {folder}，不是自己的（例如用 sudo 运行时由 root 建的）就删去它或改回自己的（sudo chown -R）；"
               "设置 NIANBAO_CACHE=0 可关闭缓存，也不再显示这条提示。", file=sys.stderr)
 
 
@@ -120,8 +144,8 @@ def code_mark(*module_files: str) -> str:
     marks = [__version__, sys.version]
     for path in module_files:
         try:
-            stat = os.stat(path)
-            marks.append(f"{stat.st_size}:{stat.st_mtime_ns}")
+            info = os.stat(path)
+            marks.append(f"{info.st_size}:{info.st_mtime_ns}")
         except OSError:
             marks.append("?")
     return "|".join(marks)

@@ -26,7 +26,7 @@ from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from markupsafe import Markup, escape
 
-from .disk_cache import cache_dir, private_subfolder, write_quietly
+from .disk_cache import cache_dir, private_subfolder, read_quietly, write_quietly
 from .version import __version__
 
 __all__ = ["cache_dir", "environment", "load_prepared", "store_prepared"]
@@ -66,9 +66,12 @@ def load_prepared(template_hash: str) -> dict[str, Any] | None:
     path = _prepared_path(template_hash)
     if path is None:
         return None
+    data = read_quietly(path)  # template source Jinja will compile: only the user's own entry
+    if data is None:
+        return None
     try:
-        entry = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        entry = json.loads(data.decode("utf-8"))
+    except ValueError:  # UnicodeDecodeError included
         return None
     if not isinstance(entry, dict) or entry.get("template_hash") != template_hash:
         return None
