@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -163,11 +164,56 @@ def test_the_missing_field_is_named_without_jinjas_english(message, field):
     ("{{ 机关 + }}", "「}}」之前的内容没有写完"),
     ("{{ 机关 ) }}", "多了或放错了「)」"),
     ("{{ 机关['x }}", "多了或放错了「'」"),
+    # A tag Jinja knows, in the wrong place: what it needs, not "unknown tag … the available ones are endif".
+    ("{% endif %}", "{% endif %} 没有对应的开头：前面缺少 {% if … %}"),
+    ("{% endfor %}", "{% endfor %} 没有对应的开头：前面缺少 {% for … %}"),
+    ("{% else %}", "{% else %} 放错了位置：只能写在 {% if … %} 与 {% endif %} 之间，或 {% for … %} 与 {% endfor %} 之间"),
+    ("{% elif 机关 %}", "{% elif … %} 放错了位置：只能写在 {% if … %} 与 {% endif %} 之间"),
+    ("{% for 段 in 段落 %}{{ 段 }}{% endif %}", "{% endif %} 放错了位置：前面的 {% for … %} 还没有结尾，应先写 {% endfor %}"),
+    ("{% if 机关 %}{% endfor %}", "{% endfor %} 放错了位置：前面的 {% if … %} 还没有结尾，应先写 {% endif %}"),
+    # The token found is named in Chinese, never by Jinja's English type name.
+    ("{{ 机关 1 }}", "这里应为「}}」，写的却是「整数」"),
+    ("{{ 机关 1.5 }}", "这里应为「}}」，写的却是「小数」"),
+    ("{{ 机关 '街道' }}", "这里应为「}}」，写的却是「带引号的文字」"),
+    ("{{ 机关 { }}", "这里应为「}}」，写的却是「{」"),
 ])
 def test_jinjas_syntax_errors_are_said_in_chinese(source, said):
     with pytest.raises(jinja2.TemplateSyntaxError) as caught:
         jinja2.Environment().parse(source)
     assert syntax_error_text(caught.value) == said
+
+
+@pytest.mark.parametrize(("source", "said"), [
+    ("{{ 机关|nofilter }}", "没有名为「nofilter」的过滤器（{{ … | nofilter }}），"
+                           "模板可用的过滤器见 official-2021/README.md 的「过滤器」一节"),
+    ("{{ 机关 is notest }}", "没有名为「notest」的判断（… is notest），可用的有 defined、none、number、string、even、odd 等"),
+])
+def test_an_unknown_filter_or_test_found_when_compiling_is_named(source, said):
+    # Jinja's parse passes these; compiling (at build) stops at them.
+    with pytest.raises(jinja2.TemplateSyntaxError) as caught:
+        jinja2.Environment().from_string(source)
+    assert syntax_error_text(caught.value) == said
+
+
+def _token_types() -> list[str]:
+    return sorted({value for name, value in vars(jinja2.lexer).items() if name.startswith("TOKEN_")})
+
+
+@pytest.mark.parametrize("token_type", _token_types())
+def test_every_token_type_of_jinjas_lexer_is_named_without_english(token_type):
+    # Jinja's messages name a token by its type or by its description (describe_token_expr): neither is
+    # shown in English.
+    for named in {token_type, jinja2.lexer.describe_token_expr(token_type)}:
+        exc = jinja2.TemplateSyntaxError(f"expected token 'end of print statement', got '{named}'", 1)
+        got = syntax_error_text(exc).split("写的却是「")[1].rstrip("」")
+        assert got and not re.search("[A-Za-z]", got), (named, got)
+
+
+def test_a_token_type_jinja_may_add_later_is_named_in_chinese():
+    exc = jinja2.TemplateSyntaxError("expected token 'end of print statement', got 'begin of macro call'", 1)
+    assert syntax_error_text(exc) == "这里应为「}}」，写的却是「某个记号」"
+    exc = jinja2.TemplateSyntaxError("Expected an expression, got 'frobnicate'", 1)
+    assert syntax_error_text(exc) == "「frobnicate」之前缺少内容（字段名或值）"  # a name is the template's own word
 
 
 

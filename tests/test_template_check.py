@@ -83,6 +83,19 @@ CASES = [
     pytest.param(CORE, SUBJECT, "<dc:subject>{{ 机关 + }}</dc:subject>",
                  "文档属性「主题」：占位符 {{ 机关 + }} 写法有误（「}}」之前的内容没有写完）\n",
                  id="property-bad-expression"),
+    # A filter or test Jinja lacks: Jinja's parse passes it (compiling finds the filter, rendering the test).
+    pytest.param(DOC, "{{ 标题 }}", "{{ 标题|nofilter }}",
+                 "正文第1段「{% set 机关名, 事由, 其余 =」：没有名为「nofilter」的过滤器（{{ … | nofilter }}），"
+                 "模板可用的过滤器见 official-2021/README.md 的「过滤器」一节\n", id="unknown-filter"),
+    pytest.param(DOC, "{{ 标题 }}", "{% if 标题 is notest %}{{ 标题 }}{% endif %}",
+                 "正文第1段「{% set 机关名, 事由, 其余 =」：没有名为「notest」的判断（… is notest），"
+                 "可用的有 defined、none、number、string、even、odd 等\n", id="unknown-test"),
+    pytest.param(CORE, SUBJECT, "<dc:subject>{{ 机关|nofilter }}</dc:subject>",
+                 "文档属性「主题」：没有名为「nofilter」的过滤器（{{ … | nofilter }}），"
+                 "模板可用的过滤器见 official-2021/README.md 的「过滤器」一节\n", id="property-unknown-filter"),
+    pytest.param(CORE, SUBJECT, "<dc:subject>{% if 机关 is not notest %}{{ 机关 }}{% endif %}</dc:subject>",
+                 "文档属性「主题」：没有名为「notest」的判断（… is notest），可用的有 defined、none、number、string、"
+                 "even、odd 等\n", id="property-unknown-test"),
     # A rare font nianbao knows no fallback for (the official ones get theirs at build time).
     pytest.param("word/fontTable.xml", '<w:font w:name="仿宋_GB2312"><w:altName w:val="仿宋"/>',
                  '<w:font w:name="方正仿宋简体">', "字体「方正仿宋简体」没有备用字体", id="font-without-fallback"),
@@ -141,3 +154,17 @@ def test_build_refuses_a_broken_template_with_the_same_message(tmp_path, part, o
     assert "变量「单位名称」不在模板约定的变量中" in result.output
     assert where in result.output
     assert not list((tmp_path / "out").glob("*.docx")) if (tmp_path / "out").exists() else True
+
+
+@pytest.mark.parametrize(("part", "old", "new", "where"), [
+    (DOC, "{{ 标题 }}", "{{ 标题|nofilter }}", "正文第1段「{% set 机关名, 事由, 其余 =」"),
+    (CORE, SUBJECT, "<dc:subject>{{ 机关|nofilter }}</dc:subject>", "文档属性「主题」"),
+])
+def test_build_names_an_unknown_filter(tmp_path, part, old, new, where):
+    folder = _broken(tmp_path, part, old, new)
+    data = tmp_path / SEED_DATA.name
+    shutil.copy(SEED_DATA, data)
+    result = _run("build", str(data), "-o", str(tmp_path / "out"), "--template", str(folder))
+    assert result.exit_code == 1, result.output
+    assert f"{where}：没有名为「nofilter」的过滤器" in result.output, result.output
+    assert "Traceback" not in result.output and "No filter" not in result.output

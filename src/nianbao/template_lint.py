@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import jinja2
+import jinja2.lexer
 import jinja2.meta
+import jinja2.nodes
+import jinja2.parser
 
 from .errors import FileTrouble, TemplateTrouble, os_error_text
 from .spec import DEFAULT_TEMPLATE, load_spec, rule_problems, templates_root
@@ -124,8 +127,8 @@ def lint_docx(docx: Path, official: Path | None = None) -> list[str]:
         places.extend(_places(body if body is not None else root, part))
     allowed = _contract_variables()
     problems.extend(placeholder_problems(places))
-    if not problems and allowed:
-        problems.extend(_unknown_variables(docx, places, allowed))
+    if not problems:
+        problems.extend(_unknown_names(docx, places, allowed))
     problems.extend(_property_problems(properties, allowed))
     if official is not None and official.resolve() != docx.resolve():
         mine, theirs = _table_shapes(docx), _table_shapes(official)
@@ -184,13 +187,94 @@ def placeholder_problems(places: list[tuple[str, str]]) -> list[str]:
 
 
 _UNKNOWN_TAG = re.compile(r"Encountered unknown tag '([^']*)'")
+_INNERMOST = re.compile(r"innermost block that needs to be closed is '([^']*)'")
 _EXPECTED = re.compile(r"expected token '([^']*)', got '([^']*)'")
 _UNEXPECTED = re.compile(r"unexpected '([^']*)'|unexpected char (['\"])(.*?)\2")
 _EXPRESSION = re.compile(r"Expected an expression, got '([^']*)'")
+_NO_FILTER = re.compile(r"No filter named '([^']*)'")
+_NO_TEST = re.compile(r"No test named '([^']*)'")
+# Tags Jinja knows that open a block; their ends (endfor…) and the middle tags else/elif are "unknown" to
+# Jinja's parser when they stand where no open block takes them.
+_OPENING_TAGS = frozenset({*jinja2.parser._statement_keywords, "call", "filter"})
 # How Jinja names the ends of a placeholder in its messages.
 _ENDS = {"end of print statement": "}}", "end of statement block": "%}", "end of template": "结尾"}
-_TOKENS = {**_ENDS, "name": "名称"}
+# Every token type of Jinja's lexer (jinja2.lexer's TOKEN_* constants), as its messages name it: the raw
+# type, or its description (jinja2.lexer.describe_token_expr). Operators are named by their symbol.
+_TOKENS = {
+    **_ENDS,
+    **jinja2.lexer.reverse_operators,
+    "begin of print statement": "{{",
+    "begin of statement block": "{%",
+    "begin of comment": "{#",
+    "end of comment": "#}",
+    "begin of line statement": "行语句的开头",
+    "end of line statement": "行语句的结尾",
+    "template data / text": "普通文字",
+    "name": "名称",
+    "integer": "整数",
+    "float": "小数",
+    "string": "带引号的文字",
+    "operator": "运算符",
+    "whitespace": "空格",
+    "data": "普通文字",
+    "initial": "开头",
+    "eof": "结尾",
+    "variable_begin": "{{",
+    "variable_end": "}}",
+    "block_begin": "{%",
+    "block_end": "%}",
+    "comment_begin": "{#",
+    "comment_end": "#}",
+    "comment": "注释",
+    "linecomment": "注释",
+    "linecomment_begin": "行注释的开头",
+    "linecomment_end": "行注释的结尾",
+    "linestatement_begin": "行语句的开头",
+    "linestatement_end": "行语句的结尾",
+    "raw_begin": "原样文字段的开头",
+    "raw_end": "原样文字段的结尾",
+}
+_TOKEN_TYPES = frozenset(
+    value for name, value in vars(jinja2.lexer).items() if name.startswith("TOKEN_") and isinstance(value, str)
+)
 _UNDEFINED = re.compile(r"^'([^']*)' is undefined$|has no attribute '([^']*)'$|has no element (.*)$")
+
+
+def _token_text(token: str) -> str:
+    """A token as Jinja's message names it, in Chinese: its type or symbol; a name Jinja quotes by its value
+    (the template's own word, or a keyword such as in) as it is; a type this table lacks (a newer Jinja's)
+    by a Chinese stand-in, never Jinja's English."""
+    if token in _TOKENS:
+        return _TOKENS[token]
+    if token in jinja2.lexer.operators:  # an operator's symbol, as the template has it
+        return token
+    if token in _TOKEN_TYPES or jinja2.lexer.describe_token_expr(token) != token or not token.isidentifier():
+        return "某个记号"
+    return token
+
+
+def _misplaced_tag_text(tag: str, message: str) -> str:
+    """A tag Jinja knows standing where it does not fit: an end (endif…) or else/elif with no open block to
+    take it, or inside a block that must be closed first."""
+    if found := _INNERMOST.search(message):
+        block = found.group(1)
+        return f"{{% {tag} %}} 放错了位置：前面的 {{% {block} … %}} 还没有结尾，应先写 {{% end{block} %}}"
+    if tag.startswith("end"):
+        return f"{{% {tag} %}} 没有对应的开头：前面缺少 {{% {tag[3:]} … %}}"
+    if tag == "elif":
+        return "{% elif … %} 放错了位置：只能写在 {% if … %} 与 {% endif %} 之间"
+    return "{% else %} 放错了位置：只能写在 {% if … %} 与 {% endif %} 之间，或 {% for … %} 与 {% endfor %} 之间"
+
+
+def unknown_filter_text(name: str) -> str:
+    return (f"没有名为「{name}」的过滤器（{{{{ … | {name} }}}}），"
+            "模板可用的过滤器见 official-2021/README.md 的「过滤器」一节")
+
+
+def unknown_test_text(name: str) -> str:
+    usual = "、".join(test for test in ("defined", "none", "number", "string", "even", "odd")
+                     if test in jinja2.Environment().tests)
+    return f"没有名为「{name}」的判断（… is {name}），可用的有 {usual} 等"
 
 
 def syntax_error_text(exc: jinja2.TemplateSyntaxError) -> str:
@@ -201,18 +285,24 @@ def syntax_error_text(exc: jinja2.TemplateSyntaxError) -> str:
         if tag in ("p", "r", "tr", "tc"):
             return (f"{{%{tag} … %}} 只能用在正文的段落、表格行或单元格中；"
                     "文档属性里请写成 {% … %}")
+        if tag in ("else", "elif") or (tag.startswith("end") and tag[3:] in _OPENING_TAGS):
+            return _misplaced_tag_text(tag, message)
         return f"不认识的标记「{tag}」，可用的有 for、if、elif、else、endfor、endif、set"
     if message.startswith("Unexpected end of template"):
         return "占位符没有写完：{% for %} 或 {% if %} 缺少结尾，或 {{ }} 中缺少内容"
+    if found := _NO_FILTER.search(message):
+        return unknown_filter_text(found.group(1))
+    if found := _NO_TEST.search(message):
+        return unknown_test_text(found.group(1))
     if found := _EXPECTED.search(message):
-        want, got = (_TOKENS.get(token, token) for token in found.groups())
+        want, got = (_token_text(token) for token in found.groups())
         return f"这里应为「{want}」，写的却是「{got}」"
     if found := _EXPRESSION.search(message):
-        return f"「{_TOKENS.get(found.group(1), found.group(1))}」之前缺少内容（字段名或值）"
+        return f"「{_token_text(found.group(1))}」之前缺少内容（字段名或值）"
     if found := _UNEXPECTED.search(message):
-        token = found.group(1) or found.group(3)
-        if token in _ENDS:
-            return f"「{_ENDS[token]}」之前的内容没有写完"
+        if found.group(1) is not None and found.group(1) in _ENDS:
+            return f"「{_ENDS[found.group(1)]}」之前的内容没有写完"
+        token = _token_text(found.group(1)) if found.group(1) is not None else found.group(3)
         return f"多了或放错了「{token}」"
     return "占位符写法不符合规则，请对照模板的 README 检查 {{ }} 和 {% %} 中的写法"
 
@@ -229,8 +319,25 @@ def _unknown_variable_message(where: str, name: str) -> str:
     return f"{where}：变量「{name}」不在模板约定的变量中（见 official-2021/README.md 的「变量」一节）"
 
 
-def _unknown_variables(docx: Path, places: list[tuple[str, str]], allowed: set[str]) -> list[str]:
-    """Variables the template uses that the contract does not list, each at the first place it appears."""
+def _unknown_filters_and_tests(ast: jinja2.nodes.Template) -> list[tuple[str, str]]:
+    """(pattern, message) of each filter (`x | 名`) or test (`x is 名`) the template uses that Jinja's
+    environment lacks, in order of first use; the pattern finds the placeholder that uses it. Jinja itself
+    finds an unknown filter only when the template is compiled (build), an unknown test only when it is
+    rendered."""
+    env = jinja2.Environment()
+    found: dict[str, str] = {}
+    for node in ast.find_all((jinja2.nodes.Filter, jinja2.nodes.Test)):
+        name = node.name
+        if isinstance(node, jinja2.nodes.Filter) and name not in env.filters:
+            found.setdefault(rf"\|\s*{re.escape(name)}(?!\w)", unknown_filter_text(name))
+        elif isinstance(node, jinja2.nodes.Test) and name not in env.tests:
+            found.setdefault(rf"\bis\s+(?:not\s+)?{re.escape(name)}(?!\w)", unknown_test_text(name))
+    return list(found.items())
+
+
+def _unknown_names(docx: Path, places: list[tuple[str, str]], allowed: set[str]) -> list[str]:
+    """Variables the template uses that the contract does not list (when it lists any), and filters or tests
+    Jinja lacks, each at the first place it appears."""
     from docxtpl import (
         DocxTemplate,  # only when linting finds no simpler problem: keeps start-up light
     )
@@ -241,11 +348,14 @@ def _unknown_variables(docx: Path, places: list[tuple[str, str]], allowed: set[s
         ast = jinja2.Environment().parse(helper.patch_xml(helper.get_xml()))
     except jinja2.TemplateSyntaxError as exc:
         return [f"模板语法错误：{syntax_error_text(exc)}"]
-    problems = []
-    for name in sorted(jinja2.meta.find_undeclared_variables(ast) - allowed):
-        word = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
-        where = next((w for w, text in places if any(word.search(t) for t in _TAG.findall(text))), "正文")
-        problems.append(_unknown_variable_message(where, name))
+    def first_place(pattern: re.Pattern[str]) -> str:
+        return next((w for w, text in places if any(pattern.search(t) for t in _TAG.findall(text))), "正文")
+
+    problems = [f"{first_place(re.compile(pattern))}：{message}" for pattern, message in _unknown_filters_and_tests(ast)]
+    if problems:  # Jinja's search for variables compiles the template: it would stop at the unknown filter
+        return problems
+    for name in sorted(jinja2.meta.find_undeclared_variables(ast) - allowed if allowed else ()):
+        problems.append(_unknown_variable_message(first_place(re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")), name))
     return problems
 
 
@@ -275,7 +385,9 @@ def _property_problems(parts: dict[str, bytes], allowed: set[str]) -> list[str]:
         except jinja2.TemplateSyntaxError as exc:
             problems.append(f"{where}「{text[:40]}」：占位符写法有误（{syntax_error_text(exc)}）")
             continue
-        if allowed:
+        unknown = [f"{where}：{message}" for _pattern, message in _unknown_filters_and_tests(ast)]
+        problems.extend(unknown)
+        if allowed and not unknown:  # Jinja's search for variables would stop at the unknown filter
             problems.extend(
                 _unknown_variable_message(where, name)
                 for name in sorted(jinja2.meta.find_undeclared_variables(ast) - allowed)
