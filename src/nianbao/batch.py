@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import groupby, pairwise
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Protocol, overload
+from typing import IO, TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 from .district import DATA_SUFFIXES, DEFAULTS_FILE, defaults_for, is_office_file
 from .errors import (
@@ -296,7 +296,38 @@ class Reporter(Protocol):
 # --- discovery -------------------------------------------------------------------------------------------
 
 
-class OfficeJobs(Sequence[OfficeJob]):
+_Item = TypeVar("_Item")
+
+
+class IndexedSequence(Sequence[_Item]):
+    """A read-only sequence whose items are made when asked for, from their number (`_item`), by classes
+    that keep many offices compactly (in arrays and files) rather than as objects: indexing with negative
+    numbers and slices, bounds and iteration as a list has them."""
+
+    def _item(self, index: int) -> _Item:  # 0 <= index < len(self)
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> _Item: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[_Item]: ...
+
+    def __getitem__(self, index: int | slice) -> _Item | list[_Item]:
+        if isinstance(index, slice):
+            return [self._item(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("office index out of range")
+        return self._item(index)
+
+    def __iter__(self) -> Iterator[_Item]:
+        for index in range(len(self)):
+            yield self._item(index)
+
+
+class OfficeJobs(IndexedSequence[OfficeJob]):
     """The offices of a run, as `find_offices` found them: a sequence of OfficeJob, kept as the number of
     each path's folder, its file name (UTF-8, all names in one buffer) and the number of its defaults tuple
     (one per folder), not as Path objects: a Path with its parts costs some 700 bytes and the text of a
@@ -340,24 +371,8 @@ class OfficeJobs(Sequence[OfficeJob]):
     def __len__(self) -> int:
         return len(self._ends)
 
-    @overload
-    def __getitem__(self, index: int) -> OfficeJob: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[OfficeJob]: ...
-
-    def __getitem__(self, index: int | slice) -> OfficeJob | list[OfficeJob]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError("office index out of range")
+    def _item(self, index: int) -> OfficeJob:
         return OfficeJob(plain_path(self._path(index)), self._defaults[self._which[index]])
-
-    def __iter__(self) -> Iterator[OfficeJob]:
-        for index in range(len(self)):
-            yield self[index]
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, OfficeJobs | list):
@@ -592,7 +607,7 @@ def run_offices(
             reporter.finish()
 
 
-class OutcomeStore(Sequence[OfficeOutcome]):
+class OutcomeStore(IndexedSequence[OfficeOutcome]):
     """The outcomes of a run, in the order of its offices, kept in a `ReviewSpill` (an anonymous temporary
     file, gone whatever happens to the run) rather than in memory: per office the main process keeps four
     integers, so its memory does not grow with the number of offices (issue 14). A sequence like a list:
@@ -649,15 +664,7 @@ class OutcomeStore(Sequence[OfficeOutcome]):
     def __len__(self) -> int:
         return len(self._at)
 
-    @overload
-    def __getitem__(self, index: int) -> OfficeOutcome: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[OfficeOutcome]: ...
-
-    def __getitem__(self, index: int | slice) -> OfficeOutcome | list[OfficeOutcome]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
+    def _item(self, index: int) -> OfficeOutcome:
         outcome: OfficeOutcome = self._spill.read(self._at[index], self._size[index])
         if self._review_at[index] >= 0:
             outcome.review = Spilled(self._spill, self._review_at[index], self._review_size[index])

@@ -14,9 +14,9 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import overload
 
 from .batch import (
+    IndexedSequence,
     Outcomes,
     OutcomeStore,
     ReviewData,
@@ -61,7 +61,7 @@ class OfficeReview:
     repeated: int = 0  # paragraphs of this office that repeat another office's or its last year's
 
 
-class OfficeReviews(Sequence[OfficeReview]):
+class OfficeReviews(IndexedSequence[OfficeReview]):
     """The OfficeReview of each office of a run (by number), kept compactly: the names in UTF-8 in one buffer
     (put in the order of the offices), how many paragraphs each repeats in an array, last year's figures only
     for the offices that have them; not an object and a string per office held from the review to the end
@@ -100,28 +100,12 @@ class OfficeReviews(Sequence[OfficeReview]):
     def __len__(self) -> int:
         return self._count
 
-    @overload
-    def __getitem__(self, index: int) -> OfficeReview: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[OfficeReview]: ...
-
-    def __getitem__(self, index: int | slice) -> OfficeReview | list[OfficeReview]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += self._count
-        if not 0 <= index < self._count:
-            raise IndexError("office index out of range")
+    def _item(self, index: int) -> OfficeReview:
         last_year, last_year_file = self._last_year.get(index, (None, ""))
         return OfficeReview(self.name(index), last_year, last_year_file, self._repeated[index])
 
-    def __iter__(self) -> Iterator[OfficeReview]:
-        for index in range(self._count):
-            yield self[index]
 
-
-class _OfficeNames(Sequence[str]):
+class _OfficeNames(IndexedSequence[str]):
     """The names of OfficeReviews, by office number."""
 
     def __init__(self, offices: OfficeReviews) -> None:
@@ -130,23 +114,11 @@ class _OfficeNames(Sequence[str]):
     def __len__(self) -> int:
         return len(self._offices)
 
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[str]: ...
-
-    def __getitem__(self, index: int | slice) -> str | list[str]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError("office index out of range")
+    def _item(self, index: int) -> str:
         return self._offices.name(index)
 
 
-class IncludedNames(Sequence[str]):
+class IncludedNames(IndexedSequence[str]):
     """The names of the offices added up in the district total, in their order: kept as the offices' numbers
     (8 bytes each), each name read from the OfficeReviews when asked for."""
 
@@ -160,15 +132,7 @@ class IncludedNames(Sequence[str]):
     def __len__(self) -> int:
         return len(self._indices)
 
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[str]: ...
-
-    def __getitem__(self, index: int | slice) -> str | list[str]:
-        if isinstance(index, slice):
-            return [self._offices.name(i) for i in self._indices[index]]
+    def _item(self, index: int) -> str:
         return self._offices.name(self._indices[index])
 
     def __eq__(self, other: object) -> bool:
