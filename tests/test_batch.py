@@ -339,19 +339,23 @@ DOCXTPL_SKIPPED_PROPERTIES = ("category", "content_status", "keywords", "last_mo
 def properties_template(folder: Path) -> Path:
     """A copy of the bundled template folder whose core properties hold PROPERTIES_TEMPLATE's placeholders."""
     shutil.copytree(ROOT / "templates" / "official-2021", folder)
-    docx = folder / "template.docx"
-    with zipfile.ZipFile(ROOT / "templates" / "official-2021" / "template.docx") as source:
+    replace_in_member(folder / "template.docx", "docProps/core.xml", PROPERTIES_TEMPLATE)
+    return folder
+
+
+def replace_in_member(docx: Path, member: str, replacements: dict[str, str]) -> None:
+    """Rewrite `docx` with each old text of `replacements` (found exactly once) in its `member` replaced."""
+    with zipfile.ZipFile(docx) as source:
         items = [(info, source.read(info)) for info in source.infolist()]
     with zipfile.ZipFile(docx, "w", zipfile.ZIP_DEFLATED) as target:
         for info, data in items:
-            if info.filename == "docProps/core.xml":
+            if info.filename == member:
                 text = data.decode("utf-8")
-                for old, new in PROPERTIES_TEMPLATE.items():
+                for old, new in replacements.items():
                     assert text.count(old) == 1, old
                     text = text.replace(old, new)
                 data = text.encode("utf-8")
             target.writestr(info, data)
-    return folder
 
 
 _EQUALITY_CASES = [*((p, False) for p in SAMPLE_OFFICES), *((i, False) for i in range(len(HOSTILE_TEXT))),

@@ -26,7 +26,7 @@ from nianbao.render import (
 from nianbao.template_lint import lint_docx, missing_field_text, syntax_error_text
 from nianbao.wordml import APP_PART, CORE_PART, core_text_properties, text_properties
 
-from .test_batch import DISTRICT, PROPERTIES_TEMPLATE, properties_template
+from .test_batch import DISTRICT, PROPERTIES_TEMPLATE, properties_template, replace_in_member
 
 HOSTILE_CONTACT = "甲&乙 <丙> \"丁\" '戊' &amp; {{ 机关 }} 😀"
 
@@ -47,18 +47,7 @@ def _office(folder: Path, contact: str) -> Path:
 def _template_with(folder: Path, extra: dict[str, str]) -> Path:
     """properties_template's folder, its core.xml further changed by `extra` (old → new)."""
     properties_template(folder)
-    docx = folder / "template.docx"
-    with zipfile.ZipFile(docx) as source:
-        items = [(info, source.read(info)) for info in source.infolist()]
-    with zipfile.ZipFile(docx, "w", zipfile.ZIP_DEFLATED) as target:
-        for info, data in items:
-            if info.filename == CORE_PART:
-                text = data.decode("utf-8")
-                for old, new in extra.items():
-                    assert text.count(old) == 1, old
-                    text = text.replace(old, new)
-                data = text.encode("utf-8")
-            target.writestr(info, data)
+    replace_in_member(folder / "template.docx", CORE_PART, extra)
     return folder
 
 
