@@ -23,15 +23,15 @@ def _folder(tmp_path: Path, name: str, count: int) -> Path:
     return folder
 
 
-def _found(folder: Path) -> tuple[OfficeJobs, int]:
-    """The offices found in `folder` and the bytes they hold (traced while finding them)."""
+def _found(folder: Path) -> tuple[OfficeJobs, int, int]:
+    """The offices found in `folder`, the bytes they hold and the peak while finding them (traced)."""
     tracemalloc.start()
     try:
         offices, _ = find_offices([folder])
-        kept = tracemalloc.get_traced_memory()[0]
+        kept, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    return offices, kept
+    return offices, kept, peak
 
 
 def test_found_offices_come_back_as_the_jobs_they_were(tmp_path: Path) -> None:
@@ -49,7 +49,7 @@ def test_found_offices_come_back_as_the_jobs_they_were(tmp_path: Path) -> None:
 
 def test_the_offices_of_a_run_cost_little_memory_each(tmp_path: Path) -> None:
     folder = _folder(tmp_path, "大区", 400)
-    offices, kept = _found(folder)
+    offices, kept, _ = _found(folder)
     assert len(offices) == 400
     # As a list of OfficeJob with Path objects this was about 700 bytes an office (and the path's text).
     assert kept / len(offices) < 450 + 2 * len(str(folder))
@@ -57,7 +57,7 @@ def test_the_offices_of_a_run_cost_little_memory_each(tmp_path: Path) -> None:
 
 def test_the_offices_cost_the_same_whatever_the_length_of_their_folder(tmp_path: Path) -> None:
     folder = _folder(tmp_path, "很长的文件夹名" * 10, 400)
-    offices, kept = _found(folder)
+    offices, kept, _ = _found(folder)
     assert len(offices) == 400 and offices[399].path == folder / "示例0399街道.yaml"
     # The folder once, each name in UTF-8 (22 bytes here) and three numbers: not the text of each path
     # (some 130 bytes and more with a long folder).
@@ -79,12 +79,7 @@ def test_any_path_comes_back_as_it_was_given() -> None:
 
 def test_finding_the_offices_of_a_folder_does_not_hold_a_path_object_per_office(tmp_path: Path) -> None:
     folder = _folder(tmp_path, "大区", 400)
-    tracemalloc.start()
-    try:
-        offices, _ = find_offices([folder])
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    offices, _, peak = _found(folder)
     assert len(offices) == 400
     # The peak while finding them, not only what is kept: with a sorted list of Path objects and a set of
     # resolved Paths this was about 1 KB an office (5 MB at 5,000 offices, freed but left in the arenas).
